@@ -1,0 +1,71 @@
+"""Order degree of a subsystem from its order parameters (METHOD.md §3)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["AGGREGATIONS", "subsystem_order"]
+
+Aggregation = Literal["weighted_sum", "geometric", "weighted_geometric"]
+AGGREGATIONS: tuple[str, ...] = ("weighted_sum", "geometric", "weighted_geometric")
+
+
+def subsystem_order(
+    u: ArrayLike,
+    weights: ArrayLike,
+    membership: ArrayLike,
+    aggregation: Aggregation = "weighted_sum",
+) -> NDArray[np.float64]:
+    """Order degree ``μ_j`` of every subsystem.
+
+    .. math::
+
+        \\text{weighted\\_sum:}\\quad μ_j = \\sum_{i∈j} φ_i u_i \\qquad
+        \\text{geometric:}\\quad μ_j = (\\prod_{i∈j} u_i)^{1/n_j} \\qquad
+        \\text{weighted\\_geometric:}\\quad μ_j = \\prod_{i∈j} u_i^{φ_i}
+
+    (Zhang 2023, eq. 2; METHOD.md §3.)
+
+    Parameters
+    ----------
+    u : array_like, shape (..., T, m)
+        Order degrees of the ``m`` order parameters.
+    weights : array_like, shape (..., m)
+        Weights φ, summing to 1 within each subsystem (broadcast over the period axis).
+    membership : array_like of bool, shape (m, k)
+        ``membership[i, j]`` is True when indicator ``i`` belongs to subsystem ``j``; each
+        indicator belongs to exactly one subsystem.
+    aggregation : {"weighted_sum", "geometric", "weighted_geometric"}
+
+    Returns
+    -------
+    ndarray, shape (..., T, k)
+
+    Notes
+    -----
+    In the geometric forms ``0^0 = 1``: an indicator with weight 0 does not pull ``μ`` to
+    0 even where its ``u`` is 0; ``u = 0`` with a positive weight gives ``μ = 0``.
+    """
+    uu = np.asarray(u, dtype=float)
+    w = np.asarray(weights, dtype=float)[..., None, :]  # (..., 1, m)
+    mem = np.asarray(membership, dtype=float)
+    if aggregation == "weighted_sum":
+        return np.asarray((uu * w) @ mem, dtype=float)
+    if aggregation == "geometric":
+        equal = (mem / mem.sum(axis=0)).sum(axis=1)  # 1/n_j for each indicator of j
+        return _weighted_geometric(uu, np.broadcast_to(equal, w.shape), mem)
+    if aggregation == "weighted_geometric":
+        return _weighted_geometric(uu, w, mem)
+    raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
+
+
+def _weighted_geometric(
+    u: NDArray[np.float64], w: NDArray[np.float64], mem: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``Π u^w`` per subsystem as ``exp(Σ w·ln u)``, with ``0^0 = 1``."""
+    zero = (((u <= 0) & (w > 0)).astype(float) @ mem) > 0
+    logu = np.log(np.where(u > 0, u, 1.0))
+    return np.asarray(np.where(zero, 0.0, np.exp((w * logu) @ mem)), dtype=float)

@@ -1,0 +1,115 @@
+"""Order degree of an order parameter by the efficacy coefficient (METHOD.md §1)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["efficacy", "widened_bounds"]
+
+Axis = int | tuple[int, ...]
+
+
+def widened_bounds(
+    x: ArrayLike, margin: float = 0.1, axis: Axis = 0
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Lower and upper limits of an order parameter, widened by a margin.
+
+    ``upper = max + a·|max|`` and ``lower = min − a·|min|`` over ``axis`` (kept as
+    length-1 dimensions so the result broadcasts against ``x``). For positive data this is
+    the paper's ``max·(1+a)`` and ``min·(1−a)`` (Zhang 2023, §3.1); the absolute value
+    keeps ``lower ≤ min`` and ``upper ≥ max`` for negative values too.
+
+    Parameters
+    ----------
+    x : array_like
+        Raw values, no NaN.
+    margin : float
+        The widening ``a ≥ 0`` (the paper's α).
+    axis : int or tuple of int
+        Axis or axes over which min and max are taken.
+    """
+    arr = np.asarray(x, dtype=float)
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin!r}")
+    hi = arr.max(axis=axis, keepdims=True)
+    lo = arr.min(axis=axis, keepdims=True)
+    return lo - margin * np.abs(lo), hi + margin * np.abs(hi)
+
+
+def efficacy(
+    x: ArrayLike,
+    positive: ArrayLike = True,
+    margin: float = 0.1,
+    axis: Axis = 0,
+    *,
+    lower: ArrayLike | None = None,
+    upper: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """Order degree ``u ∈ [0, 1]`` of each value by the efficacy coefficient.
+
+    .. math::
+
+        u = (x − lower) / (upper − lower)   \\text{(positive indicator)}
+
+        u = (upper − x) / (upper − lower)   \\text{(negative indicator)}
+
+    with bounds from :func:`widened_bounds` over ``axis`` (METHOD.md §1; Meng & Han's
+    composite system synergy model as used by Zhang 2023, eq. 1).
+
+    Parameters
+    ----------
+    x : array_like
+        Raw values; indicators on the last axis.
+    positive : bool or array_like of bool
+        Direction of each indicator, broadcast against the last axis (True: larger is
+        better).
+    margin : float
+        Widening of the observed range, ``a`` in METHOD.md.
+    axis : int or tuple of int
+        Axis or axes over which the bounds are taken (e.g. the period axis for bounds per
+        entity, the entity and period axes for bounds over the panel).
+    lower, upper : array_like, optional
+        Explicit bounds, broadcast against ``x``; they replace the widened observed ones
+        (no margin is applied to them). Values outside explicit bounds give ``u`` clipped
+        to [0, 1].
+
+    Returns
+    -------
+    ndarray
+        ``u`` with the shape of ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``upper == lower`` anywhere (a series constant at 0, or any constant series
+        with ``margin = 0``): ``u`` is undefined there.
+
+    Notes
+    -----
+    Flipping the direction maps ``u`` to ``1 − u``; multiplying an indicator by a
+    positive constant leaves ``u`` unchanged (bounds scale with the data).
+    """
+    arr = np.asarray(x, dtype=float)
+    explicit = lower is not None or upper is not None
+    if lower is None or upper is None:
+        lo, hi = widened_bounds(arr, margin, axis)
+    if lower is not None:
+        lo = np.asarray(lower, dtype=float)
+    if upper is not None:
+        hi = np.asarray(upper, dtype=float)
+    span = hi - lo
+    if np.any(span <= 0):
+        raise ValueError("upper bound equals lower bound for some indicator: u is undefined")
+    u = arr - lo
+    u /= span
+    pos = np.asarray(positive, dtype=bool)
+    if pos.ndim <= 1:
+        neg = ~np.broadcast_to(pos, u.shape[-1:])
+        if neg.any():
+            u[..., neg] = 1.0 - u[..., neg]
+    else:
+        u = np.where(pos, u, 1.0 - u)
+    if explicit:
+        np.clip(u, 0.0, 1.0, out=u)
+    return u

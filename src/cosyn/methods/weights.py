@@ -1,0 +1,280 @@
+"""Weights of the order parameters within a subsystem (METHOD.md §2).
+
+Every kernel takes a matrix ``X`` of shape ``(..., n, m)`` — ``n`` observations (periods,
+or entity-periods when pooled) of ``m`` indicators, with any leading batch axes (e.g.
+entities) — and returns weights of shape ``(..., m)`` that are ``≥ 0`` and sum to 1 over
+the last axis. Leading axes are computed at once, with no Python loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "RANDOM_INDEX",
+    "ahp_weights",
+    "combine_weights",
+    "critic_information",
+    "critic_weights",
+    "cv_weights",
+    "entropy_divergence",
+    "entropy_weights",
+    "equal_weights",
+    "normalize_weights",
+]
+
+#: Saaty's random consistency index RI by matrix order n (Saaty 1980, *The Analytic
+#: Hierarchy Process*, table 1.7; orders 11–15 from Saaty 1994).
+RANDOM_INDEX: dict[int, float] = {
+    1: 0.0,
+    2: 0.0,
+    3: 0.58,
+    4: 0.90,
+    5: 1.12,
+    6: 1.24,
+    7: 1.32,
+    8: 1.41,
+    9: 1.45,
+    10: 1.49,
+    11: 1.51,
+    12: 1.48,
+    13: 1.56,
+    14: 1.57,
+    15: 1.59,
+}
+
+
+def _matrix(X: ArrayLike, name: str) -> NDArray[np.float64]:
+    arr = np.asarray(X, dtype=float)
+    if arr.ndim < 2:
+        raise ValueError(f"{name} needs a matrix of shape (..., n, m), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} needs finite values (no NaN or inf)")
+    return arr
+
+
+def normalize_weights(d: ArrayLike) -> NDArray[np.float64]:
+    """Scale non-negative scores to sum to 1 over the last axis.
+
+    Where every score of a row is 0, the row gets equal weights ``1/m`` (the convention
+    of METHOD.md §2 for "no indicator carries information"; callers warn about it).
+    """
+    arr = np.asarray(d, dtype=float)
+    total = arr.sum(axis=-1, keepdims=True)
+    m = arr.shape[-1]
+    safe = np.where(total > 0, total, 1.0)
+    return np.where(total > 0, arr / safe, 1.0 / m)
+
+
+def entropy_divergence(X: ArrayLike) -> NDArray[np.float64]:
+    """Degree of divergence ``d = 1 − E`` of each column of a non-negative matrix.
+
+    ``p[t,i] = X[t,i] / Σ_t X[t,i]`` and ``E_i = −(1/ln n) Σ_t p ln p``, with
+    ``0·ln 0 = 0``. A column that sums to 0 carries no information: ``E = 1``, ``d = 0``.
+    """
+    arr = _matrix(X, "entropy_weights")
+    n = arr.shape[-2]
+    if n < 2:
+        raise ValueError(f"entropy weights need at least 2 observations, got {n}")
+    if np.any(arr < 0):
+        raise ValueError("entropy weights need non-negative values")
+    total = arr.sum(axis=-2, keepdims=True)
+    p = arr / np.where(total > 0, total, 1.0)
+    plogp = p * np.log(np.where(p > 0, p, 1.0))  # 0·ln 0 = 0
+    e = -plogp.sum(axis=-2) / np.log(n)
+    e = np.where(total[..., 0, :] > 0, e, 1.0)
+    return np.clip(1.0 - e, 0.0, None)
+
+
+def entropy_weights(X: ArrayLike) -> NDArray[np.float64]:
+    """Entropy weights of the columns of a non-negative matrix.
+
+    .. math::
+
+        p_{ti} = x_{ti} / \\sum_t x_{ti},\\quad
+        E_i = -\\frac{1}{\\ln n} \\sum_t p_{ti} \\ln p_{ti},\\quad
+        w_i = (1 − E_i) / \\sum_m (1 − E_m)
+
+    (Shannon entropy weighting; Zeleny 1982; METHOD.md §2.)
+
+    Parameters
+    ----------
+    X : array_like, shape (..., n, m)
+        Non-negative values, ``n ≥ 2`` observations of ``m`` criteria.
+
+    Returns
+    -------
+    ndarray, shape (..., m)
+
+    Notes
+    -----
+    Conventions: ``0·ln 0 = 0``; a column that sums to 0 has ``E = 1`` and weight 0; if
+    every column has ``E = 1`` the weights are equal (``1/m``). ``ln`` is natural, and
+    ``E`` is normalised by ``ln n`` so that ``E ∈ [0, 1]`` (as scikit-criteria's
+    ``entropy_weights``, which uses ``scipy.stats.entropy`` with base ``n``).
+    """
+    return normalize_weights(entropy_divergence(X))
+
+
+def _sample_std(arr: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(arr.std(axis=-2, ddof=1), dtype=float)
+
+
+def critic_information(X: ArrayLike) -> NDArray[np.float64]:
+    """CRITIC information ``C_i = σ_i · Σ_m (1 − r_im)`` of each column.
+
+    ``σ`` is the sample standard deviation (``ddof = 1``) and ``r`` Pearson's
+    correlation. A correlation that involves a constant column is taken as 0 (no linear
+    relation); the constant column itself has ``σ = 0`` and so ``C = 0``.
+    """
+    arr = _matrix(X, "critic_weights")
+    n = arr.shape[-2]
+    if n < 2:
+        raise ValueError(f"CRITIC weights need at least 2 observations, got {n}")
+    centred = arr - arr.mean(axis=-2, keepdims=True)
+    ss = np.sqrt((centred * centred).sum(axis=-2))  # (..., m)
+    z = centred / np.where(ss > 0, ss, 1.0)[..., None, :]
+    r = np.swapaxes(z, -1, -2) @ z  # (..., m, m); 0 where a column is constant
+    sigma = ss / np.sqrt(n - 1)
+    return np.asarray(sigma * (1.0 - r).sum(axis=-1), dtype=float)
+
+
+def critic_weights(X: ArrayLike) -> NDArray[np.float64]:
+    """CRITIC weights (Diakoulaki, Mavrotas & Papayannakis 1995).
+
+    .. math::
+
+        C_i = σ_i \\sum_m (1 − r_{im}),\\qquad w_i = C_i / \\sum_m C_m
+
+    Parameters
+    ----------
+    X : array_like, shape (..., n, m)
+        Scores already on a common scale (in cosyn: the order degrees ``u``).
+
+    Returns
+    -------
+    ndarray, shape (..., m)
+
+    Notes
+    -----
+    ``σ`` uses ``ddof = 1``; correlations with a constant column count as 0; if every
+    column is constant the weights are equal. The matrix is used as given (not min-max
+    scaled again, unlike scikit-criteria's ``critic_weights(scale=True)``).
+    """
+    return normalize_weights(np.clip(critic_information(X), 0.0, None))
+
+
+def cv_weights(X: ArrayLike) -> NDArray[np.float64]:
+    """Coefficient-of-variation weights: ``w_i ∝ σ_i / mean_i``.
+
+    Parameters
+    ----------
+    X : array_like, shape (..., n, m)
+        Raw values of each indicator; every column mean must be positive.
+
+    Returns
+    -------
+    ndarray, shape (..., m)
+
+    Notes
+    -----
+    ``σ`` is the sample standard deviation (``ddof = 1``). A column with a mean ≤ 0 has
+    no meaningful coefficient of variation and is refused (ValueError). If every column
+    is constant the weights are equal.
+    """
+    arr = _matrix(X, "cv_weights")
+    if arr.shape[-2] < 2:
+        raise ValueError(f"CV weights need at least 2 observations, got {arr.shape[-2]}")
+    mean = arr.mean(axis=-2)
+    if np.any(mean <= 0):
+        raise ValueError("CV weights need every column mean to be positive")
+    return normalize_weights(_sample_std(arr) / mean)
+
+
+def equal_weights(m: int) -> NDArray[np.float64]:
+    """Equal weights ``1/m``."""
+    if m < 1:
+        raise ValueError(f"need at least one indicator, got {m}")
+    return np.full(m, 1.0 / m)
+
+
+def ahp_weights(P: ArrayLike) -> tuple[NDArray[np.float64], float]:
+    """AHP weights from a pairwise comparison matrix, with the consistency ratio.
+
+    The weights are the principal right eigenvector of ``P`` scaled to sum to 1;
+    ``CI = (λ_max − n)/(n − 1)`` and ``CR = CI / RI(n)`` with Saaty's random index
+    :data:`RANDOM_INDEX` (Saaty 1980). For ``n ≤ 2`` a reciprocal matrix is always
+    consistent and ``CR = 0``.
+
+    Parameters
+    ----------
+    P : array_like, shape (n, n)
+        Positive reciprocal matrix: ``P[i, j] = 1 / P[j, i]``, ``P[i, i] = 1``.
+
+    Returns
+    -------
+    weights : ndarray, shape (n,)
+    cr : float
+        Consistency ratio; ``CR < 0.1`` is Saaty's rule for acceptable consistency.
+
+    Raises
+    ------
+    ValueError
+        If ``P`` is not square, not positive, not reciprocal, or larger than 15×15 (no
+        random index).
+    """
+    arr = np.asarray(P, dtype=float)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"AHP matrix must be square, got shape {arr.shape}")
+    n = arr.shape[0]
+    if n not in RANDOM_INDEX:
+        raise ValueError(f"AHP matrix order must be 1..15 (Saaty's RI table), got {n}")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError("AHP matrix entries must be positive and finite")
+    if not np.allclose(arr * arr.T, 1.0, rtol=1e-3, atol=1e-3):
+        bad = np.argwhere(~np.isclose(arr * arr.T, 1.0, rtol=1e-3, atol=1e-3))[0]
+        i, j = int(bad[0]), int(bad[1])
+        raise ValueError(
+            f"AHP matrix must be reciprocal: P[{i},{j}] = {arr[i, j]:g} but "
+            f"P[{j},{i}] = {arr[j, i]:g} (expected {1 / arr[i, j]:g})"
+        )
+    eigvals, eigvecs = np.linalg.eig(arr)
+    k = int(np.argmax(eigvals.real))
+    lam = float(eigvals[k].real)
+    vec = np.abs(eigvecs[:, k].real)
+    w = vec / vec.sum()
+    if n <= 2:
+        return w, 0.0
+    ci = (lam - n) / (n - 1)
+    return w, float(max(ci, 0.0) / RANDOM_INDEX[n])
+
+
+def combine_weights(
+    subjective: ArrayLike,
+    objective: ArrayLike,
+    lam: float = 0.5,
+    form: str = "additive",
+) -> NDArray[np.float64]:
+    """Combine subjective and objective weights (METHOD.md §2, ``combined``).
+
+    ``additive``: ``w = λ·w_s + (1 − λ)·w_o``; ``multiplicative``:
+    ``w ∝ w_s·w_o`` (normalised; equal weights if every product is 0).
+
+    Parameters
+    ----------
+    subjective, objective : array_like, shape (..., m)
+        Weight vectors, each summing to 1 over the last axis; broadcast together.
+    lam : float
+        λ in [0, 1], the share of the subjective weights (additive form only).
+    form : {"additive", "multiplicative"}
+    """
+    ws = np.asarray(subjective, dtype=float)
+    wo = np.asarray(objective, dtype=float)
+    if form == "additive":
+        if not 0.0 <= lam <= 1.0:
+            raise ValueError(f"lambda must be in [0, 1], got {lam!r}")
+        return np.asarray(lam * ws + (1.0 - lam) * wo, dtype=float)
+    if form == "multiplicative":
+        return normalize_weights(ws * wo)
+    raise ValueError(f"form must be 'additive' or 'multiplicative', got {form!r}")

@@ -1,0 +1,409 @@
+"""The labelled cube entity × period × indicator, built once at the door.
+
+:func:`build_panel` accepts a path (CSV, XLSX, Parquet), a pandas DataFrame in wide or
+long layout, or an xarray object, checks it against a :class:`~cosyn.spec.Spec` and
+returns a :class:`Panel`: a float cube of shape ``(E, T, I)`` with NaN for missing cells,
+plus its labels. Every problem a user can cause is a :class:`~cosyn.errors.DataError`
+naming the file, row, column, entity or period. The input is never modified.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from cosyn.errors import DataError
+from cosyn.io.read import FIRST_DATA_ROW, read_table
+from cosyn.spec import Spec
+
+__all__ = ["ALL_ENTITIES", "Panel", "build_panel"]
+
+#: Entity label used when the spec names no entity column.
+ALL_ENTITIES = "all"
+#: How many offending cells an error message quotes before saying "and N more".
+_QUOTE = 5
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """Indicator values on the axes (entity, period, indicator).
+
+    Attributes
+    ----------
+    values : ndarray, shape (E, T, I)
+        Float values; NaN where a cell is missing (to be imputed).
+    entities, periods : pandas.Index
+        Entity labels in order of first appearance; periods sorted ascending.
+    indicators : tuple of str
+        Indicator columns in the spec's order.
+    time : ndarray, shape (T,)
+        Numeric position of each period (the value itself when numeric; years for dates;
+        the ordinal for pandas periods and ordered categories), used by imputation.
+    source : str
+        Where the data came from, for messages ("data file 'x.csv'", "the DataFrame").
+    """
+
+    values: NDArray[np.float64]
+    entities: pd.Index
+    periods: pd.Index
+    indicators: tuple[str, ...]
+    time: NDArray[np.float64]
+    source: str
+    entity_name: str | None
+    period_name: str
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        e, t, i = self.values.shape
+        return e, t, i
+
+
+class _Origin:
+    """Turns a row position of the frame into words ("row 7" of a file)."""
+
+    def __init__(self, source: str, index: pd.Index | None) -> None:
+        self.source = source
+        self.index = index  # None: positions map to file lines
+
+    def row(self, pos: int) -> str:
+        if self.index is None:
+            return f"row {pos + FIRST_DATA_ROW}"
+        return f"row {self.index[pos]!r}"
+
+    def rows(self, positions: Sequence[int] | NDArray[np.intp]) -> str:
+        pos = [int(p) for p in positions]
+        words = ", ".join(self.row(p) for p in pos[:_QUOTE])
+        more = f" and {len(pos) - _QUOTE} more" if len(pos) > _QUOTE else ""
+        return words + more
+
+
+def build_panel(data: Any, spec: Spec, sheet: str | int | None = None) -> Panel:
+    """Normalise any supported input into a :class:`Panel` for ``spec``.
+
+    Parameters
+    ----------
+    data : str, Path, pandas.DataFrame, xarray.Dataset or xarray.DataArray
+        A file path; a frame in wide layout (one column per indicator) or long layout
+        (columns ``indicator`` and ``value``); a Dataset with one variable per indicator;
+        or a DataArray with an ``indicator`` dimension. Index levels named like the spec's
+        entity or period column are used as those columns.
+    spec : Spec
+    sheet : str or int, optional
+        Worksheet of an XLSX file.
+
+    Raises
+    ------
+    DataError
+    """
+    frame, origin = _to_frame(data, sheet, spec)
+    if "indicator" in frame.columns and "value" in frame.columns:
+        return _from_long(frame, spec, origin)
+    return _from_wide(frame, spec, origin)
+
+
+def _to_frame(data: Any, sheet: str | int | None, spec: Spec) -> tuple[pd.DataFrame, _Origin]:
+    if isinstance(data, str | Path):
+        frame = read_table(data, sheet)
+        return frame, _Origin(f"data file {str(data)!r}", None)
+    if isinstance(data, pd.DataFrame):
+        return _promote_index(data, spec), _Origin("the DataFrame", data.index)
+    import xarray as xr
+
+    if isinstance(data, xr.DataArray):
+        name = data.name if data.name is not None else "value"
+        frame = data.to_dataframe(name=str(name)).reset_index()
+        if "indicator" in frame.columns:
+            frame = frame.rename(columns={str(name): "value"})
+        return frame, _Origin("the xarray DataArray", frame.index)
+    if isinstance(data, xr.Dataset):
+        frame = data.to_dataframe().reset_index()
+        return frame, _Origin("the xarray Dataset", frame.index)
+    raise DataError(
+        f"cannot read data of type {type(data).__name__}; give a file path (CSV, XLSX, "
+        "Parquet), a pandas DataFrame or an xarray Dataset/DataArray"
+    )
+
+
+def _promote_index(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Turn index levels named as the entity or period column into columns."""
+    wanted = {spec.period, spec.entity} - {None}
+    names = [n for n in frame.index.names if n in wanted and n not in frame.columns]
+    return frame.reset_index(level=names) if names else frame
+
+
+def _suggest(name: str, columns: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, [str(c) for c in columns], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _require_columns(frame: pd.DataFrame, needed: dict[str, str], origin: _Origin) -> None:
+    """``needed`` maps column name to the spec key that asks for it."""
+    cols = [str(c) for c in frame.columns]
+    missing = [(c, key) for c, key in needed.items() if c not in frame.columns]
+    if not missing:
+        return
+    lines = [
+        f"column {c!r} (spec key {key!r}) is not in {origin.source}{_suggest(c, cols)}"
+        for c, key in missing
+    ]
+    shown = cols if len(cols) <= 30 else [*cols[:30], "..."]
+    lines.append(f"its columns are: {', '.join(shown)}")
+    raise DataError("\n".join(lines))
+
+
+def _indicator_keys(spec: Spec) -> dict[str, str]:
+    return {i.column: f"subsystems.{i.subsystem}.indicators.{i.column}" for i in spec.indicators}
+
+
+def _axis_keys(
+    frame: pd.DataFrame, spec: Spec, origin: _Origin
+) -> tuple[pd.Index, NDArray[np.intp], pd.Index, NDArray[np.intp], NDArray[np.float64]]:
+    """Entity and period labels and the codes of every row."""
+    periods, t_codes, time = _period_codes(frame[spec.period], spec.period, origin)
+    if spec.entity is None:
+        entities = pd.Index([ALL_ENTITIES], name="entity")
+        e_codes = np.zeros(len(frame), dtype=np.intp)
+    else:
+        col = frame[spec.entity]
+        bad = np.flatnonzero(col.isna().to_numpy())
+        if bad.size:
+            raise DataError(
+                f"entity column {spec.entity!r} of {origin.source} is empty in "
+                f"{origin.rows(bad)}; every row needs an entity"
+            )
+        codes, uniques = pd.factorize(col, sort=False)
+        e_codes = np.asarray(codes, dtype=np.intp)
+        entities = pd.Index(uniques, name=spec.entity)
+    return entities, e_codes, periods, t_codes, time
+
+
+def _period_codes(
+    col: pd.Series, name: str, origin: _Origin
+) -> tuple[pd.Index, NDArray[np.intp], NDArray[np.float64]]:
+    """Sorted unique periods, each row's period code, and numeric period positions."""
+    bad = np.flatnonzero(col.isna().to_numpy())
+    if bad.size:
+        raise DataError(
+            f"period column {name!r} of {origin.source} is empty in {origin.rows(bad)}; "
+            "every row needs a period"
+        )
+    values = col
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        if not dtype.ordered:
+            raise DataError(
+                f"period column {name!r} of {origin.source} is an unordered category; "
+                "make it ordered (pd.Categorical(..., ordered=True)) or use numbers or dates"
+            )
+        cats = dtype.categories[np.unique(col.cat.codes.to_numpy())]
+        codes = pd.Index(cats).get_indexer(col)
+        return pd.Index(cats, name=name), codes.astype(np.intp), np.arange(len(cats), dtype=float)
+    if not (
+        pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    ) and not (pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype)):
+        values = _orderable(col, name, origin)
+    codes, uniques = pd.factorize(values, sort=True)
+    periods = pd.Index(uniques, name=name)
+    if pd.api.types.is_datetime64_any_dtype(periods.dtype):
+        time = (periods - pd.Timestamp("1970-01-01")).total_seconds().to_numpy() / (
+            365.25 * 86400.0
+        )
+    elif isinstance(periods.dtype, pd.PeriodDtype):
+        time = np.asarray(periods.asi8, dtype=float)
+    else:
+        time = np.asarray(periods.to_numpy(), dtype=float)
+    return periods, np.asarray(codes, dtype=np.intp), np.asarray(time, dtype=float)
+
+
+def _orderable(col: pd.Series, name: str, origin: _Origin) -> pd.Series:
+    """Numbers or pandas periods from text period labels, or a DataError."""
+    numbers = pd.to_numeric(col, errors="coerce")
+    if not numbers.isna().any():
+        if np.all(np.mod(numbers.to_numpy(dtype=float), 1) == 0):
+            return numbers.astype(np.int64)
+        return numbers
+    uniques = pd.unique(col.astype(str))
+    try:
+        parsed = {u: pd.Period(u) for u in uniques}
+        freqs = {p.freqstr for p in parsed.values()}
+        if len(freqs) == 1:
+            return col.astype(str).map(parsed).astype(pd.PeriodDtype(next(iter(freqs))))
+    except (ValueError, TypeError):
+        pass
+    bad = np.flatnonzero(numbers.isna().to_numpy())
+    example = col.iloc[int(bad[0])]
+    raise DataError(
+        f"period column {name!r} of {origin.source} is not orderable: {example!r} in "
+        f"{origin.row(int(bad[0]))} is neither a number nor a date or period like "
+        "'2020Q1'; use numbers (2010, 2011, ...), dates, or an ordered category"
+    )
+
+
+def _check_duplicates(
+    keys: NDArray[np.intp],
+    size: int,
+    origin: _Origin,
+    describe: Callable[[int], str],
+    unit: str,
+) -> None:
+    counts = np.bincount(keys, minlength=size)
+    dup = np.flatnonzero(counts > 1)
+    if dup.size == 0:
+        return
+    first = int(dup[0])
+    rows = np.flatnonzero(keys == first)
+    raise DataError(
+        f"{describe(first)} appears {int(counts[first])} times in {origin.source} "
+        f"({origin.rows(rows)}); keep one row per {unit}"
+        + (f" ({dup.size} duplicated in all)" if dup.size > 1 else "")
+    )
+
+
+def _numeric_block(
+    frame: pd.DataFrame, columns: Sequence[str], origin: _Origin
+) -> NDArray[np.float64]:
+    """The indicator columns as floats; non-numeric and infinite cells are errors."""
+    problems: list[str] = []
+    converted: dict[str, Any] = {}
+    for c in columns:
+        col = frame[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+            continue
+        as_text = col.astype("string").str.strip()
+        blank = as_text.isna() | (as_text == "")
+        numbers = pd.to_numeric(as_text.where(~blank), errors="coerce")
+        bad = np.flatnonzero((numbers.isna() & ~blank).to_numpy())
+        if bad.size:
+            cells = ", ".join(f"{origin.row(int(p))} {col.iloc[int(p)]!r}" for p in bad[:_QUOTE])
+            more = f" and {bad.size - _QUOTE} more" if bad.size > _QUOTE else ""
+            problems.append(f"column {c!r}: {cells}{more}")
+        converted[c] = numbers.to_numpy(dtype=float, na_value=np.nan)
+    if problems:
+        raise DataError(
+            f"non-numeric cells in {origin.source}:\n  "
+            + "\n  ".join(problems)
+            + "\nindicator cells must be numbers (leave a cell empty if the value is missing; "
+            "remove units and thousands separators)"
+        )
+    if converted:
+        block = np.column_stack(
+            [converted[c] if c in converted else frame[c].to_numpy(dtype=float) for c in columns]
+        )
+    else:
+        block = frame[list(columns)].to_numpy(dtype=float, na_value=np.nan)
+    infinite = np.isinf(block)
+    if infinite.any():
+        r, k = np.nonzero(infinite)
+        cells = ", ".join(
+            f"{origin.row(int(a))} column {columns[int(b)]!r}"
+            for a, b in zip(r[:_QUOTE], k[:_QUOTE], strict=True)
+        )
+        raise DataError(
+            f"infinite values in {origin.source}: {cells}"
+            f"{f' and {r.size - _QUOTE} more' if r.size > _QUOTE else ''}; "
+            "replace them with finite numbers or leave the cells empty"
+        )
+    return block
+
+
+def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
+    needed = {spec.period: "period"}
+    if spec.entity is not None:
+        needed[spec.entity] = "entity"
+    needed.update(_indicator_keys(spec))
+    _require_columns(frame, needed, origin)
+    entities, e_codes, periods, t_codes, time = _axis_keys(frame, spec, origin)
+    E, T = len(entities), len(periods)
+    keys = e_codes * T + t_codes
+    _check_duplicates(
+        keys,
+        E * T,
+        origin,
+        lambda k: _describe_cell(spec, entities, periods, k, T),
+        "entity and period"
+        if spec.entity
+        else "period (if the data holds several entities, name their column with spec key "
+        "'entity')",
+    )
+    columns = list(spec.columns)
+    block = _numeric_block(frame, columns, origin)
+    if len(keys) == E * T and np.array_equal(keys, np.arange(E * T)):
+        cube = block.reshape(E, T, len(columns))
+    else:
+        cube = np.full((E, T, len(columns)), np.nan)
+        cube[e_codes, t_codes] = block
+    return Panel(
+        cube, entities, periods, tuple(columns), time, origin.source, spec.entity, spec.period
+    )
+
+
+def _describe_cell(spec: Spec, entities: pd.Index, periods: pd.Index, key: int, T: int) -> str:
+    e, t = divmod(key, T)
+    who = f"entity {entities[e]!r}, " if spec.entity is not None else ""
+    return f"{who}period {periods[t]!r}"
+
+
+def _from_long(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
+    needed = {spec.period: "period", "indicator": "(long layout)", "value": "(long layout)"}
+    if spec.entity is not None:
+        needed[spec.entity] = "entity"
+    _require_columns(frame, needed, origin)
+    columns = list(spec.columns)
+    names = frame["indicator"].astype(str)
+    present = set(pd.unique(names))
+    missing = [c for c in columns if c not in present]
+    if missing:
+        keys = _indicator_keys(spec)
+        raise DataError(
+            "\n".join(
+                f"indicator {c!r} (spec key {keys[c]!r}) has no rows in the 'indicator' column "
+                f"of {origin.source}{_suggest(c, sorted(present))}"
+                for c in missing
+            )
+        )
+    keep = names.isin(columns).to_numpy()
+    rows = np.flatnonzero(keep)
+    sub = frame.iloc[rows]
+    sub_origin: _Origin = (
+        _OffsetOrigin(origin.source, rows)
+        if origin.index is None
+        else _Origin(origin.source, origin.index[rows])
+    )
+    entities, e_codes, periods, t_codes, time = _axis_keys(sub, spec, sub_origin)
+    E, T, n_ind = len(entities), len(periods), len(columns)
+    i_codes = pd.Index(columns).get_indexer(pd.Index(names.iloc[rows])).astype(np.intp)
+    cell_keys = (e_codes * T + t_codes) * n_ind + i_codes
+    _check_duplicates(
+        cell_keys,
+        E * T * n_ind,
+        sub_origin,
+        lambda k: (
+            _describe_cell(spec, entities, periods, k // n_ind, T)
+            + f", indicator {columns[k % n_ind]!r}"
+        ),
+        "entity, period and indicator",
+    )
+    values = _numeric_block(sub, ["value"], sub_origin)[:, 0]
+    cube = np.full((E, T, n_ind), np.nan)
+    cube[e_codes, t_codes, i_codes] = values
+    return Panel(
+        cube, entities, periods, tuple(columns), time, origin.source, spec.entity, spec.period
+    )
+
+
+class _OffsetOrigin(_Origin):
+    """Row words for a subset of a file's rows (positions into the subset)."""
+
+    def __init__(self, source: str, positions: NDArray[np.intp]) -> None:
+        super().__init__(source, None)
+        self.positions = positions
+
+    def row(self, pos: int) -> str:
+        return f"row {int(self.positions[pos]) + FIRST_DATA_ROW}"
