@@ -7,7 +7,17 @@ pipeline turns the cases a user can cause into these classes.
 
 from __future__ import annotations
 
-__all__ = ["CosynError", "CosynWarning", "DataError", "SpecError"]
+from typing import Any
+
+__all__ = ["CosynError", "CosynWarning", "DataError", "SpecError", "quote"]
+
+
+def quote(value: Any) -> str:
+    """``repr`` of a label for a message, NumPy scalars shown as plain Python values."""
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "ndim", None) == 0:
+        value = item()
+    return repr(value)
 
 
 class CosynError(Exception):

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cosyn.errors import CosynWarning, DataError, SpecError
+from cosyn.errors import CosynWarning, DataError, SpecError, quote
 from cosyn.methods import (
     ahp_weights,
     combine_weights,
@@ -169,7 +169,7 @@ def _impute(panel: Panel, how: str) -> tuple[Array, NDArray[np.bool_]]:
     T = x.shape[1]
     if T < 2:
         raise DataError(
-            f"{panel.source} has a single period ({panel.periods[0]!r}); synergy compares "
+            f"{panel.source} has a single period ({quote(panel.periods[0])}); synergy compares "
             "periods, so at least 2 are needed"
         )
     if not missing.any():
@@ -192,7 +192,7 @@ def _impute(panel: Panel, how: str) -> tuple[Array, NDArray[np.bool_]]:
         )
     if how == "none":
         cells = [
-            f"{_entity_words(panel, e)}period {panel.periods[t]!r}, indicator "
+            f"{_entity_words(panel, e)}period {quote(panel.periods[t])}, indicator "
             f"{panel.indicators[i]!r}"
             for e, t, i in np.argwhere(missing)[:_QUOTE]
         ]
@@ -209,11 +209,11 @@ def _impute(panel: Panel, how: str) -> tuple[Array, NDArray[np.bool_]]:
 
 
 def _of_entity(panel: Panel, e: int) -> str:
-    return "" if panel.entity_name is None else f" of entity {panel.entities[e]!r}"
+    return "" if panel.entity_name is None else f" of entity {quote(panel.entities[e])}"
 
 
 def _entity_words(panel: Panel, e: int) -> str:
-    return "" if panel.entity_name is None else f"entity {panel.entities[e]!r}, "
+    return "" if panel.entity_name is None else f"entity {quote(panel.entities[e])}, "
 
 
 def _bounds(x: Array, spec: Spec, method: Method) -> tuple[Array, Array]:
@@ -244,7 +244,7 @@ def _constant_indicators(
             ""
             if spec.entity is None or lower.shape[0] == 1
             else " for entity "
-            + ", ".join(repr(panel.entities[e]) for e in ents[:_QUOTE])
+            + ", ".join(quote(panel.entities[e]) for e in ents[:_QUOTE])
             + (f" and {len(ents) - _QUOTE} more" if len(ents) > _QUOTE else "")
         )
         lines.append(f"indicator {spec.columns[i]!r} is constant at {value:g}{where}")
@@ -297,7 +297,7 @@ def _warn_outside_explicit(
     if not outside.any():
         return
     cells = [
-        f"{_entity_words(panel, e)}period {panel.periods[t]!r}, indicator "
+        f"{_entity_words(panel, e)}period {quote(panel.periods[t])}, indicator "
         f"{spec.columns[explicit[i]]!r} = {x[e, t, explicit[i]]:g}"
         for e, t, i in np.argwhere(outside)[:_QUOTE]
     ]
@@ -406,7 +406,7 @@ def _note_equal(
     if scope == "panel" or panel.entity_name is None:
         where = ""
     else:
-        ents = [repr(panel.entities[int(e)]) for e in np.flatnonzero(flat)]
+        ents = [quote(panel.entities[int(e)]) for e in np.flatnonzero(flat)]
         where = (
             " for entity "
             + ", ".join(ents[:_QUOTE])

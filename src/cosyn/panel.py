@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from cosyn.errors import DataError
+from cosyn.errors import DataError, quote
 from cosyn.io.read import FIRST_DATA_ROW, read_table
 from cosyn.spec import Spec
 
@@ -75,7 +75,7 @@ class _Origin:
     def row(self, pos: int) -> str:
         if self.index is None:
             return f"row {pos + FIRST_DATA_ROW}"
-        return f"row {self.index[pos]!r}"
+        return f"row {quote(self.index[pos])}"
 
     def rows(self, positions: Sequence[int] | NDArray[np.intp]) -> str:
         pos = [int(p) for p in positions]
@@ -113,7 +113,10 @@ def _to_frame(data: Any, sheet: str | int | None, spec: Spec) -> tuple[pd.DataFr
         frame = read_table(data, sheet)
         return frame, _Origin(f"data file {str(data)!r}", None)
     if isinstance(data, pd.DataFrame):
-        return _promote_index(data, spec), _Origin("the DataFrame", data.index)
+        index = data.index if data.index.is_unique else None
+        source = "the DataFrame" + ("" if index is not None else " (rows counted from 0)")
+        frame = _promote_index(data, spec)
+        return frame, (_Origin(source, index) if index is not None else _PositionOrigin(source))
     import xarray as xr
 
     if isinstance(data, xr.DataArray):
@@ -139,8 +142,9 @@ def _promote_index(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
 
 
 def _suggest(name: str, columns: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, [str(c) for c in columns], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    lowered = {str(c).lower(): str(c) for c in columns}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
 
 
 def _require_columns(frame: pd.DataFrame, needed: dict[str, str], origin: _Origin) -> None:
@@ -281,7 +285,9 @@ def _numeric_block(
         numbers = pd.to_numeric(as_text.where(~blank), errors="coerce")
         bad = np.flatnonzero((numbers.isna() & ~blank).to_numpy())
         if bad.size:
-            cells = ", ".join(f"{origin.row(int(p))} {col.iloc[int(p)]!r}" for p in bad[:_QUOTE])
+            cells = ", ".join(
+                f"{origin.row(int(p))} {quote(col.iloc[int(p)])}" for p in bad[:_QUOTE]
+            )
             more = f" and {bad.size - _QUOTE} more" if bad.size > _QUOTE else ""
             problems.append(f"column {c!r}: {cells}{more}")
         converted[c] = numbers.to_numpy(dtype=float, na_value=np.nan)
@@ -346,8 +352,8 @@ def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
 
 def _describe_cell(spec: Spec, entities: pd.Index, periods: pd.Index, key: int, T: int) -> str:
     e, t = divmod(key, T)
-    who = f"entity {entities[e]!r}, " if spec.entity is not None else ""
-    return f"{who}period {periods[t]!r}"
+    who = f"entity {quote(entities[e])}, " if spec.entity is not None else ""
+    return f"{who}period {quote(periods[t])}"
 
 
 def _from_long(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
@@ -396,6 +402,16 @@ def _from_long(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     return Panel(
         cube, entities, periods, tuple(columns), time, origin.source, spec.entity, spec.period
     )
+
+
+class _PositionOrigin(_Origin):
+    """Row words by position, for frames whose index labels repeat."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, None)
+
+    def row(self, pos: int) -> str:
+        return f"row {pos}"
 
 
 class _OffsetOrigin(_Origin):

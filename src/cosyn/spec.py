@@ -398,18 +398,16 @@ class _Parser:
             columns = [i.column for i in indicators]
             given = self.given_weights(body.get("weights"), columns, f"{key}.weights")
             ahp = self.ahp(body.get("ahp"), columns, f"{key}.ahp", method)
-            self.needs_subjective(method, key, given, ahp)
+            self.needs_subjective(method, key, "weights" in body, "ahp" in body)
             out.append(Subsystem(str(name), label, tuple(indicators), given, ahp))
         return tuple(out)
 
-    def needs_subjective(
-        self, method: Method, key: str, given: tuple[float, ...] | None, ahp: Any
-    ) -> None:
-        if method.weights == "given" and given is None:
+    def needs_subjective(self, method: Method, key: str, given: bool, ahp: bool) -> None:
+        if method.weights == "given" and not given:
             self.fail(f"{key}.weights", "method.weights = 'given' needs weights = {COLUMN = w}")
-        if method.weights == "ahp" and ahp is None:
+        if method.weights == "ahp" and not ahp:
             self.fail(f"{key}.ahp", "method.weights = 'ahp' needs a pairwise matrix ahp = [[...]]")
-        if method.weights == "combined" and given is None and ahp is None:
+        if method.weights == "combined" and not given and not ahp:
             self.fail(
                 key,
                 "method.weights = 'combined' needs subjective weights: give either "

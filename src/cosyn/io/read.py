@@ -103,7 +103,7 @@ def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
                 raise DataError(f"workbook {str(p)!r} has no sheet {sheet!r}; sheets: {names}")
             else:
                 target = sheet
-            return book.parse(target)
+            return pd.read_excel(book, sheet_name=target)
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         if isinstance(exc, DataError):
             raise

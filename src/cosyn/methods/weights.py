@@ -71,7 +71,8 @@ def entropy_divergence(X: ArrayLike) -> NDArray[np.float64]:
     """Degree of divergence ``d = 1 − E`` of each column of a non-negative matrix.
 
     ``p[t,i] = X[t,i] / Σ_t X[t,i]`` and ``E_i = −(1/ln n) Σ_t p ln p``, with
-    ``0·ln 0 = 0``. A column that sums to 0 carries no information: ``E = 1``, ``d = 0``.
+    ``0·ln 0 = 0``. A constant column — including one that sums to 0 — carries no
+    information: ``E = 1`` and ``d = 0`` exactly (not ``1 − E`` = round-off).
     """
     arr = _matrix(X, "entropy_weights")
     n = arr.shape[-2]
@@ -83,8 +84,10 @@ def entropy_divergence(X: ArrayLike) -> NDArray[np.float64]:
     p = arr / np.where(total > 0, total, 1.0)
     plogp = p * np.log(np.where(p > 0, p, 1.0))  # 0·ln 0 = 0
     e = -plogp.sum(axis=-2) / np.log(n)
-    e = np.where(total[..., 0, :] > 0, e, 1.0)
-    return np.clip(1.0 - e, 0.0, None)
+    # A constant column (this includes one that sums to 0) is uniform: E = 1 exactly,
+    # not 1 − round-off.
+    constant = arr.max(axis=-2) == arr.min(axis=-2)
+    return np.where(constant, 0.0, np.clip(1.0 - e, 0.0, None))
 
 
 def entropy_weights(X: ArrayLike) -> NDArray[np.float64]:
@@ -109,7 +112,8 @@ def entropy_weights(X: ArrayLike) -> NDArray[np.float64]:
 
     Notes
     -----
-    Conventions: ``0·ln 0 = 0``; a column that sums to 0 has ``E = 1`` and weight 0; if
+    Conventions: ``0·ln 0 = 0``; a constant column (one that sums to 0 included) has
+    ``E = 1`` and weight exactly 0; if
     every column has ``E = 1`` the weights are equal (``1/m``). ``ln`` is natural, and
     ``E`` is normalised by ``ln n`` so that ``E ∈ [0, 1]`` (as scikit-criteria's
     ``entropy_weights``, which uses ``scipy.stats.entropy`` with base ``n``).
@@ -132,8 +136,9 @@ def critic_information(X: ArrayLike) -> NDArray[np.float64]:
     n = arr.shape[-2]
     if n < 2:
         raise ValueError(f"CRITIC weights need at least 2 observations, got {n}")
+    constant = arr.max(axis=-2) == arr.min(axis=-2)
     centred = arr - arr.mean(axis=-2, keepdims=True)
-    ss = np.sqrt((centred * centred).sum(axis=-2))  # (..., m)
+    ss = np.where(constant, 0.0, np.sqrt((centred * centred).sum(axis=-2)))  # (..., m)
     z = centred / np.where(ss > 0, ss, 1.0)[..., None, :]
     r = np.swapaxes(z, -1, -2) @ z  # (..., m, m); 0 where a column is constant
     sigma = ss / np.sqrt(n - 1)
@@ -232,6 +237,9 @@ def ahp_weights(P: ArrayLike) -> tuple[NDArray[np.float64], float]:
         raise ValueError(f"AHP matrix order must be 1..15 (Saaty's RI table), got {n}")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError("AHP matrix entries must be positive and finite")
+    if not np.allclose(np.diag(arr), 1.0):
+        i = int(np.flatnonzero(~np.isclose(np.diag(arr), 1.0))[0])
+        raise ValueError(f"AHP matrix diagonal must be 1: P[{i},{i}] = {arr[i, i]:g}")
     if not np.allclose(arr * arr.T, 1.0, rtol=1e-3, atol=1e-3):
         bad = np.argwhere(~np.isclose(arr * arr.T, 1.0, rtol=1e-3, atol=1e-3))[0]
         i, j = int(bad[0]), int(bad[1])

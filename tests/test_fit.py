@@ -1,0 +1,385 @@
+"""The whole pipeline against hand calculations, option by option (METHOD.md §0–§5)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cosyn
+from cosyn import CosynWarning, DataError, SpecError
+
+# One entity, three periods; subsystem A = {a1, a2}, subsystem B = {b1}.
+# With margin 0 the bounds are the observed min and max, so by hand:
+#   u(a1) = [0, 0.5, 1]      from a1 = [1, 2, 3]
+#   u(a2) = [0, 0.25, 1]     from a2 = [1, 1.5, 3]
+#   u(b1) = [0, 1/3, 1]      from b1 = [10, 20, 40]
+# Entropy of u over the 3 periods:
+#   a1: p = [0, 1/3, 2/3], E = (1/3 ln 3 + 2/3 ln 1.5)/ln 3 = 0.579380, d = 0.420620
+#   a2: p = [0, 0.2, 0.8], E = (0.2 ln 5 + 0.8 ln 1.25)/ln 3 = 0.455486, d = 0.544514
+#   φ(a1) = 0.420620/0.965134 = 0.435815, φ(a2) = 0.564185, φ(b1) = 1
+#   μ_A = [0, 0.435815·0.5 + 0.564185·0.25, 1] = [0, 0.358954, 1];  μ_B = [0, 1/3, 1]
+#   U(t1→t2) = sqrt(0.358954 · 1/3) = 0.345906;  U(t1→t3) = sqrt(1 · 1) = 1
+HAND = pd.DataFrame(
+    {
+        "t": [1, 2, 3],
+        "a1": [1.0, 2.0, 3.0],
+        "a2": [1.0, 1.5, 3.0],
+        "b1": [10.0, 20.0, 40.0],
+    }
+)
+
+
+def hand_spec(**method: object) -> dict:
+    return {
+        "period": "t",
+        "method": {"margin": 0.0, **method},
+        "subsystems": {
+            "A": {"indicators": {"a1": "+", "a2": "+"}},
+            "B": {"indicators": {"b1": "+"}},
+        },
+    }
+
+
+def test_hand_calculation_default_weighted_sum_entropy():
+    res = cosyn.fit(HAND, hand_spec())
+    np.testing.assert_allclose(res.u[0, :, 0], [0, 0.5, 1])
+    np.testing.assert_allclose(res.u[0, :, 1], [0, 0.25, 1])
+    np.testing.assert_allclose(res.u[0, :, 2], [0, 1 / 3, 1])
+    np.testing.assert_allclose(res.weight_values[0], [0.435815, 0.564185, 1.0], atol=1e-6)
+    np.testing.assert_allclose(res.mu[0, :, 0], [0, 0.358954, 1], atol=1e-6)
+    np.testing.assert_allclose(res.synergy_values[0], [0.345906, 1.0], atol=1e-6)
+    table = res.synergy
+    assert list(table.columns) == ["entity", "base_period", "period", "synergy", "level", "stage"]
+    assert table.entity.tolist() == ["all", "all"]
+    assert table.base_period.tolist() == [1, 1] and table.period.tolist() == [2, 3]
+    # 0.345906 is in (0.3, 0.6] "moderate" and (0.3, 0.5] "development"; 1 in (0.9, 1].
+    assert table.level.tolist() == ["moderate", "extreme"]
+    assert table.stage.tolist() == ["development", "mature"]
+
+
+def test_margin_widens_bounds():
+    # a1 = [1, 2, 3], a = 0.1: lower = 1 − 0.1 = 0.9, upper = 3 + 0.3 = 3.3, span 2.4
+    # u = [0.1, 1.1, 2.1] / 2.4 = [0.041667, 0.458333, 0.875]
+    res = cosyn.fit(HAND, hand_spec(margin=0.1))
+    np.testing.assert_allclose(res.u[0, :, 0], [0.1 / 2.4, 1.1 / 2.4, 2.1 / 2.4])
+    assert res.bounds.loc[0, ["lower", "upper"]].tolist() == pytest.approx([0.9, 3.3])
+
+
+def test_negative_direction():
+    spec = hand_spec()
+    spec["subsystems"]["B"]["indicators"]["b1"] = "-"
+    res = cosyn.fit(HAND, spec)
+    # u(b1) reversed: [1, 2/3, 0]; μ_B falls, so every U is negative:
+    # U(t2) = −sqrt(0.358954 · 1/3) = −0.345906, U(t3) = −sqrt(1 · 1) = −1
+    np.testing.assert_allclose(res.u[0, :, 2], [1, 2 / 3, 0])
+    np.testing.assert_allclose(res.synergy_values[0], [-0.345906, -1.0], atol=1e-6)
+    assert res.synergy.level.tolist() == ["non-synergy"] * 2
+    assert res.synergy.stage.tolist() == ["not synergistic"] * 2
+
+
+def test_geometric_aggregations():
+    # geometric: μ_A(t2) = sqrt(0.5 · 0.25) = 0.353553, U = sqrt(0.353553/3) = 0.343295
+    res = cosyn.fit(HAND, hand_spec(aggregation="geometric"))
+    assert res.mu[0, 1, 0] == pytest.approx(math.sqrt(0.125))
+    assert res.synergy_values[0, 0] == pytest.approx(0.343295, abs=1e-6)
+    # weighted_geometric: μ_A(t2) = 0.5^0.435815 · 0.25^0.564185 = 0.338169
+    res = cosyn.fit(HAND, hand_spec(aggregation="weighted_geometric"))
+    assert res.mu[0, 1, 0] == pytest.approx(0.338169, abs=1e-6)
+    assert res.synergy_values[0, 0] == pytest.approx(0.335742, abs=1e-6)
+
+
+def test_base_adjacent_and_named():
+    # adjacent: t1→t2 as before; t2→t3: Δ_A = 1 − 0.358954, Δ_B = 1 − 1/3
+    # U = sqrt(0.641046 · 0.666667) = 0.653731
+    res = cosyn.fit(HAND, hand_spec(base="adjacent"))
+    np.testing.assert_allclose(res.synergy_values[0], [0.345906, 0.653731], atol=1e-6)
+    assert res.synergy.base_period.tolist() == [1, 2]
+    named = cosyn.fit(HAND, hand_spec(base=2))
+    np.testing.assert_allclose(named.synergy_values[0], [0.653731], atol=1e-6)
+    assert named.synergy.base_period.tolist() == [2] and named.synergy.period.tolist() == [3]
+    assert cosyn.fit(HAND, hand_spec(base="2")).synergy.base_period.tolist() == [2]
+
+
+def test_base_not_a_period_or_last():
+    with pytest.raises(
+        SpecError,
+        match=r"'method.base': 2030 is not a period of the data "
+        r"\(periods: 1, 2, 3\)",
+    ):
+        cosyn.fit(HAND, hand_spec(base=2030))
+    with pytest.raises(SpecError, match="is the last period"):
+        cosyn.fit(HAND, hand_spec(base=3))
+
+
+def test_equal_given_ahp_and_combined_weights():
+    spec = hand_spec(weights="equal")
+    assert cosyn.fit(HAND, spec).weight_values[0].tolist() == [0.5, 0.5, 1.0]
+    spec = hand_spec(weights="given")
+    spec["subsystems"]["A"]["weights"] = {"a1": 3, "a2": 1}  # normalised to 0.75, 0.25
+    spec["subsystems"]["B"]["weights"] = {"b1": 5}
+    res = cosyn.fit(HAND, spec)
+    np.testing.assert_allclose(res.weight_values[0], [0.75, 0.25, 1.0])
+    # μ_A(t2) = 0.75·0.5 + 0.25·0.25 = 0.4375
+    assert res.mu[0, 1, 0] == pytest.approx(0.4375)
+    # AHP with a1 three times as important as a2: eigenvector (0.75, 0.25), CR = 0 (n = 2)
+    spec = hand_spec(weights="ahp")
+    spec["subsystems"]["A"]["ahp"] = [[1, 3], ["1/3", 1]]
+    spec["subsystems"]["B"]["ahp"] = [[1]]
+    res = cosyn.fit(HAND, spec)
+    np.testing.assert_allclose(res.weight_values[0], [0.75, 0.25, 1.0])
+    assert res.ahp_cr == {"A": 0.0, "B": 0.0}
+    # combined, additive λ = 0.4: 0.4·0.75 + 0.6·0.435815 = 0.561489
+    spec["method"].update(weights="combined", combine_lambda=0.4)
+    res = cosyn.fit(HAND, spec)
+    assert res.weight_values[0, 0] == pytest.approx(0.4 * 0.75 + 0.6 * 0.435815, abs=1e-6)
+    # multiplicative: 0.75·0.435815 / (0.75·0.435815 + 0.25·0.564185) = 0.698568
+    spec["method"].update(combine="multiplicative")
+    res = cosyn.fit(HAND, spec)
+    expected = 0.75 * 0.435815 / (0.75 * 0.435815 + 0.25 * 0.564185)
+    assert res.weight_values[0, 0] == pytest.approx(expected, abs=1e-6)
+
+
+def test_critic_and_cv_weights_by_hand():
+    # CRITIC on u(a1) = [0, .5, 1], u(a2) = [0, .25, 1] (ddof 1):
+    # σ1 = sqrt((.25 + 0 + .25)/2) = 0.5; u(a2) has mean 5/12, squared deviations
+    # .173611 + .027778 + .340278 = .541667, σ2 = sqrt(.270833) = 0.520416.
+    # Both C_i = σ_i·(1 − r) share the factor (1 − r): φ1 = 0.5/(0.5 + 0.520416) = 0.489996
+    res = cosyn.fit(HAND, hand_spec(weights="critic"))
+    assert res.weight_values[0, 0] == pytest.approx(0.5 / (0.5 + math.sqrt(0.541667 / 2)), abs=1e-6)
+    # CV on raw a1 = [1, 2, 3]: σ/mean = 1/2; a2 = [1, 1.5, 3]: σ = 1.040833, mean 1.833333,
+    # cv = 0.567727; φ1 = 0.5/(0.5 + 0.567727) = 0.468284
+    res = cosyn.fit(HAND, hand_spec(weights="cv"))
+    cv2 = math.sqrt(((1 - 11 / 6) ** 2 + (1.5 - 11 / 6) ** 2 + (3 - 11 / 6) ** 2) / 2) / (11 / 6)
+    assert res.weight_values[0, 0] == pytest.approx(0.5 / (0.5 + cv2))
+
+
+def test_cv_refuses_non_positive_mean():
+    data = HAND.assign(a2=[-3.0, -2.0, -1.0])
+    with pytest.raises(
+        DataError,
+        match=r"'cv' needs positive means, but indicator 'a2' has "
+        r"mean -2",
+    ):
+        cosyn.fit(data, hand_spec(weights="cv"))
+
+
+@pytest.mark.parametrize(
+    ("how", "a1", "a2"),
+    [
+        # minmax of raw values equals u with margin 0
+        ("minmax", [0, 0.5, 1], [0, 0.25, 1]),
+        # rescale: 0.002 + 0.996·minmax
+        ("rescale", [0.002, 0.5, 0.998], [0.002, 0.251, 0.998]),
+        # shift: positive raw values are used as they are
+        ("shift", [1, 2, 3], [1, 1.5, 3]),
+    ],
+)
+def test_entropy_inputs(how, a1, a2):
+    res = cosyn.fit(HAND, hand_spec(entropy_input=how))
+    expected = cosyn.entropy_weights(np.array([a1, a2]).T)
+    np.testing.assert_allclose(res.weight_values[0, :2], expected)
+
+
+def test_entropy_input_shift_moves_non_positive_columns():
+    # a2 negative: shift uses −x for a negative indicator? no — a2 is positive here with
+    # values [−1, 0, 2]: min −1 ≤ 0, shifted by |−1| + 0.01 → [0.01, 1.01, 3.01]
+    data = HAND.assign(a2=[-1.0, 0.0, 2.0])
+    res = cosyn.fit(data, hand_spec(entropy_input="shift"))
+    expected = cosyn.entropy_weights(np.array([[1, 2, 3], [0.01, 1.01, 3.01]]).T)
+    np.testing.assert_allclose(res.weight_values[0, :2], expected)
+
+
+def two_entities() -> pd.DataFrame:
+    other = HAND.assign(a1=[2.0, 2.5, 5.0], a2=[3.0, 2.0, 6.0], b1=[1.0, 4.0, 2.0])
+    return pd.concat([HAND.assign(e="x"), other.assign(e="y")], ignore_index=True)
+
+
+def test_panel_bounds_and_panel_weights():
+    spec = hand_spec(bounds="panel")
+    spec["entity"] = "e"
+    res = cosyn.fit(two_entities(), spec)
+    # a1 over the panel: min 1, max 5 → u(x) = [0, 0.25, 0.5]
+    np.testing.assert_allclose(res.u[0, :, 0], [0, 0.25, 0.5])
+    assert res.bounds.entity.tolist() == ["*", "*", "*"]
+    spec["method"]["weights_scope"] = "panel"
+    res = cosyn.fit(two_entities(), spec)
+    pooled = cosyn.entropy_weights(res.u[:, :, :2].reshape(6, 2))
+    np.testing.assert_allclose(res.weight_values[:, :2], [pooled, pooled])
+
+
+def test_entity_scope_weights_differ_per_entity():
+    spec = hand_spec()
+    spec["entity"] = "e"
+    res = cosyn.fit(two_entities(), spec)
+    np.testing.assert_allclose(res.weight_values[0], [0.435815, 0.564185, 1.0], atol=1e-6)
+    np.testing.assert_allclose(res.weight_values[1, :2], cosyn.entropy_weights(res.u[1, :, :2]))
+    assert res.weights.groupby(["entity", "subsystem"]).weight.sum().tolist() == pytest.approx(
+        [1, 1, 1, 1]
+    )
+
+
+def test_three_subsystems():
+    data = HAND.assign(c1=[5.0, 6.0, 9.0])
+    spec = hand_spec()
+    spec["subsystems"]["C"] = {"indicators": {"c1": "+"}}
+    res = cosyn.fit(data, spec)
+    # μ_C = [0, 0.25, 1]; U(t2) = (0.358954 · 1/3 · 0.25)^(1/3) = 0.310490
+    expected = (0.3589537 * (1 / 3) * 0.25) ** (1 / 3)
+    assert res.synergy_values[0, 0] == pytest.approx(expected, abs=1e-6)
+    assert res.subsystem_order.subsystem.unique().tolist() == ["A", "B", "C"]
+
+
+def test_imputation_regression_and_linear_are_flagged():
+    data = pd.DataFrame(
+        {
+            "t": [2010, 2011, 2012, 2013],
+            "a1": [1.0, np.nan, 3.0, 4.0],
+            "b1": [np.nan, 2.0, 4.0, 6.0],
+        }
+    )
+    spec = {
+        "period": "t",
+        "subsystems": {"A": {"indicators": {"a1": "+"}}, "B": {"indicators": {"b1": "+"}}},
+    }
+    res = cosyn.fit(data, spec)
+    # a1: OLS on (2010, 1), (2012, 3), (2013, 4) gives x = 1 + (t − 2010), so 2011 → 2
+    # b1: OLS on (2011, 2), (2012, 4), (2013, 6) gives x = 2 + 2(t − 2011), so 2010 → 0
+    np.testing.assert_allclose(res.x[0, :, 0], [1, 2, 3, 4])
+    np.testing.assert_allclose(res.x[0, :, 1], [0, 2, 4, 6], atol=1e-12)
+    assert res.imputed.sum() == 2
+    table = res.order_degree
+    filled = table[table.imputed]
+    assert list(zip(filled.period, filled.indicator, strict=True)) == [(2010, "b1"), (2011, "a1")]
+    assert "2 of 8 cells filled" in res.summary()
+    spec["method"] = {"impute": "linear"}
+    res = cosyn.fit(data, spec)
+    # linear: 2011 between 1 and 3 → 2; 2010 before the first observed → nearest, 2
+    np.testing.assert_allclose(res.x[0, :, 1], [2, 2, 4, 6])
+
+
+def test_impute_none_names_every_missing_cell():
+    data = pd.DataFrame(
+        {"e": ["p", "p", "p"], "t": [1, 2, 3], "a1": [1.0, np.nan, 3.0], "b1": [1.0, 2.0, 4.0]}
+    )
+    spec = hand_spec(impute="none")
+    spec["entity"] = "e"
+    spec["subsystems"]["A"]["indicators"] = {"a1": "+"}
+    with pytest.raises(DataError) as info:
+        cosyn.fit(data, spec)
+    text = str(info.value)
+    assert "missing values in the DataFrame with method.impute = 'none'" in text
+    assert "entity 'p', period 2, indicator 'a1'" in text
+    assert "set method.impute to 'regression' or 'linear'" in text
+
+
+def test_single_period_refused():
+    with pytest.raises(DataError, match="has a single period"):
+        cosyn.fit(HAND.iloc[:1], hand_spec())
+
+
+def test_constant_zero_indicator_error_and_drop():
+    data = HAND.assign(a3=[0.0, 0.0, 0.0])
+    spec = hand_spec(margin=0.1)
+    spec["subsystems"]["A"]["indicators"]["a3"] = "+"
+    with pytest.raises(DataError) as info:
+        cosyn.fit(data, spec)
+    assert "indicator 'a3' is constant at 0" in str(info.value)
+    assert "method.on_constant = 'drop'" in str(info.value)
+    spec["method"]["on_constant"] = "drop"
+    with pytest.warns(CosynWarning, match="dropped"):
+        res = cosyn.fit(data, spec)
+    assert res.dropped == ("a3",) and "a3" not in res.indicators
+    expected = cosyn.fit(HAND, hand_spec(margin=0.1))
+    np.testing.assert_allclose(res.synergy_values, expected.synergy_values)
+
+
+def test_constant_nonzero_indicator_gets_weight_zero():
+    # With a margin, a constant 5 has bounds 4.5 and 5.5, u = 0.5 everywhere: p uniform,
+    # E = 1, d = 0, weight 0 — the other indicators decide.
+    data = HAND.assign(a3=[5.0, 5.0, 5.0])
+    spec = hand_spec(margin=0.1)
+    spec["subsystems"]["A"]["indicators"]["a3"] = "+"
+    res = cosyn.fit(data, spec)
+    assert res.weight_values[0, 2] == 0.0
+
+
+def test_every_constant_indicator_gives_equal_weights_with_warning():
+    data = HAND.assign(a1=[5.0] * 3, a2=[7.0] * 3)
+    with pytest.warns(CosynWarning, match="no indicator of subsystem 'A' carries entropy"):
+        res = cosyn.fit(data, hand_spec(margin=0.1))
+    np.testing.assert_allclose(res.weight_values[0, :2], [0.5, 0.5])
+    assert "no indicator of subsystem 'A'" in res.summary()
+
+
+def test_explicit_bounds_clip_with_warning():
+    spec = hand_spec()
+    spec["subsystems"]["A"]["indicators"] = [
+        {"column": "a1", "lower": 0, "upper": 2.5},
+        {"column": "a2"},
+    ]
+    with pytest.warns(CosynWarning, match=r"period 3, indicator 'a1' = 3"):
+        res = cosyn.fit(HAND, spec)
+    # u(a1) = x / 2.5 = [0.4, 0.8, 1.2 → clipped to 1]
+    np.testing.assert_allclose(res.u[0, :, 0], [0.4, 0.8, 1.0])
+
+
+def test_custom_stage_edges():
+    spec = hand_spec()
+    spec["stages"] = {"edges": [0, 0.5], "names": ["none", "early", "late"]}
+    res = cosyn.fit(HAND, spec)
+    assert res.synergy.stage.tolist() == ["early", "late"]
+
+
+def test_synergy_zero_is_positive_zero():
+    # b1 does not move from t1 to t2: Δ_B = 0 → U = +0.0
+    data = HAND.assign(b1=[10.0, 10.0, 40.0])
+    res = cosyn.fit(data, hand_spec())
+    assert res.synergy_values[0, 0] == 0.0
+    assert math.copysign(1.0, res.synergy_values[0, 0]) == 1.0
+    assert res.synergy.level.tolist()[0] == "non-synergy"
+
+
+def test_spec_as_path_or_dict(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text(
+        'period = "t"\n[method]\nmargin = 0.0\n'
+        '[subsystems.A]\nindicators = { a1 = "+", a2 = "+" }\n'
+        '[subsystems.B]\nindicators = { b1 = "+" }\n',
+        encoding="utf-8",
+    )
+    np.testing.assert_allclose(
+        cosyn.fit(HAND, path).synergy_values, cosyn.fit(HAND, hand_spec()).synergy_values
+    )
+    with pytest.raises(SpecError, match=r"spec must be a cosyn\.Spec"):
+        cosyn.fit(HAND, 42)  # type: ignore[arg-type]
+
+
+def test_tables_and_xarray_shapes():
+    res = cosyn.fit(two_entities(), {**hand_spec(), "entity": "e"})
+    assert res.order_degree.shape == (2 * 3 * 3, 7)
+    assert list(res.order_degree.columns) == [
+        "entity",
+        "period",
+        "subsystem",
+        "indicator",
+        "value",
+        "imputed",
+        "u",
+    ]
+    assert list(res.weights.columns) == ["entity", "subsystem", "indicator", "weight"]
+    assert list(res.subsystem_order.columns) == ["entity", "period", "subsystem", "order"]
+    assert res.synergy.shape == (4, 6)
+    ds = res.to_xarray()
+    assert ds.u.dims == ("entity", "period", "indicator")
+    assert ds.synergy.sel(entity="x").values.tolist() == pytest.approx([0.345906, 1.0], abs=1e-6)
+    assert "cosyn.Result" in repr(res)
+
+
+def test_no_warning_on_clean_data():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cosyn.fit(HAND, hand_spec())

@@ -1,0 +1,291 @@
+"""Reading data: every accepted form gives the same cube; every bad input one clear error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import cosyn
+from cosyn import DataError, Spec, build_panel
+
+SPEC = Spec.from_dict(
+    {
+        "entity": "region",
+        "period": "year",
+        "subsystems": {
+            "econ": {"indicators": {"gdp": "+", "debt": "-"}},
+            "env": {"indicators": {"co2": "-"}},
+        },
+    }
+)
+
+
+@pytest.fixture
+def wide() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "region": ["north"] * 3 + ["south"] * 3,
+            "year": [2020, 2021, 2022] * 2,
+            "gdp": [1.0, 2.0, 3.0, 4.0, 5.0, 7.0],
+            "debt": [3.0, 2.0, 2.5, 1.0, 1.5, 1.0],
+            "co2": [9.0, 8.0, 6.0, 5.0, 5.5, 4.0],
+            "note": ["a", "b", "c", "d", "e", "f"],  # not an indicator: ignored
+        }
+    )
+
+
+def long_of(wide: pd.DataFrame) -> pd.DataFrame:
+    return wide.drop(columns="note").melt(
+        id_vars=["region", "year"], var_name="indicator", value_name="value"
+    )
+
+
+def expected_cube(wide: pd.DataFrame) -> np.ndarray:
+    return wide[["gdp", "debt", "co2"]].to_numpy().reshape(2, 3, 3)
+
+
+def test_wide_frame(wide):
+    panel = build_panel(wide, SPEC)
+    assert list(panel.entities) == ["north", "south"]
+    assert list(panel.periods) == [2020, 2021, 2022]
+    assert panel.indicators == ("gdp", "debt", "co2")
+    np.testing.assert_array_equal(panel.values, expected_cube(wide))
+    np.testing.assert_array_equal(panel.time, [2020.0, 2021.0, 2022.0])
+
+
+def test_rows_in_any_order(wide):
+    shuffled = wide.sample(frac=1.0, random_state=3)
+    panel = build_panel(shuffled, SPEC)
+    # Entities keep their order of first appearance; periods are sorted.
+    order = [["north", "south"].index(e) for e in panel.entities]
+    np.testing.assert_array_equal(panel.values, expected_cube(wide)[order])
+
+
+def test_long_frame_equals_wide(wide):
+    extra = pd.DataFrame(
+        {"region": ["north"], "year": [2020], "indicator": ["other"], "value": ["x"]}
+    )  # an indicator the spec does not name is ignored, even a non-numeric one
+    panel = build_panel(pd.concat([long_of(wide), extra]), SPEC)
+    np.testing.assert_array_equal(panel.values, expected_cube(wide))
+
+
+def test_index_levels_are_used_as_columns(wide):
+    indexed = wide.set_index(["region", "year"])
+    np.testing.assert_array_equal(build_panel(indexed, SPEC).values, expected_cube(wide))
+
+
+def test_xarray_dataset_and_dataarray(wide):
+    ds = wide.drop(columns="note").set_index(["region", "year"]).to_xarray()
+    np.testing.assert_array_equal(build_panel(ds, SPEC).values, expected_cube(wide))
+    da = ds.to_array(dim="indicator")
+    np.testing.assert_array_equal(build_panel(da, SPEC).values, expected_cube(wide))
+
+
+def test_missing_rows_become_missing_cells(wide):
+    panel = build_panel(wide.drop(index=[4]), SPEC)
+    assert np.isnan(panel.values[1, 1]).all()
+    assert not np.isnan(panel.values[0]).any()
+
+
+def test_no_entity_column_is_one_entity_all(wide):
+    spec = Spec.from_dict({**SPEC.to_dict(), "entity": None} | {"period": "year"})
+    north = wide[wide.region == "north"].drop(columns="region")
+    panel = build_panel(north, spec)
+    assert list(panel.entities) == ["all"]
+    assert panel.values.shape == (1, 3, 3)
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet", "tsv"])
+def test_files(wide, tmp_path, ext):
+    path = tmp_path / f"data.{ext}"
+    if ext == "csv":
+        wide.to_csv(path, index=False)
+    elif ext == "tsv":
+        wide.to_csv(path, index=False, sep="\t")
+    elif ext == "xlsx":
+        wide.to_excel(path, index=False)
+    else:
+        wide.to_parquet(path)
+    panel = build_panel(path, SPEC)
+    np.testing.assert_array_equal(panel.values, expected_cube(wide))
+    assert str(path) in panel.source
+
+
+def test_semicolon_csv(wide, tmp_path):
+    path = tmp_path / "data.csv"
+    wide.to_csv(path, index=False, sep=";")
+    np.testing.assert_array_equal(build_panel(path, SPEC).values, expected_cube(wide))
+
+
+def test_xlsx_sheet_by_name(wide, tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="readme", index=False)
+        wide.to_excel(writer, sheet_name="data", index=False)
+    np.testing.assert_array_equal(build_panel(path, SPEC, sheet="data").values, expected_cube(wide))
+    with pytest.raises(DataError, match=r"has no sheet 'dat'; sheets: \['readme', 'data'\]"):
+        build_panel(path, SPEC, sheet="dat")
+
+
+def test_period_as_text_numbers_dates_and_quarters(wide):
+    as_text = wide.assign(year=wide.year.astype(str))
+    assert list(build_panel(as_text, SPEC).periods) == [2020, 2021, 2022]
+    dates = wide.assign(year=pd.to_datetime(wide.year.astype(str) + "-12-31"))
+    panel = build_panel(dates, SPEC)
+    assert np.diff(panel.time) == pytest.approx([1.0, 1.0], abs=0.01)
+    quarters = wide.assign(year=["2020Q4", "2021Q1", "2021Q2"] * 2)
+    panel = build_panel(quarters, SPEC)
+    assert [str(p) for p in panel.periods] == ["2020Q4", "2021Q1", "2021Q2"]
+    np.testing.assert_array_equal(np.diff(panel.time), [1.0, 1.0])
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+
+def error(data, spec=SPEC, **kw) -> str:
+    with pytest.raises(DataError) as info:
+        build_panel(data, spec, **kw)
+    return str(info.value)
+
+
+def test_missing_indicator_column(wide):
+    text = error(wide.rename(columns={"gdp": "GDP"}))
+    assert (
+        "column 'gdp' (spec key 'subsystems.econ.indicators.gdp') is not in the DataFrame" in text
+    )
+    assert "(did you mean 'GDP'?)" in text
+    assert "its columns are: region, year, GDP, debt, co2, note" in text
+
+
+def test_missing_entity_and_period_columns(wide):
+    text = error(wide.drop(columns=["region", "year"]))
+    assert "column 'year' (spec key 'period')" in text
+    assert "column 'region' (spec key 'entity')" in text
+
+
+def test_non_numeric_cells_name_file_row_and_column(wide, tmp_path):
+    bad = wide.astype({"gdp": object, "co2": object})
+    bad.loc[1, "gdp"] = "1,234"
+    bad.loc[4, "co2"] = "n.a."
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    text = error(path)
+    assert f"non-numeric cells in data file {str(path)!r}" in text
+    # DataFrame row 1 is line 3 of the file (header on line 1).
+    assert "column 'gdp': row 3 '1,234'" in text
+    assert "column 'co2': row 6 'n.a.'" in text
+    assert "remove units and thousands separators" in text
+
+
+def test_blank_text_cells_are_missing_not_errors(wide):
+    blanks = wide.astype({"gdp": object})
+    blanks.loc[1, "gdp"] = "  "
+    panel = build_panel(blanks, SPEC)
+    assert np.isnan(panel.values[0, 1, 0])
+
+
+def test_boolean_cells_are_not_numbers(wide):
+    assert "column 'gdp': row 0 True" in error(wide.assign(gdp=[True, False] * 3))
+
+
+def test_infinite_values_refused(wide):
+    text = error(wide.assign(debt=[1.0, np.inf, 2.0, 1.0, 1.0, -np.inf]))
+    assert "infinite values in the DataFrame: row 1 column 'debt', row 5 column 'debt'" in text
+
+
+def test_duplicate_entity_period_rows(wide, tmp_path):
+    path = tmp_path / "dup.csv"
+    pd.concat([wide, wide.iloc[[4]]]).to_csv(path, index=False)
+    text = error(path)
+    assert "entity 'south', period 2021 appears 2 times" in text
+    assert "(row 6, row 8)" in text and "keep one row per entity and period" in text
+
+
+def test_duplicate_periods_without_entity_column_hint(wide):
+    spec = Spec.from_dict({k: v for k, v in SPEC.to_dict().items() if k != "entity"})
+    text = error(wide, spec)
+    assert "period 2020 appears 2 times" in text
+    assert "name their column with spec key 'entity'" in text
+
+
+def test_duplicate_in_long_layout(wide):
+    long = long_of(wide)
+    text = error(pd.concat([long, long.iloc[[0]]], ignore_index=True))
+    assert "entity 'north', period 2020, indicator 'gdp' appears 2 times" in text
+
+
+def test_long_layout_missing_indicator(wide):
+    long = long_of(wide)
+    text = error(long[long.indicator != "co2"])
+    assert "indicator 'co2' (spec key 'subsystems.env.indicators.co2') has no rows" in text
+
+
+def test_period_not_orderable(wide):
+    text = error(wide.assign(year=["first", "second", "third"] * 2))
+    assert "period column 'year' of the DataFrame is not orderable: 'first' in row 0" in text
+    mixed = wide.astype({"year": object})
+    mixed.loc[2, "year"] = "later"
+    assert "'later' in row 2" in error(mixed)
+    cat = wide.assign(year=pd.Categorical(["a", "b", "c"] * 2))
+    assert "is an unordered category" in error(cat)
+
+
+def test_ordered_category_period(wide):
+    cat = wide.assign(
+        year=pd.Categorical(
+            ["early", "mid", "late"] * 2, categories=["early", "mid", "late"], ordered=True
+        )
+    )
+    assert list(build_panel(cat, SPEC).periods) == ["early", "mid", "late"]
+
+
+def test_empty_period_or_entity(wide):
+    assert "period column 'year' of the DataFrame is empty in row 2" in error(
+        wide.assign(year=[2020, 2021, None, 2020, 2021, 2022])
+    )
+    assert "entity column 'region' of the DataFrame is empty in row 0" in error(
+        wide.assign(region=[None, "north", "north", "south", "south", "south"])
+    )
+
+
+def test_file_errors(tmp_path):
+    assert "does not exist" in error(tmp_path / "nope.csv")
+    assert "is a folder" in error(tmp_path)
+    (tmp_path / "data.json").write_text("{}")
+    assert "has extension '.json'; cosyn reads .csv, .tsv, .xlsx and .parquet" in error(
+        tmp_path / "data.json"
+    )
+    fake = tmp_path / "locked.xlsx"
+    fake.write_bytes(b"\xd0\xcf\x11\xe0 not a zip")  # what an encrypted workbook looks like
+    assert "may be password-protected" in error(fake)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("region,year,gdp\nZürich,2020,1\n".encode("latin-1"))
+    assert "is not UTF-8 text" in error(latin)
+
+
+def test_unsupported_type():
+    assert "cannot read data of type list" in error([[1, 2]])
+
+
+def test_input_frame_is_not_modified(wide):
+    before = wide.copy(deep=True)
+    cosyn.fit(wide.iloc[::-1], SPEC)
+    cosyn.fit(wide, SPEC)
+    pd.testing.assert_frame_equal(wide, before)
+
+
+def test_input_file_is_not_modified(wide, tmp_path):
+    path = tmp_path / "data.csv"
+    wide.to_csv(path, index=False)
+    before = path.read_bytes()
+    cosyn.fit(path, SPEC)
+    assert path.read_bytes() == before
+
+
+def test_xarray_input_is_not_modified(wide):
+    ds = wide.drop(columns="note").set_index(["region", "year"]).to_xarray()
+    before = ds.copy(deep=True)
+    cosyn.fit(ds, SPEC)
+    xr.testing.assert_identical(ds, before)
