@@ -93,15 +93,15 @@ def fit(
     panel = build_panel(data, spec, sheet)
     base = _base_index(method.base, panel)
     notes: list[str] = []
-    x, imputed = _impute(panel, method.impute)
-    lower, upper = _bounds(x, spec, method)
+    x, imputed, lower, upper = _complete_and_bound(panel, spec)
     keep = _constant_indicators(x, lower, upper, spec, panel, notes)
     if not keep.all():
         spec, x, imputed = _drop(spec, keep, x, imputed)
         lower, upper = lower[..., keep], upper[..., keep]
     _warn_outside_explicit(x, lower, upper, spec, panel, notes)
     positive = np.array([i.positive for i in spec.indicators])
-    u = efficacy(x, positive, lower=lower, upper=upper)
+    explicit = any(i.lower is not None or i.upper is not None for i in spec.indicators)
+    u = efficacy(x, positive, lower=lower, upper=upper, clip=explicit)
     weights, cr = _weights(x, u, positive, spec, panel, notes)
     membership = _membership(spec)
     mu = subsystem_order(u, weights, membership, method.aggregation)  # type: ignore[arg-type]
@@ -162,18 +162,37 @@ def _range(index: Any) -> str:
     return ", ".join(items) if len(items) <= 8 else f"{items[0]} … {items[-1]} ({len(items)})"
 
 
-def _impute(panel: Panel, how: str) -> tuple[Array, NDArray[np.bool_]]:
-    """Fill missing cells (METHOD.md §0); return the values and the filled-cell mask."""
+def _complete_and_bound(panel: Panel, spec: Spec) -> tuple[Array, NDArray[np.bool_], Array, Array]:
+    """Values after imputation, the filled-cell mask, and the bounds (METHOD.md §0–§1).
+
+    The bounds of the raw values double as the test for missing cells (NaN propagates
+    through min and max), so complete data costs no extra pass.
+    """
     x = panel.values
-    missing = np.isnan(x)
-    T = x.shape[1]
-    if T < 2:
+    if x.shape[1] < 2:
         raise DataError(
             f"{panel.source} has a single period ({quote(panel.periods[0])}); synergy compares "
             "periods, so at least 2 are needed"
         )
-    if not missing.any():
-        return x, missing
+    lower, upper = _bounds(x, spec.method)
+    if np.isfinite(lower).all() and np.isfinite(upper).all():
+        imputed = np.zeros(x.shape, dtype=bool)
+    else:
+        x, imputed = _impute(panel, spec.method.impute)
+        lower, upper = _bounds(x, spec.method)
+    for i, ind in enumerate(spec.indicators):
+        if ind.lower is not None:
+            lower[..., i] = ind.lower
+        if ind.upper is not None:
+            upper[..., i] = ind.upper
+    return x, imputed, lower, upper
+
+
+def _impute(panel: Panel, how: str) -> tuple[Array, NDArray[np.bool_]]:
+    """Fill missing cells (METHOD.md §0); return the values and the filled-cell mask."""
+    x = panel.values
+    T = x.shape[1]
+    missing = np.isnan(x)
     counts = T - missing.sum(axis=1)  # (E, I)
     short = np.argwhere(counts < 2)
     if short.size:
@@ -216,16 +235,10 @@ def _entity_words(panel: Panel, e: int) -> str:
     return "" if panel.entity_name is None else f"entity {quote(panel.entities[e])}, "
 
 
-def _bounds(x: Array, spec: Spec, method: Method) -> tuple[Array, Array]:
-    """Lower and upper bounds, shape (E, 1, I) or (1, 1, I) (METHOD.md §1)."""
+def _bounds(x: Array, method: Method) -> tuple[Array, Array]:
+    """Widened bounds from the data, shape (E, 1, I) or (1, 1, I) (METHOD.md §1)."""
     axis: int | tuple[int, int] = 1 if method.bounds == "entity" else (0, 1)
-    lower, upper = widened_bounds(x, method.margin, axis)
-    for i, ind in enumerate(spec.indicators):
-        if ind.lower is not None:
-            lower[..., i] = ind.lower
-        if ind.upper is not None:
-            upper[..., i] = ind.upper
-    return lower, upper
+    return widened_bounds(x, method.margin, axis)
 
 
 def _constant_indicators(
@@ -329,13 +342,19 @@ def _weights(
     """Weights (E, I), normalised within each subsystem (METHOD.md §2)."""
     method = spec.method
     E, _, n_ind = x.shape
+    scheme = method.weights
+    objective = method.objective if scheme == "combined" else scheme
+    divergence = None
+    if scheme not in ("given", "ahp") and objective == "entropy":
+        # One pass over every column; each subsystem then normalises its own slice.
+        matrix = _entropy_input(x, u, positive, method.entropy_input, method.weights_scope)
+        divergence = entropy_divergence(matrix, validate=False)
     weights = np.empty((E, n_ind))
     crs: dict[str, float] = {}
     start = 0
     for s in spec.subsystems:
         cols = slice(start, start + len(s.indicators))
         start = cols.stop
-        scheme = method.weights
         subjective = None
         if scheme in ("given", "ahp", "combined"):
             if s.weights is not None and scheme != "ahp":
@@ -346,10 +365,11 @@ def _weights(
         if subjective is not None and scheme != "combined":
             w = subjective
         else:
-            objective = method.objective if scheme == "combined" else scheme
-            w = _objective(
-                objective, x[..., cols], u[..., cols], positive[cols], s, spec, panel, notes
-            )
+            if divergence is not None:
+                _note_equal(divergence[:, cols], "entropy", s, spec, panel, notes)
+                w = normalize_weights(divergence[:, cols])
+            else:
+                w = _objective(objective, x[..., cols], u[..., cols], s, spec, panel, notes)
             if subjective is not None:
                 w = combine_weights(subjective, w, method.combine_lambda, method.combine)
         weights[:, cols] = np.broadcast_to(w, (E, len(s.indicators)))
@@ -365,17 +385,15 @@ def _objective(
     name: str,
     x: Array,
     u: Array,
-    positive: NDArray[np.bool_],
     s: Subsystem,
     spec: Spec,
     panel: Panel,
     notes: list[str],
 ) -> Array:
-    """Objective weights of one subsystem, shape (E, m) or (1, m)."""
+    """Equal, CV or CRITIC weights of one subsystem, shape (E, m) or (1, m)."""
     scope = spec.method.weights_scope
-    m = u.shape[-1]
     if name == "equal":
-        return equal_weights(m)[None, :]
+        return equal_weights(u.shape[-1])[None, :]
     if name == "cv":
         raw = _in_scope(x, scope)
         mean = raw.mean(axis=-2)
@@ -388,18 +406,15 @@ def _objective(
                 "such as 'entropy' or 'critic'"
             )
         return cv_weights(raw)
-    if name == "critic":
-        info = np.clip(critic_information(_in_scope(u, scope)), 0.0, None)
-        _note_equal(info, "CRITIC", s, scope, panel, notes)
-        return normalize_weights(info)
-    d = entropy_divergence(_entropy_input(x, u, positive, spec.method.entropy_input, scope))
-    _note_equal(d, "entropy", s, scope, panel, notes)
-    return normalize_weights(d)
+    info = np.clip(critic_information(_in_scope(u, scope)), 0.0, None)
+    _note_equal(info, "CRITIC", s, spec, panel, notes)
+    return normalize_weights(info)
 
 
 def _note_equal(
-    score: Array, what: str, s: Subsystem, scope: str, panel: Panel, notes: list[str]
+    score: Array, what: str, s: Subsystem, spec: Spec, panel: Panel, notes: list[str]
 ) -> None:
+    scope = spec.method.weights_scope
     flat = ~(score > 0).any(axis=-1)
     if not flat.any():
         return

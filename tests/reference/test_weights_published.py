@@ -7,7 +7,8 @@ half a unit in the last printed decimal unless a comment says otherwise.
 Provenance notes
 ----------------
 * Where the paper itself could not be read here, the numbers come from a public test
-  suite that re-enters them and cites the paper; both are named.
+  suite that re-enters them and cites the paper; both are named, except where the code
+  search tool did not name the repository, which the docstring then says.
 * Diakoulaki et al. (1995): the data matrix is the paper's, as re-entered by
   scikit-criteria; the paper's own printed weights could not be retrieved, so the
   expected weights are the ones scikit-criteria pins for that matrix (its test
@@ -90,8 +91,9 @@ def test_critic_tus_adali2019():
     criteria, printed to 3 decimals.
 
     Decision matrix and printed weights as re-entered by pyrepo-mcda
-    (energyinpython/pyrepo-mcda, ``tests/test_weighting_methods.py::Test_CRITIC``) and,
-    identically, by pymcdm (kotbaton/pymcdm ``TestCRITICWeights``, same citation).
+    (energyinpython/pyrepo-mcda, ``tests/test_weighting_methods.py::Test_CRITIC``); a
+    pymcdm-based test suite found by code search (repository not named by the search
+    tool) re-enters the same matrix and weights with the same citation.
 
     The printed weights are reproduced when every column is min-max scaled as a benefit
     criterion (that is what both re-entries compute: pyrepo-mcda passes
@@ -196,7 +198,8 @@ def lambda_max(p: np.ndarray, w: np.ndarray) -> float:
 def test_ahp_saaty1990_house_criteria():
     """Saaty, T. L. (1990). How to make a decision: the analytic hierarchy process.
     European Journal of Operational Research 48(1), 9-26 — the house-buying example,
-    pairwise comparison matrix of the eight criteria with its priority vector
+    pairwise comparison matrix of the eight criteria (Table 2 according to the
+    re-entry cited below; not checked against the paper) with its priority vector
     (.173, .054, .188, .018, .031, .036, .167, .333), λmax = 9.669, C.I. = 0.238 and
     C.R. = 0.169 (inconsistent on purpose). The same matrix is reprinted as Table 1 of
     Saaty (2003), Decision-making with the AHP: why is the principal eigenvector
@@ -222,8 +225,8 @@ def test_ahp_saaty1990_house_criteria():
 
 def test_ahp_saaty1990_house_transportation_financing():
     """Saaty (1990), EJOR 48(1), 9-26 — the 3×3 comparisons of houses A, B, C with
-    respect to "transportation" and "financing" from the same example (its table of
-    alternatives' local priorities).
+    respect to "transportation" and "financing" from the same example (Table 3
+    according to the re-entry cited below; not checked against the paper).
 
     Matrices: as in LINDO Systems' model of the example (see
     ``test_ahp_saaty1990_house_criteria``). Printed results, as re-entered by a public
@@ -305,9 +308,7 @@ def test_ahp_saaty2008_drinks():
         "water": 0.327,
     }
     w, cr = ahp_weights(p)
-    np.testing.assert_allclose(
-        w, [published[k] for k in names], rtol=0, atol=half_unit(3)
-    )
+    np.testing.assert_allclose(w, [published[k] for k in names], rtol=0, atol=half_unit(3))
     assert cr == pytest.approx(0.022, abs=half_unit(3))
 
 

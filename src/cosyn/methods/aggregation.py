@@ -53,13 +53,25 @@ def subsystem_order(
     w = np.asarray(weights, dtype=float)[..., None, :]  # (..., 1, m)
     mem = np.asarray(membership, dtype=float)
     if aggregation == "weighted_sum":
-        return np.asarray((uu * w) @ mem, dtype=float)
+        out = np.empty((*np.broadcast_shapes(uu.shape[:-1], w.shape[:-1]), mem.shape[1]))
+        for j in range(mem.shape[1]):  # per subsystem: u[..., members] @ φ[..., members]
+            members = _members(mem[:, j])
+            out[..., j] = (uu[..., members] @ w[..., 0, members, None])[..., 0]
+        return out
     if aggregation == "geometric":
         equal = (mem / mem.sum(axis=0)).sum(axis=1)  # 1/n_j for each indicator of j
         return _weighted_geometric(uu, np.broadcast_to(equal, w.shape), mem)
     if aggregation == "weighted_geometric":
         return _weighted_geometric(uu, w, mem)
     raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
+
+
+def _members(column: NDArray[np.float64]) -> slice | NDArray[np.intp]:
+    """Indicator positions of one subsystem: a slice when contiguous (no copy of u)."""
+    idx = np.flatnonzero(column)
+    if idx.size and idx[-1] - idx[0] + 1 == idx.size:
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
 
 
 def _weighted_geometric(

@@ -45,6 +45,7 @@ def efficacy(
     *,
     lower: ArrayLike | None = None,
     upper: ArrayLike | None = None,
+    clip: bool | None = None,
 ) -> NDArray[np.float64]:
     """Order degree ``u ∈ [0, 1]`` of each value by the efficacy coefficient.
 
@@ -71,8 +72,10 @@ def efficacy(
         entity, the entity and period axes for bounds over the panel).
     lower, upper : array_like, optional
         Explicit bounds, broadcast against ``x``; they replace the widened observed ones
-        (no margin is applied to them). Values outside explicit bounds give ``u`` clipped
-        to [0, 1].
+        (no margin is applied to them).
+    clip : bool, optional
+        Clip ``u`` to [0, 1] (values outside explicit bounds). Default: True when
+        ``lower`` or ``upper`` is given; bounds from the data need no clipping.
 
     Returns
     -------
@@ -87,11 +90,14 @@ def efficacy(
 
     Notes
     -----
-    Flipping the direction maps ``u`` to ``1 − u``; multiplying an indicator by a
-    positive constant leaves ``u`` unchanged (bounds scale with the data).
+    Both forms round exactly as the formula, so ``u`` from data bounds lies in [0, 1]
+    without clipping, flipping the direction
+    maps ``u`` to ``1 − u`` (up to rounding), and multiplying an indicator by a positive
+    constant leaves ``u`` unchanged (bounds scale with the data).
     """
     arr = np.asarray(x, dtype=float)
-    explicit = lower is not None or upper is not None
+    if clip is None:
+        clip = lower is not None or upper is not None
     if lower is None or upper is None:
         lo, hi = widened_bounds(arr, margin, axis)
     if lower is not None:
@@ -101,15 +107,12 @@ def efficacy(
     span = hi - lo
     if np.any(span <= 0):
         raise ValueError("upper bound equals lower bound for some indicator: u is undefined")
-    u = arr - lo
-    u /= span
     pos = np.asarray(positive, dtype=bool)
-    if pos.ndim <= 1:
-        neg = ~np.broadcast_to(pos, u.shape[-1:])
-        if neg.any():
-            u[..., neg] = 1.0 - u[..., neg]
-    else:
-        u = np.where(pos, u, 1.0 - u)
-    if explicit:
+    # x·(+1) + (−lower) = x − lower, or x·(−1) + upper = upper − x: each exactly as the
+    # formula rounds it, and +0.0 (never −0.0) where x sits on a bound.
+    u = np.multiply(arr, np.where(pos, 1.0, -1.0))
+    u += np.where(pos, -lo, hi)
+    u /= span
+    if clip:
         np.clip(u, 0.0, 1.0, out=u)
     return u

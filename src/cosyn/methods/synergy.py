@@ -37,11 +37,17 @@ def synergy_degree(before: ArrayLike, after: ArrayLike) -> NDArray[np.float64]:
     """
     b = np.asarray(before, dtype=float)
     a = np.asarray(after, dtype=float)
-    delta = a - b
-    k = delta.shape[-1]
-    theta = np.where(delta.min(axis=-1) > 0, 1.0, -1.0)
-    magnitude = np.prod(np.abs(delta), axis=-1) ** (1.0 / k)
-    return np.asarray(theta * magnitude + 0.0, dtype=float)  # + 0.0 turns −0.0 into +0.0
+    k = np.broadcast_shapes(a.shape, b.shape)[-1]
+    rising: NDArray[np.bool_] | bool = True
+    magnitude: NDArray[np.float64] | float = 1.0
+    for j in range(k):  # k subsystems: a handful; each step is a whole-panel operation
+        delta = a[..., j] - b[..., j]
+        rising = rising & (delta > 0)
+        # The root of each factor, not of the product: Π|Δ| underflows for tiny moves.
+        root = np.sqrt(np.abs(delta)) if k == 2 else np.abs(delta) ** (1.0 / k)
+        magnitude = magnitude * root
+    u = np.where(rising, magnitude, -np.asarray(magnitude))
+    return np.asarray(u + 0.0, dtype=float)  # + 0.0 turns −0.0 into +0.0
 
 
 def synergy_path(
@@ -69,10 +75,10 @@ def synergy_path(
     if base == "adjacent":
         t1 = np.arange(1, T)
         t0 = t1 - 1
-    else:
-        start = 0 if base == "first" else int(base)
-        if not 0 <= start < T:
-            raise ValueError(f"base index {start} is outside 0..{T - 1}")
-        t1 = np.arange(start + 1, T)
-        t0 = np.full_like(t1, start)
-    return synergy_degree(m[..., t0, :], m[..., t1, :]), t0, t1
+        return synergy_degree(m[..., :-1, :], m[..., 1:, :]), t0, t1
+    start = 0 if base == "first" else int(base)
+    if not 0 <= start < T:
+        raise ValueError(f"base index {start} is outside 0..{T - 1}")
+    t1 = np.arange(start + 1, T)
+    t0 = np.full_like(t1, start)
+    return synergy_degree(m[..., start : start + 1, :], m[..., start + 1 :, :]), t0, t1

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "ENTROPY_ROUNDOFF",
     "RANDOM_INDEX",
     "ahp_weights",
     "combine_weights",
@@ -67,27 +68,59 @@ def normalize_weights(d: ArrayLike) -> NDArray[np.float64]:
     return np.where(total > 0, arr / safe, 1.0 / m)
 
 
-def entropy_divergence(X: ArrayLike) -> NDArray[np.float64]:
+#: Divergences ``d = 1 − E`` at or below this are round-off of a uniform column: 0.
+ENTROPY_ROUNDOFF = 1e-12
+
+
+def entropy_divergence(X: ArrayLike, *, validate: bool = True) -> NDArray[np.float64]:
     """Degree of divergence ``d = 1 − E`` of each column of a non-negative matrix.
 
-    ``p[t,i] = X[t,i] / Σ_t X[t,i]`` and ``E_i = −(1/ln n) Σ_t p ln p``, with
-    ``0·ln 0 = 0``. A constant column — including one that sums to 0 — carries no
-    information: ``E = 1`` and ``d = 0`` exactly (not ``1 − E`` = round-off).
+    ``p[t,i] = X[t,i] / S_i`` with ``S_i = Σ_t X[t,i]`` and
+    ``E_i = −(1/ln n) Σ_t p ln p``, computed as
+    ``Σ_t p ln p = (Σ_t x ln x)/S − ln S`` (one logarithm per cell, no ``p`` array).
+
+    Conventions: ``0·ln 0 = 0`` exactly. A column that sums to 0, or whose values are all
+    equal, carries no information: ``d = 0``. A ``d`` at or below
+    :data:`ENTROPY_ROUNDOFF` (``1e-12``, far below what n·eps round-off can reach for a
+    uniform column, far above any information a column can hold at double precision)
+    is set to 0, so a constant column gets weight exactly 0.
+
+    Parameters
+    ----------
+    X : array_like, shape (..., n, m)
+    validate : bool
+        Check that ``X`` is finite and non-negative with ``n ≥ 2`` (callers that build
+        ``X`` themselves, such as :func:`cosyn.fit`, may skip the two extra passes).
     """
-    arr = _matrix(X, "entropy_weights")
+    arr = _matrix(X, "entropy_weights") if validate else np.asarray(X, dtype=float)
     n = arr.shape[-2]
     if n < 2:
         raise ValueError(f"entropy weights need at least 2 observations, got {n}")
-    if np.any(arr < 0):
+    if validate and np.any(arr < 0):
         raise ValueError("entropy weights need non-negative values")
-    total = arr.sum(axis=-2, keepdims=True)
-    p = arr / np.where(total > 0, total, 1.0)
-    plogp = p * np.log(np.where(p > 0, p, 1.0))  # 0·ln 0 = 0
-    e = -plogp.sum(axis=-2) / np.log(n)
-    # A constant column (this includes one that sums to 0) is uniform: E = 1 exactly,
-    # not 1 − round-off.
-    constant = arr.max(axis=-2) == arr.min(axis=-2)
-    return np.where(constant, 0.0, np.clip(1.0 - e, 0.0, None))
+    total = arr.sum(axis=-2)
+    xlogx = _sum_xlogx(arr)
+    safe = np.where(total > 0, total, 1.0)
+    e = -(xlogx / safe - np.log(safe)) / np.log(n)
+    d = 1.0 - e
+    return np.asarray(np.where((total > 0) & (d > ENTROPY_ROUNDOFF), d, 0.0), dtype=float)
+
+
+def _sum_xlogx(arr: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``Σ_t x ln x`` over axis -2 with ``0·ln 0 = 0``.
+
+    One logarithm of the whole matrix; the few columns that hold a 0 (their sum comes out
+    NaN from ``0·(−inf)``) are summed again with the 0 cells left out.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(arr)
+        out = np.einsum("...ti,...ti->...i", arr, logs)
+    redo = np.isnan(out)
+    if redo.any():
+        cols = np.moveaxis(arr, -2, -1)[redo]  # (r, n): the series that hold a 0
+        safe = np.where(cols > 0, cols, 1.0)
+        out[redo] = (cols * np.log(safe)).sum(axis=-1)
+    return np.asarray(out, dtype=float)
 
 
 def entropy_weights(X: ArrayLike) -> NDArray[np.float64]:
@@ -113,7 +146,7 @@ def entropy_weights(X: ArrayLike) -> NDArray[np.float64]:
     Notes
     -----
     Conventions: ``0·ln 0 = 0``; a constant column (one that sums to 0 included) has
-    ``E = 1`` and weight exactly 0; if
+    ``E = 1`` and weight exactly 0 (see :func:`entropy_divergence`); if
     every column has ``E = 1`` the weights are equal (``1/m``). ``ln`` is natural, and
     ``E`` is normalised by ``ln n`` so that ``E ∈ [0, 1]`` (as scikit-criteria's
     ``entropy_weights``, which uses ``scipy.stats.entropy`` with base ``n``).

@@ -1,0 +1,160 @@
+"""Order degree of a subsystem from its order parameters (METHOD.md §3).
+
+``weighted_sum``: μ = Σ φ·u; ``geometric``: μ = (Π u)^(1/n); ``weighted_geometric``:
+μ = Π u^φ, with the convention 0^0 = 1. Hand calculations with numbers exact in binary
+where possible; the arithmetic is beside each expected value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cosyn.methods.aggregation import AGGREGATIONS, subsystem_order
+
+# indicators 0 and 1 belong to subsystem 0, indicator 2 to subsystem 1
+MEMBERSHIP = np.array([[True, False], [True, False], [False, True]])
+# two periods × three indicators
+U = np.array(
+    [
+        [0.25, 0.64, 0.5],
+        [0.16, 1.0, 0.9],
+    ]
+)
+WEIGHTS = np.array([0.25, 0.75, 1.0])
+
+
+def test_aggregations_are_the_three_of_method_md():
+    assert AGGREGATIONS == ("weighted_sum", "geometric", "weighted_geometric")
+
+
+def test_weighted_sum_is_the_default():
+    mu = subsystem_order(U, WEIGHTS, MEMBERSHIP)
+    assert mu.shape == (2, 2)  # (T, k)
+    np.testing.assert_allclose(
+        mu,
+        [
+            [0.5425, 0.5],  # 0.25·0.25 + 0.75·0.64 = 0.0625 + 0.48; 1·0.5
+            [0.79, 0.9],  # 0.25·0.16 + 0.75·1.0 = 0.04 + 0.75; 1·0.9
+        ],
+        rtol=1e-12,
+    )
+
+
+def test_geometric_ignores_the_weights():
+    mu = subsystem_order(U, WEIGHTS, MEMBERSHIP, "geometric")
+    np.testing.assert_allclose(
+        mu,
+        [
+            [0.4, 0.5],  # (0.25·0.64)^(1/2) = 0.16^(1/2) = 0.4; 0.5^(1/1)
+            [0.4, 0.9],  # (0.16·1.0)^(1/2) = 0.4; 0.9
+        ],
+        rtol=1e-12,
+    )
+
+
+def test_geometric_three_indicators_cube_root():
+    u = np.array([[0.5, 0.25, 0.125]])
+    mem = np.ones((3, 1), dtype=bool)
+    mu = subsystem_order(u, np.full(3, 1 / 3), mem, "geometric")
+    assert mu[0, 0] == pytest.approx(0.25, rel=1e-12)  # (0.5·0.25·0.125)^(1/3) = (1/64)^(1/3)
+
+
+def test_weighted_geometric():
+    u = np.array([[0.0625, 0.4096, 0.5]])
+    mu = subsystem_order(u, WEIGHTS, MEMBERSHIP, "weighted_geometric")
+    np.testing.assert_allclose(
+        mu,
+        [
+            # 0.0625^0.25 · 0.4096^0.75 = (0.5^4)^(1/4) · (0.8^4)^(3/4) = 0.5 · 0.512
+            [0.256, 0.5],  # and 0.5^1 = 0.5
+        ],
+        rtol=1e-12,
+    )
+
+
+def test_weighted_geometric_with_equal_weights_is_geometric():
+    w = np.array([0.5, 0.5, 1.0])
+    np.testing.assert_allclose(
+        subsystem_order(U, w, MEMBERSHIP, "weighted_geometric"),
+        subsystem_order(U, w, MEMBERSHIP, "geometric"),
+        rtol=1e-12,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# 0^0 = 1
+# ---------------------------------------------------------------------------------------
+
+ONE_SUBSYSTEM = np.ones((2, 1), dtype=bool)
+
+
+def test_weighted_geometric_zero_u_with_zero_weight_does_not_zero_mu():
+    u = np.array([[0.0, 0.25]])
+    mu = subsystem_order(u, [0.0, 1.0], ONE_SUBSYSTEM, "weighted_geometric")
+    assert mu[0, 0] == 0.25  # 0^0 · 0.25^1 = 1 · 0.25
+
+
+def test_weighted_geometric_zero_u_with_positive_weight_gives_zero():
+    u = np.array([[0.0, 0.25]])
+    mu = subsystem_order(u, [0.5, 0.5], ONE_SUBSYSTEM, "weighted_geometric")
+    assert mu[0, 0] == 0.0  # 0^0.5 · 0.25^0.5 = 0 · 0.5
+
+
+def test_weighted_geometric_zero_is_per_subsystem():
+    # the zero of indicator 0 (subsystem 0) must not leak into subsystem 1
+    u = np.array([[0.0, 0.25, 0.5]])
+    mu = subsystem_order(u, [0.5, 0.5, 1.0], MEMBERSHIP, "weighted_geometric")
+    np.testing.assert_array_equal(mu, [[0.0, 0.5]])  # 0^0.5·0.25^0.5 = 0; 0.5^1
+
+
+def test_geometric_zero_u_gives_zero():
+    u = np.array([[0.0, 0.25]])
+    mu = subsystem_order(u, [0.0, 1.0], ONE_SUBSYSTEM, "geometric")
+    assert mu[0, 0] == 0.0  # (0 · 0.25)^(1/2) = 0; the weights play no part
+
+
+def test_weighted_sum_zero_u_with_zero_weight():
+    u = np.array([[0.0, 0.25]])
+    mu = subsystem_order(u, [0.0, 1.0], ONE_SUBSYSTEM, "weighted_sum")
+    assert mu[0, 0] == 0.25  # 0·0 + 1·0.25
+
+
+def test_weighted_geometric_all_ones_is_one():
+    u = np.ones((1, 2))
+    mu = subsystem_order(u, [0.3, 0.7], ONE_SUBSYSTEM, "weighted_geometric")
+    assert mu[0, 0] == pytest.approx(1.0, rel=1e-15)  # 1^0.3 · 1^0.7
+
+
+# ---------------------------------------------------------------------------------------
+# shapes and batches
+# ---------------------------------------------------------------------------------------
+
+
+def test_weights_per_entity_broadcast_over_periods():
+    # shape (E=2, T=2, m=2), one subsystem; entity 0 weighs (1, 0), entity 1 (0.5, 0.5)
+    u = np.array([[[0.2, 0.8], [0.4, 0.6]], [[0.2, 0.8], [0.4, 0.6]]])
+    w = np.array([[1.0, 0.0], [0.5, 0.5]])
+    mu = subsystem_order(u, w, ONE_SUBSYSTEM)
+    assert mu.shape == (2, 2, 1)
+    np.testing.assert_allclose(
+        mu[..., 0],
+        [
+            [0.2, 0.4],  # 1·u0 + 0·u1
+            [0.5, 0.5],  # 0.5·(0.2 + 0.8), 0.5·(0.4 + 0.6)
+        ],
+        rtol=1e-12,
+    )
+
+
+def test_indicator_order_within_membership_need_not_be_contiguous():
+    # indicators 0 and 2 in subsystem 0, indicator 1 in subsystem 1
+    mem = np.array([[True, False], [False, True], [True, False]])
+    u = np.array([[0.2, 0.7, 0.6]])
+    mu = subsystem_order(u, [0.5, 1.0, 0.5], mem)
+    np.testing.assert_allclose(mu, [[0.4, 0.7]], rtol=1e-12)  # 0.5·0.2 + 0.5·0.6; 1·0.7
+
+
+def test_unknown_aggregation_is_refused():
+    with pytest.raises(ValueError, match="aggregation must be one of"):
+        subsystem_order(U, WEIGHTS, MEMBERSHIP, "harmonic")  # type: ignore[arg-type]
