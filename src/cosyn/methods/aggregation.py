@@ -46,7 +46,8 @@ def subsystem_order(
 
     Notes
     -----
-    In the geometric forms ``0^0 = 1``: an indicator with weight 0 does not pull ``μ`` to
+    The weighted sum is clipped to [0, 1]: with u = 1 everywhere it equals Σφ, which
+    rounding can put one ulp above 1. In the geometric forms ``0^0 = 1``: an indicator with weight 0 does not pull ``μ`` to
     0 even where its ``u`` is 0; ``u = 0`` with a positive weight gives ``μ = 0``.
     """
     uu = np.asarray(u, dtype=float)
@@ -57,7 +58,8 @@ def subsystem_order(
         for j in range(mem.shape[1]):  # per subsystem: u[..., members] @ φ[..., members]
             members = _members(mem[:, j])
             out[..., j] = (uu[..., members] @ w[..., 0, members, None])[..., 0]
-        return out
+        # Weights sum to 1 only up to rounding: Σφ·1 can be 1 + 2⁻⁵²; μ stays in [0, 1].
+        return np.clip(out, 0.0, 1.0, out=out)
     if aggregation == "geometric":
         equal = (mem / mem.sum(axis=0)).sum(axis=1)  # 1/n_j for each indicator of j
         return _weighted_geometric(uu, np.broadcast_to(equal, w.shape), mem)
