@@ -1,0 +1,1 @@
+"""Reports of a fitted model: CSV tables, the XLSX workbook, figures and the HTML report."""

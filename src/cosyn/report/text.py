@@ -1,0 +1,73 @@
+"""Words of the reports in English and Chinese: level and stage names, stage focus.
+
+Names that a spec sets itself (``[levels]``/``[stages]`` names and focus texts) are the
+user's words and are shown as written in every language; only cosyn's own default names
+and texts are translated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cosyn.methods.levels import STAGE_NAMES, SYNERGY_LEVELS
+from cosyn.spec import STAGE_FOCUS
+
+if TYPE_CHECKING:
+    from cosyn.result import Result
+
+__all__ = ["LANGS", "level_names", "stage_focus", "stage_names", "translate"]
+
+LANGS: tuple[str, ...] = ("en", "zh")
+
+_LEVELS_ZH = dict(
+    zip(SYNERGY_LEVELS, ("非协同", "低度协同", "中度协同", "高度协同", "极度协同"), strict=True)
+)
+_STAGES_ZH = dict(
+    zip(STAGE_NAMES, ("未协同", "初始阶段", "发展阶段", "扩张阶段", "成熟阶段"), strict=True)
+)
+_FOCUS_ZH = dict(
+    zip(
+        STAGE_FOCUS,
+        (
+            "各子系统未能同步向上发展。应先找出落后或衰退的子系统及制约它的指标，"
+            "再投入资源加强两者的联系。",
+            "建立日常运营中的数字化联系：供需对接、生产供应链、设备运行维护协同以及"
+            "劳动力与人力资源协同。",
+            "继续加强供需、生产供应链、设备维护和劳动力协同的数字化联系，使不断增长的"
+            "子系统保持匹配。",
+            "将研发、制造、流通、销售和品牌建设与数字贸易相连接；对接产业服务平台和"
+            "工业互联网平台，拓展标准化服务的边界，整合产业链上下游企业资源。",
+            "推动集群内外部资源与数字贸易深度融合，着力提升数字服务贸易竞争力，并通过"
+            "法规、标准和区块链等手段保障供应链内可信数据交换。",
+        ),
+        strict=True,
+    )
+)
+_TRANSLATIONS = {"zh": {**_LEVELS_ZH, **_STAGES_ZH, **_FOCUS_ZH}}
+
+
+def _check(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
+
+
+def translate(text: str, lang: str) -> str:
+    """cosyn's own default name or text in ``lang``; any other text unchanged."""
+    _check(lang)
+    return _TRANSLATIONS.get(lang, {}).get(text, text)
+
+
+def level_names(result: Result, lang: str = "en") -> tuple[str, ...]:
+    """Names of the synergy levels of ``result``'s spec, in ``lang``."""
+    return tuple(translate(n, lang) for n in result.spec.levels.names)
+
+
+def stage_names(result: Result, lang: str = "en") -> tuple[str, ...]:
+    """Names of the development stages of ``result``'s spec, in ``lang``."""
+    return tuple(translate(n, lang) for n in result.spec.stages.names)
+
+
+def stage_focus(result: Result, lang: str = "en") -> tuple[str, ...]:
+    """The development focus of each stage (empty texts when the spec gives none)."""
+    focus = result.spec.stages.focus or ("",) * len(result.spec.stages.names)
+    return tuple(translate(f, lang) for f in focus)
