@@ -47,8 +47,9 @@ def subsystem_order(
     Notes
     -----
     The weighted sum is clipped to [0, 1]: with u = 1 everywhere it equals Σφ, which
-    rounding can put one ulp above 1. In the geometric forms ``0^0 = 1``: an indicator with weight 0 does not pull ``μ`` to
-    0 even where its ``u`` is 0; ``u = 0`` with a positive weight gives ``μ = 0``.
+    rounding can put one ulp above 1. In the geometric forms ``0^0 = 1``: an indicator
+    with weight 0 does not pull ``μ`` to 0 even where its ``u`` is 0; ``u = 0`` with a
+    positive weight gives ``μ = 0``.
     """
     uu = np.asarray(u, dtype=float)
     w = np.asarray(weights, dtype=float)[..., None, :]  # (..., 1, m)
