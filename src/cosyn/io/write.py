@@ -71,10 +71,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def _atomic_stream(path: str | Path, mode: str, write: Callable[[IO[Any]], None]) -> Path:
+def _atomic_stream(path: str | Path, binary: bool, write: Callable[[IO[Any]], object]) -> Path:
     with atomic_path(path) as tmp:
-        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
-        with open(tmp, mode, **kwargs) as fh:
+        fh: IO[Any]
+        with open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8", newline="") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
@@ -83,12 +83,12 @@ def _atomic_stream(path: str | Path, mode: str, write: Callable[[IO[Any]], None]
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically."""
-    return _atomic_stream(path, "wb", lambda fh: fh.write(data))
+    return _atomic_stream(path, True, lambda fh: fh.write(data))
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically."""
-    return _atomic_stream(path, "w", lambda fh: fh.write(text))
+    return _atomic_stream(path, False, lambda fh: fh.write(text))
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -97,7 +97,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     Floats are written with full precision (``repr``), so the numbers read back equal.
     """
     safe = formula_safe_frame(frame)
-    return _atomic_stream(path, "w", lambda fh: safe.to_csv(fh, index=False, lineterminator="\n"))
+    return _atomic_stream(path, False, lambda fh: safe.to_csv(fh, index=False, lineterminator="\n"))
 
 
 def file_sha256(path: str | Path) -> str:
