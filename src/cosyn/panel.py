@@ -23,7 +23,7 @@ from cosyn.errors import DataError, quote
 from cosyn.io.read import FIRST_DATA_ROW, read_table
 from cosyn.spec import Spec
 
-__all__ = ["ALL_ENTITIES", "Panel", "build_panel"]
+__all__ = ["ALL_ENTITIES", "Panel", "build_panel", "panel_problems"]
 
 #: Entity label used when the spec names no entity column.
 ALL_ENTITIES = "all"
@@ -103,9 +103,48 @@ def build_panel(data: Any, spec: Spec, sheet: str | int | None = None) -> Panel:
     DataError
     """
     frame, origin = _to_frame(data, sheet, spec)
+    return _build(frame, spec, origin)
+
+
+def _build(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     if "indicator" in frame.columns and "value" in frame.columns:
         return _from_long(frame, spec, origin)
     return _from_wide(frame, spec, origin)
+
+
+def panel_problems(data: Any, spec: Spec, sheet: str | int | None = None) -> list[str]:
+    """Every problem :func:`build_panel` would raise, each check run on its own.
+
+    Missing columns, empty entity or period cells, a period column that is not
+    orderable, non-numeric or infinite cells, and duplicate rows are each reported, not
+    only the first one found. An empty list means :func:`build_panel` succeeds.
+    """
+    try:
+        frame, origin = _to_frame(data, sheet, spec)
+    except DataError as exc:
+        return [str(exc)]
+    long = "indicator" in frame.columns and "value" in frame.columns
+    problems: list[str] = []
+
+    def attempt(step: Callable[[], object]) -> bool:
+        try:
+            step()
+        except DataError as exc:
+            problems.append(str(exc))
+            return False
+        return True
+
+    axes = {spec.period: "period"} | ({spec.entity: "entity"} if spec.entity else {})
+    if not attempt(lambda: _require_columns(frame, axes, origin)):
+        return problems
+    if not long:
+        present = {c: k for c, k in _indicator_keys(spec).items() if c in frame.columns}
+        attempt(lambda: _require_columns(frame, _indicator_keys(spec), origin))
+        attempt(lambda: _numeric_block(frame, list(present), origin))
+    attempt(lambda: _axis_keys(frame, spec, origin))
+    if not problems:  # duplicates, and the long layout's own checks
+        attempt(lambda: _build(frame, spec, origin))
+    return problems
 
 
 def _to_frame(data: Any, sheet: str | int | None, spec: Spec) -> tuple[pd.DataFrame, _Origin]:

@@ -1,0 +1,260 @@
+"""The ``cosyn`` command line: argument parsing and printing; the library does the work.
+
+Exit codes: 0 success; 1 a user mistake (bad spec, bad data, unwritable output), with one
+message that says what, where and how to fix it; 2 bad usage (unknown option, missing
+argument). ``--debug`` shows the traceback of an error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from cosyn import __version__
+from cosyn.errors import CosynError, CosynWarning, DataError
+
+__all__ = ["main"]
+
+LANG = click.Choice(["en", "zh"])
+
+
+class Context:
+    """Options every command shares."""
+
+    def __init__(self, debug: bool, quiet: bool) -> None:
+        self.debug = debug
+        self.quiet = quiet
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    @contextmanager
+    def progress(self, first: str) -> Iterator[Callable[[str], None]]:
+        """A spinner with the current step on a terminal; silent otherwise or with --quiet."""
+        if self.quiet or not self.err.is_terminal:
+            yield lambda _: None
+            return
+        with self.err.status(first) as status:
+            yield lambda text: status.update(text)
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            self.err.print(text)
+
+
+def _fail(ctx: Context, exc: BaseException) -> None:
+    """Print one message and exit 1 (the traceback only with --debug)."""
+    if ctx.debug:
+        traceback.print_exception(exc)
+    kind = type(exc).__name__ if isinstance(exc, CosynError) else "error"
+    click.echo(f"{kind}: {exc}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def _user_errors(ctx: Context) -> Iterator[None]:
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CosynWarning)
+            yield
+        for w in caught:
+            if issubclass(w.category, CosynWarning):
+                ctx.say(f"warning: {w.message}")
+    except CosynError as exc:
+        _fail(ctx, exc)
+    except PermissionError as exc:
+        _fail(ctx, DataError(f"no permission to write {exc.filename!r}: choose another --out"))
+    except OSError as exc:
+        _fail(ctx, DataError(f"{exc.strerror or exc}: {exc.filename!r}"))
+
+
+def _writable_folder(folder: Path) -> None:
+    """Fail early, before any work, when ``folder`` cannot take the outputs."""
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"output folder {str(folder)!r} is a file; give a folder with --out")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".cosyn-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise DataError(
+            f"output folder {str(folder)!r} is not writable ({exc.strerror}); choose another "
+            "with --out"
+        ) from None
+
+
+def _fit_and_report(
+    ctx: Context, spec: Any, data: Path, sheet: str | None, out: Path, lang: str
+) -> None:
+    from cosyn.fit import fit
+    from cosyn.report import write_reports
+
+    _writable_folder(out)
+    with ctx.progress(f"reading and fitting {data.name}") as step:
+        result = fit(data, spec, sheet=sheet)
+        step("writing outputs")
+        written = write_reports(result, out, data_file=data, lang=lang, step=step)
+    ctx.out.print(result.summary(), markup=False)
+    ctx.say(f"\nwrote {len(written)} files to {out}/ (report.html, results.xlsx, CSV, figures)")
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: cosyn demo --out guangzhou-report",
+)
+@click.version_option(__version__, "--version", prog_name="cosyn")
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display or notes on stderr.")
+@click.pass_context
+def main(click_ctx: click.Context, debug: bool, quiet: bool) -> None:
+    """cosyn — do the subsystems of an economy develop together?
+
+    Computes the composite system synergy model (order degrees, weights, subsystem order
+    degrees, synergy degrees with levels and stages) from panel data, and writes the
+    tables, workbook, figures and report.
+    """
+    click_ctx.obj = Context(debug, quiet)
+
+
+@main.command(epilog="Example: cosyn demo --out guangzhou-report --lang zh")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("cosyn-demo"),
+    show_default=True,
+    help="Folder for the outputs.",
+)
+@click.option(
+    "--lang",
+    type=LANG,
+    default="en",
+    show_default=True,
+    help="Language of the report's words and of level and stage names.",
+)
+@click.pass_obj
+def demo(ctx: Context, out: Path, lang: str) -> None:
+    """Run the bundled Guangzhou trade model end to end."""
+    from cosyn.datasets import data_path, load_spec
+
+    with _user_errors(ctx):
+        _fit_and_report(ctx, load_spec("trade_model"), data_path("trade.csv"), None, out, lang)
+
+
+@main.command(epilog="Example: cosyn run model.toml --data panel.csv --out results")
+@click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Data file (CSV, XLSX, Parquet); optional when MODEL is a workbook with an "
+    "'indicators' sheet.",
+)
+@click.option("--sheet", help="Worksheet of an XLSX data file (default: the first).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("cosyn-results"),
+    show_default=True,
+    help="Folder for the outputs.",
+)
+@click.option(
+    "--lang",
+    type=LANG,
+    default="en",
+    show_default=True,
+    help="Language of the report's words and of level and stage names.",
+)
+@click.pass_obj
+def run(
+    ctx: Context, model: Path, data: Path | None, sheet: str | None, out: Path, lang: str
+) -> None:
+    """Fit MODEL (a TOML file, or a workbook with an 'indicators' sheet) and write reports."""
+    from cosyn.io.sheets import load_model, model_data
+
+    with _user_errors(ctx):
+        spec = load_model(model)
+        data_file, data_sheet = model_data(model, data)
+        _fit_and_report(ctx, spec, data_file, sheet or data_sheet, out, lang)
+
+
+@main.command(epilog="Example: cosyn check model.toml --data panel.csv")
+@click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Data file to check against the model.",
+)
+@click.option("--sheet", help="Worksheet of an XLSX data file (default: the first).")
+@click.pass_obj
+def check(ctx: Context, model: Path, data: Path | None, sheet: str | None) -> None:
+    """Validate MODEL (and its data) and list every problem found; exit 1 if any."""
+    from cosyn.check import find_problems
+
+    with _user_errors(ctx):
+        problems, notes = find_problems(model, data, sheet)
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} found:", err=True)
+        for n, text in enumerate(problems, 1):
+            click.echo(f"{n}. {text}", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {model}" + (f" with {data}" if data else "") + " has no problems")
+
+
+@main.command(epilog="Example: cosyn init panel.csv -o model.toml")
+@click.argument("data_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Spec to write (default: model.toml; with --as-sheet: DATA.model.xlsx).",
+)
+@click.option(
+    "--as-sheet",
+    is_flag=True,
+    help="For an XLSX data file: write a copy of the workbook with 'indicators' and "
+    "'settings' sheets instead of a TOML file.",
+)
+@click.option("--sheet", help="Worksheet of an XLSX data file (default: the first).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.pass_obj
+def init(
+    ctx: Context,
+    data_file: Path,
+    output: Path | None,
+    as_sheet: bool,
+    sheet: str | None,
+    force: bool,
+) -> None:
+    """Write a commented spec skeleton from DATA_FILE's columns."""
+    from cosyn.init import write_sheet_skeleton, write_toml_skeleton
+
+    with _user_errors(ctx):
+        if as_sheet:
+            target = output or data_file.with_name(f"{data_file.stem}.model.xlsx")
+            written, guess = write_sheet_skeleton(data_file, target, sheet=sheet, force=force)
+        else:
+            target = output or Path("model.toml")
+            written, guess = write_toml_skeleton(data_file, target, sheet=sheet, force=force)
+    click.echo(
+        f"wrote {written}: entity column {guess.entity!r}, period column "
+        f"{guess.period!r}, {len(guess.indicators)} indicators"
+    )
+    click.echo(
+        "next: assign each indicator to its subsystem and direction, then run "
+        f"`cosyn check {written}" + ("" if as_sheet else f" --data {data_file}") + "`"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

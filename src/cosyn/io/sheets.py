@@ -1,0 +1,188 @@
+"""A model spec kept in the data workbook, for users who never write TOML.
+
+Sheet ``indicators`` (required): one row per indicator with columns ``column``,
+``subsystem``, ``direction`` and optionally ``label`` and ``unit``. Sheet ``settings``
+(optional): two columns ``key`` and ``value`` — ``entity``, ``period``, ``title`` and any
+``[method]`` key (``margin``, ``weights``, …). Without ``settings`` the entity and period
+columns are guessed from the data sheet, and the method uses its defaults. The data is
+the first sheet that is none of ``indicators``, ``settings``, ``README``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cosyn.errors import DataError, SpecError
+from cosyn.io.guess import guess_columns
+from cosyn.io.read import FIRST_DATA_ROW, read_table
+from cosyn.spec import DIRECTION_ALIASES, Method, Spec
+
+__all__ = [
+    "INDICATORS_SHEET",
+    "SETTINGS_SHEET",
+    "data_sheet",
+    "has_model_sheet",
+    "indicator_rows",
+    "load_model",
+    "model_data",
+    "spec_from_workbook",
+]
+
+INDICATORS_SHEET = "indicators"
+SETTINGS_SHEET = "settings"
+_NOT_DATA = {INDICATORS_SHEET, SETTINGS_SHEET, "readme"}
+_INDICATOR_COLUMNS = ("column", "subsystem", "direction", "label", "unit")
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def has_model_sheet(path: str | Path) -> bool:
+    """True when ``path`` is an XLSX workbook with an ``indicators`` sheet."""
+    p = Path(path)
+    if p.suffix.lower() not in {".xlsx", ".xlsm"} or not p.is_file():
+        return False
+    try:
+        return INDICATORS_SHEET in [s.lower() for s in _sheet_names(p)]
+    except Exception:  # not a readable workbook: the reader will say why
+        return False
+
+
+def data_sheet(path: str | Path) -> str:
+    """Name of the data sheet: the first that is not a model or README sheet."""
+    names = _sheet_names(Path(path))
+    for name in names:
+        if name.lower() not in _NOT_DATA:
+            return name
+    raise SpecError(f"workbook {str(path)!r} has no data sheet besides {names}")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _named_sheet(path: Path, wanted: str) -> str | None:
+    return next((s for s in _sheet_names(path) if s.lower() == wanted), None)
+
+
+def indicator_rows(path: str | Path) -> list[dict[str, str]]:
+    """The rows of the ``indicators`` sheet, checked, with their sheet row numbers.
+
+    Raises
+    ------
+    SpecError
+        Listing every row whose column or subsystem is empty, and missing header names.
+    """
+    p = Path(path)
+    sheet = _named_sheet(p, INDICATORS_SHEET)
+    where = f"workbook {str(p)!r}, sheet {sheet!r}"
+    frame = read_table(p, sheet=sheet)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in ("column", "subsystem") if c not in frame.columns]
+    if missing:
+        raise SpecError(
+            f"{where} needs the columns {list(_INDICATOR_COLUMNS)} (label and unit optional); "
+            f"missing: {missing}"
+        )
+    problems = []
+    rows = []
+    for pos, record in enumerate(frame.to_dict("records")):
+        row = {k: _text(record.get(k)).strip() for k in _INDICATOR_COLUMNS}
+        if not any(row.values()):
+            continue  # a blank line
+        line = pos + FIRST_DATA_ROW
+        for key in ("column", "subsystem"):
+            if not row[key]:
+                problems.append(f"row {line}: the {key!r} cell is empty")
+        if row["direction"] and row["direction"].lower() not in DIRECTION_ALIASES:
+            problems.append(
+                f"row {line}: direction {row['direction']!r} is not one of "
+                f"{', '.join(DIRECTION_ALIASES)}"
+            )
+        row["row"] = str(line)
+        rows.append(row)
+    if problems:
+        raise SpecError(f"{where}:\n  " + "\n  ".join(problems))
+    return rows
+
+
+def _settings(path: Path) -> dict[str, Any]:
+    sheet = _named_sheet(path, SETTINGS_SHEET)
+    if sheet is None:
+        return {}
+    frame = read_table(path, sheet=sheet)
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if not {"key", "value"} <= set(frame.columns):
+        raise SpecError(
+            f"workbook {str(path)!r}, sheet {sheet!r} needs two columns 'key' and 'value'"
+        )
+    out: dict[str, Any] = {}
+    for record in frame.to_dict("records"):
+        key = _text(record["key"]).strip()
+        if key:
+            value = record["value"]
+            out[key] = value.item() if hasattr(value, "item") else value
+    return out
+
+
+def spec_from_workbook(path: str | Path) -> Spec:
+    """Build the :class:`Spec` that the ``indicators`` (and ``settings``) sheets describe."""
+    p = Path(path)
+    settings = _settings(p)
+    method_keys = {f.name for f in fields(Method)}
+    method = {
+        k.removeprefix("method."): v
+        for k, v in settings.items()
+        if k.removeprefix("method.") in method_keys
+    }
+    top = {k: v for k, v in settings.items() if k.removeprefix("method.") not in method_keys}
+    if "entity" not in top or "period" not in top:
+        guess = guess_columns(read_table(p, sheet=data_sheet(p)))
+        if "period" not in top and guess.period is not None:
+            top["period"] = guess.period
+        if "entity" not in top and guess.entity is not None:
+            top["entity"] = guess.entity
+    subsystems: dict[str, dict[str, Any]] = {}
+    for row in indicator_rows(p):
+        entry: dict[str, Any] = {"column": row["column"], "direction": row["direction"] or "+"}
+        for key in ("label", "unit"):
+            if row[key]:
+                entry[key] = row[key]
+        subsystems.setdefault(row["subsystem"], {"indicators": []})["indicators"].append(entry)
+    return Spec.from_dict(
+        {**top, "method": method, "subsystems": subsystems},
+        source=f"{p} (sheets {INDICATORS_SHEET!r}, {SETTINGS_SHEET!r})",
+    )
+
+
+def load_model(path: str | Path) -> Spec:
+    """The spec of a TOML model file, or of the ``indicators`` sheet of a workbook."""
+    p = Path(path)
+    if has_model_sheet(p):
+        return spec_from_workbook(p)
+    if p.suffix.lower() in {".xlsx", ".xlsm"}:
+        raise SpecError(
+            f"workbook {str(p)!r} has no 'indicators' sheet; add one (columns: column, "
+            f"subsystem, direction, label, unit) or run: cosyn init {p} --as-sheet"
+        )
+    return Spec.from_toml(p)
+
+
+def model_data(model: str | Path, data: str | Path | None) -> tuple[Path, str | None]:
+    """The data file and sheet for a model: ``data``, or the model workbook's data sheet."""
+    if data is not None:
+        return Path(data), None
+    if has_model_sheet(model):
+        return Path(model), data_sheet(model)
+    raise DataError(f"no data given for {str(model)!r}: add --data FILE (CSV, XLSX or Parquet)")

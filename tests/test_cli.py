@@ -1,0 +1,292 @@
+"""The command line through click's runner: every command, exit code and message."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+import cosyn
+from cosyn.cli import main
+from cosyn.datasets import CLUSTERS, data_path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "guangzhou"
+TRADE = EXAMPLES / "trade.csv"
+MODEL = EXAMPLES / "trade_model.toml"
+OUTPUTS = [
+    "synergy.csv",
+    "subsystem_order.csv",
+    "weights.csv",
+    "order_degree.csv",
+    "results.xlsx",
+    "report.html",
+    *(f"figures/{n}.{ext}" for n in
+      ("order_degree", "synergy_path", "synergy_heatmap", "weights") for ext in ("png", "svg")),
+]
+
+
+def invoke(*args: str, cwd: Path | None = None):
+    runner = CliRunner()
+    if cwd is None:
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    with runner.isolated_filesystem(temp_dir=cwd):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_version_and_help():
+    result = invoke("--version")
+    assert result.exit_code == 0 and cosyn.__version__ in result.output
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("demo", "run", "check", "init"):
+        assert command in result.output
+        sub = invoke(command, "--help")
+        assert sub.exit_code == 0 and "Example: cosyn " + command in sub.output
+
+
+def test_usage_errors_exit_2():
+    assert invoke("frobnicate").exit_code == 2
+    assert invoke("run").exit_code == 2  # missing MODEL
+    assert invoke("demo", "--lang", "fr").exit_code == 2
+
+
+def test_demo_writes_every_output_and_prints_the_summary(tmp_path):
+    out = tmp_path / "demo"
+    result = invoke("--quiet", "demo", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Synergy degree U" in result.stdout
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+    table = pd.read_csv(out / "synergy.csv")
+    res = cosyn.fit(TRADE, MODEL)
+    pd.testing.assert_frame_equal(table, res.synergy, check_dtype=False)
+    assert not list(out.glob("**/.*.tmp"))  # atomic writes leave no temporary files
+
+
+def test_run_equals_demo_on_the_same_model(tmp_path):
+    result = invoke("-q", "run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    weights = pd.read_csv(tmp_path / "r" / "weights.csv")
+    assert set(weights.entity) == set(CLUSTERS)
+
+
+def test_run_zh(tmp_path):
+    result = invoke("-q", "run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "z"),
+                    "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "z" / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh"' in html
+
+
+def test_missing_files_exit_1_with_one_message(tmp_path):
+    result = invoke("run", str(tmp_path / "none.toml"), "--data", str(TRADE))
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("SpecError: model file")
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+    result = invoke("run", str(MODEL), "--data", str(tmp_path / "none.csv"), "--out",
+                    str(tmp_path / "o"))
+    assert result.exit_code == 1
+    assert "DataError: data file" in result.stderr and "does not exist" in result.stderr
+
+
+def test_run_without_data(tmp_path):
+    result = invoke("run", str(MODEL))
+    assert result.exit_code == 1 and "add --data FILE" in result.stderr
+
+
+def test_spec_and_data_errors_exit_1(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MODEL.read_text(encoding="utf-8").replace('weights = "entropy"',
+                                                            'weights = "entrpy"'),
+                   encoding="utf-8")
+    result = invoke("run", str(bad), "--data", str(TRADE), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 1
+    assert "did you mean 'entropy'?" in result.stderr and "Traceback" not in result.stderr
+    data = pd.read_csv(TRADE).drop(columns="city_export")
+    data.to_csv(tmp_path / "d.csv", index=False)
+    result = invoke("run", str(MODEL), "--data", str(tmp_path / "d.csv"), "--out",
+                    str(tmp_path / "o"))
+    assert result.exit_code == 1
+    assert "column 'city_export'" in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = invoke("--debug", "run", str(tmp_path / "none.toml"), "--data", str(TRADE))
+    assert result.exit_code == 1 and "Traceback" in result.stderr
+
+
+def test_output_folder_not_writable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = invoke("run", str(MODEL), "--data", str(TRADE), "--out", str(blocker))
+    assert result.exit_code == 1 and "is a file" in result.stderr
+    # A folder that cannot be created (its parent is a file) fails the same way for every
+    # user, root included, before any work is done.
+    result = invoke("run", str(MODEL), "--data", str(TRADE), "--out", str(blocker / "sub"))
+    assert result.exit_code == 1 and "is not writable" in result.stderr
+
+
+def test_unreadable_and_protected_workbooks(tmp_path):
+    fake = tmp_path / "locked.xlsx"
+    fake.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)  # an encrypted workbook
+    result = invoke("run", str(MODEL), "--data", str(fake), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 1 and "password-protected" in result.stderr
+    book = tmp_path / "data.xlsx"
+    pd.read_csv(TRADE).to_excel(book, index=False, sheet_name="panel")
+    result = invoke("run", str(MODEL), "--data", str(book), "--sheet", "nope",
+                    "--out", str(tmp_path / "o"))
+    assert result.exit_code == 1 and "has no sheet 'nope'; sheets: ['panel']" in result.stderr
+
+
+# -- check -------------------------------------------------------------------------------
+
+
+def test_check_ok_and_every_problem_listed(tmp_path):
+    result = invoke("check", str(MODEL), "--data", str(TRADE))
+    assert result.exit_code == 0 and "has no problems" in result.stdout
+    data = pd.read_csv(TRADE).drop(columns="city_export").astype({"cluster_import": object})
+    data.loc[3, "cluster_import"] = "n/a*"
+    data = pd.concat([data, data.iloc[[0]]])
+    data.to_csv(tmp_path / "d.csv", index=False)
+    result = invoke("check", str(MODEL), "--data", str(tmp_path / "d.csv"))
+    assert result.exit_code == 1
+    assert "2 problems found" in result.stderr
+    assert "column 'city_export'" in result.stderr
+    assert "column 'cluster_import': row 5 'n/a*'" in result.stderr
+
+
+def test_check_spec_only(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('period = "t"\n[subsystems.a]\nindicators = {x = "up"}\n', encoding="utf-8")
+    result = invoke("check", str(bad))
+    assert result.exit_code == 1
+    assert "only one subsystem" in result.stderr and "'up' is not a direction" in result.stderr
+
+
+def test_check_reports_warnings_without_failing(tmp_path):
+    data = pd.read_csv(TRADE).assign(extra=5.0)
+    data.to_csv(tmp_path / "d.csv", index=False)
+    model = tmp_path / "m.toml"
+    text = MODEL.read_text(encoding="utf-8") + (
+        '\n[[subsystems.city_trade.indicators]]\ncolumn = "extra"\ndirection = "+"\n'
+    )
+    model.write_text(text.replace('on_constant = "error"', 'on_constant = "drop"'),
+                     encoding="utf-8")
+    result = invoke("check", str(model), "--data", str(tmp_path / "d.csv"))
+    assert result.exit_code == 0, result.output
+    assert "warning:" not in result.stderr  # a constant 5 is not constant at 0: weight 0
+
+
+# -- init --------------------------------------------------------------------------------
+
+
+def test_init_writes_a_skeleton_that_check_explains(tmp_path):
+    target = tmp_path / "model.toml"
+    result = invoke("init", str(TRADE), "-o", str(target))
+    assert result.exit_code == 0
+    assert "entity column 'cluster', period column 'year', 4 indicators" in result.stdout
+    spec = tomllib.loads(target.read_text(encoding="utf-8"))
+    assert spec["entity"] == "cluster" and spec["period"] == "year"
+    assert list(spec["subsystems"]["subsystem_1"]["indicators"]) == [
+        "cluster_import", "cluster_export", "city_import", "city_export",
+    ]
+    result = invoke("check", str(target), "--data", str(TRADE))
+    assert result.exit_code == 1 and "a subsystem needs at least one indicator" in result.stderr
+    # Moving two indicators makes it runnable.
+    text = target.read_text(encoding="utf-8")
+    text = text.replace('city_import = "+"\ncity_export = "+"\n', "")
+    text = text.rstrip("\n") + '\ncity_import = "+"\ncity_export = "+"\n'
+    target.write_text(text, encoding="utf-8")
+    assert invoke("check", str(target), "--data", str(TRADE)).exit_code == 0
+
+
+def test_init_never_overwrites_without_force(tmp_path):
+    target = tmp_path / "model.toml"
+    target.write_text("# mine\n")
+    result = invoke("init", str(TRADE), "-o", str(target))
+    assert result.exit_code == 1 and "use --force" in result.stderr
+    assert target.read_text() == "# mine\n"
+    assert invoke("init", str(TRADE), "-o", str(target), "--force").exit_code == 0
+    result = invoke("init", str(TRADE), "-o", str(TRADE), "--force")
+    assert result.exit_code == 1 and "never overwrites its input" in result.stderr
+
+
+def test_init_quotes_unusual_column_names(tmp_path):
+    frame = pd.DataFrame({"地区": ["甲", "甲", "乙", "乙"], "年份": [2020, 2021] * 2,
+                          "出口额": [1.0, 2.0, 3.0, 4.0], "net exports": [1.0, 0.5, 2.0, 1.0]})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    target = tmp_path / "m.toml"
+    assert invoke("init", str(tmp_path / "d.csv"), "-o", str(target)).exit_code == 0
+    spec = tomllib.loads(target.read_text(encoding="utf-8"))
+    assert spec["entity"] == "地区" and spec["period"] == "年份"
+    assert list(spec["subsystems"]["subsystem_1"]["indicators"]) == ["出口额", "net exports"]
+
+
+def test_init_as_sheet_and_run_from_the_workbook(tmp_path):
+    book = tmp_path / "panel.xlsx"
+    pd.read_csv(TRADE).to_excel(book, index=False, sheet_name="data")
+    before = book.read_bytes()
+    result = invoke("init", str(book), "--as-sheet")
+    assert result.exit_code == 0, result.output
+    model = tmp_path / "panel.model.xlsx"
+    assert book.read_bytes() == before  # the data workbook is untouched
+    wb = load_workbook(model)
+    assert wb.sheetnames == ["data", "indicators", "settings"]
+    rows = list(wb["indicators"].values)
+    assert rows[0] == ("column", "subsystem", "direction", "label", "unit")
+    # Assign the city columns to a second subsystem, as a user does in Excel.
+    ws = wb["indicators"]
+    for row in ws.iter_rows(min_row=2):
+        if str(row[0].value).startswith("city"):
+            row[1].value = "city"
+    wb.save(model)
+    result = invoke("-q", "run", str(model), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    expected = cosyn.fit(TRADE, {
+        "entity": "cluster", "period": "year",
+        "subsystems": {
+            "subsystem_1": {"indicators": {"cluster_import": "+", "cluster_export": "+"}},
+            "city": {"indicators": {"city_import": "+", "city_export": "+"}},
+        },
+    })
+    table = pd.read_csv(tmp_path / "o" / "synergy.csv")
+    assert table.synergy.to_numpy() == pytest.approx(expected.synergy.synergy.to_numpy())
+
+
+def test_indicators_sheet_errors_name_the_row(tmp_path):
+    book = tmp_path / "m.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    for row in pd.read_csv(TRADE).itertuples(index=False):
+        ws.append(list(row))
+    ws.insert_rows(1)
+    for n, name in enumerate(pd.read_csv(TRADE).columns, 1):
+        ws.cell(1, n, name)
+    ind = wb.create_sheet("indicators")
+    ind.append(["column", "subsystem", "direction"])
+    ind.append(["cluster_import", "a", "+"])
+    ind.append(["cluster_export", "", "+"])
+    ind.append(["city_import", "b", "up"])
+    wb.save(book)
+    result = invoke("check", str(book))
+    assert result.exit_code == 1
+    assert "sheet 'indicators'" in result.stderr
+    assert "row 3: the 'subsystem' cell is empty" in result.stderr
+    assert "row 4: direction 'up' is not one of" in result.stderr
+
+
+def test_workbook_without_indicators_sheet_as_model(tmp_path):
+    book = tmp_path / "d.xlsx"
+    pd.read_csv(TRADE).to_excel(book, index=False)
+    result = invoke("run", str(book))
+    assert result.exit_code == 1 and "has no 'indicators' sheet" in result.stderr
+
+
+def test_python_api_and_cli_agree_on_bundled_data():
+    assert data_path("trade.csv").read_bytes() == TRADE.read_bytes()
