@@ -10,7 +10,20 @@ def test_all_is_complete_and_importable():
     for name in cosyn.__all__:
         assert hasattr(cosyn, name), name
     public = {n for n in dir(cosyn) if not n.startswith("_")}
-    modules = {"errors", "methods", "io", "panel", "spec", "fit", "result", "summary"}
+    modules = {
+        "errors",
+        "methods",
+        "io",
+        "panel",
+        "spec",
+        "fit",
+        "result",
+        "summary",
+        "report",
+        "cli",
+        "check",
+        "init",
+    }
     assert public - set(cosyn.__all__) <= modules
 
 

@@ -23,6 +23,11 @@ __all__ = [
     "write_csv",
 ]
 
+# The process umask, read once: files written through a temporary file get the same
+# permissions as files opened the ordinary way (mkstemp would leave them 0600).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 #: A text cell starting with one of these is run as a formula by Excel and LibreOffice
 #: (OWASP "CSV injection"); tab and carriage return start DDE payloads too.
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -65,6 +70,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_UMASK)
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():

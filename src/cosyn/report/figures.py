@@ -36,6 +36,7 @@ Chinese text
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import threading
 import warnings
@@ -53,12 +54,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from numpy.typing import NDArray
 
 from cosyn.errors import CosynWarning
 from cosyn.io.write import atomic_path
-from cosyn.report.text import LANGS, level_names, stage_names
+from cosyn.report.text import LANGS, stage_names
 
 if TYPE_CHECKING:
     from cosyn.result import Result
@@ -247,6 +249,10 @@ class _Style:
     def word(self, key: str, **values: Any) -> str:
         return _WORDS[self.lang][key].format(**values)
 
+    def join(self, parts: Sequence[str]) -> str:
+        """Non-empty ``parts`` joined by the language's semicolon."""
+        return ("；" if self.lang == "zh" else "; ").join(p for p in parts if p)
+
 
 def _check_lang(lang: str) -> None:
     if lang not in LANGS:
@@ -269,11 +275,9 @@ def _style(lang: str) -> _Style:
 
 def _new_figure(width: float, height: float) -> Figure:
     """A figure on its own Agg canvas with constrained layout (no pyplot)."""
-    fig = Figure(figsize=(width, height), layout="constrained")
+    layout = ConstrainedLayoutEngine(w_pad=0.04, h_pad=0.04, wspace=0.03, hspace=0.03)
+    fig = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(fig)
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.set(w_pad=0.04, h_pad=0.04, wspace=0.03, hspace=0.03)
     return fig
 
 
@@ -284,16 +288,38 @@ def _style_axes(ax: Axes, style: _Style, *, frame: bool = False) -> None:
         if side in ("top", "right") and not frame:
             spine.set_visible(False)
     family: dict[str, Any] = (
-        {"labelfontfamily": list(style.family)}
-        if matplotlib.__version_info__ >= (3, 8)  # type: ignore[attr-defined]
-        else {}
+        {"labelfontfamily": list(style.family)} if matplotlib.__version_info__ >= (3, 8) else {}
     )
     ax.tick_params(labelsize=TICK_PT, width=0.6, length=2.5, pad=2, **family)
 
 
 def _title(fig: Figure, style: _Style, title: str, subtitle: str = "") -> None:
+    """Title and an optional subtitle line (split at "; " when wider than the figure)."""
+    if _text_width(subtitle, TITLE_PT) > fig.get_figwidth() - 0.3:
+        subtitle = subtitle.replace("; ", "\n").replace("；", "\n")
     text = f"{title}\n{subtitle}" if subtitle else title
     fig.suptitle(text, fontproperties=style.font(TITLE_PT), linespacing=1.3)
+
+
+def _wide(text: str) -> float:
+    """Average glyph width factor: CJK characters are about twice as wide as Latin ones."""
+    if not text:
+        return 1.0
+    return 1.0 + sum(ord(c) > 0x2E80 for c in text) / len(text)
+
+
+def _text_width(text: str, size: float) -> float:
+    """Rough width in inches of ``text`` at ``size`` pt (0.6 em Latin, 1 em CJK)."""
+    return len(text) * _wide(text) * 0.6 * size / 72
+
+
+def _fit(text: str, width_in: float, size: float) -> str:
+    """``text`` cut with an ellipsis so that it is about ``width_in`` inches wide at most."""
+    if _text_width(text, size) <= width_in:
+        return text
+    while len(text) > 2 and _text_width(text + "…", size) > width_in:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _line_style(i: int) -> dict[str, Any]:
@@ -305,10 +331,6 @@ def _line_style(i: int) -> dict[str, Any]:
 
 
 # -- labels -----------------------------------------------------------------------------
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 def _period_text(period: Any) -> str:
     """``str(period)``; dates at midnight as ``YYYY-MM-DD``, whole floats as integers."""
     if isinstance(period, pd.Timestamp) and period == period.normalize():
@@ -332,17 +354,16 @@ def _compared_labels(result: Result, style: _Style) -> tuple[list[str], str]:
         return ticks, style.word("base", base=periods[int(t0[0])])
     if np.array_equal(t0, t1 - 1):
         return ticks, style.word("adjacent")
-    return [f"{periods[a]}→{periods[b]}" for a, b in zip(t0, t1, strict=True)], style.word(
-        "pairs"
-    )
+    return [f"{periods[a]}→{periods[b]}" for a, b in zip(t0, t1, strict=True)], style.word("pairs")
 
 
-def _entity_labels(result: Result, n: int) -> list[str]:
-    return [_shorten(str(e), 30) for e in result.entities[:n]]
+def _entity_labels(result: Result, n: int, width_in: float = 1.9) -> list[str]:
+    """Labels of the first ``n`` entities, cut to about ``width_in`` inches at 7 pt."""
+    return [_fit(str(e), width_in, TICK_PT) for e in result.entities[:n]]
 
 
 def _subset_note(style: _Style, shown: int, total: int) -> str:
-    """"first 24 of 10,000 entities" when some are left out, else the count (or "")."""
+    """The "first 24 of 10,000 entities" note when some are left out, else the count."""
     if shown < total:
         return style.word("subset", shown=shown, total=total)
     return style.word("entities", total=total) if total > 1 else ""
@@ -352,18 +373,26 @@ def _subsystem_labels(result: Result) -> list[str]:
     return [s.label or s.name for s in result.spec.subsystems]
 
 
-def _period_ticks(ax: Axes, labels: Sequence[str], style: _Style, width_in: float) -> None:
-    """Period tick labels at positions 0..n−1, thinned and rotated 45° when they would clash.
+def _period_ticks(
+    ax: Axes,
+    labels: Sequence[str],
+    style: _Style,
+    width_in: float,
+    offset: float = 0.0,
+    every: bool = False,
+) -> None:
+    """Period tick labels at positions ``offset + 0..n−1`` that do not clash.
 
-    ``width_in`` is the (estimated) axis length in inches.
+    ``width_in`` is the (estimated) axis length in inches. Short labels (years) are kept
+    horizontal and thinned to every 2nd, 3rd… label; longer ones — and, with ``every``
+    (heat map columns), any that do not fit — are rotated by 45° and thinned only when
+    even rotated they would overlap.
     """
     n = len(labels)
     if n == 0:
         return
-    char_in = 0.62 * TICK_PT / 72
-    longest = max(len(s) for s in labels)
-    horizontal = longest * char_in + 0.08
-    rotate = n * horizontal > width_in
+    horizontal = max(_text_width(s, TICK_PT) for s in labels) + 0.1
+    rotate = n * horizontal > width_in and (every or max(len(s) for s in labels) > 6)
     per_label = 1.6 * TICK_PT / 72 if rotate else horizontal
     step = math.ceil(n / max(1, int(width_in // per_label)))
     positions = list(range(0, n, step))
@@ -371,7 +400,10 @@ def _period_ticks(ax: Axes, labels: Sequence[str], style: _Style, width_in: floa
         {"rotation": 45, "ha": "right", "rotation_mode": "anchor"} if rotate else {}
     )
     ax.set_xticks(
-        positions, [labels[i] for i in positions], fontproperties=style.font(TICK_PT), **extra
+        [p + offset for p in positions],
+        [labels[i] for i in positions],
+        fontproperties=style.font(TICK_PT),
+        **extra,
     )
 
 
@@ -420,9 +452,13 @@ def figure_order_degree(result: Result, lang: str = "en") -> Figure:
         ax.grid(axis="y", color="0.9", linewidth=0.5)
         ax.set_axisbelow(True)
         _period_ticks(ax, periods, style, panel_w)
-        ax.tick_params(labelbottom=i + ncols >= shown, labelleft=i % ncols == 0)
+        bottom = i + ncols >= shown
+        ax.tick_params(labelbottom=bottom, labelleft=i % ncols == 0)
+        if bottom:  # the period name under each bottom panel (a figure-wide x label
+            # would collide with the legend below the panels)
+            ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
         if total > 1:
-            name = _shorten(str(result.entities[i]), 34)
+            name = _fit(str(result.entities[i]), panel_w - 0.1, LABEL_PT)
             ax.set_title(name, fontproperties=style.font(LABEL_PT), pad=3)
     handles = [
         Line2D([], [], linewidth=1.0, label=label, **_line_style(j))
@@ -430,17 +466,14 @@ def figure_order_degree(result: Result, lang: str = "en") -> Figure:
     ]
     note = _subset_note(style, shown, total)
     if shown == 1:
-        ax0 = axes[0, 0]
-        ax0.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
-        ax0.set_ylabel(style.word("order_ylabel"), fontproperties=style.font(LABEL_PT))
+        axes[0, 0].set_ylabel(style.word("order_ylabel"), fontproperties=style.font(LABEL_PT))
         if total == 1 and result.spec.entity is not None:
             note = str(result.entities[0])
     else:
-        fig.supxlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
         fig.supylabel(style.word("order_ylabel"), fontproperties=style.font(LABEL_PT))
     fig.legend(
         handles=handles,
-        loc="outside upper center",
+        loc="outside lower center",
         ncols=min(len(handles), 4),
         frameon=False,
         prop=style.font(LEGEND_PT),
@@ -451,8 +484,11 @@ def figure_order_degree(result: Result, lang: str = "en") -> Figure:
     return fig
 
 
-def _reference_lines(ax: Axes, result: Result, style: _Style, lo: float, hi: float) -> None:
-    """Zero line, faint level (dashed) and stage (dotted) edges, stage names at the right."""
+def _reference_lines(ax: Axes, result: Result, style: _Style, lo: float, hi: float) -> list[Line2D]:
+    """Zero line, faint level (dashed) and stage (dotted) edges, stage names at the right.
+
+    Returns legend handles naming the two kinds of edge.
+    """
     ax.axhline(0.0, color="0.15", linewidth=0.7, zorder=1)
     level_edges = [e for e in result.spec.levels.edges if lo < e < hi and e != 0]
     stage_edges = [e for e in result.spec.stages.edges if lo < e < hi and e != 0]
@@ -465,9 +501,9 @@ def _reference_lines(ax: Axes, result: Result, style: _Style, lo: float, hi: flo
     bounds = [-1.0, *result.spec.stages.edges, 1.0]
     names = stage_names(result, style.lang)
     trans = ax.get_yaxis_transform()
-    for name, (a, b) in zip(names, zip(bounds[:-1], bounds[1:], strict=True), strict=False):
+    for name, (a, b) in zip(names, itertools.pairwise(bounds), strict=False):
         top, bottom = min(b, hi), max(a, lo)
-        if top - bottom < 0.04 * (hi - lo):
+        if top - bottom < 0.07 * (hi - lo):  # too thin a sliver to name
             continue
         ax.text(
             1.01,
@@ -480,21 +516,12 @@ def _reference_lines(ax: Axes, result: Result, style: _Style, lo: float, hi: flo
             fontproperties=style.font(TICK_PT),
             clip_on=False,
         )
-    key = [
-        Line2D([], [], color=REFERENCE_GREY, linewidth=0.5, linestyle=(0, (4, 2))),
-        Line2D([], [], color=REFERENCE_GREY, linewidth=0.6, linestyle=(0, (1, 1.5))),
+    level = style.word("level_edges")
+    stage = style.word("stage_edges")
+    return [
+        Line2D([], [], color=REFERENCE_GREY, lw=0.5, linestyle=(0, (4, 2)), label=level),
+        Line2D([], [], color=REFERENCE_GREY, lw=0.6, linestyle=(0, (1, 1.5)), label=stage),
     ]
-    legend = ax.legend(
-        key,
-        [style.word("level_edges"), style.word("stage_edges")],
-        loc="upper left",
-        frameon=False,
-        prop=style.font(LEGEND_PT),
-        handlelength=2.0,
-        borderaxespad=0.2,
-        ncols=2,
-    )
-    ax.add_artist(legend)
 
 
 def _synergy_limits(values: NDArray[np.float64], edges: Sequence[float]) -> tuple[float, float]:
@@ -514,7 +541,9 @@ def figure_synergy_path(result: Result, lang: str = "en") -> Figure:
 
     At most :data:`MAX_ENTITIES` entities (the first in data order) are drawn. Faint
     horizontal lines mark the synergy level edges (dashed) and development stage edges
-    (dotted), whose stage names stand at the right; a solid line marks U = 0.
+    (dotted; an edge shared by both, 0.3 by default, is drawn dashed), with the stage
+    names at the right of their bands; a solid line marks U = 0. The y range follows the
+    data (with 0 and the next edge above the largest U), within [−1, 1].
 
     Parameters
     ----------
@@ -540,19 +569,32 @@ def figure_synergy_path(result: Result, lang: str = "en") -> Figure:
     edges = sorted({*result.spec.levels.edges, *result.spec.stages.edges})
     lo, hi = _synergy_limits(values, edges)
     x = np.arange(len(ticks))
-    marker = {"marker": "o", "markersize": 2.5} if len(ticks) <= 15 else {}
+    marker: dict[str, Any] = {"marker": "o", "markersize": 2.5} if len(ticks) <= 15 else {}
+    handles = []
     for i, name in enumerate(_entity_labels(result, shown)):
-        ax.plot(x, values[i], linewidth=1.0, label=name, zorder=3, **marker, **_line_style(i))
+        handles += ax.plot(
+            x, values[i], linewidth=1.0, label=name, zorder=3, **marker, **_line_style(i)
+        )
     ax.set_ylim(lo, hi)
-    _reference_lines(ax, result, style, lo, hi)
+    key = _reference_lines(ax, result, style, lo, hi)
     plot_w = width - (0.9 if shown == 1 else 2.9 if shown > 12 else 2.2)
     _period_ticks(ax, ticks, style, plot_w)
     ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
     ax.set_ylabel(style.word("synergy_ylabel"), fontproperties=style.font(LABEL_PT))
-    if shown > 1:
+    if shown > 1:  # entities, then the two kinds of reference line, right of the plot
         fig.legend(
+            handles=[*handles, *key],
             loc="outside right upper",
             ncols=1 if shown <= 12 else 2,
+            frameon=False,
+            prop=style.font(LEGEND_PT),
+            handlelength=2.2,
+        )
+    else:
+        fig.legend(
+            handles=key,
+            loc="outside lower center",
+            ncols=2,
             frameon=False,
             prop=style.font(LEGEND_PT),
             handlelength=2.2,
@@ -560,7 +602,7 @@ def figure_synergy_path(result: Result, lang: str = "en") -> Figure:
     notes = [base_note, _subset_note(style, shown, total)]
     if total == 1 and result.spec.entity is not None:
         notes.append(str(result.entities[0]))
-    _title(fig, style, style.word("path_title"), "; ".join(n for n in notes if n))
+    _title(fig, style, style.word("path_title"), style.join(notes))
     return fig
 
 
@@ -591,7 +633,7 @@ def figure_synergy_heatmap(result: Result, lang: str = "en") -> Figure:
     values = np.ma.masked_invalid(result.synergy_values[:shown])
     n_cols = values.shape[1]
     row_h = 0.22 if shown <= 20 else 0.13
-    fig = _new_figure(DOUBLE_COLUMN_IN, 1.35 + shown * row_h)
+    fig = _new_figure(DOUBLE_COLUMN_IN, 1.35 + shown * row_h + (0.6 if shown <= 4 else 0.0))
     ax = fig.subplots()
     _style_axes(ax, style, frame=True)
     cmap = matplotlib.colormaps[DIVERGING_CMAP].with_extremes(bad="0.85")
@@ -604,17 +646,15 @@ def figure_synergy_heatmap(result: Result, lang: str = "en") -> Figure:
     )
     ax.set_xlim(0, n_cols)
     ax.set_ylim(shown, 0)  # first entity at the top
-    ax.set_yticks(
-        np.arange(shown) + 0.5, _entity_labels(result, shown), fontproperties=style.font(TICK_PT)
-    )
+    row_labels = _entity_labels(result, shown)
+    ax.set_yticks(np.arange(shown) + 0.5, row_labels, fontproperties=style.font(TICK_PT))
     ax.tick_params(length=0)
-    label_w = max((len(s) for s in _entity_labels(result, shown)), default=4) * 0.06
-    plot_w = DOUBLE_COLUMN_IN - label_w - 1.4
-    _period_ticks(ax, ticks, style, plot_w)
-    ax.set_xticks(np.asarray(ax.get_xticks()) + 0.5)
+    label_w = max((_text_width(r, TICK_PT) for r in row_labels), default=0.3)
+    plot_w = DOUBLE_COLUMN_IN - label_w - (0.6 if shown <= 4 else 1.1)  # room for the colour bar
+    _period_ticks(ax, ticks, style, plot_w, offset=0.5, every=True)
     ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
     ax.set_ylabel(result.spec.entity or style.word("entity"), fontproperties=style.font(LABEL_PT))
-    if shown <= 20 and n_cols <= 16:
+    if shown <= 20 and plot_w / max(n_cols, 1) >= _text_width("−0.00", TICK_PT) + 0.04:
         rows, cols = np.nonzero(~np.ma.getmaskarray(values))
         cells = values.data[rows, cols]
         for r, c, v in zip(rows, cols, cells, strict=True):
@@ -625,15 +665,20 @@ def figure_synergy_heatmap(result: Result, lang: str = "en") -> Figure:
                 ha="center",
                 va="center",
                 color="white" if abs(v) > 0.55 else "0.15",
-                fontproperties=style.font(TICK_PT if n_cols <= 12 else 6.5),
+                fontproperties=style.font(TICK_PT),
             )
-    cbar = fig.colorbar(mesh, ax=ax, fraction=0.05, pad=0.02, aspect=25 if shown > 8 else 12)
+    if shown <= 4:  # too low for a vertical colour bar label: horizontal, below
+        cbar = fig.colorbar(
+            mesh, ax=ax, location="bottom", fraction=0.5, shrink=0.45, aspect=30, pad=0.02
+        )
+    else:
+        cbar = fig.colorbar(mesh, ax=ax, fraction=0.05, pad=0.02, aspect=25 if shown > 8 else 12)
     cbar.set_label(style.word("synergy_ylabel"), fontproperties=style.font(LABEL_PT))
     cbar.set_ticks([-1, -0.5, 0, 0.5, 1])
-    cbar.outline.set_linewidth(0.6)  # type: ignore[operator]
+    cbar.outline.set_linewidth(0.6)
     cbar.ax.tick_params(labelsize=TICK_PT, width=0.6, length=2.5)
     notes = [base_note, _subset_note(style, shown, total)]
-    _title(fig, style, style.word("heatmap_title"), "; ".join(n for n in notes if n))
+    _title(fig, style, style.word("heatmap_title"), style.join(notes))
     return fig
 
 
@@ -702,7 +747,7 @@ def figure_weights(result: Result, lang: str = "en") -> Figure:
                 color="0.2",
                 fontproperties=style.font(TICK_PT),
             )
-        labels = [_shorten(ind.label or ind.column, 32) for ind in sub.indicators]
+        labels = [_fit(ind.label or ind.column, 1.6, TICK_PT) for ind in sub.indicators]
         ax.set_yticks(y, labels, fontproperties=style.font(TICK_PT))
         ax.set_ylim(idx.size - 0.5, -0.5)
         ax.tick_params(axis="y", length=0)
@@ -810,7 +855,7 @@ def write_figures(
             for fmt in formats:
                 target = out_dir / f"{name}.{fmt}"
                 with atomic_path(target) as tmp:
-                    meta = {"Date": None} if fmt == "svg" else None
+                    meta = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
                     fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
                 paths.append(target)
             written[name] = paths

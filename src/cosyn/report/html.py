@@ -1,0 +1,629 @@
+"""The HTML report: one self-contained file, readable on a phone and printable.
+
+:func:`render_html` fills the Jinja2 template ``templates/report.html.j2`` (autoescape on:
+every label, entity name and note from the model or the data is escaped) and
+:func:`write_html` writes it atomically. The page holds no external reference of any
+kind — the CSS is inline, the figures are inline SVG, fonts are the system's — so it
+opens offline, from an e-mail attachment or a USB stick, and prints as it shows.
+
+Sections: title and provenance (data file with its SHA-256, model, cosyn version,
+date); the summary (entities, periods, subsystems, method, stage counts, and the text of
+:meth:`Result.summary`); the figures; a stage card per entity (latest synergy degree,
+level, stage and the development focus of that stage); the tables (synergy degree,
+subsystem order degree, weights — the first :data:`MAX_TABLE_ENTITIES` entities, the
+rest referred to the CSV files); the methods section (:func:`methods_html`); notes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from cosyn.io.write import atomic_write_text, file_sha256
+from cosyn.report.methods import formula_html, methods_html
+from cosyn.report.text import LANGS, level_names, stage_focus, stage_names
+
+if TYPE_CHECKING:
+    from cosyn.result import Result
+
+__all__ = ["FIGURE_NAMES", "MAX_TABLE_ENTITIES", "inline_svg", "render_html", "write_html"]
+
+#: Figures the report knows, in the order shown; other names follow, captioned by name.
+FIGURE_NAMES: tuple[str, ...] = ("order_degree", "synergy_path", "synergy_heatmap", "weights")
+#: Entities shown in each table before the rest is referred to the CSV files.
+MAX_TABLE_ENTITIES = 50
+#: Entity names listed in the summary before "and N more".
+_MAX_LISTED = 12
+
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Composite system synergy",
+        "kicker": "cosyn report",
+        "contents": "Contents",
+        "provenance": "Data and model",
+        "data": "Data",
+        "data_file": "Data file",
+        "sha256": "SHA-256",
+        "no_hash": "not recorded (no data file given)",
+        "model": "Model file",
+        "model_inline": "given in the program (not from a file)",
+        "version": "cosyn version",
+        "date": "Date",
+        "summary": "Summary",
+        "entities": "Entities",
+        "periods": "Periods",
+        "subsystems": "Subsystems",
+        "indicators": "Indicators",
+        "n_indicators": "{n} indicators",
+        "and_more": "and {n} more",
+        "method": "Method",
+        "order_degree": "Order degree",
+        "efficacy": "efficacy coefficient, margin a = {a}, bounds {scope}",
+        "bounds_entity": "per entity",
+        "bounds_panel": "over the panel",
+        "weights": "Weights",
+        "scope_entity": "per entity",
+        "scope_panel": "pooled over the panel",
+        "aggregation": "Aggregation",
+        "synergy": "Synergy degree",
+        "base": "Base period",
+        "base_first": "first period ({p})",
+        "base_adjacent": "previous period (t − 1)",
+        "base_named": "{p}",
+        "base_short_adjacent": "previous period",
+        "imputation": "Missing values",
+        "filled": "{n} of {total} cells filled ({how})",
+        "dropped": "Dropped indicators",
+        "stage_counts": "Stages in {p}",
+        "text_summary": "Text summary",
+        "figures": "Figures",
+        "figure": "Figure",
+        "cap_order_degree": "Order degree μ of each subsystem by period.",
+        "cap_synergy_path": "Synergy degree U of the composite system by period.",
+        "cap_synergy_heatmap": "Synergy degree U by entity and period.",
+        "cap_weights": "Weights φ of the order parameters.",
+        "stages": "Stage of each entity",
+        "stages_intro": "Synergy degree U of {p} (base {b}), its level and development stage, "
+        "and the development focus recommended for that stage (Zhang 2023, §4).",
+        "level": "Level",
+        "stage": "Stage",
+        "focus": "Development focus:",
+        "no_value": "no value",
+        "tables": "Tables",
+        "synergy_table": "Synergy degree U (base {b})",
+        "order_table": "Order degree μ of the subsystems",
+        "weights_table": "Weights φ of the order parameters",
+        "entity": "Entity",
+        "subsystem": "Subsystem",
+        "column": "Column",
+        "label": "Label",
+        "unit": "Unit",
+        "direction": "Direction",
+        "all_entities": "all entities",
+        "level_in": "Level {p}",
+        "stage_in": "Stage {p}",
+        "truncated": "Showing the first {shown} of {total} entities; the other {more} are in "
+        "the CSV files (synergy.csv, subsystem_order.csv, weights.csv).",
+        "methods": "Methods",
+        "notes": "Notes and warnings",
+        "no_notes": "No warnings were raised while fitting.",
+        "generated": "Generated by cosyn {v} on {d}.",
+    },
+    "zh": {
+        "title": "复合系统协同度",
+        "kicker": "cosyn 报告",
+        "contents": "目录",
+        "provenance": "数据与模型",
+        "data": "数据",
+        "data_file": "数据文件",
+        "sha256": "SHA-256",
+        "no_hash": "未记录（未提供数据文件）",
+        "model": "模型文件",
+        "model_inline": "在程序中给定（非文件）",
+        "version": "cosyn 版本",
+        "date": "日期",
+        "summary": "概要",
+        "entities": "个体",
+        "periods": "时期",
+        "subsystems": "子系统",
+        "indicators": "指标",
+        "n_indicators": "{n} 个指标",
+        "and_more": "等，另有 {n} 个",
+        "method": "方法",
+        "order_degree": "有序度",
+        "efficacy": "功效系数法，调整幅度 a = {a}，上下限{scope}",
+        "bounds_entity": "按个体确定",
+        "bounds_panel": "按面板确定",
+        "weights": "权重",
+        "scope_entity": "按个体计算",
+        "scope_panel": "按面板合并计算",
+        "aggregation": "集成方法",
+        "synergy": "协同度",
+        "base": "基期",
+        "base_first": "第一期（{p}）",
+        "base_adjacent": "上一期（t − 1）",
+        "base_named": "{p}",
+        "base_short_adjacent": "上一期",
+        "imputation": "缺失值",
+        "filled": "{total} 个数据单元中补齐 {n} 个（{how}）",
+        "dropped": "剔除的指标",
+        "stage_counts": "{p} 期各阶段",
+        "text_summary": "文本摘要",
+        "figures": "图",
+        "figure": "图",
+        "cap_order_degree": "各子系统有序度 μ 的变化。",
+        "cap_synergy_path": "复合系统协同度 U 的变化。",
+        "cap_synergy_heatmap": "各个体各时期的协同度 U。",
+        "cap_weights": "序参量权重 φ。",
+        "stages": "各个体的协同发展阶段",
+        "stages_intro": "{p} 期的协同度 U（基期 {b}）、协同等级与发展阶段，以及该阶段建议的"
+        "发展重点（Zhang，2023，第 4 节）。",
+        "level": "协同等级",
+        "stage": "发展阶段",
+        "focus": "发展重点：",
+        "no_value": "无数值",
+        "tables": "表",
+        "synergy_table": "协同度 U（基期 {b}）",
+        "order_table": "子系统有序度 μ",
+        "weights_table": "序参量权重 φ",
+        "entity": "个体",
+        "subsystem": "子系统",
+        "column": "列名",
+        "label": "名称",
+        "unit": "单位",
+        "direction": "方向",
+        "all_entities": "全部个体",
+        "level_in": "{p} 协同等级",
+        "stage_in": "{p} 发展阶段",
+        "truncated": "仅显示前 {shown} 个个体（共 {total} 个）；其余 {more} 个见 CSV 文件"
+        "（synergy.csv、subsystem_order.csv、weights.csv）。",
+        "methods": "方法说明",
+        "notes": "说明与警告",
+        "no_notes": "拟合过程中没有警告。",
+        "generated": "由 cosyn {v} 于 {d} 生成。",
+    },
+}
+
+_METHOD_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "entropy": "entropy",
+        "critic": "CRITIC",
+        "cv": "coefficient of variation",
+        "equal": "equal",
+        "given": "given in the model",
+        "ahp": "AHP",
+        "combined": "combined",
+        "additive": "additive",
+        "multiplicative": "multiplicative",
+        "weighted_sum": "weighted sum",
+        "geometric": "geometric mean",
+        "weighted_geometric": "weighted geometric mean",
+        "regression": "regression on the period",
+        "linear": "linear interpolation",
+        "none": "no imputation",
+        "input": "input {x}",
+        "order": "order degrees",
+        "minmax": "min–max scaled",
+        "shift": "shifted (SPSSAU)",
+        "rescale": "rescaled into [0.002, 0.998]",
+        "objective": "objective weights {x}",
+    },
+    "zh": {
+        "entropy": "熵值法",
+        "critic": "CRITIC 法",
+        "cv": "变异系数法",
+        "equal": "等权",
+        "given": "模型给定",
+        "ahp": "层次分析法（AHP）",
+        "combined": "组合赋权",
+        "additive": "线性组合",
+        "multiplicative": "乘法组合",
+        "weighted_sum": "线性加权和",
+        "geometric": "几何平均",
+        "weighted_geometric": "加权几何平均",
+        "regression": "时期回归插补",
+        "linear": "线性插值",
+        "none": "不插补",
+        "input": "输入为{x}",
+        "order": "有序度",
+        "minmax": "极差标准化",
+        "shift": "平移（SPSSAU）",
+        "rescale": "缩放到 [0.002, 0.998]",
+        "objective": "客观权重采用{x}",
+    },
+}
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("cosyn", "report/templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+# -- figures ---------------------------------------------------------------------------
+_BEFORE_SVG = re.compile(r"^.*?(?=<svg[\s>])", re.S)
+_METADATA = re.compile(r"<metadata\b.*?</metadata>\s*", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_XMLNS = re.compile(r"\s+xmlns(?::[\w-]+)?=\"[^\"]*\"")
+_ID = re.compile(r"\bid=\"([^\"]+)\"")
+_HREF_LOCAL = re.compile(r"\bhref=\"#([^\"]+)\"")
+_URL_LOCAL = re.compile(r"url\(\s*#([^)\s]+)\s*\)")
+_LOCAL = r"(?:#|data:image/)"  # a reference inside the figure, or an embedded raster image
+_UNSAFE = re.compile(
+    r"<script\b|<foreignObject\b|<iframe\b|@import|\son[a-z]+\s*=|javascript:"
+    rf"|(?:href|src)\s*=\s*(?:\"(?!{_LOCAL})|'(?!{_LOCAL})|(?![\"']))"
+    rf"|url\(\s*(?:\"(?!{_LOCAL})|'(?!{_LOCAL})|(?![\"']|{_LOCAL}))",
+    re.I,
+)
+
+
+def inline_svg(svg: str, prefix: str = "", *, name: str = "figure") -> Markup:
+    """An SVG document made ready to inline in HTML.
+
+    Drops everything before the ``<svg>`` element (XML prolog, DOCTYPE, comments), the
+    ``<metadata>`` block and the namespace declarations (an HTML parser knows inline SVG;
+    none of them is needed, and they are the only URLs in matplotlib's output), and
+    prefixes every ``id`` — and the ``#id`` references to it — with ``prefix``, so that
+    several figures (whose glyph and clip-path ids coincide) can share one page.
+
+    Raises
+    ------
+    ValueError
+        If the text holds no ``<svg>`` element, or holds a script, an event handler, a
+        ``foreignObject`` or a reference to anything outside the figure itself.
+    """
+    if not isinstance(svg, str):
+        raise TypeError(f"figure {name!r} must be SVG text, got {type(svg).__name__}")
+    body = _BEFORE_SVG.sub("", svg, count=1)
+    if not body.startswith("<svg"):
+        raise ValueError(
+            f"figure {name!r} is not an SVG document (no <svg> element); pass the text of "
+            'savefig(buf, format="svg")'
+        )
+    body = _COMMENT.sub("", _METADATA.sub("", body)).strip()
+    body = _XMLNS.sub("", body)
+    if _UNSAFE.search(body):
+        raise ValueError(
+            f"figure {name!r} holds a script, an event handler or an external reference; "
+            "the report inlines only self-contained SVG"
+        )
+    if prefix:
+        body = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', body)
+        body = _HREF_LOCAL.sub(lambda m: f'href="#{prefix}{m.group(1)}"', body)
+        body = _URL_LOCAL.sub(lambda m: f"url(#{prefix}{m.group(1)})", body)
+    return Markup(body)
+
+
+def _figures(figures: Mapping[str, str] | None, words: Mapping[str, str]) -> list[dict[str, Any]]:
+    if not figures:
+        return []
+    names = [n for n in FIGURE_NAMES if n in figures]
+    names += [n for n in figures if n not in FIGURE_NAMES]
+    out = []
+    for number, name in enumerate(names, start=1):
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", str(name)).strip("-") or "figure"
+        out.append(
+            {
+                "name": name,
+                "id": f"figure-{slug}",
+                "number": number,
+                "caption": words.get(f"cap_{name}", str(name)),
+                "svg": inline_svg(figures[name], f"f{number}-{slug}-", name=str(name)),
+            }
+        )
+    return out
+
+
+# -- numbers and labels ----------------------------------------------------------------
+def _p(v: Any) -> str:
+    """A period label: dates without a midnight time, anything else as ``str``."""
+    if isinstance(v, pd.Timestamp) and v == v.normalize():
+        return str(v.date())
+    return str(v)
+
+
+def _u(v: float) -> str:
+    return "—" if not np.isfinite(v) else f"{v:.3f}"
+
+
+def _limit(n: int) -> int:
+    return min(n, MAX_TABLE_ENTITIES)
+
+
+def _base_words(result: Result, w: Mapping[str, str]) -> str:
+    base = str(result.spec.method.base)
+    p = _p(result.periods[result.t0[0]])
+    if base == "adjacent":
+        return w["base_adjacent"]
+    if base == "first":
+        return w["base_first"].format(p=p)
+    return w["base_named"].format(p=p)
+
+
+def _base_short(result: Result, w: Mapping[str, str]) -> str:
+    """The base period as a caption says it: ``2010`` or "previous period"."""
+    if str(result.spec.method.base) == "adjacent":
+        return w["base_short_adjacent"]
+    return _p(result.periods[result.t0[0]])
+
+
+def _method_facts(result: Result, lang: str) -> list[tuple[str, str | Markup]]:
+    w, mw = _WORDS[lang], _METHOD_WORDS[lang]
+    m = result.spec.method
+    sep = "，" if lang == "zh" else ", "
+    weights = mw[m.weights]
+    if m.weights == "entropy":
+        weights += sep + mw["input"].format(x=mw[m.entropy_input])
+    if m.weights == "combined":
+        weights += (
+            sep
+            + mw["objective"].format(x=mw[m.objective])
+            + f"{sep}{mw[m.combine]}"
+            + (f"{sep}λ = {m.combine_lambda:g}" if m.combine == "additive" else "")
+        )
+    if m.weights not in ("given", "ahp", "equal"):
+        weights += f"{sep}{w['scope_' + m.weights_scope]}"
+    if result.ahp_cr:
+        weights += sep + sep.join(f"{k} CR = {v:.3f}" for k, v in result.ahp_cr.items())
+    filled = int(result.imputed.sum())
+    facts: list[tuple[str, str | Markup]] = [
+        (
+            w["order_degree"],
+            w["efficacy"].format(a=f"{m.margin:g}", scope=w["bounds_" + m.bounds]),
+        ),
+        (w["weights"], weights),
+        (w["aggregation"], mw[m.aggregation]),
+        (
+            w["synergy"],
+            formula_html("U = θ·(Π_j |Δμ_j|)^(1/k)") + f", k = {len(result.subsystems)}",
+        ),
+        (w["base"], _base_words(result, w)),
+        (
+            w["imputation"],
+            w["filled"].format(n=filled, total=result.imputed.size, how=mw[m.impute]),
+        ),
+    ]
+    if result.dropped:
+        facts.append((w["dropped"], ", ".join(result.dropped)))
+    return facts
+
+
+def _stage_cards(result: Result, lang: str) -> list[dict[str, Any]]:
+    U = result.synergy_values[:, -1]
+    levels = level_names(result, lang)
+    stages = stage_names(result, lang)
+    focus = stage_focus(result, lang)
+    lcodes = result.level_codes[:, -1]
+    scodes = result.stage_codes[:, -1]
+    cards = []
+    for e, entity in enumerate(result.entities):
+        s, lv, u = int(scodes[e]), int(lcodes[e]), float(U[e])
+        cards.append(
+            {
+                "entity": str(entity),
+                "u": _u(u),
+                "bar": 0.0 if not np.isfinite(u) else round(max(0.0, min(1.0, u)) * 100, 1),
+                "level": levels[lv] if lv >= 0 else "—",
+                "stage": stages[s] if s >= 0 else "—",
+                "stage_code": s,
+                "focus": focus[s] if s >= 0 else "",
+            }
+        )
+    return cards
+
+
+def _stage_counts(result: Result, lang: str) -> list[tuple[str, int, int]]:
+    codes = result.stage_codes[:, -1]
+    names = stage_names(result, lang)
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    return [(names[i], int(c), i) for i, c in enumerate(counts)]
+
+
+def _synergy_table(result: Result, lang: str) -> dict[str, Any]:
+    shown = _limit(result.synergy_values.shape[0])
+    levels = level_names(result, lang)
+    stages = stage_names(result, lang)
+    rows = []
+    for e in range(shown):
+        cells = [
+            {"text": _u(v), "neg": bool(np.isfinite(v) and v <= 0)}
+            for v in result.synergy_values[e]
+        ]
+        lv, st = int(result.level_codes[e, -1]), int(result.stage_codes[e, -1])
+        rows.append(
+            {
+                "entity": str(result.entities[e]),
+                "cells": cells,
+                "level": levels[lv] if lv >= 0 else "—",
+                "stage": stages[st] if st >= 0 else "—",
+            }
+        )
+    return {"periods": [_p(p) for p in result.periods.take(result.t1)], "rows": rows}
+
+
+def _order_table(result: Result) -> dict[str, Any]:
+    E, _, k = result.mu.shape
+    labels = [s.label or s.name for s in result.spec.subsystems]
+    rows = []
+    for e in range(_limit(E)):
+        for j in range(k):
+            rows.append(
+                {
+                    "entity": str(result.entities[e]),
+                    "first": j == 0,
+                    "span": k,
+                    "subsystem": labels[j],
+                    "cells": [_u(v) for v in result.mu[e, :, j]],
+                }
+            )
+    return {"periods": [_p(p) for p in result.periods], "rows": rows}
+
+
+def _weights_table(result: Result, w: Mapping[str, str]) -> dict[str, Any]:
+    values = result.weight_values
+    groups = [
+        {
+            "label": s.label or s.name,
+            "span": len(s.indicators),
+            "columns": [{"name": i.column, "title": i.label} for i in s.indicators],
+        }
+        for s in result.spec.subsystems
+    ]
+    same = bool(np.allclose(values, values[:1], rtol=0.0, atol=1e-12))
+    if same:
+        rows = [{"entity": w["all_entities"], "cells": [_u(v) for v in values[0]]}]
+    else:
+        rows = [
+            {"entity": str(result.entities[e]), "cells": [_u(v) for v in values[e]]}
+            for e in range(_limit(values.shape[0]))
+        ]
+    return {"groups": groups, "rows": rows, "same": same}
+
+
+def _indicator_rows(result: Result) -> list[dict[str, str]]:
+    labels = {s.name: s.label or s.name for s in result.spec.subsystems}
+    return [
+        {
+            "subsystem": labels[i.subsystem],
+            "column": i.column,
+            "label": i.label,
+            "unit": i.unit,
+            "direction": "+" if i.positive else "−",
+        }
+        for i in result.spec.indicators
+    ]
+
+
+def _context(
+    result: Result,
+    figures: Mapping[str, str] | None,
+    data_file: str | Path | None,
+    lang: str,
+) -> dict[str, Any]:
+    from cosyn import __version__
+
+    w = _WORDS[lang]
+    spec = result.spec
+    E, T, n_ind = result.u.shape
+    today = _dt.date.today().isoformat()
+    last = _p(result.periods[result.t1[-1]])
+    entities = [str(e) for e in result.entities]
+    provenance: list[tuple[str, str]] = []
+    if data_file is not None:
+        path = Path(data_file)
+        provenance += [(w["data_file"], path.name), (w["sha256"], file_sha256(path))]
+    else:
+        provenance += [(w["data"], result.panel.source), (w["sha256"], w["no_hash"])]
+    model = Path(spec.source).name if spec.source else w["model_inline"]
+    provenance += [(w["model"], model), (w["version"], __version__), (w["date"], today)]
+    more = E - _limit(E)
+    return {
+        "lang": lang,
+        "w": w,
+        "title": spec.title or w["title"],
+        "provenance": provenance,
+        "entities": entities[:_MAX_LISTED],
+        "entities_more": max(0, E - _MAX_LISTED),
+        "n_entities": E,
+        "periods": f"{T} ({_p(result.periods[0])}–{_p(result.periods[-1])})",
+        "subsystems": [
+            {
+                "name": s.name,
+                "label": s.label if s.label and s.label != s.name else "",
+                "n": len(s.indicators),
+            }
+            for s in spec.subsystems
+        ],
+        "n_indicators": n_ind,
+        "indicators": _indicator_rows(result),
+        "method_facts": _method_facts(result, lang),
+        "stage_counts": _stage_counts(result, lang),
+        "last_period": last,
+        "stage_counts_title": w["stage_counts"].format(p=last),
+        "stages_intro": w["stages_intro"].format(p=last, b=_base_short(result, w)),
+        "synergy_title": w["synergy_table"].format(b=_base_short(result, w)),
+        "level_in": w["level_in"].format(p=last),
+        "stage_in": w["stage_in"].format(p=last),
+        "summary_text": result.summary(),
+        "figures": _figures(figures, w),
+        "cards": _stage_cards(result, lang),
+        "synergy_table": _synergy_table(result, lang),
+        "order_table": _order_table(result),
+        "weights_table": _weights_table(result, w),
+        "truncated": (
+            w["truncated"].format(shown=_limit(E), total=E, more=more) if more > 0 else ""
+        ),
+        "methods": methods_html(result, lang),
+        "notes": list(result.notes),
+        "generated": w["generated"].format(v=__version__, d=today),
+    }
+
+
+def render_html(
+    result: Result,
+    *,
+    figures: Mapping[str, str] | None = None,
+    data_file: str | Path | None = None,
+    lang: str = "en",
+) -> str:
+    """The HTML report of ``result`` as text (see :func:`write_html`)."""
+    _check_lang(lang)
+    template = _environment().get_template("report.html.j2")
+    return template.render(**_context(result, figures, data_file, lang))
+
+
+def write_html(
+    result: Result,
+    path: str | Path,
+    *,
+    figures: Mapping[str, str] | None = None,
+    data_file: str | Path | None = None,
+    lang: str = "en",
+) -> Path:
+    """Write the self-contained HTML report of ``result`` to ``path`` (atomically).
+
+    Parameters
+    ----------
+    result : Result
+        A fitted model.
+    path : str or Path
+        Where to write the ``.html`` file; parent folders are created.
+    figures : mapping of str to str, optional
+        Figure name (``"order_degree"``, ``"synergy_path"``, ``"synergy_heatmap"``,
+        ``"weights"``, or any other, captioned by its name) → the text of an SVG document
+        as ``savefig(format="svg")`` writes it. Each is inlined in a ``<figure>`` with a
+        caption (see :func:`inline_svg`).
+    data_file : str or Path, optional
+        The data file the model was fitted to; its name and SHA-256 are recorded.
+    lang : {"en", "zh"}
+        Language of the report's own words; names from the model and data are shown as
+        written.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    return atomic_write_text(
+        path, render_html(result, figures=figures, data_file=data_file, lang=lang)
+    )

@@ -1,0 +1,1052 @@
+"""The XLSX workbook of a fitted model: a README sheet and one sheet per result table.
+
+Sheets, in order: ``README`` (what each sheet holds, every parameter used, provenance,
+diagnostics), ``data`` (values after imputation, imputed cells highlighted), ``bounds``,
+``order_degree`` (u, wide), ``weights``, ``subsystem_order`` (μ, wide) and ``synergy``
+(U with level and stage).
+
+How it is written
+-----------------
+openpyxl builds the package — styles, README, header rows (bold, frozen), column widths,
+header comments — in memory. The rows of the result tables are then streamed into the
+``<sheetData>`` of those sheets as SpreadsheetML (ECMA-376 §18.3.1), one chunk at a time,
+while a second thread compresses the previous chunk. Writing rows cell by cell through
+openpyxl costs about 15 µs a cell; a 10,000 × 30 × 40 panel has some 31 million cells.
+When pyarrow is installed the rows are formatted by Arrow compute kernels, otherwise by
+``str.format`` templates; both write the same cells. The whole file is renamed into place
+only when complete (:func:`cosyn.io.write.atomic_path`).
+
+Conventions
+-----------
+- Numbers are written with full precision (shortest round-trip text), so a value read
+  back equals the array it came from; u, μ, U and weights are *shown* with 4 decimals
+  (number format ``0.0000``). Integer labels (years, region codes) stay numbers, dates
+  become Excel dates, pandas periods and other labels become text. Integers of 16 or more
+  digits, which Excel cannot hold exactly, are written as text.
+- Formula safety: every text cell holds the original text as a string cell (``t`` =
+  ``inlineStr``), never a formula. Text that :func:`cosyn.io.write.formula_safe` would
+  escape (starting with ``= + - @``, tab or carriage return) also gets the ``quotePrefix``
+  cell style — what Excel itself stores when one types ``'=1+1`` — so editing the cell
+  keeps it text. No apostrophe is added to the stored value.
+- Imputed cells of the ``data`` sheet have a solid fill (:data:`IMPUTED_FILL`); the
+  header cell of each indicator with imputed cells carries a comment with their count,
+  and the README sheet has a legend line in the same colour.
+- Text keeps every character XML can hold; other control characters become U+FFFD, and
+  text beyond Excel's 32,767 characters a cell is cut (ending in "…").
+- A sheet keeps at most :data:`MAX_ROWS` data rows (Excel's 1,048,576 rows less the
+  header); the README sheet says which sheet was cut and where the full table is.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import queue
+import re
+import threading
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+
+from cosyn.errors import DataError
+from cosyn.io.write import atomic_path, file_sha256, formula_safe
+from cosyn.report.text import LANGS, level_names, stage_names
+from cosyn.spec import Method
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from cosyn.result import Result
+
+__all__ = ["DECIMALS", "IMPUTED_FILL", "MAX_ROWS", "SHEETS", "write_workbook"]
+
+#: Data rows a sheet can hold: Excel's 1,048,576 rows less the header row.
+MAX_ROWS = 1_048_575
+#: Sheet names, in order.
+SHEETS: tuple[str, ...] = (
+    "README",
+    "data",
+    "bounds",
+    "order_degree",
+    "weights",
+    "subsystem_order",
+    "synergy",
+)
+#: Fill colour (RGB hex) of imputed cells on the ``data`` sheet.
+IMPUTED_FILL = "FFEB9C"
+#: Number format of u, μ, U and weights (full precision is stored; 4 decimals shown).
+DECIMALS = "0.0000"
+
+#: "auto": Arrow kernels when pyarrow is installed, else Python; "python" forces Python.
+_ENGINE = "auto"
+#: Above this many bytes of sheet XML the package is deflated at level 1 (fast).
+_FAST_DEFLATE_ABOVE = 32_000_000
+#: Bytes of sheet XML formatted per chunk.
+_CHUNK_BYTES = 8_000_000
+_MAX_TEXT = 32_767  # characters an Excel cell holds
+_MAX_EXACT_INT = 10**15  # Excel keeps 15 significant digits
+
+# -- words of the README sheet -----------------------------------------------------------
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "cosyn — composite system synergy: results workbook",
+        "sheets": "Sheets",
+        "README": "this page: what each sheet holds, every parameter used, provenance, notes",
+        "data": "indicator values after imputation, one row per entity and period; imputed "
+        "cells are highlighted (see the legend below) and the header of each indicator with "
+        "imputed cells carries a comment giving their count",
+        "bounds": "lower and upper bound of each indicator, margin included (entity '*': "
+        "one set of bounds for the whole panel)",
+        "order_degree": "order degree u of each indicator (efficacy coefficient), one row "
+        "per entity and period, one column per indicator",
+        "weights": "weight φ of each indicator within its subsystem, per entity",
+        "subsystem_order": "order degree μ of each subsystem, one row per entity and period",
+        "synergy": "synergy degree U from the base period to each period, with its level "
+        "and development stage",
+        "model": "Model",
+        "spec_title": "title",
+        "spec_source": "model file",
+        "entity_column": "entity column",
+        "period_column": "period column",
+        "none": "(none)",
+        "levels": "synergy levels (lower, upper]",
+        "stages": "development stages (lower, upper]",
+        "subsystems": "Subsystems and indicators",
+        "subsystem": "subsystem",
+        "label": "label",
+        "column": "column",
+        "indicator_label": "indicator label",
+        "unit": "unit",
+        "direction": "direction",
+        "lower": "lower bound (given)",
+        "upper": "upper bound (given)",
+        "given_weight": "given weight",
+        "ahp_matrix": "AHP pairwise matrix",
+        "data_section": "Data",
+        "data_file": "data file",
+        "sha256": "data file SHA-256",
+        "data_source": "data source",
+        "size": "entities × periods × indicators",
+        "periods_range": "periods",
+        "imputed": "imputed cells",
+        "imputed_value": "{n} of {total}",
+        "run": "Run",
+        "version": "cosyn version",
+        "written": "written (UTC)",
+        "language": "language",
+        "diagnostics": "Diagnostics",
+        "ahp_cr": "AHP consistency ratio",
+        "dropped": "dropped indicators (constant)",
+        "notes": "notes and warnings",
+        "truncated": "sheet {sheet!r} holds the first {kept:,} of {total:,} rows (Excel's "
+        "row limit); the full table: {full}",
+        "conventions": "Conventions",
+        "legend": "highlight",
+        "legend_text": "imputed value (filled in: impute = {impute!r})",
+        "numbers": "numbers are stored with full precision; u, μ, U and weights are shown "
+        "with 4 decimals",
+        "formula": "text that starts with = + - @ is stored as text with Excel's quote "
+        "prefix (as after typing an apostrophe), never as a formula",
+        "data_header": "the data sheet uses the data's own column names, so the same model "
+        "file reads it back: cosyn.fit(this file, model, sheet='data')",
+        "imputed_comment": "{n} imputed cell(s), highlighted",
+    },
+    "zh": {
+        "title": "cosyn 复合系统协同度模型：结果工作簿",
+        "sheets": "工作表",
+        "README": "本页：各工作表内容、所用全部参数、数据来源与说明",
+        "data": "插补后的指标数据，每行一个主体和时期；插补的单元格以底色标出（见下方图例），"
+        "含插补值的指标列标题附批注说明插补个数",
+        "bounds": "各指标的下限和上限（已含扩展系数；主体为 '*' 表示整个面板共用一组上下限）",
+        "order_degree": "各序参量的有序度 u（功效系数），每行一个主体和时期，每列一个指标",
+        "weights": "各指标在其子系统内的权重 φ（按主体）",
+        "subsystem_order": "各子系统的有序度 μ，每行一个主体和时期",
+        "synergy": "从基期到各时期的复合系统协同度 U，及其协同等级和发展阶段",
+        "model": "模型",
+        "spec_title": "标题",
+        "spec_source": "模型文件",
+        "entity_column": "主体列",
+        "period_column": "时期列",
+        "none": "（无）",
+        "levels": "协同等级 (下限, 上限]",
+        "stages": "发展阶段 (下限, 上限]",
+        "subsystems": "子系统与指标",
+        "subsystem": "子系统",
+        "label": "名称",
+        "column": "列名",
+        "indicator_label": "指标名称",
+        "unit": "单位",
+        "direction": "方向",
+        "lower": "下限（给定）",
+        "upper": "上限（给定）",
+        "given_weight": "给定权重",
+        "ahp_matrix": "AHP 判断矩阵",
+        "data_section": "数据",
+        "data_file": "数据文件",
+        "sha256": "数据文件 SHA-256",
+        "data_source": "数据来源",
+        "size": "主体 × 时期 × 指标",
+        "periods_range": "时期",
+        "imputed": "插补单元格",
+        "imputed_value": "{total} 个中的 {n} 个",
+        "run": "运行",
+        "version": "cosyn 版本",
+        "written": "写出时间（UTC）",
+        "language": "语言",
+        "diagnostics": "诊断",
+        "ahp_cr": "AHP 一致性比率",
+        "dropped": "剔除的指标（常数列）",
+        "notes": "说明与警告",
+        "truncated": "工作表 {sheet!r} 只含 {total:,} 行中的前 {kept:,} 行（Excel 行数上限）；"
+        "完整表格见：{full}",
+        "conventions": "约定",
+        "legend": "底色",
+        "legend_text": "插补值（插补方法 impute = {impute!r}）",
+        "numbers": "数值按全精度保存；u、μ、U 和权重显示 4 位小数",
+        "formula": "以 = + - @ 开头的文本按文本保存（带 Excel 的引号前缀，如同输入时加了撇号），"
+        "不会作为公式",
+        "data_header": "data 工作表沿用数据本身的列名，可用同一模型文件重新读入："
+        "cosyn.fit(本文件, 模型, sheet='data')",
+        "imputed_comment": "{n} 个插补单元格（以底色标出）",
+    },
+}
+
+#: Where the full table is when a sheet had to be cut.
+_FULL: dict[str, str] = {
+    "data": "order_degree.csv (columns value and imputed; `cosyn run` writes it), or "
+    "result.to_xarray() in Python",
+    "bounds": "result.bounds in Python (cosyn.io.write.write_csv writes it as CSV)",
+    "order_degree": "order_degree.csv (`cosyn run` writes it), or result.order_degree",
+    "weights": "weights.csv (`cosyn run` writes it), or result.weights",
+    "subsystem_order": "subsystem_order.csv (`cosyn run` writes it), or result.subsystem_order",
+    "synergy": "synergy.csv (`cosyn run` writes it), or result.synergy",
+}
+
+
+# -- text and labels ---------------------------------------------------------------------
+def _clean(text: str) -> str:
+    """Text an XLSX cell can hold: XML-legal characters, at most 32,767 of them."""
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def _needs_quote(text: str) -> bool:
+    """True when a spreadsheet would run ``text`` as a formula if typed in."""
+    return formula_safe(text) != text
+
+
+def _xml_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes on screen (East Asian wide characters count twice)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _s(style: int) -> str:
+    """The style attribute of a cell (none for the default style 0)."""
+    return f' s="{style}"' if style else ""
+
+
+@dataclass(frozen=True)
+class _Styles:
+    """Cell style ids (indices into the workbook's ``cellXfs``)."""
+
+    plain: int
+    quoted: int
+    decimals: int
+    imputed: int
+    date: int
+    datetime: int
+
+
+def _tail(value: Any, styles: _Styles) -> tuple[str, int]:
+    """The XML of a label cell after ``<c r="A2"``, and its display width.
+
+    Integers and finite reals stay numbers, dates become Excel dates, everything else
+    (pandas periods, text, booleans) becomes text.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if abs(int(value)) < _MAX_EXACT_INT:
+            text = str(int(value))
+            return f"{_s(styles.plain)}><v>{text}</v></c>", len(text)
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if math.isfinite(float(value)):
+            text = repr(float(value))
+            return f"{_s(styles.plain)}><v>{text}</v></c>", len(text)
+    elif isinstance(value, datetime | date) and not pd.isna(value):
+        if isinstance(value, pd.Timestamp):
+            value = value.tz_localize(None) if value.tzinfo is not None else value
+            value = value.to_pydatetime()
+        elif isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        timed = isinstance(value, datetime) and value.time() != datetime.min.time()
+        style = styles.datetime if timed else styles.date
+        return f"{_s(style)}><v>{to_excel(value)!r}</v></c>", 19 if timed else 10
+    text = _clean(str(value))
+    style = styles.quoted if _needs_quote(text) else styles.plain
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return (
+        f' t="inlineStr"{_s(style)}><is><t{space}>{_xml_escape(text)}</t></is></c>',
+        _display_width(text),
+    )
+
+
+# -- tables ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Labels:
+    """One column of labels: row ``r`` shows ``tails[codes[r]]``."""
+
+    codes: NDArray[np.intp]
+    tails: tuple[str, ...]
+    width: int
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """Numeric columns (rows × m) of one style; cells where ``alt`` is True take
+    ``alt_style`` instead."""
+
+    values: NDArray[np.float64]
+    style: int
+    alt: NDArray[np.bool_] | None = None
+    alt_style: int = 0
+    width: int = 12
+
+
+_Part = _Labels | _Numbers
+
+
+@dataclass
+class _Table:
+    """A result sheet: header, columns, and how many rows it has and keeps."""
+
+    name: str
+    header: tuple[str, ...]
+    parts: tuple[_Part, ...]
+    n_rows: int
+    freeze: str
+    comments: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> int:
+        return min(self.n_rows, MAX_ROWS)
+
+    def widths(self) -> list[float]:
+        out: list[float] = []
+        for part in self.parts:
+            n = 1 if isinstance(part, _Labels) else part.values.shape[1]
+            out += [part.width] * n
+        return [
+            float(min(max(w, _display_width(h)) + 2, 60))
+            for w, h in zip(out, self.header, strict=True)
+        ]
+
+    def row_bytes(self) -> int:
+        """An upper estimate of one row's XML size."""
+        size = 24  # <row r="1048576"></row>
+        for part in self.parts:
+            if isinstance(part, _Labels):  # <c r="XFD1048576" + tail
+                size += 20 + max((len(t.encode()) for t in part.tails), default=0)
+            else:  # <c r="XFD1048576" s="99"><v>-1.2345678901234567e-308</v></c>
+                size += 64 * part.values.shape[1]
+        return size
+
+
+def _label_part(labels: Sequence[Any], codes: NDArray[np.intp], styles: _Styles) -> _Labels:
+    """A label column; a negative code (a NaN synergy has level -1) gives an empty cell."""
+    pairs = [_tail(v, styles) for v in labels]
+    codes = np.asarray(codes, dtype=np.intp)
+    tails = tuple(p[0] for p in pairs)
+    if codes.size and codes.min() < 0:
+        codes = np.where(codes < 0, len(tails), codes)
+        tails += ("/>",)
+    return _Labels(codes, tails, max((p[1] for p in pairs), default=4))
+
+
+def _number_width(values: NDArray[np.float64]) -> int:
+    """Width that shows a General-format number of this magnitude."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 8
+    big = float(np.abs(finite).max())
+    digits = len(f"{big:.0f}") if big < 1e11 else 11
+    return min(max(digits + 6, 8), 14)
+
+
+def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
+    spec = result.spec
+    E, T, n_ind = result.x.shape
+    k = result.mu.shape[2]
+    P = result.synergy_values.shape[1]
+    entities = list(result.entities)
+    periods = list(result.periods)
+    indicators = list(result.indicators)
+    subsystems = list(result.subsystems)
+    ent_et = _label_part(entities, np.repeat(np.arange(E), T), styles)
+    per_et = _label_part(periods, np.tile(np.arange(T), E), styles)
+    ind_names = tuple(indicators)
+    imputed_counts = result.imputed.sum(axis=(0, 1))
+
+    x = result.x.reshape(E * T, n_ind)
+    data = _Table(
+        "data",
+        (spec.entity or "entity", spec.period, *ind_names),
+        (
+            ent_et,
+            per_et,
+            _Numbers(
+                x,
+                styles.plain,
+                result.imputed.reshape(E * T, n_ind),
+                styles.imputed,
+                _number_width(x),
+            ),
+        ),
+        E * T,
+        "C2",
+        {
+            2 + i: _WORDS[lang]["imputed_comment"].format(n=int(c))
+            for i, c in enumerate(imputed_counts)
+            if c
+        },
+    )
+
+    R = result.lower.shape[0]
+    bounds_entities = entities if R == E else ["*"]
+    lower = result.lower[:, 0, :].reshape(-1, 1)
+    upper = result.upper[:, 0, :].reshape(-1, 1)
+    bounds = _Table(
+        "bounds",
+        ("entity", "indicator", "lower", "upper"),
+        (
+            _label_part(bounds_entities, np.repeat(np.arange(R), n_ind), styles),
+            _label_part(indicators, np.tile(np.arange(n_ind), R), styles),
+            _Numbers(lower, styles.plain, width=_number_width(lower)),
+            _Numbers(upper, styles.plain, width=_number_width(upper)),
+        ),
+        R * n_ind,
+        "A2",
+    )
+
+    order_degree = _Table(
+        "order_degree",
+        ("entity", "period", *ind_names),
+        (ent_et, per_et, _Numbers(result.u.reshape(E * T, n_ind), styles.decimals)),
+        E * T,
+        "C2",
+    )
+
+    sub_index = {s: j for j, s in enumerate(subsystems)}
+    ind_sub = np.array([sub_index[i.subsystem] for i in spec.indicators], dtype=np.intp)
+    weights = _Table(
+        "weights",
+        ("entity", "subsystem", "indicator", "weight"),
+        (
+            _label_part(entities, np.repeat(np.arange(E), n_ind), styles),
+            _label_part(subsystems, np.tile(ind_sub, E), styles),
+            _label_part(indicators, np.tile(np.arange(n_ind), E), styles),
+            _Numbers(result.weight_values.reshape(-1, 1), styles.decimals),
+        ),
+        E * n_ind,
+        "A2",
+    )
+
+    subsystem_order = _Table(
+        "subsystem_order",
+        ("entity", "period", *subsystems),
+        (ent_et, per_et, _Numbers(result.mu.reshape(E * T, k), styles.decimals)),
+        E * T,
+        "C2",
+    )
+
+    synergy = _Table(
+        "synergy",
+        ("entity", "base_period", "period", "synergy", "level", "stage"),
+        (
+            _label_part(entities, np.repeat(np.arange(E), P), styles),
+            _label_part(periods, np.tile(result.t0, E), styles),
+            _label_part(periods, np.tile(result.t1, E), styles),
+            _Numbers(result.synergy_values.reshape(-1, 1), styles.decimals),
+            _label_part(level_names(result, lang), result.level_codes.ravel(), styles),
+            _label_part(stage_names(result, lang), result.stage_codes.ravel(), styles),
+        ),
+        E * P,
+        "A2",
+    )
+    return [data, bounds, order_degree, weights, subsystem_order, synergy]
+
+
+# -- row formatting ----------------------------------------------------------------------
+def _letters(table: _Table) -> list[str]:
+    return [get_column_letter(j + 1) for j in range(len(table.header))]
+
+
+def _templates(table: _Table, letters: list[str]) -> tuple[str, str]:
+    """``str.format`` templates of a row: argument 0 is the row number, then one argument
+    per label and number cell; the second template takes a style before each number."""
+    plain = ['<row r="{0}">']
+    styled = ['<row r="{0}">']
+    col, arg, sarg = 0, 1, 1
+    for part in table.parts:
+        if isinstance(part, _Labels):
+            plain.append(f'<c r="{letters[col]}{{0}}"{{{arg}}}')
+            styled.append(f'<c r="{letters[col]}{{0}}"{{{sarg}}}')
+            col, arg, sarg = col + 1, arg + 1, sarg + 1
+            continue
+        for _ in range(part.values.shape[1]):
+            plain.append(f'<c r="{letters[col]}{{0}}"{_s(part.style)}><v>{{{arg}!r}}</v></c>')
+            styled.append(f'<c r="{letters[col]}{{0}}"{{{sarg}}}><v>{{{sarg + 1}!r}}</v></c>')
+            col, arg, sarg = col + 1, arg + 1, sarg + 2
+    plain.append("</row>")
+    styled.append("</row>")
+    return "".join(plain), "".join(styled)
+
+
+def _chunks_python(table: _Table, first_row: int, chunk_rows: int) -> Iterator[bytes]:
+    """The rows of ``table`` as SpreadsheetML, formatted with ``str.format`` templates.
+
+    Rows whose cells all have the part's style use one template; rows with highlighted
+    cells a template that takes each cell's style; rows with a non-finite number (no
+    cell, or an empty styled one) are built cell by cell.
+    """
+    letters = _letters(table)
+    plain_template, styled_template = _templates(table, letters)
+    plain, styled = plain_template.format, styled_template.format
+    tails: list[Any] = [
+        np.asarray(p.tails, dtype=object) if isinstance(p, _Labels) else None for p in table.parts
+    ]
+    for lo in range(0, table.kept, chunk_rows):
+        hi = min(lo + chunk_rows, table.kept)
+        n = hi - lo
+        columns: list[list[Any]] = []
+        styles: list[Any] = []  # None (label), one style for the column, or one per cell
+        marked = np.zeros(n, dtype=bool)
+        broken = np.zeros(n, dtype=bool)
+        for part, tail in zip(table.parts, tails, strict=True):
+            if isinstance(part, _Labels):
+                columns.append(tail[part.codes[lo:hi]].tolist())
+                styles.append(None)
+                continue
+            block = part.values[lo:hi]
+            columns.append(block.tolist())
+            broken |= ~np.isfinite(block).all(axis=1)
+            alt = part.alt[lo:hi] if part.alt is not None else None
+            if alt is None or not alt.any():
+                styles.append(_s(part.style))
+                continue
+            marked |= alt.any(axis=1)
+            styles.append(np.where(alt, _s(part.alt_style), _s(part.style)).tolist())
+        rows: list[str] = []
+        for i in range(n):
+            r = lo + i + first_row
+            if broken[i]:
+                rows.append(_row_slow(table, letters, lo + i, r))
+                continue
+            args: list[Any] = [str(r)]  # text: format copies it into every cell reference
+            if marked[i]:
+                for values, attr in zip(columns, styles, strict=True):
+                    if attr is None:
+                        args.append(values[i])
+                    elif isinstance(attr, str):
+                        for v in values[i]:
+                            args += (attr, v)
+                    else:
+                        for pair in zip(attr[i], values[i], strict=True):
+                            args += pair
+                rows.append(styled(*args))
+                continue
+            for values, attr in zip(columns, styles, strict=True):
+                if attr is None:
+                    args.append(values[i])
+                else:
+                    args.extend(values[i])
+            rows.append(plain(*args))
+        yield "".join(rows).encode("utf-8")
+
+
+def _row_slow(table: _Table, letters: list[str], index: int, r: int) -> str:
+    """One row cell by cell (rows with a non-finite number)."""
+    cells = [f'<row r="{r}">']
+    col = 0
+    for part in table.parts:
+        if isinstance(part, _Labels):
+            cells.append(f'<c r="{letters[col]}{r}"{part.tails[part.codes[index]]}')
+            col += 1
+            continue
+        alt = part.alt[index] if part.alt is not None else None
+        for m, v in enumerate(part.values[index].tolist()):
+            style = part.alt_style if alt is not None and alt[m] else part.style
+            if math.isfinite(v):
+                cells.append(f'<c r="{letters[col]}{r}"{_s(style)}><v>{v!r}</v></c>')
+            elif style:  # no number to show, but keep the cell's format
+                cells.append(f'<c r="{letters[col]}{r}"{_s(style)}/>')
+            col += 1
+    cells.append("</row>")
+    return "".join(cells)
+
+
+def _arrow() -> Any:
+    """pyarrow (with .compute) when installed and not switched off, else None."""
+    if _ENGINE == "python":
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute
+    except ImportError:
+        return None
+    return pa
+
+
+def _chunks_arrow(pa: Any, table: _Table, first_row: int, chunk_rows: int) -> Iterator[bytes]:
+    """The rows of ``table`` as SpreadsheetML, formatted by Arrow compute kernels.
+
+    A chunk is one ``binary_join_element_wise`` over the pieces of every cell; Arrow
+    casts floats to their shortest round-trip text, as ``repr`` does.
+    """
+    pc = pa.compute
+    join = pc.binary_join_element_wise
+    letters = _letters(table)
+    tails: list[Any] = [
+        pa.array(p.tails, pa.string()) if isinstance(p, _Labels) else None for p in table.parts
+    ]
+    for lo in range(0, table.kept, chunk_rows):
+        hi = min(lo + chunk_rows, table.kept)
+        rows_text = pa.array(np.arange(lo + first_row, hi + first_row, dtype=np.int64))
+        rs = pc.cast(rows_text, pa.string())
+        pieces: list[Any] = ['<row r="', rs, '">']
+        col = 0
+        for part, tail in zip(table.parts, tails, strict=True):
+            if isinstance(part, _Labels):
+                pieces += [f'<c r="{letters[col]}', rs, '"', tail.take(part.codes[lo:hi])]
+                col += 1
+                continue
+            block = part.values[lo:hi]
+            alt = part.alt[lo:hi] if part.alt is not None else None
+            for m in range(block.shape[1]):
+                column = np.ascontiguousarray(block[:, m])
+                text = pc.cast(pa.array(column), pa.string())
+                ref = f'<c r="{letters[col]}'
+                col += 1
+                marked = alt[:, m] if alt is not None and alt[:, m].any() else None
+                finite = np.isfinite(column)
+                if marked is None and finite.all():
+                    pieces += [ref, rs, f'"{_s(part.style)}><v>', text, "</v></c>"]
+                    continue
+                style: Any = f'"{_s(part.style)}'
+                if marked is not None:
+                    style = pc.if_else(pa.array(marked), f'"{_s(part.alt_style)}', style)
+                cell = join(ref, rs, style, "><v>", text, "</v></c>", "")
+                if not finite.all():
+                    bare = join(ref, rs, style, "/>", "")
+                    styled = np.zeros_like(finite) if marked is None else marked
+                    if part.style:
+                        styled = np.ones_like(finite)
+                    empty = pc.if_else(pa.array(styled), bare, "")
+                    cell = pc.if_else(pa.array(finite), cell, empty)
+                pieces.append(cell)
+        pieces.append("</row>")
+        rows = join(*pieces, "")
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
+        start = int(offsets[rows.offset])
+        stop = int(offsets[rows.offset + len(rows)])
+        yield memoryview(rows.buffers()[2])[start:stop].tobytes()
+
+
+def _chunks(table: _Table, first_row: int) -> Iterator[bytes]:
+    chunk_rows = max(64, _CHUNK_BYTES // table.row_bytes())
+    pa = _arrow()
+    if pa is not None:
+        return _chunks_arrow(pa, table, first_row, chunk_rows)
+    return _chunks_python(table, first_row, chunk_rows)
+
+
+def _pump(chunks: Iterator[bytes], write: Callable[[bytes], Any]) -> None:
+    """Write ``chunks`` through ``write`` in a second thread (zlib and CRC release the
+    GIL, so formatting the next chunk overlaps compressing this one)."""
+    pipe: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def consume() -> None:
+        while (item := pipe.get()) is not None:
+            if failed:
+                continue  # drain after a failure so the producer never blocks
+            try:
+                write(item)
+            except BaseException as exc:
+                failed.append(exc)
+
+    worker = threading.Thread(target=consume, name="cosyn-xlsx-writer", daemon=True)
+    worker.start()
+    try:
+        for chunk in chunks:
+            if failed:
+                break
+            pipe.put(chunk)
+    finally:
+        pipe.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
+
+
+# -- the README sheet --------------------------------------------------------------------
+@dataclass
+class _Readme:
+    """Rows of the README sheet; ``kinds`` marks title, section and header rows."""
+
+    rows: list[list[Any]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+
+    def add(self, *values: Any, kind: str = "") -> None:
+        self.rows.append(list(values))
+        self.kinds.append(kind)
+
+    def blank(self) -> None:
+        self.add()
+
+
+def _interval_rows(edges: Sequence[float], names: Sequence[str]) -> list[tuple[str, str]]:
+    out = []
+    for j, name in enumerate(names):
+        if j == 0:
+            interval = f"U ≤ {edges[0]:g}"
+        elif j == len(edges):
+            interval = f"U > {edges[-1]:g}"
+        else:
+            interval = f"({edges[j - 1]:g}, {edges[j]:g}]"
+        out.append((interval, name))
+    return out
+
+
+def _param(value: Any) -> Any:
+    """A parameter as a cell value: numbers and booleans as such, the rest as text."""
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _readme(
+    result: Result,
+    tables: list[_Table],
+    *,
+    data_file: Path | None,
+    sha256: str | None,
+    lang: str,
+    written: str,
+) -> _Readme:
+    from cosyn import __version__
+
+    w = _WORDS[lang]
+    spec = result.spec
+    doc = _Readme()
+    doc.add(w["title"], kind="title")
+    if spec.title:
+        doc.add(spec.title)
+    doc.blank()
+
+    doc.add(w["sheets"], kind="section")
+    for name in SHEETS:
+        doc.add(name, w[name])
+    doc.blank()
+
+    doc.add(w["model"], kind="section")
+    doc.add(w["spec_title"], spec.title or w["none"])
+    doc.add(w["spec_source"], spec.source or w["none"])
+    doc.add(w["entity_column"], spec.entity if spec.entity is not None else w["none"])
+    doc.add(w["period_column"], spec.period)
+    for f in fields(Method):
+        doc.add(f"method.{f.name}", _param(getattr(spec.method, f.name)))
+    doc.add("levels.edges", ", ".join(f"{e:g}" for e in spec.levels.edges))
+    doc.add("stages.edges", ", ".join(f"{e:g}" for e in spec.stages.edges))
+    doc.add(w["levels"], kind="header")
+    for interval, name in _interval_rows(spec.levels.edges, level_names(result, lang)):
+        doc.add(interval, name)
+    doc.add(w["stages"], kind="header")
+    for interval, name in _interval_rows(spec.stages.edges, stage_names(result, lang)):
+        doc.add(interval, name)
+    doc.blank()
+
+    doc.add(w["subsystems"], kind="section")
+    doc.add(
+        w["subsystem"],
+        w["label"],
+        w["column"],
+        w["indicator_label"],
+        w["unit"],
+        w["direction"],
+        w["lower"],
+        w["upper"],
+        w["given_weight"],
+        kind="header",
+    )
+    for s in spec.subsystems:
+        given = dict(zip(s.columns, s.weights, strict=True)) if s.weights is not None else {}
+        for ind in s.indicators:
+            doc.add(
+                s.name,
+                s.label,
+                ind.column,
+                ind.label,
+                ind.unit,
+                ind.direction,
+                _param(ind.lower),
+                _param(ind.upper),
+                _param(given.get(ind.column)),
+            )
+    for s in spec.subsystems:
+        if s.ahp is not None:
+            doc.add(f"{w['ahp_matrix']}: {s.name}", kind="header")
+            doc.add("", *s.columns)
+            for col, row in zip(s.columns, s.ahp, strict=True):
+                doc.add(col, *row)
+    doc.blank()
+
+    doc.add(w["data_section"], kind="section")
+    if data_file is not None:
+        doc.add(w["data_file"], str(data_file))
+        doc.add(w["sha256"], sha256)
+    doc.add(w["data_source"], result.panel.source)
+    E, T, n_ind = result.x.shape
+    doc.add(w["size"], f"{E} × {T} × {n_ind}")
+    if T:
+        doc.add(w["periods_range"], f"{result.periods[0]} – {result.periods[-1]}")
+    n_imputed = int(result.imputed.sum())
+    doc.add(w["imputed"], n_imputed, w["imputed_value"].format(n=n_imputed, total=result.x.size))
+    doc.blank()
+
+    doc.add(w["run"], kind="section")
+    doc.add(w["version"], __version__)
+    doc.add(w["written"], written)
+    doc.add(w["language"], lang)
+    doc.blank()
+
+    doc.add(w["diagnostics"], kind="section")
+    if result.ahp_cr:
+        for name, cr in result.ahp_cr.items():
+            doc.add(f"{w['ahp_cr']}: {name}", float(cr))
+    else:
+        doc.add(w["ahp_cr"], w["none"])
+    doc.add(w["dropped"], ", ".join(result.dropped) if result.dropped else w["none"])
+    cut = [t for t in tables if t.n_rows > t.kept]
+    notes = [
+        *result.notes,
+        *(
+            w["truncated"].format(sheet=t.name, kept=t.kept, total=t.n_rows, full=_FULL[t.name])
+            for t in cut
+        ),
+    ]
+    if notes:
+        for note in notes:
+            doc.add(w["notes"], note)
+    else:
+        doc.add(w["notes"], w["none"])
+    doc.blank()
+
+    doc.add(w["conventions"], kind="section")
+    doc.add(w["legend"], w["legend_text"].format(impute=spec.method.impute), kind="legend")
+    doc.add("", w["numbers"])
+    doc.add("", w["formula"])
+    doc.add("", w["data_header"])
+    return doc
+
+
+# -- the workbook ------------------------------------------------------------------------
+def _put(ws: Worksheet, row: int, col: int, value: Any, bold: bool = False) -> Any:
+    """Write one cell through openpyxl; formula-looking text stays text (quotePrefix)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        value = _clean(value)
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would take "=..." for a formula
+        if _needs_quote(value):
+            cell.quotePrefix = True
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _write_readme(ws: Worksheet, doc: _Readme) -> None:
+    fill = PatternFill("solid", fgColor=IMPUTED_FILL)
+    for r, (values, kind) in enumerate(zip(doc.rows, doc.kinds, strict=True), start=1):
+        for c, value in enumerate(values, start=1):
+            cell = _put(ws, r, c, value, bold=kind in ("section", "header") or c == 1)
+            if kind == "title":
+                cell.font = Font(bold=True, size=14)
+            elif kind == "legend" and c == 2:
+                cell.fill = fill
+            if c == 2 and isinstance(value, str) and len(value) > 70:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 90
+    for j in range(3, 10):
+        ws.column_dimensions[get_column_letter(j)].width = 18
+
+
+def _skeleton(wb: Workbook, tables: list[_Table], doc: _Readme) -> tuple[bytes, dict[str, _Table]]:
+    """The package with README and header rows, and the zip path of each table sheet."""
+    readme = wb.active
+    readme.title = "README"
+    _write_readme(readme, doc)
+    sheets = []
+    for table in tables:
+        ws = wb.create_sheet(table.name)
+        for j, (name, width) in enumerate(zip(table.header, table.widths(), strict=True), 1):
+            cell = _put(ws, 1, j, name, bold=True)
+            if j - 1 in table.comments:
+                cell.comment = Comment(table.comments[j - 1], "cosyn")
+            ws.column_dimensions[get_column_letter(j)].width = width
+        ws.freeze_panes = table.freeze
+        sheets.append(ws)
+    buffer = BytesIO()
+    wb.save(buffer)
+    paths = {ws.path.lstrip("/"): table for ws, table in zip(sheets, tables, strict=True)}
+    return buffer.getvalue(), paths
+
+
+_SHEET_DATA_END = re.compile(rb"</sheetData>|<sheetData\s*/>")
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
+
+
+def _splice(zout: zipfile.ZipFile, name: str, xml: bytes, table: _Table) -> None:
+    """Write sheet ``name``: the skeleton's XML with the table's rows inside sheetData."""
+    end = _SHEET_DATA_END.search(xml)
+    if end is None:
+        raise RuntimeError(f"no <sheetData> in the skeleton of sheet {table.name!r}")
+    last = get_column_letter(len(table.header))
+    dimension = f'<dimension ref="A1:{last}{table.kept + 1}"/>'.encode()
+    head = _DIMENSION.sub(dimension, xml[: end.start()], count=1)
+    if end.group(0) != b"</sheetData>":
+        head += b"<sheetData>"
+    tail = b"</sheetData>" + xml[end.end() :]
+    big = table.kept * table.row_bytes() > 2**30  # zip64 well before the 2 GiB limit
+    with zout.open(name, "w", force_zip64=big) as fh:
+        fh.write(head)
+        _pump(_chunks(table, first_row=2), fh.write)
+        fh.write(tail)
+
+
+def write_workbook(
+    result: Result,
+    path: str | Path,
+    *,
+    data_file: str | Path | None = None,
+    lang: str = "en",
+) -> Path:
+    """Write the results of ``result`` as an XLSX workbook at ``path``, atomically.
+
+    Parameters
+    ----------
+    result : Result
+        A fitted model (:func:`cosyn.fit`).
+    path : str or Path
+        The ``.xlsx`` file to write; an existing file is replaced only once the new one
+        is complete.
+    data_file : str or Path, optional
+        The data file the model was fitted on; its path and SHA-256 go on the README
+        sheet (otherwise the data source text of ``result.panel``).
+    lang : {"en", "zh"}
+        Language of the README sheet and of cosyn's default level and stage names (names
+        set in the spec are shown as written).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Notes
+    -----
+    Sheets: README, data, bounds, order_degree, weights, subsystem_order, synergy
+    (:data:`SHEETS`). Numbers are stored with full precision; u, μ, U and the weights are
+    shown with 4 decimals (:data:`DECIMALS`). Text from the data or the spec is stored as
+    text, never as a formula: text that would run as one gets Excel's ``quotePrefix``
+    style rather than an apostrophe. Imputed cells of the data sheet have the fill
+    :data:`IMPUTED_FILL`. A sheet with more than :data:`MAX_ROWS` rows keeps the first
+    ones and the README sheet names the file that holds them all.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
+    target = Path(path)
+    source: Path | None = None
+    sha256: str | None = None
+    if data_file is not None:
+        source = Path(data_file).resolve()
+        if not source.is_file():
+            raise DataError(
+                f"data file {str(data_file)!r} does not exist; give the file the model was "
+                "fitted on (or no data_file)"
+            )
+        sha256 = file_sha256(source)
+    written = datetime.now(UTC).replace(microsecond=0).isoformat()
+
+    wb = Workbook()
+    styles = _styles(wb)
+    tables = _tables(result, styles, lang)
+    doc = _readme(result, tables, data_file=source, sha256=sha256, lang=lang, written=written)
+    skeleton, table_paths = _skeleton(wb, tables, doc)
+
+    total = sum(t.kept * t.row_bytes() for t in tables)
+    level = 1 if total > _FAST_DEFLATE_ABOVE else 6
+    with (
+        atomic_path(target) as tmp,
+        zipfile.ZipFile(BytesIO(skeleton)) as zin,
+        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zout,
+    ):
+        names = set(zin.namelist())
+        if not names.issuperset(table_paths):
+            missing = sorted(set(table_paths) - names)
+            raise RuntimeError(f"openpyxl wrote no {missing}; cannot fill those sheets")
+        for info in zin.infolist():
+            xml = zin.read(info.filename)
+            table = table_paths.get(info.filename)
+            if table is None:
+                zout.writestr(info.filename, xml)
+            else:
+                _splice(zout, info.filename, xml, table)
+    return target
+
+
+def _styles(wb: Workbook) -> _Styles:
+    """Register the cell styles the table rows use and return their ids."""
+    ws = wb.active
+
+    def style_id(**attrs: Any) -> int:
+        cell = WriteOnlyCell(ws)  # a cell of no position: only its style is wanted
+        for key, value in attrs.items():
+            setattr(cell, key, value)
+        return int(cell.style_id)
+
+    return _Styles(
+        plain=0,
+        quoted=style_id(quotePrefix=True),
+        decimals=style_id(number_format=DECIMALS),
+        imputed=style_id(fill=PatternFill("solid", fgColor=IMPUTED_FILL)),
+        date=style_id(number_format="yyyy-mm-dd"),
+        datetime=style_id(number_format="yyyy-mm-dd hh:mm:ss"),
+    )

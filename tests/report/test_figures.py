@@ -1,0 +1,287 @@
+"""Figures: every figure builds on small and larger panels, files are written, text renders."""
+
+from __future__ import annotations
+
+import io
+import warnings
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.container import ErrorbarContainer
+from matplotlib.figure import Figure
+from PIL import Image
+
+import cosyn
+from cosyn import CosynWarning
+from cosyn.report import figures
+from cosyn.report.figures import (
+    FIGURES,
+    cjk_font,
+    figure_order_degree,
+    figure_synergy_heatmap,
+    figure_synergy_path,
+    figure_weights,
+    png_bytes,
+    render_figures,
+    svg_text,
+    write_figures,
+)
+
+ORDER_LABEL = "order degree μ (0–1)"
+SYNERGY_LABEL = "synergy degree U (−1 to 1)"
+SPEC = {
+    "entity": "e",
+    "period": "t",
+    "subsystems": {
+        "A": {"indicators": {"a1": "+", "a2": "-"}},
+        "B": {"indicators": {"b1": "+"}},
+    },
+}
+
+
+def random_panel(n_entities: int, periods: list, *, entity: bool = True, seed: int = 0):
+    """Random positive indicators with an upward trend, one row per entity-period."""
+    rng = np.random.default_rng(seed)
+    T = len(periods)
+    n = n_entities * T
+    trend = np.tile(np.arange(T, dtype=float), n_entities)
+    frame = pd.DataFrame(
+        {
+            "t": np.tile(np.asarray(periods, dtype=object), n_entities),
+            "a1": rng.uniform(1, 10, n) + trend,
+            "a2": rng.uniform(1, 10, n),
+            "b1": rng.uniform(1, 10, n) + 0.5 * trend,
+        }
+    )
+    spec = {k: v for k, v in SPEC.items() if entity or k != "entity"}
+    if entity:
+        frame.insert(0, "e", np.repeat([f"region_{i:02d}" for i in range(n_entities)], T))
+    return frame, spec
+
+
+@pytest.fixture(scope="module")
+def guangzhou() -> cosyn.Result:
+    return cosyn.fit(cosyn.datasets.data_path("trade.csv"), cosyn.datasets.load_spec("trade_model"))
+
+
+@pytest.fixture(scope="module")
+def single() -> cosyn.Result:
+    """One entity, no entity column, yearly dates as periods."""
+    periods = list(pd.date_range("2001-01-01", periods=8, freq="YS"))
+    frame, spec = random_panel(1, periods, entity=False, seed=1)
+    frame["t"] = pd.to_datetime(frame["t"])
+    return cosyn.fit(frame, spec)
+
+
+@pytest.fixture(scope="module")
+def forty() -> cosyn.Result:
+    """40 entities, six quarterly periods as strings."""
+    frame, spec = random_panel(40, ["2020Q1", "2020Q2", "2020Q3", "2020Q4", "2021Q1", "2021Q2"])
+    return cosyn.fit(frame, spec)
+
+
+def axis_labels(fig: Figure) -> set[str]:
+    """Every axis label of the figure, figure-wide labels included."""
+    labels = {fig.get_supxlabel(), fig.get_supylabel()}
+    for ax in fig.axes:
+        labels |= {ax.get_xlabel(), ax.get_ylabel()}
+    return labels - {""}
+
+
+def x_ticklabels(fig: Figure) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+
+
+@pytest.mark.parametrize("case", ["guangzhou", "single", "forty"])
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_figure_builds_with_labelled_axes(name, case, request):
+    result = request.getfixturevalue(case)
+    fig = getattr(figures, f"figure_{name}")(result, "en")
+    assert isinstance(fig, Figure)
+    assert isinstance(fig.canvas, FigureCanvasAgg)
+    fig.canvas.draw()
+    labels = axis_labels(fig)
+    if name == "order_degree":
+        assert ORDER_LABEL in labels
+        assert result.spec.period in labels
+        assert all(ax.get_ylim() == (0.0, 1.0) for ax in fig.axes)
+    elif name in ("synergy_path", "synergy_heatmap"):
+        assert SYNERGY_LABEL in labels
+        assert result.spec.period in labels
+    else:
+        assert any(label.startswith("weight φ") for label in labels)
+    assert fig.get_suptitle()
+
+
+def test_figures_list_and_builders():
+    assert FIGURES == ("order_degree", "synergy_path", "synergy_heatmap", "weights")
+    builders = [figure_order_degree, figure_synergy_path, figure_synergy_heatmap, figure_weights]
+    assert [b.__name__ for b in builders] == [f"figure_{n}" for n in FIGURES]
+
+
+def test_single_panel_without_entity_column_labels_its_own_axes(single):
+    fig = figure_order_degree(single)
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == ORDER_LABEL
+    assert ax.get_xlabel() == "t"
+    path = figure_synergy_path(single)
+    assert path.axes[0].get_ylabel() == SYNERGY_LABEL
+    path.canvas.draw()
+    # dates at midnight are shown as days, not "2002-01-01 00:00:00"
+    assert "2002-01-01" in x_ticklabels(path)
+
+
+def test_path_shows_one_line_per_entity_and_reference_lines(guangzhou):
+    fig = figure_synergy_path(guangzhou)
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_label() in set(guangzhou.entities)]
+    assert len(lines) == 5
+    horizontal = {ln.get_ydata()[0] for ln in ax.get_lines() if len(set(ln.get_ydata())) == 1}
+    assert {0.0, 0.3} <= {round(float(y), 9) for y in horizontal}
+    texts = {t.get_text() for t in ax.texts}
+    assert "initial" in texts
+
+
+def test_many_entities_show_the_first_ones_and_say_so(forty, monkeypatch):
+    order = figure_order_degree(forty)
+    assert "first 24 of 40 entities" in order.get_suptitle()
+    assert [ax.get_title() for ax in order.axes[:2]] == ["region_00", "region_01"]
+    assert len([ax for ax in order.axes if ax.get_title()]) == 24
+    path = figure_synergy_path(forty)
+    assert "first 24 of 40 entities" in path.get_suptitle()
+    assert len([ln for ln in path.axes[0].get_lines() if ln.get_label().startswith("region")]) == 24
+    heat = figure_synergy_heatmap(forty)
+    assert "40 entities" in heat.get_suptitle() and "first" not in heat.get_suptitle()
+    monkeypatch.setattr(figures, "MAX_HEATMAP_ROWS", 10)
+    heat = figure_synergy_heatmap(forty)
+    assert "first 10 of 40 entities" in heat.get_suptitle()
+    rows = [t.get_text() for t in heat.axes[0].get_yticklabels()]
+    assert rows == [f"region_{i:02d}" for i in range(10)]
+
+
+def test_heatmap_colour_scale_is_fixed_and_centred(guangzhou):
+    fig = figure_synergy_heatmap(guangzhou)
+    mesh = fig.axes[0].collections[0]
+    assert mesh.norm.vmin == -1.0 and mesh.norm.vmax == 1.0
+    assert mesh.get_cmap().name.startswith("RdBu")
+    np.testing.assert_array_equal(
+        np.asarray(mesh.get_array()).reshape(5, -1), guangzhou.synergy_values
+    )
+
+
+def test_weights_use_spec_labels_and_show_spread_only_where_weights_differ(guangzhou, forty):
+    fig = figure_weights(guangzhou)
+    first, second = fig.axes
+    assert [t.get_text() for t in first.get_yticklabels()] == ["Cluster imports", "Cluster exports"]
+    assert first.get_title(loc="left") == "Cluster trade"
+    # cluster trade weights differ by cluster; the city's are the same for every cluster
+    assert any(isinstance(c, ErrorbarContainer) for c in first.containers)
+    assert not any(isinstance(c, ErrorbarContainer) for c in second.containers)
+    bars = [p.get_width() for p in first.patches]
+    np.testing.assert_allclose(bars, guangzhou.weight_values[:, :2].mean(axis=0))
+    labels = [t.get_text() for ax in figure_weights(forty).axes for t in ax.get_yticklabels()]
+    assert labels == ["a1", "a2", "b1"]  # no label in the spec: the column
+
+
+def test_write_figures_writes_png_at_300_dpi_and_svg(guangzhou, tmp_path):
+    out = write_figures(guangzhou, tmp_path / "figures")
+    assert list(out) == list(FIGURES)
+    files = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert files == sorted(f"{n}.{ext}" for n in FIGURES for ext in ("png", "svg"))
+    for name, paths in out.items():
+        png, svg = paths
+        assert png == tmp_path / "figures" / f"{name}.png"
+        with Image.open(png) as im:
+            assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+            assert im.width >= 3.5 * 300 - 5
+        root = ET.parse(svg).getroot()
+        assert root.tag.endswith("svg")
+
+
+def test_png_bytes_and_svg_text(guangzhou):
+    fig = figure_synergy_heatmap(guangzhou)
+    data = png_bytes(fig, dpi=100)
+    assert data.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.width == round(7.2 * 100)
+    text = svg_text(fig)
+    assert ET.fromstring(text.encode()).tag.endswith("svg")
+    assert "<dc:date>" not in text
+
+
+def test_bad_language_and_format_are_refused(guangzhou, tmp_path):
+    with pytest.raises(ValueError, match="lang must be one of"):
+        figure_weights(guangzhou, lang="fr")
+    with pytest.raises(ValueError, match="unknown figure format 'gif'"):
+        write_figures(guangzhou, tmp_path, formats=("png", "gif"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_global_rcparams_are_left_alone(guangzhou):
+    before = dict(matplotlib.rcParams)
+    render_figures(guangzhou, lang="zh")
+    assert dict(matplotlib.rcParams) == before
+
+
+def test_figures_build_in_parallel_threads(guangzhou):
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pngs = list(pool.map(lambda _: png_bytes(figure_synergy_path(guangzhou), dpi=50), range(4)))
+    assert len(set(pngs)) == 1
+
+
+@pytest.fixture(scope="module")
+def chinese() -> cosyn.Result:
+    """Chinese entity names, periods, subsystem and indicator labels."""
+    years = ["2020年", "2021年", "2022年", "2023年"]
+    frame, _ = random_panel(2, years, seed=3)
+    frame["t"] = pd.Categorical(frame["t"], categories=years, ordered=True)
+    frame["e"] = frame["e"].map({"region_00": "纺织服装", "region_01": "美妆日化"})
+    spec = {
+        "entity": "e",
+        "period": "t",
+        "subsystems": {
+            "trade": {
+                "label": "数字贸易",
+                "indicators": {
+                    "a1": {"direction": "+", "label": "跨境电商出口额", "unit": "亿元"},
+                    "a2": "-",
+                },
+            },
+            "cluster": {"label": "产业集群", "indicators": {"b1": "+"}},
+        },
+    }
+    return cosyn.fit(frame, spec)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chinese_text_renders_without_missing_glyphs(chinese, lang):
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed: apt-get install fonts-wqy-zenhei")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figs = render_figures(chinese, lang=lang)
+        for fig in figs.values():
+            fig.canvas.draw()
+        png_bytes(figs["weights"], dpi=72)
+        svg_text(figs["order_degree"])
+    weights = [t.get_text() for t in figs["weights"].axes[0].get_yticklabels()]
+    assert weights[0] == "跨境电商出口额"
+    if lang == "zh":
+        assert "协同度" in figs["synergy_path"].get_suptitle()
+        assert "初始阶段" in {t.get_text() for t in figs["synergy_path"].axes[0].texts}
+
+
+def test_without_a_cjk_font_figures_are_still_drawn(chinese, monkeypatch):
+    monkeypatch.setattr(figures, "cjk_font", lambda: None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = figure_weights(chinese, lang="zh")
+        data = png_bytes(fig, dpi=72)
+    assert data.startswith(b"\x89PNG")
+    assert any(issubclass(w.category, CosynWarning) for w in caught)
+    assert fig.axes[0].get_yticklabels()[0].get_fontfamily() == ["DejaVu Sans"]

@@ -1,0 +1,423 @@
+"""The HTML report: self-contained, escaped, complete, in English and Chinese."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+import cosyn
+from cosyn.io.write import file_sha256
+from cosyn.report.html import (
+    FIGURE_NAMES,
+    MAX_TABLE_ENTITIES,
+    inline_svg,
+    render_html,
+    write_html,
+)
+from cosyn.report.text import stage_focus, stage_names
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+EXTERNAL = re.compile(
+    r"""(?:\b(?:src|href|xlink:href)\s*=\s*["']?\s*|url\(\s*["']?\s*)(?:https?:)?//""", re.I
+)
+
+
+# -- a small DOM from the stdlib parser -----------------------------------------------
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    parent: Node | None = None
+    children: list[Node] = field(default_factory=list)
+    content: list[str | Node] = field(default_factory=list)  # text and children, in order
+
+    def iter(self):
+        yield self
+        for c in self.children:
+            yield from c.iter()
+
+    def find_all(self, tag: str, cls: str | None = None) -> list[Node]:
+        return [
+            n
+            for n in self.iter()
+            if n.tag == tag and (cls is None or cls in n.attrs.get("class", "").split())
+        ]
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.content)
+
+    def ancestors(self) -> list[str]:
+        out, node = [], self.parent
+        while node is not None:
+            out.append(node.tag)
+            node = node.parent
+        return out
+
+
+class TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.current = self.root
+        self.doctype = ""
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = decl
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, {k: v or "" for k, v in attrs}, self.current)
+        self.current.children.append(node)
+        self.current.content.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_startendtag(self, tag, attrs):
+        node = Node(tag, {k: v or "" for k, v in attrs}, self.current)
+        self.current.children.append(node)
+        self.current.content.append(node)
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not self.root and node.tag != tag:
+            node = node.parent  # type: ignore[assignment]
+        assert node is not self.root, f"unbalanced </{tag}>"
+        self.current = node.parent  # type: ignore[assignment]
+
+    def handle_data(self, data):
+        self.current.content.append(data)
+
+
+def parse(doc: str) -> TreeBuilder:
+    builder = TreeBuilder()
+    builder.feed(doc)
+    builder.close()
+    assert builder.current is builder.root, f"unclosed <{builder.current.tag}>"
+    return builder
+
+
+def section(tree: TreeBuilder, id_: str) -> Node:
+    [node] = [n for n in tree.root.iter() if n.attrs.get("id") == id_]
+    return node
+
+
+# -- fixtures ------------------------------------------------------------------------
+def svg_figure(title: str) -> str:
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1, 2], [0.1, 0.4, 0.3])
+    ax.set_title(title)
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, str]:
+    return {name: svg_figure(name) for name in FIGURE_NAMES}
+
+
+@pytest.fixture(scope="module")
+def guangzhou() -> cosyn.Result:
+    return cosyn.fit(cosyn.datasets.data_path("trade.csv"), cosyn.datasets.load_spec("trade_model"))
+
+
+@pytest.fixture(scope="module")
+def report(guangzhou, figures) -> str:
+    return render_html(guangzhou, figures=figures, data_file=cosyn.datasets.data_path("trade.csv"))
+
+
+def small(entities: list[str], **spec: object) -> cosyn.Result:
+    rows = []
+    for n, e in enumerate(entities):
+        for t in range(2000, 2004):
+            rows.append(
+                {
+                    "e": e,
+                    "t": t,
+                    "a1": 1.0 + t - 2000 + n % 3,
+                    "a2": 5.0 - 0.5 * (t - 2000) ** 1.5,
+                    "b1": 10.0 + (t - 2000) ** 2 + n % 5,
+                }
+            )
+    model = {
+        "entity": "e",
+        "period": "t",
+        "subsystems": {
+            "A": {"indicators": {"a1": "+", "a2": "-"}},
+            "B": {"indicators": {"b1": "+"}},
+        },
+        **spec,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        return cosyn.fit(pd.DataFrame(rows), model)
+
+
+# -- the Guangzhou report --------------------------------------------------------------
+def test_document_is_well_formed_and_mobile_ready(report):
+    tree = parse(report)
+    assert tree.doctype.lower() == "doctype html"
+    [html] = tree.root.find_all("html")
+    assert html.attrs["lang"] == "en"
+    metas = {m.attrs.get("name"): m.attrs.get("content", "") for m in tree.root.find_all("meta")}
+    assert "width=device-width" in metas["viewport"]
+    css = "".join(s.text() for s in tree.root.find_all("style"))
+    assert re.search(r"figure svg \{[^}]*max-width: 100%;[^}]*height: auto", css)
+    assert ".table-wrap { overflow-x: auto" in css
+    print_css = css[css.index("@media print") :]
+    assert "position: static" in print_css and "break-inside: avoid" in print_css
+    # Every table scrolls in its own wrapper
+    for table in tree.root.find_all("table"):
+        assert "table-wrap" in table.parent.attrs.get("class", "")  # type: ignore[union-attr]
+    ids = [n.attrs["id"] for n in tree.root.iter() if "id" in n.attrs]
+    assert len(ids) == len(set(ids)), "duplicate ids (figure ids must be prefixed)"
+
+
+def test_self_contained_no_external_reference(report):
+    assert not EXTERNAL.search(report)
+    assert "http://" not in report and "https://" not in report
+    tree = parse(report)
+    assert not tree.root.find_all("script") and not tree.root.find_all("link")
+    assert not tree.root.find_all("img") and not tree.root.find_all("iframe")
+    assert "<?xml" not in report and "<!DOCTYPE svg" not in report
+    assert "<metadata" not in report
+
+
+def test_every_figure_is_inline_svg_in_a_figure(report):
+    tree = parse(report)
+    figures = {f.attrs["data-figure"]: f for f in tree.root.find_all("figure")}
+    assert list(figures) == list(FIGURE_NAMES)
+    for name, fig in figures.items():
+        svgs = fig.find_all("svg")
+        assert len(svgs) == 1 and fig.find_all("figcaption"), name
+        assert "viewbox" in svgs[0].attrs and svgs[0].find_all("path"), name
+    for svg in tree.root.find_all("svg"):
+        assert "figure" in svg.ancestors()
+    # local references follow the prefixed ids
+    refs = set(re.findall(r'href="#([^"]+)"', report)) | set(re.findall(r"url\(#([^)]+)\)", report))
+    ids = {n.attrs["id"] for n in tree.root.iter() if "id" in n.attrs}
+    assert refs <= ids
+
+
+def test_provenance_and_summary(report, guangzhou):
+    tree = parse(report)
+    prov = section(tree, "provenance").text()
+    assert "trade.csv" in prov
+    assert file_sha256(cosyn.datasets.data_path("trade.csv")) in prov
+    assert cosyn.__version__ in prov and "trade_model.toml" in prov
+    assert re.search(r"\d{4}-\d{2}-\d{2}", prov)
+    summary = section(tree, "summary")
+    text = summary.text()
+    for words in ("Entities", "Periods", "Subsystems", "Method", "12 (2010–2021)"):
+        assert words in text
+    for e in guangzhou.entities:
+        assert e in text
+    assert "margin a = 0.1" in text and "weighted sum" in text and "first period (2010)" in text
+    [pre] = summary.find_all("pre")
+    assert pre.text() == guangzhou.summary()
+
+
+def test_stage_card_for_every_entity(report, guangzhou):
+    tree = parse(report)
+    cards = {a.attrs["data-entity"]: a for a in section(tree, "stages").find_all("article")}
+    assert list(cards) == list(guangzhou.entities)
+    names = stage_names(guangzhou)
+    focus = stage_focus(guangzhou)
+    for e, entity in enumerate(guangzhou.entities):
+        code = int(guangzhou.stage_codes[e, -1])
+        text = " ".join(cards[entity].text().split())
+        assert f"{guangzhou.synergy_values[e, -1]:.3f}" in text
+        assert names[code] in text and focus[code] in text
+        assert f"stage-{code}" in cards[entity].attrs["class"]
+
+
+def test_tables_and_methods(report, guangzhou):
+    tree = parse(report)
+    tables = section(tree, "tables")
+    assert len(tables.find_all("table")) == 3
+    synergy = tables.find_all("table")[0]
+    rows = synergy.find_all("tbody")[0].find_all("tr")
+    assert len(rows) == len(guangzhou.entities)
+    cells = [td.text() for td in rows[0].find_all("td")]
+    assert cells[: guangzhou.synergy_values.shape[1]] == [
+        f"{v:.3f}" for v in guangzhou.synergy_values[0]
+    ]
+    assert "CSV" not in tables.text()  # no truncation note for 5 entities
+    methods = " ".join(section(tree, "methods").text().split())
+    assert "margin a = 0.1" in methods
+    assert "entropy method" in methods and "weighted sum" in methods
+    assert "The base is the first period" in methods and "Meng and Han (2000)" in methods
+    notes = section(tree, "notes").text()
+    assert "No warnings" in notes
+
+
+def test_write_html_is_atomic_and_returns_the_path(tmp_path, guangzhou):
+    out = write_html(guangzhou, tmp_path / "sub" / "report.html", lang="zh")
+    assert out == tmp_path / "sub" / "report.html"
+    text = out.read_text(encoding="utf-8")
+    assert text == render_html(guangzhou, lang="zh")
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]
+
+
+def test_without_figures_there_is_no_figure_section(guangzhou):
+    doc = render_html(guangzhou)
+    tree = parse(doc)
+    assert not tree.root.find_all("figure") and 'href="#figures"' not in doc
+    assert "not recorded (no data file given)" in section(tree, "provenance").text()
+
+
+# -- language --------------------------------------------------------------------------
+def test_chinese_report(guangzhou, figures):
+    doc = render_html(guangzhou, figures=figures, lang="zh")
+    tree = parse(doc)
+    assert tree.root.find_all("html")[0].attrs["lang"] == "zh"
+    headings = [h.text() for h in tree.root.find_all("h2")]
+    assert headings == [
+        "数据与模型",
+        "概要",
+        "图",
+        "各个体的协同发展阶段",
+        "表",
+        "方法说明",
+        "说明与警告",
+    ]
+    zh_stages = stage_names(guangzhou, "zh")
+    zh_focus = stage_focus(guangzhou, "zh")
+    for card, code in zip(
+        section(tree, "stages").find_all("article"), guangzhou.stage_codes[:, -1], strict=True
+    ):
+        text = " ".join(card.text().split())
+        assert zh_stages[code] in text and zh_focus[code] in text
+    assert "扩张阶段" in doc and "发展阶段" in doc
+    assert "熵值法" in section(tree, "methods").text()
+    assert tree.root.find_all("figcaption")[0].text().startswith("图 1.")
+    with pytest.raises(ValueError, match="lang"):
+        render_html(guangzhou, lang="de")
+
+
+# -- escaping, truncation, figures -----------------------------------------------------
+def test_user_text_is_escaped():
+    evil = "<script>alert(1)</script>"
+    res = small(
+        [evil, 'Quote "q" & <b>bold</b>'],
+        title="<img src=x onerror=alert(2)>",
+    )
+    doc = render_html(res)
+    tree = parse(doc)
+    assert not tree.root.find_all("script") and not tree.root.find_all("img")
+    assert not tree.root.find_all("b")
+    assert "<script>alert(1)" not in doc and "&lt;script&gt;alert(1)&lt;/script&gt;" in doc
+    assert "&lt;img src=x onerror=alert(2)&gt;" in doc
+    cards = [a.attrs["data-entity"] for a in tree.root.find_all("article")]
+    assert cards == [evil, 'Quote "q" & <b>bold</b>']  # escaped in the page, intact as text
+    assert tree.root.find_all("title")[0].text() == "<img src=x onerror=alert(2)>"
+
+
+def test_more_than_fifty_entities_are_truncated_in_tables():
+    names = [f"region {n:02d}" for n in range(MAX_TABLE_ENTITIES + 5)]
+    res = small(names)
+    tree = parse(render_html(res))
+    tables = section(tree, "tables")
+    note = " ".join(tables.find_all("p", "truncated")[0].text().split())
+    assert note == (
+        "Showing the first 50 of 55 entities; the other 5 are in the CSV files "
+        "(synergy.csv, subsystem_order.csv, weights.csv)."
+    )
+    synergy, order, _ = tables.find_all("table")
+    assert len(synergy.find_all("tbody")[0].find_all("tr")) == 50
+    assert len(order.find_all("tbody")[0].find_all("tr")) == 50 * 2
+    assert "region 50" not in tables.text() and "region 49" in tables.text()
+    # every entity still has its stage card
+    assert len(section(tree, "stages").find_all("article")) == 55
+    zh = parse(render_html(res, lang="zh"))
+    zh_note = section(zh, "tables").find_all("p", "truncated")[0].text()
+    assert "仅显示前 50 个个体（共 55 个）" in zh_note
+
+
+def test_equal_weights_across_entities_show_one_row():
+    res = small(["p", "q"], method={"weights": "equal"})
+    tree = parse(render_html(res))
+    weights = section(tree, "tables").find_all("table")[2]
+    rows = weights.find_all("tbody")[0].find_all("tr")
+    assert [r.find_all("th")[0].text() for r in rows] == ["all entities"]
+    assert [td.text() for td in rows[0].find_all("td")] == ["0.500", "0.500", "1.000"]
+
+
+def test_inline_svg_cleans_and_refuses():
+    svg = svg_figure("x")
+    out = str(inline_svg(svg, "f1-"))
+    assert out.startswith("<svg") and "xmlns" not in out and "http" not in out
+    assert 'id="f1-' in out and 'href="#f1-' in out
+    with pytest.raises(ValueError, match="not an SVG"):
+        inline_svg("<p>hello</p>", name="hello")
+    for bad in (
+        "<svg><script>alert(1)</script></svg>",
+        '<svg><a href="https://example.org/x"><text>x</text></a></svg>',
+        '<svg><image xlink:href="http://example.org/x.png"/></svg>',
+        '<svg><rect style="fill: url(https://example.org/p)"/></svg>',
+        '<svg onload="alert(1)"></svg>',
+        "<svg><a href='https://example.org'>x</a></svg>",
+        "<svg><a href=//example.org>x</a></svg>",
+        "<svg><rect style=\"fill: url('http://example.org/p')\"/></svg>",
+        '<svg><a href="data:text/html,hi">x</a></svg>',
+        "<svg><style>@import 'x.css';</style></svg>",
+        "<svg><foreignObject><div>x</div></foreignObject></svg>",
+    ):
+        with pytest.raises(ValueError, match="self-contained"):
+            inline_svg(bad, name="bad")
+    # data: images (matplotlib's raster parts) and local references are fine
+    ok = (
+        '<svg><image xlink:href="data:image/png;base64,AAAA"/><use href="#g"/>'
+        "<use href='#h'/><rect clip-path=\"url(#c)\" fill=\"url('#d')\"/></svg>"
+    )
+    assert "data:image/png" in inline_svg(ok)
+    assert 'href="#p-g"' in inline_svg(ok, "p-")
+
+
+def test_date_periods_are_shown_as_dates():
+    res = small(["p", "q"])
+    frame = res.order_degree.pivot_table(
+        index=["entity", "period"], columns="indicator", values="value"
+    ).reset_index()
+    frame["period"] = pd.to_datetime(frame["period"].astype(str) + "-01-01")
+    model = {
+        "entity": "entity",
+        "period": "period",
+        "subsystems": {
+            "A": {"indicators": {"a1": "+", "a2": "-"}},
+            "B": {"indicators": {"b1": "+"}},
+        },
+    }
+    tree = parse(render_html(cosyn.fit(frame, model)))
+    headers = [th.text() for th in section(tree, "tables").find_all("th", "n")]
+    assert "2001-01-01" in headers
+    for part in ("tables", "stages", "methods"):
+        assert "00:00:00" not in section(tree, part).text(), part
+    assert "4 (2000-01-01–2003-01-01)" in section(tree, "summary").text()
+
+
+def test_unknown_figure_names_are_shown_with_their_name(guangzhou):
+    doc = render_html(guangzhou, figures={"robustness": svg_figure("r")})
+    tree = parse(doc)
+    [fig] = tree.root.find_all("figure")
+    assert fig.attrs["data-figure"] == "robustness" and fig.find_all("svg")
+    assert "robustness" in fig.find_all("figcaption")[0].text()
+    with pytest.raises(ValueError, match="'broken'"):
+        render_html(guangzhou, figures={"broken": "not svg"})
+
+
+def test_data_file_given_as_str(guangzhou):
+    path = Path(cosyn.datasets.data_path("trade.csv"))
+    doc = render_html(guangzhou, data_file=str(path))
+    assert file_sha256(path) in doc

@@ -1,0 +1,240 @@
+"""The methods text states the formulas and the parameter values actually used."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cosyn
+from cosyn.report.methods import formula_html, methods_html, methods_paragraph
+
+# Two entities × six periods; A = {a1 (+), a2 (−)}, B = {b1 (+)}, C = {c1 (+)} when asked.
+# Every series varies and is positive, so every weighting (CV included) applies.
+DATA = pd.DataFrame(
+    {
+        "e": ["x"] * 6 + ["y"] * 6,
+        "t": list(range(2000, 2006)) * 2,
+        "a1": [1.0, 2.0, 2.5, 3.0, 4.5, 5.0, 2.0, 2.2, 3.1, 3.0, 4.0, 6.0],
+        "a2": [9.0, 8.0, 8.5, 6.0, 5.0, 4.0, 7.0, 6.5, 6.0, 5.5, 5.0, 3.0],
+        "b1": [10.0, 12.0, 15.0, 14.0, 20.0, 26.0, 5.0, 6.0, 8.0, 9.5, 9.0, 13.0],
+        "c1": [3.0, 3.5, 4.0, 4.2, 5.0, 5.5, 1.0, 1.4, 1.3, 2.0, 2.6, 3.0],
+    }
+)
+
+
+def spec(three: bool = False, **method: object) -> dict:
+    out: dict = {
+        "entity": "e",
+        "period": "t",
+        "method": dict(method),
+        "subsystems": {
+            "A": {"indicators": {"a1": "+", "a2": "-"}},
+            "B": {"indicators": {"b1": "+"}},
+        },
+    }
+    if three:
+        out["subsystems"]["C"] = {"indicators": {"c1": "+"}}
+    return out
+
+
+def fit(data: pd.DataFrame, model: dict | cosyn.Spec) -> cosyn.Result:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        return cosyn.fit(data, model)
+
+
+def equations(text: str) -> list[str]:
+    """The display formula lines of a methods text (indented by four spaces)."""
+    return [line.strip() for line in text.splitlines() if line.startswith("    ")]
+
+
+@pytest.fixture(scope="module")
+def guangzhou() -> cosyn.Result:
+    return cosyn.fit(cosyn.datasets.data_path("trade.csv"), cosyn.datasets.load_spec("trade_model"))
+
+
+def test_guangzhou_defaults_are_named(guangzhou):
+    text = methods_paragraph(guangzhou)
+    assert "efficacy coefficient" in text
+    assert "margin a = 0.1" in text and "a = 0.1    (1)" in text
+    assert "over the periods of each entity" in text
+    assert "entropy method" in text and "computed separately for each entity" in text
+    assert "order degrees u_i(t) of Eq. (2)" in text and "n = T = 12 periods" in text
+    assert "weighted sum" in text and "μ_j(t) = Σ_{i∈j} φ_i·u_i(t)" in text
+    assert "U = θ·(Π_j |Δ_j|)^(1/k),   k = 2" in text
+    assert "θ = 1 when min_j Δ_j > 0 and θ = −1 otherwise" in text
+    assert "U = θ·√(|Δ_1|·|Δ_2|)" in text  # the paper's k = 2 form
+    assert "The base is the first period, t_0 = 2010" in text
+    assert "none of the 240 cells was imputed" in text
+    assert "Cluster trade (cluster_trade)" in text and "cluster_import" in text
+    # Levels and stages with (lower, upper] intervals and their names
+    assert "U ≤ 0 non-synergy; (0, 0.3] low; (0.3, 0.6] moderate" in text
+    assert "(0.6, 0.9] high; (0.9, 1] extreme" in text
+    assert "U ≤ 0 not synergistic; (0, 0.3] initial; (0.3, 0.5] development" in text
+    assert "(0.5, 0.8] expansion; (0.8, 1] mature" in text
+    # Both sources cited, the model's and the stages'
+    assert "Meng and Han (2000)" in text and "Meng, Q., & Han, W. (2000)" in text
+    assert "Zhang 2023, §4" in text and "Zhang, M. (2023)" in text
+    assert f"cosyn {cosyn.__version__}" in text
+    # Equations are numbered in order
+    numbers = [int(n) for n in re.findall(r"    \((\d+)\)$", text, flags=re.M)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 5
+
+
+def test_chinese_version_has_the_same_formulas(guangzhou):
+    en = methods_paragraph(guangzhou, "en")
+    zh = methods_paragraph(guangzhou, "zh")
+    assert equations(zh) == equations(en)
+    for words in ("复合系统协同度模型", "功效系数法", "熵值法", "线性加权和", "调整幅度 a = 0.1"):
+        assert words in zh
+    assert "孟庆松" in zh and "Zhang（2023）" in zh
+    assert "(0, 0.3] 为初始阶段" in zh and "U ≤ 0 为未协同" in zh and "(0.9, 1] 为极度协同" in zh
+    assert "以第一期为基期（t_0 = 2010）" in zh
+    assert "参考文献" in zh
+    with pytest.raises(ValueError, match="language"):
+        methods_paragraph(guangzhou, "fr")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_options_follow_the_spec(lang):
+    default = methods_paragraph(fit(DATA, spec()), lang)
+    res = fit(
+        DATA,
+        spec(three=True, margin=0.2, weights="critic", aggregation="geometric", base="adjacent"),
+    )
+    text = methods_paragraph(res, lang)
+    assert "a = 0.2" in text and "a = 0.1" not in text and "a = 0.1" in default
+    assert "CRITIC" in text and "C_i = σ_i·Σ_{m∈j} (1 − r_im)" in text
+    assert "熵值法" not in text and "entropy method" not in text
+    assert "Diakoulaki" in text
+    assert "μ_j(t) = (Π_{i∈j} u_i(t))^(1/n_j)" in text
+    assert "Σ_{i∈j} φ_i·u_i(t)" not in text
+    assert "t_0 = t_1 − 1" in text
+    assert "k = 3" in text and "k = 2" not in text
+    assert "U = θ·√(|Δ_1|·|Δ_2|)" not in text  # the k = 2 form only for two subsystems
+    if lang == "en":
+        assert "unweighted geometric mean" in text
+        assert "The base is the previous period" in text and "2001 to 2005 (5 values)" in text
+        assert "1 indicators are positive" not in text
+        assert "3 indicators are positive and 1 negative (a2)" in text
+    else:
+        assert "几何平均（不加权" in text and "以上一期为基期" in text
+        assert "1 个为负向指标（a2）" in text
+
+
+def test_weighted_geometric_named_base_and_panel_scopes():
+    res = fit(
+        DATA,
+        spec(aggregation="weighted_geometric", base=2002, bounds="panel", weights_scope="panel"),
+    )
+    text = methods_paragraph(res)
+    assert "weighted geometric mean" in text and "μ_j(t) = Π_{i∈j} u_i(t)^{φ_i}" in text
+    assert "fixed period t_0 = 2002" in text and "(2003–2005, 3 values)" in text
+    assert "over all entity–periods of the panel" in text
+    assert "computed once from all entity–periods of the panel (pooled)" in text
+    assert "n = E·T = 12 entity–periods" in text
+
+
+def test_ahp_states_each_consistency_ratio():
+    model = spec(three=True, weights="ahp")
+    data = DATA.assign(a3=DATA.a1 * 1.5 + DATA.b1)
+    model["subsystems"]["A"]["indicators"]["a3"] = "+"
+    model["subsystems"]["A"]["ahp"] = [[1, 3, 5], ["1/3", 1, 2], ["1/5", "1/2", 1]]
+    model["subsystems"]["B"]["ahp"] = [[1]]
+    model["subsystems"]["C"]["ahp"] = [[1]]
+    res = fit(data, model)
+    _, cr = cosyn.ahp_weights(np.array([[1, 3, 5], [1 / 3, 1, 2], [1 / 5, 1 / 2, 1]]))
+    assert 0 < cr < 0.1
+    text = methods_paragraph(res)
+    assert "analytic hierarchy process (Saaty, 1980)" in text
+    assert f"A CR = {cr:.3f}" in text and "B CR = 0.000" in text and "C CR = 0.000" in text
+    assert "below Saaty's limit of 0.1" in text
+    assert "CR = CI/RI" in text and "Saaty, T. L. (1980)" in text
+    zh = methods_paragraph(res, "zh")
+    assert f"A CR = {cr:.3f}" in zh and "层次分析法" in zh and "一致性比率" in zh
+
+
+def test_given_and_combined_weights():
+    model = spec(weights="given")
+    model["subsystems"]["A"]["weights"] = {"a1": 3, "a2": 1}
+    model["subsystems"]["B"]["weights"] = {"b1": 1}
+    text = methods_paragraph(fit(DATA, model))
+    assert "given in the model" in text and "A: a1 = 0.750, a2 = 0.250" in text
+    model["method"].update(weights="combined", combine_lambda=0.3, objective="cv")
+    text = methods_paragraph(fit(DATA, model))
+    assert "φ_i = λ·φ_i^s + (1 − λ)·φ_i^o,   λ = 0.3" in text and "λ = 0.3" in text
+    assert "coefficient of variation" in text and "v_i = σ_i / x̄_i" in text
+    assert "The subjective weights of every subsystem are given" in text
+    model["method"].update(combine="multiplicative", objective="equal")
+    text = methods_paragraph(fit(DATA, model))
+    assert "multiplicatively" in text and "φ_i = φ_i^s·φ_i^o / Σ_{m∈j} φ_m^s·φ_m^o" in text
+    assert "φ_i^o = 1/n_j" in text and "λ = 0.3" not in text
+
+
+@pytest.mark.parametrize(
+    ("how", "words"),
+    [
+        ("minmax", "min–max scaled to [0, 1]"),
+        ("rescale", "[0.002, 0.998]"),
+        ("shift", "SPSSAU"),
+    ],
+)
+def test_entropy_inputs(how, words):
+    text = methods_paragraph(fit(DATA, spec(entropy_input=how)))
+    assert "entropy method" in text and words in text
+    assert "from the order degrees" not in text
+
+
+def test_imputed_cells_and_dropped_indicators_are_counted():
+    data = DATA.assign(d1=0.0)
+    data.loc[[1, 8], "a1"] = np.nan
+    model = spec(on_constant="drop")
+    model["subsystems"]["B"]["indicators"]["d1"] = "+"
+    res = fit(data, model)
+    assert res.dropped == ("d1",)
+    text = methods_paragraph(res)
+    assert "2 of the 36 cells (5.6%) were missing" in text
+    assert "simple linear regression on the period" in text and "x_i(t) = a + b·t" in text
+    assert "The indicator d1 was constant" in text
+    model["method"]["impute"] = "linear"
+    text = methods_paragraph(fit(data, model))
+    assert "linear interpolation" in text and "x_i(t) = a + b·t" not in text
+    assert "2 个（5.6%）缺失" in methods_paragraph(fit(data, model), "zh")
+
+
+def test_custom_scales_and_user_text():
+    model = spec()
+    model["title"] = "t"
+    model["subsystems"]["A"]["label"] = "US$ <trade> & co"
+    model["stages"] = {"edges": [0, 0.5], "names": ["none", "weak", "strong"]}
+    res = fit(DATA, model)
+    text = methods_paragraph(res)
+    assert "U ≤ 0 none; (0, 0.5] weak; (0.5, 1] strong" in text
+    assert "Development stages (as set in the model)" in text
+    assert "US$ <trade> & co (A)" in text  # a $ in a label is not a formula mark
+    html = methods_html(res)
+    assert "US$ &lt;trade&gt; &amp; co (A)" in html and "<trade>" not in html
+
+
+def test_html_fragment_sets_formulas():
+    res = fit(DATA, spec())
+    html = methods_html(res)
+    assert html.startswith('<div class="methods">')
+    assert '<div class="equation">' in html and '<span class="eqno">(1)</span>' in html
+    assert "μ<sub>j</sub>(t) = Σ<sub>i∈j</sub> φ<sub>i</sub>·u<sub>i</sub>(t)" in html
+    assert "<script" not in html and "http" not in html
+    assert str(formula_html("U = θ·(Π_j |Δ_j|)^(1/k)")) == (
+        "U = θ·(Π<sub>j</sub> |Δ<sub>j</sub>|)<sup>1/k</sup>"
+    )
+    assert (
+        str(formula_html("u_i(t)^{φ_i} < 1")) == "u<sub>i</sub>(t)<sup>φ<sub>i</sub></sup> &lt; 1"
+    )
+    # the zh fragment carries the same formulas
+    zh = methods_html(res, "zh")
+    pick = re.compile(r'<span class="math">(.*?)</span>')
+    eq = re.compile(r'<div class="equation">.*?</div>', re.S)
+    assert [pick.findall(m) for m in eq.findall(zh)] == [pick.findall(m) for m in eq.findall(html)]

@@ -1,0 +1,481 @@
+"""The XLSX workbook: sheets, numbers read back, README, highlights, formula safety,
+row limit and atomic writing (cosyn.report.workbook)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import cosyn
+from cosyn.report import workbook
+from cosyn.report.text import translate
+from cosyn.report.workbook import DECIMALS, IMPUTED_FILL, SHEETS, write_workbook
+from cosyn.spec import Method
+
+TRADE = cosyn.datasets.data_path("trade.csv")
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def trade() -> cosyn.Result:
+    return cosyn.fit(TRADE, cosyn.datasets.load_spec("trade_model"))
+
+
+@pytest.fixture(params=["arrow", "python"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with Arrow formatting (when pyarrow is installed) and without."""
+    if request.param == "arrow":
+        pytest.importorskip("pyarrow")
+        monkeypatch.setattr(workbook, "_ENGINE", "auto")
+    else:
+        monkeypatch.setattr(workbook, "_ENGINE", "python")
+    return str(request.param)
+
+
+def readme(path: Path) -> dict[str, list[Any]]:
+    """README rows keyed by their first cell, empty cells at the end left off (rows with
+    the same first cell are listed in order)."""
+    ws = load_workbook(path)["README"]
+    out: dict[str, list[Any]] = {}
+    for row in ws.iter_rows(values_only=True):
+        values = list(row)
+        while values and values[-1] is None:
+            values.pop()
+        if values and values[0] is not None:
+            out.setdefault(str(values[0]), []).append(values[1:])
+    return out
+
+
+def trade_with_gaps() -> tuple[pd.DataFrame, cosyn.Spec]:
+    frame = pd.read_csv(TRADE)
+    frame.loc[3, "cluster_import"] = np.nan  # textile_clothing 2013
+    frame.loc[20, "city_export"] = np.nan  # beauty_daily_chemical 2018
+    frame.loc[21, "city_export"] = np.nan
+    return frame, cosyn.datasets.load_spec("trade_model")
+
+
+# -- structure ---------------------------------------------------------------------------
+def test_sheets_in_order(trade: cosyn.Result, tmp_path: Path) -> None:
+    out = write_workbook(trade, tmp_path / "results.xlsx")
+    assert out == tmp_path / "results.xlsx"
+    assert load_workbook(out).sheetnames == list(SHEETS)
+    assert SHEETS == (
+        "README",
+        "data",
+        "bounds",
+        "order_degree",
+        "weights",
+        "subsystem_order",
+        "synergy",
+    )
+
+
+def test_headers_bold_frozen_and_widths(trade: cosyn.Result, tmp_path: Path) -> None:
+    wb = load_workbook(write_workbook(trade, tmp_path / "r.xlsx"))
+    expected_freeze = {
+        "data": "C2",
+        "bounds": "A2",
+        "order_degree": "C2",
+        "weights": "A2",
+        "subsystem_order": "C2",
+        "synergy": "A2",
+    }
+    for name, freeze in expected_freeze.items():
+        ws = wb[name]
+        assert ws.freeze_panes == freeze, name
+        assert all(c.font.b for c in ws[1]), name
+        assert ws.column_dimensions["A"].width >= len("beauty_daily_chemical"), name
+    assert [c.value for c in wb["data"][1]] == ["cluster", "year", *trade.indicators]
+    assert [c.value for c in wb["synergy"][1]] == [
+        "entity",
+        "base_period",
+        "period",
+        "synergy",
+        "level",
+        "stage",
+    ]
+
+
+# -- numbers -----------------------------------------------------------------------------
+def test_numbers_read_back_equal_the_result(
+    trade: cosyn.Result, tmp_path: Path, engine: str
+) -> None:
+    path = write_workbook(trade, tmp_path / "r.xlsx")
+    E, T, n_ind = trade.x.shape
+    ind = list(trade.indicators)
+
+    data = pd.read_excel(path, sheet_name="data")
+    assert list(data.columns) == ["cluster", "year", *ind]
+    np.testing.assert_array_equal(data[ind].to_numpy(), trade.x.reshape(E * T, n_ind))
+    assert data["cluster"].tolist() == list(np.repeat(trade.entities, T))
+    assert data["year"].dtype == np.int64  # numeric periods stay numbers
+    assert data["year"].tolist() == list(np.tile(trade.periods, E))
+
+    order = pd.read_excel(path, sheet_name="order_degree")
+    np.testing.assert_array_equal(order[ind].to_numpy(), trade.u.reshape(E * T, n_ind))
+    assert order["entity"].tolist() == list(np.repeat(trade.entities, T))
+
+    mu = pd.read_excel(path, sheet_name="subsystem_order")
+    np.testing.assert_array_equal(
+        mu[list(trade.subsystems)].to_numpy(), trade.mu.reshape(E * T, -1)
+    )
+
+    for name, table in [
+        ("weights", trade.weights),
+        ("bounds", trade.bounds),
+        ("synergy", trade.synergy),
+    ]:
+        sheet = pd.read_excel(path, sheet_name=name)
+        pd.testing.assert_frame_equal(sheet, table, check_exact=True, check_dtype=False)
+
+
+def test_cells_are_numbers_with_four_decimals_shown(trade: cosyn.Result, tmp_path: Path) -> None:
+    wb = load_workbook(write_workbook(trade, tmp_path / "r.xlsx"))
+    data = wb["data"]
+    assert data["B2"].value == 2010 and data["B2"].data_type == "n"
+    assert data["C2"].value == trade.x[0, 0, 0] and data["C2"].data_type == "n"
+    for name in ("order_degree", "subsystem_order"):
+        for row in wb[name].iter_rows(min_row=2, min_col=3):
+            assert all(c.data_type == "n" and c.number_format == DECIMALS for c in row)
+    for name, col in (("weights", "D"), ("synergy", "D")):
+        cells = wb[name][col][1:]
+        assert all(c.data_type == "n" and c.number_format == DECIMALS for c in cells)
+    assert wb["synergy"]["D2"].value == trade.synergy_values[0, 0]
+    assert wb["bounds"]["C2"].value == trade.lower[0, 0, 0]
+
+
+def test_cells_of_one_sheet_do_not_depend_on_the_engine(
+    trade: cosyn.Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pyarrow")
+    frame, spec = trade_with_gaps()
+    res = cosyn.fit(frame, spec)
+    sheets = {}
+    for engine in ("auto", "python"):
+        monkeypatch.setattr(workbook, "_ENGINE", engine)
+        wb = load_workbook(write_workbook(res, tmp_path / f"{engine}.xlsx"))
+        sheets[engine] = {
+            name: [
+                [(c.value, c.data_type, c.style_id) for c in row] for row in wb[name].iter_rows()
+            ]
+            for name in SHEETS[1:]
+        }
+    assert sheets["auto"] == sheets["python"]
+
+
+def cells_of(chunks: list[bytes]) -> list[tuple[str, str | None, str | None]]:
+    root = ElementTree.fromstring(b"<sheetData>" + b"".join(chunks) + b"</sheetData>")
+    return [
+        (c.get("r", ""), c.get("s"), c.findtext("v"))
+        for row in root
+        for c in row
+        if c.tag in ("c", f"{MAIN}c")
+    ]
+
+
+def test_engines_write_the_same_cells_for_missing_and_highlighted_numbers() -> None:
+    pa = pytest.importorskip("pyarrow")
+    values = np.array([[1.5, np.nan, 3.0], [np.inf, 2.0, 0.1], [4.0, 5.0, 6.0]])
+    alt = np.array([[False, True, False], [False, True, False], [False, False, False]])
+    table = workbook._Table(
+        "t",
+        ("a", "b", "c"),
+        (workbook._Numbers(values, 3, alt, 7),),
+        3,
+        "A2",
+    )
+    arrow = cells_of(list(workbook._chunks_arrow(pa, table, 2, 2)))
+    python = cells_of(list(workbook._chunks_python(table, 2, 2)))
+    parsed = [(r, s, None if v is None else float(v)) for r, s, v in arrow]
+    assert parsed == [(r, s, None if v is None else float(v)) for r, s, v in python]
+    # NaN and inf leave no number: an empty styled cell keeps the format and highlight
+    assert parsed == [
+        ("A2", "3", 1.5),
+        ("B2", "7", None),
+        ("C2", "3", 3.0),
+        ("A3", "3", None),
+        ("B3", "7", 2.0),
+        ("C3", "3", 0.1),
+        ("A4", "3", 4.0),
+        ("B4", "3", 5.0),
+        ("C4", "3", 6.0),
+    ]
+
+
+# -- README ------------------------------------------------------------------------------
+def test_readme_lists_every_parameter_and_the_provenance(
+    trade: cosyn.Result, tmp_path: Path
+) -> None:
+    path = write_workbook(trade, tmp_path / "r.xlsx", data_file=TRADE)
+    doc = readme(path)
+    for f in fields(Method):
+        assert doc[f"method.{f.name}"][0][0] == getattr(trade.spec.method, f.name), f.name
+    assert doc["data file SHA-256"][0][0] == hashlib.sha256(TRADE.read_bytes()).hexdigest()
+    assert doc["data file"][0][0] == str(TRADE.resolve())
+    assert doc["cosyn version"][0][0] == cosyn.__version__
+    written = datetime.fromisoformat(doc["written (UTC)"][0][0])
+    offset = written.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
+    assert doc["imputed cells"][0][0] == int(trade.imputed.sum())
+    assert doc["entity column"][0][0] == "cluster"
+    assert doc["period column"][0][0] == "year"
+    assert doc["levels.edges"][0][0] == "0, 0.3, 0.6, 0.9"
+    assert doc["stages.edges"][0][0] == "0, 0.3, 0.5, 0.8"
+    assert doc["(0, 0.3]"] == [["low"], ["initial"]]
+    assert doc["dropped indicators (constant)"][0][0] == "(none)"
+    indicators = {row[1]: row for row in doc["cluster_trade"] + doc["city_trade"]}
+    assert indicators["cluster_import"][:5] == [
+        "Cluster trade",
+        "cluster_import",
+        "Cluster imports",
+        "10,000 USD",
+        "+",
+    ]
+    for name in SHEETS:  # one line for each sheet
+        assert isinstance(doc[name][0][0], str) and doc[name][0][0]
+
+
+def test_readme_without_data_file_names_the_source(trade: cosyn.Result, tmp_path: Path) -> None:
+    doc = readme(write_workbook(trade, tmp_path / "r.xlsx"))
+    assert "data file SHA-256" not in doc
+    assert doc["data source"][0][0] == trade.panel.source
+
+
+def test_readme_lists_notes_and_ahp_ratio(tmp_path: Path) -> None:
+    spec = cosyn.datasets.load_spec("trade_model").to_dict()
+    spec["method"]["weights"] = "ahp"
+    spec["subsystems"]["cluster_trade"]["ahp"] = [[1, 2], [0.5, 1]]
+    spec["subsystems"]["city_trade"]["ahp"] = [[1, 3], [1 / 3, 1]]
+    res = cosyn.fit(TRADE, cosyn.Spec.from_dict(spec))
+    doc = readme(write_workbook(res, tmp_path / "r.xlsx"))
+    for name, cr in res.ahp_cr.items():
+        assert doc[f"AHP consistency ratio: {name}"][0][0] == pytest.approx(cr, abs=0)
+    assert doc["AHP pairwise matrix: cluster_trade"]
+
+
+# -- highlights ----------------------------------------------------------------------------
+def test_imputed_cells_are_highlighted(tmp_path: Path, engine: str) -> None:
+    frame, spec = trade_with_gaps()
+    res = cosyn.fit(frame, spec)
+    assert res.imputed.sum() == 3
+    wb = load_workbook(write_workbook(res, tmp_path / "r.xlsx"))
+    ws = wb["data"]
+    E, T, n_ind = res.x.shape
+    for e in range(E):
+        for t in range(T):
+            for i in range(n_ind):
+                cell = ws.cell(row=2 + e * T + t, column=3 + i)
+                assert cell.value == res.x[e, t, i]
+                if res.imputed[e, t, i]:
+                    assert cell.fill.fill_type == "solid"
+                    assert cell.fill.fgColor.rgb.endswith(IMPUTED_FILL)
+                else:
+                    assert cell.fill.fill_type is None
+    # the header of an indicator with imputed cells says how many
+    assert ws["C1"].comment is not None and ws["C1"].comment.text.startswith("1 imputed")
+    assert ws["F1"].comment is not None and ws["F1"].comment.text.startswith("2 imputed")
+    assert ws["D1"].comment is None
+    legend = readme(tmp_path / "r.xlsx")["highlight"][0][0]
+    assert "imputed" in legend
+    legend_cell = next(r[1] for r in wb["README"].iter_rows() if r[0].value == "highlight")
+    assert legend_cell.fill.fgColor.rgb.endswith(IMPUTED_FILL)
+
+
+# -- formula safety ----------------------------------------------------------------------
+def risky_result() -> cosyn.Result:
+    rng = np.random.default_rng(1)
+    n = 5
+    frame = pd.DataFrame(
+        {
+            "who": ["=1+1"] * n + ["ok"] * n,
+            "year": list(range(2010, 2010 + n)) * 2,
+            "-net exports": rng.random(2 * n) + 1,
+            "a2": rng.random(2 * n) + 1,
+            "b1": rng.random(2 * n) + 1,
+            "b2": rng.random(2 * n) + 1,
+        }
+    )
+    spec = cosyn.Spec.from_dict(
+        {
+            "entity": "who",
+            "period": "year",
+            "subsystems": {
+                "a": {
+                    "label": "+plus",
+                    "indicators": [
+                        {"column": "-net exports", "label": "@SUM(A1)", "direction": "+"},
+                        {"column": "a2", "direction": "+"},
+                    ],
+                },
+                "b": {"indicators": {"b1": "+", "b2": "+"}},
+            },
+        }
+    )
+    return cosyn.fit(frame, spec)
+
+
+def assert_text(cell: Any, text: str) -> None:
+    assert cell.value == text
+    assert cell.data_type == "s"
+    assert cell.quotePrefix  # Excel's "this is text" flag, as after typing '=1+1
+
+
+def test_formula_looking_labels_are_stored_as_text(tmp_path: Path, engine: str) -> None:
+    res = risky_result()
+    path = write_workbook(res, tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    assert_text(wb["data"]["A2"], "=1+1")
+    assert_text(wb["data"]["C1"], "-net exports")
+    assert_text(wb["order_degree"]["A2"], "=1+1")
+    assert_text(wb["order_degree"]["C1"], "-net exports")
+    assert_text(wb["synergy"]["A2"], "=1+1")
+    assert_text(wb["weights"]["C2"], "-net exports")
+    assert_text(wb["bounds"]["B2"], "-net exports")
+    ok = wb["data"].cell(row=2 + 5, column=1)
+    assert ok.value == "ok" and not ok.quotePrefix
+    readme_cells = {c.value: c for row in wb["README"].iter_rows() for c in row if c.value}
+    assert_text(readme_cells["@SUM(A1)"], "@SUM(A1)")
+    assert_text(readme_cells["+plus"], "+plus")
+    # no formula anywhere in the package
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert not re.search(rb"<f[ >]", z.read(name)), name
+    # and pandas reads the labels back as they were
+    data = pd.read_excel(path, sheet_name="data")
+    assert data["who"].iloc[0] == "=1+1"
+
+
+def test_awkward_text_is_kept(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    names = ["a & b <c>", " padded ", "广州 纺织", "bell\x07"]
+    frame = pd.DataFrame(
+        {
+            "e": np.repeat(names, 4),
+            "t": list(range(4)) * 4,
+            "x1": rng.random(16) + 1,
+            "y1": rng.random(16) + 1,
+        }
+    )
+    spec = cosyn.Spec.from_dict(
+        {
+            "entity": "e",
+            "period": "t",
+            "subsystems": {"x": {"indicators": {"x1": "+"}}, "y": {"indicators": {"y1": "+"}}},
+        }
+    )
+    res = cosyn.fit(frame, spec)
+    data = pd.read_excel(write_workbook(res, tmp_path / "r.xlsx"), sheet_name="data")
+    assert data["e"].unique().tolist() == ["a & b <c>", " padded ", "广州 纺织", "bell\ufffd"]
+
+
+# -- labels of other kinds -----------------------------------------------------------------
+def small_frame(periods: list[Any]) -> tuple[pd.DataFrame, cosyn.Spec]:
+    rng = np.random.default_rng(3)
+    n = len(periods)
+    frame = pd.DataFrame({"t": periods, "x1": rng.random(n) + 1, "y1": rng.random(n) + 1})
+    spec = cosyn.Spec.from_dict(
+        {
+            "period": "t",
+            "subsystems": {"x": {"indicators": {"x1": "+"}}, "y": {"indicators": {"y1": "+"}}},
+        }
+    )
+    return frame, spec
+
+
+def test_pandas_periods_are_text_and_timestamps_are_dates(tmp_path: Path) -> None:
+    frame, spec = small_frame(list(pd.period_range("2020Q1", periods=4, freq="Q")))
+    wb = load_workbook(write_workbook(cosyn.fit(frame, spec), tmp_path / "p.xlsx"))
+    assert [c.value for c in wb["data"]["B"][1:]] == ["2020Q1", "2020Q2", "2020Q3", "2020Q4"]
+    assert wb["data"]["A2"].value == "all"
+
+    frame, spec = small_frame(list(pd.date_range("2020-01-01", periods=4, freq="YS")))
+    wb = load_workbook(write_workbook(cosyn.fit(frame, spec), tmp_path / "d.xlsx"))
+    cells = wb["synergy"]["C"][1:]
+    assert all(c.is_date for c in cells)
+    assert [c.value for c in cells] == [
+        datetime(2021, 1, 1),
+        datetime(2022, 1, 1),
+        datetime(2023, 1, 1),
+    ]
+
+
+# -- language ------------------------------------------------------------------------------
+def test_chinese_level_and_stage_names(trade: cosyn.Result, tmp_path: Path) -> None:
+    path = write_workbook(trade, tmp_path / "zh.xlsx", lang="zh")
+    synergy = pd.read_excel(path, sheet_name="synergy")
+    assert synergy["level"].tolist() == [translate(v, "zh") for v in trade.synergy["level"]]
+    assert synergy["stage"].tolist() == [translate(v, "zh") for v in trade.synergy["stage"]]
+    assert "低度协同" in synergy["level"].tolist()
+    wb = load_workbook(path)
+    assert wb["README"]["A1"].value == "cosyn 复合系统协同度模型：结果工作簿"
+    assert wb.sheetnames == list(SHEETS)
+
+
+def test_unknown_language_and_missing_data_file(trade: cosyn.Result, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="language"):
+        write_workbook(trade, tmp_path / "r.xlsx", lang="fr")
+    with pytest.raises(cosyn.DataError, match="does not exist"):
+        write_workbook(trade, tmp_path / "r.xlsx", data_file=tmp_path / "nope.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- row limit -------------------------------------------------------------------------------
+def test_a_sheet_beyond_the_row_limit_is_cut_and_the_readme_says_so(
+    trade: cosyn.Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    monkeypatch.setattr(workbook, "MAX_ROWS", 7)
+    path = write_workbook(trade, tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    E, T, _ = trade.x.shape
+    for name in SHEETS[1:]:
+        assert wb[name].max_row == 1 + 7, name
+    order = pd.read_excel(path, sheet_name="order_degree")
+    np.testing.assert_array_equal(order[list(trade.indicators)], trade.u.reshape(E * T, -1)[:7])
+    notes = " ".join(row[0] for row in readme(path)["notes and warnings"])
+    for name, csv in [
+        ("order_degree", "order_degree.csv"),
+        ("synergy", "synergy.csv"),
+        ("weights", "weights.csv"),
+        ("subsystem_order", "subsystem_order.csv"),
+    ]:
+        assert f"sheet {name!r} holds the first 7 of" in notes
+        assert csv in notes
+
+
+# -- atomic writing --------------------------------------------------------------------------
+def test_write_leaves_no_temporary_files(trade: cosyn.Result, tmp_path: Path) -> None:
+    write_workbook(trade, tmp_path / "r.xlsx")
+    write_workbook(trade, tmp_path / "r.xlsx")  # replacing an existing file
+    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+
+
+def test_a_failure_mid_write_keeps_the_previous_file(
+    trade: cosyn.Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_workbook(trade, tmp_path / "r.xlsx")
+    before = path.read_bytes()
+    chunks = workbook._chunks
+
+    def failing(table: Any, first_row: int) -> Any:
+        if table.name == "weights":  # after three sheets are in the new file
+            yield next(iter(chunks(table, first_row)))
+            raise OSError("disk full")
+        yield from chunks(table, first_row)
+
+    monkeypatch.setattr(workbook, "_chunks", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write_workbook(trade, path, lang="zh")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
