@@ -25,8 +25,11 @@ OUTPUTS = [
     "order_degree.csv",
     "results.xlsx",
     "report.html",
-    *(f"figures/{n}.{ext}" for n in
-      ("order_degree", "synergy_path", "synergy_heatmap", "weights") for ext in ("png", "svg")),
+    *(
+        f"figures/{n}.{ext}"
+        for n in ("order_degree", "synergy_path", "synergy_heatmap", "weights")
+        for ext in ("png", "svg")
+    ),
 ]
 
 
@@ -76,8 +79,9 @@ def test_run_equals_demo_on_the_same_model(tmp_path):
 
 
 def test_run_zh(tmp_path):
-    result = invoke("-q", "run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "z"),
-                    "--lang", "zh")
+    result = invoke(
+        "-q", "run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "z"), "--lang", "zh"
+    )
     assert result.exit_code == 0, result.output
     html = (tmp_path / "z" / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh"' in html
@@ -88,8 +92,9 @@ def test_missing_files_exit_1_with_one_message(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("SpecError: model file")
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
-    result = invoke("run", str(MODEL), "--data", str(tmp_path / "none.csv"), "--out",
-                    str(tmp_path / "o"))
+    result = invoke(
+        "run", str(MODEL), "--data", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")
+    )
     assert result.exit_code == 1
     assert "DataError: data file" in result.stderr and "does not exist" in result.stderr
 
@@ -101,16 +106,18 @@ def test_run_without_data(tmp_path):
 
 def test_spec_and_data_errors_exit_1(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text(MODEL.read_text(encoding="utf-8").replace('weights = "entropy"',
-                                                            'weights = "entrpy"'),
-                   encoding="utf-8")
+    bad.write_text(
+        MODEL.read_text(encoding="utf-8").replace('weights = "entropy"', 'weights = "entrpy"'),
+        encoding="utf-8",
+    )
     result = invoke("run", str(bad), "--data", str(TRADE), "--out", str(tmp_path / "o"))
     assert result.exit_code == 1
     assert "did you mean 'entropy'?" in result.stderr and "Traceback" not in result.stderr
     data = pd.read_csv(TRADE).drop(columns="city_export")
     data.to_csv(tmp_path / "d.csv", index=False)
-    result = invoke("run", str(MODEL), "--data", str(tmp_path / "d.csv"), "--out",
-                    str(tmp_path / "o"))
+    result = invoke(
+        "run", str(MODEL), "--data", str(tmp_path / "d.csv"), "--out", str(tmp_path / "o")
+    )
     assert result.exit_code == 1
     assert "column 'city_export'" in result.stderr
 
@@ -138,8 +145,9 @@ def test_unreadable_and_protected_workbooks(tmp_path):
     assert result.exit_code == 1 and "password-protected" in result.stderr
     book = tmp_path / "data.xlsx"
     pd.read_csv(TRADE).to_excel(book, index=False, sheet_name="panel")
-    result = invoke("run", str(MODEL), "--data", str(book), "--sheet", "nope",
-                    "--out", str(tmp_path / "o"))
+    result = invoke(
+        "run", str(MODEL), "--data", str(book), "--sheet", "nope", "--out", str(tmp_path / "o")
+    )
     assert result.exit_code == 1 and "has no sheet 'nope'; sheets: ['panel']" in result.stderr
 
 
@@ -175,8 +183,9 @@ def test_check_reports_warnings_without_failing(tmp_path):
     text = MODEL.read_text(encoding="utf-8") + (
         '\n[[subsystems.city_trade.indicators]]\ncolumn = "extra"\ndirection = "+"\n'
     )
-    model.write_text(text.replace('on_constant = "error"', 'on_constant = "drop"'),
-                     encoding="utf-8")
+    model.write_text(
+        text.replace('on_constant = "error"', 'on_constant = "drop"'), encoding="utf-8"
+    )
     result = invoke("check", str(model), "--data", str(tmp_path / "d.csv"))
     assert result.exit_code == 0, result.output
     assert "warning:" not in result.stderr  # a constant 5 is not constant at 0: weight 0
@@ -193,7 +202,10 @@ def test_init_writes_a_skeleton_that_check_explains(tmp_path):
     spec = tomllib.loads(target.read_text(encoding="utf-8"))
     assert spec["entity"] == "cluster" and spec["period"] == "year"
     assert list(spec["subsystems"]["subsystem_1"]["indicators"]) == [
-        "cluster_import", "cluster_export", "city_import", "city_export",
+        "cluster_import",
+        "cluster_export",
+        "city_import",
+        "city_export",
     ]
     result = invoke("check", str(target), "--data", str(TRADE))
     assert result.exit_code == 1 and "a subsystem needs at least one indicator" in result.stderr
@@ -217,8 +229,14 @@ def test_init_never_overwrites_without_force(tmp_path):
 
 
 def test_init_quotes_unusual_column_names(tmp_path):
-    frame = pd.DataFrame({"地区": ["甲", "甲", "乙", "乙"], "年份": [2020, 2021] * 2,
-                          "出口额": [1.0, 2.0, 3.0, 4.0], "net exports": [1.0, 0.5, 2.0, 1.0]})
+    frame = pd.DataFrame(
+        {
+            "地区": ["甲", "甲", "乙", "乙"],
+            "年份": [2020, 2021] * 2,
+            "出口额": [1.0, 2.0, 3.0, 4.0],
+            "net exports": [1.0, 0.5, 2.0, 1.0],
+        }
+    )
     frame.to_csv(tmp_path / "d.csv", index=False)
     target = tmp_path / "m.toml"
     assert invoke("init", str(tmp_path / "d.csv"), "-o", str(target)).exit_code == 0
@@ -247,13 +265,17 @@ def test_init_as_sheet_and_run_from_the_workbook(tmp_path):
     wb.save(model)
     result = invoke("-q", "run", str(model), "--out", str(tmp_path / "o"))
     assert result.exit_code == 0, result.output
-    expected = cosyn.fit(TRADE, {
-        "entity": "cluster", "period": "year",
-        "subsystems": {
-            "subsystem_1": {"indicators": {"cluster_import": "+", "cluster_export": "+"}},
-            "city": {"indicators": {"city_import": "+", "city_export": "+"}},
+    expected = cosyn.fit(
+        TRADE,
+        {
+            "entity": "cluster",
+            "period": "year",
+            "subsystems": {
+                "subsystem_1": {"indicators": {"cluster_import": "+", "cluster_export": "+"}},
+                "city": {"indicators": {"city_import": "+", "city_export": "+"}},
+            },
         },
-    })
+    )
     table = pd.read_csv(tmp_path / "o" / "synergy.csv")
     assert table.synergy.to_numpy() == pytest.approx(expected.synergy.synergy.to_numpy())
 

@@ -108,6 +108,25 @@ def _fit_and_report(
     ctx.say(f"\nwrote {len(written)} files to {out}/ (report.html, results.xlsx, CSV, figures)")
 
 
+def _out_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help="Folder for the outputs.",
+    )
+
+
+_lang_option = click.option(
+    "--lang",
+    type=LANG,
+    default="en",
+    show_default=True,
+    help="Language of the report's words and of level and stage names.",
+)
+
+
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: cosyn demo --out guangzhou-report",
@@ -127,20 +146,8 @@ def main(click_ctx: click.Context, debug: bool, quiet: bool) -> None:
 
 
 @main.command(epilog="Example: cosyn demo --out guangzhou-report --lang zh")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("cosyn-demo"),
-    show_default=True,
-    help="Folder for the outputs.",
-)
-@click.option(
-    "--lang",
-    type=LANG,
-    default="en",
-    show_default=True,
-    help="Language of the report's words and of level and stage names.",
-)
+@_out_option("cosyn-demo")
+@_lang_option
 @click.pass_obj
 def demo(ctx: Context, out: Path, lang: str) -> None:
     """Run the bundled Guangzhou trade model end to end."""
@@ -159,20 +166,8 @@ def demo(ctx: Context, out: Path, lang: str) -> None:
     "'indicators' sheet.",
 )
 @click.option("--sheet", help="Worksheet of an XLSX data file (default: the first).")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("cosyn-results"),
-    show_default=True,
-    help="Folder for the outputs.",
-)
-@click.option(
-    "--lang",
-    type=LANG,
-    default="en",
-    show_default=True,
-    help="Language of the report's words and of level and stage names.",
-)
+@_out_option("cosyn-results")
+@_lang_option
 @click.pass_obj
 def run(
     ctx: Context, model: Path, data: Path | None, sheet: str | None, out: Path, lang: str

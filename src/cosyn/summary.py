@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cosyn.report.text import period_text
+
 if TYPE_CHECKING:
     from cosyn.result import Result
 
@@ -76,7 +78,7 @@ def _weights_block(res: Result) -> list[str]:
 def _synergy_block(res: Result) -> list[str]:
     U = res.synergy_values
     E, P = U.shape
-    periods = [str(p) for p in res.periods.take(res.t1)]
+    periods = [period_text(p) for p in res.periods.take(res.t1)]
     cols = list(range(P))
     note = []
     if P > MAX_PERIODS:
@@ -103,7 +105,7 @@ def _stage_counts(res: Result) -> list[str]:
     codes = res.stage_codes[:, -1]
     names = res.spec.stages.names
     counts = np.bincount(codes[codes >= 0], minlength=len(names))
-    last = res.periods[res.t1[-1]]
+    last = period_text(res.periods[res.t1[-1]])
     parts = [f"{names[i]} {int(c)}" for i, c in enumerate(counts)]
     return [f"  stage in {last}: " + " · ".join(parts)]
 
@@ -119,13 +121,13 @@ def render_summary(res: Result) -> str:
     periods = res.periods
     title = spec.title or "Composite system synergy"
     subsystems = ", ".join(f"{s.name} ({len(s.indicators)})" for s in spec.subsystems)
-    base = str(res.periods[res.t0[0]]) if str(spec.method.base) != "adjacent" else "t − 1"
+    base = period_text(res.periods[res.t0[0]]) if str(spec.method.base) != "adjacent" else "t − 1"
     out = [
         f"cosyn — {title}",
         _rule(),
         f"data           {res.panel.source}",
         f"               {E} entit{'y' if E == 1 else 'ies'} × {T} periods "
-        f"({periods[0]}–{periods[-1]}) × {n_ind} indicators",
+        f"({period_text(periods[0])}–{period_text(periods[-1])}) × {n_ind} indicators",
     ]
     if spec.source:
         out.append(f"model          {spec.source}")

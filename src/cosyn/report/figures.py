@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
-import pandas as pd
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -60,7 +59,7 @@ from numpy.typing import NDArray
 
 from cosyn.errors import CosynWarning
 from cosyn.io.write import atomic_path
-from cosyn.report.text import LANGS, stage_names
+from cosyn.report.text import LANGS, period_text, stage_names
 
 if TYPE_CHECKING:
     from cosyn.result import Result
@@ -331,17 +330,8 @@ def _line_style(i: int) -> dict[str, Any]:
 
 
 # -- labels -----------------------------------------------------------------------------
-def _period_text(period: Any) -> str:
-    """``str(period)``; dates at midnight as ``YYYY-MM-DD``, whole floats as integers."""
-    if isinstance(period, pd.Timestamp) and period == period.normalize():
-        return period.strftime("%Y-%m-%d")
-    if isinstance(period, float | np.floating) and float(period).is_integer():
-        return str(int(period))
-    return str(period)
-
-
 def _period_labels(result: Result) -> list[str]:
-    return [_period_text(p) for p in result.periods]
+    return [period_text(p) for p in result.periods]
 
 
 def _compared_labels(result: Result, style: _Style) -> tuple[list[str], str]:

@@ -25,12 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
-import pandas as pd
 from markupsafe import Markup
 
 from cosyn.io.write import atomic_write_text, file_sha256
 from cosyn.report.methods import formula_html, methods_html
-from cosyn.report.text import LANGS, level_names, stage_focus, stage_names
+from cosyn.report.text import LANGS, level_names, period_text, stage_focus, stage_names
 
 if TYPE_CHECKING:
     from cosyn.result import Result
@@ -335,11 +334,7 @@ def _figures(figures: Mapping[str, str] | None, words: Mapping[str, str]) -> lis
 
 
 # -- numbers and labels ----------------------------------------------------------------
-def _p(v: Any) -> str:
-    """A period label: dates without a midnight time, anything else as ``str``."""
-    if isinstance(v, pd.Timestamp) and v == v.normalize():
-        return str(v.date())
-    return str(v)
+_p = period_text
 
 
 def _u(v: float) -> str:

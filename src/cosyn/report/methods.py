@@ -25,11 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from markupsafe import Markup, escape
 
 from cosyn.methods.levels import STAGE_EDGES, STAGE_NAMES, SYNERGY_EDGES, SYNERGY_LEVELS
-from cosyn.report.text import LANGS, level_names, stage_names
+from cosyn.report.text import LANGS, level_names, period_text, stage_names
 
 if TYPE_CHECKING:
     from cosyn.result import Result
@@ -76,9 +75,7 @@ def _lit(text: Any) -> str:
 
 def _label(v: Any) -> str:
     """A period label as text (dates without a midnight time), safe for templates."""
-    if isinstance(v, pd.Timestamp) and v == v.normalize():
-        return _lit(v.date())
-    return _lit(v)
+    return _lit(period_text(v))
 
 
 def _fmt(v: float) -> str:

@@ -7,7 +7,10 @@ and texts are translated.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 from cosyn.methods.levels import STAGE_NAMES, SYNERGY_LEVELS
 from cosyn.spec import STAGE_FOCUS
@@ -15,7 +18,7 @@ from cosyn.spec import STAGE_FOCUS
 if TYPE_CHECKING:
     from cosyn.result import Result
 
-__all__ = ["LANGS", "level_names", "stage_focus", "stage_names", "translate"]
+__all__ = ["LANGS", "level_names", "period_text", "stage_focus", "stage_names", "translate"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -71,3 +74,13 @@ def stage_focus(result: Result, lang: str = "en") -> tuple[str, ...]:
     """The development focus of each stage (empty texts when the spec gives none)."""
     focus = result.spec.stages.focus or ("",) * len(result.spec.stages.names)
     return tuple(translate(f, lang) for f in focus)
+
+
+def period_text(period: Any) -> str:
+    """A period label as text: dates at midnight as ``YYYY-MM-DD``, whole floats as
+    integers (``2010.0`` → ``2010``), anything else as ``str``."""
+    if isinstance(period, pd.Timestamp) and period == period.normalize():
+        return period.strftime("%Y-%m-%d")
+    if isinstance(period, float | np.floating) and float(period).is_integer():
+        return str(int(period))
+    return str(period)
