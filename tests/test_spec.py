@@ -250,3 +250,51 @@ def test_toml_errors(tmp_path):
 def test_errors_are_value_errors():
     assert issubclass(cosyn.SpecError, ValueError) and issubclass(cosyn.DataError, ValueError)
     assert issubclass(cosyn.SpecError, cosyn.CosynError)
+
+
+def test_diagnostics_off_by_default_and_round_trip():
+    spec = Spec.from_dict(two())
+    assert not spec.diagnostics.any
+    full = Spec.from_dict(
+        two(
+            diagnostics={
+                "gra": True,
+                "gra_threshold": 0.7,
+                "coupling": "wang",
+                "coupling_weights": {"A": 1, "B": 3},
+                "obstacles": 5,
+                "forecast": 3,
+                "robustness": {"draws": 200, "margin": [0.0, 0.3], "seed": 7},
+            }
+        )
+    )
+    d = full.diagnostics
+    assert d.any and d.coupling_weights == (0.25, 0.75) and d.obstacles == 5
+    assert d.robustness is not None and d.robustness.margin == (0.0, 0.3)
+    assert d.robustness.concentration == 50.0  # METHOD.md default kept
+    assert Spec.from_dict(full.to_dict()) == full
+    assert (
+        Spec.from_dict(two(diagnostics={"robustness": True})).diagnostics.robustness.draws == 1000
+    )
+    assert Spec.from_dict(two(diagnostics={"coupling": False})).diagnostics.coupling is None
+
+
+def test_diagnostics_errors():
+    text = problems(
+        two(
+            diagnostics={
+                "forcast": 3,
+                "coupling": "wangg",
+                "coupling_weights": {"A": 1},
+                "obstacles": -1,
+                "robustness": {"draws": 0, "margin": [0.3, 0.1], "sead": 1},
+            }
+        )
+    )
+    assert "'diagnostics.forcast': unknown key" in text and "did you mean 'forecast'?" in text
+    assert "'diagnostics.coupling': 'wangg' is not one of" in text
+    assert "needs one weight per subsystem ['A', 'B']; missing ['B']" in text
+    assert "'diagnostics.obstacles': must be a whole number >= 0, got -1" in text
+    assert "'diagnostics.robustness.draws': must be a whole number >= 1, got 0" in text
+    assert "'diagnostics.robustness.margin': must be [low, high]" in text
+    assert "'diagnostics.robustness.sead': unknown key" in text

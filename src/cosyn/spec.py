@@ -26,7 +26,16 @@ from cosyn.methods.impute import IMPUTATIONS
 from cosyn.methods.levels import STAGE_EDGES, STAGE_NAMES, SYNERGY_EDGES, SYNERGY_LEVELS
 from cosyn.methods.weights import RANDOM_INDEX, ahp_weights
 
-__all__ = ["DIRECTION_ALIASES", "Indicator", "Method", "Scale", "Spec", "Subsystem"]
+__all__ = [
+    "DIRECTION_ALIASES",
+    "Diagnostics",
+    "Indicator",
+    "Method",
+    "Robustness",
+    "Scale",
+    "Spec",
+    "Subsystem",
+]
 
 #: Accepted spellings of an indicator's direction (case-insensitive).
 DIRECTION_ALIASES: dict[str, bool] = {
@@ -49,6 +58,8 @@ ENTROPY_INPUTS = ("order", "minmax", "shift", "rescale")
 ON_CONSTANT = ("error", "drop")
 COMBINE_FORMS = ("additive", "multiplicative")
 BASE_WORDS = ("first", "adjacent")
+COUPLING_METHODS = ("classic", "wang", "fan")
+GRA_NORMALIZE = ("none", "initial", "mean", "minmax")
 
 #: The development focus the paper recommends for each stage (Zhang 2023, §4), in our
 #: own words; index 0 is "not synergistic".
@@ -123,6 +134,41 @@ class Method:
 
 
 @dataclass(frozen=True)
+class Robustness:
+    """Monte Carlo over weights and margin (METHOD.md §7)."""
+
+    draws: int = 1000
+    concentration: float = 50.0
+    margin: tuple[float, float] = (0.05, 0.2)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """The diagnostics to run beside the model (METHOD.md §6–§7); all off by default.
+
+    ``coupling_weights`` and ``obstacle_weights`` hold one weight per subsystem, in the
+    order of ``Spec.subsystems`` (normalised), or None for equal weights.
+    """
+
+    gra: bool = False
+    gra_threshold: float = 0.6
+    gra_rho: float = 0.5
+    gra_normalize: str = "none"
+    coupling: str | None = None
+    coupling_weights: tuple[float, ...] | None = None
+    obstacles: int = 0
+    obstacle_weights: tuple[float, ...] | None = None
+    forecast: int = 0
+    robustness: Robustness | None = None
+
+    @property
+    def any(self) -> bool:
+        """True when at least one diagnostic is asked for."""
+        return bool(self.gra or self.coupling or self.obstacles or self.forecast or self.robustness)
+
+
+@dataclass(frozen=True)
 class Scale:
     """Labelled intervals ``(edges[i-1], edges[i]]``; ``names`` has one more entry."""
 
@@ -142,6 +188,7 @@ class Spec:
     method: Method = field(default_factory=Method)
     levels: Scale = field(default_factory=lambda: Scale(SYNERGY_EDGES, SYNERGY_LEVELS))
     stages: Scale = field(default_factory=lambda: Scale(STAGE_EDGES, STAGE_NAMES, STAGE_FOCUS))
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
     source: str | None = None
 
     @property
@@ -200,12 +247,32 @@ class Spec:
             subs[s.name] = entry
         out["subsystems"] = subs
         out["levels"] = {"edges": list(self.levels.edges), "names": list(self.levels.names)}
+        diag = _diagnostics_dict(self.diagnostics, [s.name for s in self.subsystems])
+        if diag:
+            out["diagnostics"] = diag
         out["stages"] = {
             "edges": list(self.stages.edges),
             "names": list(self.stages.names),
             "focus": list(self.stages.focus),
         }
         return out
+
+
+def _diagnostics_dict(d: Diagnostics, names: list[str]) -> dict[str, Any]:
+    """The ``[diagnostics]`` table of a spec, keys with their default value left out."""
+    out: dict[str, Any] = {}
+    default = Diagnostics()
+    for f in fields(Diagnostics):
+        value = getattr(d, f.name)
+        if value == getattr(default, f.name):
+            continue
+        if f.name in ("coupling_weights", "obstacle_weights"):
+            value = dict(zip(names, value, strict=True))
+        elif f.name == "robustness":
+            value = {g.name: getattr(value, g.name) for g in fields(Robustness)}
+            value["margin"] = list(value["margin"])
+        out[f.name] = value
+    return out
 
 
 def _indicator_dict(i: Indicator) -> dict[str, Any]:
@@ -233,7 +300,16 @@ def _choices(allowed: Sequence[str]) -> str:
 class _Parser:
     """Collects every problem of a spec mapping before raising one SpecError."""
 
-    TOP = ("title", "entity", "period", "method", "subsystems", "levels", "stages")
+    TOP = (
+        "title",
+        "entity",
+        "period",
+        "method",
+        "subsystems",
+        "levels",
+        "stages",
+        "diagnostics",
+    )
     SUBSYSTEM = ("label", "indicators", "weights", "ahp")
     INDICATOR = ("column", "direction", "label", "unit", "lower", "upper")
     SCALE = ("edges", "names", "focus")
@@ -301,6 +377,9 @@ class _Parser:
         subsystems = self.subsystems(data.get("subsystems"), method)
         levels = self.scale(data, "levels", Scale(SYNERGY_EDGES, SYNERGY_LEVELS))
         stages = self.scale(data, "stages", Scale(STAGE_EDGES, STAGE_NAMES, STAGE_FOCUS))
+        diagnostics = self.diagnostics(
+            self.table(data, "diagnostics", "diagnostics"), [s.name for s in subsystems]
+        )
         if self.problems:
             where = f" in {self.source}" if self.source else ""
             n = len(self.problems)
@@ -314,6 +393,7 @@ class _Parser:
             method=method,
             levels=levels,
             stages=stages,
+            diagnostics=diagnostics,
             source=self.source,
         )
 
@@ -520,6 +600,98 @@ class _Parser:
                 "revise the comparisons, or set method.allow_inconsistent_ahp = true",
             )
         return tuple(rows)
+
+    def integer(self, value: Any, key: str, low: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.fail(key, f"must be a whole number >= {low}, got {value!r}")
+            return low
+        return value
+
+    def subsystem_weights(self, value: Any, key: str, names: list[str]) -> tuple[float, ...] | None:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            self.fail(key, f"must be a table {{SUBSYSTEM = weight}}, got {value!r}")
+            return None
+        unknown = [k for k in value if k not in names]
+        missing = [n for n in names if n not in value]
+        if unknown or missing:
+            self.fail(
+                key,
+                f"needs one weight per subsystem {names}"
+                + (f"; unknown {unknown}" if unknown else "")
+                + (f"; missing {missing}" if missing else ""),
+            )
+            return None
+        ws = [self.number(value[n], f"{key}.{n}", 0.0) for n in names]
+        if sum(ws) <= 0:
+            self.fail(key, "weights must not all be 0")
+            return None
+        return tuple(w / sum(ws) for w in ws)
+
+    def diagnostics(self, table: Mapping[str, Any], names: list[str]) -> Diagnostics:
+        self.known_keys(table, [f.name for f in fields(Diagnostics)], "diagnostics")
+        d = Diagnostics()
+        get = table.get
+        gra = get("gra", d.gra)
+        if not isinstance(gra, bool):
+            self.fail("diagnostics.gra", f"must be true or false, got {gra!r}")
+            gra = False
+        coupling = get("coupling", d.coupling)
+        if coupling is False:
+            coupling = None
+        elif coupling is not None:
+            coupling = self.choice(coupling, "diagnostics.coupling", COUPLING_METHODS)
+        return Diagnostics(
+            gra=gra,
+            gra_threshold=self.number(
+                get("gra_threshold", d.gra_threshold), "diagnostics.gra_threshold", 0.0, 1.0
+            ),
+            gra_rho=self.number(get("gra_rho", d.gra_rho), "diagnostics.gra_rho", 1e-9, 1.0),
+            gra_normalize=self.choice(
+                get("gra_normalize", d.gra_normalize), "diagnostics.gra_normalize", GRA_NORMALIZE
+            ),
+            coupling=coupling,
+            coupling_weights=self.subsystem_weights(
+                get("coupling_weights"), "diagnostics.coupling_weights", names
+            ),
+            obstacles=self.integer(get("obstacles", d.obstacles), "diagnostics.obstacles", 0),
+            obstacle_weights=self.subsystem_weights(
+                get("obstacle_weights"), "diagnostics.obstacle_weights", names
+            ),
+            forecast=self.integer(get("forecast", d.forecast), "diagnostics.forecast", 0),
+            robustness=self.robustness(get("robustness")),
+        )
+
+    def robustness(self, value: Any) -> Robustness | None:
+        key = "diagnostics.robustness"
+        if value is None or value is False:
+            return None
+        if value is True:
+            return Robustness()
+        if not isinstance(value, Mapping):
+            self.fail(key, f"must be true or a table {{draws = 1000, ...}}, got {value!r}")
+            return None
+        self.known_keys(value, [f.name for f in fields(Robustness)], key)
+        d = Robustness()
+        margin = value.get("margin", list(d.margin))
+        if (
+            not isinstance(margin, list)
+            or len(margin) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in margin)
+            or not 0 <= margin[0] <= margin[1]
+        ):
+            self.fail(f"{key}.margin", f"must be [low, high] with 0 <= low <= high, got {margin!r}")
+            margin = list(d.margin)
+        seed = value.get("seed", d.seed)
+        return Robustness(
+            draws=self.integer(value.get("draws", d.draws), f"{key}.draws", 1),
+            concentration=self.number(
+                value.get("concentration", d.concentration), f"{key}.concentration", 1e-9
+            ),
+            margin=(float(margin[0]), float(margin[1])),
+            seed=self.integer(seed, f"{key}.seed", 0),
+        )
 
     def scale(self, data: Mapping[str, Any], key: str, default: Scale) -> Scale:
         table = self.table(data, key, key)
