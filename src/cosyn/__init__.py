@@ -11,10 +11,14 @@ from cosyn.errors import CosynError, CosynWarning, DataError, SpecError
 from cosyn.fit import fit
 from cosyn.methods import (
     ahp_weights,
+    coupling_coordination,
     critic_weights,
     cv_weights,
     efficacy,
     entropy_weights,
+    gm11,
+    grey_relational_grade,
+    obstacle_degree,
     synergy_degree,
 )
 from cosyn.panel import Panel, build_panel
@@ -38,11 +42,15 @@ __all__ = [
     "__version__",
     "ahp_weights",
     "build_panel",
+    "coupling_coordination",
     "critic_weights",
     "cv_weights",
     "datasets",
     "efficacy",
     "entropy_weights",
     "fit",
+    "gm11",
+    "grey_relational_grade",
+    "obstacle_degree",
     "synergy_degree",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cosyn.diagnostics import run_diagnostics
 from cosyn.errors import CosynWarning, DataError, SpecError, quote
 from cosyn.methods import (
     ahp_weights,
@@ -106,6 +107,7 @@ def fit(
     membership = _membership(spec)
     mu = subsystem_order(u, weights, membership, method.aggregation)  # type: ignore[arg-type]
     synergy, t0, t1 = synergy_path(mu, base)
+    diagnostics = run_diagnostics(spec, u, weights, mu, synergy, panel.entities, notes)
     for note in notes:
         warnings.warn(note, CosynWarning, stacklevel=2)
     return Result(
@@ -124,6 +126,7 @@ def fit(
         ahp_cr=cr,
         dropped=tuple(c for c, k in zip(panel.indicators, keep, strict=True) if not k),
         notes=tuple(notes),
+        diagnostics=diagnostics,
     )
 
 

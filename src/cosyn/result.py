@@ -10,7 +10,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from cosyn.diagnostics import DiagnosticArrays
+from cosyn.errors import SpecError
+from cosyn.methods.coupling import (
+    COORDINATION_EDGES,
+    COORDINATION_LEVELS,
+    COUPLING_EDGES,
+    COUPLING_STAGES,
+)
+from cosyn.methods.grey import GM11_GRADES, GM11Batch
 from cosyn.methods.levels import classify
+from cosyn.methods.obstacle import top_obstacles
 from cosyn.panel import Panel
 from cosyn.spec import Spec
 
@@ -51,6 +61,8 @@ class Result:
         Indicators left out as constant (``on_constant = "drop"``).
     notes : tuple of str
         Warnings raised while fitting.
+    diagnostics : DiagnosticArrays or None
+        Arrays of the diagnostics the spec asked for (METHOD.md §6–§7).
     """
 
     spec: Spec
@@ -68,6 +80,7 @@ class Result:
     ahp_cr: dict[str, float]
     dropped: tuple[str, ...]
     notes: tuple[str, ...]
+    diagnostics: DiagnosticArrays | None = None
 
     # -- labels -------------------------------------------------------------------------
     @property
@@ -181,6 +194,181 @@ class Result:
                 "stage": stages[self.stage_codes.ravel()],
             }
         )
+
+    # -- diagnostics (METHOD.md §6–§7) -------------------------------------------------
+    def _diagnostic(self, name: str, key: str) -> Any:
+        value = None if self.diagnostics is None else getattr(self.diagnostics, name)
+        if value is None:
+            raise SpecError(
+                f"Result.{name} was not computed: add {key} under [diagnostics] in the spec"
+            )
+        return value
+
+    def _subsystem_of(self) -> NDArray[np.object_]:
+        return np.array([ind.subsystem for ind in self.spec.indicators], dtype=object)
+
+    @cached_property
+    def grey_relation(self) -> pd.DataFrame:
+        """entity, subsystem, indicator, grade, weak — each indicator against its
+        subsystem's order degree; ``weak`` when the grade is below ``gra_threshold``."""
+        grades = self._diagnostic("gra", "gra = true")
+        E, n_ind = grades.shape
+        e, i = self._grid(E, n_ind)
+        return pd.DataFrame(
+            {
+                "entity": self.entities.take(e),
+                "subsystem": self._subsystem_of()[i],
+                "indicator": np.asarray(self.indicators, dtype=object)[i],
+                "grade": grades.ravel(),
+                "weak": grades.ravel() < self.spec.diagnostics.gra_threshold,
+            }
+        )
+
+    @cached_property
+    def grey_cross(self) -> pd.DataFrame:
+        """entity, subsystem, indicator, other_subsystem, other_indicator, grade — every
+        indicator of one subsystem (reference) against every indicator of another."""
+        self._diagnostic("gra", "gra = true")
+        assert self.diagnostics is not None and self.diagnostics.gra_cross is not None
+        subs = self.spec.subsystems
+        parts = []
+        for (j1, j2), grades in self.diagnostics.gra_cross.items():
+            E, m1, m2 = grades.shape
+            e, a, b = self._grid(E, m1, m2)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "entity": self.entities.take(e),
+                        "subsystem": subs[j1].name,
+                        "indicator": np.asarray(subs[j1].columns, dtype=object)[a],
+                        "other_subsystem": subs[j2].name,
+                        "other_indicator": np.asarray(subs[j2].columns, dtype=object)[b],
+                        "grade": grades.ravel(),
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def coupling(self) -> pd.DataFrame:
+        """entity, period, C, T, D, level, coupling_stage (METHOD.md §7)."""
+        c, t, d = self._diagnostic("coupling", 'coupling = "classic"')
+        E, T = c.shape
+        e, p = self._grid(E, T)
+        return pd.DataFrame(
+            {
+                "entity": self.entities.take(e),
+                "period": self.periods.take(p),
+                "C": c.ravel(),
+                "T": t.ravel(),
+                "D": d.ravel(),
+                "level": np.asarray(COORDINATION_LEVELS, dtype=object)[
+                    classify(d.ravel(), COORDINATION_EDGES)
+                ],
+                "coupling_stage": np.asarray(COUPLING_STAGES, dtype=object)[
+                    classify(c.ravel(), COUPLING_EDGES)
+                ],
+            }
+        )
+
+    @cached_property
+    def obstacles(self) -> pd.DataFrame:
+        """entity, period, rank, subsystem, indicator, obstacle — the top-N indicators that
+        hold each entity back in each period (``obstacles = N``), largest share first."""
+        shares = self._diagnostic("obstacles", "obstacles = 5")
+        n = self.spec.diagnostics.obstacles
+        top = top_obstacles(shares, n)  # (E, T, n)
+        E, T, keep = top.shape
+        e, p, r = self._grid(E, T, keep)
+        idx = top.ravel()
+        return pd.DataFrame(
+            {
+                "entity": self.entities.take(e),
+                "period": self.periods.take(p),
+                "rank": r + 1,
+                "subsystem": self._subsystem_of()[idx],
+                "indicator": np.asarray(self.indicators, dtype=object)[idx],
+                "obstacle": np.take_along_axis(shares, top, axis=-1).ravel(),
+            }
+        )
+
+    def _future_periods(self, horizon: int) -> list[Any]:
+        """Labels of the forecast periods: continued when periods are evenly spaced
+        numbers, else ``"+1"``, ``"+2"``…"""
+        values = np.asarray(self.periods)
+        if np.issubdtype(values.dtype, np.number) and len(values) >= 2:
+            steps = np.diff(values)
+            if np.all(steps == steps[0]):
+                return [values[-1] + steps[0] * (h + 1) for h in range(horizon)]
+        return [f"+{h + 1}" for h in range(horizon)]
+
+    def _forecast_rows(
+        self,
+        fit: GM11Batch,
+        ok: NDArray[np.bool_],
+        observed: Array,
+        entity_codes: NDArray[np.intp],
+        labels: NDArray[np.object_],
+        periods: list[Any],
+    ) -> pd.DataFrame:
+        """Rows of the series of ``observed`` (S, n) that could be fitted (``ok``; the
+        others, too short or flat, were skipped by the diagnostics)."""
+        obs = observed[ok]
+        S, n = obs.shape
+        horizon = fit.forecast.shape[-1]
+        s, q = self._grid(S, n + horizon)
+        grades = np.asarray(GM11_GRADES, dtype=object)[fit.grade]
+        return pd.DataFrame(
+            {
+                "entity": self.entities.take(entity_codes[ok][s]),
+                "series": labels[ok][s],
+                "period": np.asarray(periods, dtype=object)[q],
+                "kind": np.array(["fit"] * n + ["forecast"] * horizon, dtype=object)[q],
+                "observed": np.concatenate([obs, np.full((S, horizon), np.nan)], -1).ravel(),
+                "value": np.concatenate([fit.fitted, fit.forecast], axis=-1).ravel(),
+                "a": fit.a[s],
+                "b": fit.b[s],
+                "C": fit.C[s],
+                "P": fit.P[s],
+                "grade": grades[s],
+                "level_ratio_ok": fit.level_ratio_ok[s],
+                "shift": fit.shift[s],
+            }
+        )
+
+    @cached_property
+    def forecast(self) -> pd.DataFrame:
+        """entity, series, period, kind, observed, value, a, b, C, P, grade,
+        level_ratio_ok, shift — GM(1,1) fitted values and forecasts of every subsystem
+        order degree (series = the subsystem's name) and synergy path (series =
+        "synergy"); ``kind`` is "fit" or "forecast"."""
+        fc = self._diagnostic("forecast", "forecast = 3")
+        future = self._future_periods(fc.horizon)
+        E, T, k = self.mu.shape
+        parts = []
+        if fc.order is not None:
+            codes = np.repeat(np.arange(E), k)
+            labels = np.tile(np.asarray(self.subsystems, dtype=object), E)
+            series = np.swapaxes(self.mu, 1, 2).reshape(E * k, T)
+            parts.append(
+                self._forecast_rows(
+                    fc.order, fc.order_fitted, series, codes, labels, [*self.periods, *future]
+                )
+            )
+        if fc.synergy is not None:
+            labels = np.full(E, "synergy", dtype=object)
+            compared = [*self.periods.take(self.t1), *future]
+            parts.append(
+                self._forecast_rows(
+                    fc.synergy,
+                    fc.synergy_fitted,
+                    self.synergy_values,
+                    np.arange(E),
+                    labels,
+                    compared,
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
 
     def to_xarray(self) -> Any:
         """Every array as an :class:`xarray.Dataset` with labelled dimensions."""

@@ -110,6 +110,62 @@ def _stage_counts(res: Result) -> list[str]:
     return [f"  stage in {last}: " + " · ".join(parts)]
 
 
+def _diagnostic_lines(res: Result) -> list[str]:
+    """One line per diagnostic that was computed."""
+    d = res.spec.diagnostics
+    last = period_text(res.periods[-1])
+    lines = []
+    if d.gra:
+        g = res.grey_relation
+        weak = g[g.weak]
+        names = ", ".join(dict.fromkeys(weak.indicator))
+        lines.append(
+            f"  grey relation  grade of each indicator against its subsystem: "
+            f"{g.grade.min():.3f}–{g.grade.max():.3f}; "
+            + (f"weak (< {d.gra_threshold:g}): {names}" if len(weak) else "none weak")
+        )
+    if d.coupling:
+        c = res.coupling
+        at_last = c[c.period == res.periods[-1]]
+        top = at_last.level.value_counts().index[0]
+        lines.append(
+            f"  coupling       {d.coupling}: D in {last} from {at_last.D.min():.3f} to "
+            f"{at_last.D.max():.3f}; most common level: {top}"
+        )
+    if d.obstacles:
+        o = res.obstacles
+        first = o[(o.period == res.periods[-1]) & (o["rank"] == 1)]
+        common = first.indicator.value_counts()
+        lines.append(
+            f"  obstacles      top {d.obstacles} per entity and period; the largest in {last} "
+            f"is most often {common.index[0]} ({int(common.iloc[0])} of {len(first)} entities)"
+        )
+    if d.forecast and res.diagnostics is not None and res.diagnostics.forecast is not None:
+        f = res.forecast
+        fits = f.drop_duplicates(["entity", "series"])
+        grades = ", ".join(f"{g} {n}" for g, n in fits.grade.value_counts().items())
+        lines.append(
+            f"  forecast       GM(1,1), {d.forecast} periods ahead, {len(fits)} series; "
+            f"accuracy: {grades}"
+        )
+    if d.robustness is not None and "robustness" in dir(res):
+        lines += _robustness_line(res)
+    return lines
+
+
+def _robustness_line(res: Result) -> list[str]:
+    rb = res.spec.diagnostics.robustness
+    assert rb is not None
+    table = res.robustness
+    last = table[table.period == table.period.iloc[-1]]
+    return [
+        f"  robustness     {rb.draws} draws (κ = {rb.concentration:g}, margin "
+        f"{rb.margin[0]:g}–{rb.margin[1]:g}, seed {rb.seed}): the stage in "
+        f"{period_text(last.period.iloc[0])} holds in {last.stage_agreement.mean():.0%} of "
+        f"draws on average; 90% band width of U {(last.p95 - last.p5).mean():.3f} on average"
+    ]
+
+
 def render_summary(res: Result) -> str:
     """Render the overview of :class:`~cosyn.result.Result` as plain text.
 
@@ -140,6 +196,8 @@ def render_summary(res: Result) -> str:
         *_synergy_block(res),
     ]
     out += _stage_counts(res)
+    if res.diagnostics is not None:
+        out += ["", "Diagnostics", *_diagnostic_lines(res)]
     if res.notes:
         out += ["", "Notes", *(f"  ! {n}" for n in res.notes)]
     return "\n".join(out)

@@ -4,9 +4,30 @@ NumPy in, NumPy out, entity axis first; no labels, no files, no user-facing mess
 """
 
 from cosyn.methods.aggregation import AGGREGATIONS, subsystem_order
+from cosyn.methods.coupling import (
+    COORDINATION_EDGES,
+    COORDINATION_LEVELS,
+    COORDINATION_LEVELS_ZH,
+    COUPLING_EDGES,
+    COUPLING_METHODS,
+    COUPLING_STAGES,
+    COUPLING_STAGES_ZH,
+    coupling_arrays,
+    coupling_coordination,
+)
 from cosyn.methods.efficacy import efficacy, widened_bounds
+from cosyn.methods.grey import (
+    GM11,
+    GM11Batch,
+    gm11,
+    gm11_batch,
+    grey_relational_coefficients,
+    grey_relational_grade,
+    grey_relational_grades,
+)
 from cosyn.methods.impute import IMPUTATIONS, impute_linear, impute_regression
 from cosyn.methods.levels import classify
+from cosyn.methods.obstacle import obstacle_degree, top_obstacles
 from cosyn.methods.synergy import synergy_degree, synergy_path
 from cosyn.methods.weights import (
     RANDOM_INDEX,
@@ -23,11 +44,22 @@ from cosyn.methods.weights import (
 
 __all__ = [
     "AGGREGATIONS",
+    "COORDINATION_EDGES",
+    "COORDINATION_LEVELS",
+    "COORDINATION_LEVELS_ZH",
+    "COUPLING_EDGES",
+    "COUPLING_METHODS",
+    "COUPLING_STAGES",
+    "COUPLING_STAGES_ZH",
+    "GM11",
     "IMPUTATIONS",
     "RANDOM_INDEX",
+    "GM11Batch",
     "ahp_weights",
     "classify",
     "combine_weights",
+    "coupling_arrays",
+    "coupling_coordination",
     "critic_information",
     "critic_weights",
     "cv_weights",
@@ -35,11 +67,18 @@ __all__ = [
     "entropy_divergence",
     "entropy_weights",
     "equal_weights",
+    "gm11",
+    "gm11_batch",
+    "grey_relational_coefficients",
+    "grey_relational_grade",
+    "grey_relational_grades",
     "impute_linear",
     "impute_regression",
     "normalize_weights",
+    "obstacle_degree",
     "subsystem_order",
     "synergy_degree",
     "synergy_path",
+    "top_obstacles",
     "widened_bounds",
 ]
