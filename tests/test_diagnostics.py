@@ -165,3 +165,61 @@ def test_summary_has_a_line_per_diagnostic(trade):
     text = trade.summary()
     for word in ("grey relation", "coupling       wang", "obstacles", "forecast"):
         assert word in text
+
+
+@pytest.mark.parametrize(
+    ("periods", "expected"),
+    [
+        ([2000, 2002, 2004, 2006, 2008], [2010, 2012]),
+        (
+            list(pd.period_range("2020Q1", periods=5, freq="Q")),
+            list(pd.period_range("2021Q2", periods=2, freq="Q")),
+        ),
+        (["w", "x", "y", "z", "zz"], ["t+1", "t+2"]),
+    ],
+)
+def test_forecast_periods_continue_the_data(periods, expected):
+    data = HAND.assign(t=periods)
+    if isinstance(periods[0], str):
+        data["t"] = pd.Categorical(periods, categories=periods, ordered=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        res = cosyn.fit(data, hand_spec(forecast=2))
+    f = res.forecast
+    assert f[f.kind == "forecast"].period.tolist()[:2] == expected
+
+
+def test_forecast_table_is_empty_when_every_series_is_skipped():
+    data = HAND.assign(
+        a1=[1.0, 2.0, 2.0, 2.0, 2.0], a2=[4.0, 3.0, 3.0, 3.0, 3.0], b1=[1.0, 5.0, 5.0, 5.0, 5.0]
+    )
+    with pytest.warns(cosyn.CosynWarning, match="forecast skipped"):
+        res = cosyn.fit(data, hand_spec(forecast=1))
+    assert res.forecast.empty and "value" in res.forecast.columns
+
+
+def test_robustness_table_and_reproducibility():
+    spec = hand_spec(robustness={"draws": 200, "seed": 3})
+    spec["entity"] = "e"
+    data = pd.concat([HAND.assign(e="p"), HAND.assign(e="q", b1=HAND.b1[::-1].to_numpy())])
+    res = cosyn.fit(data, spec)
+    r = res.robustness
+    assert list(r.columns) == [
+        "entity",
+        "base_period",
+        "period",
+        "synergy",
+        "median",
+        "p5",
+        "p95",
+        "stage_agreement",
+        "rank",
+        "rank_p5",
+        "rank_p95",
+    ]
+    np.testing.assert_allclose(r.synergy, res.synergy.synergy)
+    assert (r.p5 <= r["median"]).all() and (r["median"] <= r.p95).all()
+    assert r.stage_agreement.between(0, 1).all() and r["rank"].isin([1, 2]).all()
+    again = cosyn.fit(data, spec).robustness
+    pd.testing.assert_frame_equal(r, again)
+    assert "robustness     200 draws" in res.summary()

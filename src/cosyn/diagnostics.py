@@ -19,9 +19,10 @@ from cosyn.errors import DataError
 from cosyn.methods.coupling import coupling_arrays
 from cosyn.methods.grey import GM11Batch, gm11_batch, grey_relational_grades
 from cosyn.methods.obstacle import obstacle_degree
+from cosyn.methods.robustness import RobustnessResult, robustness_draws
 from cosyn.spec import Diagnostics, Spec
 
-__all__ = ["DiagnosticArrays", "Forecast", "run_diagnostics"]
+__all__ = ["DiagnosticArrays", "FitArrays", "Forecast", "run_diagnostics"]
 
 Array = NDArray[np.float64]
 #: GM(1,1) needs at least this many points.
@@ -55,7 +56,7 @@ class DiagnosticArrays:
     coupling: tuple[Array, Array, Array] | None = None  # C, T, D, each (E, T)
     obstacles: Array | None = None  # (E, T, I) shares
     forecast: Forecast | None = None
-    robustness: Any = None
+    robustness: RobustnessResult | None = None
 
 
 def _subsystem_slices(spec: Spec) -> list[slice]:
@@ -132,20 +133,51 @@ def _forecast(mu: Array, synergy: Array, horizon: int, spec: Spec, entities: Any
     return Forecast(horizon, order, ok_order, syn, ok_syn, tuple(skipped))
 
 
+@dataclass(frozen=True, eq=False)
+class FitArrays:
+    """The arrays of a point fit that the diagnostics start from."""
+
+    x: Array  # (E, T, I) values after imputation
+    positive: NDArray[np.bool_]  # (I,)
+    membership: NDArray[np.bool_]  # (I, k)
+    u: Array  # (E, T, I)
+    weights: Array  # (E, I)
+    mu: Array  # (E, T, k)
+    synergy: Array  # (E, P)
+    base: str | int  # as synergy_path takes it
+
+
+def _robustness(fit: FitArrays, spec: Spec) -> RobustnessResult:
+    """Monte Carlo over weights and margin around the point fit (METHOD.md §7)."""
+    rb = spec.diagnostics.robustness
+    assert rb is not None
+    m = spec.method
+    return robustness_draws(
+        fit.x,
+        fit.positive,
+        fit.weights,
+        fit.membership,
+        bounds_axis=1 if m.bounds == "entity" else (0, 1),
+        margin_range=rb.margin,
+        point_margin=m.margin,
+        draws=rb.draws,
+        concentration=rb.concentration,
+        seed=rb.seed,
+        base=fit.base,
+        aggregation=m.aggregation,  # type: ignore[arg-type]
+        stage_edges=spec.stages.edges,
+    )
+
+
 def run_diagnostics(
-    spec: Spec,
-    u: Array,
-    weights: Array,
-    mu: Array,
-    synergy: Array,
-    entities: Any,
-    notes: list[str],
+    spec: Spec, fit: FitArrays, entities: Any, notes: list[str]
 ) -> DiagnosticArrays | None:
     """Compute every diagnostic the spec asks for (None when it asks for none)."""
     d = spec.diagnostics
     if not d.any:
         return None
-    gra = cross = coupling = obstacles = forecast = None
+    u, weights, mu, synergy = fit.u, fit.weights, fit.mu, fit.synergy
+    gra = cross = coupling = obstacles = forecast = robustness = None
     if d.gra:
         gra, cross = _gra(u, mu, spec, d)
     if d.coupling:
@@ -168,4 +200,6 @@ def run_diagnostics(
                 f"{shifted} forecast series failed GM(1,1)'s level-ratio test and were fitted "
                 "after a shift by a constant (undone in the forecast); read them with care"
             )
-    return DiagnosticArrays(gra, cross, coupling, obstacles, forecast, None)
+    if d.robustness is not None:
+        robustness = _robustness(fit, spec)
+    return DiagnosticArrays(gra, cross, coupling, obstacles, forecast, robustness)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cosyn.diagnostics import run_diagnostics
+from cosyn.diagnostics import FitArrays, run_diagnostics
 from cosyn.errors import CosynWarning, DataError, SpecError, quote
 from cosyn.methods import (
     ahp_weights,
@@ -107,7 +107,8 @@ def fit(
     membership = _membership(spec)
     mu = subsystem_order(u, weights, membership, method.aggregation)  # type: ignore[arg-type]
     synergy, t0, t1 = synergy_path(mu, base)
-    diagnostics = run_diagnostics(spec, u, weights, mu, synergy, panel.entities, notes)
+    arrays = FitArrays(x, positive, membership, u, weights, mu, synergy, base)
+    diagnostics = run_diagnostics(spec, arrays, panel.entities, notes)
     for note in notes:
         warnings.warn(note, CosynWarning, stacklevel=2)
     return Result(

@@ -27,6 +27,21 @@ from cosyn.spec import Spec
 __all__ = ["Result"]
 
 Array = NDArray[np.float64]
+_FORECAST_COLUMNS = [
+    "entity",
+    "series",
+    "period",
+    "kind",
+    "observed",
+    "value",
+    "a",
+    "b",
+    "C",
+    "P",
+    "grade",
+    "level_ratio_ok",
+    "shift",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -292,15 +307,24 @@ class Result:
             }
         )
 
-    def _future_periods(self, horizon: int) -> list[Any]:
-        """Labels of the forecast periods: continued when periods are evenly spaced
-        numbers, else ``"+1"``, ``"+2"``…"""
-        values = np.asarray(self.periods)
+    def _future_periods(self, horizon: int) -> pd.Index:
+        """Labels of the forecast periods: the periods continued when they are evenly
+        spaced numbers, pandas periods or dates of a regular frequency; else
+        ``"t+1"``, ``"t+2"``…"""
+        periods = self.periods
+        steps = range(1, horizon + 1)
+        if isinstance(periods, pd.PeriodIndex):
+            return pd.PeriodIndex([periods[-1] + h for h in steps])
+        if isinstance(periods, pd.DatetimeIndex) and len(periods) >= 3:
+            freq = pd.infer_freq(periods)
+            if freq is not None:
+                return pd.date_range(periods[-1], periods=horizon + 1, freq=freq)[1:]
+        values = np.asarray(periods)
         if np.issubdtype(values.dtype, np.number) and len(values) >= 2:
-            steps = np.diff(values)
-            if np.all(steps == steps[0]):
-                return [values[-1] + steps[0] * (h + 1) for h in range(horizon)]
-        return [f"+{h + 1}" for h in range(horizon)]
+            diffs = np.diff(values)
+            if np.all(diffs == diffs[0]):
+                return pd.Index([values[-1] + diffs[0] * h for h in steps])
+        return pd.Index([f"t+{h}" for h in steps])
 
     def _forecast_rows(
         self,
@@ -309,7 +333,7 @@ class Result:
         observed: Array,
         entity_codes: NDArray[np.intp],
         labels: NDArray[np.object_],
-        periods: list[Any],
+        periods: pd.Index,
     ) -> pd.DataFrame:
         """Rows of the series of ``observed`` (S, n) that could be fitted (``ok``; the
         others, too short or flat, were skipped by the diagnostics)."""
@@ -322,7 +346,7 @@ class Result:
             {
                 "entity": self.entities.take(entity_codes[ok][s]),
                 "series": labels[ok][s],
-                "period": np.asarray(periods, dtype=object)[q],
+                "period": periods.take(q),
                 "kind": np.array(["fit"] * n + ["forecast"] * horizon, dtype=object)[q],
                 "observed": np.concatenate([obs, np.full((S, horizon), np.nan)], -1).ravel(),
                 "value": np.concatenate([fit.fitted, fit.forecast], axis=-1).ravel(),
@@ -352,12 +376,12 @@ class Result:
             series = np.swapaxes(self.mu, 1, 2).reshape(E * k, T)
             parts.append(
                 self._forecast_rows(
-                    fc.order, fc.order_fitted, series, codes, labels, [*self.periods, *future]
+                    fc.order, fc.order_fitted, series, codes, labels, self.periods.append(future)
                 )
             )
         if fc.synergy is not None:
             labels = np.full(E, "synergy", dtype=object)
-            compared = [*self.periods.take(self.t1), *future]
+            compared = self.periods.take(self.t1).append(future)
             parts.append(
                 self._forecast_rows(
                     fc.synergy,
@@ -368,7 +392,34 @@ class Result:
                     compared,
                 )
             )
+        if not parts:  # every series too short or flat (named in the notes)
+            return pd.DataFrame(columns=_FORECAST_COLUMNS)
         return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def robustness(self) -> pd.DataFrame:
+        """entity, base_period, period, synergy, median, p5, p95, stage_agreement, rank,
+        rank_p5, rank_p95 — the synergy degree over the Monte Carlo draws of weights and
+        margin: its median and 90% band, the share of draws that keep the point estimate's
+        stage, and the entity's rank among all entities (1 = highest) with its band."""
+        rb = self._diagnostic("robustness", "robustness = true")
+        E, P = rb.synergy.shape
+        e, p = self._grid(E, P)
+        return pd.DataFrame(
+            {
+                "entity": self.entities.take(e),
+                "base_period": self.periods.take(rb.t0[p]),
+                "period": self.periods.take(rb.t1[p]),
+                "synergy": rb.synergy.ravel(),
+                "median": rb.synergy_median.ravel(),
+                "p5": rb.synergy_p5.ravel(),
+                "p95": rb.synergy_p95.ravel(),
+                "stage_agreement": rb.stage_agreement.ravel(),
+                "rank": rb.rank.ravel(),
+                "rank_p5": rb.rank_p5.ravel(),
+                "rank_p95": rb.rank_p95.ravel(),
+            }
+        )
 
     def to_xarray(self) -> Any:
         """Every array as an :class:`xarray.Dataset` with labelled dimensions."""

@@ -148,7 +148,7 @@ def _diagnostic_lines(res: Result) -> list[str]:
             f"  forecast       GM(1,1), {d.forecast} periods ahead, {len(fits)} series; "
             f"accuracy: {grades}"
         )
-    if d.robustness is not None and "robustness" in dir(res):
+    if d.robustness is not None:
         lines += _robustness_line(res)
     return lines
 

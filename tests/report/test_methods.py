@@ -238,3 +238,190 @@ def test_html_fragment_sets_formulas():
     pick = re.compile(r'<span class="math">(.*?)</span>')
     eq = re.compile(r'<div class="equation">.*?</div>', re.S)
     assert [pick.findall(m) for m in eq.findall(zh)] == [pick.findall(m) for m in eq.findall(html)]
+
+
+# -- diagnostics (METHOD.md §6–§7) ---------------------------------------------------------
+HEADINGS = {
+    "gra": ("Grey relational test.", "灰色关联检验。"),
+    "coupling": ("Coupling coordination degree.", "耦合协调度。"),
+    "obstacles": ("Obstacle degree.", "障碍度。"),
+    "forecast": ("Grey forecast GM(1,1).", "灰色预测 GM(1,1)。"),
+    "robustness": ("Robustness.", "稳健性检验。"),
+}
+
+
+def trade(**diagnostics: object) -> cosyn.Result:
+    model = cosyn.datasets.load_spec("trade_model").to_dict()
+    if diagnostics:
+        model["diagnostics"] = diagnostics
+    return fit(pd.read_csv(cosyn.datasets.data_path("trade.csv")), model)
+
+
+def only(text: str, lang: str, *asked: str) -> None:
+    """The paragraphs of the diagnostics in ``asked`` are in ``text``, no others."""
+    n = 0 if lang == "en" else 1
+    for key, heading in HEADINGS.items():
+        assert (heading[n] in text) == (key in asked), key
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_diagnostic_paragraph_unless_asked(guangzhou, lang):
+    text = methods_paragraph(guangzhou, lang)
+    only(text, lang)
+    for words in ("Deng", "Wang", "GM(1,1)", "Monte Carlo", "蒙特卡罗", "耦合"):
+        assert words not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_grey_relational_test_names_rho_threshold_and_the_cross_matrix(lang):
+    text = methods_paragraph(trade(gra=True), lang)
+    only(text, lang, "gra")
+    assert (
+        "ξ_i(t) = (Δ_min + ρ·Δ_max) / (Δ_i(t) + ρ·Δ_max),   ρ = 0.5" in text
+        and "r_i = (1/T)·Σ_t ξ_i(t)" in text
+        and "ρ = 0.5" in text
+        and "r_i < 0.6" in text
+        and "cluster_trade × city_trade" in text  # the cross matrix, pair by pair
+        and 'gra_normalize = "none"' in text
+    )
+    if lang == "en":
+        assert "distinguishing coefficient" in text and "(threshold 0.6)" in text
+        assert "weak order parameter" in text and "cross matrix" in text
+        assert "(Deng, 1982, 1989; Liu & Lin, 2010)" in text
+        assert "Deng, J.-L. (1982)" in text and "Deng, J.-L. (1989)" in text
+        assert "Liu, S., & Lin, Y. (2010)" in text
+    else:
+        assert "分辨系数" in text and "（阈值 0.6）" in text and "弱序参量" in text
+        assert "交叉关联矩阵" in text and "Deng J L. Control problems" in text
+    text = methods_paragraph(
+        trade(gra=True, gra_rho=0.3, gra_threshold=0.65, gra_normalize="initial"), lang
+    )
+    assert "ρ = 0.3" in text and "r_i < 0.65" in text and "ρ = 0.5" not in text
+    assert 'gra_normalize = "initial"' in text and "x(t)/x(1)" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_coupling_names_the_method_weights_and_scales(lang):
+    text = methods_paragraph(trade(coupling="wang"), lang)
+    only(text, lang, "coupling")
+    assert 'coupling = "wang"' in text
+    assert "C = √([1 − mean_{i<j} |U_i − U_j|]·(Π_j U_j / max U)^{1/(k−1)}),   k = 2" in text
+    assert "C = √((1 − |U_1 − U_2|)·min U / max U)" in text
+    assert "T = Σ_j β_j·U_j,   D = √(C·T)" in text and "β_j = 1/k = 0.5" in text
+    if lang == "en":
+        assert "corrected model of Wang Shujia et al. (2021)" in text
+        assert "Wang, S., Kong, W., Ren, L., Zhi, D., & Dai, B. (2021)" in text
+        assert "D ≤ 0.1 extreme imbalance; (0.1, 0.2] severe imbalance" in text
+        assert "(0.9, 1] quality coordination" in text
+        assert "C ≤ 0.3 low-level coupling; (0.3, 0.5] antagonism" in text
+        assert "(0.8, 1] high-level coupling" in text
+    else:
+        assert "王淑佳等（2021）提出的修正模型" in text
+        assert "王淑佳, 孔伟, 任亮, 治丹丹, 戴彬婷. 国内耦合协调度模型的误区及修正" in text
+        assert "D ≤ 0.1 为极度失调" in text and "(0.9, 1] 为优质协调" in text
+        assert "C ≤ 0.3 为低水平耦合" in text and "(0.5, 0.8] 为磨合" in text
+    assert "Fan" not in text
+
+
+def test_coupling_classic_for_three_subsystems_and_fan():
+    model = spec(three=True)
+    model["diagnostics"] = {"coupling": "classic", "coupling_weights": {"A": 2, "B": 1, "C": 1}}
+    text = methods_paragraph(fit(DATA, model))
+    assert "C = k·(Π_j U_j)^(1/k) / Σ_j U_j,   k = 3" in text
+    assert "C = 2·√(U_1·U_2) / (U_1 + U_2)" not in text  # the k = 2 form only for two
+    assert "A β = 0.500, B β = 0.250, C β = 0.250" in text
+    assert "normative form of Wang Shujia et al. (2021)" in text
+    text = methods_paragraph(trade(coupling="fan"))
+    assert 'coupling = "fan"' in text and "Fan et al. (2024)" in text
+    assert "C = 1 − 2·σ_U,   σ_U = √((1/k)·Σ_j (U_j − Ū)^2),   k = 2" in text
+    assert "Fan, D., Ke, H., & Cao, R. (2024)" in text and "Wang, S." not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_obstacle_degree_names_n_and_the_subsystem_weights(lang):
+    text = methods_paragraph(trade(obstacles=3), lang)
+    only(text, lang, "obstacles")
+    assert "F_i = W_j·φ_i,   I_i(t) = 1 − u_i(t),   O_i(t) = F_i·I_i(t) / Σ_m F_m·I_m(t)" in text
+    assert "N = 3" in text and "W_j = 1/k = 0.5" in text
+    text = methods_paragraph(
+        trade(obstacles=9, obstacle_weights={"cluster_trade": 3, "city_trade": 1}), lang
+    )
+    assert "cluster_trade W = 0.750, city_trade W = 0.250" in text
+    assert ("all 4 indicators are ranked (N = 9" if lang == "en" else "N = 9") in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_forecast_names_the_horizon_level_ratio_test_and_grades(lang):
+    res = trade(forecast=3)
+    text = methods_paragraph(res, lang)
+    only(text, lang, "forecast")
+    assert "x^{(1)}(k) = Σ_{m≤k} x^{(0)}(m),   z(k) = (x^{(1)}(k) + x^{(1)}(k − 1))/2" in text
+    assert "x̂^{(1)}(k + 1) = (x^{(0)}(1) − b/a)·e^(−a·k) + b/a" in text
+    assert "C = S_2/S_1,   P = #{k : |e(k) − ē| < 0.6745·S_1} / n" in text
+    assert "[e^{−2/(n+1)}, e^{2/(n+1)}]" in text
+    # e^(∓2/13) = 0.857404…, 1.166311… (12 periods); e^(∓2/12) = 0.846482…, 1.181360… (11 U)
+    assert "[0.8574, 1.1663]" in text and "[0.8465, 1.1814]" in text
+    fc = res.diagnostics.forecast
+    shifted = int((~fc.order.level_ratio_ok).sum() + (~fc.synergy.level_ratio_ok).sum())
+    assert shifted == 15  # every series of the Guangzhou data needs the shift
+    if lang == "en":
+        assert "h = 3 periods ahead (2022–2024)" in text
+        assert "n = T = 12 for μ_j and n = 11 for U" in text
+        assert "All 15 series fitted needed such a shift" in text
+        assert "good when C < 0.35 and P > 0.95" in text
+        assert "barely qualified when C < 0.65 and P > 0.7" in text
+        assert "unqualified otherwise" in text
+        assert "(Deng, 1989; Liu & Lin, 2010)" in text and "Deng, J.-L. (1982)" not in text
+    else:
+        assert "向后预测 h = 3 期（2022–2024）" in text and "级比检验" in text
+        assert "15 个拟合序列均作了这种平移" in text
+        assert "C < 0.35 且 P > 0.95 为好" in text and "否则为不合格" in text
+    one = methods_paragraph(trade(forecast=1), lang)
+    assert "h = 1" in one and "h = 3" not in one and "k = n" in one
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_robustness_names_draws_concentration_margin_and_seed(lang):
+    res = trade(robustness={"draws": 40, "concentration": 20, "margin": [0.02, 0.3], "seed": 7})
+    text = methods_paragraph(res, lang)
+    only(text, lang, "robustness")
+    assert "a_d ~ Uniform(0.02, 0.3),   φ_j^{(d)} ~ Dirichlet(κ·φ_j),   κ = 20" in text
+    assert "stage agreement = #{d : stage(U^{(d)}) = stage(U)} / D" in text
+    if lang == "en":
+        assert "D = 40 draws (random seed 7)" in text and "uniformly from [0.02, 0.3]" in text
+        assert "concentration κ = 20" in text
+        assert "5th and 95th percentiles of U" in text and "stage agreement" in text
+        assert "rank of each entity among the E = 5 entities" in text
+    else:
+        assert "D = 40 次蒙特卡罗模拟（随机种子 7）" in text and "[0.02, 0.3] 上的均匀分布" in text
+        assert "集中参数 κ = 20" in text and "阶段一致率" in text and "E = 5 个个体" in text
+    geometric = cosyn.datasets.load_spec("trade_model").to_dict()
+    geometric["method"]["aggregation"] = "geometric"
+    geometric["diagnostics"] = {"robustness": {"draws": 10}}
+    text = methods_paragraph(fit(pd.read_csv(cosyn.datasets.data_path("trade.csv")), geometric))
+    assert "only the margin is drawn" in text and "D = 10 draws (random seed 0)" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_diagnostic_in_order_with_numbered_equations(lang):
+    res = trade(gra=True, coupling="classic", obstacles=3, forecast=3, robustness={"draws": 20})
+    text = methods_paragraph(res, lang)
+    only(text, lang, *HEADINGS)
+    n = 0 if lang == "en" else 1
+    where = [text.index(h[n]) for h in HEADINGS.values()]
+    assert where == sorted(where) and text.index("参考文献" if n else "References") > where[-1]
+    numbers = [int(k) for k in re.findall(r"    \((\d+)\)$", text, flags=re.M)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 14
+    assert equations(text) == equations(methods_paragraph(res, "en"))
+    refs = text[text.index("参考文献" if n else "References") :]
+    assert refs.count("Deng") == 2 and refs.count("Liu") == 1  # each work cited once
+
+
+def test_html_fragment_sets_the_grey_superscripts():
+    res = trade(gra=True, coupling="wang", forecast=3, robustness={"draws": 20})
+    html = str(methods_html(res))
+    assert "x<sup>(0)</sup>(k) + a·z(k) = b" in html  # x^(0) keeps its parentheses
+    assert "e<sup>−2/(n+1)</sup>" in html and "(Π<sub>j</sub> U<sub>j</sub> / max U)" in html
+    assert "Δ<sub>min</sub> + ρ·Δ<sub>max</sub>" in html
+    assert "φ<sub>j</sub><sup>(d)</sup>" in html
+    assert "<script" not in html and "http" not in html

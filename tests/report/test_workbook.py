@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 import zipfile
 from dataclasses import fields
 from datetime import datetime
@@ -18,7 +19,14 @@ import pytest
 from openpyxl import load_workbook
 
 import cosyn
-from cosyn.report import workbook
+from cosyn.methods.coupling import (
+    COORDINATION_LEVELS,
+    COORDINATION_LEVELS_ZH,
+    COUPLING_STAGES,
+    COUPLING_STAGES_ZH,
+)
+from cosyn.methods.grey import GM11_GRADES
+from cosyn.report import DIAGNOSTIC_TABLES, diagnostic_tables, workbook
 from cosyn.report.text import translate
 from cosyn.report.workbook import DECIMALS, IMPUTED_FILL, SHEETS, write_workbook
 from cosyn.spec import Method
@@ -293,7 +301,7 @@ def test_imputed_cells_are_highlighted(tmp_path: Path, engine: str) -> None:
 
 
 # -- formula safety ----------------------------------------------------------------------
-def risky_result() -> cosyn.Result:
+def risky_result(diagnostics: dict[str, Any] | None = None) -> cosyn.Result:
     rng = np.random.default_rng(1)
     n = 5
     frame = pd.DataFrame(
@@ -306,23 +314,23 @@ def risky_result() -> cosyn.Result:
             "b2": rng.random(2 * n) + 1,
         }
     )
-    spec = cosyn.Spec.from_dict(
-        {
-            "entity": "who",
-            "period": "year",
-            "subsystems": {
-                "a": {
-                    "label": "+plus",
-                    "indicators": [
-                        {"column": "-net exports", "label": "@SUM(A1)", "direction": "+"},
-                        {"column": "a2", "direction": "+"},
-                    ],
-                },
-                "b": {"indicators": {"b1": "+", "b2": "+"}},
+    spec: dict[str, Any] = {
+        "entity": "who",
+        "period": "year",
+        "subsystems": {
+            "a": {
+                "label": "+plus",
+                "indicators": [
+                    {"column": "-net exports", "label": "@SUM(A1)", "direction": "+"},
+                    {"column": "a2", "direction": "+"},
+                ],
             },
-        }
-    )
-    return cosyn.fit(frame, spec)
+            "b": {"indicators": {"b1": "+", "b2": "+"}},
+        },
+    }
+    if diagnostics:
+        spec["diagnostics"] = diagnostics
+    return cosyn.fit(frame, cosyn.Spec.from_dict(spec))
 
 
 def assert_text(cell: Any, text: str) -> None:
@@ -479,3 +487,219 @@ def test_a_failure_mid_write_keeps_the_previous_file(
         write_workbook(trade, path, lang="zh")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+
+
+# -- diagnostic sheets (METHOD.md §6–§7) -----------------------------------------------------
+ALL_DIAGNOSTICS = {
+    "gra": True,
+    "coupling": "wang",
+    "obstacles": 3,
+    "forecast": 3,
+    "robustness": {"draws": 20, "concentration": 30, "margin": [0.05, 0.15], "seed": 4},
+}
+
+
+def with_robustness(res: cosyn.Result) -> cosyn.Result:
+    """``res`` with a robustness table: the real one once Result has it, until then a
+    stand-in with its documented columns (the numbers do not matter to the workbook)."""
+    if hasattr(cosyn.Result, "robustness"):
+        return res
+    syn = res.synergy
+    frame = pd.DataFrame(
+        {
+            "entity": syn["entity"],
+            "base_period": syn["base_period"],
+            "period": syn["period"],
+            "synergy": syn["synergy"],
+            "median": syn["synergy"] * 0.99,
+            "p5": syn["synergy"] - 0.05,
+            "p95": syn["synergy"] + 0.05,
+            "stage_agreement": np.linspace(0.5, 1.0, len(syn)),
+            "rank": syn.groupby("period")["synergy"]
+            .rank(ascending=False, method="min")
+            .astype(int),
+            "rank_p5": 1.0,
+            "rank_p95": np.linspace(1.0, 4.5, len(syn)),
+        }
+    )
+
+    class WithRobustness(cosyn.Result):
+        @property
+        def robustness(self) -> pd.DataFrame:
+            return frame
+
+    return WithRobustness(**{f.name: getattr(res, f.name) for f in fields(res)})
+
+
+def trade_with(**diagnostics: Any) -> cosyn.Result:
+    spec = cosyn.datasets.load_spec("trade_model").to_dict()
+    spec["diagnostics"] = diagnostics
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)  # GM(1,1)'s shifted series
+        res = cosyn.fit(TRADE, spec)
+    return with_robustness(res) if "robustness" in diagnostics else res
+
+
+@pytest.fixture(scope="module")
+def diagnosed() -> cosyn.Result:
+    return trade_with(**ALL_DIAGNOSTICS)
+
+
+def test_diagnostic_sheets_only_when_asked(
+    trade: cosyn.Result, diagnosed: cosyn.Result, tmp_path: Path
+) -> None:
+    assert diagnostic_tables(trade) == ()
+    assert load_workbook(write_workbook(trade, tmp_path / "none.xlsx")).sheetnames == list(SHEETS)
+    gra = trade_with(gra=True)
+    assert load_workbook(write_workbook(gra, tmp_path / "gra.xlsx")).sheetnames == [
+        *SHEETS,
+        "grey_relation",
+        "grey_cross",
+    ]
+    coupling = trade_with(coupling="classic", obstacles=2)
+    assert load_workbook(write_workbook(coupling, tmp_path / "c.xlsx")).sheetnames == [
+        *SHEETS,
+        "coupling",
+        "obstacles",
+    ]
+    # every diagnostic: after the base sheets, in the order of the CSV files
+    wb = load_workbook(write_workbook(diagnosed, tmp_path / "all.xlsx"))
+    assert wb.sheetnames == [*SHEETS, *DIAGNOSTIC_TABLES]
+    for name in DIAGNOSTIC_TABLES:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2" and all(c.font.b for c in ws[1]), name
+        assert [c.value for c in ws[1]] == list(getattr(diagnosed, name).columns), name
+
+
+def test_diagnostic_sheets_read_back_equal_the_result(
+    diagnosed: cosyn.Result, tmp_path: Path, engine: str
+) -> None:
+    path = write_workbook(diagnosed, tmp_path / "r.xlsx")
+    for name in DIAGNOSTIC_TABLES:
+        sheet = pd.read_excel(path, sheet_name=name)
+        table = getattr(diagnosed, name)
+        pd.testing.assert_frame_equal(sheet, table, check_exact=True, check_dtype=False)
+        for column in table.columns:  # booleans stay booleans, integers integers
+            if table[column].dtype == bool or table[column].dtype == np.int64:
+                assert sheet[column].dtype == table[column].dtype, (name, column)
+    forecast = pd.read_excel(path, sheet_name="forecast")
+    assert forecast["observed"].isna().sum() == (diagnosed.forecast["kind"] == "forecast").sum()
+
+
+def test_diagnostic_cells_are_typed_and_formatted(diagnosed: cosyn.Result, tmp_path: Path) -> None:
+    wb = load_workbook(write_workbook(diagnosed, tmp_path / "r.xlsx"))
+    first = diagnosed.grey_relation.iloc[0]
+    row = wb["grey_relation"][2]
+    assert [c.value for c in row] == first.tolist()
+    assert row[3].data_type == "n" and row[3].number_format == DECIMALS  # grade
+    assert row[4].data_type == "b" and row[4].value is bool(first["weak"])
+    coupling = wb["coupling"][2]
+    assert coupling[1].value == 2010 and coupling[1].data_type == "n"  # period
+    assert all(c.number_format == DECIMALS for c in coupling[2:5])  # C, T, D
+    obstacles = wb["obstacles"][2]
+    assert obstacles[2].value == 1 and obstacles[2].data_type == "n"  # rank
+    assert obstacles[5].number_format == DECIMALS
+    header = [c.value for c in wb["forecast"][1]]
+    cells = dict(zip(header, wb["forecast"][2], strict=True))
+    for column in ("a", "b", "shift"):  # coefficients: General, not 4 decimals
+        assert cells[column].data_type == "n" and cells[column].number_format == "General"
+    for column in ("observed", "value", "C", "P"):
+        assert cells[column].number_format == DECIMALS
+    assert cells["level_ratio_ok"].data_type == "b"
+    header = [c.value for c in wb["robustness"][1]]
+    cells = dict(zip(header, wb["robustness"][2], strict=True))
+    assert cells["rank"].data_type == "n" and cells["rank_p95"].number_format == "General"
+    assert cells["p5"].number_format == DECIMALS and cells["stage_agreement"].data_type == "n"
+
+
+def test_readme_lists_the_diagnostics_parameters(diagnosed: cosyn.Result, tmp_path: Path) -> None:
+    doc = readme(write_workbook(diagnosed, tmp_path / "r.xlsx"))
+    assert doc["diagnostics.gra"] == [[True]]
+    assert doc["diagnostics.gra_rho"] == [[0.5]]
+    assert doc["diagnostics.gra_threshold"] == [[0.6]]
+    assert doc["diagnostics.gra_normalize"] == [["none"]]
+    assert doc["diagnostics.coupling"] == [["wang"]]
+    assert doc["diagnostics.coupling_weights"] == [["equal (1/k each)"]]
+    assert doc["diagnostics.obstacles"] == [[3]]
+    assert doc["diagnostics.obstacle_weights"] == [["equal (1/k each)"]]
+    assert doc["diagnostics.forecast"] == [[3]]
+    assert doc["diagnostics.robustness.draws"] == [[20]]
+    assert doc["diagnostics.robustness.concentration"] == [[30]]
+    assert doc["diagnostics.robustness.margin"] == [["0.05, 0.15"]]
+    assert doc["diagnostics.robustness.seed"] == [[4]]
+    # each diagnostic sheet is described, with the values it was computed with
+    assert "ρ = 0.5" in doc["grey_relation"][0][0] and "below 0.6" in doc["grey_relation"][0][0]
+    assert "other_indicator" in doc["grey_cross"][0][0]
+    assert "'wang' model" in doc["coupling"][0][0]
+    assert doc["obstacles"][0][0].startswith("the 3 indicators")
+    assert "forecasts 3 period(s) ahead" in doc["forecast"][0][0]
+    text = doc["robustness"][0][0]
+    assert "20 draws" in text and "κ = 30" in text and "[0.05, 0.15]" in text and "seed 4" in text
+    # the scales the diagnostic sheets use
+    assert doc["D ≤ 0.1"] == [["extreme imbalance"]]
+    assert doc["D > 0.9"] == [["quality coordination"]]
+    assert doc["C ≤ 0.3"] == [["low-level coupling"]]
+    assert doc["C < 0.35 and P > 0.95"] == [["good"]]
+    assert doc["otherwise"] == [["unqualified"]]
+
+
+def test_readme_of_given_weights_and_of_no_diagnostics(trade: cosyn.Result, tmp_path: Path) -> None:
+    res = trade_with(coupling="fan", coupling_weights={"cluster_trade": 3, "city_trade": 1})
+    doc = readme(write_workbook(res, tmp_path / "r.xlsx"))
+    assert doc["diagnostics.coupling_weights"] == [["cluster_trade = 0.75, city_trade = 0.25"]]
+    assert "diagnostics.gra_rho" not in doc and "grey_relation" not in doc
+    doc = readme(write_workbook(trade, tmp_path / "none.xlsx"))
+    assert doc["diagnostics"] == [["(none)"]]
+    assert not [key for key in doc if key.startswith("diagnostics.")]
+
+
+def test_chinese_names_in_the_diagnostic_sheets(diagnosed: cosyn.Result, tmp_path: Path) -> None:
+    path = write_workbook(diagnosed, tmp_path / "zh.xlsx", lang="zh")
+    coupling = pd.read_excel(path, sheet_name="coupling")
+    levels = dict(zip(COORDINATION_LEVELS, COORDINATION_LEVELS_ZH, strict=True))
+    stages = dict(zip(COUPLING_STAGES, COUPLING_STAGES_ZH, strict=True))
+    assert coupling["level"].tolist() == [levels[v] for v in diagnosed.coupling["level"]]
+    assert coupling["coupling_stage"].tolist() == [
+        stages[v] for v in diagnosed.coupling["coupling_stage"]
+    ]
+    forecast = pd.read_excel(path, sheet_name="forecast")
+    grades = dict(zip(GM11_GRADES, ("好", "合格", "勉强合格", "不合格"), strict=True))
+    assert forecast["grade"].tolist() == [grades[v] for v in diagnosed.forecast["grade"]]
+    assert forecast["kind"].tolist() == diagnosed.forecast["kind"].tolist()  # a key, kept
+    doc = readme(path)
+    assert doc["D ≤ 0.1"] == [["极度失调"]] and doc["C < 0.35 且 P > 0.95"] == [["好"]]
+    assert "邓氏灰色关联度" in doc["grey_relation"][0][0]
+
+
+def test_diagnostic_sheets_beyond_the_row_limit_are_cut(
+    diagnosed: cosyn.Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbook, "MAX_ROWS", 7)
+    path = write_workbook(diagnosed, tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    for name in DIAGNOSTIC_TABLES:
+        assert wb[name].max_row == 1 + 7, name
+        sheet = pd.read_excel(path, sheet_name=name)
+        table = getattr(diagnosed, name).head(7)
+        pd.testing.assert_frame_equal(sheet, table, check_exact=True, check_dtype=False)
+    notes = " ".join(row[0] for row in readme(path)["notes and warnings"])
+    for name in DIAGNOSTIC_TABLES:
+        assert f"sheet {name!r} holds the first 7 of" in notes
+        assert f"{name}.csv" in notes and f"result.{name}" in notes
+
+
+def test_formula_looking_labels_in_diagnostic_sheets(tmp_path: Path, engine: str) -> None:
+    res = risky_result({"gra": True, "coupling": "classic", "obstacles": 2})
+    wb = load_workbook(write_workbook(res, tmp_path / "r.xlsx"))
+    assert_text(wb["grey_relation"]["A2"], "=1+1")
+    assert_text(wb["grey_relation"]["C2"], "-net exports")
+    assert_text(wb["grey_cross"]["C2"], "-net exports")
+    assert_text(wb["coupling"]["A2"], "=1+1")
+    rows = list(wb["obstacles"].iter_rows(min_row=2))
+    labels = [r[4] for r in rows if r[4].value == "-net exports"]
+    assert labels and all(c.quotePrefix for c in labels)
+    path = tmp_path / "r.xlsx"
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert not re.search(rb"<f[ >]", z.read(name)), name

@@ -430,7 +430,8 @@ def _level_ratio_ok(x: NDArray[np.float64]) -> NDArray[np.bool_]:
     lo, hi = level_ratio_bounds(x.shape[-1])
     positive = np.all(x > 0, axis=-1)
     later = x[..., 1:]
-    sigma = x[..., :-1] / np.where(later > 0, later, 1.0)
+    with np.errstate(over="ignore"):  # a ratio past the float range is inf: inadmissible
+        sigma = x[..., :-1] / np.where(later > 0, later, 1.0)
     return np.asarray(positive & np.all((sigma >= lo) & (sigma <= hi), axis=-1))
 
 

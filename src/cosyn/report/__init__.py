@@ -2,6 +2,9 @@
 
 :func:`write_reports` writes everything ``cosyn run`` promises into one folder; each
 file is written atomically, so an interrupted run never leaves a half-written file.
+Beside the base tables (:data:`TABLES`) it writes a CSV for each diagnostic table the
+spec's ``[diagnostics]`` asked for (:data:`DIAGNOSTIC_TABLES`, listed for one result by
+:func:`diagnostic_tables`).
 """
 
 from __future__ import annotations
@@ -15,10 +18,42 @@ from cosyn.io.write import write_csv
 if TYPE_CHECKING:
     from cosyn.result import Result
 
-__all__ = ["TABLES", "write_reports"]
+__all__ = ["DIAGNOSTIC_TABLES", "TABLES", "diagnostic_tables", "write_reports"]
 
 #: The CSV tables written by :func:`write_reports`, by file name.
 TABLES: tuple[str, ...] = ("synergy", "subsystem_order", "weights", "order_degree")
+
+#: The diagnostic tables (METHOD.md §6–§7), by file and ``Result`` attribute name, in the
+#: order they are written; each only when the spec's ``[diagnostics]`` asked for it.
+DIAGNOSTIC_TABLES: tuple[str, ...] = (
+    "grey_relation",
+    "grey_cross",
+    "coupling",
+    "obstacles",
+    "forecast",
+    "robustness",
+)
+
+
+def diagnostic_tables(result: Result) -> tuple[str, ...]:
+    """The names of the diagnostic tables ``result`` has, in :data:`DIAGNOSTIC_TABLES` order.
+
+    A table is listed when ``result.spec.diagnostics`` asked for it — ``gra`` gives
+    ``grey_relation`` and ``grey_cross``, ``coupling`` gives ``coupling``, ``obstacles > 0``
+    ``obstacles``, ``forecast > 0`` ``forecast``, ``robustness`` ``robustness`` — and
+    :class:`~cosyn.result.Result` has the table (it is looked up on the class, so no table
+    is built here).
+    """
+    d = result.spec.diagnostics
+    asked = {
+        "grey_relation": d.gra,
+        "grey_cross": d.gra,
+        "coupling": bool(d.coupling),
+        "obstacles": d.obstacles > 0,
+        "forecast": d.forecast > 0,
+        "robustness": d.robustness is not None,
+    }
+    return tuple(name for name in DIAGNOSTIC_TABLES if asked[name] and hasattr(type(result), name))
 
 
 def write_reports(
@@ -30,6 +65,10 @@ def write_reports(
     step: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write the tables, the workbook, the figures and the HTML report into ``folder``.
+
+    The CSV tables are :data:`TABLES` and the diagnostic tables of
+    :func:`diagnostic_tables` (``grey_relation.csv``, ``coupling.csv``, …), each formula-safe
+    (:func:`cosyn.io.write.write_csv`).
 
     Parameters
     ----------
@@ -56,7 +95,7 @@ def write_reports(
     say = step or (lambda _: None)
     out = Path(folder)
     written: list[Path] = []
-    for name in TABLES:
+    for name in (*TABLES, *diagnostic_tables(result)):
         say(f"writing {name}.csv")
         written.append(write_csv(getattr(result, name), out / f"{name}.csv"))
     say("writing results.xlsx")

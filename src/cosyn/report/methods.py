@@ -10,6 +10,10 @@ names what was computed: the margin and bounds scope of the efficacy coefficient
 weighting method with its inputs (and each subsystem's AHP consistency ratio), the
 aggregation, the synergy formula with θ and k, the base period, how many cells were
 imputed, the dropped indicators, and the level and stage intervals ``(lower, upper]``.
+The diagnostics asked for in the spec's ``[diagnostics]`` table (METHOD.md §6–§7) follow,
+each with its formula and the values of its parameters: the grey relational test, the
+coupling coordination degree, the obstacle degree, the GM(1,1) forecast and the
+robustness Monte Carlo.
 
 Formulas use a small plain-text notation: ``x_i`` and ``x_{i∈j}`` are subscripts,
 ``x^s``, ``x^{φ_i}`` and ``x^(1/k)`` superscripts. Inside the prose templates of this
@@ -27,13 +31,22 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
+from cosyn.methods.coupling import (
+    COORDINATION_EDGES,
+    COORDINATION_LEVELS,
+    COORDINATION_LEVELS_ZH,
+    COUPLING_EDGES,
+    COUPLING_STAGES,
+    COUPLING_STAGES_ZH,
+)
+from cosyn.methods.grey import _GRADE_LIMITS, SMALL_ERROR_FACTOR, level_ratio_bounds
 from cosyn.methods.levels import STAGE_EDGES, STAGE_NAMES, SYNERGY_EDGES, SYNERGY_LEVELS
 from cosyn.report.text import LANGS, level_names, period_text, stage_names
 
 if TYPE_CHECKING:
     from cosyn.result import Result
 
-__all__ = ["REFERENCES", "formula_html", "methods_html", "methods_paragraph"]
+__all__ = ["GM11_GRADES_ZH", "REFERENCES", "formula_html", "methods_html", "methods_paragraph"]
 
 #: Works the methods text cites, by key; the model's own two are always cited.
 REFERENCES: dict[str, dict[str, str]] = {
@@ -63,7 +76,41 @@ REFERENCES: dict[str, dict[str, str]] = {
         "en": "Saaty, T. L. (1980). The Analytic Hierarchy Process. New York: McGraw-Hill.",
         "zh": "Saaty T L. The Analytic Hierarchy Process[M]. New York: McGraw-Hill, 1980.",
     },
+    "deng1982": {
+        "en": "Deng, J.-L. (1982). Control problems of grey systems. Systems & Control Letters, "
+        "1(5), 288–294.",
+        "zh": "Deng J L. Control problems of grey systems[J]. Systems & Control Letters, 1982, "
+        "1(5): 288-294.",
+    },
+    "deng1989": {
+        "en": "Deng, J.-L. (1989). Introduction to grey system theory. The Journal of Grey "
+        "System, 1(1), 1–24.",
+        "zh": "Deng J L. Introduction to grey system theory[J]. The Journal of Grey System, "
+        "1989, 1(1): 1-24.",
+    },
+    "liu_lin": {
+        "en": "Liu, S., & Lin, Y. (2010). Grey Systems: Theory and Applications. Berlin: Springer.",
+        "zh": "Liu S, Lin Y. Grey Systems: Theory and Applications[M]. Berlin: Springer, 2010.",
+    },
+    "wang2021": {
+        "en": "Wang, S., Kong, W., Ren, L., Zhi, D., & Dai, B. (2021). Research on misuses and "
+        "modification of coupling coordination degree model in China [国内耦合协调度模型的误区及"
+        "修正]. Journal of Natural Resources, 36(3), 793–810. doi:10.31497/zrzyxb.20210319",
+        "zh": "王淑佳, 孔伟, 任亮, 治丹丹, 戴彬婷. 国内耦合协调度模型的误区及修正[J]. "
+        "自然资源学报, 2021, 36(3): 793-810.",
+    },
+    "fan2024": {
+        "en": "Fan, D., Ke, H., & Cao, R. (2024). Modification and improvement of coupling "
+        "coordination degree model. Statistics & Decision [统计与决策], 40(22), 41–46. "
+        "doi:10.13546/j.cnki.tjyjc.2024.22.007",
+        "zh": "Fan D, Ke H, Cao R. Modification and improvement of coupling coordination degree "
+        "model[J]. 统计与决策, 2024, 40(22): 41-46.",
+    },
 }
+
+#: Chinese names of the GM(1,1) accuracy grades (``GM11_GRADES``), as grey forecasting
+#: texts name them.
+GM11_GRADES_ZH: tuple[str, ...] = ("好", "合格", "勉强合格", "不合格")
 
 _DOLLAR = "\ue000"  # a "$" of user text while the prose is split at formula marks
 
@@ -152,6 +199,17 @@ class _Writer:
         self.aggregation()
         self.synergy()
         self.scales()
+        d = self.res.spec.diagnostics
+        if d.gra:
+            self.grey_relation()
+        if d.coupling:
+            self.coupling()
+        if d.obstacles:
+            self.obstacles()
+        if d.forecast:
+            self.forecast()
+        if d.robustness is not None:
+            self.robustness()
         self.blocks.append(
             _Refs(
                 self.t("References", "参考文献"),
@@ -675,16 +733,16 @@ class _Writer:
             )
         )
 
-    def scale_text(self, edges: Sequence[float], names: Sequence[str]) -> str:
+    def scale_text(self, edges: Sequence[float], names: Sequence[str], var: str = "U") -> str:
         """``U ≤ e0 name0; (e0, e1] name1; …`` with the last interval closed at 1."""
         zh = self.lang == "zh"
-        items = [f"U ≤ {_fmt(edges[0])} {'为' if zh else ''}{_lit(names[0])}"]
+        items = [f"{var} ≤ {_fmt(edges[0])} {'为' if zh else ''}{_lit(names[0])}"]
         for i in range(1, len(names)):
             lo = edges[i - 1]
             if i < len(edges):
                 interval = f"({_fmt(lo)}, {_fmt(edges[i])}]"
             else:
-                interval = f"({_fmt(lo)}, 1]" if lo < 1 else f"U > {_fmt(lo)}"
+                interval = f"({_fmt(lo)}, 1]" if lo < 1 else f"{var} > {_fmt(lo)}"
             items.append(f"{interval} {'为' if zh else ''}{_lit(names[i])}")
         return ("；" if zh else "; ").join(items)
 
@@ -722,6 +780,422 @@ class _Writer:
             ),
             self.t("Levels and stages.", "协同等级与发展阶段。"),
         )
+
+    # -- diagnostics (METHOD.md §6–§7) -------------------------------------------------
+    def subsystem_values(self, values: Sequence[float] | None, symbol: str) -> str:
+        """``equal, W_j = 1/k = 0.5`` or the given (normalised) weight of each subsystem."""
+        k = len(self.res.subsystems)
+        if values is None:
+            return self.t(
+                f"equal, ${symbol}_j = 1/k = {_fmt(1 / k)}$",
+                f"等权，${symbol}_j = 1/k = {_fmt(1 / k)}$",
+            )
+        given = ", ".join(
+            f"{_lit(name)} {symbol} = {v:.3f}"
+            for name, v in zip(self.res.subsystems, values, strict=True)
+        )
+        return self.t(
+            f"as given in the model, normalised to sum to 1: {given}",
+            f"采用模型中给定并归一化的数值：{given}",
+        )
+
+    def grey_relation(self) -> None:
+        d = self.res.spec.diagnostics
+        for key in ("deng1982", "deng1989", "liu_lin"):
+            self.cite(key)
+        T = self.res.u.shape[1]
+        rho, thr = _fmt(d.gra_rho), _fmt(d.gra_threshold)
+        norm = {
+            "none": self.t(
+                "The order degrees are already dimensionless, on [0, 1], so they are not "
+                'normalised again (gra_normalize = "none").',
+                '有序度已是 [0, 1] 上的无量纲数值，故不再标准化（gra_normalize = "none"）。',
+            ),
+            "initial": self.t(
+                "Every series, the reference too, is first divided by its first value, "
+                '$x(t)/x(1)$ (initial-value normalisation, gra_normalize = "initial").',
+                "各序列（含参考序列）先除以其首期值 $x(t)/x(1)$"
+                '（初值化，gra_normalize = "initial"）。',
+            ),
+            "mean": self.t(
+                "Every series, the reference too, is first divided by its mean, $x(t)/x̄$ "
+                '(mean normalisation, gra_normalize = "mean").',
+                '各序列（含参考序列）先除以其均值 $x(t)/x̄$（均值化，gra_normalize = "mean"）。',
+            ),
+            "minmax": self.t(
+                "Every series, the reference too, is first min–max scaled, "
+                '$(x(t) − min x)/(max x − min x)$ (gra_normalize = "minmax").',
+                "各序列（含参考序列）先做极差标准化 $(x(t) − min x)/(max x − min x)$"
+                '（gra_normalize = "minmax"）。',
+            ),
+        }[d.gra_normalize]
+        each = self.t(" of each entity", "（按个体分别计算）") if self.several else ""
+        self.para(
+            self.t(
+                "Zhang (2023) tests the subsystems for grey correlation. Deng's grey relational "
+                "grade (Deng, 1982, 1989; Liu & Lin, 2010) measures how closely each order "
+                "parameter moves with its subsystem: the reference series $x_0(t)$ is the order "
+                "degree $μ_j(t)$ of subsystem j and the comparison series $x_i(t)$ are the "
+                f"order degrees $u_i(t)$ of its $n_j$ indicators, over the T = {T} periods"
+                f"{each}. {norm} With $Δ_min$ and $Δ_max$ the two-level minimum and maximum of "
+                "$Δ_i(t)$ over every indicator i of the subsystem and every period t,",
+                "Zhang（2023）要求对子系统进行灰色关联检验。本文采用邓聚龙的灰色关联度"
+                "（Deng，1982，1989；Liu 和 Lin，2010）衡量各序参量与其所属子系统变化的一致"
+                "程度：以子系统 j 的有序度 $μ_j(t)$ 为参考序列 $x_0(t)$，以其 $n_j$ 个指标的"
+                f"有序度 $u_i(t)$ 为比较序列 $x_i(t)$，时期数 T = {T}{each}。{norm}记 $Δ_min$ "
+                "与 $Δ_max$ 为 $Δ_i(t)$ 在该子系统全部指标 i 和全部时期 t 上的两级最小差与两级"
+                "最大差，则",
+            ),
+            self.t("Grey relational test.", "灰色关联检验。"),
+        )
+        self.eq(
+            "Δ_i(t) = |x_0(t) − x_i(t)|,   "
+            f"ξ_i(t) = (Δ_min + ρ·Δ_max) / (Δ_i(t) + ρ·Δ_max),   ρ = {rho}",
+            "r_i = (1/T)·Σ_t ξ_i(t)",
+        )
+        subs = self.res.subsystems
+        pairs = self.join([f"{a} × {b}" for n, a in enumerate(subs) for b in subs[n + 1 :]])
+        self.para(
+            self.t(
+                f"where $ρ = {rho}$ is the distinguishing coefficient. Each "
+                "$ξ_i(t) ≥ ρ/(1 + ρ)$, so $0 < r_i ≤ 1$, and $r_i = 1$ when the indicator "
+                f"moves exactly with its subsystem. An order parameter with $r_i < {thr}$ "
+                f"(threshold {thr}) is flagged as a weak order parameter. The cross matrix "
+                "grades every indicator of one subsystem, as the reference series, against "
+                "every indicator of another by the same formula, the two-level extremes taken "
+                "over the other subsystem's indicators and the periods; it is computed for "
+                f"the pairs {pairs}.",
+                f"其中 $ρ = {rho}$ 为分辨系数。由于 $ξ_i(t) ≥ ρ/(1 + ρ)$，故 $0 < r_i ≤ 1$；"
+                f"指标与其子系统变化完全一致时 $r_i = 1$。关联度 $r_i < {thr}$（阈值 {thr}）"
+                "的序参量标记为弱序参量。交叉关联矩阵以一个子系统的每个指标为参考序列，按同一"
+                "公式计算它与另一子系统每个指标的关联度，两级最小差与最大差取自另一子系统的"
+                f"全部指标和各时期；计算的子系统对为 {pairs}。",
+            )
+        )
+
+    def coupling(self) -> None:
+        d = self.res.spec.diagnostics
+        k = len(self.res.subsystems)
+        method = d.coupling
+        self.cite("fan2024" if method == "fan" else "wang2021")
+        if method == "classic":
+            how = self.t(
+                "the classic model, in the normative form of Wang Shujia et al. (2021) "
+                '(coupling = "classic")',
+                '经典模型（按王淑佳等（2021）给出的规范形式，coupling = "classic"）',
+            )
+        elif method == "wang":
+            how = self.t(
+                'the corrected model of Wang Shujia et al. (2021) (coupling = "wang"), which '
+                "divides each $U_j$ by the largest one before the product, so that C keeps its "
+                "meaning when the indices are small",
+                '王淑佳等（2021）提出的修正模型（coupling = "wang"），先将各 $U_j$ 除以其中'
+                "最大者再连乘，使指数较小时 C 仍有区分度",
+            )
+        else:
+            how = self.t(
+                'the model of Fan et al. (2024) (coupling = "fan"): one minus twice the '
+                "population standard deviation of the indices",
+                'Fan 等（2024）的模型（coupling = "fan"）：1 减去各指数总体标准差的 2 倍',
+            )
+        each = (
+            self.t("for each entity and period", "按个体和时期分别计算")
+            if self.several
+            else self.t("for each period", "按时期分别计算")
+        )
+        self.para(
+            self.t(
+                "Beside the synergy degree, which compares two periods, the coupling "
+                "coordination degree describes how the subsystems stand together in each "
+                "period. Its comprehensive indices are the subsystem order degrees, "
+                f"$U_j = μ_j(t)$, {each}. The coupling degree C of the $k = {k}$ subsystems "
+                f"follows {how}:",
+                "协同度比较的是两个时期，耦合协调度则刻画各子系统在每一时期的相互关系。以子系统"
+                f"有序度为综合发展指数，$U_j = μ_j(t)$，{each}。$k = {k}$ 个子系统的耦合度 C "
+                f"采用{how}：",
+            ),
+            self.t("Coupling coordination degree.", "耦合协调度。"),
+        )
+        if method == "classic":
+            lines = [f"C = k·(Π_j U_j)^(1/k) / Σ_j U_j,   k = {k}"]
+            if k == 2:
+                lines.append("C = 2·√(U_1·U_2) / (U_1 + U_2)")
+        elif method == "wang":
+            lines = [
+                f"C = √([1 − mean_{{i<j}} |U_i − U_j|]·(Π_j U_j / max U)^{{1/(k−1)}}),   k = {k}"
+            ]
+            if k == 2:
+                lines.append("C = √((1 − |U_1 − U_2|)·min U / max U)")
+        else:
+            lines = [f"C = 1 − 2·σ_U,   σ_U = √((1/k)·Σ_j (U_j − Ū)^2),   k = {k}"]
+        self.eq(*lines)
+        pairs = ""
+        if method == "wang" and k > 2:
+            pairs = self.t(
+                f" The mean runs over the k(k − 1)/2 = {k * (k - 1) // 2} pairs of subsystems.",
+                f"其中平均值取自 k(k − 1)/2 = {k * (k - 1) // 2} 对子系统。",
+            )
+        beta = self.subsystem_values(d.coupling_weights, "β")
+        self.para(
+            self.t(
+                f"{pairs.strip()} The comprehensive development index T weights the subsystems "
+                f"by $β_j$ ({beta}), and the coupling coordination degree D combines C and T:",
+                f"{pairs}综合发展指数 T 以 $β_j$ 对各子系统加权（{beta}），耦合协调度 D 由 C "
+                "与 T 合成：",
+            ).lstrip()
+        )
+        self.eq("T = Σ_j β_j·U_j,   D = √(C·T)")
+        zh = self.lang == "zh"
+        levels = self.scale_text(
+            COORDINATION_EDGES, COORDINATION_LEVELS_ZH if zh else COORDINATION_LEVELS, "D"
+        )
+        stages = self.scale_text(COUPLING_EDGES, COUPLING_STAGES_ZH if zh else COUPLING_STAGES, "C")
+        self.para(
+            self.t(
+                "C, T and D lie in [0, 1]; where every $U_j = 0$, C = T = D = 0. D is "
+                "classified into ten coordination levels on intervals (lower, upper] in steps "
+                f"of 0.1: {levels}. C is classified into four coupling stages: {stages}.",
+                "C、T、D 均在 [0, 1] 内；所有 $U_j = 0$ 时 C = T = D = 0。按左开右闭区间、以 "
+                f"0.1 为步长将 D 划分为十个协调等级：{levels}。C 划分为四个耦合阶段：{stages}。",
+            )
+        )
+
+    def obstacles(self) -> None:
+        d = self.res.spec.diagnostics
+        n_ind = self.res.u.shape[2]
+        each = (
+            self.t("per entity and period", "按个体和时期分别计算")
+            if self.several
+            else self.t("per period", "按时期分别计算")
+        )
+        self.para(
+            self.t(
+                "Which order parameters hold the composite system back is measured by the "
+                f"obstacle degree, {each}:",
+                f"以障碍度识别制约复合系统发展的序参量，{each}：",
+            ),
+            self.t("Obstacle degree.", "障碍度。"),
+        )
+        self.eq("F_i = W_j·φ_i,   I_i(t) = 1 − u_i(t),   O_i(t) = F_i·I_i(t) / Σ_m F_m·I_m(t)")
+        w = self.subsystem_values(d.obstacle_weights, "W")
+        n = d.obstacles
+        if n >= n_ind:
+            top = self.t(
+                f"all {n_ind} indicators are ranked (N = {n} was asked for)",
+                f"全部 {n_ind} 个指标均参与排序（设定 N = {n}）",
+            )
+        else:
+            top = self.t(
+                f"the N = {n} indicators with the largest obstacle degree are reported",
+                f"列出障碍度最大的 N = {n} 个指标",
+            )
+        self.para(
+            self.t(
+                "where the factor contribution $F_i$ is the weight $W_j$ of the indicator's "
+                f"subsystem ({w}) times its weight $φ_i$ within the subsystem, the deviation "
+                "$I_i(t)$ is the gap between its order degree and the upper bound 1, and "
+                "$O_i(t)$ is its share of the weighted shortfall of all "
+                f"{n_ind} indicators (the shares sum to 1; where nothing falls short, all are "
+                f"0). For each entity and period {top}, largest first (ties in the order of "
+                "the indicators).",
+                "其中因子贡献度 $F_i$ 为指标所属子系统的权重 $W_j$（"
+                f"{w}）与其在子系统内的权重 $φ_i$ 之积，指标偏离度 $I_i(t)$ 为其有序度与上限 1 "
+                f"之差，$O_i(t)$ 为该指标在全部 {n_ind} 个指标加权差距中所占的份额（各份额之和"
+                f"为 1；无差距时均为 0）。每个个体每一时期{top}，按障碍度从大到小排列（并列时"
+                "按指标顺序）。",
+            )
+        )
+
+    def forecast(self) -> None:
+        res = self.res
+        d = res.spec.diagnostics
+        fc = None if res.diagnostics is None else res.diagnostics.forecast
+        for key in ("deng1989", "liu_lin"):
+            self.cite(key)
+        h = d.forecast
+        T = res.u.shape[1]
+        P = res.synergy_values.shape[1]
+        future = ""
+        if fc is not None and (fc.order is not None or fc.synergy is not None):
+            table = res.forecast
+            labels = list(dict.fromkeys(table.loc[table["kind"] == "forecast", "period"]))
+            if labels:
+                span = _label(labels[0]) + (f"–{_label(labels[-1])}" if len(labels) > 1 else "")
+                future = f" ({span})" if self.lang == "en" else f"（{span}）"
+        self.para(
+            self.t(
+                "The order degree $μ_j$ of every subsystem and the synergy path U of every "
+                f"entity are forecast h = {h} period{'s' if h != 1 else ''} ahead{future} with "
+                "the grey model GM(1,1) (Deng, 1989; Liu & Lin, 2010). For a series "
+                f"$x^{{(0)}}(1), …, x^{{(0)}}(n)$ — n = T = {T} for $μ_j$ and n = {P} for U — the "
+                "accumulated series $x^{(1)}$ and the background values z are formed, and the "
+                "development coefficient a and the grey input b are estimated by ordinary "
+                "least squares of $x^{(0)}(k)$ on $[−z(k), 1]$, k = 2, …, n:",
+                f"采用灰色模型 GM(1,1)（Deng，1989；Liu 和 Lin，2010）对各子系统有序度 $μ_j$ 和"
+                f"各个体的协同度路径 U 向后预测 h = {h} 期{future}。对序列 "
+                f"$x^{{(0)}}(1), …, x^{{(0)}}(n)$（$μ_j$ 的 n = T = {T}，U 的 n = {P}），"
+                "先作一次累加生成 $x^{(1)}$ 和紧邻均值生成背景值 z，再以 $x^{(0)}(k)$ 对 "
+                "$[−z(k), 1]$（k = 2, …, n）作普通最小二乘估计发展系数 a 和灰色作用量 b：",
+            ),
+            self.t("Grey forecast GM(1,1).", "灰色预测 GM(1,1)。"),
+        )
+        self.eq(
+            "x^{(1)}(k) = Σ_{m≤k} x^{(0)}(m),   z(k) = (x^{(1)}(k) + x^{(1)}(k − 1))/2",
+            "x^{(0)}(k) + a·z(k) = b,   k = 2, …, n",
+        )
+        self.para(
+            self.t(
+                "The time response and the restored values are",
+                "时间响应函数与还原值为",
+            )
+        )
+        self.eq(
+            "x̂^{(1)}(k + 1) = (x^{(0)}(1) − b/a)·e^(−a·k) + b/a",
+            "x̂^{(0)}(k + 1) = x̂^{(1)}(k + 1) − x̂^{(1)}(k),   x̂^{(0)}(1) = x^{(0)}(1)",
+        )
+        ks = f"k = n, …, n + {h - 1}" if h > 1 else "k = n"
+        bounds = []
+        for n in dict.fromkeys((T, P)):
+            lo, hi = level_ratio_bounds(n)
+            bounds.append(f"[{lo:.4f}, {hi:.4f}]" + self.t(f" for n = {n}", f"（n = {n}）"))
+        batches = [] if fc is None else [b for b in (fc.order, fc.synergy) if b is not None]
+        fitted = sum(int(b.a.size) for b in batches)
+        shifted = sum(int((~b.level_ratio_ok).sum()) for b in batches)
+        if shifted:
+            shift_text = self.t(
+                (
+                    f" All {fitted} series fitted needed such a shift"
+                    if shifted == fitted
+                    else f" {shifted} of the {fitted} series fitted needed such a shift"
+                )
+                + "; their forecasts rest on the shifted series and are to be read with care.",
+                (
+                    f"{fitted} 个拟合序列均作了这种平移"
+                    if shifted == fitted
+                    else f"{fitted} 个拟合序列中有 {shifted} 个作了这种平移"
+                )
+                + "，其预测值基于平移后的序列，解读时应谨慎。",
+            )
+        else:
+            shift_text = self.t(
+                f" None of the {fitted} series fitted needed a shift.",
+                f"{fitted} 个拟合序列均无需平移。",
+            )
+        if fc is not None and fc.skipped:
+            m = len(fc.skipped)
+            shift_text += self.t(
+                f" {m} series {'was' if m == 1 else 'were'} too short or flat (constant from "
+                f"the second value on) to fit and {'was' if m == 1 else 'were'} skipped: "
+                f"{self.join(fc.skipped)}.",
+                f"另有 {m} 个序列过短或平直（自第二个值起为常数），无法拟合而略去："
+                f"{self.join(fc.skipped)}。",
+            )
+        self.para(
+            self.t(
+                f"with k = 1, …, n − 1 for the fitted values and {ks} for the "
+                "forecasts. Before fitting, the level ratios "
+                "$σ(k) = x^{(0)}(k − 1)/x^{(0)}(k)$, k = 2, …, n, must lie in the admissible "
+                "interval $[e^{−2/(n+1)}, e^{2/(n+1)}]$ — "
+                f"{self.join(bounds)} — and every value must be positive. A series that "
+                "fails the test is shifted by the smallest constant c that makes it pass; the "
+                "model is fitted to $x^{(0)} + c$ and c is subtracted again from the fitted "
+                f"values and the forecasts.{shift_text}",
+                f"拟合值取 k = 1, …, n − 1，预测值取 {ks}。建模前进行级比检验："
+                "级比 $σ(k) = x^{(0)}(k − 1)/x^{(0)}(k)$（k = 2, …, n）须落在可容覆盖区间 "
+                f"$[e^{{−2/(n+1)}}, e^{{2/(n+1)}}]$ 内——{self.join(bounds)}——且各值须为正。"
+                "未通过检验的序列加上使其通过的最小常数 c 后建模，拟合值和预测值再减去 c。"
+                f"{shift_text}",
+            )
+        )
+        self.para(
+            self.t(
+                "The fit is checked by the posterior error ratio C and the small-error "
+                "probability P:",
+                "以后验差比 C 和小误差概率 P 检验模型精度：",
+            )
+        )
+        self.eq(
+            "e(k) = x^{(0)}(k) − x̂^{(0)}(k),   C = S_2/S_1,   "
+            f"P = #{{k : |e(k) − ē| < {SMALL_ERROR_FACTOR}·S_1}} / n"
+        )
+        names = GM11_GRADES_ZH if self.lang == "zh" else ("good", "qualified", "barely qualified")
+        limits = [
+            self.t(
+                f"{names[i]} when C < {_fmt(c)} and P > {_fmt(p)}",
+                f"C < {_fmt(c)} 且 P > {_fmt(p)} 为{names[i]}",
+            )
+            for i, (c, p) in enumerate(_GRADE_LIMITS)
+        ]
+        self.para(
+            self.t(
+                "where $S_1$ and $S_2$ are the population standard deviations of $x^{(0)}$ and "
+                "of the residuals e. The accuracy grade is the best one whose two conditions "
+                f"both hold: {', '.join(limits)}, and unqualified otherwise.",
+                "其中 $S_1$、$S_2$ 分别为 $x^{(0)}$ 与残差 e 的总体标准差。精度等级取两个条件同时"
+                f"满足的最高一级：{'，'.join(limits)}，否则为{GM11_GRADES_ZH[-1]}。",
+            )
+        )
+
+    def robustness(self) -> None:
+        res = self.res
+        r = res.spec.diagnostics.robustness
+        assert r is not None
+        lo, hi = (_fmt(v) for v in r.margin)
+        kappa = _fmt(r.concentration)
+        geometric = self.m.aggregation == "geometric"
+        drawn = (
+            self.t(
+                " The unweighted geometric aggregation does not use the weights, so only the "
+                "margin is drawn.",
+                "由于不加权的几何平均聚合不使用权重，只抽取调整幅度。",
+            )
+            if geometric
+            else ""
+        )
+        self.para(
+            self.t(
+                "The margin a and the weights φ are choices of the analyst. How much the "
+                "results depend on them is checked by a Monte Carlo simulation with "
+                f"D = {r.draws} draws (random seed {r.seed}). Draw d takes one margin for all "
+                f"indicators, uniformly from [{lo}, {hi}], and, within each subsystem j, "
+                "weights from a Dirichlet distribution centred on the fitted weights $φ_j$ with "
+                f"concentration κ = {kappa}:{drawn}",
+                f"调整幅度 a 与权重 φ 由分析者选定。为检验结果对二者的敏感性，进行 D = {r.draws} "
+                f"次蒙特卡罗模拟（随机种子 {r.seed}）：每次抽样对全部指标取同一调整幅度，服从 "
+                f"[{lo}, {hi}] 上的均匀分布；在每个子系统 j 内，权重服从以拟合权重 $φ_j$ 为中心、"
+                f"集中参数 κ = {kappa} 的 Dirichlet 分布：{drawn}",
+            ),
+            self.t("Robustness.", "稳健性检验。"),
+        )
+        self.eq(f"a_d ~ Uniform({lo}, {hi}),   φ_j^{{(d)}} ~ Dirichlet(κ·φ_j),   κ = {kappa}")
+        E = len(res.entities)
+        rank = (
+            self.t(
+                f"; and the rank of each entity among the E = {E} entities (1 = highest U, "
+                "ties share the smallest rank) with its 5th and 95th percentiles over the "
+                "draws",
+                f"；各个体在 E = {E} 个个体中的排名（U 最高者为 1，并列取最小名次）及其在各次"
+                "抽样中的第 5 与第 95 百分位数",
+            )
+            if E > 1
+            else ""
+        )
+        self.para(
+            self.t(
+                "Each weight keeps its mean $φ_i$, with variance $φ_i(1 − φ_i)/(κ + 1)$; the "
+                "bounds, order degrees, subsystem order degrees and synergy degree of each "
+                "draw are computed exactly as above. Reported for every entity and compared "
+                "period: the median and the 5th and 95th percentiles of U over the draws "
+                "(linear interpolation between order statistics); the stage agreement, the "
+                "share of draws whose development stage equals that of the fitted U"
+                f"{rank}:",
+                "各权重的均值仍为 $φ_i$，方差为 $φ_i(1 − φ_i)/(κ + 1)$；每次抽样按上文方法重新"
+                "计算上下限、有序度、子系统有序度和协同度。对每个个体和考察期报告：U 在各次抽样"
+                "中的中位数及第 5、第 95 百分位数（次序统计量间线性插值）；阶段一致率，即发展"
+                f"阶段与拟合 U 相同的抽样所占比例{rank}：",
+            )
+        )
+        self.eq("stage agreement = #{d : stage(U^{(d)}) = stage(U)} / D")
 
 
 # -- rendering -------------------------------------------------------------------------

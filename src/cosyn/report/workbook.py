@@ -1,9 +1,13 @@
 """The XLSX workbook of a fitted model: a README sheet and one sheet per result table.
 
 Sheets, in order: ``README`` (what each sheet holds, every parameter used, provenance,
-diagnostics), ``data`` (values after imputation, imputed cells highlighted), ``bounds``,
-``order_degree`` (u, wide), ``weights``, ``subsystem_order`` (μ, wide) and ``synergy``
-(U with level and stage).
+checks and notes), ``data`` (values after imputation, imputed cells highlighted),
+``bounds``, ``order_degree`` (u, wide), ``weights``, ``subsystem_order`` (μ, wide) and
+``synergy`` (U with level and stage); then one sheet per diagnostic table the spec's
+``[diagnostics]`` asked for (:func:`cosyn.report.diagnostic_tables`): ``grey_relation``,
+``grey_cross``, ``coupling``, ``obstacles``, ``forecast``, ``robustness`` — the tidy
+tables of :class:`~cosyn.result.Result` as they are (same columns, same rows), whose
+parameters the README sheet lists.
 
 How it is written
 -----------------
@@ -20,9 +24,13 @@ Conventions
 -----------
 - Numbers are written with full precision (shortest round-trip text), so a value read
   back equals the array it came from; u, μ, U and weights are *shown* with 4 decimals
-  (number format ``0.0000``). Integer labels (years, region codes) stay numbers, dates
-  become Excel dates, pandas periods and other labels become text. Integers of 16 or more
-  digits, which Excel cannot hold exactly, are written as text.
+  (number format ``0.0000``), and so are the grades, C, T, D, obstacle degrees, forecast
+  values, percentiles and shares of the diagnostic sheets; GM(1,1)'s ``a``, ``b`` and
+  ``shift`` and the rank percentiles keep Excel's General format. True/False columns
+  (``weak``, ``level_ratio_ok``) are Excel booleans. Integer labels (years, region
+  codes) stay numbers, dates become Excel dates, pandas periods and other labels become
+  text. Integers of 16 or more digits, which Excel cannot hold exactly, are written as
+  text.
 - Formula safety: every text cell holds the original text as a string cell (``t`` =
   ``inlineStr``), never a formula. Text that :func:`cosyn.io.write.formula_safe` would
   escape (starting with ``= + - @``, tab or carriage return) also gets the ``quotePrefix``
@@ -66,6 +74,17 @@ from openpyxl.utils.datetime import to_excel
 
 from cosyn.errors import DataError
 from cosyn.io.write import atomic_path, file_sha256, formula_safe
+from cosyn.methods.coupling import (
+    COORDINATION_EDGES,
+    COORDINATION_LEVELS,
+    COORDINATION_LEVELS_ZH,
+    COUPLING_EDGES,
+    COUPLING_STAGES,
+    COUPLING_STAGES_ZH,
+)
+from cosyn.methods.grey import _GRADE_LIMITS, GM11_GRADES
+from cosyn.report import DIAGNOSTIC_TABLES, diagnostic_tables
+from cosyn.report.methods import GM11_GRADES_ZH
 from cosyn.report.text import LANGS, level_names, stage_names
 from cosyn.spec import Method
 
@@ -78,7 +97,8 @@ __all__ = ["DECIMALS", "IMPUTED_FILL", "MAX_ROWS", "SHEETS", "write_workbook"]
 
 #: Data rows a sheet can hold: Excel's 1,048,576 rows less the header row.
 MAX_ROWS = 1_048_575
-#: Sheet names, in order.
+#: Names of the sheets every workbook has, in order; the diagnostic sheets asked for
+#: (:func:`cosyn.report.diagnostic_tables`) follow them.
 SHEETS: tuple[str, ...] = (
     "README",
     "data",
@@ -150,7 +170,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "version": "cosyn version",
         "written": "written (UTC)",
         "language": "language",
-        "diagnostics": "Diagnostics",
+        "checks": "Checks and notes",
         "ahp_cr": "AHP consistency ratio",
         "dropped": "dropped indicators (constant)",
         "notes": "notes and warnings",
@@ -166,6 +186,36 @@ _WORDS: dict[str, dict[str, str]] = {
         "data_header": "the data sheet uses the data's own column names, so the same model "
         "file reads it back: cosyn.fit(this file, model, sheet='data')",
         "imputed_comment": "{n} imputed cell(s), highlighted",
+        # diagnostics (METHOD.md §6–§7)
+        "grey_relation": "Deng's grey relational grade of each indicator's order degree u "
+        "against its subsystem's order degree μ, per entity (ρ = {rho}, normalisation "
+        "{normalize!r}); weak is TRUE when the grade is below {threshold} (a weak order "
+        "parameter)",
+        "grey_cross": "grey relational grade of every indicator of one subsystem (subsystem, "
+        "indicator: the reference series) against every indicator of another "
+        "(other_subsystem, other_indicator), per entity (ρ = {rho})",
+        "coupling": "coupling degree C ({method!r} model), comprehensive development index "
+        "T = Σ β_j·μ_j and coupling coordination degree D = √(C·T), per entity and period, "
+        "with the coordination level of D and the coupling stage of C",
+        "obstacles": "the {n} indicators with the largest obstacle degree "
+        "O_i = F_i·(1 − u_i) / Σ F·(1 − u), F_i = W_j·φ_i, per entity and period, rank 1 first",
+        "forecast": "GM(1,1) fitted values (kind 'fit') and forecasts {h} period(s) ahead "
+        "(kind 'forecast') of each subsystem's order degree μ (series: the subsystem) and of "
+        "the synergy path (series 'synergy'), with the observed values, the coefficients a and "
+        "b, the posterior error ratio C, the small-error probability P, the accuracy grade, "
+        "whether the series passed the level-ratio test, and the shift added before fitting",
+        "robustness": "Monte Carlo over the weights and the margin ({draws} draws, Dirichlet "
+        "concentration κ = {kappa}, margin a in [{lo}, {hi}], seed {seed}): the point synergy "
+        "U with its median and 5th and 95th percentiles over the draws, the share of draws "
+        "keeping the point's stage, and the entity's rank (1 = highest U) with its 5th and "
+        "95th percentiles",
+        "diag_section": "Diagnostics ([diagnostics] of the model)",
+        "equal_weights": "equal (1/k each)",
+        "coordination": "coordination levels of D (lower, upper]",
+        "coupling_stages": "coupling stages of C (lower, upper]",
+        "gm11_grades": "GM(1,1) accuracy grades (the best whose two conditions hold)",
+        "gm11_otherwise": "otherwise",
+        "gm11_limit": "C < {c:g} and P > {p:g}",
     },
     "zh": {
         "title": "cosyn 复合系统协同度模型：结果工作簿",
@@ -209,7 +259,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "version": "cosyn 版本",
         "written": "写出时间（UTC）",
         "language": "语言",
-        "diagnostics": "诊断",
+        "checks": "检验与说明",
         "ahp_cr": "AHP 一致性比率",
         "dropped": "剔除的指标（常数列）",
         "notes": "说明与警告",
@@ -224,6 +274,30 @@ _WORDS: dict[str, dict[str, str]] = {
         "data_header": "data 工作表沿用数据本身的列名，可用同一模型文件重新读入："
         "cosyn.fit(本文件, 模型, sheet='data')",
         "imputed_comment": "{n} 个插补单元格（以底色标出）",
+        # 诊断分析（METHOD.md §6–§7）
+        "grey_relation": "各指标有序度 u 与其所属子系统有序度 μ 的邓氏灰色关联度（按主体；"
+        "ρ = {rho}，标准化方法 {normalize!r}）；关联度低于 {threshold} 时 weak 为 TRUE（弱序参量）",
+        "grey_cross": "一个子系统的每个指标（subsystem、indicator，为参考序列）与另一子系统每个"
+        "指标（other_subsystem、other_indicator）的灰色关联度（按主体；ρ = {rho}）",
+        "coupling": "各子系统的耦合度 C（{method!r} 模型）、综合发展指数 T = Σ β_j·μ_j 和耦合"
+        "协调度 D = √(C·T)，每行一个主体和时期，并给出 D 的协调等级与 C 的耦合阶段",
+        "obstacles": "障碍度 O_i = F_i·(1 − u_i) / Σ F·(1 − u)（F_i = W_j·φ_i）最大的 {n} 个"
+        "指标，每个主体每一时期按名次（rank 1 为最大）排列",
+        "forecast": "GM(1,1) 对各子系统有序度 μ（series 为子系统名）和协同度路径（series 为 "
+        "'synergy'）的拟合值（kind 为 'fit'）与向后 {h} 期的预测值（kind 为 'forecast'），"
+        "并给出观测值、系数 a 和 b、后验差比 C、小误差概率 P、精度等级、是否通过级比检验以及"
+        "建模前所加的平移量",
+        "robustness": "对权重和调整幅度的蒙特卡罗模拟（{draws} 次抽样，Dirichlet 集中参数 "
+        "κ = {kappa}，调整幅度 a 取自 [{lo}, {hi}]，随机种子 {seed}）：拟合的协同度 U 及其在"
+        "各次抽样中的中位数、第 5 与第 95 百分位数，保持拟合阶段的抽样比例，以及主体排名"
+        "（1 为 U 最高）及其第 5 与第 95 百分位数",
+        "diag_section": "诊断分析（模型的 [diagnostics]）",
+        "equal_weights": "等权（各为 1/k）",
+        "coordination": "D 的协调等级 (下限, 上限]",
+        "coupling_stages": "C 的耦合阶段 (下限, 上限]",
+        "gm11_grades": "GM(1,1) 精度等级（取两个条件同时满足的最高一级）",
+        "gm11_otherwise": "其他",
+        "gm11_limit": "C < {c:g} 且 P > {p:g}",
     },
 }
 
@@ -236,6 +310,7 @@ _FULL: dict[str, str] = {
     "weights": "weights.csv (`cosyn run` writes it), or result.weights",
     "subsystem_order": "subsystem_order.csv (`cosyn run` writes it), or result.subsystem_order",
     "synergy": "synergy.csv (`cosyn run` writes it), or result.synergy",
+    **{name: f"{name}.csv (`cosyn run` writes it), or result.{name}" for name in DIAGNOSTIC_TABLES},
 }
 
 
@@ -499,6 +574,80 @@ def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
     return [data, bounds, order_degree, weights, subsystem_order, synergy]
 
 
+#: Boolean cells (``t="b"``): row code 0 is FALSE, 1 is TRUE.
+_BOOL_TAILS: tuple[str, ...] = (' t="b"><v>0</v></c>', ' t="b"><v>1</v></c>')
+#: Columns of the diagnostic tables shown in Excel's General format (not in [0, 1]).
+_GENERAL_COLUMNS: dict[str, frozenset[str]] = {
+    "forecast": frozenset({"a", "b", "shift"}),
+    "robustness": frozenset({"rank_p5", "rank_median", "rank_p95"}),
+}
+
+
+def _translations(lang: str) -> dict[str, dict[str, dict[str, str]]]:
+    """cosyn's own class names in the diagnostic tables, by table and column, in ``lang``."""
+    if lang != "zh":
+        return {}
+    return {
+        "coupling": {
+            "level": dict(zip(COORDINATION_LEVELS, COORDINATION_LEVELS_ZH, strict=True)),
+            "coupling_stage": dict(zip(COUPLING_STAGES, COUPLING_STAGES_ZH, strict=True)),
+        },
+        "forecast": {"grade": dict(zip(GM11_GRADES, GM11_GRADES_ZH, strict=True))},
+    }
+
+
+def _frame_table(
+    name: str,
+    frame: pd.DataFrame,
+    styles: _Styles,
+    *,
+    general: frozenset[str] = frozenset(),
+    words: dict[str, dict[str, str]] | None = None,
+) -> _Table:
+    """A sheet holding the tidy table ``frame`` as it is, one column per column.
+
+    Booleans become Excel booleans, floats numbers (4 decimals shown, or General for the
+    columns in ``general``); every other column — integers, text, periods, dates — goes
+    through :func:`_label_part` (integers stay numbers, text is formula-safe), its
+    distinct values renamed by ``words[column]`` where given. Missing values give empty
+    cells.
+    """
+    words = words or {}
+    parts: list[_Part] = []
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_bool_dtype(series.dtype):
+            codes = series.to_numpy(dtype=bool).astype(np.intp)
+            parts.append(_Labels(codes, _BOOL_TAILS, 5))
+        elif pd.api.types.is_float_dtype(series.dtype):
+            values = series.to_numpy(dtype=float, na_value=np.nan).reshape(-1, 1)
+            if column in general:
+                parts.append(_Numbers(values, styles.plain, width=_number_width(values)))
+            else:
+                parts.append(_Numbers(values, styles.decimals))
+        else:
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            rename = words.get(str(column), {})
+            labels = [rename.get(v, v) if isinstance(v, str) else v for v in uniques]
+            parts.append(_label_part(labels, codes, styles))
+    return _Table(name, tuple(str(c) for c in frame.columns), tuple(parts), len(frame), "A2")
+
+
+def _diagnostic_tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
+    """A sheet for each diagnostic table ``result`` has (:func:`diagnostic_tables`)."""
+    words = _translations(lang)
+    return [
+        _frame_table(
+            name,
+            getattr(result, name),
+            styles,
+            general=_GENERAL_COLUMNS.get(name, frozenset()),
+            words=words.get(name),
+        )
+        for name in diagnostic_tables(result)
+    ]
+
+
 # -- row formatting ----------------------------------------------------------------------
 def _letters(table: _Table) -> list[str]:
     return [get_column_letter(j + 1) for j in range(len(table.header))]
@@ -728,13 +877,15 @@ class _Readme:
         self.add()
 
 
-def _interval_rows(edges: Sequence[float], names: Sequence[str]) -> list[tuple[str, str]]:
+def _interval_rows(
+    edges: Sequence[float], names: Sequence[str], var: str = "U"
+) -> list[tuple[str, str]]:
     out = []
     for j, name in enumerate(names):
         if j == 0:
-            interval = f"U ≤ {edges[0]:g}"
+            interval = f"{var} ≤ {edges[0]:g}"
         elif j == len(edges):
-            interval = f"U > {edges[-1]:g}"
+            interval = f"{var} > {edges[-1]:g}"
         else:
             interval = f"({edges[j - 1]:g}, {edges[j]:g}]"
         out.append((interval, name))
@@ -748,6 +899,82 @@ def _param(value: Any) -> Any:
     if isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _subsystem_weights(result: Result, weights: Sequence[float] | None, w: dict[str, str]) -> str:
+    """``A = 0.75, B = 0.25`` (normalised, as the spec holds them) or "equal"."""
+    if weights is None:
+        return w["equal_weights"]
+    return ", ".join(f"{n} = {v:g}" for n, v in zip(result.subsystems, weights, strict=True))
+
+
+def _diagnostic_sheet_text(result: Result, name: str, w: dict[str, str]) -> str:
+    """What the diagnostic sheet ``name`` holds, with the parameters it was computed with."""
+    d = result.spec.diagnostics
+    if name in ("grey_relation", "grey_cross"):
+        return w[name].format(
+            rho=f"{d.gra_rho:g}", normalize=d.gra_normalize, threshold=f"{d.gra_threshold:g}"
+        )
+    if name == "coupling":
+        return w[name].format(method=d.coupling)
+    if name == "obstacles":
+        return w[name].format(n=d.obstacles)
+    if name == "forecast":
+        return w[name].format(h=d.forecast)
+    r = d.robustness
+    assert r is not None
+    return w[name].format(
+        draws=r.draws,
+        kappa=f"{r.concentration:g}",
+        lo=f"{r.margin[0]:g}",
+        hi=f"{r.margin[1]:g}",
+        seed=r.seed,
+    )
+
+
+def _diagnostic_rows(doc: _Readme, result: Result, w: dict[str, str], lang: str) -> None:
+    """The Diagnostics section: the spec's ``[diagnostics]`` keys of each diagnostic asked
+    for, with their values, and the scales the diagnostic sheets use."""
+    d = result.spec.diagnostics
+    doc.add(w["diag_section"], kind="section")
+    if not d.any:
+        doc.add("diagnostics", w["none"])
+        return
+    if d.gra:
+        doc.add("diagnostics.gra", True)
+        doc.add("diagnostics.gra_rho", d.gra_rho)
+        doc.add("diagnostics.gra_threshold", d.gra_threshold)
+        doc.add("diagnostics.gra_normalize", d.gra_normalize)
+    if d.coupling:
+        doc.add("diagnostics.coupling", d.coupling)
+        doc.add("diagnostics.coupling_weights", _subsystem_weights(result, d.coupling_weights, w))
+    if d.obstacles:
+        doc.add("diagnostics.obstacles", d.obstacles)
+        doc.add("diagnostics.obstacle_weights", _subsystem_weights(result, d.obstacle_weights, w))
+    if d.forecast:
+        doc.add("diagnostics.forecast", d.forecast)
+    if d.robustness is not None:
+        r = d.robustness
+        doc.add("diagnostics.robustness.draws", r.draws)
+        doc.add("diagnostics.robustness.concentration", r.concentration)
+        doc.add("diagnostics.robustness.margin", ", ".join(f"{m:g}" for m in r.margin))
+        doc.add("diagnostics.robustness.seed", r.seed)
+    zh = lang == "zh"
+    if d.coupling:
+        doc.add(w["coordination"], kind="header")
+        levels = COORDINATION_LEVELS_ZH if zh else COORDINATION_LEVELS
+        for interval, name in _interval_rows(COORDINATION_EDGES, levels, "D"):
+            doc.add(interval, name)
+        doc.add(w["coupling_stages"], kind="header")
+        stages = COUPLING_STAGES_ZH if zh else COUPLING_STAGES
+        for interval, name in _interval_rows(COUPLING_EDGES, stages, "C"):
+            doc.add(interval, name)
+    if d.forecast:
+        doc.add(w["gm11_grades"], kind="header")
+        grades = GM11_GRADES_ZH if zh else GM11_GRADES
+        for (c, p), grade in zip(_GRADE_LIMITS, grades, strict=False):
+            doc.add(w["gm11_limit"].format(c=c, p=p), grade)
+        doc.add(w["gm11_otherwise"], grades[-1])
 
 
 def _readme(
@@ -772,6 +999,8 @@ def _readme(
     doc.add(w["sheets"], kind="section")
     for name in SHEETS:
         doc.add(name, w[name])
+    for name in diagnostic_tables(result):
+        doc.add(name, _diagnostic_sheet_text(result, name, w))
     doc.blank()
 
     doc.add(w["model"], kind="section")
@@ -789,6 +1018,9 @@ def _readme(
     doc.add(w["stages"], kind="header")
     for interval, name in _interval_rows(spec.stages.edges, stage_names(result, lang)):
         doc.add(interval, name)
+    doc.blank()
+
+    _diagnostic_rows(doc, result, w, lang)
     doc.blank()
 
     doc.add(w["subsystems"], kind="section")
@@ -845,7 +1077,7 @@ def _readme(
     doc.add(w["language"], lang)
     doc.blank()
 
-    doc.add(w["diagnostics"], kind="section")
+    doc.add(w["checks"], kind="section")
     if result.ahp_cr:
         for name, cr in result.ahp_cr.items():
             doc.add(f"{w['ahp_cr']}: {name}", float(cr))
@@ -983,12 +1215,17 @@ def write_workbook(
     Notes
     -----
     Sheets: README, data, bounds, order_degree, weights, subsystem_order, synergy
-    (:data:`SHEETS`). Numbers are stored with full precision; u, μ, U and the weights are
-    shown with 4 decimals (:data:`DECIMALS`). Text from the data or the spec is stored as
-    text, never as a formula: text that would run as one gets Excel's ``quotePrefix``
-    style rather than an apostrophe. Imputed cells of the data sheet have the fill
-    :data:`IMPUTED_FILL`. A sheet with more than :data:`MAX_ROWS` rows keeps the first
-    ones and the README sheet names the file that holds them all.
+    (:data:`SHEETS`), then a sheet for each diagnostic table asked for
+    (:func:`cosyn.report.diagnostic_tables`: grey_relation, grey_cross, coupling,
+    obstacles, forecast, robustness), holding the :class:`~cosyn.result.Result` table of
+    that name (cosyn's coupling level, coupling stage and GM(1,1) grade names in ``lang``);
+    the README sheet lists their ``[diagnostics]`` parameters. Numbers are stored with
+    full precision; u, μ, U and the weights are shown with 4 decimals (:data:`DECIMALS`).
+    Text from the data or the spec is stored as text, never as a formula: text that would
+    run as one gets Excel's ``quotePrefix`` style rather than an apostrophe. Imputed cells
+    of the data sheet have the fill :data:`IMPUTED_FILL`. A sheet with more than
+    :data:`MAX_ROWS` rows keeps the first ones and the README sheet names the file that
+    holds them all.
     """
     if lang not in LANGS:
         raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
@@ -1007,7 +1244,7 @@ def write_workbook(
 
     wb = Workbook()
     styles = _styles(wb)
-    tables = _tables(result, styles, lang)
+    tables = _tables(result, styles, lang) + _diagnostic_tables(result, styles, lang)
     doc = _readme(result, tables, data_file=source, sha256=sha256, lang=lang, written=written)
     skeleton, table_paths = _skeleton(wb, tables, doc)
 

@@ -1,0 +1,585 @@
+"""Robustness of the synergy degree to the margin and the weights (METHOD.md §7).
+
+Each draw: margin ``a ~ Uniform(margin_range)`` (one per draw, shared by all entities),
+weights ``~ Dirichlet(κ·φ_j)`` within each subsystem, then §1, §3, §4 as the point fit.
+The references here are the existing kernels (``efficacy``, ``subsystem_order``,
+``synergy_path``, ``classify``) run draw by draw in a plain Python loop, a hand calculation,
+and ``np.quantile(..., method="linear")`` for the bands.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cosyn.methods.aggregation import subsystem_order
+from cosyn.methods.efficacy import efficacy
+from cosyn.methods.levels import STAGE_EDGES, classify
+from cosyn.methods.robustness import QUANTILES, RobustnessResult, _min_rank, robustness_draws
+from cosyn.methods.synergy import synergy_path
+
+# indicators 0, 1, 2 → subsystem 0; indicators 3, 4 → subsystem 1
+MEMBERSHIP = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]], dtype=bool)
+POSITIVE = np.array([True, False, True, True, False])
+
+
+def random_panel(seed: int = 7, E: int = 6, T: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Values with trends, some negative; weights per entity with one zero weight."""
+    rng = np.random.default_rng(seed)
+    x = rng.lognormal(1.0, 0.6, size=(E, 1, 5)) * np.exp(
+        rng.normal(0.1, 0.1, size=(E, 1, 5)) * np.arange(T)[None, :, None]
+        + rng.normal(0, 0.1, size=(E, T, 5))
+    )
+    x[..., 1] -= 3.0  # an indicator with negative values (and a negative direction)
+    w = rng.uniform(0.2, 1.0, size=(E, 5))
+    w[min(2, E - 1), 0] = 0.0  # a zero weight for entity 2 (or the last)
+    w /= (w @ MEMBERSHIP)[:, MEMBERSHIP.argmax(axis=1)]
+    return x, w
+
+
+def reference(x, weights, result, *, axis, aggregation, base, point_margin=0.1):
+    """The draws of ``result`` redone one by one with the kernels of the point fit."""
+    U_all, mu_all = [], []
+    for d in range(result.draws):
+        w = weights if result.weight_draws is None else result.weight_draws[d]
+        u = efficacy(x, POSITIVE, result.margins[d], axis=axis)
+        mu = subsystem_order(u, w, MEMBERSHIP, aggregation)
+        U, t0, t1 = synergy_path(mu, base)
+        U_all.append(U)
+        mu_all.append(mu)
+    U = np.stack(U_all)  # (D, E, P)
+    mu = np.stack(mu_all)  # (D, E, T, k)
+    # rank: 1 + the number of entities with a strictly higher U, per draw and period
+    rank = 1 + (U[:, None, :, :] > U[:, :, None, :]).sum(axis=2)
+    u_p = efficacy(x, POSITIVE, point_margin, axis=axis)
+    mu_p = subsystem_order(u_p, weights, MEMBERSHIP, aggregation)
+    U_p, t0, t1 = synergy_path(mu_p, base)
+    rank_p = 1 + (U_p[None, :, :] > U_p[:, None, :]).sum(axis=1)
+    stage_p = classify(U_p, STAGE_EDGES)
+    return {
+        "U": U,
+        "mu": mu,
+        "rank": rank,
+        "U_point": U_p,
+        "mu_point": mu_p,
+        "rank_point": rank_p,
+        "stage_point": stage_p,
+        "t0": t0,
+        "t1": t1,
+        "stage_agreement": (classify(U, STAGE_EDGES) == stage_p).mean(axis=0),
+        "rank_agreement": (rank == rank_p).mean(axis=0),
+    }
+
+
+def quantiles(a: np.ndarray) -> np.ndarray:
+    return np.quantile(a, QUANTILES, axis=0, method="linear")
+
+
+# ---------------------------------------------------------------------------------------
+# a hand calculation
+# ---------------------------------------------------------------------------------------
+
+
+def test_hand_calculation_one_entity():
+    # One entity, three periods, one indicator per subsystem (weight 1: the Dirichlet of a
+    # single weight is 1 whatever κ). A = 2, 4, 10; B = 1, 2, 5.
+    # Point, margin 0: A: u = (x − 2)/8 = 0, .25, 1; B: u = (x − 1)/4 = 0, .25, 1;
+    #   U(t1=1) = sqrt(.25)·sqrt(.25) = .25 (initial); U(t1=2) = 1 (mature).
+    # Every draw, margin 0.5: A: lower = 2 − 0.5·2 = 1, upper = 10 + 0.5·10 = 15,
+    #   u = (x − 1)/14 = 1/14, 3/14, 9/14; B: lower = 0.5, upper = 7.5, u = (x − .5)/7, the
+    #   same; Δ = 2/14 and 8/14 for both, so U = 1/7 ≈ .143 (initial) and 4/7 ≈ .571
+    #   (expansion).
+    x = np.array([[[2.0, 1.0], [4.0, 2.0], [10.0, 5.0]]])
+    mem = np.eye(2, dtype=bool)
+    res = robustness_draws(
+        x,
+        True,
+        [1.0, 1.0],
+        mem,
+        bounds_axis=1,
+        margin_range=(0.5, 0.5),
+        point_margin=0.0,
+        draws=5,
+        return_draws=True,
+    )
+    np.testing.assert_array_equal(res.margins, 0.5)
+    np.testing.assert_allclose(res.synergy_draws, [[[1 / 7, 4 / 7]]] * 5, rtol=1e-14)
+    for band in (res.synergy_p5, res.synergy_median, res.synergy_p95):
+        np.testing.assert_allclose(band, [[1 / 7, 4 / 7]], rtol=1e-14)
+    np.testing.assert_allclose(res.mu_median[0, :, 0], [1 / 14, 3 / 14, 9 / 14], rtol=1e-14)
+    np.testing.assert_allclose(res.mu_median[0, :, 1], [1 / 14, 3 / 14, 9 / 14], rtol=1e-14)
+    np.testing.assert_array_equal(res.synergy, [[0.25, 1.0]])
+    np.testing.assert_array_equal(res.stage, [[1, 4]])  # initial, mature
+    # t1 = 1: initial in every draw; t1 = 2: expansion in every draw, mature at the point
+    np.testing.assert_array_equal(res.stage_agreement, [[1.0, 0.0]])
+    np.testing.assert_array_equal(res.rank, [[1, 1]])  # a single entity ranks first
+    np.testing.assert_array_equal(res.rank_agreement, [[1.0, 1.0]])
+    np.testing.assert_array_equal(res.t0, [0, 0])
+    np.testing.assert_array_equal(res.t1, [1, 2])
+
+
+@pytest.mark.parametrize("concentration", [1e24, math.inf])
+@pytest.mark.parametrize("axis", [1, (0, 1)])
+def test_degenerate_draws_reproduce_the_point_fit(concentration, axis):
+    # κ → ∞ and margin_range = (a, a): every draw is the point estimate with margin a.
+    x, w = random_panel()
+    res = robustness_draws(
+        x,
+        POSITIVE,
+        w,
+        MEMBERSHIP,
+        bounds_axis=axis,
+        margin_range=(0.15, 0.15),
+        point_margin=0.15,
+        draws=3,
+        concentration=concentration,
+        return_draws=True,
+    )
+    u = efficacy(x, POSITIVE, 0.15, axis=axis)
+    mu = subsystem_order(u, w, MEMBERSHIP)
+    U, _, _ = synergy_path(mu)
+    np.testing.assert_array_equal(res.synergy, U)  # the point: the same kernels
+    np.testing.assert_array_equal(res.mu, mu)
+    for band in (res.synergy_p5, res.synergy_median, res.synergy_p95):
+        np.testing.assert_allclose(band, U, rtol=0, atol=1e-9)
+    for band in (res.mu_p5, res.mu_median, res.mu_p95):
+        np.testing.assert_allclose(band, mu, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(res.stage_agreement, 1.0)
+    np.testing.assert_array_equal(res.rank_agreement, 1.0)
+    for band in (res.rank_p5, res.rank_median, res.rank_p95):
+        np.testing.assert_array_equal(band, res.rank)
+    if math.isinf(concentration):
+        np.testing.assert_array_equal(res.weight_draws, np.broadcast_to(w, (3, *w.shape)))
+
+
+# ---------------------------------------------------------------------------------------
+# agreement with the draws redone one by one
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("aggregation", ["weighted_sum", "weighted_geometric", "geometric"])
+@pytest.mark.parametrize("axis", [1, (0, 1)])
+@pytest.mark.parametrize("base", ["first", "adjacent", 2])
+def test_agrees_with_a_loop_over_draws(aggregation, axis, base):
+    x, w = random_panel()
+    res = robustness_draws(
+        x,
+        POSITIVE,
+        w,
+        MEMBERSHIP,
+        bounds_axis=axis,
+        draws=41,
+        seed=3,
+        base=base,
+        aggregation=aggregation,
+        return_draws=True,
+        chunk_bytes=1,  # one draw per chunk: many chunks
+    )
+    ref = reference(x, w, res, axis=axis, aggregation=aggregation, base=base)
+    # the geometric forms run the kernels themselves: the same numbers to the last bit;
+    # the weighted sum takes the affine shortcut: the same up to rounding
+    tol = {"rtol": 0, "atol": 1e-13 if aggregation == "weighted_sum" else 0}
+    np.testing.assert_array_equal(res.t0, ref["t0"])
+    np.testing.assert_array_equal(res.t1, ref["t1"])
+    np.testing.assert_allclose(res.synergy_draws, ref["U"], **tol)
+    np.testing.assert_allclose(res.mu_draws, ref["mu"], **tol)
+    np.testing.assert_array_equal(res.rank_draws, ref["rank"])
+    np.testing.assert_array_equal(res.synergy, ref["U_point"])
+    np.testing.assert_array_equal(res.mu, ref["mu_point"])
+    np.testing.assert_array_equal(res.rank, ref["rank_point"])
+    np.testing.assert_array_equal(res.stage, ref["stage_point"])
+    q_U, q_mu, q_rank = quantiles(ref["U"]), quantiles(ref["mu"]), quantiles(ref["rank"])
+    for n, name in enumerate(("p5", "median", "p95")):
+        np.testing.assert_allclose(getattr(res, f"synergy_{name}"), q_U[n], **tol)
+        np.testing.assert_allclose(getattr(res, f"mu_{name}"), q_mu[n], **tol)
+        np.testing.assert_array_equal(getattr(res, f"rank_{name}"), q_rank[n])
+    np.testing.assert_array_equal(res.stage_agreement, ref["stage_agreement"])
+    np.testing.assert_array_equal(res.rank_agreement, ref["rank_agreement"])
+
+
+def test_interleaved_subsystems_agree_with_the_loop():
+    # indicators of the two subsystems interleaved: (0, 3, 1, 4, 2) → membership 0 1 0 1 0
+    order = [0, 3, 1, 4, 2]
+    x, w = random_panel()
+    x, w, mem, pos = x[..., order], w[:, order], MEMBERSHIP[order], POSITIVE[order]
+    res = robustness_draws(x, pos, w, mem, bounds_axis=1, draws=12, return_draws=True)
+    for d in range(12):
+        u = efficacy(x, pos, res.margins[d], axis=1)
+        U, _, _ = synergy_path(subsystem_order(u, res.weight_draws[d], mem))
+        np.testing.assert_allclose(res.synergy_draws[d], U, rtol=0, atol=1e-13)
+
+
+def test_bands_are_numpy_quantiles_of_the_draws_exactly():
+    x, w = random_panel(E=9, T=7)
+    res = robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=57, return_draws=True)
+    q = quantiles(res.synergy_draws)
+    np.testing.assert_array_equal(res.synergy_p5, q[0])
+    np.testing.assert_array_equal(res.synergy_median, q[1])
+    np.testing.assert_array_equal(res.synergy_p95, q[2])
+    np.testing.assert_array_equal(res.mu_p95, quantiles(res.mu_draws)[2])
+    np.testing.assert_array_equal(res.rank_p5, quantiles(res.rank_draws)[0])
+
+
+# ---------------------------------------------------------------------------------------
+# the random draws: their order, reproducibility, the Dirichlet
+# ---------------------------------------------------------------------------------------
+
+
+def test_random_stream_is_the_documented_one():
+    # draw d: default_rng(SeedSequence(seed).spawn(D)[d]); the margin first, then one gamma
+    # variate per positive weight in C order of the weight array; normalised per subsystem.
+    x, w = random_panel()
+    seed, D, kappa, (lo, hi) = 11, 4, 30.0, (0.05, 0.2)
+    res = robustness_draws(
+        x,
+        POSITIVE,
+        w,
+        MEMBERSHIP,
+        bounds_axis=1,
+        draws=D,
+        seed=seed,
+        concentration=kappa,
+        margin_range=(lo, hi),
+        return_draws=True,
+    )
+    for d, child in enumerate(np.random.SeedSequence(seed).spawn(D)):
+        rng = np.random.default_rng(child)
+        assert res.margins[d] == rng.uniform(lo, hi)
+        g = np.zeros_like(w)
+        g[w > 0] = rng.standard_gamma(kappa * w[w > 0])
+        expected = g / (g @ MEMBERSHIP)[:, MEMBERSHIP.argmax(axis=1)]
+        np.testing.assert_array_equal(res.weight_draws[d], expected)
+
+
+def fields(res: RobustnessResult) -> dict[str, np.ndarray]:
+    return {k: v for k, v in vars(res).items() if v is not None}
+
+
+def test_same_seed_same_output_and_other_seed_other_output():
+    x, w = random_panel()
+    kw = {"bounds_axis": 1, "draws": 30, "return_draws": True}
+    one = fields(robustness_draws(x, POSITIVE, w, MEMBERSHIP, seed=5, **kw))
+    two = fields(robustness_draws(x, POSITIVE, w, MEMBERSHIP, seed=5, **kw))
+    other = robustness_draws(x, POSITIVE, w, MEMBERSHIP, seed=6, **kw)
+    assert one.keys() == two.keys()
+    for name in one:
+        np.testing.assert_array_equal(one[name], two[name], err_msg=name)
+    assert not np.array_equal(one["margins"], other.margins)
+    assert not np.array_equal(one["synergy_draws"], other.synergy_draws)
+
+
+def test_output_does_not_depend_on_threads():
+    x, w = random_panel()
+    kw = {"bounds_axis": 1, "draws": 25, "seed": 2, "return_draws": True, "chunk_bytes": 1}
+    one = fields(robustness_draws(x, POSITIVE, w, MEMBERSHIP, workers=1, **kw))
+    three = fields(robustness_draws(x, POSITIVE, w, MEMBERSHIP, workers=3, **kw))
+    for name in one:
+        np.testing.assert_array_equal(one[name], three[name], err_msg=name)
+
+
+@pytest.mark.parametrize("aggregation", ["weighted_sum", "weighted_geometric"])
+def test_chunks_change_no_draw_and_at_most_the_last_bits(aggregation):
+    # The draws never depend on the chunks. The matrix products of the weighted sum may
+    # round the last bit differently for another chunk size (BLAS kernels); the geometric
+    # forms are elementwise and agree exactly.
+    x, w = random_panel()
+    kw = {"bounds_axis": 1, "draws": 25, "seed": 2, "return_draws": True}
+    whole = robustness_draws(x, POSITIVE, w, MEMBERSHIP, aggregation=aggregation, **kw)
+    pieces = robustness_draws(
+        x, POSITIVE, w, MEMBERSHIP, aggregation=aggregation, chunk_bytes=1, **kw
+    )
+    np.testing.assert_array_equal(whole.margins, pieces.margins)
+    np.testing.assert_array_equal(whole.weight_draws, pieces.weight_draws)
+    np.testing.assert_array_equal(whole.rank_draws, pieces.rank_draws)
+    tol = {"rtol": 0, "atol": 1e-15 if aggregation == "weighted_sum" else 0}
+    np.testing.assert_allclose(whole.synergy_draws, pieces.synergy_draws, **tol)
+    np.testing.assert_allclose(whole.mu_draws, pieces.mu_draws, **tol)
+
+
+def test_first_draws_of_a_longer_run_are_a_shorter_run():
+    x, w = random_panel()
+    kw = {"bounds_axis": (0, 1), "seed": 9, "return_draws": True}
+    short = robustness_draws(x, POSITIVE, w, MEMBERSHIP, draws=10, **kw)
+    long = robustness_draws(x, POSITIVE, w, MEMBERSHIP, draws=40, **kw)
+    np.testing.assert_array_equal(short.margins, long.margins[:10])
+    np.testing.assert_array_equal(short.weight_draws, long.weight_draws[:10])
+    np.testing.assert_allclose(short.synergy_draws, long.synergy_draws[:10], rtol=0, atol=1e-15)
+
+
+def test_margins_are_uniform_in_the_range():
+    x, w = random_panel(E=2, T=3)
+    res = robustness_draws(
+        x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=2000, margin_range=(0.05, 0.2)
+    )
+    assert res.margins.min() >= 0.05 and res.margins.max() < 0.2
+    # Uniform(0.05, 0.2): mean 0.125, sd 0.15/sqrt(12) ≈ 0.0433; sd of the mean ≈ 0.001
+    assert abs(res.margins.mean() - 0.125) < 0.005
+
+
+def test_dirichlet_mean_and_variance_around_the_point_weights():
+    # Dirichlet(κφ): E[w_i] = φ_i, Var[w_i] = φ_i(1 − φ_i)/(κ + 1)
+    x, w = random_panel(E=3, T=3)
+    kappa, D = 20.0, 4000
+    res = robustness_draws(
+        x,
+        POSITIVE,
+        w,
+        MEMBERSHIP,
+        bounds_axis=1,
+        draws=D,
+        concentration=kappa,
+        return_draws=True,
+    )
+    draws = res.weight_draws
+    var = w * (1 - w) / (kappa + 1)
+    np.testing.assert_allclose(draws.mean(axis=0), w, atol=5 * np.sqrt(var.max() / D))
+    np.testing.assert_allclose(draws.var(axis=0), var, rtol=0.15, atol=1e-12)
+    np.testing.assert_allclose(draws @ MEMBERSHIP, 1.0, rtol=1e-14)
+
+
+def test_zero_weights_stay_zero():
+    x, w = random_panel()
+    assert w[2, 0] == 0.0
+    res = robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=50, return_draws=True)
+    np.testing.assert_array_equal(res.weight_draws[:, 2, 0], 0.0)
+    assert (res.weight_draws[:, w > 0] > 0).all()
+    np.testing.assert_allclose(res.weight_draws @ MEMBERSHIP, 1.0, rtol=1e-14)
+
+
+def test_panel_weights_are_drawn_once_per_draw_for_every_entity():
+    x, w = random_panel()
+    res = robustness_draws(
+        x, POSITIVE, w[0], MEMBERSHIP, bounds_axis=(0, 1), draws=20, return_draws=True
+    )
+    assert res.weight_draws.shape == (20, 1, 5)
+    ref = reference(x, w[0], res, axis=(0, 1), aggregation="weighted_sum", base="first")
+    np.testing.assert_allclose(res.synergy_draws, ref["U"], rtol=0, atol=1e-13)
+
+
+def test_equal_rows_are_one_panel_vector():
+    # (E, I) weights whose rows are all equal (weights_scope = "panel" in fit) are one
+    # choice for the panel: drawn once per draw, exactly as the (I,) vector.
+    x, w = random_panel()
+    rows = np.repeat(w[:1], x.shape[0], axis=0)
+    kw = {"bounds_axis": 1, "draws": 15, "return_draws": True}
+    full = robustness_draws(x, POSITIVE, rows, MEMBERSHIP, **kw)
+    one = robustness_draws(x, POSITIVE, w[0], MEMBERSHIP, **kw)
+    assert full.weight_draws.shape == (15, 1, 5)
+    np.testing.assert_array_equal(full.weight_draws, one.weight_draws)
+    np.testing.assert_allclose(full.synergy_draws, one.synergy_draws, rtol=0, atol=1e-15)
+    # the point keeps the weights as given: fit's numbers
+    u = efficacy(x, POSITIVE, 0.1, axis=1)
+    np.testing.assert_array_equal(
+        full.synergy, synergy_path(subsystem_order(u, rows, MEMBERSHIP))[0]
+    )
+
+
+def test_concentration_sets_the_spread():
+    x, w = random_panel()
+    kw = {"bounds_axis": 1, "draws": 200, "margin_range": (0.1, 0.1)}
+    tight = robustness_draws(x, POSITIVE, w, MEMBERSHIP, concentration=1e4, **kw)
+    loose = robustness_draws(x, POSITIVE, w, MEMBERSHIP, concentration=5.0, **kw)
+    width = lambda r: (r.synergy_p95 - r.synergy_p5).mean()  # noqa: E731
+    assert width(tight) < width(loose) / 5
+
+
+def test_tiny_concentration_that_underflows_is_an_error():
+    # κφ = 5e-5: each gamma variate is 0 in floating point with probability ≈ 0.97
+    x = np.array([[[1.0, 2.0, 1.0], [2.0, 3.0, 2.0], [3.0, 5.0, 4.0]]])
+    mem = np.array([[1, 0], [1, 0], [0, 1]], dtype=bool)
+    with pytest.raises(ValueError, match="concentration"):
+        robustness_draws(x, True, [0.5, 0.5, 1.0], mem, bounds_axis=1, draws=50, concentration=1e-4)
+
+
+# ---------------------------------------------------------------------------------------
+# properties of the result
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wide() -> tuple[RobustnessResult, int]:
+    x, w = random_panel(seed=1, E=25, T=8)
+    return robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=300), 25
+
+
+def test_shapes(wide):
+    res, E = wide
+    P, T = 7, 8
+    assert res.draws == 300 and res.margins.shape == (300,)
+    for name in ("synergy", "stage", "stage_agreement", "rank", "rank_agreement"):
+        assert getattr(res, name).shape == (E, P), name
+    for name in ("p5", "median", "p95"):
+        assert getattr(res, f"synergy_{name}").shape == (E, P)
+        assert getattr(res, f"rank_{name}").shape == (E, P)
+        assert getattr(res, f"mu_{name}").shape == (E, T, 2)
+    assert res.synergy_draws is None and res.weight_draws is None
+    assert repr(res) == "RobustnessResult(entities=25, compared_periods=7, subsystems=2, draws=300)"
+
+
+def test_percentiles_are_ordered(wide):
+    res, _ = wide
+    assert (res.synergy_p5 <= res.synergy_median).all()
+    assert (res.synergy_median <= res.synergy_p95).all()
+    assert (res.mu_p5 <= res.mu_median).all() and (res.mu_median <= res.mu_p95).all()
+    assert (res.rank_p5 <= res.rank_median).all() and (res.rank_median <= res.rank_p95).all()
+    assert (res.synergy_p5 >= -1).all() and (res.synergy_p95 <= 1).all()
+    assert (res.mu_p5 >= 0).all() and (res.mu_p95 <= 1).all()
+
+
+def test_agreements_are_shares_and_ranks_lie_in_1_to_E(wide):
+    res, E = wide
+    for share in (res.stage_agreement, res.rank_agreement):
+        assert (share >= 0).all() and (share <= 1).all()
+        # a share of 300 draws is a multiple of 1/300
+        np.testing.assert_allclose(share * 300, np.round(share * 300), atol=1e-9)
+    assert 0 < res.stage_agreement.mean() < 1  # the draws move some stages, not all
+    for ranks in (res.rank, res.rank_p5, res.rank_median, res.rank_p95):
+        assert (ranks >= 1).all() and (ranks <= E).all()
+    # the point ranks of each period are a permutation of 1..E (no ties in random data)
+    permutation = np.broadcast_to(np.arange(1, E + 1)[:, None], res.rank.shape)
+    np.testing.assert_array_equal(np.sort(res.rank, axis=0), permutation)
+
+
+def test_stage_agreement_counts_the_stage_intervals_closed_on_the_right():
+    # A U that lands on an edge belongs to the stage below it: (lower, upper].
+    # One entity, periods 0, 1; both subsystems rise by the same Δ, so U = Δ.
+    # Margin 0: u = 0 → 1, U = 1; stage edges (0, 1) put U = 1 in stage 1, not 2.
+    x = np.array([[[1.0, 1.0], [2.0, 2.0]]])
+    res = robustness_draws(
+        x,
+        True,
+        [1.0, 1.0],
+        np.eye(2, dtype=bool),
+        bounds_axis=1,
+        margin_range=(0.0, 0.0),
+        point_margin=0.0,
+        draws=4,
+        stage_edges=(0.0, 1.0),
+    )
+    np.testing.assert_array_equal(res.synergy, [[1.0]])
+    np.testing.assert_array_equal(res.stage, [[1]])
+    np.testing.assert_array_equal(res.stage_agreement, [[1.0]])
+
+
+# ---------------------------------------------------------------------------------------
+# ranks: 1 = highest, ties share the smallest rank
+# ---------------------------------------------------------------------------------------
+
+
+def test_min_rank_hand_values():
+    # U = .3, .5, .3, .1, .5 → .5 and .5 share rank 1, then .3 and .3 share rank 3, .1 is 5
+    values = np.array([[0.3, 0.5, 0.3, 0.1, 0.5], [0.4, 0.3, 0.2, 0.1, 0.0]])
+    np.testing.assert_array_equal(_min_rank(values), [[3, 1, 3, 5, 1], [1, 2, 3, 4, 5]])
+
+
+def test_identical_entities_tie_with_the_smallest_rank():
+    x, w = random_panel(E=4)
+    x[1] = x[0]  # entity 1 is a copy of entity 0
+    res = robustness_draws(
+        x, POSITIVE, w[0], MEMBERSHIP, bounds_axis=1, draws=20, return_draws=True
+    )
+    np.testing.assert_array_equal(res.synergy_draws[:, 0], res.synergy_draws[:, 1])
+    np.testing.assert_array_equal(res.rank_draws[:, 0], res.rank_draws[:, 1])
+    np.testing.assert_array_equal(res.rank[0], res.rank[1])
+    U = res.synergy_draws
+    expected = 1 + (U[:, None, :, :] > U[:, :, None, :]).sum(axis=2)
+    np.testing.assert_array_equal(res.rank_draws, expected)
+
+
+# ---------------------------------------------------------------------------------------
+# options and errors
+# ---------------------------------------------------------------------------------------
+
+
+def test_geometric_draws_no_weights():
+    x, w = random_panel()
+    res = robustness_draws(
+        x,
+        POSITIVE,
+        w,
+        MEMBERSHIP,
+        bounds_axis=1,
+        draws=5,
+        aggregation="geometric",
+        return_draws=True,
+    )
+    assert res.weight_draws is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"aggregation": "mean"}, "aggregation must be one of"),
+        ({"bounds_axis": 0}, "bounds_axis must be 1"),
+        ({"bounds_axis": 2}, "bounds_axis must be 1"),
+        ({"margin_range": (0.2, 0.1)}, "margin_range"),
+        ({"margin_range": (-0.1, 0.1)}, "margin_range"),
+        ({"draws": 0}, "draws must be a positive integer"),
+        ({"concentration": 0.0}, "concentration must be > 0"),
+        ({"weights": np.ones(4)}, "weights must have shape"),
+        ({"weights": -np.ones(5)}, "weights must be finite and >= 0"),
+        ({"weights": np.array([1.0, 0, 0, 0, 0])}, "every subsystem needs a positive"),
+        ({"weights": np.full(5, 0.5)}, "must sum to 1 within each subsystem"),
+        ({"workers": 0}, "workers must be a positive integer"),
+        ({"base": 9}, "base index 9 is outside"),
+    ],
+)
+def test_bad_options_are_errors(kwargs, message):
+    x, w = random_panel()
+    args = {"bounds_axis": 1, "draws": 3, "weights": w}
+    args.update(kwargs)
+    weights = args.pop("weights")
+    with pytest.raises(ValueError, match=message):
+        robustness_draws(x, POSITIVE, weights, MEMBERSHIP, **args)
+
+
+def test_constant_indicator_is_an_error():
+    x, w = random_panel()
+    x[..., 3] = 0.0  # constant at 0: upper == lower whatever the margin
+    with pytest.raises(ValueError, match="upper bound equals lower bound"):
+        robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=3)
+
+
+def test_missing_values_are_an_error():
+    x, w = random_panel()
+    x[0, 1, 2] = np.nan
+    with pytest.raises(ValueError, match="missing"):
+        robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=3)
+
+
+# ---------------------------------------------------------------------------------------
+# with the point fit
+# ---------------------------------------------------------------------------------------
+
+
+def test_point_equals_fit_on_the_bundled_guangzhou_trade_model():
+    # cosyn.fit on the bundled Guangzhou trade data (trade_model.toml: bounds per entity,
+    # margin 0.1, entropy weights per entity, weighted sum, base first); the kernel gets
+    # fit's arrays and must report fit's synergy values as its point estimate.
+    import warnings
+
+    import cosyn
+    from cosyn.datasets import load_dataset, load_spec
+
+    spec = load_spec("trade_model")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        fitted = cosyn.fit(load_dataset("guangzhou_trade"), spec)
+    names = [s.name for s in spec.subsystems]
+    membership = np.array([[ind.subsystem == n for n in names] for ind in spec.indicators])
+    positive = np.array([ind.positive for ind in spec.indicators])
+    res = robustness_draws(
+        fitted.x,
+        positive,
+        fitted.weight_values,
+        membership,
+        bounds_axis=1,
+        point_margin=spec.method.margin,
+        draws=200,
+    )
+    np.testing.assert_array_equal(res.synergy, fitted.synergy_values)
+    np.testing.assert_array_equal(res.mu, fitted.mu)
+    assert (res.synergy_p5 <= res.synergy_median).all()
+    assert (res.synergy_median <= res.synergy_p95).all()

@@ -1,0 +1,214 @@
+"""write_reports: the base files plus a CSV for each diagnostic table asked for, each read
+back equal to its table and formula-safe (cosyn.report)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cosyn
+from cosyn.report import DIAGNOSTIC_TABLES, TABLES, diagnostic_tables, write_reports
+
+TRADE = cosyn.datasets.data_path("trade.csv")
+
+
+def with_robustness(res: cosyn.Result) -> cosyn.Result:
+    """``res`` with a robustness table: the real one once Result has it, until then a
+    stand-in with its documented columns."""
+    if hasattr(cosyn.Result, "robustness"):
+        return res
+    syn = res.synergy
+    frame = pd.DataFrame(
+        {
+            "entity": syn["entity"],
+            "base_period": syn["base_period"],
+            "period": syn["period"],
+            "synergy": syn["synergy"],
+            "median": syn["synergy"] * 0.99,
+            "p5": syn["synergy"] - 0.05,
+            "p95": syn["synergy"] + 0.05,
+            "stage_agreement": np.linspace(0.5, 1.0, len(syn)),
+            "rank": np.arange(len(syn)) % 5 + 1,
+            "rank_p5": 1.0,
+            "rank_p95": np.linspace(1.0, 4.5, len(syn)),
+        }
+    )
+
+    class WithRobustness(cosyn.Result):
+        @property
+        def robustness(self) -> pd.DataFrame:
+            return frame
+
+    return WithRobustness(**{f.name: getattr(res, f.name) for f in fields(res)})
+
+
+def fit(data: Any, spec: dict[str, Any]) -> cosyn.Result:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)  # GM(1,1)'s shifted series
+        res = cosyn.fit(data, spec)
+    d = spec.get("diagnostics", {})
+    return with_robustness(res) if d.get("robustness") else res
+
+
+def trade(**diagnostics: Any) -> cosyn.Result:
+    spec = cosyn.datasets.load_spec("trade_model").to_dict()
+    if diagnostics:
+        spec["diagnostics"] = diagnostics
+    return fit(TRADE, spec)
+
+
+@pytest.fixture
+def no_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip figures and HTML (tested in test_figures / test_html): the tables are what
+    these tests look at."""
+    import cosyn.report.figures
+    import cosyn.report.html
+
+    def html(result: Any, path: str | Path, **_: Any) -> Path:
+        Path(path).write_text("<html></html>", encoding="utf-8")
+        return Path(path)
+
+    monkeypatch.setattr(cosyn.report.figures, "render_figures", lambda *a, **k: {})
+    monkeypatch.setattr(cosyn.report.html, "write_html", html)
+
+
+def listing(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def csvs(folder: Path) -> set[str]:
+    return {p.name for p in folder.glob("*.csv")}
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+BASE = {f"{name}.csv" for name in TABLES} | {"results.xlsx", "report.html"}
+
+
+def test_without_diagnostics_only_the_base_files(tmp_path: Path, no_drawing: None) -> None:
+    res = trade()
+    assert diagnostic_tables(res) == ()
+    written = write_reports(res, tmp_path)
+    assert listing(tmp_path) == BASE
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(BASE)
+
+
+@pytest.mark.parametrize(
+    ("diagnostics", "tables"),
+    [
+        ({"gra": True}, ("grey_relation", "grey_cross")),
+        ({"coupling": "fan"}, ("coupling",)),
+        ({"obstacles": 2, "forecast": 3}, ("obstacles", "forecast")),
+        ({"robustness": {"draws": 20}}, ("robustness",)),
+    ],
+)
+def test_a_csv_for_each_diagnostic_asked_for(
+    tmp_path: Path, no_drawing: None, diagnostics: dict[str, Any], tables: tuple[str, ...]
+) -> None:
+    res = trade(**diagnostics)
+    assert diagnostic_tables(res) == tables
+    steps: list[str] = []
+    written = write_reports(res, tmp_path, step=steps.append)
+    expected = BASE | {f"{name}.csv" for name in tables}
+    assert listing(tmp_path) == expected
+    assert {p.relative_to(tmp_path).as_posix() for p in written} == expected
+    assert [s for s in steps if s.endswith(".csv")] == [
+        f"writing {name}.csv" for name in (*TABLES, *tables)
+    ]
+
+
+def test_every_diagnostic_end_to_end(tmp_path: Path) -> None:
+    """The whole of write_reports, figures and HTML included, with every diagnostic."""
+    res = trade(gra=True, coupling="wang", obstacles=3, forecast=3, robustness={"draws": 20})
+    assert diagnostic_tables(res) == DIAGNOSTIC_TABLES
+    written = write_reports(res, tmp_path)
+    files = listing(tmp_path)
+    assert {p.relative_to(tmp_path).as_posix() for p in written} == files
+    assert csvs(tmp_path) == {f"{name}.csv" for name in (*TABLES, *DIAGNOSTIC_TABLES)}
+    others = {f for f in files if not f.endswith(".csv") and not f.startswith("figures/")}
+    assert others == {"results.xlsx", "report.html"}
+    figures = {f for f in files if f.startswith("figures/")}
+    assert figures and {f.rsplit(".", 1)[0] + ".png" for f in figures} == {
+        f for f in figures if f.endswith(".png")
+    }  # every figure as SVG and PNG
+    for name in DIAGNOSTIC_TABLES:
+        table = getattr(res, name)
+        back = read_csv(tmp_path / f"{name}.csv")
+        pd.testing.assert_frame_equal(back, table, check_exact=True, check_dtype=False)
+
+
+def test_diagnostic_csvs_read_back_equal_the_tables(tmp_path: Path, no_drawing: None) -> None:
+    res = trade(gra=True, coupling="classic", obstacles=3, forecast=2, robustness=True)
+    write_reports(res, tmp_path)
+    for name in diagnostic_tables(res):
+        table = getattr(res, name)
+        back = read_csv(tmp_path / f"{name}.csv")
+        assert list(back.columns) == list(table.columns), name
+        pd.testing.assert_frame_equal(back, table, check_exact=True, check_dtype=False)
+        for column in table.columns:  # booleans and integers come back as such
+            if table[column].dtype in (np.dtype(bool), np.dtype(np.int64)):
+                assert back[column].dtype == table[column].dtype, (name, column)
+    forecast = read_csv(tmp_path / "forecast.csv")
+    assert forecast.loc[forecast["kind"] == "forecast", "observed"].isna().all()
+    assert forecast["period"].max() == 2023  # 2021 + 2 periods
+
+
+def test_formula_looking_names_are_escaped_in_the_csvs(tmp_path: Path, no_drawing: None) -> None:
+    rng = np.random.default_rng(5)
+    n = 6
+    frame = pd.DataFrame(
+        {
+            "who": ["=HYPERLINK(1)"] * n + ["ok"] * n,
+            "year": list(range(2010, 2010 + n)) * 2,
+            "-net exports": rng.random(2 * n) + 1,
+            "a2": rng.random(2 * n) + 1,
+            "b1": rng.random(2 * n) + 1,
+            "b2": rng.random(2 * n) + 1,
+        }
+    )
+    spec = {
+        "entity": "who",
+        "period": "year",
+        "subsystems": {
+            "a": {"indicators": {"-net exports": "+", "a2": "+"}},
+            "b": {"indicators": {"b1": "+", "b2": "+"}},
+        },
+        "diagnostics": {"gra": True, "coupling": "classic", "obstacles": 4, "forecast": 2},
+    }
+    res = fit(frame, spec)
+    write_reports(res, tmp_path)
+    for name in diagnostic_tables(res):
+        text = (tmp_path / f"{name}.csv").read_text(encoding="utf-8")
+        assert not any(line.startswith(("=", "+", "-", "@")) for line in text.splitlines())
+        back = read_csv(tmp_path / f"{name}.csv")
+        assert back["entity"].iloc[0] == "'=HYPERLINK(1)", name  # the apostrophe: text
+        assert set(back["entity"]) == {"'=HYPERLINK(1)", "ok"}, name
+    relation = read_csv(tmp_path / "grey_relation.csv")
+    assert "'-net exports" in set(relation["indicator"])
+    cross = read_csv(tmp_path / "grey_cross.csv")
+    assert "'-net exports" in set(cross["indicator"])
+    obstacles = read_csv(tmp_path / "obstacles.csv")
+    assert "'-net exports" in set(obstacles["indicator"])
+    # numbers are not touched: a negative number stays a number
+    assert read_csv(tmp_path / "forecast.csv")["value"].dtype == np.float64
+
+
+def test_robustness_needs_the_table_and_the_request() -> None:
+    """A result whose class has no robustness table writes none, even when asked."""
+    res = trade(gra=True, robustness={"draws": 20})
+
+    class Bare:  # a result type with the two grey tables only
+        spec = res.spec
+        grey_relation = grey_cross = None
+
+    assert diagnostic_tables(Bare()) == ("grey_relation", "grey_cross")  # type: ignore[arg-type]
+    assert diagnostic_tables(res) == ("grey_relation", "grey_cross", "robustness")
+    assert diagnostic_tables(trade(gra=True)) == ("grey_relation", "grey_cross")
