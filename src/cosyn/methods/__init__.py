@@ -28,6 +28,7 @@ from cosyn.methods.grey import (
 from cosyn.methods.impute import IMPUTATIONS, impute_linear, impute_regression
 from cosyn.methods.levels import classify
 from cosyn.methods.obstacle import obstacle_degree, top_obstacles
+from cosyn.methods.robustness import RobustnessResult, robustness_draws
 from cosyn.methods.synergy import synergy_degree, synergy_path
 from cosyn.methods.weights import (
     RANDOM_INDEX,
@@ -55,6 +56,7 @@ __all__ = [
     "IMPUTATIONS",
     "RANDOM_INDEX",
     "GM11Batch",
+    "RobustnessResult",
     "ahp_weights",
     "classify",
     "combine_weights",
@@ -76,6 +78,7 @@ __all__ = [
     "impute_regression",
     "normalize_weights",
     "obstacle_degree",
+    "robustness_draws",
     "subsystem_order",
     "synergy_degree",
     "synergy_path",
