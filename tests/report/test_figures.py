@@ -20,9 +20,16 @@ import cosyn
 from cosyn import CosynWarning
 from cosyn.report import figures
 from cosyn.report.figures import (
+    DIAGNOSTIC_FIGURES,
     FIGURES,
     cjk_font,
+    figure_coupling,
+    figure_forecast,
+    figure_grey_relation,
+    figure_names,
+    figure_obstacles,
     figure_order_degree,
+    figure_robustness,
     figure_synergy_heatmap,
     figure_synergy_path,
     figure_weights,
@@ -31,6 +38,7 @@ from cosyn.report.figures import (
     svg_text,
     write_figures,
 )
+from cosyn.report.methods import GM11_GRADES_ZH
 
 ORDER_LABEL = "order degree μ (0–1)"
 SYNERGY_LABEL = "synergy degree U (−1 to 1)"
@@ -285,3 +293,256 @@ def test_without_a_cjk_font_figures_are_still_drawn(chinese, monkeypatch):
     assert data.startswith(b"\x89PNG")
     assert any(issubclass(w.category, CosynWarning) for w in caught)
     assert fig.axes[0].get_yticklabels()[0].get_fontfamily() == ["DejaVu Sans"]
+
+
+# -- diagnostics ------------------------------------------------------------------------
+HAS_ROBUSTNESS = hasattr(cosyn.Result, "robustness")
+needs_robustness = pytest.mark.skipif(
+    not HAS_ROBUSTNESS, reason="Result.robustness is not there yet (being added)"
+)
+ALL_DIAGNOSTICS = {
+    "gra": True,
+    "coupling": "classic",
+    "obstacles": 3,
+    "forecast": 3,
+    **({"robustness": {"draws": 40}} if HAS_ROBUSTNESS else {}),
+}
+
+
+def fit_quietly(data, spec) -> cosyn.Result:
+    """Fit without the forecast's level-ratio note (a CosynWarning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CosynWarning)
+        return cosyn.fit(data, spec)
+
+
+def with_diagnostics(spec: dict, **diagnostics) -> dict:
+    return {**spec, "diagnostics": diagnostics}
+
+
+@pytest.fixture(scope="module")
+def diag_guangzhou() -> cosyn.Result:
+    """The Guangzhou example with every diagnostic asked for."""
+    spec = cosyn.datasets.load_spec("trade_model").to_dict()
+    return fit_quietly(
+        cosyn.datasets.data_path("trade.csv"), with_diagnostics(spec, **ALL_DIAGNOSTICS)
+    )
+
+
+@pytest.fixture(scope="module")
+def diag_forty() -> cosyn.Result:
+    """40 entities, six quarters, every diagnostic (the corrected coupling model)."""
+    frame, spec = random_panel(40, ["2020Q1", "2020Q2", "2020Q3", "2020Q4", "2021Q1", "2021Q2"])
+    diagnostics = {**ALL_DIAGNOSTICS, "coupling": "wang", "obstacles": 2, "forecast": 2}
+    return fit_quietly(frame, with_diagnostics(spec, **diagnostics))
+
+
+@pytest.fixture(scope="module")
+def diag_single() -> cosyn.Result:
+    """One entity without an entity column, every diagnostic."""
+    frame, spec = random_panel(1, list(range(2001, 2009)), entity=False, seed=1)
+    return fit_quietly(frame, with_diagnostics(spec, **ALL_DIAGNOSTICS))
+
+
+def texts(fig: Figure) -> set[str]:
+    """Every text drawn in the axes of ``fig``, titles included."""
+    out = set()
+    for ax in fig.axes:
+        out |= {t.get_text() for t in ax.texts}
+        out |= {ax.get_title(loc=loc) for loc in ("left", "center", "right")}
+    return out - {""}
+
+
+def test_diagnostic_figure_names():
+    assert FIGURES == ("order_degree", "synergy_path", "synergy_heatmap", "weights")
+    assert DIAGNOSTIC_FIGURES == (
+        "grey_relation",
+        "coupling",
+        "obstacles",
+        "forecast",
+        "robustness",
+    )
+    for name in DIAGNOSTIC_FIGURES:
+        assert callable(getattr(figures, f"figure_{name}"))
+        assert f"figure_{name}" in figures.__all__
+
+
+@pytest.mark.parametrize("case", ["diag_guangzhou", "diag_single", "diag_forty"])
+@pytest.mark.parametrize("name", DIAGNOSTIC_FIGURES)
+def test_every_diagnostic_figure_builds(name, case, request):
+    if name == "robustness" and not HAS_ROBUSTNESS:
+        pytest.skip("Result.robustness is not there yet (being added)")
+    result = request.getfixturevalue(case)
+    fig = getattr(figures, f"figure_{name}")(result, "en")
+    assert isinstance(fig.canvas, FigureCanvasAgg)
+    fig.canvas.draw()
+    assert fig.get_suptitle()
+    labels = axis_labels(fig)
+    expected = {
+        "grey_relation": "grey relational grade r (0–1)",
+        "coupling": "coordination degree D (0–1)",
+        "obstacles": "obstacle share O (sums to 1 per entity)",
+        "forecast": SYNERGY_LABEL,
+        "robustness": SYNERGY_LABEL,
+    }[name]
+    assert expected in labels
+    if name not in ("grey_relation", "obstacles"):
+        assert result.spec.period in labels
+    if case == "diag_forty" and name in ("coupling", "forecast", "robustness"):
+        assert "first 24 of 40 entities" in fig.get_suptitle()
+
+
+def test_diagnostic_figures_need_their_diagnostic(guangzhou):
+    for name in DIAGNOSTIC_FIGURES:
+        if name == "robustness" and not HAS_ROBUSTNESS:
+            continue
+        with pytest.raises(cosyn.SpecError, match=r"\[diagnostics\]"):
+            getattr(figures, f"figure_{name}")(guangzhou)
+
+
+def test_render_figures_adds_only_the_diagnostics_asked_for(guangzhou, diag_guangzhou):
+    assert figure_names(guangzhou) == FIGURES
+    expected = FIGURES + DIAGNOSTIC_FIGURES[: 5 if HAS_ROBUSTNESS else 4]
+    assert figure_names(diag_guangzhou) == expected
+    spec = cosyn.datasets.load_spec("trade_model").to_dict()
+    some = fit_quietly(
+        cosyn.datasets.data_path("trade.csv"), with_diagnostics(spec, coupling="fan", obstacles=2)
+    )
+    assert figure_names(some) == (*FIGURES, "coupling", "obstacles")
+    assert list(render_figures(some)) == [*FIGURES, "coupling", "obstacles"]
+
+
+def test_write_figures_writes_the_diagnostics_asked_for(tmp_path):
+    frame, spec = random_panel(3, [2001, 2002, 2003, 2004, 2005])
+    some = fit_quietly(frame, with_diagnostics(spec, gra=True, forecast=1))
+    out = write_figures(some, tmp_path, dpi=40)
+    names = [*FIGURES, "grey_relation", "forecast"]
+    assert list(out) == names
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == sorted(f"{n}.{ext}" for n in names for ext in ("png", "svg"))
+    with Image.open(tmp_path / "forecast.png") as im:
+        assert im.info["dpi"] == pytest.approx((40, 40), abs=0.01)
+    assert ET.parse(tmp_path / "grey_relation.svg").getroot().tag.endswith("svg")
+
+
+def test_grey_relation_shows_mean_spread_threshold_and_weak_ones(diag_guangzhou):
+    fig = figure_grey_relation(diag_guangzhou)
+    grades = diag_guangzhou.diagnostics.gra
+    first, _ = fig.axes
+    assert [t.get_text() for t in first.get_yticklabels()] == ["Cluster imports", "Cluster exports"]
+    bars = sorted((p.get_y(), p.get_width()) for p in first.patches)
+    np.testing.assert_allclose([w for _, w in bars], grades[:, :2].mean(axis=0))
+    # threshold line at 0.6 in every panel
+    for ax in fig.axes:
+        assert any(np.allclose(ln.get_xdata(), 0.6) for ln in ax.get_lines())
+    weak = (grades < 0.6).sum(axis=0)
+    shown = texts(fig)
+    for i, count in enumerate(weak):
+        if count:
+            assert any(t.endswith(f"weak in {count}/5") for t in shown), i
+    assert any(isinstance(c, ErrorbarContainer) for c in first.containers)
+
+
+def test_coupling_lines_levels_and_stages(diag_guangzhou):
+    fig = figure_coupling(diag_guangzhou)
+    ax_d, ax_c = fig.axes
+    c, _, d = diag_guangzhou.diagnostics.coupling
+    lines = {ln.get_label(): ln.get_ydata() for ln in ax_d.get_lines() if ln.get_label()[0] != "_"}
+    assert list(lines) == list(diag_guangzhou.entities)
+    np.testing.assert_allclose(np.vstack(list(lines.values())), d)
+    assert 0 <= ax_d.get_ylim()[0] + 0.021 and ax_d.get_ylim()[1] <= 1.021
+    assert "good coordination" in {t.get_text() for t in ax_d.texts}
+    assert "high-level coupling" in {t.get_text() for t in ax_c.texts}
+    assert "classic model" in fig.get_suptitle()
+    np.testing.assert_allclose(ax_c.get_lines()[0].get_ydata(), c[0])
+
+
+def test_obstacles_heat_map_of_the_last_period_with_the_top_ones_outlined(diag_guangzhou):
+    fig = figure_obstacles(diag_guangzhou)
+    ax = fig.axes[0]
+    mesh = ax.collections[0]
+    shares = diag_guangzhou.diagnostics.obstacles[:, -1, :]
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(shares.shape), shares)
+    assert mesh.norm.vmin == 0 and mesh.norm.vmax >= shares.max()
+    outlined = [p for p in ax.patches if not p.get_fill()]
+    assert len(outlined) == 5 * 3
+    corners = {(round(p.get_x()), round(p.get_y())) for p in outlined}
+    top = diag_guangzhou.obstacles
+    last = top[top["period"] == diag_guangzhou.periods[-1]]
+    cols = {c: i for i, c in enumerate(diag_guangzhou.indicators)}
+    ents = {e: i for i, e in enumerate(diag_guangzhou.entities)}
+    assert corners == {
+        (cols[i], ents[e]) for e, i in zip(last["entity"], last["indicator"], strict=True)
+    }
+    assert f"{100 * shares[0, 0]:.0f}%" in {t.get_text() for t in ax.texts}
+    assert "2021" in fig.get_suptitle()
+
+
+def test_forecast_panels_show_grade_and_forecast(diag_guangzhou):
+    fig = figure_forecast(diag_guangzhou)
+    fc = diag_guangzhou.diagnostics.forecast
+    grades = fc.synergy.grade_names
+    for ax, grade, ok, entity in zip(
+        fig.axes, grades, fc.synergy.level_ratio_ok, diag_guangzhou.entities, strict=False
+    ):
+        assert ax.get_title(loc="left") == entity
+        assert ax.get_title(loc="right") == grade + ("" if ok else "*")
+    first = fig.axes[0]
+    # the forecast: from the last fitted value on, one point per period ahead
+    [ahead] = [ln for ln in first.get_lines() if len(ln.get_xdata()) == fc.horizon + 1]
+    np.testing.assert_allclose(ahead.get_ydata()[1:], fc.synergy.forecast[0])
+    assert ahead.get_xdata()[-1] == diag_guangzhou.synergy_values.shape[1] - 1 + fc.horizon
+    fig.canvas.draw()
+    ticks = x_ticklabels(fig)
+    assert "2023" in ticks  # periods continue past 2021
+    zh = figure_forecast(diag_guangzhou, lang="zh")
+    assert {ax.get_title(loc="right").rstrip("*") for ax in zh.axes[:5]} <= set(GM11_GRADES_ZH)
+
+
+def test_single_entity_panels_have_no_entity_title(diag_single):
+    fig = figure_forecast(diag_single)
+    assert fig.axes[0].get_title(loc="left") == ""
+    assert fig.axes[0].get_title(loc="right")
+    assert fig.axes[0].get_ylabel() == SYNERGY_LABEL
+
+
+@needs_robustness
+def test_robustness_band_and_stage_agreement(diag_guangzhou):
+    fig = figure_robustness(diag_guangzhou)
+    table = diag_guangzhou.robustness
+    last = table[table["period"] == diag_guangzhou.periods[-1]]
+    for ax, entity, agree in zip(fig.axes, last["entity"], last["stage_agreement"], strict=False):
+        assert ax.get_title(loc="left") == entity
+        assert ax.get_title(loc="right") == f"{100 * agree:.0f}%"
+        assert ax.collections  # the p5–p95 band
+    point = fig.axes[0].get_lines()[1].get_ydata()
+    np.testing.assert_allclose(point, diag_guangzhou.synergy_values[0])
+
+
+def test_diagnostic_figures_in_chinese(diag_guangzhou):
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed: apt-get install fonts-wqy-zenhei")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        coupling = figure_coupling(diag_guangzhou, "zh")
+        png_bytes(coupling, dpi=40)
+        gra = figure_grey_relation(diag_guangzhou, "zh")
+        png_bytes(gra, dpi=40)
+    shown = {t.get_text() for ax in coupling.axes for t in ax.texts}
+    assert "良好协调" in shown and "高水平耦合" in shown
+    assert not shown & {"good coordination", "high-level coupling"}
+    assert "经典模型" in coupling.get_suptitle()
+    assert "灰色关联度" in gra.get_suptitle()
+    assert any("个主体偏弱" in t for t in texts(gra))
+
+
+def test_forecast_of_a_path_too_short_to_fit_shows_the_observed_values():
+    # 4 periods: μ can be fitted, U (3 compared periods) cannot
+    frame, spec = random_panel(2, [2001, 2002, 2003, 2004])
+    result = fit_quietly(frame, with_diagnostics(spec, forecast=1))
+    assert result.diagnostics.forecast.synergy is None
+    fig = figure_forecast(result)
+    assert [ax.get_title(loc="right") for ax in fig.axes] == ["not fitted"] * 2
+    for ax in fig.axes:  # the observed points, no fit (a zero line at most)
+        assert [ln.get_marker() for ln in ax.get_lines()] in (["o"], ["o", "None"])
+    fig.canvas.draw()

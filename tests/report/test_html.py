@@ -16,6 +16,7 @@ import pytest
 import cosyn
 from cosyn.io.write import file_sha256
 from cosyn.report.html import (
+    DIAGNOSTIC_FIGURE_NAMES,
     FIGURE_NAMES,
     MAX_TABLE_ENTITIES,
     inline_svg,
@@ -408,11 +409,11 @@ def test_date_periods_are_shown_as_dates():
 
 
 def test_unknown_figure_names_are_shown_with_their_name(guangzhou):
-    doc = render_html(guangzhou, figures={"robustness": svg_figure("r")})
+    doc = render_html(guangzhou, figures={"sensitivity": svg_figure("r")})
     tree = parse(doc)
     [fig] = tree.root.find_all("figure")
-    assert fig.attrs["data-figure"] == "robustness" and fig.find_all("svg")
-    assert "robustness" in fig.find_all("figcaption")[0].text()
+    assert fig.attrs["data-figure"] == "sensitivity" and fig.find_all("svg")
+    assert "sensitivity" in fig.find_all("figcaption")[0].text()
     with pytest.raises(ValueError, match="'broken'"):
         render_html(guangzhou, figures={"broken": "not svg"})
 
@@ -421,3 +422,240 @@ def test_data_file_given_as_str(guangzhou):
     path = Path(cosyn.datasets.data_path("trade.csv"))
     doc = render_html(guangzhou, data_file=str(path))
     assert file_sha256(path) in doc
+
+
+# -- diagnostics -----------------------------------------------------------------------
+HAS_ROBUSTNESS = hasattr(cosyn.Result, "robustness")
+needs_robustness = pytest.mark.skipif(
+    not HAS_ROBUSTNESS, reason="Result.robustness is not there yet (being added)"
+)
+ALL_DIAGNOSTICS = {
+    "gra": True,
+    "coupling": "classic",
+    "obstacles": 3,
+    "forecast": 3,
+    **({"robustness": {"draws": 40}} if HAS_ROBUSTNESS else {}),
+}
+ASKED = DIAGNOSTIC_FIGURE_NAMES if HAS_ROBUSTNESS else DIAGNOSTIC_FIGURE_NAMES[:4]
+
+
+@pytest.fixture(scope="module")
+def diag() -> cosyn.Result:
+    """The Guangzhou example with every diagnostic asked for."""
+    spec = cosyn.datasets.load_spec("trade_model").to_dict()
+    spec["diagnostics"] = ALL_DIAGNOSTICS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        return cosyn.fit(cosyn.datasets.data_path("trade.csv"), spec)
+
+
+@pytest.fixture(scope="module")
+def all_figures(figures) -> dict[str, str]:
+    return {**figures, **{name: svg_figure(name) for name in DIAGNOSTIC_FIGURE_NAMES}}
+
+
+@pytest.fixture(scope="module")
+def diag_report(diag, all_figures) -> str:
+    return render_html(diag, figures=all_figures)
+
+
+def article(tree: TreeBuilder, name: str) -> Node:
+    [node] = [n for n in tree.root.iter() if n.attrs.get("data-diagnostic") == name]
+    return node
+
+
+def body_rows(table: Node) -> list[Node]:
+    return table.find_all("tbody")[0].find_all("tr")
+
+
+def cells(row: Node) -> list[str]:
+    return [" ".join(td.text().split()) for td in row.find_all("td")]
+
+
+def test_diagnostic_figure_names_match_the_figures_module():
+    from cosyn.report.figures import DIAGNOSTIC_FIGURES
+
+    assert DIAGNOSTIC_FIGURE_NAMES == DIAGNOSTIC_FIGURES
+
+
+def test_no_diagnostics_section_unless_asked(guangzhou, all_figures):
+    doc = render_html(guangzhou, figures=all_figures)
+    tree = parse(doc)
+    assert not [n for n in tree.root.iter() if n.attrs.get("id") == "diagnostics"]
+    assert 'href="#diagnostics"' not in doc and "data-diagnostic" not in doc
+    # figures of diagnostics not asked for are shown with the others, captioned
+    names = [f.attrs["data-figure"] for f in section(tree, "figures").find_all("figure")]
+    assert names == [*FIGURE_NAMES, *DIAGNOSTIC_FIGURE_NAMES]
+
+
+def test_diagnostics_section_with_a_figure_and_a_table_each(diag_report):
+    tree = parse(diag_report)
+    diagnostics = section(tree, "diagnostics")
+    assert 'href="#diagnostics"' in diag_report
+    assert [h.text() for h in tree.root.find_all("h2")][-3:] == [
+        "Diagnostics",
+        "Methods",
+        "Notes and warnings",
+    ]
+    arts = diagnostics.find_all("article")
+    assert [a.attrs["data-diagnostic"] for a in arts] == list(ASKED)
+    numbers = []
+    for name in ASKED:
+        art = article(tree, name)
+        [fig] = art.find_all("figure")
+        assert fig.attrs["data-figure"] == name and len(fig.find_all("svg")) == 1
+        numbers.append(int(fig.find_all("figcaption")[0].text().split()[1].rstrip(".")))
+        assert art.find_all("table"), name
+        assert art.find_all("p", "hint")[0].text().strip(), name
+        # the sub-navigation links to it
+        assert f'href="#{art.attrs["id"]}"' in diag_report
+    assert numbers == list(range(len(FIGURE_NAMES) + 1, len(FIGURE_NAMES) + 1 + len(ASKED)))
+    # the Figures section keeps the base figures and lists the diagnostic ones
+    figs = section(tree, "figures")
+    assert [f.attrs["data-figure"] for f in figs.find_all("figure")] == list(FIGURE_NAMES)
+    links = [a.attrs["href"] for a in figs.find_all("p", "fig-list")[0].find_all("a")]
+    assert links == [f"#figure-{n}" for n in ASKED]
+    ids = [n.attrs["id"] for n in tree.root.iter() if "id" in n.attrs]
+    assert len(ids) == len(set(ids))
+    assert not EXTERNAL.search(diag_report)
+    assert "http://" not in diag_report and "https://" not in diag_report
+
+
+def test_grey_relation_table_marks_weak_grades(diag_report, diag):
+    tree = parse(diag_report)
+    art = article(tree, "grey_relation")
+    wide, cross = art.find_all("table")
+    grades = diag.diagnostics.gra
+    rows = body_rows(wide)
+    assert len(rows) == len(diag.entities) + 1  # and the mean
+    for e, row in enumerate(rows[:-1]):
+        tds = row.find_all("td")
+        for i, td in enumerate(tds):
+            weak = grades[e, i] < 0.6
+            assert td.text() == f"{grades[e, i]:.3f}" + ("*" if weak else "")
+            assert ("weak" in td.attrs["class"].split()) == weak
+    assert cells(rows[-1]) == [f"{v:.3f}" for v in grades.mean(axis=0)]
+    assert "Mean of all 5 entities" in rows[-1].text()
+    # cross grades: cluster trade (rows) × city trade (columns), mean over entities
+    mean = diag.diagnostics.gra_cross[(0, 1)].mean(axis=0)
+    assert [cells(r) for r in body_rows(cross)] == [[f"{v:.3f}" for v in row] for row in mean]
+    assert "mean over all 5 entities" in art.text()
+
+
+def test_coupling_table_at_the_last_period(diag_report, diag):
+    tree = parse(diag_report)
+    [table] = article(tree, "coupling").find_all("table")
+    last = diag.coupling[diag.coupling["period"] == diag.periods[-1]]
+    expected = [
+        [f"{c:.3f}", f"{t:.3f}", f"{d:.3f}", lv, st]
+        for c, t, d, lv, st in zip(
+            last["C"], last["T"], last["D"], last["level"], last["coupling_stage"], strict=True
+        )
+    ]
+    assert [cells(r) for r in body_rows(table)] == expected
+    assert "in 2021 (classic model)" in article(tree, "coupling").text()
+
+
+def test_obstacle_table_lists_the_top_ones_of_the_last_period(diag_report, diag):
+    tree = parse(diag_report)
+    [table] = article(tree, "obstacles").find_all("table")
+    top = diag.obstacles[diag.obstacles["period"] == diag.periods[-1]]
+    for row, (entity, group) in zip(
+        body_rows(table), top.groupby("entity", sort=False), strict=True
+    ):
+        assert row.find_all("th")[0].text() == entity
+        assert cells(row) == [
+            f"{i} {100 * v:.1f}%"
+            for i, v in zip(group["indicator"], group["obstacle"], strict=True)
+        ]
+    heads = [th.text() for th in table.find_all("thead")[0].find_all("th")]
+    assert heads == ["Entity", "No. 1", "No. 2", "No. 3"]
+
+
+def test_forecast_table_gives_values_and_grades(diag_report, diag):
+    tree = parse(diag_report)
+    [table] = article(tree, "forecast").find_all("table")
+    heads = [th.text() for th in table.find_all("thead")[0].find_all("th")]
+    assert heads == ["Entity", "Series", "2022", "2023", "2024", "Grade", "C", "P"]
+    rows = body_rows(table)
+    assert len(rows) == len(diag.entities) * 3  # two subsystems and U
+    fc = diag.forecast
+    ahead = fc[(fc["kind"] == "forecast") & (fc["series"] == "synergy")]
+    first = ahead[ahead["entity"] == diag.entities[0]]
+    row = cells(rows[2])
+    assert row[0] == "synergy degree U"
+    assert row[1:4] == [f"{v:.3f}" for v in first["value"]]
+    grade = first["grade"].iloc[0] + ("" if first["level_ratio_ok"].iloc[0] else "*")
+    assert row[4] == grade and row[5] == f"{first['C'].iloc[0]:.3f}"
+
+
+@needs_robustness
+def test_robustness_table_at_the_last_period(diag_report, diag):
+    tree = parse(diag_report)
+    [table] = article(tree, "robustness").find_all("table")
+    rb = diag.robustness
+    last = rb[rb["period"] == diag.periods[-1]].reset_index()
+    rows = body_rows(table)
+    assert len(rows) == len(diag.entities)
+    for row, r in zip(rows, last.itertuples(), strict=True):
+        got = cells(row)
+        assert got[0] == f"{r.synergy:.3f}" and got[1] == f"{r.median:.3f}"
+        assert got[2] == f"{r.p5:.3f} – {r.p95:.3f}"
+        assert got[4] == f"{100 * r.stage_agreement:.0f}%"
+        assert got[5] == f"{r.rank:g}"
+
+
+def test_only_the_diagnostics_asked_for_are_shown():
+    res = small(["p", "q"], diagnostics={"coupling": "wang", "forecast": 1})
+    doc = render_html(res, figures={"coupling": svg_figure("c"), "forecast": svg_figure("f")})
+    tree = parse(doc)
+    arts = [a.attrs["data-diagnostic"] for a in section(tree, "diagnostics").find_all("article")]
+    assert arts == ["coupling", "forecast"]
+    text = section(tree, "diagnostics").text()
+    assert "corrected model of Wang et al. 2021" in text and "Forecasts 1 period ahead" in text
+    # 4 periods: U has 3 compared periods, too short for GM(1,1)
+    [table] = article(tree, "forecast").find_all("table")
+    synergy_rows = [cells(r) for r in body_rows(table) if "synergy degree U" in r.text()]
+    assert synergy_rows == [["synergy degree U", "—", "not fitted", "—", "—"]] * 2
+
+
+def test_diagnostic_tables_are_truncated_and_escaped():
+    names = ["<script>alert(1)</script>"] + [
+        f"region {n:02d}" for n in range(MAX_TABLE_ENTITIES + 4)
+    ]
+    res = small(names, diagnostics={"gra": True, "coupling": "fan", "obstacles": 2, "forecast": 1})
+    doc = render_html(res)
+    tree = parse(doc)
+    assert not tree.root.find_all("script") and "<script>alert(1)" not in doc
+    diagnostics = section(tree, "diagnostics")
+    note = " ".join(diagnostics.find_all("p", "truncated")[0].text().split())
+    assert note.startswith("Each table shows the first 50 of 55 entities")
+    assert "grey_relation.csv, grey_cross.csv, coupling.csv, obstacles.csv, forecast.csv" in note
+    for name, per_entity in (("grey_relation", 1), ("coupling", 1), ("obstacles", 1)):
+        table = article(tree, name).find_all("table")[0]
+        rows = [r for r in body_rows(table) if "mean" not in r.attrs.get("class", "")]
+        assert len(rows) == 50 * per_entity, name
+        assert rows[0].find_all("th")[0].text() == "<script>alert(1)</script>"
+    forecast = article(tree, "forecast").find_all("table")[0]
+    assert len(body_rows(forecast)) == 50 * 3
+    assert "region 49" not in diagnostics.text() and "region 48" in diagnostics.text()
+    # the mean row of the grades is over every entity
+    assert "Mean of all 55 entities" in diagnostics.text()
+
+
+def test_chinese_diagnostics(diag, all_figures):
+    doc = render_html(diag, figures=all_figures, lang="zh")
+    tree = parse(doc)
+    assert "诊断分析" in [h.text() for h in tree.root.find_all("h2")]
+    coupling = article(tree, "coupling").text()
+    assert "优质协调" in coupling and "高水平耦合" in coupling and "经典模型" in coupling
+    assert "quality coordination" not in coupling and "high-level coupling" not in coupling
+    forecast = article(tree, "forecast")
+    grades = {cells(r)[-3].rstrip("*") for r in body_rows(forecast.find_all("table")[0])}
+    assert grades <= {"好", "合格", "勉强合格", "不合格"}
+    assert not grades & {"good", "qualified", "barely", "unqualified"}
+    assert "弱序参量" in article(tree, "grey_relation").text()
+    assert "第 1 位" in article(tree, "obstacles").text()
+    if HAS_ROBUSTNESS:
+        assert "阶段保持" in article(tree, "robustness").text()
+    assert "http://" not in doc and "https://" not in doc
