@@ -312,3 +312,24 @@ def test_workbook_without_indicators_sheet_as_model(tmp_path):
 
 def test_python_api_and_cli_agree_on_bundled_data():
     assert data_path("trade.csv").read_bytes() == TRADE.read_bytes()
+
+
+def test_run_with_every_diagnostic(tmp_path):
+    model = tmp_path / "diag.toml"
+    model.write_text(
+        MODEL.read_text(encoding="utf-8")
+        + '\n[diagnostics]\ngra = true\ncoupling = "wang"\nobstacles = 3\nforecast = 2\n'
+        "robustness = { draws = 100, seed = 1 }\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    result = invoke("-q", "run", str(model), "--data", str(TRADE), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Diagnostics" in result.stdout
+    for name in ("grey_relation", "grey_cross", "coupling", "obstacles", "forecast", "robustness"):
+        assert (out / f"{name}.csv").is_file(), name
+    for name in ("grey_relation", "coupling", "obstacles", "forecast", "robustness"):
+        assert (out / "figures" / f"{name}.png").is_file(), name
+    coupling = pd.read_csv(out / "coupling.csv")
+    assert set(coupling.columns) >= {"C", "T", "D", "level", "coupling_stage"}
+    assert load_workbook(out / "results.xlsx", read_only=True).sheetnames[-1] == "robustness"
