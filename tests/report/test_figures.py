@@ -38,7 +38,7 @@ from cosyn.report.figures import (
     svg_text,
     write_figures,
 )
-from cosyn.report.methods import GM11_GRADES_ZH
+from cosyn.report.text import GM11_GRADES_ZH
 
 ORDER_LABEL = "order degree μ (0–1)"
 SYNERGY_LABEL = "synergy degree U (−1 to 1)"

@@ -75,15 +75,16 @@ from cosyn.errors import CosynWarning, SpecError
 from cosyn.io.write import atomic_path
 from cosyn.methods.coupling import (
     COORDINATION_EDGES,
-    COORDINATION_LEVELS,
-    COORDINATION_LEVELS_ZH,
     COUPLING_EDGES,
-    COUPLING_STAGES,
-    COUPLING_STAGES_ZH,
 )
-from cosyn.methods.grey import GM11_GRADES
-from cosyn.report.methods import GM11_GRADES_ZH
-from cosyn.report.text import LANGS, period_text, stage_names
+from cosyn.report.text import (
+    LANGS,
+    coordination_levels,
+    coupling_stages,
+    gm11_grades,
+    period_text,
+    stage_names,
+)
 
 if TYPE_CHECKING:
     from cosyn.diagnostics import DiagnosticArrays
@@ -962,7 +963,7 @@ def _unit_limits(values: NDArray[np.float64], edges: Sequence[float]) -> tuple[f
 
 def _grade_text(code: int, lang: str) -> str:
     """A GM(1,1) accuracy grade (index into ``GM11_GRADES``) in ``lang``."""
-    return (GM11_GRADES_ZH if lang == "zh" else GM11_GRADES)[code]
+    return gm11_grades(lang)[code]
 
 
 def figure_grey_relation(result: Result, lang: str = "en") -> Figure:
@@ -1150,7 +1151,7 @@ def figure_coupling(result: Result, lang: str = "en") -> Figure:
             ax_d,
             d[:shown],
             COORDINATION_EDGES,
-            COORDINATION_LEVELS_ZH if zh else COORDINATION_LEVELS,
+            coordination_levels("zh" if zh else "en"),
             "coupling_d",
             (0, (4, 2)),
         ),
@@ -1158,7 +1159,7 @@ def figure_coupling(result: Result, lang: str = "en") -> Figure:
             ax_c,
             c[:shown],
             COUPLING_EDGES,
-            COUPLING_STAGES_ZH if zh else COUPLING_STAGES,
+            coupling_stages("zh" if zh else "en"),
             "coupling_c",
             (0, (1, 1.5)),
         ),

@@ -43,16 +43,20 @@ from numpy.typing import NDArray
 from cosyn.io.write import atomic_write_text, file_sha256
 from cosyn.methods.coupling import (
     COORDINATION_EDGES,
-    COORDINATION_LEVELS,
-    COORDINATION_LEVELS_ZH,
     COUPLING_EDGES,
-    COUPLING_STAGES,
-    COUPLING_STAGES_ZH,
 )
-from cosyn.methods.grey import GM11_GRADES
 from cosyn.methods.levels import classify
-from cosyn.report.methods import GM11_GRADES_ZH, formula_html, methods_html
-from cosyn.report.text import LANGS, level_names, period_text, stage_focus, stage_names
+from cosyn.report.methods import formula_html, methods_html
+from cosyn.report.text import (
+    LANGS,
+    coordination_levels,
+    coupling_stages,
+    gm11_grades,
+    level_names,
+    period_text,
+    stage_focus,
+    stage_names,
+)
 
 if TYPE_CHECKING:
     from cosyn.result import Result
@@ -770,8 +774,8 @@ def _coupling_table(result: Result, lang: str, w: Mapping[str, str], last: str) 
     assert arrays is not None and arrays.coupling is not None
     c, t, d = (a[:, -1] for a in arrays.coupling)
     zh = lang == "zh"
-    levels = COORDINATION_LEVELS_ZH if zh else COORDINATION_LEVELS
-    stages = COUPLING_STAGES_ZH if zh else COUPLING_STAGES
+    levels = coordination_levels("zh" if zh else "en")
+    stages = coupling_stages("zh" if zh else "en")
     level_codes = classify(d, COORDINATION_EDGES)
     stage_codes = classify(c, COUPLING_EDGES)
     rows = []
@@ -827,7 +831,7 @@ def _forecast_table(result: Result, lang: str, w: Mapping[str, str]) -> dict[str
         future = [_p(p) for p in result.forecast["period"].iloc[-h:]]
     else:
         future = [f"+{i + 1}" for i in range(h)]
-    grades = GM11_GRADES_ZH if lang == "zh" else GM11_GRADES
+    grades = gm11_grades(lang)
     E, _, k = result.mu.shape
     labels = [s.label or s.name for s in result.spec.subsystems] + [w["synergy_series"]]
     order_row = np.cumsum(fc.order_fitted) - 1

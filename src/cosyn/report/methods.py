@@ -33,20 +33,24 @@ from markupsafe import Markup, escape
 
 from cosyn.methods.coupling import (
     COORDINATION_EDGES,
-    COORDINATION_LEVELS,
-    COORDINATION_LEVELS_ZH,
     COUPLING_EDGES,
-    COUPLING_STAGES,
-    COUPLING_STAGES_ZH,
 )
 from cosyn.methods.grey import _GRADE_LIMITS, SMALL_ERROR_FACTOR, level_ratio_bounds
 from cosyn.methods.levels import STAGE_EDGES, STAGE_NAMES, SYNERGY_EDGES, SYNERGY_LEVELS
-from cosyn.report.text import LANGS, level_names, period_text, stage_names
+from cosyn.report.text import (
+    GM11_GRADES_ZH,
+    LANGS,
+    coordination_levels,
+    coupling_stages,
+    level_names,
+    period_text,
+    stage_names,
+)
 
 if TYPE_CHECKING:
     from cosyn.result import Result
 
-__all__ = ["GM11_GRADES_ZH", "REFERENCES", "formula_html", "methods_html", "methods_paragraph"]
+__all__ = ["REFERENCES", "formula_html", "methods_html", "methods_paragraph"]
 
 #: Works the methods text cites, by key; the model's own two are always cited.
 REFERENCES: dict[str, dict[str, str]] = {
@@ -110,7 +114,6 @@ REFERENCES: dict[str, dict[str, str]] = {
 
 #: Chinese names of the GM(1,1) accuracy grades (``GM11_GRADES``), as grey forecasting
 #: texts name them.
-GM11_GRADES_ZH: tuple[str, ...] = ("好", "合格", "勉强合格", "不合格")
 
 _DOLLAR = "\ue000"  # a "$" of user text while the prose is split at formula marks
 
@@ -946,10 +949,8 @@ class _Writer:
         )
         self.eq("T = Σ_j β_j·U_j,   D = √(C·T)")
         zh = self.lang == "zh"
-        levels = self.scale_text(
-            COORDINATION_EDGES, COORDINATION_LEVELS_ZH if zh else COORDINATION_LEVELS, "D"
-        )
-        stages = self.scale_text(COUPLING_EDGES, COUPLING_STAGES_ZH if zh else COUPLING_STAGES, "C")
+        levels = self.scale_text(COORDINATION_EDGES, coordination_levels("zh" if zh else "en"), "D")
+        stages = self.scale_text(COUPLING_EDGES, coupling_stages("zh" if zh else "en"), "C")
         self.para(
             self.t(
                 "C, T and D lie in [0, 1]; where every $U_j = 0$, C = T = D = 0. D is "

@@ -12,13 +12,31 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cosyn.methods.coupling import (
+    COORDINATION_LEVELS,
+    COORDINATION_LEVELS_ZH,
+    COUPLING_STAGES,
+    COUPLING_STAGES_ZH,
+)
+from cosyn.methods.grey import GM11_GRADES
 from cosyn.methods.levels import STAGE_NAMES, SYNERGY_LEVELS
 from cosyn.spec import STAGE_FOCUS
 
 if TYPE_CHECKING:
     from cosyn.result import Result
 
-__all__ = ["LANGS", "level_names", "period_text", "stage_focus", "stage_names", "translate"]
+__all__ = [
+    "GM11_GRADES_ZH",
+    "LANGS",
+    "coordination_levels",
+    "coupling_stages",
+    "gm11_grades",
+    "level_names",
+    "period_text",
+    "stage_focus",
+    "stage_names",
+    "translate",
+]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -47,6 +65,28 @@ _FOCUS_ZH = dict(
     )
 )
 _TRANSLATIONS = {"zh": {**_LEVELS_ZH, **_STAGES_ZH, **_FOCUS_ZH}}
+
+
+#: GM(1,1) accuracy grades in Chinese, index-wise with ``cosyn.methods.grey.GM11_GRADES``.
+GM11_GRADES_ZH: tuple[str, ...] = ("好", "合格", "勉强合格", "不合格")
+
+
+def coordination_levels(lang: str = "en") -> tuple[str, ...]:
+    """The ten coordination levels of D (METHOD.md §7) in ``lang``."""
+    _check(lang)
+    return COORDINATION_LEVELS_ZH if lang == "zh" else COORDINATION_LEVELS
+
+
+def coupling_stages(lang: str = "en") -> tuple[str, ...]:
+    """The four coupling stages of C (METHOD.md §7) in ``lang``."""
+    _check(lang)
+    return COUPLING_STAGES_ZH if lang == "zh" else COUPLING_STAGES
+
+
+def gm11_grades(lang: str = "en") -> tuple[str, ...]:
+    """The GM(1,1) accuracy grades (good, qualified, barely, unqualified) in ``lang``."""
+    _check(lang)
+    return GM11_GRADES_ZH if lang == "zh" else GM11_GRADES
 
 
 def _check(lang: str) -> None:

@@ -76,16 +76,18 @@ from cosyn.errors import DataError
 from cosyn.io.write import atomic_path, file_sha256, formula_safe
 from cosyn.methods.coupling import (
     COORDINATION_EDGES,
-    COORDINATION_LEVELS,
-    COORDINATION_LEVELS_ZH,
     COUPLING_EDGES,
-    COUPLING_STAGES,
-    COUPLING_STAGES_ZH,
 )
-from cosyn.methods.grey import _GRADE_LIMITS, GM11_GRADES
+from cosyn.methods.grey import _GRADE_LIMITS
 from cosyn.report import DIAGNOSTIC_TABLES, diagnostic_tables
-from cosyn.report.methods import GM11_GRADES_ZH
-from cosyn.report.text import LANGS, level_names, stage_names
+from cosyn.report.text import (
+    LANGS,
+    coordination_levels,
+    coupling_stages,
+    gm11_grades,
+    level_names,
+    stage_names,
+)
 from cosyn.spec import Method
 
 if TYPE_CHECKING:
@@ -589,10 +591,10 @@ def _translations(lang: str) -> dict[str, dict[str, dict[str, str]]]:
         return {}
     return {
         "coupling": {
-            "level": dict(zip(COORDINATION_LEVELS, COORDINATION_LEVELS_ZH, strict=True)),
-            "coupling_stage": dict(zip(COUPLING_STAGES, COUPLING_STAGES_ZH, strict=True)),
+            "level": dict(zip(coordination_levels(), coordination_levels("zh"), strict=True)),
+            "coupling_stage": dict(zip(coupling_stages(), coupling_stages("zh"), strict=True)),
         },
-        "forecast": {"grade": dict(zip(GM11_GRADES, GM11_GRADES_ZH, strict=True))},
+        "forecast": {"grade": dict(zip(gm11_grades(), gm11_grades("zh"), strict=True))},
     }
 
 
@@ -962,16 +964,16 @@ def _diagnostic_rows(doc: _Readme, result: Result, w: dict[str, str], lang: str)
     zh = lang == "zh"
     if d.coupling:
         doc.add(w["coordination"], kind="header")
-        levels = COORDINATION_LEVELS_ZH if zh else COORDINATION_LEVELS
+        levels = coordination_levels("zh" if zh else "en")
         for interval, name in _interval_rows(COORDINATION_EDGES, levels, "D"):
             doc.add(interval, name)
         doc.add(w["coupling_stages"], kind="header")
-        stages = COUPLING_STAGES_ZH if zh else COUPLING_STAGES
+        stages = coupling_stages("zh" if zh else "en")
         for interval, name in _interval_rows(COUPLING_EDGES, stages, "C"):
             doc.add(interval, name)
     if d.forecast:
         doc.add(w["gm11_grades"], kind="header")
-        grades = GM11_GRADES_ZH if zh else GM11_GRADES
+        grades = gm11_grades("zh" if zh else "en")
         for (c, p), grade in zip(_GRADE_LIMITS, grades, strict=False):
             doc.add(w["gm11_limit"].format(c=c, p=p), grade)
         doc.add(w["gm11_otherwise"], grades[-1])
