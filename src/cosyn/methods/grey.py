@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "GM11",
     "GM11_GRADES",
+    "GM11_GRADE_LIMITS",
     "GRA_NORMALIZATIONS",
     "GM11Batch",
     "gm11",
@@ -50,7 +51,8 @@ GM11_GRADES: tuple[str, ...] = ("good", "qualified", "barely", "unqualified")
 SMALL_ERROR_FACTOR = 0.6745
 
 # Posterior-error-ratio grades (METHOD.md §7): (C below, P above) for each level.
-_GRADE_LIMITS: tuple[tuple[float, float], ...] = ((0.35, 0.95), (0.5, 0.8), (0.65, 0.7))
+#: (C below, P above) for the grades good, qualified and barely; else unqualified.
+GM11_GRADE_LIMITS: tuple[tuple[float, float], ...] = ((0.35, 0.95), (0.5, 0.8), (0.65, 0.7))
 
 
 # ---------------------------------------------------------------------------------------
@@ -350,9 +352,9 @@ def gm11_grade_codes(C: ArrayLike, P: ArrayLike) -> NDArray[np.int8]:
     """
     c = np.asarray(C, dtype=float)
     p = np.asarray(P, dtype=float)
-    codes = np.full(np.broadcast_shapes(c.shape, p.shape), len(_GRADE_LIMITS), dtype=np.int8)
-    for code in reversed(range(len(_GRADE_LIMITS))):  # three levels, each a whole-array step
-        c_max, p_min = _GRADE_LIMITS[code]
+    codes = np.full(np.broadcast_shapes(c.shape, p.shape), len(GM11_GRADE_LIMITS), dtype=np.int8)
+    for code in reversed(range(len(GM11_GRADE_LIMITS))):  # three levels, each a whole-array step
+        c_max, p_min = GM11_GRADE_LIMITS[code]
         codes = np.where((c < c_max) & (p > p_min), np.int8(code), codes).astype(np.int8)
     return codes
 

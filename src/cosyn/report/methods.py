@@ -35,7 +35,7 @@ from cosyn.methods.coupling import (
     COORDINATION_EDGES,
     COUPLING_EDGES,
 )
-from cosyn.methods.grey import _GRADE_LIMITS, SMALL_ERROR_FACTOR, level_ratio_bounds
+from cosyn.methods.grey import GM11_GRADE_LIMITS, SMALL_ERROR_FACTOR, level_ratio_bounds
 from cosyn.methods.levels import STAGE_EDGES, STAGE_NAMES, SYNERGY_EDGES, SYNERGY_LEVELS
 from cosyn.report.text import (
     GM11_GRADES_ZH,
@@ -1125,7 +1125,7 @@ class _Writer:
                 f"{names[i]} when C < {_fmt(c)} and P > {_fmt(p)}",
                 f"C < {_fmt(c)} 且 P > {_fmt(p)} 为{names[i]}",
             )
-            for i, (c, p) in enumerate(_GRADE_LIMITS)
+            for i, (c, p) in enumerate(GM11_GRADE_LIMITS)
         ]
         self.para(
             self.t(

@@ -78,7 +78,7 @@ from cosyn.methods.coupling import (
     COORDINATION_EDGES,
     COUPLING_EDGES,
 )
-from cosyn.methods.grey import _GRADE_LIMITS
+from cosyn.methods.grey import GM11_GRADE_LIMITS
 from cosyn.report import DIAGNOSTIC_TABLES, diagnostic_tables
 from cosyn.report.text import (
     LANGS,
@@ -974,7 +974,7 @@ def _diagnostic_rows(doc: _Readme, result: Result, w: dict[str, str], lang: str)
     if d.forecast:
         doc.add(w["gm11_grades"], kind="header")
         grades = gm11_grades("zh" if zh else "en")
-        for (c, p), grade in zip(_GRADE_LIMITS, grades, strict=False):
+        for (c, p), grade in zip(GM11_GRADE_LIMITS, grades, strict=False):
             doc.add(w["gm11_limit"].format(c=c, p=p), grade)
         doc.add(w["gm11_otherwise"], grades[-1])
 
