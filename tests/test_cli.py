@@ -46,7 +46,7 @@ def test_version_and_help():
     assert result.exit_code == 0 and cosyn.__version__ in result.output
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("demo", "run", "check", "init"):
+    for command in ("demo", "run", "check", "init", "serve"):
         assert command in result.output
         sub = invoke(command, "--help")
         assert sub.exit_code == 0 and "Example: cosyn " + command in sub.output

@@ -251,5 +251,50 @@ def init(
     )
 
 
+@main.command(epilog="Example: cosyn serve --open")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but a loopback address exposes the app.",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option(
+    "--max-upload-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="Largest upload, in MiB.",
+)
+@click.option(
+    "--max-cells",
+    type=click.IntRange(min=1),
+    default=2_000_000,
+    show_default=True,
+    help="Largest data table (rows × columns).",
+)
+def serve(host: str, port: int, open_browser: bool, max_upload_mb: float, max_cells: int) -> None:
+    """Run the local web app: from a spreadsheet to the synergy report in the browser."""
+    try:
+        from cosyn.web import serve as run_server
+    except ImportError as exc:
+        click.echo(
+            f"error: cosyn serve needs the web extra ({exc.name} is not installed): "
+            "pip install 'cosyn[web]'",
+            err=True,
+        )
+        sys.exit(1)
+    run_server(
+        host=host,
+        port=port,
+        open_browser=open_browser,
+        max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+        max_cells=max_cells,
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,301 @@
+"""``cosyn serve``: the synergy model in the browser, on the user's own machine.
+
+:func:`create_app` builds the FastAPI application (HTTP API and the page);
+:func:`serve` runs it with uvicorn, on 127.0.0.1 unless told otherwise. Every fit runs
+in a worker thread (never on the event loop), each in its own private temporary folder,
+so simultaneous users neither block nor see each other's data. The page's script and
+style are served by the app itself: it works with no internet.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+import threading
+import webbrowser
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cosyn import __version__
+from cosyn.web import work
+from cosyn.web.guard import DEFAULT_MAX_CELLS, DEFAULT_MAX_UPLOAD, BodyLimitMiddleware
+
+__all__ = ["create_app", "is_loopback", "serve"]
+
+STATIC = Path(str(resources.files("cosyn.web") / "static"))
+Lang = Literal["en", "zh"]
+
+
+class OutputFile(StrEnum):
+    """The outputs ``POST /api/report`` can return."""
+
+    zip = "zip"
+    results_xlsx = "results.xlsx"
+    report_html = "report.html"
+    model_toml = "model.toml"
+    synergy_csv = "synergy.csv"
+    subsystem_order_csv = "subsystem_order.csv"
+    weights_csv = "weights.csv"
+    order_degree_csv = "order_degree.csv"
+
+
+class ErrorOut(BaseModel):
+    """A mistake in the request, in the words the command line uses."""
+
+    error: str = Field(description="The message `cosyn run` would print, e.g. 'SpecError: …'")
+    kind: str = Field("error", description="SpecError, DataError, TooLarge or error")
+
+
+class FitOut(BaseModel):
+    """The tables of a fit, records with the columns of the `Result` tables."""
+
+    summary: str
+    synergy: list[dict[str, Any]]
+    subsystem_order: list[dict[str, Any]]
+    weights: list[dict[str, Any]]
+    stages: list[dict[str, Any]] = Field(description="Each entity's last synergy and stage")
+    notes: list[str]
+    model_toml: str = Field(description="The exact spec, for `cosyn run model.toml --data FILE`")
+    figures: dict[str, str] | None = Field(None, description="SVG text, when figures=true")
+
+
+class InspectOut(BaseModel):
+    file: str
+    sheet: str | None
+    rows: int
+    columns: list[str]
+    numeric: list[str]
+    preview: list[dict[str, Any]]
+    guess: dict[str, Any]
+    spec: dict[str, Any] | None = Field(description="The spec of an 'indicators' sheet")
+    spec_error: str | None
+
+
+class SpecOut(BaseModel):
+    spec: dict[str, Any]
+
+
+class TomlOut(BaseModel):
+    toml: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut, "description": "Upload or data over a size limit"},
+    422: {"model": ErrorOut, "description": "A mistake in the data or the spec"},
+}
+DataFile = Annotated[UploadFile, File(description="The data: a CSV or XLSX file")]
+SpecText = Annotated[
+    str | None,
+    Form(
+        description="The model spec as TOML text; optional for a workbook with an "
+        "'indicators' sheet"
+    ),
+]
+
+
+def _error(status: int, message: str, kind: str = "error") -> JSONResponse:
+    return JSONResponse({"error": message, "kind": kind}, status_code=status)
+
+
+def create_app(
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    max_uncompressed: int | None = None,
+) -> FastAPI:
+    """The cosyn web application.
+
+    Parameters
+    ----------
+    max_upload_bytes : int
+        Largest request body; a larger one is answered 413 while it streams in.
+    max_cells : int
+        Largest data table (rows × columns); a larger one is answered 413.
+    max_uncompressed : int, optional
+        Largest unpacked size of an XLSX upload (zip-bomb guard); default 10 ×
+        ``max_upload_bytes``.
+    """
+    limits = work.Limits(
+        max_cells=max_cells,
+        max_uncompressed=max_uncompressed
+        if max_uncompressed is not None
+        else 10 * max_upload_bytes,
+    )
+    app = FastAPI(
+        title="cosyn",
+        version=__version__,
+        description="The composite system synergy model: upload panel data and a model, "
+        "get the synergy degrees, stages and reports. Runs on your machine; the data "
+        "never leaves it.",
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+            "frame-ancestors 'none'",
+        )
+        return response
+
+    @app.exception_handler(work.UserError)
+    async def user_error(request: Request, exc: work.UserError) -> JSONResponse:
+        return _error(exc.status, exc.message, exc.kind)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = "TooLarge" if exc.status_code == 413 else "error"
+        return _error(exc.status_code, f"error: {exc.detail}", kind)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors():
+            where = " ".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query"))
+            parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", ""))
+        return _error(422, "error: " + "; ".join(parts), "error")
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        return _error(500, "error: an internal error occurred; please report it", "error")
+
+    @app.get("/healthz", response_class=PlainTextResponse, tags=["service"])
+    async def healthz() -> str:
+        """Liveness check: 200 and ``ok``."""
+        return "ok"
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.post("/api/fit", response_model=FitOut, responses=ERRORS, tags=["model"])
+    async def fit_endpoint(
+        data: DataFile,
+        spec: SpecText = None,
+        figures: Annotated[bool, Form(description="Add SVG charts")] = False,
+        lang: Annotated[Lang, Form()] = "en",
+    ) -> dict[str, Any]:
+        """Fit the model to the uploaded data: summary, synergy, subsystem order, weights."""
+        return await run_in_threadpool(
+            work.fit_upload, data.file, data.filename, spec, limits, figures=figures, lang=lang
+        )
+
+    @app.post(
+        "/api/report",
+        responses={
+            **ERRORS,
+            200: {
+                "description": "The file asked for (a ZIP of every output by default)",
+                "content": {"application/octet-stream": {}},
+            },
+        },
+        response_class=Response,
+        tags=["model"],
+    )
+    async def report_endpoint(
+        data: DataFile,
+        spec: SpecText = None,
+        lang: Annotated[Lang, Form()] = "en",
+        file: Annotated[OutputFile, Query(description="Which output")] = OutputFile.zip,
+    ) -> Response:
+        """Fit and return an output: `results.xlsx`, `report.html`, a CSV, `model.toml`, or
+        a ZIP of every file `cosyn run` writes plus `model.toml`."""
+        name, content = await run_in_threadpool(
+            work.report_upload, data.file, data.filename, spec, limits, file=file.value, lang=lang
+        )
+        media = {
+            ".zip": "application/zip",
+            ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ".html": "text/html; charset=utf-8",
+            ".toml": "application/toml",
+            ".csv": "text/csv; charset=utf-8",
+        }[Path(name).suffix]
+        return Response(
+            content,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @app.post("/api/inspect", response_model=InspectOut, responses=ERRORS, tags=["data"])
+    async def inspect_endpoint(data: DataFile) -> dict[str, Any]:
+        """Columns, the first rows, and the guessed entity, period and indicator columns."""
+        return await run_in_threadpool(work.inspect_upload, data.file, data.filename, limits)
+
+    @app.post("/api/spec/from-toml", response_model=SpecOut, responses=ERRORS, tags=["spec"])
+    async def spec_from_toml(spec: Annotated[str, Form(description="TOML text")]) -> dict[str, Any]:
+        """Validate a TOML model and return it as a JSON object (the TOML keys)."""
+        return {"spec": await run_in_threadpool(work.read_spec_text, spec)}
+
+    @app.post("/api/spec/to-toml", response_model=TomlOut, responses=ERRORS, tags=["spec"])
+    async def spec_to_toml(spec: Annotated[dict[str, Any], Body(embed=True)]) -> dict[str, str]:
+        """Validate a model given as a JSON object and return its exact TOML text."""
+        return {"toml": await run_in_threadpool(work.dict_to_toml, spec)}
+
+    @app.get("/api/example/trade.csv", response_class=PlainTextResponse, tags=["example"])
+    async def example_data() -> Response:
+        """The bundled Guangzhou trade data (CSV)."""
+        _, content, _ = await run_in_threadpool(work.example)
+        return Response(content, media_type="text/csv; charset=utf-8")
+
+    @app.get("/api/example/model.toml", response_class=PlainTextResponse, tags=["example"])
+    async def example_spec() -> Response:
+        """The bundled Guangzhou trade model (TOML)."""
+        _, _, text = await run_in_threadpool(work.example)
+        return Response(text.encode("utf-8"), media_type="application/toml")
+
+    return app
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = False,
+    *,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    max_cells: int = DEFAULT_MAX_CELLS,
+) -> None:
+    """Run the app with uvicorn until interrupted (Ctrl+C)."""
+    import uvicorn
+
+    if not is_loopback(host):
+        bar = "!" * 72
+        print(
+            f"{bar}\nWARNING: cosyn serve is listening on {host}, not on 127.0.0.1: anyone who "
+            "can reach\nthis machine on port "
+            f"{port} can upload data and run fits. There is no login.\nUse --host 127.0.0.1 "
+            f"unless you mean to share it on a trusted network.\n{bar}",
+            file=sys.stderr,
+            flush=True,
+        )
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
+    print(f"cosyn serve: open {url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    app = create_app(max_upload_bytes=max_upload_bytes, max_cells=max_cells)
+    uvicorn.run(app, host=host, port=port, log_level="info")

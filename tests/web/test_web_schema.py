@@ -1,0 +1,21 @@
+"""Schemathesis against the OpenAPI schema of ``cosyn serve``: no request gives a 5xx."""
+
+import warnings
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from cosyn.web import create_app  # noqa: E402
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error(case):
+    response = case.call()
+    assert response.status_code < 500, response.text
