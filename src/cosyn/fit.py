@@ -7,6 +7,7 @@ only loop is over the subsystems of the spec.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -138,10 +139,8 @@ def _base_index(base: str | int | float, panel: Panel) -> str | int:
     periods = panel.periods
     candidates = [base, str(base)]
     if isinstance(base, str):
-        try:
+        with contextlib.suppress(ValueError):  # "2015" may name the period 2015
             candidates.append(int(base) if base.strip().lstrip("-").isdigit() else float(base))
-        except ValueError:
-            pass
     for c in candidates:
         try:
             pos = periods.get_loc(c)

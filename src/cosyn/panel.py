@@ -9,6 +9,7 @@ naming the file, row, column, entity or period. The input is never modified.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -273,13 +274,11 @@ def _orderable(col: pd.Series, name: str, origin: _Origin) -> pd.Series:
             return numbers.astype(np.int64)
         return numbers
     uniques = pd.unique(col.astype(str))
-    try:
+    with contextlib.suppress(ValueError, TypeError):  # not periods like "2020Q1" either
         parsed = {u: pd.Period(u) for u in uniques}
         freqs = {p.freqstr for p in parsed.values()}
         if len(freqs) == 1:
             return col.astype(str).map(parsed).astype(pd.PeriodDtype(next(iter(freqs))))
-    except (ValueError, TypeError):
-        pass
     bad = np.flatnonzero(numbers.isna().to_numpy())
     example = col.iloc[int(bad[0])]
     raise DataError(
