@@ -383,3 +383,33 @@ def test_no_warning_on_clean_data():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cosyn.fit(HAND, hand_spec())
+
+
+def test_entity_blocks_in_threads_give_identical_results(monkeypatch):
+    import importlib
+
+    fit_module = importlib.import_module("cosyn.fit")
+    rng = np.random.default_rng(5)
+    E, T = 7, 6
+    data = pd.DataFrame(
+        {
+            "e": np.repeat([f"r{i}" for i in range(E)], T),
+            "t": np.tile(np.arange(T), E),
+            "a1": rng.uniform(1, 9, E * T),
+            "a2": rng.uniform(1, 9, E * T),
+            "b1": rng.uniform(1, 9, E * T),
+        }
+    )
+    spec = {**hand_spec(margin=0.1), "entity": "e"}
+    monkeypatch.setattr(fit_module, "MIN_BLOCK_ENTITIES", 10**9)
+    assert len(fit_module._entity_blocks(E)) == 1
+    serial = cosyn.fit(data, spec)
+    monkeypatch.setattr(fit_module, "MIN_BLOCK_ENTITIES", 1)
+    monkeypatch.setattr(fit_module.os, "cpu_count", lambda: 3)
+    if hasattr(fit_module.os, "sched_getaffinity"):
+        monkeypatch.setattr(fit_module.os, "sched_getaffinity", lambda _: {0, 1, 2})
+    assert len(fit_module._entity_blocks(E)) == 3
+    blocked = cosyn.fit(data, spec)
+    np.testing.assert_array_equal(blocked.u, serial.u)
+    np.testing.assert_array_equal(blocked.weight_values, serial.weight_values)
+    np.testing.assert_array_equal(blocked.synergy_values, serial.synergy_values)

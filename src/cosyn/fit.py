@@ -8,8 +8,11 @@ only loop is over the subsystems of the spec.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +105,7 @@ def fit(
         lower, upper = lower[..., keep], upper[..., keep]
     _warn_outside_explicit(x, lower, upper, spec, panel, notes)
     positive = np.array([i.positive for i in spec.indicators])
-    explicit = any(i.lower is not None or i.upper is not None for i in spec.indicators)
-    u = efficacy(x, positive, lower=lower, upper=upper, clip=explicit)
+    u = _order_degrees(x, positive, lower, upper, spec)
     weights, cr = _weights(x, u, positive, spec, panel, notes)
     membership = _membership(spec)
     mu = subsystem_order(u, weights, membership, method.aggregation)  # type: ignore[arg-type]
@@ -240,8 +242,16 @@ def _entity_words(panel: Panel, e: int) -> str:
 
 def _bounds(x: Array, method: Method) -> tuple[Array, Array]:
     """Widened bounds from the data, shape (E, 1, I) or (1, 1, I) (METHOD.md §1)."""
-    axis: int | tuple[int, int] = 1 if method.bounds == "entity" else (0, 1)
-    return widened_bounds(x, method.margin, axis)
+    if method.bounds == "panel":
+        return widened_bounds(x, method.margin, (0, 1))
+    E, _, n_ind = x.shape
+    lower, upper = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
+
+    def step(s: slice) -> None:
+        lower[s], upper[s] = widened_bounds(x[s], method.margin, 1)
+
+    _per_entity_block(step, E)
+    return lower, upper
 
 
 def _constant_indicators(
@@ -326,6 +336,55 @@ def _warn_outside_explicit(
     )
 
 
+#: Fewest entities per thread: below twice this, fit runs its per-entity steps on one
+#: thread (threads pay off only on large panels).
+MIN_BLOCK_ENTITIES = 2048
+
+
+def _entity_blocks(E: int) -> list[slice]:
+    """Blocks of the entity axis, one per available CPU, each ≥ MIN_BLOCK_ENTITIES."""
+    n = min(
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
+        E // MIN_BLOCK_ENTITIES,
+    )
+    if n <= 1:
+        return [slice(0, E)]
+    edges = np.linspace(0, E, n + 1).astype(int)
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
+
+def _per_entity_block(step: Callable[[slice], None], E: int) -> None:
+    """Run ``step`` on blocks of entities, in threads when there are several blocks.
+
+    Only for steps that are independent per entity, each block writing its own part of a
+    preallocated output: the result is identical to one call over all entities (NumPy
+    releases the GIL in its loops, so the blocks run on the machine's cores at once).
+    """
+    blocks = _entity_blocks(E)
+    if len(blocks) == 1:
+        step(blocks[0])
+        return
+    with ThreadPoolExecutor(len(blocks)) as pool:
+        for done in [pool.submit(step, b) for b in blocks]:
+            done.result()
+
+
+def _order_degrees(
+    x: Array, positive: NDArray[np.bool_], lower: Array, upper: Array, spec: Spec
+) -> Array:
+    """u of every cell (METHOD.md §1), per block of entities."""
+    explicit = any(i.lower is not None or i.upper is not None for i in spec.indicators)
+    u = np.empty_like(x)
+
+    def step(s: slice) -> None:
+        lo = lower if lower.shape[0] == 1 else lower[s]
+        hi = upper if upper.shape[0] == 1 else upper[s]
+        efficacy(x[s], positive, lower=lo, upper=hi, clip=explicit, out=u[s])
+
+    _per_entity_block(step, x.shape[0])
+    return u
+
+
 def _membership(spec: Spec) -> NDArray[np.bool_]:
     names = [s.name for s in spec.subsystems]
     mem = np.zeros((len(spec.indicators), len(names)), dtype=bool)
@@ -351,7 +410,16 @@ def _weights(
     if scheme not in ("given", "ahp") and objective == "entropy":
         # One pass over every column; each subsystem then normalises its own slice.
         matrix = _entropy_input(x, u, positive, method.entropy_input, method.weights_scope)
-        divergence = entropy_divergence(matrix, validate=False)
+        if method.weights_scope == "entity":
+            d = np.empty((E, n_ind))
+
+            def step(s: slice) -> None:
+                d[s] = entropy_divergence(matrix[s], validate=False)
+
+            _per_entity_block(step, E)
+            divergence = d
+        else:
+            divergence = entropy_divergence(matrix, validate=False)
     weights = np.empty((E, n_ind))
     crs: dict[str, float] = {}
     start = 0

@@ -46,6 +46,7 @@ def efficacy(
     lower: ArrayLike | None = None,
     upper: ArrayLike | None = None,
     clip: bool | None = None,
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Order degree ``u ∈ [0, 1]`` of each value by the efficacy coefficient.
 
@@ -76,6 +77,8 @@ def efficacy(
     clip : bool, optional
         Clip ``u`` to [0, 1] (values outside explicit bounds). Default: True when
         ``lower`` or ``upper`` is given; bounds from the data need no clipping.
+    out : ndarray, optional
+        Array of the shape of ``x`` to write ``u`` into (no new array is made).
 
     Returns
     -------
@@ -110,7 +113,7 @@ def efficacy(
     pos = np.asarray(positive, dtype=bool)
     # x·(+1) + (−lower) = x − lower, or x·(−1) + upper = upper − x: each exactly as the
     # formula rounds it, and +0.0 (never −0.0) where x sits on a bound.
-    u = np.multiply(arr, np.where(pos, 1.0, -1.0))
+    u = np.multiply(arr, np.where(pos, 1.0, -1.0), out=out)
     u += np.where(pos, -lo, hi)
     u /= span
     if clip:
