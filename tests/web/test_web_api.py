@@ -425,3 +425,26 @@ def test_loopback_detection():
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2")
     assert not is_loopback("example.org")
+
+
+def test_downloaded_reports_name_the_uploaded_file_not_the_temporary_one(
+    client, trade_csv, trade_toml
+):
+    import io as _io
+
+    from openpyxl import load_workbook as _load
+
+    files = {"data": ("my panel.csv", trade_csv, "text/csv")}
+    r = client.post("/api/report?file=results.xlsx", files=files, data={"spec": trade_toml})
+    assert r.status_code == 200
+    readme = [c for row in _load(_io.BytesIO(r.content))["README"].values for c in row if c]
+    assert "my panel.csv" in readme
+    assert not any("cosyn-web" in str(c) and "data file" in str(c) for c in readme)
+    r = client.post("/api/report?file=report.html", files=files, data={"spec": trade_toml})
+    assert "my panel.csv" in r.text
+
+
+def test_report_html_summary_does_not_show_the_temporary_path(client, trade_csv, trade_toml):
+    files = {"data": ("my panel.csv", trade_csv, "text/csv")}
+    r = client.post("/api/report?file=report.html", files=files, data={"spec": trade_toml})
+    assert r.status_code == 200 and "cosyn-web" not in r.text

@@ -61,6 +61,7 @@ def write_reports(
     folder: str | Path,
     *,
     data_file: str | Path | None = None,
+    data_name: str | None = None,
     lang: str = "en",
     step: Callable[[str], None] | None = None,
 ) -> list[Path]:
@@ -77,6 +78,9 @@ def write_reports(
         Created if needed.
     data_file : path, optional
         The data file, whose SHA-256 the workbook and the report record.
+    data_name : str, optional
+        The name to show for the data file in the workbook and the report (e.g. the name
+        a web upload had), instead of its path on disk.
     lang : {"en", "zh"}
         Language of the report's own words and of cosyn's level and stage names.
     step : callable, optional
@@ -99,7 +103,11 @@ def write_reports(
         say(f"writing {name}.csv")
         written.append(write_csv(getattr(result, name), out / f"{name}.csv"))
     say("writing results.xlsx")
-    written.append(write_workbook(result, out / "results.xlsx", data_file=data_file, lang=lang))
+    written.append(
+        write_workbook(
+            result, out / "results.xlsx", data_file=data_file, lang=lang, data_name=data_name
+        )
+    )
     say("drawing figures")
     inline: dict[str, str] = {}
     for name, fig in render_figures(result, lang=lang).items():  # drawn once, saved twice
@@ -108,6 +116,13 @@ def write_reports(
         written.append(atomic_write_bytes(out / "figures" / f"{name}.png", png_bytes(fig)))
     say("writing report.html")
     written.append(
-        write_html(result, out / "report.html", figures=inline, data_file=data_file, lang=lang)
+        write_html(
+            result,
+            out / "report.html",
+            figures=inline,
+            data_file=data_file,
+            lang=lang,
+            data_name=data_name,
+        )
     )
     return written

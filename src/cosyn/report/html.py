@@ -54,6 +54,7 @@ from cosyn.report.text import (
     gm11_grades,
     level_names,
     period_text,
+    shown_source,
     stage_focus,
     stage_names,
 )
@@ -960,6 +961,7 @@ def _context(
     figures: Mapping[str, str] | None,
     data_file: str | Path | None,
     lang: str,
+    data_name: str | None = None,
 ) -> dict[str, Any]:
     from cosyn import __version__
 
@@ -972,7 +974,7 @@ def _context(
     provenance: list[tuple[str, str]] = []
     if data_file is not None:
         path = Path(data_file)
-        provenance += [(w["data_file"], path.name), (w["sha256"], file_sha256(path))]
+        provenance += [(w["data_file"], data_name or path.name), (w["sha256"], file_sha256(path))]
     else:
         provenance += [(w["data"], result.panel.source), (w["sha256"], w["no_hash"])]
     model = Path(spec.source).name if spec.source else w["model_inline"]
@@ -1007,7 +1009,9 @@ def _context(
         "synergy_title": w["synergy_table"].format(b=_base_short(result, w)),
         "level_in": w["level_in"].format(p=last),
         "stage_in": w["stage_in"].format(p=last),
-        "summary_text": result.summary(),
+        "summary_text": result.summary().replace(
+            result.panel.source, shown_source(result, data_name)
+        ),
         "figures": base_figures,
         "diagnostic_figures": list(diagnostic_figures.values()),
         "diagnostics": _diagnostics(result, lang, diagnostic_figures),
@@ -1030,11 +1034,12 @@ def render_html(
     figures: Mapping[str, str] | None = None,
     data_file: str | Path | None = None,
     lang: str = "en",
+    data_name: str | None = None,
 ) -> str:
     """The HTML report of ``result`` as text (see :func:`write_html`)."""
     _check_lang(lang)
     template = _environment().get_template("report.html.j2")
-    return template.render(**_context(result, figures, data_file, lang))
+    return template.render(**_context(result, figures, data_file, lang, data_name))
 
 
 def write_html(
@@ -1044,6 +1049,7 @@ def write_html(
     figures: Mapping[str, str] | None = None,
     data_file: str | Path | None = None,
     lang: str = "en",
+    data_name: str | None = None,
 ) -> Path:
     """Write the self-contained HTML report of ``result`` to ``path`` (atomically).
 
@@ -1065,12 +1071,14 @@ def write_html(
     lang : {"en", "zh"}
         Language of the report's own words; names from the model and data are shown as
         written.
+    data_name : str, optional
+        The name to show for the data file (e.g. the name a web upload had), instead of
+        the name of ``data_file`` on disk.
 
     Returns
     -------
     Path
         ``path``.
     """
-    return atomic_write_text(
-        path, render_html(result, figures=figures, data_file=data_file, lang=lang)
-    )
+    html = render_html(result, figures=figures, data_file=data_file, lang=lang, data_name=data_name)
+    return atomic_write_text(path, html)

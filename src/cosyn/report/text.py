@@ -33,6 +33,7 @@ __all__ = [
     "gm11_grades",
     "level_names",
     "period_text",
+    "shown_source",
     "stage_focus",
     "stage_names",
     "translate",
@@ -124,3 +125,9 @@ def period_text(period: Any) -> str:
     if isinstance(period, float | np.floating) and float(period).is_integer():
         return str(int(period))
     return str(period)
+
+
+def shown_source(result: Result, data_name: str | None) -> str:
+    """Where the data came from, as the reports show it: ``data file '<data_name>'`` when
+    a display name is given (a web upload's own name rather than its temporary path)."""
+    return f"data file {data_name!r}" if data_name else result.panel.source

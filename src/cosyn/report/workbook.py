@@ -86,6 +86,7 @@ from cosyn.report.text import (
     coupling_stages,
     gm11_grades,
     level_names,
+    shown_source,
     stage_names,
 )
 from cosyn.spec import Method
@@ -987,6 +988,7 @@ def _readme(
     sha256: str | None,
     lang: str,
     written: str,
+    data_name: str | None = None,
 ) -> _Readme:
     from cosyn import __version__
 
@@ -1062,9 +1064,9 @@ def _readme(
 
     doc.add(w["data_section"], kind="section")
     if data_file is not None:
-        doc.add(w["data_file"], str(data_file))
+        doc.add(w["data_file"], data_name or str(data_file))
         doc.add(w["sha256"], sha256)
-    doc.add(w["data_source"], result.panel.source)
+    doc.add(w["data_source"], shown_source(result, data_name))
     E, T, n_ind = result.x.shape
     doc.add(w["size"], f"{E} × {T} × {n_ind}")
     if T:
@@ -1192,6 +1194,7 @@ def write_workbook(
     *,
     data_file: str | Path | None = None,
     lang: str = "en",
+    data_name: str | None = None,
 ) -> Path:
     """Write the results of ``result`` as an XLSX workbook at ``path``, atomically.
 
@@ -1208,6 +1211,9 @@ def write_workbook(
     lang : {"en", "zh"}
         Language of the README sheet and of cosyn's default level and stage names (names
         set in the spec are shown as written).
+    data_name : str, optional
+        The name to show for the data file (e.g. a web upload's own name) instead of its
+        path on disk.
 
     Returns
     -------
@@ -1247,7 +1253,15 @@ def write_workbook(
     wb = Workbook()
     styles = _styles(wb)
     tables = _tables(result, styles, lang) + _diagnostic_tables(result, styles, lang)
-    doc = _readme(result, tables, data_file=source, sha256=sha256, lang=lang, written=written)
+    doc = _readme(
+        result,
+        tables,
+        data_file=source,
+        sha256=sha256,
+        lang=lang,
+        written=written,
+        data_name=data_name,
+    )
     skeleton, table_paths = _skeleton(wb, tables, doc)
 
     total = sum(t.kept * t.row_bytes() for t in tables)

@@ -335,6 +335,7 @@ def report_upload(
     with private_folder() as folder:
         spec, result, data, names = _fit(source, filename, spec_text, limits, folder)
         out = folder / "out"
+        shown = display_name(filename)  # the upload's own name, for display only
         with _user_errors(folder, names):
             if file == "model.toml":
                 return file, spec_toml(spec).encode("utf-8")
@@ -343,14 +344,18 @@ def report_upload(
                 return file, path.read_bytes()
             if file == "results.xlsx":
                 return file, write_workbook(
-                    result, out / file, data_file=data, lang=lang
+                    result, out / file, data_file=data, lang=lang, data_name=shown
                 ).read_bytes()
             if file == "report.html":
                 html = render_html(
-                    result, figures=_all_figures(result, lang), data_file=data, lang=lang
+                    result,
+                    figures=_all_figures(result, lang),
+                    data_file=data,
+                    lang=lang,
+                    data_name=shown,
                 )
                 return file, html.encode("utf-8")
-            written = write_reports(result, out, data_file=data, lang=lang)
+            written = write_reports(result, out, data_file=data, data_name=shown, lang=lang)
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
                 for path in written:
