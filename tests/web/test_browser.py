@@ -134,3 +134,18 @@ def test_the_chinese_switch(server, browser):
     assert page.locator("#lang-switch").inner_text() == "English"
     assert any("\u4e00" <= ch <= "\u9fff" for ch in page.locator("#h-data").inner_text())
     assert errors == []
+
+
+def test_diagnostics_from_the_page(server, browser):
+    page, errors = _page(browser, server + "/")
+    page.get_by_role("button", name="Try the Guangzhou example").click()
+    sync_api.expect(page.locator("#indicators tbody tr")).to_have_count(4)
+    page.check("#d-gra")
+    page.select_option("#d-coupling", "wang")
+    page.fill("#d-obstacles", "2")
+    page.click("#run")
+    page.wait_for_selector("#diag-coupling tbody tr", timeout=30_000)
+    assert page.locator("#diag-grey_relation tbody tr").count() == 5 * 4
+    assert page.locator("#diag-obstacles tbody tr").count() == 5 * 12 * 2
+    assert page.locator("#diag-forecast").count() == 0  # not asked for
+    assert errors == []

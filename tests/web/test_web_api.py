@@ -448,3 +448,24 @@ def test_report_html_summary_does_not_show_the_temporary_path(client, trade_csv,
     files = {"data": ("my panel.csv", trade_csv, "text/csv")}
     r = client.post("/api/report?file=report.html", files=files, data={"spec": trade_toml})
     assert r.status_code == 200 and "cosyn-web" not in r.text
+
+
+def test_fit_returns_the_diagnostic_tables_asked_for(client, trade_csv, trade_toml):
+    import cosyn as _cosyn
+    from cosyn.datasets import data_path as _data_path
+
+    spec = trade_toml + '\n[diagnostics]\ngra = true\ncoupling = "classic"\nobstacles = 2\n'
+    files = {"data": ("trade.csv", trade_csv, "text/csv")}
+    r = client.post("/api/fit", files=files, data={"spec": spec})
+    assert r.status_code == 200
+    body = r.json()
+    assert {"grey_relation", "grey_cross", "coupling", "obstacles"} <= set(body)
+    assert body["forecast"] is None and body["robustness"] is None  # not asked for
+    expected = _cosyn.fit(
+        _data_path("trade.csv"), _cosyn.Spec.from_dict(__import__("tomllib").loads(spec))
+    )
+    got = [row["D"] for row in body["coupling"]]
+    assert got == pytest.approx(expected.coupling.D.to_numpy())
+    assert [row["grade"] for row in body["grey_relation"]] == pytest.approx(
+        expected.grey_relation.grade.to_numpy()
+    )

@@ -67,6 +67,12 @@ class FitOut(BaseModel):
     notes: list[str]
     model_toml: str = Field(description="The exact spec, for `cosyn run model.toml --data FILE`")
     figures: dict[str, str] | None = Field(None, description="SVG text, when figures=true")
+    grey_relation: list[dict[str, Any]] | None = Field(None, description="[diagnostics] gra")
+    grey_cross: list[dict[str, Any]] | None = Field(None, description="[diagnostics] gra")
+    coupling: list[dict[str, Any]] | None = Field(None, description="[diagnostics] coupling")
+    obstacles: list[dict[str, Any]] | None = Field(None, description="[diagnostics] obstacles")
+    forecast: list[dict[str, Any]] | None = Field(None, description="[diagnostics] forecast")
+    robustness: list[dict[str, Any]] | None = Field(None, description="[diagnostics] robustness")
 
 
 class InspectOut(BaseModel):

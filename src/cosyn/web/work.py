@@ -289,7 +289,14 @@ def fit_upload(
     figures: bool = False,
     lang: str = "en",
 ) -> dict[str, Any]:
-    """Fit the uploaded data with the spec; the tables as JSON-safe records."""
+    """Fit the uploaded data with the spec; the tables as JSON-safe records.
+
+    Besides summary, synergy, subsystem_order and weights, each diagnostic table the
+    spec's ``[diagnostics]`` asked for (grey_relation, grey_cross, coupling, obstacles,
+    forecast, robustness) is returned under its own name.
+    """
+    from cosyn.report import diagnostic_tables
+
     with private_folder() as folder:
         spec, result, _, names = _fit(source, filename, spec_text, limits, folder)
         with _user_errors(folder, names):
@@ -302,6 +309,9 @@ def fit_upload(
                 "notes": [_rewrite(n, folder, names) for n in result.notes],
                 "model_toml": spec_toml(spec),
             }
+            # The diagnostic tables the spec asked for, under their Result names.
+            for name in diagnostic_tables(result):
+                out[name] = json_records(getattr(result, name))
             if figures:
                 out["figures"] = _figures(result, lang)
         return out

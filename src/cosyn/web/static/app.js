@@ -20,6 +20,12 @@ const WORDS = {
     h_base: "first：与首期比较；adjacent：与上期比较；或某个时期值",
     h_impute: "缺失值的填补方法", h_on_constant: "上下限相等的指标：报错或剔除",
     need_two: "请至少为两个子系统分配指标。", focus: "发展重点", stage: "阶段", level: "等级",
+    h_diag: "诊断（可选）", gra: "灰色关联检验", coupling: "耦合协调度", obstacles: "障碍因子（前 N 个）",
+    forecast: "GM(1,1) 预测期数", robustness: "稳健性抽样次数",
+    h_gra: "每个指标与其子系统有序度的灰色关联度", h_coupling: "模型：classic / wang / fan",
+    h_obstacles: "0 = 不计算", h_forecast: "0 = 不预测", h_robustness: "0 = 不检验；例如 1000",
+    grey_relation: "灰色关联度", grey_cross: "子系统间指标关联矩阵", obstacles_t: "障碍度",
+    forecast_t: "预测", robustness_t: "稳健性", coupling_t: "耦合协调度",
   },
 };
 const EN = {
@@ -34,7 +40,19 @@ const EN = {
   h_base: "first: against the first period; adjacent: the period before; or a period",
   h_impute: "How empty cells are filled", h_on_constant: "An indicator with equal bounds: stop or drop it",
   need_two: "Assign indicators to at least two subsystems.", focus: "Focus", stage: "Stage", level: "Level",
+  h_diag: "Diagnostics (optional)", gra: "Grey relational test", coupling: "Coupling coordination",
+  obstacles: "Obstacle indicators (top N)", forecast: "GM(1,1) forecast periods",
+  robustness: "Robustness draws", h_gra: "Each indicator against its subsystem's order degree",
+  h_coupling: "Model: classic, wang or fan", h_obstacles: "0 = off", h_forecast: "0 = off",
+  h_robustness: "0 = off; e.g. 1000", grey_relation: "Grey relational grades",
+  grey_cross: "Grey relation across subsystems", coupling_t: "Coupling coordination",
+  obstacles_t: "Obstacle degrees", forecast_t: "Forecast", robustness_t: "Robustness",
 };
+const DIAGNOSTICS = [
+  ["gra", "checkbox"], ["coupling", ["", "classic", "wang", "fan"]],
+  ["obstacles", "number", "0"], ["forecast", "number", "0"], ["robustness", "number", "0"],
+];
+const DIAG_TABLES = ["grey_relation", "grey_cross", "coupling", "obstacles", "forecast", "robustness"];
 const t = (k) => (WORDS[LANG][k] || EN[k] || k);
 const $ = (id) => document.getElementById(id);
 const METHOD = [
@@ -167,11 +185,41 @@ function drawMethod(given) {
     input.value = String(v);
     box.append(el("div", {}, el("label", { for: id, text: t(key) }), input, el("small", { text: t("h_" + key) })));
   }
+  drawDiagnostics(box, (state.base || {}).diagnostics || {});
+}
+
+function drawDiagnostics(box, given) {
+  box.append(el("h3", { text: t("h_diag") }));
+  for (const [key, kind, dflt] of DIAGNOSTICS) {
+    const id = "d-" + key;
+    let v = given[key] ?? dflt ?? "";
+    if (key === "robustness") v = given.robustness ? (given.robustness.draws ?? 1000) : 0;
+    let input;
+    if (kind === "checkbox") { input = el("input", { id, type: "checkbox" }); input.checked = Boolean(v); }
+    else if (Array.isArray(kind)) {
+      input = el("select", { id }, ...kind.map((o) => el("option", { value: o, text: o || t("none") })));
+      input.value = String(v || "");
+    } else { input = el("input", { id, type: "number", step: "1", min: "0" }); input.value = String(v); }
+    box.append(el("div", {}, el("label", { for: id, text: t(key) }), input, el("small", { text: t("h_" + key) })));
+  }
+}
+
+function buildDiagnostics(base) {
+  const d = { ...(base || {}) };
+  d.gra = $("d-gra").checked;
+  if ($("d-coupling").value) d.coupling = $("d-coupling").value; else delete d.coupling;
+  d.obstacles = Math.max(0, Math.round(Number($("d-obstacles").value) || 0));
+  d.forecast = Math.max(0, Math.round(Number($("d-forecast").value) || 0));
+  const draws = Math.max(0, Math.round(Number($("d-robustness").value) || 0));
+  if (draws > 0) d.robustness = { ...(typeof d.robustness === "object" ? d.robustness : {}), draws };
+  else delete d.robustness;
+  return d;
 }
 
 function buildSpec() {
   const base = JSON.parse(JSON.stringify(state.base || {}));
   const spec = { ...base, period: $("period").value, method: { ...(base.method || {}) }, subsystems: {} };
+  spec.diagnostics = buildDiagnostics(base.diagnostics);
   if ($("entity").value) spec.entity = $("entity").value; else delete spec.entity;
   for (const [key, kind] of METHOD) {
     const raw = $("m-" + key).value;
@@ -221,6 +269,13 @@ function showResults(res) {
     el("span", { text: `${s.period}: U = ${s.synergy === null ? "—" : s.synergy.toFixed(3)} · ${t("level")}: ${s.level ?? "—"} · ${t("stage")}: ${s.stage ?? "—"}` }),
     el("p", { class: "note", text: s.focus ? `${t("focus")}: ${s.focus}` : "" }))));
   table($("synergy"), res.synergy); table($("order"), res.subsystem_order); table($("weights"), res.weights);
+  const diag = $("diagnostics"); diag.replaceChildren();
+  for (const name of DIAG_TABLES) {
+    if (!res[name]) continue;
+    const node = el("table", { id: "diag-" + name });
+    diag.append(el("h3", { text: t(name + "_t" in EN ? name + "_t" : name) }), el("div", { class: "scroll" }, node));
+    table(node, res[name]);
+  }
   const dl = $("downloads"); dl.replaceChildren();
   for (const name of ["zip", "results.xlsx", "report.html", "synergy.csv", "subsystem_order.csv", "weights.csv", "order_degree.csv", "model.toml"]) {
     dl.append(el("button", { type: "button", text: `${t("download")} ${name === "zip" ? t("all_zip") : name}`, onclick: () => download(name) }));
