@@ -296,16 +296,12 @@ def test_without_a_cjk_font_figures_are_still_drawn(chinese, monkeypatch):
 
 
 # -- diagnostics ------------------------------------------------------------------------
-HAS_ROBUSTNESS = hasattr(cosyn.Result, "robustness")
-needs_robustness = pytest.mark.skipif(
-    not HAS_ROBUSTNESS, reason="Result.robustness is not there yet (being added)"
-)
 ALL_DIAGNOSTICS = {
     "gra": True,
     "coupling": "classic",
     "obstacles": 3,
     "forecast": 3,
-    **({"robustness": {"draws": 40}} if HAS_ROBUSTNESS else {}),
+    "robustness": {"draws": 40},
 }
 
 
@@ -370,8 +366,6 @@ def test_diagnostic_figure_names():
 @pytest.mark.parametrize("case", ["diag_guangzhou", "diag_single", "diag_forty"])
 @pytest.mark.parametrize("name", DIAGNOSTIC_FIGURES)
 def test_every_diagnostic_figure_builds(name, case, request):
-    if name == "robustness" and not HAS_ROBUSTNESS:
-        pytest.skip("Result.robustness is not there yet (being added)")
     result = request.getfixturevalue(case)
     fig = getattr(figures, f"figure_{name}")(result, "en")
     assert isinstance(fig.canvas, FigureCanvasAgg)
@@ -394,15 +388,13 @@ def test_every_diagnostic_figure_builds(name, case, request):
 
 def test_diagnostic_figures_need_their_diagnostic(guangzhou):
     for name in DIAGNOSTIC_FIGURES:
-        if name == "robustness" and not HAS_ROBUSTNESS:
-            continue
         with pytest.raises(cosyn.SpecError, match=r"\[diagnostics\]"):
             getattr(figures, f"figure_{name}")(guangzhou)
 
 
 def test_render_figures_adds_only_the_diagnostics_asked_for(guangzhou, diag_guangzhou):
     assert figure_names(guangzhou) == FIGURES
-    expected = FIGURES + DIAGNOSTIC_FIGURES[: 5 if HAS_ROBUSTNESS else 4]
+    expected = FIGURES + DIAGNOSTIC_FIGURES
     assert figure_names(diag_guangzhou) == expected
     spec = cosyn.datasets.load_spec("trade_model").to_dict()
     some = fit_quietly(
@@ -506,7 +498,6 @@ def test_single_entity_panels_have_no_entity_title(diag_single):
     assert fig.axes[0].get_ylabel() == SYNERGY_LABEL
 
 
-@needs_robustness
 def test_robustness_band_and_stage_agreement(diag_guangzhou):
     fig = figure_robustness(diag_guangzhou)
     table = diag_guangzhou.robustness

@@ -425,18 +425,14 @@ def test_data_file_given_as_str(guangzhou):
 
 
 # -- diagnostics -----------------------------------------------------------------------
-HAS_ROBUSTNESS = hasattr(cosyn.Result, "robustness")
-needs_robustness = pytest.mark.skipif(
-    not HAS_ROBUSTNESS, reason="Result.robustness is not there yet (being added)"
-)
 ALL_DIAGNOSTICS = {
     "gra": True,
     "coupling": "classic",
     "obstacles": 3,
     "forecast": 3,
-    **({"robustness": {"draws": 40}} if HAS_ROBUSTNESS else {}),
+    "robustness": {"draws": 40},
 }
-ASKED = DIAGNOSTIC_FIGURE_NAMES if HAS_ROBUSTNESS else DIAGNOSTIC_FIGURE_NAMES[:4]
+ASKED = DIAGNOSTIC_FIGURE_NAMES
 
 
 @pytest.fixture(scope="module")
@@ -589,7 +585,6 @@ def test_forecast_table_gives_values_and_grades(diag_report, diag):
     assert row[4] == grade and row[5] == f"{first['C'].iloc[0]:.3f}"
 
 
-@needs_robustness
 def test_robustness_table_at_the_last_period(diag_report, diag):
     tree = parse(diag_report)
     [table] = article(tree, "robustness").find_all("table")
@@ -656,6 +651,5 @@ def test_chinese_diagnostics(diag, all_figures):
     assert not grades & {"good", "qualified", "barely", "unqualified"}
     assert "弱序参量" in article(tree, "grey_relation").text()
     assert "第 1 位" in article(tree, "obstacles").text()
-    if HAS_ROBUSTNESS:
-        assert "阶段保持" in article(tree, "robustness").text()
+    assert "阶段保持" in article(tree, "robustness").text()
     assert "http://" not in doc and "https://" not in doc

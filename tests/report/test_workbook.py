@@ -499,45 +499,12 @@ ALL_DIAGNOSTICS = {
 }
 
 
-def with_robustness(res: cosyn.Result) -> cosyn.Result:
-    """``res`` with a robustness table: the real one once Result has it, until then a
-    stand-in with its documented columns (the numbers do not matter to the workbook)."""
-    if hasattr(cosyn.Result, "robustness"):
-        return res
-    syn = res.synergy
-    frame = pd.DataFrame(
-        {
-            "entity": syn["entity"],
-            "base_period": syn["base_period"],
-            "period": syn["period"],
-            "synergy": syn["synergy"],
-            "median": syn["synergy"] * 0.99,
-            "p5": syn["synergy"] - 0.05,
-            "p95": syn["synergy"] + 0.05,
-            "stage_agreement": np.linspace(0.5, 1.0, len(syn)),
-            "rank": syn.groupby("period")["synergy"]
-            .rank(ascending=False, method="min")
-            .astype(int),
-            "rank_p5": 1.0,
-            "rank_p95": np.linspace(1.0, 4.5, len(syn)),
-        }
-    )
-
-    class WithRobustness(cosyn.Result):
-        @property
-        def robustness(self) -> pd.DataFrame:
-            return frame
-
-    return WithRobustness(**{f.name: getattr(res, f.name) for f in fields(res)})
-
-
 def trade_with(**diagnostics: Any) -> cosyn.Result:
     spec = cosyn.datasets.load_spec("trade_model").to_dict()
     spec["diagnostics"] = diagnostics
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cosyn.CosynWarning)  # GM(1,1)'s shifted series
-        res = cosyn.fit(TRADE, spec)
-    return with_robustness(res) if "robustness" in diagnostics else res
+        return cosyn.fit(TRADE, spec)
 
 
 @pytest.fixture(scope="module")

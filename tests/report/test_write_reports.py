@@ -4,7 +4,6 @@ back equal to its table and formula-safe (cosyn.report)."""
 from __future__ import annotations
 
 import warnings
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -18,42 +17,10 @@ from cosyn.report import DIAGNOSTIC_TABLES, TABLES, diagnostic_tables, write_rep
 TRADE = cosyn.datasets.data_path("trade.csv")
 
 
-def with_robustness(res: cosyn.Result) -> cosyn.Result:
-    """``res`` with a robustness table: the real one once Result has it, until then a
-    stand-in with its documented columns."""
-    if hasattr(cosyn.Result, "robustness"):
-        return res
-    syn = res.synergy
-    frame = pd.DataFrame(
-        {
-            "entity": syn["entity"],
-            "base_period": syn["base_period"],
-            "period": syn["period"],
-            "synergy": syn["synergy"],
-            "median": syn["synergy"] * 0.99,
-            "p5": syn["synergy"] - 0.05,
-            "p95": syn["synergy"] + 0.05,
-            "stage_agreement": np.linspace(0.5, 1.0, len(syn)),
-            "rank": np.arange(len(syn)) % 5 + 1,
-            "rank_p5": 1.0,
-            "rank_p95": np.linspace(1.0, 4.5, len(syn)),
-        }
-    )
-
-    class WithRobustness(cosyn.Result):
-        @property
-        def robustness(self) -> pd.DataFrame:
-            return frame
-
-    return WithRobustness(**{f.name: getattr(res, f.name) for f in fields(res)})
-
-
 def fit(data: Any, spec: dict[str, Any]) -> cosyn.Result:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cosyn.CosynWarning)  # GM(1,1)'s shifted series
-        res = cosyn.fit(data, spec)
-    d = spec.get("diagnostics", {})
-    return with_robustness(res) if d.get("robustness") else res
+        return cosyn.fit(data, spec)
 
 
 def trade(**diagnostics: Any) -> cosyn.Result:
@@ -201,14 +168,7 @@ def test_formula_looking_names_are_escaped_in_the_csvs(tmp_path: Path, no_drawin
     assert read_csv(tmp_path / "forecast.csv")["value"].dtype == np.float64
 
 
-def test_robustness_needs_the_table_and_the_request() -> None:
-    """A result whose class has no robustness table writes none, even when asked."""
+def test_robustness_table_only_when_asked() -> None:
     res = trade(gra=True, robustness={"draws": 20})
-
-    class Bare:  # a result type with the two grey tables only
-        spec = res.spec
-        grey_relation = grey_cross = None
-
-    assert diagnostic_tables(Bare()) == ("grey_relation", "grey_cross")  # type: ignore[arg-type]
     assert diagnostic_tables(res) == ("grey_relation", "grey_cross", "robustness")
     assert diagnostic_tables(trade(gra=True)) == ("grey_relation", "grey_cross")

@@ -40,9 +40,8 @@ def diagnostic_tables(result: Result) -> tuple[str, ...]:
 
     A table is listed when ``result.spec.diagnostics`` asked for it — ``gra`` gives
     ``grey_relation`` and ``grey_cross``, ``coupling`` gives ``coupling``, ``obstacles > 0``
-    ``obstacles``, ``forecast > 0`` ``forecast``, ``robustness`` ``robustness`` — and
-    :class:`~cosyn.result.Result` has the table (it is looked up on the class, so no table
-    is built here).
+    ``obstacles``, ``forecast > 0`` ``forecast``, ``robustness`` ``robustness``. No table
+    is built here.
     """
     d = result.spec.diagnostics
     asked = {
@@ -53,7 +52,7 @@ def diagnostic_tables(result: Result) -> tuple[str, ...]:
         "forecast": d.forecast > 0,
         "robustness": d.robustness is not None,
     }
-    return tuple(name for name in DIAGNOSTIC_TABLES if asked[name] and hasattr(type(result), name))
+    return tuple(name for name in DIAGNOSTIC_TABLES if asked[name])
 
 
 def write_reports(

@@ -1689,7 +1689,7 @@ def figure_names(result: Result) -> tuple[str, ...]:
         "obstacles": d.obstacles > 0,
         "forecast": d.forecast > 0,
         # Result.robustness arrived after the other diagnostics: check it is there
-        "robustness": d.robustness is not None and hasattr(type(result), "robustness"),
+        "robustness": d.robustness is not None,
     }
     return FIGURES + tuple(n for n in DIAGNOSTIC_FIGURES if asked[n])
 

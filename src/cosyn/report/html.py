@@ -46,6 +46,7 @@ from cosyn.methods.coupling import (
     COUPLING_EDGES,
 )
 from cosyn.methods.levels import classify
+from cosyn.report.figures import DIAGNOSTIC_FIGURES, FIGURES
 from cosyn.report.methods import formula_html, methods_html
 from cosyn.report.text import (
     LANGS,
@@ -72,16 +73,10 @@ __all__ = [
 ]
 
 #: Figures the report knows, in the order shown; other names follow, captioned by name.
-FIGURE_NAMES: tuple[str, ...] = ("order_degree", "synergy_path", "synergy_heatmap", "weights")
-#: Figures of the diagnostics (as :data:`cosyn.report.figures.DIAGNOSTIC_FIGURES`): each is
-#: shown in the Diagnostics section beside its tables when its diagnostic was asked for.
-DIAGNOSTIC_FIGURE_NAMES: tuple[str, ...] = (
-    "grey_relation",
-    "coupling",
-    "obstacles",
-    "forecast",
-    "robustness",
-)
+FIGURE_NAMES: tuple[str, ...] = FIGURES
+#: Figures of the diagnostics: each is shown in the Diagnostics section beside its tables
+#: when its diagnostic was asked for.
+DIAGNOSTIC_FIGURE_NAMES: tuple[str, ...] = DIAGNOSTIC_FIGURES
 #: Entities shown in each table before the rest is referred to the CSV files.
 MAX_TABLE_ENTITIES = 50
 #: Entity names listed in the summary before "and N more".
@@ -681,7 +676,7 @@ def _asked(result: Result) -> list[str]:
         "obstacles": d.obstacles > 0 and result.diagnostics is not None,
         "forecast": d.forecast > 0 and result.diagnostics is not None,
         # Result.robustness arrived after the other diagnostics: check it is there
-        "robustness": d.robustness is not None and hasattr(type(result), "robustness"),
+        "robustness": d.robustness is not None,
     }
     return [n for n in DIAGNOSTIC_FIGURE_NAMES if asked[n]]
 
