@@ -145,6 +145,9 @@ class FitArrays:
     mu: Array  # (E, T, k)
     synergy: Array  # (E, P)
     base: str | int  # as synergy_path takes it
+    #: (E, I): the indicators in use for each entity (False where ``on_constant = "drop"``
+    #: left an indicator out for that entity); None when every indicator is in use.
+    active: NDArray[np.bool_] | None = None
 
 
 def _robustness(fit: FitArrays, spec: Spec) -> RobustnessResult:

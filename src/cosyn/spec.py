@@ -22,6 +22,12 @@ import numpy as np
 
 from cosyn.errors import SpecError
 from cosyn.methods.aggregation import AGGREGATIONS
+from cosyn.methods.coupling import (
+    COORDINATION_EDGES,
+    COORDINATION_LEVELS,
+    COUPLING_EDGES,
+    COUPLING_STAGES,
+)
 from cosyn.methods.impute import IMPUTATIONS
 from cosyn.methods.levels import STAGE_EDGES, STAGE_NAMES, SYNERGY_EDGES, SYNERGY_LEVELS
 from cosyn.methods.weights import RANDOM_INDEX, ahp_weights
@@ -55,6 +61,11 @@ WEIGHTS = ("entropy", "critic", "cv", "equal", "given", "ahp", "combined")
 OBJECTIVE_WEIGHTS = ("entropy", "critic", "cv", "equal")
 WEIGHTS_SCOPES = ("entity", "panel")
 ENTROPY_INPUTS = ("order", "minmax", "shift", "rescale")
+CRITIC_INPUTS = ("order", "minmax")
+COUPLING_INPUTS = ("order", "rescale")
+#: Edges of the relative development degree E: E < 0.8 subsystem 1 lags, 0.8 ≤ E ≤ 1.2
+#: synchronous, E > 1.2 subsystem 2 lags (METHOD.md §8).
+LAG_EDGES: tuple[float, float] = (0.8, 1.2)
 ON_CONSTANT = ("error", "drop")
 COMBINE_FORMS = ("additive", "multiplicative")
 BASE_WORDS = ("first", "adjacent")
@@ -123,6 +134,7 @@ class Method:
     weights: str = "entropy"
     weights_scope: str = "entity"
     entropy_input: str = "order"
+    critic_input: str = "order"
     aggregation: str = "weighted_sum"
     base: str | int | float = "first"
     impute: str = "regression"
@@ -144,6 +156,15 @@ class Robustness:
 
 
 @dataclass(frozen=True)
+class Scale:
+    """Labelled intervals ``(edges[i-1], edges[i]]``; ``names`` has one more entry."""
+
+    edges: tuple[float, ...]
+    names: tuple[str, ...]
+    focus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Diagnostics:
     """The diagnostics to run beside the model (METHOD.md §6–§7); all off by default.
 
@@ -157,6 +178,12 @@ class Diagnostics:
     gra_normalize: str = "none"
     coupling: str | None = None
     coupling_weights: tuple[float, ...] | None = None
+    coupling_input: str = "order"
+    lag_edges: tuple[float, float] = LAG_EDGES
+    coupling_levels: Scale = field(
+        default_factory=lambda: Scale(COORDINATION_EDGES, COORDINATION_LEVELS)
+    )
+    coupling_stages: Scale = field(default_factory=lambda: Scale(COUPLING_EDGES, COUPLING_STAGES))
     obstacles: int = 0
     obstacle_weights: tuple[float, ...] | None = None
     forecast: int = 0
@@ -166,15 +193,6 @@ class Diagnostics:
     def any(self) -> bool:
         """True when at least one diagnostic is asked for."""
         return bool(self.gra or self.coupling or self.obstacles or self.forecast or self.robustness)
-
-
-@dataclass(frozen=True)
-class Scale:
-    """Labelled intervals ``(edges[i-1], edges[i]]``; ``names`` has one more entry."""
-
-    edges: tuple[float, ...]
-    names: tuple[str, ...]
-    focus: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -268,6 +286,10 @@ def _diagnostics_dict(d: Diagnostics, names: list[str]) -> dict[str, Any]:
             continue
         if f.name in ("coupling_weights", "obstacle_weights"):
             value = dict(zip(names, value, strict=True))
+        elif isinstance(value, Scale):
+            value = {"edges": list(value.edges), "names": list(value.names)}
+        elif f.name == "lag_edges":
+            value = list(value)
         elif f.name == "robustness":
             value = {g.name: getattr(value, g.name) for g in fields(Robustness)}
             value["margin"] = list(value["margin"])
@@ -420,6 +442,9 @@ class _Parser:
             ),
             entropy_input=self.choice(
                 get("entropy_input", d.entropy_input), "method.entropy_input", ENTROPY_INPUTS
+            ),
+            critic_input=self.choice(
+                get("critic_input", d.critic_input), "method.critic_input", CRITIC_INPUTS
             ),
             aggregation=self.choice(
                 get("aggregation", d.aggregation), "method.aggregation", AGGREGATIONS
@@ -655,6 +680,14 @@ class _Parser:
             coupling_weights=self.subsystem_weights(
                 get("coupling_weights"), "diagnostics.coupling_weights", names
             ),
+            coupling_input=self.choice(
+                get("coupling_input", d.coupling_input),
+                "diagnostics.coupling_input",
+                COUPLING_INPUTS,
+            ),
+            lag_edges=self.lag_edges(get("lag_edges", list(d.lag_edges))),
+            coupling_levels=self.scale(table, "coupling_levels", d.coupling_levels, "diagnostics"),
+            coupling_stages=self.scale(table, "coupling_stages", d.coupling_stages, "diagnostics"),
             obstacles=self.integer(get("obstacles", d.obstacles), "diagnostics.obstacles", 0),
             obstacle_weights=self.subsystem_weights(
                 get("obstacle_weights"), "diagnostics.obstacle_weights", names
@@ -693,8 +726,26 @@ class _Parser:
             seed=self.integer(seed, f"{key}.seed", 0),
         )
 
-    def scale(self, data: Mapping[str, Any], key: str, default: Scale) -> Scale:
-        table = self.table(data, key, key)
+    def lag_edges(self, value: Any) -> tuple[float, float]:
+        key = "diagnostics.lag_edges"
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            or not all(math.isfinite(v) for v in value)
+            or not 0 < value[0] <= value[1]
+        ):
+            self.fail(
+                key,
+                "must be [low, high] with 0 < low <= high (E < low: subsystem 1 lags, "
+                f"E > high: subsystem 2 lags), got {value!r}",
+            )
+            return LAG_EDGES
+        return (float(value[0]), float(value[1]))
+
+    def scale(self, data: Mapping[str, Any], name: str, default: Scale, within: str = "") -> Scale:
+        key = f"{within}.{name}" if within else name
+        table = self.table(data, name, key)
         if not table:
             return default
         self.known_keys(table, self.SCALE, key)
