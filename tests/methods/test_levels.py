@@ -70,8 +70,14 @@ def test_stage_edges_closed_on_the_right():
     )
 
 
-def test_nan_is_minus_one():
-    np.testing.assert_array_equal(classify([np.nan, 0.5, np.nan], SYNERGY_EDGES), [-1, 2, -1])
+def test_nan_is_refused():
+    # METHOD.md §8: searchsorted would put NaN above the last edge — "extreme", "mature".
+    with pytest.raises(
+        ValueError, match=r"cannot classify NaN \(2 NaN value\(s\), the first at index \(1,\)"
+    ):
+        classify([0.5, np.nan, np.nan], SYNERGY_EDGES)
+    with pytest.raises(ValueError, match=r"the first at index \(1, 0\)"):
+        classify([[0.1, 0.7], [np.nan, -1.0]], STAGE_EDGES)
 
 
 def test_infinities_go_to_the_end_classes():
@@ -79,10 +85,10 @@ def test_infinities_go_to_the_end_classes():
 
 
 def test_shape_is_kept():
-    values = np.array([[0.1, 0.7], [np.nan, -1.0]])
+    values = np.array([[0.1, 0.7], [0.0, -1.0]])
     out = classify(values, SYNERGY_EDGES)
     assert out.shape == (2, 2)
-    np.testing.assert_array_equal(out, [[1, 3], [-1, 0]])
+    np.testing.assert_array_equal(out, [[1, 3], [0, 0]])
     assert np.issubdtype(out.dtype, np.integer)
 
 
@@ -97,8 +103,10 @@ def test_custom_edges():
         pytest.param([0.0, 0.3, 0.3, 0.9], id="repeated"),
         pytest.param([0.6, 0.3], id="decreasing"),
         pytest.param([[0.0, 0.3], [0.6, 0.9]], id="two-dimensional"),
+        pytest.param([0.0, 0.3, np.nan], id="nan-edge"),
+        pytest.param([0.0, 0.3, np.inf], id="infinite-edge"),
     ],
 )
 def test_non_increasing_edges_refused(edges):
-    with pytest.raises(ValueError, match="strictly increasing"):
+    with pytest.raises(ValueError, match="finite and strictly increasing"):
         classify([0.1], edges)

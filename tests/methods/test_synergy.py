@@ -126,19 +126,43 @@ def test_symmetric_in_the_order_of_the_subsystems():
         assert U(b, a) == pytest.approx(expected, rel=1e-12)
 
 
-def test_tiny_rises_of_every_subsystem_stay_positive():
-    # Δ = (1e-200, 1e-200): U = sqrt(1e-200·1e-200) = 1e-200 > 0, θ = +1. The product
-    # 1e-400 underflows to 0 in double precision if it is formed before the root.
-    value = U([0.0, 0.0], [1e-200, 1e-200])
-    assert value > 0.0
-    assert value == pytest.approx(1e-200, rel=1e-12, abs=0.0)
+def test_roundoff_change_counts_as_no_change():
+    # METHOD.md §8. The case: a = [1, 2], b1 = [1, 2], b2 = [10, 5] with the
+    # default margin 0.1. b1: bounds 0.9, 2.2 → u = [0.1/1.3, 1.1/1.3]; b2 (positive):
+    # bounds 4.5, 11 → u = [5.5/6.5, 0.5/6.5]. Entropy weights are equal by symmetry
+    # (p = [1/12, 11/12] in both), so μ_B = 0.5·(1/13 + 11/13) = 6/13 at both periods:
+    # exactly Δ_B = 0, but the two weighted sums round to values one ulp apart.
+    # Without the tolerance U = sqrt(Δ_A · 1 ulp) ≈ 6.5e-9, "low"; with it U = +0.0.
+    one_ulp = math.ulp(6 / 13)
+    value = U([1 / 13, 6 / 13], [12 / 13, 6 / 13 + one_ulp])
+    assert value == 0.0 and math.copysign(1.0, value) == 1.0
+    # Falling by round-off is no change either: +0.0, not −0.0 and not −6.5e-9.
+    value = U([1 / 13, 6 / 13], [12 / 13, 6 / 13 - one_ulp])
+    assert value == 0.0 and math.copysign(1.0, value) == 1.0
 
 
-def test_tiny_rises_of_three_subsystems_stay_positive():
-    # Δ = (1e-120, 1e-120, 1e-120): U = (1e-360)^(1/3) = 1e-120 > 0
-    value = U([0.0, 0.0, 0.0], [1e-120, 1e-120, 1e-120])
-    assert value > 0.0
-    assert value == pytest.approx(1e-120, rel=1e-12, abs=0.0)
+@pytest.mark.parametrize(
+    ("b0", "b1", "expected"),
+    [
+        # Δ_A = 0.5 throughout; Δ_B exactly representable (from or to 0)
+        pytest.param(0.0, 1e-12, 0.0, id="at-tolerance-is-zero"),
+        # 2e-12 is a change: U = sqrt(0.5 · 2e-12) = 1e-6
+        pytest.param(0.0, 2e-12, 1e-6, id="above-tolerance-counts"),
+        pytest.param(1e-12, 0.0, 0.0, id="fall-at-tolerance-is-zero"),
+        # a fall of 2e-12 is a change: U = −sqrt(0.5 · 2e-12) = −1e-6
+        pytest.param(2e-12, 0.0, -1e-6, id="fall-above-tolerance-counts"),
+    ],
+)
+def test_roundoff_tolerance_edge(b0, b1, expected):
+    value = U([0.0, b0], [0.5, b1])
+    assert value == pytest.approx(expected, rel=1e-12, abs=0.0)
+    assert math.copysign(1.0, value) == math.copysign(1.0, expected)
+
+
+def test_small_real_rises_of_three_subsystems_stay_positive():
+    # Δ = (1e-9, 1e-9, 1e-9), each above the tolerance: U = (1e-27)^(1/3) = 1e-9 > 0
+    value = U([0.0, 0.0, 0.0], [1e-9, 1e-9, 1e-9])
+    assert value == pytest.approx(1e-9, rel=1e-9, abs=0.0)
 
 
 # ---------------------------------------------------------------------------------------

@@ -33,13 +33,26 @@ def classify(values: ArrayLike, edges: Sequence[float]) -> NDArray[np.intp]:
     Parameters
     ----------
     values : array_like
-        Values to classify (NaN gets ``-1``).
+        Values to classify; NaN is refused (a NaN synergy has no level).
     edges : sequence of float
-        Strictly increasing upper edges.
+        Strictly increasing, finite upper edges.
+
+    Raises
+    ------
+    ValueError
+        If a value is NaN (METHOD.md §8: a NaN never reaches the level or stage lookup;
+        ``searchsorted`` would put it above the last edge, "extreme" / "mature"), or if
+        the edges are not finite and strictly increasing. ``±inf`` values are ordered
+        as numbers (below the first edge, above the last).
     """
     e = np.asarray(edges, dtype=float)
-    if e.ndim != 1 or np.any(np.diff(e) <= 0):
-        raise ValueError(f"edges must be strictly increasing, got {list(edges)!r}")
+    if e.ndim != 1 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+        raise ValueError(f"edges must be finite and strictly increasing, got {list(edges)!r}")
     v = np.asarray(values, dtype=float)
-    idx = np.searchsorted(e, v, side="left")
-    return np.where(np.isnan(v), -1, idx)
+    nan = np.isnan(v)
+    if nan.any():
+        where = tuple(int(i) for i in np.argwhere(nan)[0]) if v.ndim else ()
+        raise ValueError(
+            f"cannot classify NaN ({int(nan.sum())} NaN value(s), the first at index {where})"
+        )
+    return np.searchsorted(e, v, side="left")

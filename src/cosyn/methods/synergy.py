@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["synergy_degree", "synergy_path"]
+__all__ = ["SYNERGY_ROUNDOFF", "synergy_degree", "synergy_path"]
+
+#: A change ``|Δ_j|`` at or below this counts as no change (``Δ_j = 0``): METHOD.md §8.
+#: μ lies in [0, 1], so its round-off is a few times 2⁻⁵³ ≈ 1.1e-16; a real change of
+#: an order degree below 1e-12 carries nothing a reader could use.
+SYNERGY_ROUNDOFF = 1e-12
 
 
 def synergy_degree(before: ArrayLike, after: ArrayLike) -> NDArray[np.float64]:
@@ -34,6 +39,13 @@ def synergy_degree(before: ArrayLike, after: ArrayLike) -> NDArray[np.float64]:
     -----
     ``U > 0`` only when every subsystem moved up. When some ``Δ_j = 0``, ``U = +0.0``
     (never ``−0.0``). The result is symmetric in the order of the subsystems.
+
+    Round-off tolerance (METHOD.md §8): a change ``|Δ_j| ≤`` :data:`SYNERGY_ROUNDOFF`
+    (``1e-12``) counts as ``Δ_j = 0``. Without it a subsystem that did not move, but whose
+    ``μ`` differs by one ulp (``2.2e-16``) through the rounding of its weighted sum,
+    would give ``U = sqrt(1 ulp · |Δ_other|) ≈ 1e-8`` — a "low" synergy out of nothing.
+    So ``U`` is either ``+0.0`` or ``|U| > 1e-12``: never in ``(0, 1e-12]`` and never
+    ``−0.0``.
     """
     b = np.asarray(before, dtype=float)
     a = np.asarray(after, dtype=float)
@@ -41,11 +53,12 @@ def synergy_degree(before: ArrayLike, after: ArrayLike) -> NDArray[np.float64]:
     rising: NDArray[np.bool_] | bool = True
     magnitude: NDArray[np.float64] | float = 1.0
     for j in range(k):  # k subsystems: a handful; each step is a whole-panel operation
-        delta = a[..., j] - b[..., j]
-        rising = rising & (delta > 0)
-        # The root of each factor, not of the product: Π|Δ| underflows for tiny moves.
-        root = np.sqrt(np.abs(delta)) if k == 2 else np.abs(delta) ** (1.0 / k)
-        magnitude = magnitude * root
+        change = np.abs(a[..., j] - b[..., j])
+        moved = change > SYNERGY_ROUNDOFF  # round-off is no change (METHOD.md §8)
+        rising = rising & moved & (a[..., j] > b[..., j])
+        # The root of each factor, not of the product: Π|Δ| underflows for small moves.
+        root = np.sqrt(change) if k == 2 else change ** (1.0 / k)
+        magnitude = magnitude * np.where(moved, root, 0.0)
     u = np.where(rising, magnitude, -np.asarray(magnitude))
     return np.asarray(u + 0.0, dtype=float)  # + 0.0 turns −0.0 into +0.0
 
