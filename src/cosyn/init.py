@@ -78,6 +78,11 @@ def toml_skeleton(guess: ColumnGuess, source: str) -> str:
         "[subsystems.subsystem_1.indicators]   # column = direction",
     ]
     lines += [f'{_key(c)} = "+"' for c in guess.indicators]
+    if guess.unnamed:
+        lines.append(
+            f"# not listed, their header cell is blank: {', '.join(guess.unnamed)}; "
+            "name them in the data file to use them"
+        )
     lines += [
         "",
         "[subsystems.subsystem_2]",
@@ -118,6 +123,8 @@ def write_sheet_skeleton(
     """
     from openpyxl import load_workbook
 
+    from cosyn.io.archive import check_xlsx_archive
+
     src, out = Path(data_file), Path(target)
     if src.suffix.lower() not in {".xlsx", ".xlsm"}:
         raise DataError(
@@ -126,6 +133,7 @@ def write_sheet_skeleton(
         )
     _refuse_overwrite(out, force, src)
     guess = _guess(src, sheet)
+    check_xlsx_archive(src)
     book = load_workbook(src)
     for name in ("indicators", "settings"):
         if name in book.sheetnames:

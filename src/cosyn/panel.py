@@ -5,6 +5,14 @@ long layout, or an xarray object, checks it against a :class:`~cosyn.spec.Spec` 
 returns a :class:`Panel`: a float cube of shape ``(E, T, I)`` with NaN for missing cells,
 plus its labels. Every problem a user can cause is a :class:`~cosyn.errors.DataError`
 naming the file, row, column, entity or period. The input is never modified.
+
+Labels are what a user sees, so they must stay apart when shown as text. Column names
+are text (a number as its text, :func:`cosyn.io.read.column_labels`); two columns with
+one name are an error, in a file and in a DataFrame alike. Entity labels are kept as
+they are, but two labels that print alike (``0`` the number and ``"0"`` the text, as an
+XLSX column of mixed cells gives) are an error naming both: cosyn does not guess whether
+they are one entity. Period labels are read as numbers where they can be (``2020``,
+``"2020"`` and ``2020.0`` are one period, :func:`_orderable`), so they cannot clash.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from cosyn.errors import DataError, quote
-from cosyn.io.read import FIRST_DATA_ROW, read_table
+from cosyn.io.read import FIRST_DATA_ROW, column_labels, read_table
 from cosyn.spec import Spec
 
 __all__ = ["ALL_ENTITIES", "Panel", "build_panel", "panel_problems"]
@@ -155,7 +163,7 @@ def _to_frame(data: Any, sheet: str | int | None, spec: Spec) -> tuple[pd.DataFr
     if isinstance(data, pd.DataFrame):
         index = data.index if data.index.is_unique else None
         source = "the DataFrame" + ("" if index is not None else " (rows counted from 0)")
-        frame = _promote_index(data, spec)
+        frame = _labelled(_promote_index(data, spec), "the DataFrame")
         return frame, (_Origin(source, index) if index is not None else _PositionOrigin(source))
     import xarray as xr
 
@@ -164,14 +172,23 @@ def _to_frame(data: Any, sheet: str | int | None, spec: Spec) -> tuple[pd.DataFr
         frame = data.to_dataframe(name=str(name)).reset_index()
         if "indicator" in frame.columns:
             frame = frame.rename(columns={str(name): "value"})
+        frame = _labelled(frame, "the xarray DataArray")
         return frame, _Origin("the xarray DataArray", frame.index)
     if isinstance(data, xr.Dataset):
-        frame = data.to_dataframe().reset_index()
+        frame = _labelled(data.to_dataframe().reset_index(), "the xarray Dataset")
         return frame, _Origin("the xarray Dataset", frame.index)
     raise DataError(
         f"cannot read data of type {type(data).__name__}; give a file path (CSV, XLSX, "
         "Parquet), a pandas DataFrame or an xarray Dataset/DataArray"
     )
+
+
+def _labelled(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """``frame`` with text column names (:func:`column_labels`); the input is not changed."""
+    names = column_labels(list(frame.columns), where)
+    if list(frame.columns) == names:
+        return frame
+    return frame.set_axis(pd.Index(names, dtype=object), axis=1)
 
 
 def _promote_index(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
@@ -225,7 +242,40 @@ def _axis_keys(
         codes, uniques = pd.factorize(col, sort=False)
         e_codes = np.asarray(codes, dtype=np.intp)
         entities = pd.Index(uniques, name=spec.entity)
+        if entities.dtype == object:
+            _check_label_clash(entities, e_codes, spec.entity, origin)
     return entities, e_codes, periods, t_codes, time
+
+
+def _kind(label: Any) -> str:
+    if isinstance(label, str):
+        return "text"
+    if isinstance(label, bool | np.bool_):
+        return "a truth value"
+    if isinstance(label, int | float | np.integer | np.floating):
+        return "a number"
+    return f"a {type(label).__name__}"
+
+
+def _check_label_clash(
+    labels: pd.Index, codes: NDArray[np.intp], name: str, origin: _Origin
+) -> None:
+    """Refuse two distinct entity labels that are shown as the same text (0 and "0")."""
+    shown = labels.astype(str)
+    clash = np.flatnonzero(shown.duplicated(keep=False))
+    if clash.size == 0:
+        return
+    text = shown[int(clash[0])]
+    same = [int(k) for k in clash if shown[int(k)] == text]
+    first_row = {k: int(np.flatnonzero(codes == k)[0]) for k in same[:_QUOTE]}
+    parts = ", ".join(
+        f"{quote(labels[k])} ({_kind(labels[k])}, {origin.row(r)})" for k, r in first_row.items()
+    )
+    raise DataError(
+        f"entity column {name!r} of {origin.source} holds {parts}, all shown as {text!r}; "
+        "cosyn cannot tell whether they are one entity: make the column all text (or all "
+        "numbers) so that each entity has one label"
+    )
 
 
 def _period_codes(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+
+from cosyn.io.read import UNNAMED, column_labels
 
 __all__ = ["ColumnGuess", "guess_columns"]
 
@@ -26,10 +29,22 @@ class ColumnGuess:
     entity: str | None
     period: str | None
     indicators: tuple[str, ...]
+    #: Columns whose header was blank (named "column N" by the reader): never guessed.
+    unnamed: tuple[str, ...] = ()
+
+
+def _numbers(col: pd.Series) -> pd.Series:
+    """The cells of ``col`` that are finite numbers (text of numbers included)."""
+    try:
+        values = pd.to_numeric(col, errors="coerce")
+    except (TypeError, ValueError):  # cells pandas cannot even coerce (lists, objects)
+        return pd.Series([], dtype=float)
+    values = values.astype(float)
+    return values[np.isfinite(values.to_numpy())]
 
 
 def _looks_like_years(col: pd.Series) -> bool:
-    values = pd.to_numeric(col, errors="coerce").dropna()
+    values = _numbers(col)
     return (
         len(values) > 0
         and bool((values % 1 == 0).all())
@@ -45,8 +60,20 @@ def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
     column of dates or of whole numbers between 1800 and 2200. Entity: a column named like
     an entity (region, province, cluster, 地区 …), else the first text column whose values
     repeat. Indicators: every other numeric column (text columns of numbers included).
+    Column names are taken as text (:func:`cosyn.io.read.column_labels`: ``2020`` →
+    ``"2020"``); columns whose header was blank (listed by the reader in
+    ``frame.attrs[UNNAMED]``) are never guessed, and are returned in ``unnamed``.
+
+    Raises
+    ------
+    DataError
+        When two columns have one name.
     """
-    columns = [str(c) for c in frame.columns]
+    unnamed = tuple(frame.attrs.get(UNNAMED, ()))
+    names = column_labels(list(frame.columns), "the data")
+    if list(frame.columns) != names:
+        frame = frame.set_axis(pd.Index(names, dtype=object), axis=1)
+    columns = [c for c in names if c not in unnamed]
     period = next((c for c in columns if _PERIOD_NAMES.match(c.strip())), None)
     if period is None:
         period = next(
@@ -62,12 +89,18 @@ def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
         c
         for c in rest
         if (pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
-        or (pd.to_numeric(frame[c], errors="coerce").notna().sum() == frame[c].notna().sum() > 0)
+        or (len(_numbers(frame[c])) == frame[c].notna().sum() > 0)
     }
     entity = next((c for c in rest if _ENTITY_NAMES.match(c.strip())), None)
     if entity is None:
-        entity = next(
-            (c for c in rest if c not in numeric and frame[c].nunique() < len(frame)), None
-        )
+        entity = next((c for c in rest if c not in numeric and _repeats(frame[c])), None)
     indicators = tuple(c for c in rest if c in numeric and c != entity)
-    return ColumnGuess(entity, period, indicators)
+    return ColumnGuess(entity, period, indicators, unnamed)
+
+
+def _repeats(col: pd.Series) -> bool:
+    """True when some value of ``col`` appears more than once."""
+    try:
+        return bool(col.nunique() < len(col))
+    except TypeError:  # unhashable cells: not an entity column
+        return False

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import numbers
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from cosyn.errors import DataError
+from cosyn.io.archive import check_xlsx_archive
 
-__all__ = ["FIRST_DATA_ROW", "read_table"]
+__all__ = ["FIRST_DATA_ROW", "UNNAMED", "column_labels", "column_letter", "read_table"]
+
+#: Key of ``DataFrame.attrs`` listing the names given to columns whose header was blank.
+UNNAMED = "cosyn_unnamed_columns"
 
 #: A DataFrame read from a file with a header line has its first data row on line 2.
 FIRST_DATA_ROW = 2
@@ -28,6 +37,11 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
     defusedxml against XML entity attacks when installed); the first sheet unless
     ``sheet`` names another. Parquet needs pyarrow.
 
+    Column names are the header cells as written (:func:`column_labels`): always text, a
+    number as its text (``2020``, never ``2020.0``), a blank header named ``"column N"``
+    (N counted from 1; the names are listed in ``frame.attrs[UNNAMED]``). Two columns
+    with one name are an error, never silently renamed.
+
     Parameters
     ----------
     path : str or Path
@@ -42,7 +56,8 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
     Raises
     ------
     DataError
-        Missing, unreadable or unsupported file; missing sheet.
+        Missing, unreadable or unsupported file; missing sheet; an empty file; two
+        columns with one name; a CSV row with more cells than the header has names.
     """
     p = Path(path)
     if not p.exists():
@@ -54,7 +69,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
     ext = p.suffix.lower()
     try:
         if ext in _CSV:
-            return pd.read_csv(p, sep=_separator(p), encoding="utf-8-sig")
+            return _read_csv(p)
         if ext in _EXCEL:
             return _read_excel(p, sheet)
         if ext in _PARQUET:
@@ -65,13 +80,119 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
         raise DataError(
             f"data file {str(p)!r} is not UTF-8 text; save it as 'CSV UTF-8' and try again"
         ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"data file {str(p)!r} is empty; it needs a header line with the column names "
+            "and one row per entity and period"
+        ) from None
+    except (pd.errors.ParserError, ValueError, OverflowError) as exc:
         raise DataError(f"data file {str(p)!r} cannot be read as CSV: {exc}") from None
     except OSError as exc:
         raise DataError(f"data file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
     raise DataError(
         f"data file {str(p)!r} has extension {ext!r}; cosyn reads .csv, .tsv, .xlsx and .parquet"
     )
+
+
+def column_letter(position: int) -> str:
+    """The spreadsheet letter of a column counted from 0 (0 → A, 26 → AA)."""
+    letters = ""
+    n = position + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _label(value: Any, position: int) -> str | None:
+    """One header cell as text; None when it is blank."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        return str(int(number)) if number.is_integer() else repr(number)
+    if isinstance(value, dt.datetime) and value == pd.Timestamp(value).normalize():
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def column_labels(raw: Sequence[Any], where: str) -> list[str]:
+    """Header cells as column names, checked to be unique.
+
+    A text cell stays as written; a number becomes its text (``2020`` and ``2020.0`` both
+    ``"2020"``, ``1.5`` → ``"1.5"``); a date its ISO text; a blank cell (empty, only
+    spaces, missing) is named ``"column N"``, N its position counted from 1.
+
+    Raises
+    ------
+    DataError
+        When two columns end up with one name (``a`` twice; ``2020`` as a number and
+        ``"2020"`` as text), naming both positions (number and spreadsheet letter).
+    """
+    names = [_label(v, n) or f"column {n + 1}" for n, v in enumerate(raw)]
+    first: dict[str, int] = {}
+    clashes: list[str] = []
+    for n, name in enumerate(names):
+        if name in first:
+            a = first[name]
+            clashes.append(
+                f"{name!r} in columns {a + 1} and {n + 1} "
+                f"({column_letter(a)} and {column_letter(n)})"
+            )
+        else:
+            first[name] = n
+    if clashes:
+        shown = "; ".join(clashes[:5]) + (
+            f"; and {len(clashes) - 5} more" if len(clashes) > 5 else ""
+        )
+        raise DataError(
+            f"{where} has two columns with one name: {shown}; give every column its own "
+            "name (or delete the copy), then try again"
+        )
+    return names
+
+
+def _named(frame: pd.DataFrame, raw: Sequence[Any], where: str) -> pd.DataFrame:
+    """``frame`` with its columns named by the raw header cells ``raw``."""
+    if len(frame.columns) == 0:
+        raise DataError(
+            f"{where} is empty; it needs a header line with the column names and one row "
+            "per entity and period"
+        )
+    cells = list(raw)[: len(frame.columns)]
+    cells += [None] * (len(frame.columns) - len(cells))
+    names = column_labels(cells, where)
+    frame.columns = pd.Index(names, dtype=object)
+    frame.attrs[UNNAMED] = [
+        name for name, cell in zip(names, cells, strict=True) if _label(cell, 0) is None
+    ]
+    return frame
+
+
+def _read_csv(p: Path) -> pd.DataFrame:
+    sep = _separator(p)
+    where = f"data file {str(p)!r}"
+    frame = pd.read_csv(p, sep=sep, encoding="utf-8-sig")
+    if not frame.index.equals(pd.RangeIndex(len(frame))):  # pandas made a row index
+        raise DataError(
+            f"{where} has rows with more cells than its header line has names "
+            f"({len(frame.columns)}); name every column in the header, or remove the extra "
+            "cells (a trailing separator at the end of a line adds one)"
+        )
+    header = pd.read_csv(
+        p, sep=sep, encoding="utf-8-sig", header=None, nrows=1, dtype=str, keep_default_na=False
+    )
+    return _named(frame, header.iloc[0].tolist() if len(header) else [], where)
 
 
 def _separator(p: Path) -> str:
@@ -88,6 +209,7 @@ def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
             f"workbook {str(p)!r} is not an XLSX file (it may be password-protected, an old "
             "XLS file or damaged); save it as .xlsx without a password"
         )
+    check_xlsx_archive(p)
     try:
         with pd.ExcelFile(p, engine="openpyxl") as book:
             names = book.sheet_names
@@ -103,11 +225,17 @@ def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
                 raise DataError(f"workbook {str(p)!r} has no sheet {sheet!r}; sheets: {names}")
             else:
                 target = sheet
-            return pd.read_excel(book, sheet_name=target)
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        if isinstance(exc, DataError):
-            raise
-        raise DataError(f"workbook {str(p)!r} cannot be read: {exc}") from None
+            frame = pd.read_excel(book, sheet_name=target)
+            header = pd.read_excel(book, sheet_name=target, header=None, nrows=1)
+    except (DataError, MemoryError):
+        raise
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise DataError(
+            f"workbook {str(p)!r} cannot be read ({type(exc).__name__}: {exc}); open it in "
+            "a spreadsheet program, save it again as .xlsx and try again"
+        ) from None
+    where = f"workbook {str(p)!r}" + (f", sheet {sheet!r}" if sheet is not None else "")
+    return _named(frame, header.iloc[0].tolist() if len(header) else [], where)
 
 
 def _read_parquet(p: Path) -> pd.DataFrame:
@@ -116,6 +244,11 @@ def _read_parquet(p: Path) -> pd.DataFrame:
     except ImportError:
         raise DataError(f"reading {str(p)!r} needs pyarrow: pip install 'cosyn[parquet]'") from None
     try:
-        return pd.read_parquet(p)
+        frame = pd.read_parquet(p)
+    except MemoryError:
+        raise
     except Exception as exc:  # pyarrow raises many types for a damaged file
         raise DataError(f"Parquet file {str(p)!r} cannot be read: {exc}") from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
+    return _named(frame, list(frame.columns), f"Parquet file {str(p)!r}")
