@@ -9,6 +9,7 @@ import xarray as xr
 
 import cosyn
 from cosyn import DataError, Spec, build_panel
+from cosyn.panel import panel_problems
 
 SPEC = Spec.from_dict(
     {
@@ -289,3 +290,105 @@ def test_xarray_input_is_not_modified(wide):
     before = ds.copy(deep=True)
     cosyn.fit(ds, SPEC)
     xr.testing.assert_identical(ds, before)
+
+
+# -- labels that must stay apart when shown as text (METHOD §8; issue 8, items 8 and 9) --
+
+
+def test_duplicate_column_names_in_a_frame_name_both_positions(wide):
+    frame = wide.copy()
+    frame.insert(4, "gdp_copy", frame["gdp"])
+    frame.columns = [*frame.columns[:4], "gdp", *frame.columns[5:]]
+    with pytest.raises(DataError) as info:
+        build_panel(frame, SPEC)
+    message = str(info.value)
+    assert "two columns with one name: 'gdp' in columns 3 and 5 (C and E)" in message
+    assert "the DataFrame" in message
+    assert panel_problems(frame, SPEC) == [message]
+
+
+def test_duplicate_column_names_in_a_csv_are_not_renamed(wide, tmp_path):
+    path = tmp_path / "dup.csv"
+    text = wide.to_csv(index=False)
+    path.write_text(text.replace("co2", "gdp", 1), encoding="utf-8")  # header: two 'gdp'
+    with pytest.raises(DataError, match=r"'gdp' in columns 3 and 5 \(C and E\)") as info:
+        build_panel(path, SPEC)
+    assert "dup.csv" in str(info.value)
+
+
+def test_number_and_text_column_names_that_print_alike_clash(wide):
+    frame = wide.rename(columns={"note": 2020}).assign(**{"2020": 1.0})
+    with pytest.raises(DataError, match=r"'2020' in columns 6 and 7 \(F and G\)"):
+        build_panel(frame, SPEC)
+
+
+def test_number_column_names_are_their_text(wide):
+    spec = Spec.from_dict(
+        {
+            "entity": "region",
+            "period": "year",
+            "subsystems": {"a": {"indicators": {"2020": "+"}}, "b": {"indicators": {"1.5": "+"}}},
+        }
+    )
+    frame = wide.rename(columns={"gdp": 2020, "co2": 1.5})
+    panel = build_panel(frame, spec)
+    assert panel.indicators == ("2020", "1.5")
+    np.testing.assert_array_equal(panel.values[..., 0], wide["gdp"].to_numpy().reshape(2, 3))
+    assert list(frame.columns)[2] == 2020  # the input keeps its own labels
+
+
+def test_entity_number_and_text_that_print_alike_are_refused(wide):
+    frame = wide.copy()
+    frame["region"] = pd.Series([0, 0, 0, "0", "0", "0"], dtype=object)
+    with pytest.raises(DataError) as info:
+        build_panel(frame, SPEC)
+    message = str(info.value)
+    assert "0 (a number, row 0), '0' (text, row 3), all shown as '0'" in message
+    assert "make the column all text" in message
+
+
+def test_entity_float_and_text_that_print_alike_are_refused(wide):
+    frame = wide.copy()
+    frame["region"] = pd.Series([1.5, 1.5, 1.5, "1.5", "1.5", "1.5"], dtype=object)
+    with pytest.raises(DataError, match=r"1\.5 \(a number, row 0\), '1\.5' \(text, row 3\)"):
+        build_panel(frame, SPEC)
+
+
+def test_distinct_mixed_entity_labels_are_kept(wide):
+    frame = wide.copy()
+    frame["region"] = pd.Series([7, 7, 7, "seven", "seven", "seven"], dtype=object)
+    assert list(build_panel(frame, SPEC).entities) == [7, "seven"]
+
+
+def test_period_number_text_and_float_are_one_period(wide):
+    frame = wide.copy()
+    frame["year"] = pd.Series([2020, "2021", 2022.0, "2020", 2021, 2022], dtype=object)
+    panel = build_panel(frame, SPEC)
+    assert list(panel.periods) == [2020, 2021, 2022]
+    np.testing.assert_array_equal(panel.values, expected_cube(wide))
+    frame.loc[1, "year"] = "2020.0"  # now north has two rows for 2020
+    with pytest.raises(DataError, match=r"entity 'north', period 2020 appears 2 times"):
+        build_panel(frame, SPEC)
+
+
+def test_xlsx_header_cells_that_are_numbers_or_blank(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["region", "year", 2020, None, 1.5, 7.0])
+    sheet.append(["n", 2020, 1.0, 9.0, 2.0, 3.0])
+    sheet.append(["n", 2021, 2.0, 9.0, 4.0, 5.0])
+    book.save(tmp_path / "numbers.xlsx")
+    spec = Spec.from_dict(
+        {
+            "entity": "region",
+            "period": "year",
+            "subsystems": {
+                "a": {"indicators": {"2020": "+", "column 4": "+"}},
+                "b": {"indicators": {"1.5": "+", "7": "+"}},
+            },
+        }
+    )
+    panel = build_panel(tmp_path / "numbers.xlsx", spec)
+    np.testing.assert_array_equal(panel.values[0], [[1, 9, 2, 3], [2, 9, 4, 5]])

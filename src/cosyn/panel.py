@@ -115,7 +115,16 @@ def build_panel(data: Any, spec: Spec, sheet: str | int | None = None) -> Panel:
     return _build(frame, spec, origin)
 
 
+def _require_rows(frame: pd.DataFrame, origin: _Origin) -> None:
+    if len(frame) == 0:
+        raise DataError(
+            f"{origin.source} has no rows (only the column names); it needs one row per "
+            "entity and period"
+        )
+
+
 def _build(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
+    _require_rows(frame, origin)
     if "indicator" in frame.columns and "value" in frame.columns:
         return _from_long(frame, spec, origin)
     return _from_wide(frame, spec, origin)
@@ -145,6 +154,8 @@ def panel_problems(data: Any, spec: Spec, sheet: str | int | None = None) -> lis
 
     axes = {spec.period: "period"} | ({spec.entity: "entity"} if spec.entity else {})
     if not attempt(lambda: _require_columns(frame, axes, origin)):
+        return problems
+    if not attempt(lambda: _require_rows(frame, origin)):
         return problems
     if not long:
         present = {c: k for c, k in _indicator_keys(spec).items() if c in frame.columns}
