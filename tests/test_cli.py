@@ -188,7 +188,9 @@ def test_check_reports_warnings_without_failing(tmp_path):
     )
     result = invoke("check", str(model), "--data", str(tmp_path / "d.csv"))
     assert result.exit_code == 0, result.output
-    assert "warning:" not in result.stderr  # a constant 5 is not constant at 0: weight 0
+    # A constant 5 is not constant at 0: the model runs, with a note that names it
+    # (METHOD.md §8, constant series).
+    assert "warning: indicator 'extra' is constant at 5" in result.stderr
 
 
 # -- init --------------------------------------------------------------------------------

@@ -115,8 +115,8 @@ def test_misspelt_option_values(key, value, nearest):
 def test_every_problem_is_listed_at_once():
     text = problems(two(method={"margin": -0.1, "weights": "x", "combine_lambda": 2}))
     assert text.startswith("3 problems in the model spec")
-    assert "'method.margin': must be a number >= 0, got -0.1" in text
-    assert "'method.combine_lambda': must be a number [0, 1], got 2" in text
+    assert "'method.margin': must be a number in [0, 10], got -0.1" in text
+    assert "'method.combine_lambda': must be a number in [0, 1], got 2" in text
 
 
 def test_fewer_than_two_subsystems():
@@ -169,9 +169,9 @@ def test_given_weights_required_by_method():
     [
         ([[1, 2]], "must be a square 2×2 matrix"),
         ([[1, 2], [0.5]], "must be a square 2×2 matrix"),
-        ([[1, -2], [-0.5, 1]], "entries must be positive"),
+        ([[1, -2], [-0.5, 1]], "[0][1]': must be a finite number > 0"),
         ([[1, 2], [2, 1]], "must be reciprocal: P[0,1] = 2 but P[1,0] = 2"),
-        ([[1, "two"], [0.5, 1]], "must be a number or a fraction like '1/3'"),
+        ([[1, "two"], [0.5, 1]], "must be a finite number > 0 or a fraction like '1/3'"),
     ],
 )
 def test_ahp_matrix_must_be_square_positive_reciprocal(matrix, message):
@@ -294,7 +294,7 @@ def test_diagnostics_errors():
     assert "'diagnostics.forcast': unknown key" in text and "did you mean 'forecast'?" in text
     assert "'diagnostics.coupling': 'wangg' is not one of" in text
     assert "needs one weight per subsystem ['A', 'B']; missing ['B']" in text
-    assert "'diagnostics.obstacles': must be a whole number >= 0, got -1" in text
-    assert "'diagnostics.robustness.draws': must be a whole number >= 1, got 0" in text
+    assert "'diagnostics.obstacles': must be a whole number in [0, 1000], got -1" in text
+    assert "'diagnostics.robustness.draws': must be a whole number in [1, 100000], got 0" in text
     assert "'diagnostics.robustness.margin': must be [low, high]" in text
     assert "'diagnostics.robustness.sead': unknown key" in text

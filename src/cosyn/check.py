@@ -5,8 +5,8 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from cosyn.errors import CosynError, CosynWarning, SpecError
-from cosyn.io.sheets import load_model, model_data
+from cosyn.errors import CosynError, CosynWarning
+from cosyn.io.sheets import has_model_sheet, model_data, parse_model
 
 __all__ = ["find_problems"]
 
@@ -16,16 +16,19 @@ def find_problems(
 ) -> tuple[list[str], list[str]]:
     """Validate a model file and, when there is data, the data against it.
 
-    The spec is checked as a whole (every key); the data by each of the reader's checks on
-    its own (columns, cells, periods, duplicates — see
-    :func:`cosyn.panel.panel_problems`); when those pass, by a full fit, which adds the
-    first problem of the method steps (too few observations, a constant indicator, a
-    base period that is not in the data…). Warnings of the fit are listed too.
+    The spec is checked as a whole (every key). The data is checked by each of the
+    reader's checks on its own (columns, cells, periods, duplicates — see
+    :func:`cosyn.panel.panel_problems`), against the spec as far as it could be read: a
+    misspelt option does not hide a missing column. Only when spec and data have no
+    problem is the model fitted, which adds the first problem of the method steps (too
+    few observations, a constant indicator, a base period that is not in the data…) and
+    the fit's warnings.
 
     Returns
     -------
     problems : list of str
-        One message per problem; empty when the model fits the data.
+        One message per problem; empty when the model fits the data. A problem of the
+        spec names the model file and the spec key.
     notes : list of str
         Warnings of the fit (a dropped indicator, equal weights…): worth reading, but the
         model runs.
@@ -33,22 +36,17 @@ def find_problems(
     from cosyn.fit import fit
     from cosyn.panel import panel_problems
 
-    problems: list[str] = []
-    spec = None
-    try:
-        spec = load_model(model)
-    except SpecError as exc:
-        problems.append(str(exc))
-    has_data = data is not None or (spec is not None and Path(model).suffix.lower() == ".xlsx")
-    if spec is None or not has_data:
+    spec, found = parse_model(model)
+    problems = [f"model {str(model)!r}, {p}" if p.startswith("spec key ") else p for p in found]
+    if spec is None or (data is None and not has_model_sheet(model)):
         return problems, []
     try:
         data_file, data_sheet = model_data(model, data)
     except CosynError as exc:
         return [*problems, str(exc)], []
-    found = panel_problems(data_file, spec, sheet or data_sheet)
-    if found:
-        return problems + found, []
+    problems += panel_problems(data_file, spec, sheet or data_sheet)
+    if problems:
+        return problems, []
     notes: list[str] = []
     try:
         with warnings.catch_warnings(record=True) as caught:

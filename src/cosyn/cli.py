@@ -60,6 +60,40 @@ def _fail(ctx: Context, exc: BaseException) -> None:
     sys.exit(1)
 
 
+def _internal_error(ctx: Context, exc: Exception) -> None:
+    """An exception cosyn did not expect: one line that asks for a report, exit 1.
+
+    The message is the same whatever the exception, so that no bare Python error reaches
+    the user; ``--debug`` prints the traceback a report needs.
+    """
+    if ctx.debug:
+        traceback.print_exception(exc)
+    if isinstance(exc, MemoryError):
+        click.echo(
+            "error: out of memory — the data or the options (robustness draws, forecast "
+            "periods) ask for more than this machine has; reduce them and run again",
+            err=True,
+        )
+        sys.exit(1)
+    hint = "" if ctx.debug else "; run again with --debug to see the traceback, and "
+    click.echo(
+        f"error: internal error in cosyn {__version__} ({_short_reason(exc)}) — this is "
+        f"a bug, not a problem of your model or data{hint or '; '}please report it with "
+        "the command you ran",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def _short_reason(exc: Exception) -> str:
+    """The exception's text, cut to one short line (its class is in the --debug trace)."""
+    try:
+        text = " ".join(str(exc).split())
+    except Exception:  # a message that cannot be shown
+        text = ""
+    return (text[:117] + "...") if len(text) > 120 else (text or "no message")
+
+
 @contextmanager
 def _user_errors(ctx: Context) -> Iterator[None]:
     try:
@@ -75,6 +109,10 @@ def _user_errors(ctx: Context) -> Iterator[None]:
         _fail(ctx, DataError(f"no permission to write {exc.filename!r}: choose another --out"))
     except OSError as exc:
         _fail(ctx, DataError(f"{exc.strerror or exc}: {exc.filename!r}"))
+    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise  # click's own usage errors and exits
+    except Exception as exc:  # a bug: still one line and exit 1, never a bare traceback
+        _internal_error(ctx, exc)
 
 
 def _writable_folder(folder: Path) -> None:

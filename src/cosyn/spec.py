@@ -4,6 +4,13 @@ A :class:`Spec` is built once from a TOML file (:meth:`Spec.from_toml`) or a dic
 (:meth:`Spec.from_dict`, the same keys) and validated as a whole: every problem found is
 listed in one :class:`~cosyn.errors.SpecError`, each naming its key, the value given and
 the allowed values (with the nearest valid one when a value looks misspelt).
+
+Every number is finite and within documented limits (docs/spec.md, "Limits"): the
+size-driving options (:data:`MAX_FORECAST`, :data:`MAX_DRAWS`, :data:`MAX_OBSTACLES`) are
+bounded so that no spec can ask for unbounded work, and the numeric options are bounded
+so that no NaN can come out of them (METHOD.md §8). The dataclasses check their own
+values too, so a :class:`Spec` built directly in Python obeys the same rules; given
+weights are normalised to sum to 1 wherever they are set.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import numbers
+import reprlib
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -34,6 +43,12 @@ from cosyn.methods.weights import RANDOM_INDEX, ahp_weights
 
 __all__ = [
     "DIRECTION_ALIASES",
+    "MAX_DRAWS",
+    "MAX_FORECAST",
+    "MAX_MARGIN",
+    "MAX_OBSTACLES",
+    "MAX_SEED",
+    "MIN_CONCENTRATION",
     "Diagnostics",
     "Indicator",
     "Method",
@@ -41,6 +56,8 @@ __all__ = [
     "Scale",
     "Spec",
     "Subsystem",
+    "parse_toml",
+    "read_toml",
 ]
 
 #: Accepted spellings of an indicator's direction (case-insensitive).
@@ -72,6 +89,40 @@ BASE_WORDS = ("first", "adjacent")
 COUPLING_METHODS = ("classic", "wang", "fan")
 GRA_NORMALIZE = ("none", "initial", "mean", "minmax")
 
+#: The choices of :class:`Method`, each with its allowed words.
+_METHOD_CHOICES: dict[str, tuple[str, ...]] = {
+    "bounds": BOUNDS,
+    "weights": WEIGHTS,
+    "weights_scope": WEIGHTS_SCOPES,
+    "entropy_input": ENTROPY_INPUTS,
+    "critic_input": CRITIC_INPUTS,
+    "aggregation": tuple(AGGREGATIONS),
+    "impute": tuple(IMPUTATIONS),
+    "on_constant": ON_CONSTANT,
+    "objective": OBJECTIVE_WEIGHTS,
+    "combine": COMBINE_FORMS,
+}
+
+# Limits (docs/spec.md, "Limits"). Each bounds either the work a spec can ask for or the
+# range in which the arithmetic stays finite.
+#: Largest margin ``a``: bounds widened by more than ten times their size make every
+#: order degree nearly the same; a larger value is a typo, and ``inf`` would give NaN.
+MAX_MARGIN: float = 10.0
+#: Smallest Dirichlet concentration κ of the robustness draws. Every gamma variate of a
+#: subsystem underflows to 0 with probability about ``exp(−744·κ)`` (a Gamma(α) variate
+#: is below the smallest double, 5e-324, with probability ≈ (5e-324)^α, and the shapes
+#: κ·φ_i of a subsystem sum to κ); at κ = 0.1 that is 5e-33 per draw, entity and subsystem.
+MIN_CONCENTRATION: float = 0.1
+#: Most GM(1,1) forecast periods: a grey forecast is meaningful a few periods ahead;
+#: each period adds a column to every forecast table.
+MAX_FORECAST: int = 100
+#: Most robustness draws: the work and memory grow with draws × entities × periods.
+MAX_DRAWS: int = 100_000
+#: Most obstacles listed per entity and period (at most the model's indicators are shown).
+MAX_OBSTACLES: int = 1000
+#: Largest random seed (NumPy's legacy 32-bit seed range; any seed in it is reproducible).
+MAX_SEED: int = 2**32 - 1
+
 #: The development focus the paper recommends for each stage (Zhang 2023, §4), in our
 #: own words; index 0 is "not synergistic".
 STAGE_FOCUS: tuple[str, ...] = (
@@ -92,9 +143,210 @@ STAGE_FOCUS: tuple[str, ...] = (
 )
 
 
+# -- checks shared by the parser and the dataclasses --------------------------------------
+
+_MAX_SHOWN_DIGITS = 40
+
+
+class _ShortRepr(reprlib.Repr):
+    """``repr`` cut to a readable size: deep nesting, long texts and huge integers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxstring = 80
+        self.maxother = 80
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 6
+
+    def repr_int(self, x: int, level: int) -> str:
+        return _int_text(x)
+
+
+def _int_text(x: int) -> str:
+    """An integer as text, or 'a N-digit integer' when it is too long to read."""
+    n = abs(int(x))
+    if n.bit_length() > 12_000:  # beyond ~3600 digits str() may refuse (PEP 651 limit)
+        return "an integer of thousands of digits"
+    digits = len(str(n))
+    return str(int(x)) if digits <= _MAX_SHOWN_DIGITS else f"a {digits}-digit integer"
+
+
+_SHORT = _ShortRepr()
+
+
+def _show(value: Any) -> str:
+    """A value for a message: its repr, shortened; never raises."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _int_text(value)
+    try:
+        return _SHORT.repr(value)
+    except Exception:  # an object whose repr fails: name its type instead
+        return f"a {type(value).__name__}"
+
+
+def _key_text(key: Any) -> str:
+    """A mapping key for a spec-key path: texts as written (shortened), others shown."""
+    text = key if isinstance(key, str) else _show(key)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _span(low: float, high: float, low_open: bool = False) -> str:
+    if high < math.inf:
+        return f"in {'(' if low_open else '['}{low:g}, {high:g}]"
+    if low > -math.inf:
+        return f"{'>' if low_open else '>='} {low:g}"
+    return ""
+
+
+def _real(
+    value: Any,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    why: str = "",
+) -> tuple[float, str | None]:
+    """``value`` as a finite float in ``[low, high]`` (``(low, high]``), or a problem text."""
+    span = _span(low, high, low_open)
+    tail = f", got {_show(value)}" + (f" ({why})" if why else "")
+    if not _is_real(value):
+        return math.nan, f"must be a number {span}".rstrip() + tail
+    try:
+        x = float(value)
+    except (OverflowError, ValueError):
+        return math.nan, f"must be a finite number {span}".rstrip() + tail
+    if not math.isfinite(x):
+        return math.nan, f"must be a finite number {span}".rstrip() + tail
+    if x < low or x > high or (low_open and x == low):
+        return math.nan, f"must be a number {span}".rstrip() + tail
+    return x, None
+
+
+def _whole(value: Any, low: int, high: int, why: str = "") -> tuple[int, str | None]:
+    """``value`` as an int in ``[low, high]`` (a whole float such as 3.0 counts), or a problem."""
+    problem = f"must be a whole number in [{low}, {high}], got {_show(value)}" + (
+        f" ({why})" if why else ""
+    )
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+        n = int(value)
+    elif _is_real(value) and math.isfinite(float(value)) and float(value).is_integer():
+        n = int(value)
+    else:
+        return low, problem
+    if not low <= n <= high:
+        return low, problem
+    return n, None
+
+
+def _normalise(weights: Sequence[float]) -> tuple[float, ...]:
+    """Finite non-negative weights, not all 0, scaled to sum to 1 (kept when they do).
+
+    Weights that already sum to 1 within 1e-12 are kept as they are, so normalising is
+    idempotent and a spec round-trips through :meth:`Spec.to_dict` exactly.
+    """
+    ws = [float(w) for w in weights]
+    if abs(math.fsum(ws) - 1.0) <= 1e-12:
+        return tuple(ws)
+    top = max(ws)
+    scaled = [w / top for w in ws]  # no overflow in the sum, even for weights near 1e308
+    total = math.fsum(scaled)
+    return tuple(w / total for w in scaled)
+
+
+def _weights_problem(weights: Any, names: Sequence[str], what: str) -> str | None:
+    """Why ``weights`` cannot be one weight per entry of ``names`` (``what``s), or None."""
+    n = len(names)
+    each = f"one per {what} of {list(names)}" if n else f"one per {what}"
+    if isinstance(weights, str | bytes) or not isinstance(weights, Sequence):
+        return f"must be a sequence of weights, {each}, got {_show(weights)}"
+    if n and len(weights) != n:
+        return f"needs {n} weights, {each}, got {len(weights)}"
+    for w in weights:
+        _, problem = _real(w, 0.0)
+        if problem:
+            return f"each weight must be a finite number >= 0, got {_show(w)}"
+    if not any(float(w) > 0 for w in weights):
+        return f"weights must not all be 0, got {_show(tuple(weights))}"
+    return None
+
+
+def _scale_problems(edges: Any, names: Any, focus: Any) -> list[tuple[str, str]]:
+    """Problems of a level/stage scale as ``(sub-key, message)`` pairs."""
+    out: list[tuple[str, str]] = []
+    good_edges = (
+        isinstance(edges, list | tuple)
+        and len(edges) > 0
+        and all(_real(e)[1] is None for e in edges)
+        and all(float(b) > float(a) for a, b in itertools.pairwise(edges))
+    )
+    if not good_edges:
+        out.append(
+            ("edges", f"must be a strictly increasing list of finite numbers, got {_show(edges)}")
+        )
+    if not (isinstance(names, list | tuple) and all(isinstance(n, str) for n in names)):
+        out.append(("names", f"must be a list of texts, got {_show(names)}"))
+    elif good_edges and len(names) != len(edges) + 1:
+        out.append(
+            (
+                "names",
+                f"needs {len(edges) + 1} names for {len(edges)} edges (the first name is for "
+                f"values <= {_show(edges[0])}), got {len(names)}",
+            )
+        )
+    if not (isinstance(focus, list | tuple) and all(isinstance(n, str) for n in focus)):
+        out.append(("focus", f"must be a list of texts, got {_show(focus)}"))
+    elif focus and isinstance(names, list | tuple) and len(focus) != len(names):
+        out.append(("focus", f"needs one text per name ({len(names)}), got {len(focus)}"))
+    return out
+
+
+def _raise(problems: list[str]) -> None:
+    """One SpecError listing ``problems`` (built the same way as the parser's)."""
+    if problems:
+        raise SpecError(_message(problems, None))
+
+
+def _message(problems: list[str], source: str | None) -> str:
+    where = f" in {source}" if source else ""
+    n = len(problems)
+    head = f"{n} problem{'s' if n > 1 else ''} in the model spec{where}:"
+    return "\n".join([head, *("  - " + p for p in problems)])
+
+
+def _problem(key: str, message: str) -> str:
+    return f"spec key {key!r}: {message}"
+
+
+def _choice_problem(value: Any, allowed: Sequence[str]) -> str | None:
+    if isinstance(value, str) and value in allowed:
+        return None
+    return f"{_show(value)} is not one of {_choices(allowed)}{_suggest(value, allowed)}"
+
+
+#: ``why`` texts of the limits, shown in the messages.
+_WHY_MARGIN = "the share by which the bounds are widened; 0.1 is usual"
+_WHY_FORECAST = f"GM(1,1) forecasts beyond {MAX_FORECAST} periods mean nothing"
+_WHY_DRAWS = f"more than {MAX_DRAWS} draws change no band visibly and cost memory"
+_WHY_OBSTACLES = "how many obstacles to list per entity and period"
+_WHY_CONCENTRATION = (
+    f"below {MIN_CONCENTRATION:g} the Dirichlet draws can underflow to 0; "
+    "larger values keep the weights closer to the fitted ones"
+)
+_WHY_SEED = "NumPy's 32-bit seed range"
+
+
 @dataclass(frozen=True)
 class Indicator:
-    """One order parameter: a data column, its subsystem and its direction."""
+    """One order parameter: a data column, its subsystem and its direction.
+
+    Explicit bounds ``lower`` and ``upper``, when given, are finite with
+    ``upper > lower`` and a finite range ``upper − lower`` (METHOD.md §8); otherwise
+    :class:`~cosyn.errors.SpecError`.
+    """
 
     column: str
     subsystem: str
@@ -104,15 +356,51 @@ class Indicator:
     lower: float | None = None
     upper: float | None = None
 
+    def __post_init__(self) -> None:
+        where = f"subsystems.{_key_text(self.subsystem)}.indicators.{_key_text(self.column)}"
+        problems = []
+        bounds = {}
+        for name in ("lower", "upper"):
+            value = getattr(self, name)
+            if value is not None:
+                x, problem = _real(value)
+                if problem:
+                    problems.append(_problem(f"{where}.{name}", problem))
+                else:
+                    object.__setattr__(self, name, x)
+                    bounds[name] = x
+        if len(bounds) == 2:
+            problem = _bounds_problem(bounds["lower"], bounds["upper"])
+            if problem:
+                problems.append(_problem(f"{where}.upper", problem))
+        _raise(problems)
+
     @property
     def direction(self) -> str:
         """``"+"`` for a positive (benefit) indicator, ``"-"`` for a negative one."""
         return "+" if self.positive else "-"
 
 
+def _bounds_problem(lower: float, upper: float) -> str | None:
+    if upper <= lower:
+        return f"must be greater than lower ({lower:g}), got {upper:g}"
+    if not math.isfinite(upper - lower):
+        return (
+            f"the range upper − lower ({upper:g} − {lower:g}) overflows; give bounds of a "
+            "size the data can have"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Subsystem:
-    """A subsystem: its indicators and, optionally, subjective weights for them."""
+    """A subsystem: its indicators and, optionally, subjective weights for them.
+
+    ``weights`` (one per indicator, finite, ≥ 0, not all 0) are normalised to sum to 1
+    when the subsystem is made (METHOD.md §8: given weights are normalised wherever they
+    enter), so ``Subsystem(..., weights=(2, 6))`` holds ``(0.25, 0.75)``. ``ahp`` is an
+    ``m × m`` matrix of finite positive numbers.
+    """
 
     name: str
     label: str
@@ -120,14 +408,51 @@ class Subsystem:
     weights: tuple[float, ...] | None = None
     ahp: tuple[tuple[float, ...], ...] | None = None
 
+    def __post_init__(self) -> None:
+        key = f"subsystems.{_key_text(self.name)}"
+        problems = []
+        m = len(self.indicators)
+        if self.weights is not None:
+            problem = _weights_problem(self.weights, self.columns, "indicator")
+            if problem:
+                problems.append(_problem(f"{key}.weights", problem))
+            else:
+                object.__setattr__(self, "weights", _normalise(self.weights))
+        if self.ahp is not None:
+            problem = _ahp_problem(self.ahp, m)
+            if problem:
+                problems.append(_problem(f"{key}.ahp", problem))
+            else:
+                rows = tuple(tuple(float(c) for c in row) for row in self.ahp)
+                object.__setattr__(self, "ahp", rows)
+        _raise(problems)
+
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(i.column for i in self.indicators)
 
 
+def _ahp_problem(matrix: Any, m: int) -> str | None:
+    if not isinstance(matrix, Sequence) or not all(isinstance(r, Sequence) for r in matrix):
+        return f"must be a {m}×{m} matrix of positive numbers, got {_show(matrix)}"
+    if len(matrix) != m or any(len(r) != m for r in matrix):
+        return f"must be a square {m}×{m} matrix (one row per indicator), got {_show(matrix)}"
+    for i, row in enumerate(matrix):
+        for j, cell in enumerate(row):
+            _, problem = _real(cell, 0.0, low_open=True)
+            if problem:
+                return f"entry [{i}][{j}] {problem}"
+    return None
+
+
 @dataclass(frozen=True)
 class Method:
-    """Options of METHOD.md §0–§4; the defaults are METHOD.md's."""
+    """Options of METHOD.md §0–§4; the defaults are METHOD.md's.
+
+    Checked when made: every choice is one of its allowed words, ``0 ≤ margin ≤``
+    :data:`MAX_MARGIN` and ``0 ≤ combine_lambda ≤ 1`` are finite, a numeric ``base`` is
+    finite.
+    """
 
     margin: float = 0.1
     bounds: str = "entity"
@@ -144,24 +469,122 @@ class Method:
     combine_lambda: float = 0.5
     allow_inconsistent_ahp: bool = False
 
+    def __post_init__(self) -> None:
+        problems = []
+        for name, allowed in _METHOD_CHOICES.items():
+            problem = _choice_problem(getattr(self, name), allowed)
+            if problem:
+                problems.append(_problem(f"method.{name}", problem))
+        for name, high, why in (
+            ("margin", MAX_MARGIN, _WHY_MARGIN),
+            ("combine_lambda", 1.0, ""),
+        ):
+            x, problem = _real(getattr(self, name), 0.0, high, why=why)
+            if problem:
+                problems.append(_problem(f"method.{name}", problem))
+            else:
+                object.__setattr__(self, name, x)
+        problem = _base_problem(self.base)
+        if problem:
+            problems.append(_problem("method.base", problem))
+        if not isinstance(self.allow_inconsistent_ahp, bool):
+            problems.append(
+                _problem(
+                    "method.allow_inconsistent_ahp",
+                    f"must be true or false, got {_show(self.allow_inconsistent_ahp)}",
+                )
+            )
+        _raise(problems)
+
+
+def _base_problem(base: Any) -> str | None:
+    """Why ``base`` is not 'first', 'adjacent' or a period value, or None."""
+    hint = "must be 'first', 'adjacent' or a period value (e.g. 2015)"
+    if isinstance(base, str):
+        return None if base.strip() else f"{hint}, got {_show(base)}"
+    if isinstance(base, numbers.Integral) and not isinstance(base, bool | np.bool_):
+        if abs(int(base)) < 2**63:
+            return None
+        return f"{hint}, got {_show(base)} (a period is a number of at most 18 digits)"
+    if _is_real(base):
+        return None if math.isfinite(float(base)) else f"{hint}, got {_show(base)}"
+    return f"{hint}, got {_show(base)}"
+
 
 @dataclass(frozen=True)
 class Robustness:
-    """Monte Carlo over weights and margin (METHOD.md §7)."""
+    """Monte Carlo over weights and margin (METHOD.md §7).
+
+    Checked when made: ``1 ≤ draws ≤`` :data:`MAX_DRAWS`; ``concentration`` finite and
+    ``≥`` :data:`MIN_CONCENTRATION`; ``margin = (low, high)`` finite with
+    ``0 ≤ low ≤ high ≤`` :data:`MAX_MARGIN`; ``0 ≤ seed ≤`` :data:`MAX_SEED`.
+    """
 
     draws: int = 1000
     concentration: float = 50.0
     margin: tuple[float, float] = (0.05, 0.2)
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        key = "diagnostics.robustness"
+        problems = []
+        draws, problem = _whole(self.draws, 1, MAX_DRAWS, _WHY_DRAWS)
+        if problem:
+            problems.append(_problem(f"{key}.draws", problem))
+        object.__setattr__(self, "draws", draws)
+        seed, problem = _whole(self.seed, 0, MAX_SEED, _WHY_SEED)
+        if problem:
+            problems.append(_problem(f"{key}.seed", problem))
+        object.__setattr__(self, "seed", seed)
+        kappa, problem = _real(self.concentration, MIN_CONCENTRATION, why=_WHY_CONCENTRATION)
+        if problem:
+            problems.append(_problem(f"{key}.concentration", problem))
+        object.__setattr__(self, "concentration", kappa)
+        margin, problem = _range_pair(self.margin, 0.0, MAX_MARGIN, "margin range")
+        if problem:
+            problems.append(_problem(f"{key}.margin", problem))
+        else:
+            object.__setattr__(self, "margin", margin)
+        _raise(problems)
+
+
+def _range_pair(
+    value: Any, low: float, high: float, what: str, *, low_open: bool = False
+) -> tuple[tuple[float, float], str | None]:
+    """``[lo, hi]`` finite with ``low ≤ lo ≤ hi ≤ high`` (``low < lo`` if open), or a problem."""
+    bracket = "<" if low_open else "<="
+    top = f" <= {high:g}" if high < math.inf else ""
+    problem = (
+        f"must be [low, high], two finite numbers with {low:g} {bracket} low <= high{top}, "
+        f"got {_show(value)}"
+    )
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
+        return (math.nan, math.nan), problem
+    lo, p1 = _real(value[0], low, high, low_open=low_open)
+    hi, p2 = _real(value[1], low, high, low_open=low_open)
+    if p1 or p2 or lo > hi:
+        return (math.nan, math.nan), problem
+    return (lo, hi), None
+
 
 @dataclass(frozen=True)
 class Scale:
-    """Labelled intervals ``(edges[i-1], edges[i]]``; ``names`` has one more entry."""
+    """Labelled intervals ``(edges[i-1], edges[i]]``; ``names`` has one more entry.
+
+    Checked when made: ``edges`` finite and strictly increasing, one more name than
+    edges, ``focus`` empty or one text per name.
+    """
 
     edges: tuple[float, ...]
     names: tuple[str, ...]
     focus: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        found = _scale_problems(self.edges, self.names, self.focus)
+        _raise([_problem(f"scale.{sub}", message) for sub, message in found])
+        object.__setattr__(self, "edges", tuple(float(e) for e in self.edges))
+        object.__setattr__(self, "names", tuple(self.names))
+        object.__setattr__(self, "focus", tuple(self.focus))
 
 
 @dataclass(frozen=True)
@@ -169,7 +592,14 @@ class Diagnostics:
     """The diagnostics to run beside the model (METHOD.md §6–§7); all off by default.
 
     ``coupling_weights`` and ``obstacle_weights`` hold one weight per subsystem, in the
-    order of ``Spec.subsystems`` (normalised), or None for equal weights.
+    order of ``Spec.subsystems``, or None for equal weights; given here, they are
+    normalised to sum to 1 (finite, ≥ 0, not all 0). ``coupling_input`` is ``"order"``
+    (μ as is) or ``"rescale"`` (μ min-max rescaled to [0.01, 0.99] over the panel,
+    SPSSAU's default). ``lag_edges = (low, high)``, ``0 < low ≤ high``, classify the
+    relative development degree E: ``E < low`` subsystem 1 lags, ``low ≤ E ≤ high``
+    synchronous, ``E > high`` subsystem 2 lags. ``coupling_levels`` and
+    ``coupling_stages`` are the scales of D and C (METHOD.md §7). ``0 ≤ obstacles ≤``
+    :data:`MAX_OBSTACLES`, ``0 ≤ forecast ≤`` :data:`MAX_FORECAST`.
     """
 
     gra: bool = False
@@ -188,6 +618,50 @@ class Diagnostics:
     obstacle_weights: tuple[float, ...] | None = None
     forecast: int = 0
     robustness: Robustness | None = None
+
+    def __post_init__(self) -> None:
+        key = "diagnostics"
+        problems = []
+
+        def check(name: str, problem: str | None) -> None:
+            if problem:
+                problems.append(_problem(f"{key}.{name}", problem))
+
+        if not isinstance(self.gra, bool):
+            check("gra", f"must be true or false, got {_show(self.gra)}")
+        if self.coupling is not None:
+            check("coupling", _choice_problem(self.coupling, COUPLING_METHODS))
+        check("gra_normalize", _choice_problem(self.gra_normalize, GRA_NORMALIZE))
+        check("coupling_input", _choice_problem(self.coupling_input, COUPLING_INPUTS))
+        for name, low, low_open in (("gra_threshold", 0.0, False), ("gra_rho", 0.0, True)):
+            x, problem = _real(getattr(self, name), low, 1.0, low_open=low_open)
+            check(name, problem)
+            if not problem:
+                object.__setattr__(self, name, x)
+        for name in ("coupling_weights", "obstacle_weights"):
+            value = getattr(self, name)
+            if value is not None:
+                problem = _weights_problem(value, (), "subsystem")
+                check(name, problem)
+                if not problem:
+                    object.__setattr__(self, name, _normalise(value))
+        lag, problem = _range_pair(self.lag_edges, 0.0, math.inf, "lag edges", low_open=True)
+        check("lag_edges", problem)
+        if not problem:
+            object.__setattr__(self, "lag_edges", lag)
+        for name in ("coupling_levels", "coupling_stages"):
+            if not isinstance(getattr(self, name), Scale):
+                check(name, f"must be a Scale, got {_show(getattr(self, name))}")
+        for name, high, why in (
+            ("obstacles", MAX_OBSTACLES, _WHY_OBSTACLES),
+            ("forecast", MAX_FORECAST, _WHY_FORECAST),
+        ):
+            n, problem = _whole(getattr(self, name), 0, high, why)
+            check(name, problem)
+            object.__setattr__(self, name, n)
+        if self.robustness is not None and not isinstance(self.robustness, Robustness):
+            check("robustness", f"must be a Robustness or None, got {_show(self.robustness)}")
+        _raise(problems)
 
     @property
     def any(self) -> bool:
@@ -218,21 +692,35 @@ class Spec:
     def columns(self) -> tuple[str, ...]:
         return tuple(i.column for i in self.indicators)
 
+    def __post_init__(self) -> None:
+        k = len(self.subsystems)
+        problems = []
+        for name in ("coupling_weights", "obstacle_weights"):
+            value = getattr(self.diagnostics, name)
+            if value is not None and k and len(value) != k:
+                problems.append(
+                    _problem(
+                        f"diagnostics.{name}",
+                        f"needs one weight per subsystem ({k}), got {len(value)}",
+                    )
+                )
+        _raise(problems)
+
     @classmethod
     def from_toml(cls, path: str | Path) -> Spec:
-        """Read and validate a TOML model file."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise SpecError(f"model file {str(p)!r} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError(f"model file {str(p)!r} cannot be read: {exc}") from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(f"model file {str(p)!r} is not valid TOML: {exc}") from None
-        return cls.from_dict(data, source=str(p))
+        """Read and validate a TOML model file.
+
+        Raises
+        ------
+        SpecError
+            The file is missing or unreadable, is not TOML (including TOML nested deeper
+            than Python can parse, or an integer of thousands of digits), or the spec has
+            problems (listed together, each naming its key).
+        """
+        spec, problems = _parse_spec(read_toml(path), source=str(path))
+        if spec is None or problems:
+            raise SpecError(_message(problems, str(path)))
+        return spec
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str | None = None) -> Spec:
@@ -243,7 +731,10 @@ class Spec:
         SpecError
             Listing every problem found, one per line, each naming its key.
         """
-        return _Parser(source).spec(data)
+        spec, problems = _parse_spec(data, source)
+        if spec is None or problems:
+            raise SpecError(_message(problems, source))
+        return spec
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as a mapping with the TOML keys; ``from_dict(to_dict())`` round-trips."""
@@ -274,6 +765,60 @@ class Spec:
             "focus": list(self.stages.focus),
         }
         return out
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The mapping in a TOML model file, or a :class:`SpecError` naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise SpecError(f"model file {str(p)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"model file {str(p)!r} cannot be read: {exc}") from None
+    return parse_toml(text, f"model file {str(p)!r}")
+
+
+def parse_toml(text: str, where: str = "the model spec") -> dict[str, Any]:
+    """TOML text as a mapping; any failure to parse is a :class:`SpecError` naming ``where``.
+
+    Besides syntax errors this covers what :mod:`tomllib` raises as other exceptions:
+    arrays or tables nested deeper than Python's recursion limit (RecursionError) and
+    integers too long to convert (ValueError, over 4300 digits).
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{where} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(
+            f"{where} nests arrays or tables too deeply to read; a model needs only a few "
+            "levels (e.g. [subsystems.NAME] with indicators = {...})"
+        ) from None
+    except ValueError as exc:  # an integer literal past Python's int-to-text limit
+        reason = (
+            "it holds an integer of more than 4300 digits; the numbers of a model have a few digits"
+            if "integer string conversion" in str(exc)
+            else str(exc)
+        )
+        raise SpecError(f"{where} is not valid TOML: {reason}") from None
+
+
+def _parse_spec(data: Any, source: str | None = None) -> tuple[Spec | None, list[str]]:
+    """The spec in ``data`` as well as it can be read, and every problem found.
+
+    The spec is None only when ``data`` is not a table; otherwise each key that has a
+    problem holds its default (a value that failed, not a guess), so the data can still
+    be checked against the columns the spec names (``cosyn check``).
+    """
+    parser = _Parser(source)
+    try:
+        spec = parser.spec(data)
+    except RecursionError:
+        return None, ["the spec nests lists or tables too deeply to check"]
+    except SpecError as exc:  # a value the parser let through but a dataclass refused
+        return None, [*parser.problems, str(exc)]
+    return spec, parser.problems
 
 
 def _diagnostics_dict(d: Diagnostics, names: list[str]) -> dict[str, Any]:
@@ -310,8 +855,10 @@ def _indicator_dict(i: Indicator) -> dict[str, Any]:
     return d
 
 
-def _suggest(value: str, allowed: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1, cutoff=0.5)
+def _suggest(value: Any, allowed: Sequence[str]) -> str:
+    if not isinstance(value, str) or len(value) > 100:
+        return ""
+    close = difflib.get_close_matches(value, [str(a) for a in allowed], n=1, cutoff=0.5)
     return f" — did you mean {close[0]!r}?" if close else ""
 
 
@@ -320,7 +867,7 @@ def _choices(allowed: Sequence[str]) -> str:
 
 
 class _Parser:
-    """Collects every problem of a spec mapping before raising one SpecError."""
+    """Collects every problem of a spec mapping; :func:`_parse_spec` reports them together."""
 
     TOP = (
         "title",
@@ -335,18 +882,21 @@ class _Parser:
     SUBSYSTEM = ("label", "indicators", "weights", "ahp")
     INDICATOR = ("column", "direction", "label", "unit", "lower", "upper")
     SCALE = ("edges", "names", "focus")
+    DIAGNOSTIC_SCALE = ("edges", "names")
 
     def __init__(self, source: str | None) -> None:
         self.source = source
         self.problems: list[str] = []
+        #: False when the columns to read (period, entity) are not known.
+        self.columns_known = True
 
     def fail(self, key: str, message: str) -> None:
-        self.problems.append(f"spec key {key!r}: {message}")
+        self.problems.append(_problem(key, message))
 
     def known_keys(self, table: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
         for key in table:
-            if key not in allowed:
-                full = f"{where}.{key}" if where else str(key)
+            if not isinstance(key, str) or key not in allowed:
+                full = f"{where}.{_key_text(key)}" if where else _key_text(key)
                 self.fail(
                     full,
                     f"unknown key; allowed here: {_choices(allowed)}{_suggest(key, allowed)}",
@@ -355,58 +905,84 @@ class _Parser:
     def table(self, data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, Mapping):
-            self.fail(where, f"must be a table, got {value!r}")
+            self.fail(where, f"must be a table, got {_show(value)}")
             return {}
         return value
 
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            self.fail(key, f"must be a non-empty text, got {value!r}")
+            self.fail(key, f"must be a non-empty text, got {_show(value)}")
             return ""
         return value
 
-    def choice(self, value: Any, key: str, allowed: Sequence[str]) -> str:
-        if not isinstance(value, str) or value not in allowed:
-            self.fail(key, f"{value!r} is not one of {_choices(allowed)}{_suggest(value, allowed)}")
-            return allowed[0]
+    def text(self, value: Any, key: str, default: str = "") -> str:
+        if not isinstance(value, str):
+            self.fail(key, f"must be a text, got {_show(value)}")
+            return default
         return value
 
-    def number(self, value: Any, key: str, low: float, high: float = math.inf) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, f"must be a number, got {value!r}")
-            return low
-        if not (low <= value <= high) or math.isnan(value):
-            span = f"[{low:g}, {high:g}]" if high < math.inf else f">= {low:g}"
-            self.fail(key, f"must be a number {span}, got {value!r}")
-            return low
-        return float(value)
+    def flag(self, value: Any, key: str, default: bool = False) -> bool:
+        if not isinstance(value, bool):
+            self.fail(key, f"must be true or false, got {_show(value)}")
+            return default
+        return value
 
-    def spec(self, data: Mapping[str, Any]) -> Spec:
+    def choice(self, value: Any, key: str, allowed: Sequence[str], default: str) -> str:
+        problem = _choice_problem(value, allowed)
+        if problem:
+            self.fail(key, problem)
+            return default
+        return str(value)
+
+    def number(
+        self,
+        value: Any,
+        key: str,
+        default: float,
+        low: float = -math.inf,
+        high: float = math.inf,
+        *,
+        low_open: bool = False,
+        why: str = "",
+    ) -> float:
+        x, problem = _real(value, low, high, low_open=low_open, why=why)
+        if problem:
+            self.fail(key, problem)
+            return default
+        return x
+
+    def integer(
+        self, value: Any, key: str, default: int, low: int, high: int, why: str = ""
+    ) -> int:
+        n, problem = _whole(value, low, high, why)
+        if problem:
+            self.fail(key, problem)
+            return default
+        return n
+
+    def spec(self, data: Any) -> Spec | None:
         if not isinstance(data, Mapping):
             raise SpecError(f"a spec must be a table (dict), got {type(data).__name__}")
         self.known_keys(data, self.TOP, "")
         entity = data.get("entity")
         if entity is not None:
-            entity = self.string(entity, "entity")
+            entity = self.string(entity, "entity") or None
+            self.columns_known = entity is not None
         period = self.string(data.get("period", "period"), "period")
+        self.columns_known = self.columns_known and bool(period)
         if entity is not None and entity == period:
             self.fail("entity", f"names the same column as 'period' ({period!r})")
-        title = data.get("title", "")
-        if not isinstance(title, str):
-            self.fail("title", f"must be a text, got {title!r}")
-            title = ""
+        title = self.text(data.get("title", ""), "title")
         method = self.method(self.table(data, "method", "method"))
-        subsystems = self.subsystems(data.get("subsystems"), method)
+        axes = {period} if entity is None else {period, entity}
+        subsystems = self.subsystems(data.get("subsystems"), method, axes)
         levels = self.scale(data, "levels", Scale(SYNERGY_EDGES, SYNERGY_LEVELS))
         stages = self.scale(data, "stages", Scale(STAGE_EDGES, STAGE_NAMES, STAGE_FOCUS))
         diagnostics = self.diagnostics(
             self.table(data, "diagnostics", "diagnostics"), [s.name for s in subsystems]
         )
-        if self.problems:
-            where = f" in {self.source}" if self.source else ""
-            n = len(self.problems)
-            head = f"{n} problem{'s' if n > 1 else ''} in the model spec{where}:"
-            raise SpecError("\n".join([head, *("  - " + p for p in self.problems)]))
+        if not self.columns_known or not subsystems:
+            return None
         return Spec(
             subsystems=subsystems,
             period=period,
@@ -425,46 +1001,35 @@ class _Parser:
         d = Method()
         get = table.get
         base = get("base", d.base)
-        if isinstance(base, bool) or not isinstance(base, str | int | float):
-            self.fail("method.base", f"must be 'first', 'adjacent' or a period value, got {base!r}")
+        problem = _base_problem(base)
+        if problem:
+            self.fail("method.base", problem)
             base = d.base
-        allow = get("allow_inconsistent_ahp", d.allow_inconsistent_ahp)
-        if not isinstance(allow, bool):
-            self.fail("method.allow_inconsistent_ahp", f"must be true or false, got {allow!r}")
-            allow = False
-        weights = self.choice(get("weights", d.weights), "method.weights", WEIGHTS)
+        choices = {
+            name: self.choice(
+                get(name, getattr(d, name)), f"method.{name}", allowed, getattr(d, name)
+            )
+            for name, allowed in _METHOD_CHOICES.items()
+        }
         return Method(
-            margin=self.number(get("margin", d.margin), "method.margin", 0.0),
-            bounds=self.choice(get("bounds", d.bounds), "method.bounds", BOUNDS),
-            weights=weights,
-            weights_scope=self.choice(
-                get("weights_scope", d.weights_scope), "method.weights_scope", WEIGHTS_SCOPES
-            ),
-            entropy_input=self.choice(
-                get("entropy_input", d.entropy_input), "method.entropy_input", ENTROPY_INPUTS
-            ),
-            critic_input=self.choice(
-                get("critic_input", d.critic_input), "method.critic_input", CRITIC_INPUTS
-            ),
-            aggregation=self.choice(
-                get("aggregation", d.aggregation), "method.aggregation", AGGREGATIONS
+            margin=self.number(
+                get("margin", d.margin), "method.margin", d.margin, 0.0, MAX_MARGIN, why=_WHY_MARGIN
             ),
             base=base,
-            impute=self.choice(get("impute", d.impute), "method.impute", IMPUTATIONS),
-            on_constant=self.choice(
-                get("on_constant", d.on_constant), "method.on_constant", ON_CONSTANT
-            ),
-            objective=self.choice(
-                get("objective", d.objective), "method.objective", OBJECTIVE_WEIGHTS
-            ),
-            combine=self.choice(get("combine", d.combine), "method.combine", COMBINE_FORMS),
             combine_lambda=self.number(
-                get("combine_lambda", d.combine_lambda), "method.combine_lambda", 0.0, 1.0
+                get("combine_lambda", d.combine_lambda),
+                "method.combine_lambda",
+                d.combine_lambda,
+                0.0,
+                1.0,
             ),
-            allow_inconsistent_ahp=allow,
+            allow_inconsistent_ahp=self.flag(
+                get("allow_inconsistent_ahp", False), "method.allow_inconsistent_ahp"
+            ),
+            **choices,
         )
 
-    def subsystems(self, table: Any, method: Method) -> tuple[Subsystem, ...]:
+    def subsystems(self, table: Any, method: Method, axes: set[str]) -> tuple[Subsystem, ...]:
         if not isinstance(table, Mapping) or not table:
             self.fail(
                 "subsystems",
@@ -476,22 +1041,22 @@ class _Parser:
             only = next(iter(table))
             self.fail(
                 "subsystems",
-                f"only one subsystem ({only!r}); synergy needs at least two — add another "
+                f"only one subsystem ({_show(only)}); synergy needs at least two — add another "
                 "[subsystems.NAME] table with its indicators",
             )
         out = []
         seen: dict[str, str] = {}
         for name, body in table.items():
-            key = f"subsystems.{name}"
+            key = f"subsystems.{_key_text(name)}"
+            if not isinstance(name, str) or not name.strip():
+                self.fail(key, "a subsystem's name must be a non-empty text")
+                continue
             if not isinstance(body, Mapping):
-                self.fail(key, f"must be a table with 'indicators', got {body!r}")
+                self.fail(key, f"must be a table with 'indicators', got {_show(body)}")
                 continue
             self.known_keys(body, self.SUBSYSTEM, key)
-            label = body.get("label", name)
-            if not isinstance(label, str):
-                self.fail(f"{key}.label", f"must be a text, got {label!r}")
-                label = str(name)
-            indicators = self.indicators(body.get("indicators"), str(name), f"{key}.indicators")
+            label = self.text(body.get("label", name), f"{key}.label", name)
+            indicators = self.indicators(body.get("indicators"), name, f"{key}.indicators")
             for ind in indicators:
                 if ind.column in seen:
                     self.fail(
@@ -499,12 +1064,19 @@ class _Parser:
                         f"column {ind.column!r} is already an indicator of subsystem "
                         f"{seen[ind.column]!r}; an indicator belongs to one subsystem only",
                     )
-                seen.setdefault(ind.column, str(name))
+                elif ind.column in axes:
+                    self.fail(
+                        f"{key}.indicators",
+                        f"column {ind.column!r} is the entity or period column; it cannot "
+                        "also be an indicator",
+                    )
+                seen.setdefault(ind.column, name)
             columns = [i.column for i in indicators]
             given = self.given_weights(body.get("weights"), columns, f"{key}.weights")
             ahp = self.ahp(body.get("ahp"), columns, f"{key}.ahp", method)
             self.needs_subjective(method, key, "weights" in body, "ahp" in body)
-            out.append(Subsystem(str(name), label, tuple(indicators), given, ahp))
+            if indicators:
+                out.append(Subsystem(name, label, tuple(indicators), given, ahp))
         return tuple(out)
 
     def needs_subjective(self, method: Method, key: str, given: bool, ahp: bool) -> None:
@@ -522,8 +1094,10 @@ class _Parser:
     def indicators(self, value: Any, subsystem: str, key: str) -> list[Indicator]:
         items: list[tuple[str, Any]] = []
         if isinstance(value, Mapping):
-            items = [(f"{key}.{c}", {"column": c, **_short(v)}) for c, v in value.items()]
-        elif isinstance(value, list):
+            items = [
+                (f"{key}.{_key_text(c)}", {"column": c, **_short(v)}) for c, v in value.items()
+            ]
+        elif isinstance(value, list | tuple):
             items = [(f"{key}[{n}]", v) for n, v in enumerate(value)]
         else:
             self.fail(key, 'needs indicators, e.g. indicators = { A1 = "+", A2 = "-" }')
@@ -533,45 +1107,51 @@ class _Parser:
         out = []
         for where, entry in items:
             if not isinstance(entry, Mapping):
-                self.fail(where, f"must be a table with column and direction, got {entry!r}")
+                self.fail(where, f"must be a table with column and direction, got {_show(entry)}")
                 continue
             self.known_keys(entry, self.INDICATOR, where)
             column = self.string(entry.get("column"), f"{where}.column")
             direction = entry.get("direction", "+")
-            positive = DIRECTION_ALIASES.get(str(direction).strip().lower())
+            positive = (
+                DIRECTION_ALIASES.get(direction.strip().lower())
+                if isinstance(direction, str)
+                else None
+            )
             if positive is None:
                 allowed = list(DIRECTION_ALIASES)
                 self.fail(
                     f"{where}.direction",
-                    f"{direction!r} is not a direction; use one of {_choices(allowed)}",
+                    f"{_show(direction)} is not a direction; use one of {_choices(allowed)}",
                 )
                 positive = True
-            texts = {}
-            for k in ("label", "unit"):
-                v = entry.get(k, "")
-                if not isinstance(v, str):
-                    self.fail(f"{where}.{k}", f"must be a text, got {v!r}")
-                    v = ""
-                texts[k] = v
-            lower = entry.get("lower")
-            upper = entry.get("upper")
-            lo = None if lower is None else self.number(lower, f"{where}.lower", -math.inf)
-            hi = None if upper is None else self.number(upper, f"{where}.upper", -math.inf)
-            if lo is not None and hi is not None and hi <= lo:
-                self.fail(f"{where}.upper", f"must be greater than lower ({lo:g}), got {hi:g}")
-            out.append(
-                Indicator(column, subsystem, positive, texts["label"], texts["unit"], lo, hi)
-            )
+            label = self.text(entry.get("label", ""), f"{where}.label")
+            unit = self.text(entry.get("unit", ""), f"{where}.unit")
+            bounds: dict[str, float | None] = {}
+            for name in ("lower", "upper"):
+                v = entry.get(name)
+                bounds[name] = None if v is None else self.number(v, f"{where}.{name}", math.nan)
+                if bounds[name] is not None and math.isnan(bounds[name]):  # type: ignore[arg-type]
+                    bounds[name] = None
+            lo, hi = bounds["lower"], bounds["upper"]
+            if lo is not None and hi is not None:
+                problem = _bounds_problem(lo, hi)
+                if problem:
+                    self.fail(f"{where}.upper", problem)
+                    lo = hi = None
+            if not column:
+                self.columns_known = False
+                continue
+            out.append(Indicator(column, subsystem, positive, label, unit, lo, hi))
         return out
 
     def given_weights(self, value: Any, columns: list[str], key: str) -> tuple[float, ...] | None:
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            self.fail(key, f"must be a table {{COLUMN = weight}}, got {value!r}")
+            self.fail(key, f"must be a table {{COLUMN = weight}}, got {_show(value)}")
             return None
         missing = [c for c in columns if c not in value]
-        unknown = [c for c in value if c not in columns]
+        unknown = [_key_text(c) for c in value if c not in columns]
         if missing or unknown:
             parts = []
             if missing:
@@ -580,11 +1160,13 @@ class _Parser:
                 parts.append(f"{unknown} not indicators of this subsystem")
             self.fail(key, "; ".join(parts) + f" — give one weight per indicator of {columns}")
             return None
-        ws = [self.number(value[c], f"{key}.{c}", 0.0) for c in columns]
-        if sum(ws) <= 0:
-            self.fail(key, "weights must not all be 0")
+        ws = [self.number(value[c], f"{key}.{c}", math.nan, 0.0) for c in columns]
+        if any(math.isnan(w) for w in ws):
             return None
-        return tuple(w / sum(ws) for w in ws)
+        if not any(w > 0 for w in ws):
+            self.fail(key, "weights must not all be 0; give each indicator a weight >= 0")
+            return None
+        return _normalise(ws)
 
     def ahp(
         self, value: Any, columns: list[str], key: str, method: Method
@@ -592,31 +1174,35 @@ class _Parser:
         if value is None:
             return None
         m = len(columns)
-        if not isinstance(value, list) or not all(isinstance(r, list) for r in value):
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(r, list | tuple) for r in value
+        ):
             self.fail(key, 'must be a list of rows, e.g. ahp = [[1, 3], ["1/3", 1]]')
             return None
         if len(value) != m or any(len(r) != m for r in value):
-            shape = f"{len(value)} rows of lengths {[len(r) for r in value]}"
+            shape = f"{len(value)} rows of lengths {[len(r) for r in value][:20]}"
             self.fail(key, f"must be a square {m}×{m} matrix (one row per indicator), got {shape}")
             return None
         rows = []
         for i, row in enumerate(value):
             parsed = []
             for j, cell in enumerate(row):
-                try:
-                    number = float(Fraction(cell)) if isinstance(cell, str) else float(cell)
-                except (ValueError, ZeroDivisionError, TypeError):
+                number = _ahp_cell(cell)
+                if number is None:
                     self.fail(
                         f"{key}[{i}][{j}]",
-                        f"must be a number or a fraction like '1/3', got {cell!r}",
+                        f"must be a finite number > 0 or a fraction like '1/3', got {_show(cell)}",
                     )
                     return None
                 parsed.append(number)
             rows.append(tuple(parsed))
         try:
-            _, cr = ahp_weights(np.array(rows))
+            weights, cr = ahp_weights(np.array(rows))
         except ValueError as exc:
             self.fail(key, f"{exc}; the matrix must be square, positive and reciprocal")
+            return None
+        if not (np.isfinite(weights).all() and math.isfinite(cr)):
+            self.fail(key, "gives no finite weights; use comparisons within Saaty's 1/9 … 9")
             return None
         if cr >= 0.1 and not method.allow_inconsistent_ahp:
             self.fail(
@@ -626,19 +1212,13 @@ class _Parser:
             )
         return tuple(rows)
 
-    def integer(self, value: Any, key: str, low: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            self.fail(key, f"must be a whole number >= {low}, got {value!r}")
-            return low
-        return value
-
     def subsystem_weights(self, value: Any, key: str, names: list[str]) -> tuple[float, ...] | None:
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            self.fail(key, f"must be a table {{SUBSYSTEM = weight}}, got {value!r}")
+            self.fail(key, f"must be a table {{SUBSYSTEM = weight}}, got {_show(value)}")
             return None
-        unknown = [k for k in value if k not in names]
+        unknown = [_key_text(k) for k in value if k not in names]
         missing = [n for n in names if n not in value]
         if unknown or missing:
             self.fail(
@@ -648,51 +1228,73 @@ class _Parser:
                 + (f"; missing {missing}" if missing else ""),
             )
             return None
-        ws = [self.number(value[n], f"{key}.{n}", 0.0) for n in names]
-        if sum(ws) <= 0:
-            self.fail(key, "weights must not all be 0")
+        ws = [self.number(value[n], f"{key}.{n}", math.nan, 0.0) for n in names]
+        if any(math.isnan(w) for w in ws):
             return None
-        return tuple(w / sum(ws) for w in ws)
+        if not any(w > 0 for w in ws):
+            self.fail(key, "weights must not all be 0; give each subsystem a weight >= 0")
+            return None
+        return _normalise(ws)
 
     def diagnostics(self, table: Mapping[str, Any], names: list[str]) -> Diagnostics:
-        self.known_keys(table, [f.name for f in fields(Diagnostics)], "diagnostics")
+        key = "diagnostics"
+        self.known_keys(table, [f.name for f in fields(Diagnostics)], key)
         d = Diagnostics()
         get = table.get
-        gra = get("gra", d.gra)
-        if not isinstance(gra, bool):
-            self.fail("diagnostics.gra", f"must be true or false, got {gra!r}")
-            gra = False
         coupling = get("coupling", d.coupling)
         if coupling is False:
             coupling = None
         elif coupling is not None:
-            coupling = self.choice(coupling, "diagnostics.coupling", COUPLING_METHODS)
+            coupling = self.choice(coupling, f"{key}.coupling", COUPLING_METHODS, "classic")
         return Diagnostics(
-            gra=gra,
+            gra=self.flag(get("gra", d.gra), f"{key}.gra"),
             gra_threshold=self.number(
-                get("gra_threshold", d.gra_threshold), "diagnostics.gra_threshold", 0.0, 1.0
+                get("gra_threshold", d.gra_threshold),
+                f"{key}.gra_threshold",
+                d.gra_threshold,
+                0.0,
+                1.0,
             ),
-            gra_rho=self.number(get("gra_rho", d.gra_rho), "diagnostics.gra_rho", 1e-9, 1.0),
+            gra_rho=self.number(
+                get("gra_rho", d.gra_rho), f"{key}.gra_rho", d.gra_rho, 0.0, 1.0, low_open=True
+            ),
             gra_normalize=self.choice(
-                get("gra_normalize", d.gra_normalize), "diagnostics.gra_normalize", GRA_NORMALIZE
+                get("gra_normalize", d.gra_normalize),
+                f"{key}.gra_normalize",
+                GRA_NORMALIZE,
+                d.gra_normalize,
             ),
             coupling=coupling,
             coupling_weights=self.subsystem_weights(
-                get("coupling_weights"), "diagnostics.coupling_weights", names
+                get("coupling_weights"), f"{key}.coupling_weights", names
             ),
             coupling_input=self.choice(
                 get("coupling_input", d.coupling_input),
-                "diagnostics.coupling_input",
+                f"{key}.coupling_input",
                 COUPLING_INPUTS,
+                d.coupling_input,
             ),
-            lag_edges=self.lag_edges(get("lag_edges", list(d.lag_edges))),
-            coupling_levels=self.scale(table, "coupling_levels", d.coupling_levels, "diagnostics"),
-            coupling_stages=self.scale(table, "coupling_stages", d.coupling_stages, "diagnostics"),
-            obstacles=self.integer(get("obstacles", d.obstacles), "diagnostics.obstacles", 0),
+            lag_edges=self.lag_edges(get("lag_edges", d.lag_edges)),
+            coupling_levels=self.scale(
+                table, "coupling_levels", d.coupling_levels, key, self.DIAGNOSTIC_SCALE
+            ),
+            coupling_stages=self.scale(
+                table, "coupling_stages", d.coupling_stages, key, self.DIAGNOSTIC_SCALE
+            ),
+            obstacles=self.integer(
+                get("obstacles", d.obstacles),
+                f"{key}.obstacles",
+                0,
+                0,
+                MAX_OBSTACLES,
+                _WHY_OBSTACLES,
+            ),
             obstacle_weights=self.subsystem_weights(
-                get("obstacle_weights"), "diagnostics.obstacle_weights", names
+                get("obstacle_weights"), f"{key}.obstacle_weights", names
             ),
-            forecast=self.integer(get("forecast", d.forecast), "diagnostics.forecast", 0),
+            forecast=self.integer(
+                get("forecast", d.forecast), f"{key}.forecast", 0, 0, MAX_FORECAST, _WHY_FORECAST
+            ),
             robustness=self.robustness(get("robustness")),
         )
 
@@ -703,83 +1305,77 @@ class _Parser:
         if value is True:
             return Robustness()
         if not isinstance(value, Mapping):
-            self.fail(key, f"must be true or a table {{draws = 1000, ...}}, got {value!r}")
+            self.fail(key, f"must be true or a table {{draws = 1000, ...}}, got {_show(value)}")
             return None
         self.known_keys(value, [f.name for f in fields(Robustness)], key)
         d = Robustness()
-        margin = value.get("margin", list(d.margin))
-        if (
-            not isinstance(margin, list)
-            or len(margin) != 2
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in margin)
-            or not 0 <= margin[0] <= margin[1]
-        ):
-            self.fail(f"{key}.margin", f"must be [low, high] with 0 <= low <= high, got {margin!r}")
-            margin = list(d.margin)
-        seed = value.get("seed", d.seed)
+        margin, problem = _range_pair(value.get("margin", d.margin), 0.0, MAX_MARGIN, "margin")
+        if problem:
+            self.fail(f"{key}.margin", problem)
+            margin = d.margin
         return Robustness(
-            draws=self.integer(value.get("draws", d.draws), f"{key}.draws", 1),
-            concentration=self.number(
-                value.get("concentration", d.concentration), f"{key}.concentration", 1e-9
+            draws=self.integer(
+                value.get("draws", d.draws), f"{key}.draws", d.draws, 1, MAX_DRAWS, _WHY_DRAWS
             ),
-            margin=(float(margin[0]), float(margin[1])),
-            seed=self.integer(seed, f"{key}.seed", 0),
+            concentration=self.number(
+                value.get("concentration", d.concentration),
+                f"{key}.concentration",
+                d.concentration,
+                MIN_CONCENTRATION,
+                why=_WHY_CONCENTRATION,
+            ),
+            margin=margin,
+            seed=self.integer(value.get("seed", d.seed), f"{key}.seed", 0, 0, MAX_SEED, _WHY_SEED),
         )
 
     def lag_edges(self, value: Any) -> tuple[float, float]:
-        key = "diagnostics.lag_edges"
-        if (
-            not isinstance(value, list)
-            or len(value) != 2
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-            or not all(math.isfinite(v) for v in value)
-            or not 0 < value[0] <= value[1]
-        ):
+        edges, problem = _range_pair(value, 0.0, math.inf, "lag edges", low_open=True)
+        if problem:
             self.fail(
-                key,
-                "must be [low, high] with 0 < low <= high (E < low: subsystem 1 lags, "
-                f"E > high: subsystem 2 lags), got {value!r}",
+                "diagnostics.lag_edges",
+                problem + " (E < low: subsystem 1 lags, E > high: subsystem 2 lags)",
             )
             return LAG_EDGES
-        return (float(value[0]), float(value[1]))
+        return edges
 
-    def scale(self, data: Mapping[str, Any], name: str, default: Scale, within: str = "") -> Scale:
+    def scale(
+        self,
+        data: Mapping[str, Any],
+        name: str,
+        default: Scale,
+        within: str = "",
+        allowed: Sequence[str] = SCALE,
+    ) -> Scale:
         key = f"{within}.{name}" if within else name
         table = self.table(data, name, key)
         if not table:
             return default
-        self.known_keys(table, self.SCALE, key)
-        edges = table.get("edges", list(default.edges))
-        names = table.get("names", list(default.names))
-        focus = table.get("focus", list(default.focus) if "edges" not in table else [])
-        ok = True
-        if not (
-            isinstance(edges, list)
-            and edges
-            and all(isinstance(e, int | float) and not isinstance(e, bool) for e in edges)
-        ) or any(b <= a for a, b in itertools.pairwise(edges)):
-            self.fail(
-                f"{key}.edges", f"must be a strictly increasing list of numbers, got {edges!r}"
-            )
-            ok = False
-        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-            self.fail(f"{key}.names", f"must be a list of texts, got {names!r}")
-            ok = False
-        elif ok and len(names) != len(edges) + 1:
-            self.fail(
-                f"{key}.names",
-                f"needs {len(edges) + 1} names for {len(edges)} edges (the first name is for "
-                f"values <= {edges[0]}), got {len(names)}",
-            )
-            ok = False
-        if not isinstance(focus, list) or not all(isinstance(n, str) for n in focus):
-            self.fail(f"{key}.focus", f"must be a list of texts, got {focus!r}")
-            focus = []
-        elif focus and ok and len(focus) != len(names):
-            self.fail(f"{key}.focus", f"needs one text per name ({len(names)}), got {len(focus)}")
-        if not ok:
+        self.known_keys(table, allowed, key)
+        edges = table.get("edges", default.edges)
+        names = table.get("names", default.names)
+        focus = table.get("focus", default.focus if "edges" not in table else ())
+        found = _scale_problems(edges, names, focus)
+        for sub, message in found:
+            self.fail(f"{key}.{sub}", message)
+        if found:
             return default
         return Scale(tuple(float(e) for e in edges), tuple(names), tuple(focus))
+
+
+def _ahp_cell(cell: Any) -> float | None:
+    """An AHP matrix entry (a number, or a fraction as text) as a finite float > 0."""
+    try:
+        if isinstance(cell, str):
+            if len(cell) > 40:
+                return None
+            number = float(Fraction(cell.strip()))
+        elif _is_real(cell):
+            number = float(cell)
+        else:
+            return None
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
 
 
 def _short(v: Any) -> dict[str, Any]:

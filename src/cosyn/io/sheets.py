@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from cosyn.errors import DataError, SpecError
+from cosyn.errors import CosynError, DataError, SpecError
 from cosyn.io.guess import guess_columns
 from cosyn.io.read import FIRST_DATA_ROW, read_table
-from cosyn.spec import DIRECTION_ALIASES, Method, Spec
+from cosyn.spec import DIRECTION_ALIASES, Method, Spec, _parse_spec, read_toml
 
 __all__ = [
     "INDICATORS_SHEET",
@@ -29,6 +29,7 @@ __all__ = [
     "indicator_rows",
     "load_model",
     "model_data",
+    "parse_model",
     "spec_from_workbook",
 ]
 
@@ -136,9 +137,8 @@ def _settings(path: Path) -> dict[str, Any]:
     return out
 
 
-def spec_from_workbook(path: str | Path) -> Spec:
-    """Build the :class:`Spec` that the ``indicators`` (and ``settings``) sheets describe."""
-    p = Path(path)
+def _workbook_mapping(p: Path) -> tuple[dict[str, Any], str]:
+    """The spec mapping the ``indicators`` and ``settings`` sheets describe, and its source."""
     settings = _settings(p)
     method_keys = {f.name for f in fields(Method)}
     method = {
@@ -160,10 +160,14 @@ def spec_from_workbook(path: str | Path) -> Spec:
             if row[key]:
                 entry[key] = row[key]
         subsystems.setdefault(row["subsystem"], {"indicators": []})["indicators"].append(entry)
-    return Spec.from_dict(
-        {**top, "method": method, "subsystems": subsystems},
-        source=f"{p} (sheets {INDICATORS_SHEET!r}, {SETTINGS_SHEET!r})",
-    )
+    source = f"{p} (sheets {INDICATORS_SHEET!r}, {SETTINGS_SHEET!r})"
+    return {**top, "method": method, "subsystems": subsystems}, source
+
+
+def spec_from_workbook(path: str | Path) -> Spec:
+    """Build the :class:`Spec` that the ``indicators`` (and ``settings``) sheets describe."""
+    mapping, source = _workbook_mapping(Path(path))
+    return Spec.from_dict(mapping, source=source)
 
 
 def load_model(path: str | Path) -> Spec:
@@ -172,11 +176,43 @@ def load_model(path: str | Path) -> Spec:
     if has_model_sheet(p):
         return spec_from_workbook(p)
     if p.suffix.lower() in {".xlsx", ".xlsm"}:
-        raise SpecError(
-            f"workbook {str(p)!r} has no 'indicators' sheet; add one (columns: column, "
-            f"subsystem, direction, label, unit) or run: cosyn init {p} --as-sheet"
-        )
+        raise _no_indicators_sheet(p)
     return Spec.from_toml(p)
+
+
+def _no_indicators_sheet(p: Path) -> SpecError:
+    return SpecError(
+        f"workbook {str(p)!r} has no 'indicators' sheet; add one (columns: column, "
+        f"subsystem, direction, label, unit) or run: cosyn init {p} --as-sheet"
+    )
+
+
+def parse_model(path: str | Path) -> tuple[Spec | None, list[str]]:
+    """The spec of a model file as well as it can be read, and every problem found.
+
+    For ``cosyn check``: when the spec has problems, the spec returned holds the parts
+    that could be read (each bad key at its default), so the data can still be checked
+    against the columns it names. The spec is None when the file cannot be read at all
+    or the spec does not say which columns to read (period, entity, indicators).
+
+    Returns
+    -------
+    spec : Spec or None
+    problems : list of str
+        One message per problem of the spec (each naming its key); a file that cannot
+        be read is one problem.
+    """
+    p = Path(path)
+    try:
+        if has_model_sheet(p):
+            mapping, source = _workbook_mapping(p)
+        elif p.suffix.lower() in {".xlsx", ".xlsm"}:
+            raise _no_indicators_sheet(p)
+        else:
+            mapping, source = read_toml(p), str(p)
+    except CosynError as exc:
+        return None, [str(exc)]
+    return _parse_spec(mapping, source)
 
 
 def model_data(model: str | Path, data: str | Path | None) -> tuple[Path, str | None]:
