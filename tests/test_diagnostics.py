@@ -96,7 +96,9 @@ def test_gra_by_hand():
 def test_coupling_table_by_hand():
     res = cosyn.fit(HAND, hand_spec(coupling="classic"))
     c = res.coupling
-    assert list(c.columns) == ["entity", "period", "C", "T", "D", "level", "coupling_stage"]
+    assert list(c.columns) == [
+        "entity", "period", "C", "T", "D", "level", "coupling_stage", "E", "lag"
+    ]  # fmt: skip
     mu = res.mu[0]
     t = 2  # 2003
     u1, u2 = mu[t]
@@ -120,7 +122,9 @@ def test_coupling_weights_enter_T():
 def test_obstacles_by_hand():
     res = cosyn.fit(HAND, hand_spec(obstacles=2))
     o = res.obstacles
-    assert list(o.columns) == ["entity", "period", "rank", "subsystem", "indicator", "obstacle"]
+    assert list(o.columns) == [
+        "entity", "period", "rank", "subsystem", "indicator", "obstacle", "FI"
+    ]  # fmt: skip
     assert o.groupby("period").size().tolist() == [2] * 5
     # F_i = W_j·φ_i with W = 1/2 each; I = 1 − u. In 2005 b1 and a1 are at their maxima
     # (u = 1) and a2 at its minimum, which for a negative indicator is u = 1: nothing holds
@@ -156,7 +160,10 @@ def test_forecast_needs_four_periods():
 
 def test_forecast_skips_flat_series_with_a_note():
     data = HAND.assign(b1=[10.0, 12.0, 12.0, 12.0, 12.0])
-    with pytest.warns(cosyn.CosynWarning, match="forecast skipped for series that are too"):
+    with pytest.warns(
+        cosyn.CosynWarning,
+        match=r"forecast skipped for series it cannot fit: B of .all. \(constant",
+    ):
         res = cosyn.fit(data, hand_spec(forecast=1))
     assert "B" not in set(res.forecast.series)
 
@@ -223,3 +230,173 @@ def test_robustness_table_and_reproducibility():
     again = cosyn.fit(data, spec).robustness
     pd.testing.assert_frame_equal(r, again)
     assert "robustness     200 draws" in res.summary()
+
+
+# ---------------------------------------------------------------------------------------
+# published conventions (METHOD.md §8), each by hand
+# ---------------------------------------------------------------------------------------
+
+TWO = pd.DataFrame(
+    {
+        "t": [1, 2, 3, 4],
+        "a": [0.0, 1.0, 2.0, 4.0],
+        "b": [0.0, 2.0, 1.0, 4.0],
+    }
+)
+
+
+def two_spec(**diagnostics: object) -> dict:
+    return {
+        "period": "t",
+        "method": {"margin": 0.0},
+        "subsystems": {
+            "A": {"label": "Trade", "indicators": {"a": "+"}},
+            "B": {"label": "Cluster", "indicators": {"b": "+"}},
+        },
+        "diagnostics": diagnostics,
+    }
+
+
+def test_relative_development_degree_and_lag_by_hand():
+    # margin 0, one indicator each: μ_A = a/4 = 0, .25, .5, 1; μ_B = b/4 = 0, .5, .25, 1.
+    # E = μ_A/μ_B: t=1: 0/0 → undefined (empty), both at 0: synchronous;
+    # t=2: .25/.5 = 0.5 < 0.8 → Trade lags; t=3: .5/.25 = 2 > 1.2 → Cluster lags;
+    # t=4: 1/1 = 1 → synchronous.
+    c = cosyn.fit(TWO, two_spec(coupling="classic")).coupling
+    assert c.E.iloc[1:].tolist() == [0.5, 2.0, 1.0] and math.isnan(c.E.iloc[0])
+    assert c.lag.tolist() == ["synchronous", "Trade lags", "Cluster lags", "synchronous"]
+    # edges [0.4, 2.5]: 0.5 and 2 are both inside → synchronous
+    c = cosyn.fit(TWO, two_spec(coupling="classic", lag_edges=[0.4, 2.5])).coupling
+    assert c.lag.tolist() == ["synchronous"] * 4
+    # the edges are closed: E = 0.5 with edges [0.5, 2] is synchronous, so is E = 2
+    c = cosyn.fit(TWO, two_spec(coupling="classic", lag_edges=[0.5, 2.0])).coupling
+    assert c.lag.tolist() == ["synchronous"] * 4
+
+
+def test_relative_development_zero_denominator_when_subsystem_2_lags():
+    # b = 0, 0, 1, 2 → μ_B = 0, 0, .5, 1; a = 0, 2, 3, 4 → μ_A = 0, .5, .75, 1.
+    # t=2: U_2 = 0 < U_1 = .5: E undefined (would be +∞) → Cluster lags.
+    data = TWO.assign(a=[0.0, 2.0, 3.0, 4.0], b=[0.0, 0.0, 1.0, 2.0])
+    c = cosyn.fit(data, two_spec(coupling="classic")).coupling
+    assert math.isnan(c.E.iloc[1]) and c.lag.iloc[1] == "Cluster lags"
+    assert c.E.iloc[2] == pytest.approx(1.5) and c.lag.iloc[2] == "Cluster lags"
+
+
+def test_coupling_input_rescale_by_hand():
+    # μ_A = 0, .25, .5, 1 (min 0, max 1) → 0.01 + 0.98·μ = .01, .255, .5, .99;
+    # μ_B = 0, .5, .25, 1 → .01, .5, .255, .99. t = 2: classic C = 2·sqrt(.255·.5)/(.755)
+    # = 0.945987…, T = .3775, D = sqrt(C·T).
+    c = cosyn.fit(TWO, two_spec(coupling="classic", coupling_input="rescale")).coupling
+    C = 2 * math.sqrt(0.255 * 0.5) / 0.755
+    assert c.C.iloc[1] == pytest.approx(C, rel=1e-12)
+    assert c["T"].iloc[1] == pytest.approx(0.3775, rel=1e-12)
+    assert c.D.iloc[1] == pytest.approx(math.sqrt(C * 0.3775), rel=1e-12)
+    # t = 1: both .01 → C = 1 (where the order input gives C = 0: nothing developed)
+    assert c.C.iloc[0] == pytest.approx(1.0) and c.E.iloc[0] == pytest.approx(1.0)
+
+
+def test_coupling_input_rescale_with_a_constant_order_degree():
+    # B has one indicator constant at 5 and margin 0.1: u = 0.5 in every period, so μ_B
+    # is constant over the panel; min-max is 0/0 → 0.5 (the middle of [0.01, 0.99]),
+    # with a note. μ_A rescaled: a = 0..4 → μ_A = (a + 0)/… any; check B only.
+    spec = two_spec(coupling="classic", coupling_input="rescale")
+    spec["method"] = {"margin": 0.1}
+    data = TWO.assign(b=[5.0, 5.0, 5.0, 5.0], a=[1.0, 2.0, 3.0, 4.0])
+    with pytest.warns(cosyn.CosynWarning, match=r"subsystem 'B' is the same in every"):
+        res = cosyn.fit(data, spec)
+    scores = res.diagnostics.coupling_scores
+    np.testing.assert_array_equal(scores[0, :, 1], 0.5)
+    np.testing.assert_allclose(scores[0, :, 0], [0.01, 0.01 + 0.98 / 3, 0.01 + 1.96 / 3, 0.99])
+
+
+def test_coupling_scales_from_the_spec():
+    # custom scales: D ≤ 0.5 "low", else "high"; C ≤ 0.9 "loose", else "tight".
+    # t = 4: μ = (1, 1): C = 1, D = 1 → high, tight; t = 2: C = 2·sqrt(.125)/.75 = .9428
+    # → tight, T = .375, D = sqrt(.9428·.375) = .5946 → high.
+    spec = two_spec(
+        coupling="classic",
+        coupling_levels={"edges": [0.5], "names": ["low", "high"]},
+        coupling_stages={"edges": [0.9], "names": ["loose", "tight"]},
+    )
+    c = cosyn.fit(TWO, spec).coupling
+    assert c.level.tolist() == ["low", "high", "high", "high"]
+    assert c.coupling_stage.tolist() == ["loose", "tight", "tight", "tight"]
+
+
+def test_obstacles_shares_and_unscaled_products_by_hand():
+    # t = 2: u = (.25, .5), φ = 1 each, W = 1/2: F·I = .5·.75 = .375 and .5·.5 = .25;
+    # O = .375/.625 = .6 and .4.
+    o = cosyn.fit(TWO, two_spec(obstacles=2)).obstacles
+    year = o[o.period == 2]
+    assert year.indicator.tolist() == ["a", "b"]
+    assert year.FI.tolist() == pytest.approx([0.375, 0.25], rel=1e-15)
+    assert year.obstacle.tolist() == pytest.approx([0.6, 0.4], rel=1e-15)
+    # t = 4: every u = 1 — nothing holds the system back: F·I = 0 and O = 0
+    assert o[o.period == 4].FI.tolist() == [0.0, 0.0]
+
+
+def test_gm11_with_a_equal_0_is_skipped_with_a_note():
+    # a = 1, 3, 1, 3 (margin 0.1): μ_A = (x − 0.9)/2.4 alternates, so GM(1,1)'s a = 0
+    # (no exponential trend). The series is skipped, named in a note; the rest is fitted.
+    data = pd.DataFrame({"t": [1, 2, 3, 4], "a": [1.0, 3.0, 1.0, 3.0], "b": [1.0, 2, 3, 4]})
+    spec = two_spec(forecast=2)
+    spec["method"] = {"margin": 0.1}
+    with pytest.warns(cosyn.CosynWarning, match=r"A of 'all' \(no exponential trend \(a = 0\)\)"):
+        res = cosyn.fit(data, spec)
+    f = res.forecast
+    assert "A" not in set(f.series) and "B" in set(f.series)
+    assert np.isfinite(f.value).all()
+
+
+def test_forecast_outside_the_range_is_clipped_and_flagged():
+    # μ_A grows fast to 1 (u = 0, .5, .9, 1 with margin 0): GM(1,1) forecasts pass 1 and
+    # are clipped to 1, with clipped = True; μ stays in [0, 1] in the table.
+    data = pd.DataFrame({"t": [1, 2, 3, 4], "a": [0.0, 5.0, 9.0, 10.0], "b": [1.0, 2, 3, 5]})
+    with pytest.warns(cosyn.CosynWarning, match="clipped"):
+        res = cosyn.fit(data, two_spec(forecast=3))
+    f = res.forecast
+    mu = f[f.series != "synergy"]
+    assert mu.value.between(0, 1).all() and f[f.series == "synergy"].value.between(-1, 1).all()
+    assert f.clipped.any() and (f[f.clipped].value.abs() == 1).all()
+    assert set(f.level_ratio) <= {"passed", "shifted"}
+    assert (f.level_ratio == np.where(f.level_ratio_ok, "passed", "shifted")).all()
+
+
+def test_gra_normalize_initial_with_a_series_starting_at_0_names_it():
+    # margin 0: every u starts at its minimum 0 when the series starts at its minimum
+    with pytest.raises(DataError, match=r"gra_normalize = 'initial'.*indicator 'a1'.*'none'"):
+        cosyn.fit(HAND, hand_spec(gra=True, gra_normalize="initial"))
+
+
+def test_robustness_point_equals_the_fit_with_explicit_bounds():
+    # explicit bounds on a1 (0 to 10) and b1 (5 to 25): the robustness point estimate is
+    # the fit's U; with margin fixed at the point margin and κ → ∞ (no spread), so are the
+    # median and the band.
+    spec = hand_spec(robustness={"draws": 20, "margin": [0.1, 0.1], "concentration": 1e30})
+    spec["method"] = {"margin": 0.1}
+    spec["subsystems"]["A"]["indicators"] = {
+        "a1": {"direction": "+", "lower": 0, "upper": 10},
+        "a2": "-",
+    }
+    spec["subsystems"]["B"]["indicators"] = {"b1": {"direction": "+", "lower": 5, "upper": 25}}
+    res = cosyn.fit(HAND, spec)
+    r = res.robustness
+    np.testing.assert_array_equal(r.synergy, res.synergy.synergy)
+    np.testing.assert_allclose(r["median"], res.synergy.synergy, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(r.p5, res.synergy.synergy, rtol=0, atol=1e-9)
+    assert (r.stage_agreement == 1).all()
+
+
+def test_robustness_scope_entity_or_panel():
+    # two entities with the same data and weights: per-entity draws differ, so their U
+    # bands differ; one shared draw gives them identical bands
+    data = pd.concat([HAND.assign(e="p"), HAND.assign(e="q")])
+    bands = {}
+    for scope in ("entity", "panel"):
+        spec = hand_spec(robustness={"draws": 50, "seed": 1})
+        spec["entity"] = "e"
+        spec["method"] = {"margin": 0.0, "weights_scope": scope}
+        r = cosyn.fit(data, spec).robustness
+        bands[scope] = (r[r.entity == "p"].p95.to_numpy(), r[r.entity == "q"].p95.to_numpy())
+    assert not np.array_equal(*bands["entity"])
+    np.testing.assert_array_equal(*bands["panel"])

@@ -12,12 +12,6 @@ from numpy.typing import NDArray
 
 from cosyn.diagnostics import DiagnosticArrays
 from cosyn.errors import SpecError
-from cosyn.methods.coupling import (
-    COORDINATION_EDGES,
-    COORDINATION_LEVELS,
-    COUPLING_EDGES,
-    COUPLING_STAGES,
-)
 from cosyn.methods.grey import GM11_GRADES, GM11Batch
 from cosyn.methods.levels import classify
 from cosyn.methods.obstacle import top_obstacles
@@ -39,9 +33,17 @@ _FORECAST_COLUMNS = [
     "C",
     "P",
     "grade",
+    "level_ratio",
     "level_ratio_ok",
     "shift",
+    "clipped",
 ]
+#: The lag types of the relative development degree E for k = 2 (codes 0, 1, 2 of
+#: :func:`cosyn.methods.coupling.relative_development`); ``{1}``/``{2}`` are the labels
+#: of subsystems 1 and 2.
+LAG_TEXT: tuple[str, str, str] = ("{1} lags", "synchronous", "{2} lags")
+#: For k > 2, per subsystem: lags, synchronous, leads.
+LAG_WORDS: tuple[str, str, str] = ("lags", "synchronous", "leads")
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +80,10 @@ class Result:
         Warnings raised while fitting.
     diagnostics : DiagnosticArrays or None
         Arrays of the diagnostics the spec asked for (METHOD.md §6–§7).
+    active : ndarray of bool (E, I) or None
+        False where ``on_constant = "drop"`` left an indicator out for one entity (its
+        series is constant at 0 there; u is NaN, the weight 0); None when every
+        indicator is in use for every entity.
     """
 
     spec: Spec
@@ -96,6 +102,7 @@ class Result:
     dropped: tuple[str, ...]
     notes: tuple[str, ...]
     diagnostics: DiagnosticArrays | None = None
+    active: NDArray[np.bool_] | None = None
 
     # -- labels -------------------------------------------------------------------------
     @property
@@ -131,7 +138,9 @@ class Result:
 
     @cached_property
     def order_degree(self) -> pd.DataFrame:
-        """entity, period, subsystem, indicator, value, imputed, u — one row per cell."""
+        """entity, period, subsystem, indicator, value, imputed, u, in_use — one row per
+        cell; ``in_use`` is False (and u empty) where an indicator was left out for the
+        entity (``on_constant = "drop"``)."""
         E, T, n_ind = self.u.shape
         e, t, i = self._grid(E, T, n_ind)
         ind_sub = np.array([ind.subsystem for ind in self.spec.indicators], dtype=object)
@@ -144,6 +153,11 @@ class Result:
                 "value": self.x.ravel(),
                 "imputed": self.imputed.ravel(),
                 "u": self.u.ravel(),
+                "in_use": (
+                    np.ones(self.u.size, dtype=bool)
+                    if self.active is None
+                    else np.repeat(self.active[:, None, :], T, axis=1).ravel()
+                ),
             }
         )
 
@@ -229,7 +243,7 @@ class Result:
         grades = self._diagnostic("gra", "gra = true")
         E, n_ind = grades.shape
         e, i = self._grid(E, n_ind)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "entity": self.entities.take(e),
                 "subsystem": self._subsystem_of()[i],
@@ -238,6 +252,8 @@ class Result:
                 "weak": grades.ravel() < self.spec.diagnostics.gra_threshold,
             }
         )
+        # an indicator left out for an entity (on_constant = "drop") has no grade there
+        return frame[~np.isnan(grades.ravel())].reset_index(drop=True)
 
     @cached_property
     def grey_cross(self) -> pd.DataFrame:
@@ -260,36 +276,59 @@ class Result:
                         "other_indicator": np.asarray(subs[j2].columns, dtype=object)[b],
                         "grade": grades.ravel(),
                     }
-                )
+                )[~np.isnan(grades.ravel())]
             )
         return pd.concat(parts, ignore_index=True)
 
     @cached_property
     def coupling(self) -> pd.DataFrame:
-        """entity, period, C, T, D, level, coupling_stage (METHOD.md §7)."""
+        """entity, period, C, T, D, level, coupling_stage, E, lag (METHOD.md §7–§8).
+
+        ``level`` and ``coupling_stage`` come from the spec's ``coupling_levels`` and
+        ``coupling_stages`` scales. ``E`` is the relative development degree: for two
+        subsystems ``E = U_1/U_2`` (empty where ``U_2 = 0``) and ``lag`` reads "<label of
+        subsystem 1> lags", "synchronous" or "<label of subsystem 2> lags" (``E`` below,
+        within or above ``lag_edges``); for k > 2 there is one column ``E_<subsystem>``
+        = ``U_j / mean U`` per subsystem and ``lag`` names the subsystems that lag (or
+        lead), or says "synchronous"."""
         c, t, d = self._diagnostic("coupling", 'coupling = "classic"')
+        diag = self.spec.diagnostics
         E, T = c.shape
         e, p = self._grid(E, T)
-        return pd.DataFrame(
+        levels, stages = diag.coupling_levels, diag.coupling_stages
+        frame = pd.DataFrame(
             {
                 "entity": self.entities.take(e),
                 "period": self.periods.take(p),
                 "C": c.ravel(),
                 "T": t.ravel(),
                 "D": d.ravel(),
-                "level": np.asarray(COORDINATION_LEVELS, dtype=object)[
-                    classify(d.ravel(), COORDINATION_EDGES)
-                ],
-                "coupling_stage": np.asarray(COUPLING_STAGES, dtype=object)[
-                    classify(c.ravel(), COUPLING_EDGES)
+                "level": np.asarray(levels.names, dtype=object)[classify(d.ravel(), levels.edges)],
+                "coupling_stage": np.asarray(stages.names, dtype=object)[
+                    classify(c.ravel(), stages.edges)
                 ],
             }
         )
+        assert self.diagnostics is not None
+        if self.diagnostics.development is not None:
+            ratio, lag = self.diagnostics.development
+            labels = [s.label or s.name for s in self.spec.subsystems]
+            if ratio.ndim == 2:
+                frame["E"] = ratio.ravel()
+                texts = [w.format("", *labels) for w in LAG_TEXT]
+                frame["lag"] = np.asarray(texts, dtype=object)[lag.ravel()]
+            else:
+                for j, s in enumerate(self.spec.subsystems):
+                    frame[f"E_{s.name}"] = ratio[..., j].ravel()
+                frame["lag"] = _lag_words(lag.reshape(-1, lag.shape[-1]), labels)
+        return frame
 
     @cached_property
     def obstacles(self) -> pd.DataFrame:
-        """entity, period, rank, subsystem, indicator, obstacle — the top-N indicators that
-        hold each entity back in each period (``obstacles = N``), largest share first."""
+        """entity, period, rank, subsystem, indicator, obstacle, FI — the top-N indicators
+        that hold each entity back in each period (``obstacles = N``), largest share
+        first; ``obstacle`` is the share O = F·I / Σ F·I, ``FI`` the unscaled product
+        F·I = W_j·φ_i·(1 − u_i) (METHOD.md §8: published work reports either)."""
         shares = self._diagnostic("obstacles", "obstacles = 5")
         n = self.spec.diagnostics.obstacles
         top = top_obstacles(shares, n)  # (E, T, n)
@@ -304,8 +343,13 @@ class Result:
                 "subsystem": self._subsystem_of()[idx],
                 "indicator": np.asarray(self.indicators, dtype=object)[idx],
                 "obstacle": np.take_along_axis(shares, top, axis=-1).ravel(),
+                "FI": np.take_along_axis(self._obstacle_fi(), top, axis=-1).ravel(),
             }
         )
+
+    def _obstacle_fi(self) -> Array:
+        assert self.diagnostics is not None and self.diagnostics.obstacle_fi is not None
+        return self.diagnostics.obstacle_fi
 
     def _future_periods(self, horizon: int) -> pd.Index:
         """Labels of the forecast periods: the periods continued when they are evenly
@@ -334,14 +378,17 @@ class Result:
         entity_codes: NDArray[np.intp],
         labels: NDArray[np.object_],
         periods: pd.Index,
+        clip: NDArray[np.bool_] | None = None,
     ) -> pd.DataFrame:
         """Rows of the series of ``observed`` (S, n) that could be fitted (``ok``; the
-        others, too short or flat, were skipped by the diagnostics)."""
+        others, which GM(1,1) cannot fit, were skipped by the diagnostics)."""
         obs = observed[ok]
         S, n = obs.shape
         horizon = fit.forecast.shape[-1]
         s, q = self._grid(S, n + horizon)
         grades = np.asarray(GM11_GRADES, dtype=object)[fit.grade]
+        outcome = np.where(fit.level_ratio_ok, "passed", "shifted").astype(object)
+        clipped = np.zeros((S, n + horizon), dtype=bool) if clip is None else clip
         return pd.DataFrame(
             {
                 "entity": self.entities.take(entity_codes[ok][s]),
@@ -355,17 +402,22 @@ class Result:
                 "C": fit.C[s],
                 "P": fit.P[s],
                 "grade": grades[s],
+                "level_ratio": outcome[s],
                 "level_ratio_ok": fit.level_ratio_ok[s],
                 "shift": fit.shift[s],
+                "clipped": clipped.ravel(),
             }
         )
 
     @cached_property
     def forecast(self) -> pd.DataFrame:
-        """entity, series, period, kind, observed, value, a, b, C, P, grade,
-        level_ratio_ok, shift — GM(1,1) fitted values and forecasts of every subsystem
-        order degree (series = the subsystem's name) and synergy path (series =
-        "synergy"); ``kind`` is "fit" or "forecast"."""
+        """entity, series, period, kind, observed, value, a, b, C, P, grade, level_ratio,
+        level_ratio_ok, shift, clipped — GM(1,1) fitted values and forecasts of every
+        subsystem order degree (series = the subsystem's name) and synergy path (series =
+        "synergy"); ``kind`` is "fit" or "forecast". ``level_ratio`` is "passed" or
+        "shifted" (the series failed the level-ratio test and was fitted after a shift by
+        ``shift``); ``clipped`` is True where the value left the range of its quantity
+        (μ in [0, 1], U in [−1, 1]) and was clipped to it."""
         fc = self._diagnostic("forecast", "forecast = 3")
         future = self._future_periods(fc.horizon)
         E, T, k = self.mu.shape
@@ -376,7 +428,13 @@ class Result:
             series = np.swapaxes(self.mu, 1, 2).reshape(E * k, T)
             parts.append(
                 self._forecast_rows(
-                    fc.order, fc.order_fitted, series, codes, labels, self.periods.append(future)
+                    fc.order,
+                    fc.order_fitted,
+                    series,
+                    codes,
+                    labels,
+                    self.periods.append(future),
+                    fc.order_clipped,
                 )
             )
         if fc.synergy is not None:
@@ -390,9 +448,10 @@ class Result:
                     np.arange(E),
                     labels,
                     compared,
+                    fc.synergy_clipped,
                 )
             )
-        if not parts:  # every series too short or flat (named in the notes)
+        if not parts:  # GM(1,1) could fit no series (each named in the notes)
             return pd.DataFrame(columns=_FORECAST_COLUMNS)
         return pd.concat(parts, ignore_index=True)
 
@@ -466,3 +525,19 @@ class Result:
             f"<cosyn.Result: {E} entities × {T} periods × {n_ind} indicators, "
             f"{len(self.subsystems)} subsystems; .summary() for the overview>"
         )
+
+
+def _lag_words(codes: NDArray[np.int8], labels: list[str]) -> NDArray[np.object_]:
+    """For k > 2: "A, C lag", or "B leads" when none lags, or "synchronous"."""
+    patterns, inverse = np.unique(codes, axis=0, return_inverse=True)
+    texts = []
+    for row in patterns.tolist():  # one text per distinct pattern (at most 3^k)
+        lagging = [labels[j] for j, c in enumerate(row) if c == 0]
+        leading = [labels[j] for j, c in enumerate(row) if c == 2]
+        if lagging:
+            texts.append(", ".join(lagging) + (" lags" if len(lagging) == 1 else " lag"))
+        elif leading:
+            texts.append(", ".join(leading) + (" leads" if len(leading) == 1 else " lead"))
+        else:
+            texts.append(LAG_WORDS[1])
+    return np.asarray(texts, dtype=object)[np.ravel(inverse)]

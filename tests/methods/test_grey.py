@@ -18,11 +18,18 @@ from hypothesis.extra import numpy as hnp
 
 from cosyn.methods.grey import (
     GM11,
+    GM11_FLAT,
     GM11_GRADES,
+    GM11_NO_TREND,
+    GM11_NOT_FINITE,
+    GM11_OVERFLOW,
+    GM11_SHORT,
+    GM11_STATUS,
     GRA_NORMALIZATIONS,
     gm11,
     gm11_batch,
     gm11_grade_codes,
+    gm11_status,
     grey_relational_coefficients,
     grey_relational_grade,
     grey_relational_grades,
@@ -357,14 +364,41 @@ def test_gm11_pure_exponential_has_the_known_background_value_bias():
     assert np.all(np.abs(path / (c * r ** np.arange(2, 9)) - 1) < 2e-3)
 
 
-def test_gm11_trendless_series_has_tiny_a_and_stays_stable():
+def test_gm11_trendless_series_is_refused_as_a_equal_0():
     # x0 = (1, 5, 2, 8, 3): x0(2..5) = (5, 2, 8, 3) is uncorrelated with k, so after any
-    # shift Σ(z−z̄)(y−ȳ) = 0 up to rounding, a ≈ 1e−17 and b ≈ mean + c. The restored
-    # values, computed without b/a, are the mean of x0(2..5) = 18/4 = 4.5.
-    fit = gm11([1.0, 5.0, 2.0, 8.0, 3.0], horizon=2)
-    assert abs(fit.a) < 1e-12
-    np.testing.assert_allclose(fit.fitted[1:], 4.5, rtol=1e-12)
-    np.testing.assert_allclose(fit.forecast, 4.5, rtol=1e-12)
+    # shift Σ(z−z̄)(y−ȳ) = 0 in exact arithmetic and a ≈ 1e−17 in floating point: a = 0 up
+    # to rounding, refused as a = 0 is (no exponential trend).
+    with pytest.raises(ValueError, match="fitted a = 0"):
+        gm11([1.0, 5.0, 2.0, 8.0, 3.0], horizon=2)
+    # 1, 3, 1, 3: x1 = 1, 4, 5, 8; z = 2.5, 4.5, 6.5 (centred −2, 0, 2); x0(2..4) = 3, 1, 3
+    # (centred 2/3, −4/3, 2/3): Σ = −4/3 + 0 + 4/3 = 0, so a = 0 exactly (the level-ratio
+    # shift keeps the symmetry)
+    assert gm11_status([1.0, 3.0, 1.0, 3.0], 2) == GM11_NO_TREND
+
+
+def test_gm11_status_names_every_unusable_series():
+    series = np.array(
+        [
+            [1.0, 1.2, 1.5, 1.7, 2.0],  # fitted
+            [1.0, 2.0, 2.0, 2.0, 2.0],  # constant from the second value on
+            [1.0, np.nan, 2.0, 3.0, 4.0],  # not finite
+        ]
+    )
+    status = gm11_status(series, 3)
+    assert status.tolist() == [0, GM11_FLAT, GM11_NOT_FINITE]
+    assert GM11_STATUS[0] == "fitted"
+    ok = status == 0
+    batch = gm11_batch(series[ok], 3)  # the usable ones fit without an error
+    assert batch.forecast.shape == (int(ok.sum()), 3)
+    assert (gm11_status(series[:, :3], 1) == GM11_SHORT).all()
+
+
+def test_gm11_forecast_overflow_is_a_status_and_an_error():
+    # 1, 1.5, 2.2, 3.3, 5: a ≈ −0.39, so e^(−a·k) passes the largest double near k ≈ 1800
+    x = np.array([1.0, 1.5, 2.2, 3.3, 5.0])
+    assert gm11_status(x, 3000) == GM11_OVERFLOW and gm11_status(x, 10) == 0
+    with pytest.raises(ValueError, match="forecast overflows"):
+        gm11(x, 3000)
 
 
 # ---------------------------------------------------------------------------------------

@@ -358,13 +358,13 @@ def test_panel_weights_are_drawn_once_per_draw_for_every_entity():
     np.testing.assert_allclose(res.synergy_draws, ref["U"], rtol=0, atol=1e-13)
 
 
-def test_equal_rows_are_one_panel_vector():
-    # (E, I) weights whose rows are all equal (weights_scope = "panel" in fit) are one
-    # choice for the panel: drawn once per draw, exactly as the (I,) vector.
+def test_equal_rows_are_one_panel_vector_with_panel_scope():
+    # (E, I) weights whose rows are all equal, with weights_scope = "panel": one choice for
+    # the panel, drawn once per draw, exactly as the (I,) vector.
     x, w = random_panel()
     rows = np.repeat(w[:1], x.shape[0], axis=0)
     kw = {"bounds_axis": 1, "draws": 15, "return_draws": True}
-    full = robustness_draws(x, POSITIVE, rows, MEMBERSHIP, **kw)
+    full = robustness_draws(x, POSITIVE, rows, MEMBERSHIP, weights_scope="panel", **kw)
     one = robustness_draws(x, POSITIVE, w[0], MEMBERSHIP, **kw)
     assert full.weight_draws.shape == (15, 1, 5)
     np.testing.assert_array_equal(full.weight_draws, one.weight_draws)
@@ -376,6 +376,53 @@ def test_equal_rows_are_one_panel_vector():
     )
 
 
+def test_scope_decides_shared_or_per_entity_draws_not_equal_rows():
+    # Two entities with exactly equal weights: with weights_scope = "entity" each has its
+    # own Dirichlet draw (so their weights differ in every draw); with "panel" they share
+    # one (equal in every draw).
+    x, w = random_panel(E=2)
+    rows = np.repeat(w[:1], 2, axis=0)
+    kw = {"bounds_axis": 1, "draws": 10, "return_draws": True}
+    own = robustness_draws(x, POSITIVE, rows, MEMBERSHIP, weights_scope="entity", **kw)
+    assert own.weight_draws.shape == (10, 2, 5)
+    assert (own.weight_draws[:, 0] != own.weight_draws[:, 1]).any(axis=-1).all()
+    panel = robustness_draws(x, POSITIVE, rows, MEMBERSHIP, weights_scope="panel", **kw)
+    shared = np.broadcast_to(panel.weight_draws, (10, 2, 5))
+    np.testing.assert_array_equal(shared[:, 0], shared[:, 1])
+    # entity scope with one (I,) vector: drawn per entity too
+    own_vec = robustness_draws(x, POSITIVE, w[0], MEMBERSHIP, weights_scope="entity", **kw)
+    np.testing.assert_array_equal(own_vec.weight_draws, own.weight_draws)
+    # the default for (E, I) weights is per entity, whatever the rows hold
+    default = robustness_draws(x, POSITIVE, rows, MEMBERSHIP, **kw)
+    np.testing.assert_array_equal(default.weight_draws, own.weight_draws)
+
+
+def test_panel_scope_with_an_indicator_left_out_for_one_entity():
+    # Panel weights (0.2, 0.3, 0.5 | 0.4, 0.6); entity 1 does without indicator 1 (active
+    # False), so its point weights are (0.2, 0, 0.5)/0.7. The shared draw g restricted to
+    # entity 1's indicators and renormalised: w1 = (g0, 0, g2)/(g0 + g2).
+    x, _ = random_panel(E=3)
+    phi = np.array([0.2, 0.3, 0.5, 0.4, 0.6])
+    active = np.ones((3, 5), dtype=bool)
+    active[1, 1] = False
+    rows = np.where(active, phi, 0.0)
+    rows[:, :3] /= rows[:, :3].sum(axis=1, keepdims=True)
+    res = robustness_draws(
+        x, POSITIVE, rows, MEMBERSHIP, bounds_axis=1, draws=6, weights_scope="panel",
+        active=active, return_draws=True,
+    )  # fmt: skip
+    wd = res.weight_draws
+    assert wd.shape == (6, 3, 5)
+    np.testing.assert_array_equal(wd[:, 0], wd[:, 2])  # shared by the full entities
+    assert (wd[:, 1, 1] == 0).all()
+    g = wd[:, 0, :3]
+    np.testing.assert_allclose(wd[:, 1, [0, 2]], g[:, [0, 2]] / g[:, [0, 2]].sum(1, keepdims=True))
+    # the point: weights as given, the left-out u irrelevant
+    u = efficacy(x, POSITIVE, 0.1, axis=1)
+    point = synergy_path(subsystem_order(u, rows, MEMBERSHIP))[0]
+    np.testing.assert_array_equal(res.synergy, point)
+
+
 def test_concentration_sets_the_spread():
     x, w = random_panel()
     kw = {"bounds_axis": 1, "draws": 200, "margin_range": (0.1, 0.1)}
@@ -385,12 +432,36 @@ def test_concentration_sets_the_spread():
     assert width(tight) < width(loose) / 5
 
 
-def test_tiny_concentration_that_underflows_is_an_error():
-    # κφ = 5e-5: each gamma variate is 0 in floating point with probability ≈ 0.97
+def test_tiny_concentration_that_underflows_is_drawn_in_log_space():
+    # κφ = 5e-5: each gamma variate is 0 in floating point with probability ≈ 0.97, so most
+    # draws of subsystem 0 (φ = 0.5, 0.5) underflow. They are drawn again in log space:
+    # every weight finite, each subsystem summing to 1, and (the κ → 0 limit of the
+    # Dirichlet) nearly all the weight on one indicator, each of the two about half the time.
     x = np.array([[[1.0, 2.0, 1.0], [2.0, 3.0, 2.0], [3.0, 5.0, 4.0]]])
     mem = np.array([[1, 0], [1, 0], [0, 1]], dtype=bool)
-    with pytest.raises(ValueError, match="concentration"):
-        robustness_draws(x, True, [0.5, 0.5, 1.0], mem, bounds_axis=1, draws=50, concentration=1e-4)
+    res = robustness_draws(
+        x, True, [0.5, 0.5, 1.0], mem, bounds_axis=1, draws=400, concentration=1e-4,
+        return_draws=True,
+    )  # fmt: skip
+    wd = res.weight_draws[:, 0, :]
+    assert np.isfinite(wd).all() and np.isfinite(res.synergy_draws).all()
+    np.testing.assert_allclose(wd @ mem, 1.0, rtol=1e-14)
+    assert (np.maximum(wd[:, 0], wd[:, 1]) > 1 - 1e-6).all()
+    assert 140 < (wd[:, 0] > 0.5).sum() < 260  # Binomial(400, 1/2): sd 10
+    # draws that did not underflow are the documented stream, unchanged
+    for d, child in enumerate(np.random.SeedSequence(0).spawn(400)[:50]):
+        rng = np.random.default_rng(child)
+        rng.uniform(0.05, 0.2)
+        g = rng.standard_gamma(1e-4 * np.array([0.5, 0.5, 1.0]))
+        if g[:2].sum() >= 1e-300:
+            np.testing.assert_array_equal(wd[d, :2], g[:2] / g[:2].sum())
+
+
+def test_concentration_at_the_spec_floor_gives_finite_bands():
+    x, w = random_panel()
+    res = robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=30, concentration=1e-9)
+    for band in (res.synergy_p5, res.synergy_median, res.synergy_p95, res.mu_median):
+        assert np.isfinite(band).all()
 
 
 # ---------------------------------------------------------------------------------------
@@ -521,8 +592,12 @@ def test_geometric_draws_no_weights():
         ({"weights": np.ones(4)}, "weights must have shape"),
         ({"weights": -np.ones(5)}, "weights must be finite and >= 0"),
         ({"weights": np.array([1.0, 0, 0, 0, 0])}, "every subsystem needs a positive"),
-        ({"weights": np.full(5, 0.5)}, "must sum to 1 within each subsystem"),
         ({"workers": 0}, "workers must be a positive integer"),
+        ({"weights_scope": "region"}, "weights_scope must be"),
+        ({"active": np.ones((2, 5), dtype=bool)}, "active must have shape"),
+        ({"lower": np.zeros(4)}, "lower must have shape"),
+        ({"upper": np.full(5, np.inf)}, "explicit bounds must be finite"),
+        ({"point_margin": math.nan}, "point_margin must be finite"),
         ({"base": 9}, "base index 9 is outside"),
     ],
 )
@@ -583,3 +658,110 @@ def test_point_equals_fit_on_the_bundled_guangzhou_trade_model():
     np.testing.assert_array_equal(res.mu, fitted.mu)
     assert (res.synergy_p5 <= res.synergy_median).all()
     assert (res.synergy_median <= res.synergy_p95).all()
+
+
+# ---------------------------------------------------------------------------------------
+# explicit bounds, margin 0 with a constant series, weights that do not sum to 1
+# ---------------------------------------------------------------------------------------
+
+
+def test_explicit_bounds_stay_fixed_in_every_draw_by_hand():
+    # One entity, three periods. A has explicit bounds [0, 20]; B is widened from its data.
+    # A = 2, 4, 25 → u = 0.1, 0.2, 1 (25 > 20: clipped to 1), for every margin.
+    # Point (margin 0): B = 1, 2, 5 → u = (x − 1)/4 = 0, .25, 1;
+    #   U = sqrt(0.1·0.25) = 0.158114 and sqrt(0.9·1) = 0.948683.
+    # Draws (margin 0.5): B: lower = 0.5, upper = 7.5, u = (x − .5)/7 = 1/14, 3/14, 9/14;
+    #   Δ_B = 1/7, 4/7, so U = sqrt(0.1/7) and sqrt(0.9·4/7).
+    x = np.array([[[2.0, 1.0], [4.0, 2.0], [25.0, 5.0]]])
+    res = robustness_draws(
+        x, True, [1.0, 1.0], np.eye(2, dtype=bool), bounds_axis=1, margin_range=(0.5, 0.5),
+        point_margin=0.0, draws=4, lower=[0.0, np.nan], upper=[20.0, np.nan],
+        return_draws=True,
+    )  # fmt: skip
+    np.testing.assert_allclose(res.synergy, [[math.sqrt(0.025), math.sqrt(0.9)]], rtol=1e-14)
+    expected = [[math.sqrt(0.1 / 7), math.sqrt(3.6 / 7)]]
+    np.testing.assert_allclose(res.synergy_draws, [expected] * 4, rtol=1e-13)
+    np.testing.assert_allclose(res.mu_median[0, :, 0], [0.1, 0.2, 1.0], rtol=1e-14)
+    # the geometric path (u materialised) gives the same
+    geo = robustness_draws(
+        x, True, [1.0, 1.0], np.eye(2, dtype=bool), bounds_axis=1, margin_range=(0.5, 0.5),
+        point_margin=0.0, draws=2, lower=[0.0, np.nan], upper=[20.0, np.nan],
+        aggregation="weighted_geometric", return_draws=True,
+    )  # fmt: skip
+    np.testing.assert_allclose(geo.synergy_draws, [expected] * 2, rtol=1e-13)
+
+
+@pytest.mark.parametrize("aggregation", ["weighted_sum", "weighted_geometric"])
+def test_explicit_bounds_agree_with_a_loop_over_draws(aggregation):
+    # every draw redone with efficacy: explicit bounds fixed, the others widened by a_d
+    x, w = random_panel()
+    lower = np.array([np.nan, -2.2, np.nan, 0.0, np.nan])
+    upper = np.array([np.nan, np.nan, 12.0, np.nan, 5.0])
+    res = robustness_draws(
+        x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=20, lower=lower, upper=upper,
+        aggregation=aggregation, return_draws=True,
+    )  # fmt: skip
+    assert (x[..., 2] > 12).any() and (x[..., 4] > 5).any() and (x[..., 1] < -2.2).any()
+    for d in range(20):
+        lo, hi = (b.copy() for b in (x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)))
+        lo, hi = lo - res.margins[d] * abs(lo), hi + res.margins[d] * abs(hi)
+        lo = np.where(np.isnan(lower), lo, lower)
+        hi = np.where(np.isnan(upper), hi, upper)
+        u = efficacy(x, POSITIVE, lower=lo, upper=hi, clip=True)
+        U = synergy_path(subsystem_order(u, res.weight_draws[d], MEMBERSHIP, aggregation))[0]
+        np.testing.assert_allclose(res.synergy_draws[d], U, rtol=0, atol=1e-13)
+
+
+def test_margin_range_from_0_with_a_constant_series():
+    # a1 is constant at 100 (weight 0.5 given), a2 = 1, 2, 3; B: b = 1, 3, 5.
+    # At margin 0 a1's span is 0, but for every a > 0 its u is (100 − 100(1 − a))/(200a)
+    # = 1/2: the draws take that limit. Draws at a = 0: a2 u = 0, .5, 1, so
+    # μ_A = .25, .5, .75; B u = 0, .5, 1; U = sqrt(.25·.5) and sqrt(.5·1).
+    x = np.array([[[100.0, 1.0, 1.0], [100.0, 2.0, 3.0], [100.0, 3.0, 5.0]]])
+    mem = np.array([[1, 0], [1, 0], [0, 1]], dtype=bool)
+    for positive in (True, [False, True, True]):
+        res = robustness_draws(
+            x, positive, [0.5, 0.5, 1.0], mem, bounds_axis=1, margin_range=(0.0, 0.0),
+            draws=3, concentration=math.inf, return_draws=True,
+        )  # fmt: skip
+        np.testing.assert_allclose(res.mu_draws[:, 0, :, 0], [[0.25, 0.5, 0.75]] * 3)
+        np.testing.assert_allclose(
+            res.synergy_draws, [[[math.sqrt(0.125), math.sqrt(0.5)]]] * 3, rtol=1e-14
+        )
+        geo = robustness_draws(
+            x, positive, [0.5, 0.5, 1.0], mem, bounds_axis=1, margin_range=(0.0, 0.0),
+            draws=2, concentration=math.inf, aggregation="weighted_geometric",
+            return_draws=True,
+        )  # fmt: skip
+        assert np.isfinite(geo.synergy_draws).all()
+        # μ_A = sqrt(0.5·u2): sqrt(.25) = .5 and sqrt(.5)
+        np.testing.assert_allclose(geo.mu_draws[:, 0, 1:, 0], [[0.5, 0.5**0.5]] * 2)
+
+
+def test_weights_that_do_not_sum_to_1_are_renormalised():
+    # weights left after an indicator is dropped, e.g. (0.5, 0.5, 0.5 | 1, 1): the same
+    # bands as the normalised (1/3, 1/3, 1/3 | 1/2, 1/2)
+    x, _ = random_panel()
+    kw = {"bounds_axis": 1, "draws": 12, "return_draws": True}
+    raw = robustness_draws(x, POSITIVE, [0.5, 0.5, 0.5, 1.0, 1.0], MEMBERSHIP, **kw)
+    norm = robustness_draws(x, POSITIVE, [1 / 3] * 3 + [0.5, 0.5], MEMBERSHIP, **kw)
+    np.testing.assert_allclose(raw.synergy, norm.synergy, rtol=1e-14)
+    np.testing.assert_allclose(raw.synergy_draws, norm.synergy_draws, rtol=1e-12)
+
+
+def test_left_out_indicator_constant_at_0_is_no_error():
+    # entity 0 has indicator 3 constant at 0 (undefined u); left out for it (active False)
+    # with weight 0, the run goes on, and entity 0's μ_B is indicator 4's u alone.
+    x, w = random_panel()
+    x[0, :, 3] = 0.0
+    active = np.ones(w.shape, dtype=bool)
+    active[0, 3] = False
+    w[0, 3:] = [0.0, 1.0]
+    res = robustness_draws(
+        x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=8, active=active, return_draws=True
+    )
+    assert np.isfinite(res.synergy_draws).all()
+    u4 = efficacy(x[0, :, 4], False, 0.1)
+    np.testing.assert_allclose(res.mu[0, :, 1], u4, rtol=1e-14)
+    with pytest.raises(ValueError, match="u is undefined"):
+        robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=2)

@@ -44,8 +44,12 @@ __all__ = [
     "COUPLING_METHODS",
     "COUPLING_STAGES",
     "COUPLING_STAGES_ZH",
+    "LAG_EDGES",
+    "RESCALE_RANGE",
     "coupling_arrays",
     "coupling_coordination",
+    "relative_development",
+    "rescale_scores",
 ]
 
 CouplingMethod = Literal["classic", "wang", "fan"]
@@ -243,6 +247,119 @@ def coupling_arrays(
     t = np.minimum(np.sum(beta * u, axis=-1), 1.0)
     d = np.sqrt(c * t)
     return np.asarray(c, dtype=float), np.asarray(t, dtype=float), np.asarray(d, dtype=float)
+
+
+#: SPSSAU's range for the comprehensive indices before coupling (``coupling_input =
+#: "rescale"``).
+RESCALE_RANGE: tuple[float, float] = (0.01, 0.99)
+#: Edges of the relative development degree E: ``E < 0.8`` lags, ``0.8 ≤ E ≤ 1.2``
+#: synchronous, ``E > 1.2`` leads (METHOD.md §8).
+LAG_EDGES: tuple[float, float] = (0.8, 1.2)
+
+
+def rescale_scores(
+    scores: ArrayLike, low: float = RESCALE_RANGE[0], high: float = RESCALE_RANGE[1]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Min-max rescale each subsystem's scores into ``[low, high]`` over every observation.
+
+    .. math::
+
+        U'_j = low + (high − low)\\,\\frac{U_j − \\min U_j}{\\max U_j − \\min U_j}
+
+    with the minimum and maximum of subsystem ``j`` over every leading index (all
+    entities and periods of the panel). SPSSAU's coupling coordination rescales the
+    indices into ``[0.01, 0.99]`` this way before the coupling (its default), so that no
+    index is exactly 0.
+
+    Parameters
+    ----------
+    scores : array_like, shape (..., k)
+        Scores of ``k`` subsystems on the last axis, finite.
+    low, high : float
+        The target range, ``low < high``.
+
+    Returns
+    -------
+    rescaled : ndarray, shape (..., k)
+    constant : ndarray of bool, shape (k,)
+        Subsystems whose scores are the same everywhere (``max = min``): min-max scaling
+        is 0/0 there, so they are set to the middle of the range, ``(low + high)/2`` —
+        every observation equal, as the data are. The caller should say so.
+    """
+    u = np.asarray(scores, dtype=float)
+    if u.ndim == 0 or not np.all(np.isfinite(u)):
+        raise ValueError("rescale_scores needs finite scores of shape (..., k)")
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"rescale range must be finite with low < high, got {(low, high)!r}")
+    flat = u.reshape(-1, u.shape[-1])
+    lo, hi = flat.min(axis=0), flat.max(axis=0)
+    constant = ~(hi > lo)
+    span = np.where(constant, 1.0, hi - lo)
+    out = low + (high - low) * ((u - lo) / span)
+    out = np.where(constant, 0.5 * (low + high), out)
+    return np.asarray(np.clip(out, low, high), dtype=float), np.asarray(constant, dtype=bool)
+
+
+def relative_development(
+    scores: ArrayLike, edges: Sequence[float] = LAG_EDGES
+) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
+    """Relative development degree ``E`` and its lag type.
+
+    .. math::
+
+        k = 2:\\ E = U_1 / U_2, \\qquad k > 2:\\ E_j = U_j / \\bar U
+
+    Lag types, with ``edges = (low, high)`` (default 0.8, 1.2), closed in the middle:
+    ``E < low`` → code 0, ``low ≤ E ≤ high`` → code 1 (synchronous), ``E > high`` →
+    code 2. For ``k = 2`` code 0 reads "subsystem 1 lags" and code 2 "subsystem 2 lags";
+    for ``k > 2`` each subsystem has its own code: 0 "lags", 1 "synchronous", 2 "leads"
+    (METHOD.md §8; the relative development degree of the coupling literature, e.g.
+    Liu Yaobin's ``U_1/U_2`` lag classification).
+
+    Parameters
+    ----------
+    scores : array_like, shape (..., k)
+        Comprehensive indices ``U_j ≥ 0`` of ``k ≥ 2`` subsystems, finite.
+    edges : (low, high)
+        ``0 < low ≤ high``.
+
+    Returns
+    -------
+    E : ndarray, shape (...) for k = 2, (..., k) for k > 2
+        NaN where the denominator is 0 (see Notes).
+    lag : ndarray of int8, same shape as ``E``
+
+    Notes
+    -----
+    Zero denominators (the ratio is undefined, so ``E`` is NaN — never ±inf):
+
+    * ``k = 2``, ``U_2 = 0 < U_1``: ``E`` would be +∞, beyond any edge: code 2,
+      subsystem 2 lags. The same where ``U_1/U_2`` overflows.
+    * ``k = 2``, ``U_1 = U_2 = 0``: nothing has developed and the two stand level:
+      code 1, synchronous.
+    * ``k > 2``, every ``U_j = 0`` (mean 0): code 1 for every subsystem.
+    """
+    u = np.asarray(scores, dtype=float)
+    if u.ndim == 0 or u.shape[-1] < 2:
+        raise ValueError(
+            f"relative_development needs the scores of at least 2 subsystems on the last "
+            f"axis, got shape {u.shape}"
+        )
+    if not np.all(np.isfinite(u)) or np.any(u < 0):
+        raise ValueError("relative_development needs finite scores >= 0")
+    low, high = (float(v) for v in edges)
+    if not (0 < low <= high and np.isfinite(high)):
+        raise ValueError(f"edges must be (low, high) with 0 < low <= high, got {edges!r}")
+    if u.shape[-1] == 2:
+        num, den = u[..., 0], u[..., 1]
+    else:
+        num, den = u, np.broadcast_to(u.mean(axis=-1, keepdims=True), u.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = num / den
+    defined = np.isfinite(ratio)
+    code = np.where(ratio < low, 0, np.where(ratio > high, 2, 1)).astype(np.int8)
+    code = np.where(defined, code, np.where(num > 0, 2, 1)).astype(np.int8)
+    return np.asarray(np.where(defined, ratio, np.nan), dtype=float), code
 
 
 def _check_scale(edges: Sequence[float], names: Sequence[str], what: str) -> None:

@@ -28,11 +28,13 @@ __all__ = [
     "GM11",
     "GM11_GRADES",
     "GM11_GRADE_LIMITS",
+    "GM11_STATUS",
     "GRA_NORMALIZATIONS",
     "GM11Batch",
     "gm11",
     "gm11_batch",
     "gm11_grade_codes",
+    "gm11_status",
     "grey_relational_coefficients",
     "grey_relational_grade",
     "grey_relational_grades",
@@ -53,6 +55,33 @@ SMALL_ERROR_FACTOR = 0.6745
 # Posterior-error-ratio grades (METHOD.md §7): (C below, P above) for each level.
 #: (C below, P above) for the grades good, qualified and barely; else unqualified.
 GM11_GRADE_LIMITS: tuple[tuple[float, float], ...] = ((0.35, 0.95), (0.5, 0.8), (0.65, 0.7))
+
+#: ``a`` counts as 0 (no exponential trend) where the correlation of x0(2..n) with the
+#: background values z is below this in absolute value: ``a = −Σz̃x̃/Σz̃²`` is then
+#: rounding noise (about 1e-17 for 1, 3, 1, 3, whose exact ``a`` is 0).
+NO_TREND_CORRELATION = 1e-12
+
+#: Why :func:`gm11_status` finds a series unusable (index 0: it can be fitted).
+GM11_STATUS: tuple[str, ...] = (
+    "fitted",
+    "fewer than 4 points",
+    "not finite",
+    "constant from its second value on",
+    "not shiftable to positive values",
+    "least squares overflow",
+    "no exponential trend (a = 0)",
+    "forecast overflows",
+)
+(
+    GM11_OK,
+    GM11_SHORT,
+    GM11_NOT_FINITE,
+    GM11_FLAT,
+    GM11_UNSHIFTABLE,
+    GM11_LSQ_OVERFLOW,
+    GM11_NO_TREND,
+    GM11_OVERFLOW,
+) = range(len(GM11_STATUS))
 
 
 # ---------------------------------------------------------------------------------------
@@ -145,7 +174,11 @@ def _gra_inputs(
 
 
 def grey_relational_coefficients(
-    reference: ArrayLike, comparison: ArrayLike, rho: float = 0.5, normalize: str = "none"
+    reference: ArrayLike,
+    comparison: ArrayLike,
+    rho: float = 0.5,
+    normalize: str = "none",
+    missing: str = "error",
 ) -> NDArray[np.float64]:
     """Deng's grey relational coefficients ``ξ_i(t)``.
 
@@ -163,31 +196,64 @@ def grey_relational_coefficients(
     comparison : array_like, shape (..., n, m)
         ``m`` comparison series on the last axis; leading axes broadcast with the
         reference's.
-    rho, normalize
+    rho, normalize, missing
         As in :func:`grey_relational_grades`.
 
     Returns
     -------
     ndarray, shape (..., n, m)
-        ``ξ ∈ [ρ/(1+ρ), 1]``.
+        ``ξ ∈ [ρ/(1+ρ), 1]`` (NaN for a series left out with ``missing = "skip"``).
     """
+    if missing not in ("error", "skip"):
+        raise ValueError(f"missing must be 'error' or 'skip', got {missing!r}")
+    skip = None
+    if missing == "skip":
+        r = np.asarray(reference, dtype=float)
+        c = np.asarray(comparison, dtype=float)
+        if r.ndim >= 1 and c.ndim >= 2 and r.shape[-1] == c.shape[-2]:
+            ref_nan = np.isnan(r).any(axis=-1)
+            cmp_nan = np.isnan(c).any(axis=-2)
+            skip = ref_nan[..., None] | cmp_nan  # (..., m)
+            if skip.any():
+                # placeholders 1, 2, …, n (never compared; any normalisation divides them)
+                ramp = np.arange(1.0, r.shape[-1] + 1.0)
+                reference = np.where(ref_nan[..., None], ramp, r)
+                comparison = np.where(cmp_nan[..., None, :], ramp[:, None], c)
+            else:
+                skip = None
     x0, xi = _gra_inputs(reference, comparison, rho, normalize)
     with np.errstate(over="ignore", invalid="ignore"):
         delta = np.abs(x0[..., :, None] - xi)
-    if not np.all(np.isfinite(delta)):
+    if skip is not None:
+        delta = np.where(skip[..., None, :], np.nan, delta)
+    finite = np.isfinite(delta) if skip is None else np.isfinite(delta) | np.isnan(delta)
+    if not np.all(finite):
         raise ValueError("differences between the series overflow; rescale the data")
-    dmin = delta.min(axis=(-2, -1), keepdims=True)
-    dmax = delta.max(axis=(-2, -1), keepdims=True)
+    if skip is None:
+        dmin = delta.min(axis=(-2, -1), keepdims=True)
+        dmax = delta.max(axis=(-2, -1), keepdims=True)
+    else:  # over the series in use only; a block with none in use gives NaN throughout
+        used = ~skip[..., None, :]
+        dmin = np.where(used, delta, np.inf).min(axis=(-2, -1), keepdims=True)
+        dmax = np.where(used, delta, -np.inf).max(axis=(-2, -1), keepdims=True)
+        dmin, dmax = np.where(np.isfinite(dmax), dmin, 0.0), np.where(np.isfinite(dmax), dmax, 0.0)
     identical = dmax == 0
     safe = np.where(identical, 1.0, dmax)
     # Divided through by Δmax (as greytheory does): no overflow of ρ·Δmax + Δ near the
     # largest floats; algebraically the same ratio.
     xi_t = (dmin / safe + rho) / (delta / safe + rho)
-    return np.asarray(np.where(identical, 1.0, xi_t), dtype=float)
+    out = np.where(identical, 1.0, xi_t)
+    if skip is not None:
+        out = np.where(skip[..., None, :], np.nan, out)
+    return np.asarray(out, dtype=float)
 
 
 def grey_relational_grades(
-    reference: ArrayLike, comparison: ArrayLike, rho: float = 0.5, normalize: str = "none"
+    reference: ArrayLike,
+    comparison: ArrayLike,
+    rho: float = 0.5,
+    normalize: str = "none",
+    missing: str = "error",
 ) -> NDArray[np.float64]:
     """Deng's grey relational grades of comparison series against a reference, batched.
 
@@ -215,6 +281,11 @@ def grey_relational_grades(
         ``"initial"`` ``x / x[0]``, ``"mean"`` ``x / mean(x)``, ``"minmax"``
         ``(x − min) / (max − min)``; ``"none"`` (default) for series already on one scale,
         such as the order degrees ``u`` and ``μ``.
+    missing : {"error", "skip"}
+        ``"error"`` (default): a NaN anywhere is an error. ``"skip"``: a series holding
+        a NaN (e.g. an indicator not in use for one entity) is left out — its grade is
+        NaN and it does not enter the two-level ``Δmin`` and ``Δmax`` of the others; a
+        NaN reference leaves its whole batch element out.
 
     Returns
     -------
@@ -237,7 +308,7 @@ def grey_relational_grades(
     * Each ``ξ ≥ ρ/(1+ρ)``, so grades are strictly positive. Equal weights over ``t``.
     """
     return np.asarray(
-        grey_relational_coefficients(reference, comparison, rho, normalize).mean(axis=-2),
+        grey_relational_coefficients(reference, comparison, rho, normalize, missing).mean(axis=-2),
         dtype=float,
     )
 
@@ -510,15 +581,44 @@ def gm11_batch(series: ArrayLike, horizon: int = 0) -> GM11Batch:
     second value on (the least squares use ``x0(2..n)`` only, so its ``a`` is 0:
     ``x0(k) + a·z(k) = b`` holds with ``a = 0, b = x0(2)``, and ``b/a`` in the time
     response is undefined — a constant series is its own forecast), a fitted ``a = 0``
-    for any other reason, and a forecast that overflows. The error names the
-    first offending batch index. A tiny non-zero ``a`` (a series with no trend) is fine:
-    the restored values are computed without ``b/a``.
+    for any other reason — up to rounding: ``|corr(z, x0(2..n))| ≤ 1e-12``
+    (:data:`NO_TREND_CORRELATION`), as for ``1, 3, 1, 3``, whose exact ``a`` is 0 and
+    whose computed one is 0 or about 1e-17 — and a forecast that overflows. The error
+    names the first offending batch index; :func:`gm11_status` tells, series by series,
+    which can be fitted. A small ``a`` that is a real trend is fine: the restored values
+    are computed without ``b/a``.
 
     GM(1,1) does not reproduce a pure exponential ``x0(k) = c·e^(βk)`` exactly: the
     trapezoid background value gives ``a = −2·tanh(β/2)`` (not ``−β``), so the fitted
     growth factor is ``e^(−a)`` instead of ``e^β`` — the known bias of the classic model
     (the reason for the discrete DGM(1,1) of Xie & Liu 2009).
     """
+    h = _horizon(horizon)
+    x = _series(series)
+    core = _gm11_core(x, h)
+    status = core.status
+    if np.any(status == GM11_UNSHIFTABLE):
+        raise ValueError(
+            f"the series{_batch_where(status == GM11_UNSHIFTABLE)} could not be shifted to "
+            "positive values (it is constant up to rounding)"
+        )
+    if np.any(status == GM11_LSQ_OVERFLOW):
+        raise ValueError("GM(1,1) least squares overflowed; rescale the data")
+    if np.any(status == GM11_NO_TREND):
+        raise ValueError(
+            f"GM(1,1) fitted a = 0 for the series{_batch_where(status == GM11_NO_TREND)}: "
+            "x0(2..n) shows no trend against the background values (their correlation is 0 "
+            "up to rounding), and the time response (x0(1) − b/a)·e^(−ak) + b/a is undefined"
+        )
+    if np.any(status == GM11_OVERFLOW):
+        raise ValueError(
+            f"GM(1,1) forecast overflows for the series{_batch_where(status == GM11_OVERFLOW)}"
+            "; shorten the horizon or rescale the data"
+        )
+    return _batch(x, core)
+
+
+def _horizon(horizon: int) -> int:
     if isinstance(horizon, bool):
         raise ValueError(f"horizon must be a whole number ≥ 0, got {horizon!r}")
     try:
@@ -527,58 +627,74 @@ def gm11_batch(series: ArrayLike, horizon: int = 0) -> GM11Batch:
         raise ValueError(f"horizon must be a whole number ≥ 0, got {horizon!r}") from None
     if h < 0:
         raise ValueError(f"horizon must be a whole number ≥ 0, got {horizon!r}")
-    x = _series(series)
-    n = x.shape[-1]
+    return h
 
+
+@dataclass(frozen=True)
+class _Core:
+    """GM(1,1) arrays of a batch, with the status of each series (no error raised)."""
+
+    a: NDArray[np.float64]
+    b: NDArray[np.float64]
+    restored: NDArray[np.float64]  # x̂0(2..n+h) of the shifted series
+    ok: NDArray[np.bool_]
+    shift: NDArray[np.float64]
+    status: NDArray[np.int8]
+
+
+def _gm11_core(x: NDArray[np.float64], h: int) -> _Core:
+    """The fit of every series of ``x`` (..., n), n ≥ 4 and finite; ``status`` says which
+    could not be fitted and why (:data:`GM11_STATUS`)."""
+    n = x.shape[-1]
+    status = np.zeros(x.shape[:-1], dtype=np.int8)
+    tail = x[..., 1:]
+    status[tail.max(axis=-1) == tail.min(axis=-1)] = GM11_FLAT
     ok = _level_ratio_ok(x)
-    shift = np.where(ok, 0.0, _admissible_shift(x))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        shift = np.where(ok, 0.0, _admissible_shift(x))
+    shift = np.where(status == GM11_FLAT, 0.0, shift)
     y = x + shift[..., None]
-    if not np.all(y > 0):  # only for a series constant up to rounding
-        raise ValueError(
-            f"the series{_batch_where(~np.all(y > 0, axis=-1))} could not be shifted to "
-            "positive values (it is constant up to rounding)"
-        )
+    status[(status == 0) & ~np.all(y > 0, axis=-1)] = GM11_UNSHIFTABLE
 
     # OLS of y(2..n) on [-z, 1], in centred closed form over the batch.
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         y1 = np.cumsum(y, axis=-1)
         z = 0.5 * (y1[..., 1:] + y1[..., :-1])
         target = y[..., 1:]
         zc = z - z.mean(axis=-1, keepdims=True)
         tc = target - target.mean(axis=-1, keepdims=True)
-        a = -(zc * tc).sum(axis=-1) / (zc * zc).sum(axis=-1)
+        szt, szz, stt = (zc * tc).sum(axis=-1), (zc * zc).sum(axis=-1), (tc * tc).sum(axis=-1)
+        a = -szt / szz
         b = target.mean(axis=-1) + a * z.mean(axis=-1)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError("GM(1,1) least squares overflowed; rescale the data")
-    if np.any(a == 0):
-        raise ValueError(
-            f"GM(1,1) fitted a = 0 for the series{_batch_where(a == 0)}: x0(2..n) shows no "
-            "trend against the background values, and the time response "
-            "(x0(1) − b/a)·e^(−ak) + b/a is undefined"
-        )
+        # a = 0 up to rounding: x0(2..n) uncorrelated with the background values
+        trendless = ~(np.abs(szt) > NO_TREND_CORRELATION * np.sqrt(szz) * np.sqrt(stt))
+    status[(status == 0) & ~(np.isfinite(a) & np.isfinite(b))] = GM11_LSQ_OVERFLOW
+    status[(status == 0) & trendless] = GM11_NO_TREND
 
     # Restored values x̂0(k+1), k = 1..n−1+h: (b − a·y(1))·expm1(a)/a·e^(−ak).
     k = np.arange(1, n + h, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         level = (b - a * y[..., 0]) * (np.expm1(a) / a)
         restored = level[..., None] * np.exp(-a[..., None] * k)
-    finite = np.all(np.isfinite(restored), axis=-1)
-    if not np.all(finite):
-        raise ValueError(
-            f"GM(1,1) forecast overflows for the series{_batch_where(~finite)}; shorten "
-            "the horizon or rescale the data"
-        )
+    status[(status == 0) & ~np.all(np.isfinite(restored), axis=-1)] = GM11_OVERFLOW
+    return _Core(a, b, restored, np.asarray(ok, dtype=bool), shift, status)
+
+
+def _batch(x: NDArray[np.float64], core: _Core) -> GM11Batch:
+    """The GM11Batch of series that were all fitted (status 0)."""
+    n = x.shape[-1]
+    shift, restored = core.shift, core.restored
     fitted = np.concatenate([x[..., :1], restored[..., : n - 1] - shift[..., None]], axis=-1)
     forecast = restored[..., n - 1 :] - shift[..., None]
 
     C, P = posterior_error_check(x, fitted)
 
     out = GM11Batch(
-        a=np.asarray(a, dtype=float),
-        b=np.asarray(b, dtype=float),
+        a=np.asarray(core.a, dtype=float),
+        b=np.asarray(core.b, dtype=float),
         fitted=np.asarray(fitted, dtype=float),
         forecast=np.asarray(forecast, dtype=float),
-        level_ratio_ok=np.asarray(ok, dtype=bool),
+        level_ratio_ok=np.asarray(core.ok, dtype=bool),
         shift=np.asarray(shift, dtype=float),
         C=np.asarray(C, dtype=float),
         P=np.asarray(P, dtype=float),
@@ -591,6 +707,43 @@ def gm11_batch(series: ArrayLike, horizon: int = 0) -> GM11Batch:
     for arr in arrays:
         arr.flags.writeable = False
     return out
+
+
+def gm11_status(series: ArrayLike, horizon: int = 0) -> NDArray[np.int8]:
+    """Which series of a batch GM(1,1) can fit, and why not (never raises on the data).
+
+    Parameters
+    ----------
+    series : array_like, shape (..., n)
+        Any values; ``n`` may be below 4.
+    horizon : int
+        Periods to forecast (an overflow of the forecast is a status).
+
+    Returns
+    -------
+    ndarray of int8, shape (...)
+        0 where :func:`gm11_batch` fits the series, else the first reason it refuses it,
+        as an index into :data:`GM11_STATUS`: too short (fewer than 4 points), not
+        finite, constant from its second value on, not shiftable to positive values, the
+        least squares overflow, development coefficient ``a = 0`` (no exponential trend,
+        e.g. ``1, 3, 1, 3``), or the forecast overflows ``e^(−a·k)``.
+
+    Notes
+    -----
+    ``gm11_batch(series[status == 0], horizon)`` then fits exactly the usable series, so
+    a caller can fit those and name the others.
+    """
+    h = _horizon(horizon)
+    x = np.asarray(series, dtype=float)
+    if x.ndim < 1:
+        raise ValueError(f"GM(1,1) needs series of shape (..., n), got shape {x.shape}")
+    if x.shape[-1] < 4:
+        return np.full(x.shape[:-1], GM11_SHORT, dtype=np.int8)
+    finite = np.all(np.isfinite(x), axis=-1)
+    status = np.full(x.shape[:-1], GM11_NOT_FINITE, dtype=np.int8)
+    if finite.any():
+        status[finite] = _gm11_core(x[finite], h).status
+    return status
 
 
 def gm11(series: ArrayLike, horizon: int = 0) -> GM11:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["obstacle_degree", "top_obstacles"]
+__all__ = ["obstacle_degree", "obstacle_terms", "top_obstacles"]
 
 
 def obstacle_degree(u: ArrayLike, factor_weights: ArrayLike) -> NDArray[np.float64]:
@@ -52,6 +52,28 @@ def obstacle_degree(u: ArrayLike, factor_weights: ArrayLike) -> NDArray[np.float
     back, and every share is 0 (not NaN, and no division warning). So the shares sum to 1
     except in exactly that case, where they sum to 0.
     """
+    return obstacle_terms(u, factor_weights)[1]
+
+
+def obstacle_terms(
+    u: ArrayLike, factor_weights: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Unscaled obstacle terms ``F_i·I_i`` and the shares ``O_i``.
+
+    .. math::
+
+        F_i I_i = F_i (1 − u_i), \\qquad O_i = \\frac{F_i I_i}{\\sum_m F_m I_m}
+
+    Some published work reports the unscaled product ``F·I`` (the weighted shortfall of
+    each indicator, comparable across periods: it shrinks as the system develops), others
+    the share ``O`` (which sums to 1 in every entity and period); METHOD.md §8 asks for
+    both. Parameters, errors and the ``Σ F·I = 0`` convention as :func:`obstacle_degree`.
+
+    Returns
+    -------
+    FI, O : ndarray, shape of ``u`` broadcast against ``factor_weights``
+        ``F·I ≥ 0`` and the shares ``O ∈ [0, 1]``.
+    """
     uu = np.asarray(u, dtype=float)
     f = np.asarray(factor_weights, dtype=float)
     if uu.ndim == 0 or f.ndim == 0:
@@ -81,7 +103,7 @@ def obstacle_degree(u: ArrayLike, factor_weights: ArrayLike) -> NDArray[np.float
     weighted = f * (1.0 - uu)  # F·I, shape of the broadcast
     total = weighted.sum(axis=-1, keepdims=True)
     out = np.divide(weighted, total, out=np.zeros_like(weighted), where=total > 0)
-    return np.asarray(out, dtype=float)
+    return np.asarray(weighted, dtype=float), np.asarray(out, dtype=float)
 
 
 def top_obstacles(shares: ArrayLike, n: int) -> NDArray[np.intp]:

@@ -133,6 +133,10 @@ def robustness_draws(
     base: str | int = "first",
     aggregation: Aggregation = "weighted_sum",
     stage_edges: Sequence[float] = STAGE_EDGES,
+    lower: ArrayLike | None = None,
+    upper: ArrayLike | None = None,
+    active: ArrayLike | None = None,
+    weights_scope: Literal["entity", "panel"] | None = None,
     return_draws: bool = False,
     chunk_bytes: int = 2**28,
     workers: int | None = None,
@@ -159,10 +163,9 @@ def robustness_draws(
     positive : bool or array_like of bool, shape (I,)
         Direction of each indicator (True: larger is better).
     weights : array_like, shape (E, I), (1, I) or (I,)
-        Point weights φ ≥ 0, summing to 1 within each subsystem. Weights that differ per
-        entity are drawn independently per entity; one weight vector for the panel —
-        ``(1, I)``, ``(I,)``, or ``(E, I)`` with all rows equal — is drawn once per draw
-        and shared by every entity.
+        Point weights φ ≥ 0, one row per entity or one for the panel. Each row is
+        normalised to sum to 1 within each subsystem (rows that already do, to 1e-9, are
+        used as given, so the point estimate is the point fit's to the last bit).
     membership : array_like of bool, shape (I, k)
         ``membership[i, j]``: indicator ``i`` belongs to subsystem ``j`` (exactly one).
     bounds_axis : 1 or (0, 1)
@@ -185,6 +188,21 @@ def robustness_draws(
         Subsystem order degree, as :func:`subsystem_order`.
     stage_edges : sequence of float
         Upper edges of the stages, intervals ``(lower, upper]`` (:func:`classify`).
+    lower, upper : array_like, shape (I,), optional
+        Explicit bounds per indicator (METHOD.md §1), NaN where the bound is widened from
+        the data. An explicit bound stays fixed in every draw — only widened bounds move
+        with the margin — and ``u`` is clipped to [0, 1], as in the point fit.
+    active : array_like of bool, shape (E, I), optional
+        The indicators in use for each entity (False where ``on_constant = "drop"`` left
+        one out for an entity). An inactive indicator has weight 0 for that entity in the
+        point and in every draw (the others renormalised) and its ``u`` plays no part;
+        with ``"geometric"`` it leaves the mean (the mean runs over the active ones).
+    weights_scope : {"entity", "panel"}, optional
+        ``"entity"``: one Dirichlet draw per entity (each row of ``weights`` its own, even
+        where rows happen to be equal). ``"panel"``: one draw per Monte Carlo draw,
+        shared by every entity (an entity without some indicator takes the shared draw
+        without it, renormalised). Default: ``"panel"`` for weights of shape ``(1, I)``
+        or ``(I,)``, ``"entity"`` for ``(E, I)``.
     return_draws : bool
         Also return the weights, U, ranks and μ of every draw (memory: see Notes).
     chunk_bytes : int
@@ -201,9 +219,10 @@ def robustness_draws(
     Raises
     ------
     ValueError
-        On inconsistent shapes or options, a constant indicator (``upper == lower``), a
-        subsystem without a positive weight, or Dirichlet draws that underflow (a
-        concentration far below 1).
+        On inconsistent shapes or options, an active indicator whose order degree is
+        undefined at some margin of the range (constant at 0, so ``upper == lower`` for
+        every margin; or an explicit bound on the wrong side of a widened one), or a
+        subsystem without a positive weight in some row.
 
     Notes
     -----
@@ -213,8 +232,9 @@ def robustness_draws(
       ``np.random.default_rng(np.random.SeedSequence(seed).spawn(draws)[d])``, and takes
       from it, in this order: the margin ``a_d = rng.uniform(a_lo, a_hi)``; then (unless
       ``aggregation = "geometric"`` or ``κ = inf``) one ``rng.standard_gamma(κ·φ_i)`` per
-      *positive* point weight, in C order over the ``(E or 1, I)`` weight array (entity by
-      entity, indicators in order). So the draws depend only on ``seed`` and the inputs,
+      *positive* point weight, in C order over the ``(E, I)`` weight array (entity by
+      entity, indicators in order; the ``(1, I)`` panel vector with
+      ``weights_scope = "panel"``). So the draws depend only on ``seed`` and the inputs,
       never on ``chunk_bytes`` or ``workers``, and the first ``n`` draws of a run are the
       ``n`` draws of a run with ``draws = n``. The output is bitwise identical for the
       same seed, inputs and ``chunk_bytes``, whatever ``workers``; another ``chunk_bytes``
@@ -226,12 +246,30 @@ def robustness_draws(
       ``φ_i^{(d)} = g_i / Σ_{i'∈j} g_{i'}``, so the mean is φ. A zero point weight stays
       exactly 0 (the Dirichlet needs α > 0, so it is drawn over the positive weights of
       the subsystem only). With ``"geometric"`` the weights play no part (§3), so none
-      are drawn. If every gamma variate of a subsystem underflows to 0 (possible only when
-      ``κ·max φ`` is around 0.05 or less) the call fails rather than guess.
+      are drawn. With ``weights_scope = "panel"`` the panel vector is the first row of
+      ``weights``, an indicator with weight 0 there taking its weight from the first row
+      that uses it; each entity's weights are the shared draw restricted to its own
+      positive weights and renormalised (a Dirichlet restricted to some coordinates and
+      renormalised is the Dirichlet of those coordinates).
+    - **Tiny concentrations.** When ``κ·φ`` is so small that the gamma variates of a
+      subsystem underflow (their sum below 1e-300, possible when ``κ·max φ`` is around
+      0.05 or less), that draw's weights are drawn again in log space from the same
+      stream after its first variates: ``ln g_i = ln Gamma(κφ_i + 1) + ln(V_i)/(κφ_i)``,
+      ``V_i ~ Uniform(0, 1]`` (the same Gamma(κφ_i) law), normalised by a log-sum-exp.
+      No weight is ever NaN; as ``κ → 0`` each draw puts weight ≈ 1 on one indicator,
+      indicator ``i`` with probability ``φ_i`` — the limit of the Dirichlet.
+    - **Explicit bounds** (``lower``/``upper``) are the same in every draw; only the
+      widened ones move with ``a_d``. Values outside explicit bounds get ``u`` clipped to
+      [0, 1] (as the point fit): the data are clipped to the explicit bounds first, which
+      gives the same ``u`` for every margin.
+    - **Margin 0 and a constant series.** Where the span ``upper − lower`` is 0 at margin
+      0 but grows with the margin (a series constant at ``c ≠ 0``: ``u = 1/2`` for every
+      ``a > 0``; or constant at an explicit bound), ``u`` is constant in ``a > 0`` and a
+      draw at ``a = 0`` takes that limit instead of 0/0. A series constant at 0 has no
+      order degree at any margin: an error, unless ``active`` leaves it out.
     - **Point estimate.** Computed inside with the existing kernels (:func:`efficacy` with
-      ``point_margin`` over ``bounds_axis``, :func:`subsystem_order`,
-      :func:`synergy_path`), so it equals the point fit's U. Explicit bounds per indicator
-      are not supported here: a margin does not act on them.
+      ``point_margin`` over ``bounds_axis`` and the explicit bounds, :func:`subsystem_order`,
+      :func:`synergy_path`), so it equals the point fit's U.
     - **Percentiles.** Over the draw axis, Hyndman & Fan type 7 ("linear", numpy's
       default): equal to ``np.quantile(draws, QUANTILES, axis=0, method="linear")`` of
       the draws (draw axis first), computed by a sort along the draw axis.
@@ -293,56 +331,91 @@ def robustness_draws(
         )
     if not (np.isfinite(phi).all() and (phi >= 0).all()):
         raise ValueError("weights must be finite and >= 0")
+    scope = weights_scope or ("panel" if phi.shape[0] == 1 else "entity")
+    if scope not in ("entity", "panel"):
+        raise ValueError(f"weights_scope must be 'entity' or 'panel', got {weights_scope!r}")
+    act = None if active is None else np.asarray(active, dtype=bool)
+    if act is not None:
+        if act.shape != (E, n_ind):
+            raise ValueError(f"active must have shape ({E}, {n_ind}), got shape {act.shape}")
+        if act.all():
+            act = None
+        else:
+            phi = np.where(act, phi, 0.0)  # (E, I): an inactive indicator weighs nothing
     memf = mem.astype(float)
     if aggregation != "geometric":
-        if not (((phi > 0) @ memf) > 0).all():
-            raise ValueError("weights: every subsystem needs a positive weight in every row")
-        if not np.allclose(phi @ memf, 1.0, rtol=0.0, atol=1e-9):
-            raise ValueError("weights must sum to 1 within each subsystem (in every row)")
+        phi = _normalised(phi, memf)
+    fixed_lo, fixed_hi = (
+        _explicit(v, n_ind, name) for v, name in ((lower, "lower"), (upper, "upper"))
+    )
     axes = _bounds_axes(bounds_axis)
     a_lo, a_hi = (float(v) for v in margin_range)
     if not 0 <= a_lo <= a_hi or not math.isfinite(a_hi):
         raise ValueError(
             f"margin_range must be (low, high) with 0 <= low <= high, got {margin_range!r}"
         )
+    if not math.isfinite(point_margin) or point_margin < 0:
+        raise ValueError(f"point_margin must be finite and >= 0, got {point_margin!r}")
     if int(draws) != draws or draws < 1:
         raise ValueError(f"draws must be a positive integer, got {draws!r}")
     if not concentration > 0:
         raise ValueError(f"concentration must be > 0, got {concentration!r}")
     D = int(draws)
+    # "geometric" with some indicator left out: the equal-weight mean over the active ones
+    geo_weights = None
+    if aggregation == "geometric" and act is not None:
+        geo_weights = _normalised(act.astype(float), memf)
 
     # -- the point estimate, by the kernels of the point fit ----------------------------
-    u_point = efficacy(xx, pos, point_margin, axis=axes)
-    mu_point = subsystem_order(u_point, phi, mem, aggregation)
+    lo0 = xx.min(axis=axes, keepdims=True)[:, 0, :]  # (Eb, I), Eb = E or 1
+    hi0 = xx.max(axis=axes, keepdims=True)[:, 0, :]
+    explicit = bool(np.isfinite(fixed_lo).any() or np.isfinite(fixed_hi).any())
+    p_lo = np.where(np.isfinite(fixed_lo), fixed_lo, lo0 - point_margin * np.abs(lo0))
+    p_hi = np.where(np.isfinite(fixed_hi), fixed_hi, hi0 + point_margin * np.abs(hi0))
+    if act is not None:  # left-out cells: any positive span; their u is set to 0 below
+        p_lo, p_hi = np.broadcast_to(p_lo, (E, n_ind)), np.broadcast_to(p_hi, (E, n_ind))
+        p_hi = np.where(act, p_hi, p_lo + 1.0)
+    u_point = efficacy(xx, pos, lower=p_lo[:, None, :], upper=p_hi[:, None, :], clip=explicit)
+    if act is not None:
+        u_point[~np.broadcast_to(act[:, None, :], u_point.shape)] = 0.0
+    if geo_weights is not None:
+        mu_point = subsystem_order(u_point, geo_weights, mem, "weighted_geometric")
+    else:
+        mu_point = subsystem_order(u_point, phi, mem, aggregation)
     U_point, t0, t1 = synergy_path(mu_point, base)
     P = t1.size
     stage_point = classify(U_point, stage_edges)
     rank_point = _min_rank(U_point.T).T  # ranks over entities, per compared period
 
     # -- what every draw shares ---------------------------------------------------------
-    lo0 = xx.min(axis=axes, keepdims=True)[:, 0, :]  # (Eb, I), Eb = E or 1
-    hi0 = xx.max(axis=axes, keepdims=True)[:, 0, :]
-    if np.any((hi0 + a_lo * np.abs(hi0)) - (lo0 - a_lo * np.abs(lo0)) <= 0):
-        raise ValueError(
-            "upper bound equals lower bound for some indicator at margin "
-            f"{a_lo!r}: u is undefined (a constant series, or constant at 0)"
-        )
     draw_weights = aggregation != "geometric" and math.isfinite(concentration)
-    # One weight vector for the panel (rows all equal, e.g. weights_scope = "panel"):
-    # perturbed once per draw and shared, as the point shares it.
-    phi_draw = phi[:1] if (phi == phi[:1]).all() else phi
+    if geo_weights is not None:
+        phi_draw, reference_phi, support_mask = geo_weights, geo_weights, None
+    elif scope == "entity":
+        phi_draw = reference_phi = np.broadcast_to(phi, (E, n_ind))
+        support_mask = None
+    else:
+        reference_phi = _panel_vector(phi)
+        same = bool((phi == phi[:1]).all())
+        phi_draw = phi[:1] if same else phi
+        support_mask = None if same else phi > 0  # (E, I): each entity's own indicators
     shared = _Draws(
         x=xx,
         positive=pos,
         phi=phi_draw,
+        reference=reference_phi,
+        support_mask=support_mask,
         membership=mem,
         lo=lo0,
         hi=hi0,
+        fixed_lo=fixed_lo,
+        fixed_hi=fixed_hi,
+        active=act,
         concentration=concentration if draw_weights else None,
         margin_range=(a_lo, a_hi),
         children=np.random.SeedSequence(seed).spawn(D),
         base=base,
-        aggregation=aggregation,
+        aggregation="weighted_geometric" if geo_weights is not None else aggregation,
     )
     # the interval (lower, upper] of each point stage: a draw keeps the stage iff inside
     edges = np.concatenate(([-np.inf], np.asarray(stage_edges, dtype=float), [np.inf]))
@@ -432,9 +505,14 @@ class _Draws:
         x: Array,
         positive: NDArray[np.bool_],
         phi: Array,
+        reference: Array,
+        support_mask: NDArray[np.bool_] | None,
         membership: NDArray[np.bool_],
         lo: Array,
         hi: Array,
+        fixed_lo: Array,
+        fixed_hi: Array,
+        active: NDArray[np.bool_] | None,
         concentration: float | None,
         margin_range: tuple[float, float],
         children: list[np.random.SeedSequence],
@@ -443,37 +521,72 @@ class _Draws:
     ) -> None:
         self.x = x
         self.positive = positive
-        self.phi = phi
+        self.phi = phi  # (E or 1, I): the point weights, returned when none are drawn
+        self.support_mask = support_mask  # (E, I) or None: each entity's own indicators
         self.membership = membership
+        self.memf = membership.astype(float)
         self.columns = [_positions(col) for col in membership.T]
         self.subsystem_of = membership.argmax(axis=1)
-        self.lo, self.hi = lo, hi  # (Eb, I): min and max over the bounds scope
-        self.support = phi > 0
+        # Gamma shapes κ·φ of the positive weights, in C order of the reference array.
+        self.support = reference > 0
         self.dense = bool(self.support.all())
-        # Gamma shapes κ·φ of the positive weights, in C order of the weight array.
-        self.alpha = None if concentration is None else concentration * phi[self.support]
+        self.ref_shape = reference.shape
+        self.alpha = None if concentration is None else concentration * reference[self.support]
         self.margin_range = margin_range
         self.children = children
         self.base = base
         self.aggregation = aggregation
+        # Bounds at margin a: lower = L0 − a·Ls, upper = U0 + a·Us (METHOD.md §1); an
+        # explicit bound has Ls = 0 or Us = 0 and stays where it is.
+        has_lo, has_hi = np.isfinite(fixed_lo), np.isfinite(fixed_hi)
+        self.L0 = np.where(has_lo, fixed_lo, lo)  # (Eb, I)
+        self.Ls = np.where(has_lo, 0.0, np.abs(lo))
+        self.U0 = np.where(has_hi, fixed_hi, hi)
+        self.Us = np.where(has_hi, 0.0, np.abs(hi))
+        if has_lo.any() or has_hi.any():  # outside explicit bounds: u clipped, as the fit
+            x = np.clip(x, np.where(has_lo, fixed_lo, -np.inf), np.where(has_hi, fixed_hi, np.inf))
+            self.x = x
         sign = np.where(positive, 1.0, -1.0)
-        abs_lo, abs_hi = np.abs(lo), np.abs(hi)
+        span0 = self.U0 - self.L0
+        slope = self.Us + self.Ls
+        lo_a = margin_range[0]
+        # Span 0 at margin 0 but growing with a: u is the same for every a > 0 (the limit).
+        flat = (span0 == 0) & (slope > 0)
+        bad = ~(span0 + lo_a * slope > 0) & ~flat
+        if active is not None:
+            bad = bad & active
+            flat = flat | ~active
+        if bad.any():
+            e, i = (int(v) for v in np.argwhere(bad)[0])
+            raise ValueError(
+                f"upper bound equals or falls below the lower bound for indicator {i}"
+                + (f" of entity {e}" if bad.shape[0] > 1 else "")
+                + f" at margin {lo_a!r}: u is undefined (a series constant at 0, or an "
+                "explicit bound on the wrong side of the data)"
+            )
+        self.flat = flat if flat.any() else None
+        # the limit of u as a → 0+, where the span is 0 at a = 0 (0 for left-out cells)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            off_slope = np.where(positive, self.Ls, -self.Us)
+            self.limit = np.where(flat & (slope > 0), off_slope / (sign * slope), 0.0)
+        if active is not None:
+            self.limit = np.where(active, self.limit, 0.0)
         if aggregation == "weighted_sum":
-            # span(a)·s = (hi − lo)·s + a·(|hi| + |lo|)·s, with s = ±1 the direction
-            self.signed_range = sign * (hi - lo)
-            self.signed_slope = sign * (abs_hi + abs_lo)
+            # span(a)·s = (U0 − L0)·s + a·(Us + Ls)·s, with s = ±1 the direction
+            self.signed_range = sign * span0
+            self.signed_slope = sign * slope
             # r: each entity's minimum, subtracted from x before the products (accuracy).
             ref = x.min(axis=1)  # (E, I)
             centred = (x - ref[:, None, :]).transpose(0, 2, 1)  # (E, I, T)
             self.xs = [np.ascontiguousarray(centred[:, c, :]) for c in self.columns]
-            # r − m(a) = (r − m(0)) + a·(|lo| for a positive indicator, −|hi| for a negative)
-            self.offset_0 = ref - np.where(positive, lo, hi)  # (E, I)
-            self.offset_slope = np.where(positive, abs_lo, -abs_hi)  # (Eb, I)
+            # r − m(a) = (r − m(0)) + a·(Ls for a positive indicator, −Us for a negative)
+            self.offset_0 = ref - np.where(positive, self.L0, self.U0)  # (E, I)
+            self.offset_slope = off_slope  # (Eb, I)
 
     def draw(self, d0: int, d1: int) -> tuple[Array, Array]:
         """Margins (dc,) and weights (dc, E or 1, I) of draws ``d0..d1−1``."""
         a = np.empty(d1 - d0)
-        g = np.zeros((d1 - d0, *self.phi.shape)) if self.alpha is not None else None
+        g = np.zeros((d1 - d0, *self.ref_shape)) if self.alpha is not None else None
         for n, d in enumerate(range(d0, d1)):  # RNG only: one vectorised call per draw
             rng = np.random.default_rng(self.children[d])
             a[n] = rng.uniform(*self.margin_range)
@@ -485,14 +598,43 @@ class _Draws:
                     g[n][self.support] = rng.standard_gamma(self.alpha)
         if g is None:
             return a, np.broadcast_to(self.phi, (d1 - d0, *self.phi.shape))
-        sums = g @ self.membership.astype(float)  # (dc, E or 1, k)
-        if not (sums > 0).all():
-            raise ValueError(
-                "Dirichlet draws underflowed to 0 for every indicator of a subsystem: "
-                "the concentration is too small for these weights; use concentration >= 1"
-            )
+        if self.support_mask is not None:
+            g = g * self.support_mask  # (dc, E, I): the shared draw, each entity's part
+        sums = g @ self.memf  # (dc, E or 1, k)
+        owned = (self.phi > 0) @ self.memf > 0 if self.support_mask is not None else None
+        small = sums < _SMALLEST_SUM
+        if owned is not None:
+            small &= owned
+        for m in np.flatnonzero(small.any(axis=(1, 2))):  # rare: tiny concentrations only
+            g[m] = self._log_space(d0 + int(m))
+            sums[m] = 1.0
         g /= sums[..., self.subsystem_of]
         return a, g
+
+    def _log_space(self, d: int) -> Array:
+        """Weights of draw ``d`` from log-space gamma variates (no underflow).
+
+        The draw's stream continues after its margin and gamma variates:
+        ``ln g = ln Gamma(α + 1) + ln(V)/α`` with ``V ~ Uniform(0, 1]`` has the law of
+        ``ln Gamma(α)``; each subsystem is then normalised by a log-sum-exp.
+        """
+        assert self.alpha is not None
+        rng = np.random.default_rng(self.children[d])
+        rng.uniform(*self.margin_range)
+        rng.standard_gamma(self.alpha)
+        log_g = np.full(self.ref_shape, -np.inf)
+        log_g[self.support] = np.log(rng.standard_gamma(self.alpha + 1.0)) + (
+            np.log1p(-rng.random(self.alpha.size)) / self.alpha
+        )
+        if self.support_mask is not None:
+            log_g = np.where(self.support_mask, log_g, -np.inf)
+        top = np.full((*log_g.shape[:-1], len(self.columns)), -np.inf)
+        for j, cols in enumerate(self.columns):  # k subsystems: a handful
+            top[..., j] = log_g[..., cols].max(axis=-1)
+        top = np.where(np.isfinite(top), top, 0.0)
+        g = np.exp(log_g - top[..., self.subsystem_of])
+        total = g @ self.memf
+        return np.asarray(g / np.where(total > 0, total, 1.0)[..., self.subsystem_of])
 
     def fill_mu(self, mu: Array, a: Array, w: Array) -> None:
         """Write μ of the draws with margins ``a`` (dc,) and weights ``w`` into ``mu``.
@@ -504,11 +646,17 @@ class _Draws:
             self._fill_affine(mu, a3, w)
             return
         # u = x·(±1) + (−lower or upper), then / span — exactly as efficacy rounds it.
-        lower = self.lo - a3 * np.abs(self.lo)  # (dc, Eb, I) — METHOD.md §1
-        upper = self.hi + a3 * np.abs(self.hi)
+        lower = self.L0 - a3 * self.Ls  # (dc, Eb, I) — METHOD.md §1
+        upper = self.U0 + a3 * self.Us
         offset = np.where(self.positive, -lower, upper)[:, :, None, :]
         u = np.multiply(self.x, np.where(self.positive, 1.0, -1.0)) + offset
-        u /= (upper - lower)[:, :, None, :]  # (dc, E, T, I)
+        span = upper - lower
+        if self.flat is not None:
+            span = np.where(self.flat, 1.0, span)
+        u /= span[:, :, None, :]  # (dc, E, T, I)
+        if self.flat is not None:
+            u = np.where(self.flat[:, None, :], self.limit[:, None, :], u)
+        np.clip(u, 0.0, 1.0, out=u)
         order = subsystem_order(u, w, self.membership, self.aggregation)  # (dc, E, T, k)
         mu[...] = order.transpose(0, 1, 3, 2)
 
@@ -517,8 +665,14 @@ class _Draws:
 
         ``μ_j = Σ_{i∈j} c_i·(x_i − r_i) + Σ_{i∈j} c_i·(r_i − m_i)``, ``c_i = φ_i s_i/span_i``.
         """
-        coef = w / (self.signed_range + self.signed_slope * a3)  # (dc, E or 1, I)
+        den = self.signed_range + self.signed_slope * a3  # (dc, Eb, I)
+        if self.flat is not None:
+            den = np.where(self.flat, 1.0, den)
+        coef = w / den  # (dc, E or 1, I)
         const = coef * (self.offset_0 + self.offset_slope * a3)  # (dc, E, I)
+        if self.flat is not None:  # u is its limit there: no part of x, a constant
+            coef = np.where(self.flat, 0.0, coef)
+            const = np.where(self.flat, w * self.limit, const)
         coef_e = coef.transpose(1, 0, 2)  # (E or 1, dc, I)
         for j, cols in enumerate(self.columns):  # k subsystems: a handful
             block = mu[:, :, j, :]  # (dc, E, T)
@@ -528,6 +682,40 @@ class _Draws:
         # As subsystem_order: Σφ·u can leave [0, 1] by an ulp.
         np.maximum(mu, 0.0, out=mu)
         np.minimum(mu, 1.0, out=mu)
+
+
+#: A subsystem's gamma variates summing below this are drawn again in log space.
+_SMALLEST_SUM = 1e-300
+
+
+def _normalised(phi: Array, memf: Array) -> Array:
+    """Each row normalised to sum 1 within each subsystem; rows within 1e-9 kept as they are."""
+    sums = phi @ memf  # (rows, k)
+    if not (sums > 0).all():
+        raise ValueError("weights: every subsystem needs a positive weight in every row")
+    if np.allclose(sums, 1.0, rtol=0.0, atol=1e-9):
+        return phi
+    return np.asarray(phi / sums[:, memf.argmax(axis=1)], dtype=float)
+
+
+def _explicit(value: ArrayLike | None, n_ind: int, name: str) -> Array:
+    """Explicit bounds as an (I,) array, NaN where the bound is widened from the data."""
+    if value is None:
+        return np.full(n_ind, np.nan)
+    v = np.asarray(value, dtype=float)
+    if v.shape != (n_ind,):
+        raise ValueError(f"{name} must have shape ({n_ind},), got shape {v.shape}")
+    if np.isinf(v).any():
+        raise ValueError(f"{name}: explicit bounds must be finite (NaN for none)")
+    return v
+
+
+def _panel_vector(phi: Array) -> Array:
+    """The panel's weight vector (1, I): the first row, an indicator with weight 0 there
+    taking its weight from the first row that uses it."""
+    used = phi > 0
+    first = np.where(used.any(axis=0), used.argmax(axis=0), 0)
+    return phi[first, np.arange(phi.shape[1])][None, :]
 
 
 def _positions(column: NDArray[np.bool_]) -> slice | NDArray[np.intp]:
