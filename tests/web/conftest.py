@@ -15,10 +15,13 @@ with warnings.catch_warnings():
 from cosyn.datasets import data_path
 from cosyn.web import create_app
 
+#: The address the test client calls: the server answers only its own host names.
+BASE_URL = "http://127.0.0.1"
+
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app())
+    return TestClient(create_app(), base_url=BASE_URL)
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     port = _free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app()
+    app.state.runner.warm()  # as cosyn serve does: the fork server imports pandas now
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     app_server = uvicorn.Server(config)
     thread = threading.Thread(target=app_server.run, daemon=True)
     thread.start()

@@ -143,7 +143,7 @@ def test_oversized_upload_is_413(trade_csv, trade_toml):
 
     from cosyn.web import create_app
 
-    small = TestClient(create_app(max_upload_bytes=1000))
+    small = TestClient(create_app(max_upload_bytes=1000), base_url="http://127.0.0.1")
     r = _fit(small, trade_csv, trade_toml)
     assert r.status_code == 413
     assert "limit of 1,000 bytes" in r.json()["error"]
@@ -183,7 +183,7 @@ def test_cell_limit_is_413(trade_csv, trade_toml):
 
     from cosyn.web import create_app
 
-    small = TestClient(create_app(max_cells=100))
+    small = TestClient(create_app(max_cells=100), base_url="http://127.0.0.1")
     r = _fit(small, trade_csv, trade_toml)
     assert r.status_code == 413
     assert "over the limit of 100" in r.json()["error"]
@@ -195,21 +195,6 @@ def _bomb(path: Path, size: int) -> None:
     wb.save(path)
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/padding.bin", b"\0" * size)
-
-
-def test_zip_bomb_guard(tmp_path):
-    from cosyn.web.guard import TooLarge, check_zip_members
-
-    path = tmp_path / "bomb.xlsx"
-    _bomb(path, 50_000_000)
-    assert path.stat().st_size < 200_000
-    with pytest.raises(TooLarge, match="unpacks to"):
-        check_zip_members(path, max_uncompressed=10_000_000)
-    with pytest.raises(TooLarge, match="zip bomb"):
-        check_zip_members(path, max_uncompressed=10**9)
-    ok = tmp_path / "ok.xlsx"
-    _bomb(ok, 10)
-    check_zip_members(ok, max_uncompressed=10_000_000)
 
 
 def test_zip_bomb_upload_is_413(client, tmp_path, trade_toml):

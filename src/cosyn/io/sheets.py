@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from cosyn.errors import CosynError, DataError, SpecError
+from cosyn.io.archive import ArchiveTooLarge, check_xlsx_archive
 from cosyn.io.guess import guess_columns
 from cosyn.io.read import FIRST_DATA_ROW, read_table
 from cosyn.spec import DIRECTION_ALIASES, Method, Spec, _parse_spec, read_toml
@@ -42,6 +43,7 @@ _INDICATOR_COLUMNS = ("column", "subsystem", "direction", "label", "unit")
 def _sheet_names(path: Path) -> list[str]:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(path)
     book = load_workbook(path, read_only=True)
     try:
         return list(book.sheetnames)
@@ -56,6 +58,8 @@ def has_model_sheet(path: str | Path) -> bool:
         return False
     try:
         return INDICATORS_SHEET in [s.lower() for s in _sheet_names(p)]
+    except ArchiveTooLarge:  # refused before reading: say so, not "no indicators sheet"
+        raise
     except Exception:  # not a readable workbook: the reader will say why
         return False
 

@@ -1,18 +1,28 @@
 """``cosyn serve``: the synergy model in the browser, on the user's own machine.
 
 :func:`create_app` builds the FastAPI application (HTTP API and the page);
-:func:`serve` runs it with uvicorn, on 127.0.0.1 unless told otherwise. Every fit runs
-in a worker thread (never on the event loop), each in its own private temporary folder,
-so simultaneous users neither block nor see each other's data. The page's script and
-style are served by the app itself: it works with no internet.
+:func:`serve` runs it with uvicorn, on 127.0.0.1 unless told otherwise. Every upload is
+saved in its own private temporary folder and checked (size, zip bomb, table size, the
+spec's size-driving options) before any work starts; the work itself runs in a child
+process under a wall-time and a memory limit (:mod:`cosyn.web.runner`), so simultaneous
+users neither block nor see each other's data, a runaway fit is stopped, and its memory
+goes back to the system. Only requests addressed to the server's own host names are
+answered, and only same-origin pages may send it data. The page's script and style are
+served by the app itself: it works with no internet. The API is described by its
+OpenAPI schema at ``/openapi.json`` (no documentation pages: those would load scripts
+from a CDN).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import os
+import socket
 import sys
 import threading
 import webbrowser
+from collections.abc import Iterable
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -28,10 +38,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cosyn import __version__
 from cosyn.web import work
-from cosyn.web.guard import DEFAULT_MAX_CELLS, DEFAULT_MAX_UPLOAD, BodyLimitMiddleware
+from cosyn.web.guard import (
+    DEFAULT_MAX_CELLS,
+    DEFAULT_MAX_DRAW_CELLS,
+    DEFAULT_MAX_DRAWS,
+    DEFAULT_MAX_FORECAST,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_MAX_UPLOAD,
+    DEFAULT_TIMEOUT,
+    LOOPBACK_NAMES,
+    BodyLimitMiddleware,
+    HostGuard,
+)
+from cosyn.web.runner import InternalError, Runner
 
 __all__ = ["create_app", "is_loopback", "serve"]
 
+log = logging.getLogger("cosyn.web")
 STATIC = Path(str(resources.files("cosyn.web") / "static"))
 Lang = Literal["en", "zh"]
 
@@ -53,7 +76,10 @@ class ErrorOut(BaseModel):
     """A mistake in the request, in the words the command line uses."""
 
     error: str = Field(description="The message `cosyn run` would print, e.g. 'SpecError: …'")
-    kind: str = Field("error", description="SpecError, DataError, TooLarge or error")
+    kind: str = Field(
+        "error",
+        description="SpecError, DataError, TooLarge, TimeLimit, BadHost, CrossOrigin or error",
+    )
 
 
 class FitOut(BaseModel):
@@ -96,8 +122,14 @@ class TomlOut(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A Host header the server does not answer to"},
+    403: {"model": ErrorOut, "description": "A request from a page of another origin"},
     413: {"model": ErrorOut, "description": "Upload or data over a size limit"},
-    422: {"model": ErrorOut, "description": "A mistake in the data or the spec"},
+    422: {
+        "model": ErrorOut,
+        "description": "A mistake in the data or the spec, an option over the server's "
+        "limits, or work stopped at the time limit",
+    },
 }
 DataFile = Annotated[UploadFile, File(description="The data: a CSV or XLSX file")]
 SpecText = Annotated[
@@ -117,6 +149,14 @@ def create_app(
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
     max_cells: int = DEFAULT_MAX_CELLS,
     max_uncompressed: int | None = None,
+    *,
+    max_draws: int = DEFAULT_MAX_DRAWS,
+    max_forecast: int = DEFAULT_MAX_FORECAST,
+    max_draw_cells: int = DEFAULT_MAX_DRAW_CELLS,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+    workers: int | None = None,
+    hosts: Iterable[str] = (),
 ) -> FastAPI:
     """The cosyn web application.
 
@@ -125,25 +165,54 @@ def create_app(
     max_upload_bytes : int
         Largest request body; a larger one is answered 413 while it streams in.
     max_cells : int
-        Largest data table (rows × columns); a larger one is answered 413.
+        Largest data table (rows × columns); a larger one is answered 413 before it is
+        parsed (measured on the file: CSV lines × header fields, the extent of an XLSX
+        sheet's cell references).
     max_uncompressed : int, optional
-        Largest unpacked size of an XLSX upload (zip-bomb guard); default 10 ×
-        ``max_upload_bytes``.
+        Largest unpacked size of an XLSX upload (zip-bomb guard,
+        :func:`cosyn.io.archive.check_xlsx_archive`); default 10 × ``max_upload_bytes``.
+    max_draws, max_forecast : int
+        Largest ``[diagnostics.robustness] draws`` (default 2,000) and ``[diagnostics]
+        forecast`` (default 20 periods); more is answered 422 before any work starts.
+    max_draw_cells : int
+        Largest draws × rows × indicators of a robustness run (default 50 million).
+    timeout : float
+        Wall-time limit in seconds of one request's work (default 60); past it the work
+        is stopped and the request answered 422.
+    max_memory_mb : int
+        Address-space limit of the process doing one request's work (default 4096 MiB;
+        0: none); past it, 413.
+    workers : int, optional
+        Requests worked on at once (default: the number of CPUs, at least 2); others wait.
+    hosts : iterable of str
+        Host names answered besides 127.0.0.1, localhost and ::1 (``cosyn serve`` adds
+        the one it is bound to). A request with another ``Host`` is answered 400.
     """
     limits = work.Limits(
         max_cells=max_cells,
         max_uncompressed=max_uncompressed
         if max_uncompressed is not None
         else 10 * max_upload_bytes,
+        max_draws=max_draws,
+        max_forecast=max_forecast,
+        max_draw_cells=max_draw_cells,
     )
+    runner = Runner(timeout, max_memory_mb, workers or max(2, os.cpu_count() or 2))
+    run = runner.run
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="cosyn",
         version=__version__,
         description="The composite system synergy model: upload panel data and a model, "
         "get the synergy degrees, stages and reports. Runs on your machine; the data "
         "never leaves it.",
     )
+    app.state.runner = runner
+    app.state.limits = limits
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes)
+    # added last, so it runs first: nothing of a refused request is read
+    app.add_middleware(HostGuard, hosts=LOOPBACK_NAMES | {h for h in hosts if h})
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:
@@ -174,9 +243,14 @@ def create_app(
             parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", ""))
         return _error(422, "error: " + "; ".join(parts), "error")
 
+    @app.exception_handler(InternalError)
+    async def internal_child(request: Request, exc: InternalError) -> JSONResponse:
+        return _internal(exc)
+
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:
-        return _error(500, "error: an internal error occurred; please report it", "error")
+        log.error("cosyn serve: %s %s failed", request.method, request.url.path, exc_info=exc)
+        return _internal(exc)
 
     @app.get("/healthz", response_class=PlainTextResponse, tags=["service"])
     async def healthz() -> str:
@@ -198,7 +272,14 @@ def create_app(
     ) -> dict[str, Any]:
         """Fit the model to the uploaded data: summary, synergy, subsystem order, weights."""
         return await run_in_threadpool(
-            work.fit_upload, data.file, data.filename, spec, limits, figures=figures, lang=lang
+            work.fit_upload,
+            data.file,
+            data.filename,
+            spec,
+            limits,
+            figures=figures,
+            lang=lang,
+            run=run,
         )
 
     @app.post(
@@ -222,7 +303,14 @@ def create_app(
         """Fit and return an output: `results.xlsx`, `report.html`, a CSV, `model.toml`, or
         a ZIP of every file `cosyn run` writes plus `model.toml`."""
         name, content = await run_in_threadpool(
-            work.report_upload, data.file, data.filename, spec, limits, file=file.value, lang=lang
+            work.report_upload,
+            data.file,
+            data.filename,
+            spec,
+            limits,
+            file=file.value,
+            lang=lang,
+            run=run,
         )
         media = {
             ".zip": "application/zip",
@@ -240,17 +328,17 @@ def create_app(
     @app.post("/api/inspect", response_model=InspectOut, responses=ERRORS, tags=["data"])
     async def inspect_endpoint(data: DataFile) -> dict[str, Any]:
         """Columns, the first rows, and the guessed entity, period and indicator columns."""
-        return await run_in_threadpool(work.inspect_upload, data.file, data.filename, limits)
+        return await run_in_threadpool(work.inspect_upload, data.file, data.filename, limits, run)
 
     @app.post("/api/spec/from-toml", response_model=SpecOut, responses=ERRORS, tags=["spec"])
     async def spec_from_toml(spec: Annotated[str, Form(description="TOML text")]) -> dict[str, Any]:
         """Validate a TOML model and return it as a JSON object (the TOML keys)."""
-        return {"spec": await run_in_threadpool(work.read_spec_text, spec)}
+        return {"spec": await run_in_threadpool(run, work.read_spec_text, spec)}
 
     @app.post("/api/spec/to-toml", response_model=TomlOut, responses=ERRORS, tags=["spec"])
     async def spec_to_toml(spec: Annotated[dict[str, Any], Body(embed=True)]) -> dict[str, str]:
         """Validate a model given as a JSON object and return its exact TOML text."""
-        return {"toml": await run_in_threadpool(work.dict_to_toml, spec)}
+        return {"toml": await run_in_threadpool(run, work.dict_to_toml, spec)}
 
     @app.get("/api/example/trade.csv", response_class=PlainTextResponse, tags=["example"])
     async def example_data() -> Response:
@@ -265,6 +353,34 @@ def create_app(
         return Response(text.encode("utf-8"), media_type="application/toml")
 
     return app
+
+
+def _internal(exc: Exception) -> JSONResponse:
+    """A failure of cosyn itself, not of the request: 500, logged, no traceback sent."""
+    name = exc.args[0] if isinstance(exc, InternalError) and exc.args else type(exc).__name__
+    return _error(
+        500,
+        f"error: cosyn failed on this request ({name}), which is a fault of cosyn, not of "
+        "your data; the details are in the server's log — please report it",
+        "error",
+    )
+
+
+def bound_names(host: str) -> set[str]:
+    """Host names a server bound to ``host`` answers to, besides the loopback names.
+
+    The bound address itself; for a wildcard address (0.0.0.0, ::) also this machine's
+    name, its fully qualified name and the addresses they resolve to.
+    """
+    names = {host.strip("[]").lower()}
+    if host in ("0.0.0.0", "::", ""):
+        machine = socket.gethostname()
+        names |= {machine.lower(), socket.getfqdn().lower()}
+        try:
+            names |= set(socket.gethostbyname_ex(machine)[2])
+        except OSError:
+            pass
+    return names
 
 
 def is_loopback(host: str) -> bool:
@@ -284,8 +400,17 @@ def serve(
     *,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
     max_cells: int = DEFAULT_MAX_CELLS,
+    max_draws: int = DEFAULT_MAX_DRAWS,
+    max_forecast: int = DEFAULT_MAX_FORECAST,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+    allow_hosts: Iterable[str] = (),
 ) -> None:
-    """Run the app with uvicorn until interrupted (Ctrl+C)."""
+    """Run the app with uvicorn until interrupted (Ctrl+C).
+
+    The limits are :func:`create_app`'s; ``allow_hosts`` adds host names to the bound
+    address and the loopback names (e.g. the machine's name on a trusted network).
+    """
     import uvicorn
 
     if not is_loopback(host):
@@ -303,5 +428,14 @@ def serve(
     print(f"cosyn serve: open {url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    app = create_app(max_upload_bytes=max_upload_bytes, max_cells=max_cells)
+    app = create_app(
+        max_upload_bytes=max_upload_bytes,
+        max_cells=max_cells,
+        max_draws=max_draws,
+        max_forecast=max_forecast,
+        timeout=timeout,
+        max_memory_mb=max_memory_mb,
+        hosts=bound_names(host) | set(allow_hosts),
+    )
+    app.state.runner.warm()  # the fork server imports pandas now, not on the first fit
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -1,28 +1,34 @@
-"""Limits that keep one upload from exhausting the machine: body size, zip bombs, cells.
+"""Limits that keep one request from exhausting the machine, and the checks of its source.
 
-Each guard raises :class:`TooLarge` (answered with HTTP 413) with a message that says
-which limit was hit and how to change it.
+Body size (checked while the body streams in), zip bombs (:mod:`cosyn.io.archive`), the
+size of the table, and the size-driving options of the spec (robustness draws, forecast
+horizon). Each guard raises :class:`TooLarge` (answered with HTTP 413) or a message
+answered 422 that says which limit was hit and how to change it. :class:`HostGuard`
+answers only requests addressed to the server's own names and refuses cross-origin
+requests that change state (DNS rebinding, a page of another site posting to the API).
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Awaitable, Callable, MutableMapping
-from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
 
-from cosyn.errors import DataError
-
 __all__ = [
     "DEFAULT_MAX_CELLS",
+    "DEFAULT_MAX_DRAWS",
+    "DEFAULT_MAX_DRAW_CELLS",
+    "DEFAULT_MAX_FORECAST",
+    "DEFAULT_MAX_MEMORY_MB",
     "DEFAULT_MAX_UNCOMPRESSED",
     "DEFAULT_MAX_UPLOAD",
+    "DEFAULT_TIMEOUT",
+    "LOOPBACK_NAMES",
     "BodyLimitMiddleware",
+    "HostGuard",
     "TooLarge",
     "check_cells",
-    "check_zip_members",
 ]
 
 #: Largest request body accepted (bytes): 20 MiB.
@@ -31,8 +37,18 @@ DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 DEFAULT_MAX_CELLS = 2_000_000
 #: Largest total uncompressed size of the members of an XLSX upload: 200 MiB.
 DEFAULT_MAX_UNCOMPRESSED = 200 * 1024 * 1024
-#: Largest compression ratio of one XLSX member (real sheets stay far below).
-MAX_RATIO = 200
+#: Largest number of robustness draws a fit may ask for (the spec allows more).
+DEFAULT_MAX_DRAWS = 2_000
+#: Largest forecast horizon in periods (the spec allows more).
+DEFAULT_MAX_FORECAST = 20
+#: Largest draws × rows × indicators of a robustness run: 50 million (a few hundred MB).
+DEFAULT_MAX_DRAW_CELLS = 50_000_000
+#: Wall-time limit of one request's work, in seconds.
+DEFAULT_TIMEOUT = 60.0
+#: Address-space limit of the process that does one request's work, in MiB.
+DEFAULT_MAX_MEMORY_MB = 4096
+#: Host names every server answers to (besides the one it is bound to).
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -45,56 +61,25 @@ class TooLarge(Exception):
     """An upload over one of the limits (HTTP 413)."""
 
 
-def check_zip_members(
-    path: str | Path, max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED, name: str = "workbook"
+def check_cells(
+    rows: int, columns: int, max_cells: int = DEFAULT_MAX_CELLS, cells: int | None = None
 ) -> None:
-    """Refuse an XLSX whose members would inflate beyond ``max_uncompressed`` bytes.
+    """Refuse a table of more than ``max_cells`` cells (raises :class:`TooLarge`).
 
-    Reads only the zip's central directory (the declared sizes) — nothing is inflated.
-    A member whose declared ratio of uncompressed to compressed size exceeds
-    :data:`MAX_RATIO` is refused too (a zip bomb lies about nothing but its ratio).
-    The declared sizes bind the reader: :mod:`zipfile` stops with an error when a member
-    inflates past its declared size.
-
-    Raises
-    ------
-    TooLarge
-        Total declared size over the limit, or a member with an absurd ratio.
-    DataError
-        The file is not a zip archive (so not an XLSX workbook).
+    ``cells`` (default ``rows × columns``) is the count to check when it is known to be
+    larger, e.g. a sheet whose cells carry no position.
     """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = zf.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise DataError(
-            f"workbook {name!r} is not an XLSX file (it may be password-protected, an old "
-            "XLS file or damaged); save it as .xlsx without a password"
-        ) from None
-    total = sum(m.file_size for m in members)
-    if total > max_uncompressed:
-        raise TooLarge(
-            f"workbook {name!r} unpacks to {total:,} bytes, over the limit of "
-            f"{max_uncompressed:,}; split the data or raise the limit (cosyn serve "
-            "--max-upload-mb)"
+    grid = rows * columns
+    count = grid if cells is None else max(cells, grid)
+    if count > max_cells:
+        size = (
+            f"{rows:,} rows × {columns:,} columns = {count:,} cells"
+            if count == grid
+            else f"{count:,} cells"
         )
-    for m in members:
-        if m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
-            raise TooLarge(
-                f"workbook {name!r}: part {m.filename!r} expands {m.file_size:,} bytes from "
-                f"{m.compress_size:,} — refused as a possible zip bomb; save the workbook "
-                "again from a spreadsheet program"
-            )
-
-
-def check_cells(rows: int, columns: int, max_cells: int = DEFAULT_MAX_CELLS) -> None:
-    """Refuse a table of more than ``max_cells`` cells (raises :class:`TooLarge`)."""
-    cells = rows * columns
-    if cells > max_cells:
         raise TooLarge(
-            f"the data has {rows:,} rows × {columns:,} columns = {cells:,} cells, over the "
-            f"limit of {max_cells:,}; run it with the command line (cosyn run) or raise the "
-            "limit (cosyn serve --max-cells)"
+            f"the data has {size}, over the limit of {max_cells:,}; run it with the "
+            "command line (cosyn run) or raise the limit (cosyn serve --max-cells)"
         )
 
 
@@ -155,13 +140,17 @@ class BodyLimitMiddleware:
 
 
 async def _send_413(send: Send, message: str) -> None:
+    await _send_json(send, 413, f"error: {message}", "TooLarge")
+
+
+async def _send_json(send: Send, status: int, message: str, kind: str) -> None:
     import json
 
-    body = json.dumps({"error": f"error: {message}", "kind": "TooLarge"}).encode()
+    body = json.dumps({"error": message, "kind": kind}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
@@ -170,3 +159,83 @@ async def _send_413(send: Send, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+#: Methods that only read: allowed from any origin (the browser keeps the answer from a
+#: page of another origin unless the server allows it, and this server never does).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def host_name(value: str) -> str:
+    """The name part of a ``Host`` header or URL authority, lower case, without port.
+
+    ``"[::1]:8000"`` → ``"::1"``, ``"LocalHost:80"`` → ``"localhost"``.
+    """
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class HostGuard:
+    """Answer only requests to the server's own names, and only same-origin writes.
+
+    ``Host`` must name one of ``hosts`` (any port): anything else — a DNS rebinding
+    attack, where an attacker's name resolves to 127.0.0.1 — is answered 400. A request
+    that changes state (any method but GET, HEAD, OPTIONS) is answered 403 when it comes
+    from a page of another origin: an ``Origin`` header other than the server's own
+    ``scheme://host[:port]`` (``null`` included), or ``Sec-Fetch-Site`` saying
+    ``cross-site`` or ``same-site``. Requests without these headers (curl, scripts) pass.
+    """
+
+    def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
+        self.app = app
+        self.hosts = frozenset(host_name(h) for h in hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        if host_name(host) not in self.hosts:
+            shown = host[:100] or "(none)"
+            await _send_json(
+                send,
+                400,
+                f"error: this server does not answer to the host name {shown!r}; open it as "
+                f"http://127.0.0.1:PORT/ (names it answers to: {', '.join(sorted(self.hosts))};"
+                " cosyn serve --allow-host NAME adds one)",
+                "BadHost",
+            )
+            return
+        if scope["method"] not in SAFE_METHODS:
+            origin = headers.get("origin")
+            own = f"{scope.get('scheme', 'http')}://{host.strip().lower()}"
+            site = headers.get("sec-fetch-site", "").lower()
+            if (origin is not None and _origin(origin) != _origin(own)) or site in (
+                "cross-site",
+                "same-site",
+            ):
+                await _send_json(
+                    send,
+                    403,
+                    f"error: a page of another origin ({(origin or site)[:100]}) may not "
+                    f"send {scope['method']} requests to this server; use the page the "
+                    "server itself serves (its own address), or call the API from a script",
+                    "CrossOrigin",
+                )
+                return
+        await self.app(scope, receive, send)
+
+
+def _origin(value: str) -> str:
+    """``scheme://host:port`` with the default port made explicit, lower case."""
+    value = value.strip().lower().rstrip("/")
+    scheme, sep, authority = value.partition("://")
+    if not sep:
+        return value
+    if not authority.endswith("]") and ":" in authority.rsplit("]", 1)[-1]:
+        return value
+    port = {"http": "80", "https": "443"}.get(scheme, "")
+    return f"{scheme}://{authority}:{port}"

@@ -1,4 +1,8 @@
-"""The work behind each request, synchronous, run in a worker thread by :mod:`cosyn.web.app`.
+"""The work behind each request, synchronous, run by :mod:`cosyn.web.app` in a worker thread.
+
+The thread saves the upload and checks it (:func:`check_upload`: archive sizes, table
+size) before any of it is parsed; the parsing and the fit (``*_job``) then run in a child
+process (:mod:`cosyn.web.runner`) under a time and a memory limit.
 
 Every upload goes into its own private temporary folder (mode 0700) under a fixed name;
 the user's file name is only ever shown, never used as a path, and only its suffix is
@@ -15,7 +19,7 @@ import shutil
 import tempfile
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -25,12 +29,15 @@ import numpy as np
 import pandas as pd
 
 from cosyn.errors import CosynError, DataError, SpecError
+from cosyn.io.archive import ArchiveTooLarge, check_xlsx_archive
 from cosyn.web.guard import (
     DEFAULT_MAX_CELLS,
+    DEFAULT_MAX_DRAW_CELLS,
+    DEFAULT_MAX_DRAWS,
+    DEFAULT_MAX_FORECAST,
     DEFAULT_MAX_UNCOMPRESSED,
     TooLarge,
     check_cells,
-    check_zip_members,
 )
 
 __all__ = [
@@ -39,11 +46,16 @@ __all__ = [
     "SUFFIXES",
     "Limits",
     "UserError",
+    "check_spec_limits",
+    "check_upload",
+    "fit_job",
     "fit_upload",
+    "inspect_job",
     "inspect_upload",
     "json_records",
     "json_value",
     "private_folder",
+    "report_job",
     "report_upload",
     "spec_toml",
 ]
@@ -65,10 +77,21 @@ PREVIEW_ROWS = 10
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-request limits (see :mod:`cosyn.web.guard` for the defaults)."""
+    """Per-request limits of ``cosyn serve``, checked before any work starts.
 
+    The defaults are :mod:`cosyn.web.guard`'s; ``cosyn serve`` options change them.
+    """
+
+    #: Largest data table (rows × columns).
     max_cells: int = DEFAULT_MAX_CELLS
+    #: Largest total unpacked size of an XLSX upload (bytes).
     max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED
+    #: Largest ``[diagnostics.robustness] draws``.
+    max_draws: int = DEFAULT_MAX_DRAWS
+    #: Largest ``[diagnostics] forecast`` horizon (periods).
+    max_forecast: int = DEFAULT_MAX_FORECAST
+    #: Largest draws × rows × indicators of a robustness run (its arrays' size).
+    max_draw_cells: int = DEFAULT_MAX_DRAW_CELLS
 
 
 class UserError(Exception):
@@ -116,6 +139,8 @@ def _user_errors(folder: Path, names: dict[str, str]) -> Iterator[None]:
         yield
     except TooLarge as exc:
         raise UserError(_rewrite(f"error: {exc}", folder, names), "TooLarge", 413) from None
+    except ArchiveTooLarge as exc:
+        raise UserError(_rewrite(f"DataError: {exc}", folder, names), "TooLarge", 413) from None
     except CosynError as exc:
         kind = type(exc).__name__
         raise UserError(_rewrite(f"{kind}: {exc}", folder, names), kind) from None
@@ -164,14 +189,85 @@ def parse_toml(text: str) -> dict[str, Any]:
         raise SpecError(f"the model spec is not valid TOML: {exc}") from None
 
 
-def _read_checked(data: Path, sheet: str | None, limits: Limits, shown: str) -> pd.DataFrame:
-    from cosyn.io.read import read_table
+def _csv_extent(path: Path) -> tuple[int, int]:
+    """Upper bounds of a CSV's data rows (line breaks) and columns (header separators).
 
+    The separator is the reader's: the most frequent of comma, semicolon and tab on the
+    header line. Quoted separators and line breaks only make the bounds larger.
+    """
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as fh:
+        header = fh.readline(1024 * 1024)
+        while chunk := fh.read(1024 * 1024):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    rows = lines + (last != b"\n")
+    columns = max(header.count(sep) for sep in (b",", b";", b"\t")) + 1
+    return rows, columns
+
+
+def check_upload(data: Path, shown: str, limits: Limits) -> int:
+    """Check an upload before any of it is parsed; an upper bound of its data rows.
+
+    An XLSX archive passes :func:`cosyn.io.archive.check_xlsx_archive` (declared and
+    actual sizes, with ``limits.max_uncompressed`` as the total) and the extent of its
+    sheets' cell references; a CSV is measured by its lines and header. Either must fit
+    ``limits.max_cells``.
+
+    Raises
+    ------
+    ArchiveTooLarge, TooLarge
+        Over a limit (HTTP 413).
+    DataError
+        Not a readable workbook.
+    """
     if data.suffix in _EXCEL:
-        check_zip_members(data, limits.max_uncompressed, shown)
-    frame = read_table(data, sheet=sheet)
-    check_cells(len(frame), len(frame.columns), limits.max_cells)
-    return frame
+        total = limits.max_uncompressed
+        info = check_xlsx_archive(data, name=shown, max_total=total, max_member=total)
+        check_cells(info.sheet_rows, info.sheet_columns, limits.max_cells, info.sheet_cells)
+        return info.sheet_rows
+    rows, columns = _csv_extent(data)
+    check_cells(rows, columns, limits.max_cells)
+    return rows
+
+
+def check_spec_limits(spec: Any, limits: Limits, rows: int) -> None:
+    """Refuse a spec whose size-driving options pass this server's limits (HTTP 422).
+
+    ``[diagnostics] forecast`` over ``limits.max_forecast``; ``[diagnostics.robustness]
+    draws`` over ``limits.max_draws``, or draws × ``rows`` × indicators over
+    ``limits.max_draw_cells``.
+    """
+    diagnostics = spec.diagnostics
+    problems = []
+    if diagnostics.forecast > limits.max_forecast:
+        problems.append(
+            f"[diagnostics] forecast = {diagnostics.forecast:,} is over this server's limit of "
+            f"{limits.max_forecast:,} periods (cosyn serve --max-forecast)"
+        )
+    robust = diagnostics.robustness
+    if robust is not None:
+        if robust.draws > limits.max_draws:
+            problems.append(
+                f"[diagnostics.robustness] draws = {robust.draws:,} is over this server's "
+                f"limit of {limits.max_draws:,} (cosyn serve --max-draws)"
+            )
+        size = robust.draws * max(rows, 1) * len(spec.columns)
+        if not problems and size > limits.max_draw_cells:
+            problems.append(
+                f"[diagnostics.robustness] draws = {robust.draws:,} on up to {rows:,} rows × "
+                f"{len(spec.columns)} indicators is {size:,} values, over this server's limit "
+                f"of {limits.max_draw_cells:,}; use fewer draws"
+            )
+    if problems:
+        raise UserError(
+            "SpecError: "
+            + "; ".join(problems)
+            + "; lower them, or run the model with the command line (cosyn run)",
+            "SpecError",
+            422,
+        )
 
 
 def json_value(value: Any) -> Any:
@@ -199,32 +295,68 @@ def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def inspect_upload(source: IO[bytes], filename: str | None, limits: Limits) -> dict[str, Any]:
+def _direct(func: Callable[..., Any], *args: Any) -> Any:
+    return func(*args)
+
+
+#: How a job is run: ``run(func, *args)`` — in this thread by default; ``cosyn serve``
+#: passes :meth:`cosyn.web.runner.Runner.run` (a child process with time and memory
+#: limits).
+Run = Callable[..., Any]
+
+
+def _receive(
+    source: IO[bytes], filename: str | None, folder: Path, limits: Limits
+) -> tuple[Path, str, int]:
+    """Save and check an upload: its path, display name and an upper bound of its rows."""
+    names: dict[str, str] = {}
+    with _user_errors(folder, names):
+        data, shown = _save(source, filename, folder)
+        names[str(data)] = shown
+        rows = check_upload(data, shown, limits)
+    return data, shown, rows
+
+
+def inspect_upload(
+    source: IO[bytes], filename: str | None, limits: Limits, run: Run = _direct
+) -> dict[str, Any]:
     """Columns, the first rows, the guessed entity/period/indicators, a workbook's spec."""
+    with private_folder() as folder:
+        data, shown, _ = _receive(source, filename, folder, limits)
+        result: dict[str, Any] = run(inspect_job, str(folder), str(data), shown, limits)
+        return result
+
+
+def inspect_job(folder_: str, data_: str, shown: str, limits: Limits) -> dict[str, Any]:
+    """The work of :func:`inspect_upload` on the saved upload (one read of the data)."""
     from cosyn.io.guess import guess_columns
+    from cosyn.io.read import read_table
     from cosyn.io.sheets import data_sheet, has_model_sheet, spec_from_workbook
 
-    with private_folder() as folder:
-        names: dict[str, str] = {}
-        with _user_errors(folder, names):
-            data, shown = _save(source, filename, folder)
-            names[str(data)] = shown
-            sheet = data_sheet(data) if has_model_sheet(data) else None
-            frame = _read_checked(data, sheet, limits, shown)
-            guess = guess_columns(frame)
-            spec: dict[str, Any] | None = None
-            spec_error = None
-            if sheet is not None:
-                try:
-                    spec = spec_from_workbook(data).to_dict()
-                except CosynError as exc:
-                    spec_error = _rewrite(f"{type(exc).__name__}: {exc}", folder, names)
+    folder, data = Path(folder_), Path(data_)
+    names = {data_: shown}
+    with _user_errors(folder, names):
+        sheet = data_sheet(data) if has_model_sheet(data) else None
+        frame = read_table(data, sheet=sheet)
+        check_cells(len(frame), len(frame.columns), limits.max_cells)
+        guess = guess_columns(frame)
+        spec: dict[str, Any] | None = None
+        spec_error = None
+        if sheet is not None:
+            try:
+                spec = spec_from_workbook(data).to_dict()
+            except CosynError as exc:
+                spec_error = _rewrite(f"{type(exc).__name__}: {exc}", folder, names)
         return {
             "file": shown,
             "sheet": sheet,
             "rows": len(frame),
             "columns": [str(c) for c in frame.columns],
-            "numeric": [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])],
+            "numeric": [
+                str(c)
+                for c, dtype in zip(frame.columns, frame.dtypes, strict=True)
+                if pd.api.types.is_numeric_dtype(dtype)
+            ],
             "preview": json_records(frame.head(PREVIEW_ROWS)),
             "guess": {
                 "entity": guess.entity,
@@ -267,17 +399,16 @@ def _figures(result: Any, lang: str) -> dict[str, str]:
 
 
 def _fit(
-    source: IO[bytes], filename: str | None, spec_text: str | None, limits: Limits, folder: Path
-) -> tuple[Any, Any, Path, dict[str, str]]:
+    folder: Path, data: Path, shown: str, spec_text: str | None, limits: Limits, rows: int
+) -> tuple[Any, Any, dict[str, str]]:
+    """The spec, checked against the limits, and the fit: the data is read once."""
     from cosyn.fit import fit
 
-    names: dict[str, str] = {}
+    names = {str(data): shown}
     with _user_errors(folder, names):
-        data, shown = _save(source, filename, folder)
-        names[str(data)] = shown
         spec, sheet = _read_spec(spec_text, data, shown)
-        _read_checked(data, sheet, limits, shown)
-        return spec, fit(data, spec, sheet=sheet), data, names
+        check_spec_limits(spec, limits, rows)
+        return spec, fit(data, spec, sheet=sheet), names
 
 
 def fit_upload(
@@ -288,33 +419,53 @@ def fit_upload(
     *,
     figures: bool = False,
     lang: str = "en",
+    run: Run = _direct,
 ) -> dict[str, Any]:
     """Fit the uploaded data with the spec; the tables as JSON-safe records.
 
     Besides summary, synergy, subsystem_order and weights, each diagnostic table the
     spec's ``[diagnostics]`` asked for (grey_relation, grey_cross, coupling, obstacles,
-    forecast, robustness) is returned under its own name.
+    forecast, robustness) is returned under its own name. The upload is checked
+    (:func:`check_upload`) before ``run`` starts the work.
     """
+    with private_folder() as folder:
+        data, shown, rows = _receive(source, filename, folder, limits)
+        args = (str(folder), str(data), shown, spec_text, limits, rows, figures, lang)
+        result: dict[str, Any] = run(fit_job, *args)
+        return result
+
+
+def fit_job(
+    folder_: str,
+    data_: str,
+    shown: str,
+    spec_text: str | None,
+    limits: Limits,
+    rows: int,
+    figures: bool,
+    lang: str,
+) -> dict[str, Any]:
+    """The work of :func:`fit_upload` on the saved upload."""
     from cosyn.report import diagnostic_tables
 
-    with private_folder() as folder:
-        spec, result, _, names = _fit(source, filename, spec_text, limits, folder)
-        with _user_errors(folder, names):
-            out: dict[str, Any] = {
-                "summary": _rewrite(result.summary(), folder, names),
-                "synergy": json_records(result.synergy),
-                "subsystem_order": json_records(result.subsystem_order),
-                "weights": json_records(result.weights),
-                "stages": _stage_cards(result, lang),
-                "notes": [_rewrite(n, folder, names) for n in result.notes],
-                "model_toml": spec_toml(spec),
-            }
-            # The diagnostic tables the spec asked for, under their Result names.
-            for name in diagnostic_tables(result):
-                out[name] = json_records(getattr(result, name))
-            if figures:
-                out["figures"] = _figures(result, lang)
-        return out
+    folder = Path(folder_)
+    spec, result, names = _fit(folder, Path(data_), shown, spec_text, limits, rows)
+    with _user_errors(folder, names):
+        out: dict[str, Any] = {
+            "summary": _rewrite(result.summary(), folder, names),
+            "synergy": json_records(result.synergy),
+            "subsystem_order": json_records(result.subsystem_order),
+            "weights": json_records(result.weights),
+            "stages": _stage_cards(result, lang),
+            "notes": [_rewrite(n, folder, names) for n in result.notes],
+            "model_toml": spec_toml(spec),
+        }
+        # The diagnostic tables the spec asked for, under their Result names.
+        for name in diagnostic_tables(result):
+            out[name] = json_records(getattr(result, name))
+        if figures:
+            out["figures"] = _figures(result, lang)
+    return out
 
 
 def spec_toml(spec: Any) -> str:
@@ -333,45 +484,63 @@ def report_upload(
     *,
     file: str = "zip",
     lang: str = "en",
+    run: Run = _direct,
 ) -> tuple[str, bytes]:
     """One output file (or a ZIP of all of them and ``model.toml``): its name and bytes."""
+    if file not in FILES:
+        raise UserError(f"error: no output {file!r}; choose one of {', '.join(FILES)}")
+    with private_folder() as folder:
+        data, shown, rows = _receive(source, filename, folder, limits)
+        args = (str(folder), str(data), shown, spec_text, limits, rows, file, lang)
+        answer: tuple[str, bytes] = run(report_job, *args)
+        return answer
+
+
+def report_job(
+    folder_: str,
+    data_: str,
+    shown: str,
+    spec_text: str | None,
+    limits: Limits,
+    rows: int,
+    file: str,
+    lang: str,
+) -> tuple[str, bytes]:
+    """The work of :func:`report_upload` on the saved upload."""
     from cosyn.io.write import write_csv
     from cosyn.report import write_reports
     from cosyn.report.html import render_html
     from cosyn.report.workbook import write_workbook
 
-    if file not in FILES:
-        raise UserError(f"error: no output {file!r}; choose one of {', '.join(FILES)}")
-    with private_folder() as folder:
-        spec, result, data, names = _fit(source, filename, spec_text, limits, folder)
-        out = folder / "out"
-        shown = display_name(filename)  # the upload's own name, for display only
-        with _user_errors(folder, names):
-            if file == "model.toml":
-                return file, spec_toml(spec).encode("utf-8")
-            if file in CSV_FILES:
-                path = write_csv(getattr(result, file.removesuffix(".csv")), out / file)
-                return file, path.read_bytes()
-            if file == "results.xlsx":
-                return file, write_workbook(
-                    result, out / file, data_file=data, lang=lang, data_name=shown
-                ).read_bytes()
-            if file == "report.html":
-                html = render_html(
-                    result,
-                    figures=_all_figures(result, lang),
-                    data_file=data,
-                    lang=lang,
-                    data_name=shown,
-                )
-                return file, html.encode("utf-8")
-            written = write_reports(result, out, data_file=data, data_name=shown, lang=lang)
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-                for path in written:
-                    zf.write(path, path.relative_to(out).as_posix())
-                zf.writestr("model.toml", spec_toml(spec))
-            return "cosyn-results.zip", buffer.getvalue()
+    folder, data = Path(folder_), Path(data_)
+    spec, result, names = _fit(folder, data, shown, spec_text, limits, rows)
+    out = folder / "out"
+    with _user_errors(folder, names):
+        if file == "model.toml":
+            return file, spec_toml(spec).encode("utf-8")
+        if file in CSV_FILES:
+            path = write_csv(getattr(result, file.removesuffix(".csv")), out / file)
+            return file, path.read_bytes()
+        if file == "results.xlsx":
+            return file, write_workbook(
+                result, out / file, data_file=data, lang=lang, data_name=shown
+            ).read_bytes()
+        if file == "report.html":
+            html = render_html(
+                result,
+                figures=_all_figures(result, lang),
+                data_file=data,
+                lang=lang,
+                data_name=shown,
+            )
+            return file, html.encode("utf-8")
+        written = write_reports(result, out, data_file=data, data_name=shown, lang=lang)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in written:
+                zf.write(path, path.relative_to(out).as_posix())
+            zf.writestr("model.toml", spec_toml(spec))
+        return "cosyn-results.zip", buffer.getvalue()
 
 
 def _all_figures(result: Any, lang: str) -> dict[str, str]:
