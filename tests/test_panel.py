@@ -392,3 +392,25 @@ def test_xlsx_header_cells_that_are_numbers_or_blank(tmp_path):
     )
     panel = build_panel(tmp_path / "numbers.xlsx", spec)
     np.testing.assert_array_equal(panel.values[0], [[1, 9, 2, 3], [2, 9, 4, 5]])
+
+
+@pytest.mark.parametrize("text", ["NaT", "nat"])
+def test_period_text_that_pandas_parses_as_no_period(wide, text):
+    frame = wide.astype({"year": object})
+    frame.loc[2, "year"] = text
+    with pytest.raises(
+        DataError,
+        match=rf"period column 'year' of the DataFrame is not orderable: '{text}' in row 2",
+    ):
+        build_panel(frame, SPEC)
+
+
+@pytest.mark.parametrize("value", ["1e400", "-inf", np.inf, 1e400])
+def test_infinite_periods_are_refused(wide, value):
+    frame = wide.astype({"year": object if isinstance(value, str) else float})
+    frame.loc[4, "year"] = value
+    with pytest.raises(
+        DataError,
+        match=r"period column 'year' of the DataFrame holds -?inf in row 4; a period is a fin",
+    ):
+        build_panel(frame, SPEC)

@@ -324,21 +324,32 @@ def _period_codes(
         time = np.asarray(periods.asi8, dtype=float)
     else:
         time = np.asarray(periods.to_numpy(), dtype=float)
-    return periods, np.asarray(codes, dtype=np.intp), np.asarray(time, dtype=float)
+    time = np.asarray(time, dtype=float)
+    if not np.isfinite(time).all():
+        bad = np.flatnonzero(~np.isfinite(time))
+        rows = np.flatnonzero(np.isin(codes, bad))
+        raise DataError(
+            f"period column {name!r} of {origin.source} holds {quote(periods[int(bad[0])])} "
+            f"in {origin.rows(rows)}; a period is a finite number, a date or a period like "
+            "'2020Q1'"
+        )
+    return periods, np.asarray(codes, dtype=np.intp), time
 
 
 def _orderable(col: pd.Series, name: str, origin: _Origin) -> pd.Series:
     """Numbers or pandas periods from text period labels, or a DataError."""
     numbers = pd.to_numeric(col, errors="coerce")
     if not numbers.isna().any():
-        if np.all(np.mod(numbers.to_numpy(dtype=float), 1) == 0):
+        with np.errstate(invalid="ignore"):  # an infinity is not whole: refused below
+            whole = np.mod(numbers.to_numpy(dtype=float), 1) == 0
+        if whole.all():
             return numbers.astype(np.int64)
         return numbers
     uniques = pd.unique(col.astype(str))
-    with contextlib.suppress(ValueError, TypeError):  # not periods like "2020Q1" either
+    with contextlib.suppress(ValueError, TypeError, OverflowError):  # nor like "2020Q1"
         parsed = {u: pd.Period(u) for u in uniques}
-        freqs = {p.freqstr for p in parsed.values()}
-        if len(freqs) == 1:
+        freqs = {getattr(p, "freqstr", None) for p in parsed.values()}  # "NaT" has none
+        if len(freqs) == 1 and None not in freqs:
             return col.astype(str).map(parsed).astype(pd.PeriodDtype(next(iter(freqs))))
     bad = np.flatnonzero(numbers.isna().to_numpy())
     example = col.iloc[int(bad[0])]
