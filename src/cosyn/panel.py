@@ -29,7 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from cosyn.errors import DataError, quote
-from cosyn.io.read import FIRST_DATA_ROW, column_labels, read_table
+from cosyn.io.read import FIRST_DATA_ROW, UNNAMED, column_labels, read_table
 from cosyn.spec import Spec
 
 __all__ = ["ALL_ENTITIES", "Panel", "build_panel", "panel_problems"]
@@ -227,6 +227,11 @@ def _require_columns(frame: pd.DataFrame, needed: dict[str, str], origin: _Origi
     ]
     shown = cols if len(cols) <= 30 else [*cols[:30], "..."]
     lines.append(f"its columns are: {', '.join(shown)}")
+    unnamed = frame.attrs.get(UNNAMED) or []
+    if unnamed:
+        lines.append(
+            f"the header cell of {', '.join(unnamed)} is blank; write the column's name there"
+        )
     raise DataError("\n".join(lines))
 
 
