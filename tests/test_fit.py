@@ -360,7 +360,7 @@ def test_spec_as_path_or_dict(tmp_path):
 
 def test_tables_and_xarray_shapes():
     res = cosyn.fit(two_entities(), {**hand_spec(), "entity": "e"})
-    assert res.order_degree.shape == (2 * 3 * 3, 7)
+    assert res.order_degree.shape == (2 * 3 * 3, 8)
     assert list(res.order_degree.columns) == [
         "entity",
         "period",
@@ -369,7 +369,9 @@ def test_tables_and_xarray_shapes():
         "value",
         "imputed",
         "u",
+        "in_use",
     ]
+    assert res.order_degree.in_use.all()
     assert list(res.weights.columns) == ["entity", "subsystem", "indicator", "weight"]
     assert list(res.subsystem_order.columns) == ["entity", "period", "subsystem", "order"]
     assert res.synergy.shape == (4, 6)
@@ -413,3 +415,340 @@ def test_entity_blocks_in_threads_give_identical_results(monkeypatch):
     np.testing.assert_array_equal(blocked.u, serial.u)
     np.testing.assert_array_equal(blocked.weight_values, serial.weight_values)
     np.testing.assert_array_equal(blocked.synergy_values, serial.synergy_values)
+
+
+# ---------------------------------------------------------------------------------------
+# Edges (METHOD.md §8): round-off, overflow, constant series, explicit bounds, weights
+# after a drop, extrapolation, critic_input
+# ---------------------------------------------------------------------------------------
+
+ROUNDOFF = pd.DataFrame({"period": [2020, 2021], "a": [1, 2], "b1": [1, 2], "b2": [10, 5]})
+ROUNDOFF_SPEC = {
+    "subsystems": {
+        "A": {"indicators": {"a": "+"}},
+        "B": {"indicators": {"b1": "+", "b2": "+"}},
+    }
+}
+
+
+def test_roundoff_delta_is_no_synergy():
+    # Margin 0.1. a: bounds 0.9, 2.2 → u = [1/13, 12/13]. b1 likewise [1/13, 11/13];
+    # b2: bounds 4.5, 11 → u = [11/13, 1/13]. Entropy weights of b1, b2 are equal (both
+    # p = {1/12, 11/12}), so μ_B = (1/13 + 11/13)/2 = 6/13 in both periods: Δ_B = 0
+    # exactly, U = +0.0 and "non-synergy" (it was 6.5e-9, "low", before METHOD.md §8).
+    res = cosyn.fit(ROUNDOFF, ROUNDOFF_SPEC)
+    np.testing.assert_allclose(res.mu[0, :, 1], [6 / 13, 6 / 13], rtol=1e-15)
+    U = res.synergy_values[0, 0]
+    assert U == 0.0 and math.copysign(1.0, U) == 1.0
+    assert res.synergy.level.tolist() == ["non-synergy"]
+    assert res.synergy.stage.tolist() == ["not synergistic"]
+
+
+def test_nan_synergy_never_reaches_the_level_lookup(monkeypatch):
+    import importlib
+
+    fit_module = importlib.import_module("cosyn.fit")
+    real = fit_module.synergy_path
+
+    def broken(mu, base):
+        U, t0, t1 = real(mu, base)
+        U[0, -1] = np.nan
+        return U, t0, t1
+
+    monkeypatch.setattr(fit_module, "synergy_path", broken)
+    with pytest.raises(DataError, match=r"synergy degree of period 3 is not a number"):
+        cosyn.fit(HAND, hand_spec())
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "fragment"),
+    [
+        # 1.7e308 · 1.1 > 1.797e308, the largest double
+        ("a1", [1.0, 2.0, 1.7e308], r"period 3, indicator 'a1' = 1\.7e\+308: widened by "),
+        ("a1", [-1.7e308, 2.0, 3.0], r"period 1, indicator 'a1' = -1\.7e\+308: .* its lower"),
+    ],
+)
+def test_widened_bound_that_overflows_names_the_cell(column, values, fragment):
+    with pytest.raises(DataError, match=fragment) as info:
+        cosyn.fit(HAND.assign(**{column: values}), hand_spec(margin=0.1))
+    assert "rescale the column" in str(info.value)
+
+
+def test_range_wider_than_a_double_names_the_indicator():
+    # margin 0: bounds −1e308 and 1e308 are finite, but upper − lower = 2e308 is not
+    data = HAND.assign(a2=[-1e308, 0.0, 1e308])
+    with pytest.raises(DataError, match=r"indicator 'a2' spans -1e\+308 to 1e\+308: upper − lower"):
+        cosyn.fit(data, hand_spec())
+
+
+def test_imputation_that_overflows_is_refused():
+    # OLS through (1, 1e308), (2, −1e308), (4, 1e308): the sums overflow
+    data = pd.DataFrame(
+        {"t": [1, 2, 3, 4], "a1": [1e308, -1e308, np.nan, 1e308], "b1": [1.0, 2.0, 3.0, 4.0]}
+    )
+    spec = {
+        "period": "t",
+        "subsystems": {"A": {"indicators": {"a1": "+"}}, "B": {"indicators": {"b1": "+"}}},
+    }
+    with pytest.raises(DataError, match=r"too large for double precision .* indicator 'a1'"):
+        cosyn.fit(data, spec)
+
+
+def test_cv_weights_of_huge_values_are_right():
+    # σ/mean does not depend on the unit: a1·1e300 gives the weights of a1 (σ² of the raw
+    # values would overflow).
+    big = HAND.assign(a1=HAND.a1 * 1e300, a2=HAND.a2 * 1e300)
+    expected = cosyn.fit(HAND, hand_spec(weights="cv")).weight_values
+    np.testing.assert_allclose(cosyn.fit(big, hand_spec(weights="cv")).weight_values, expected)
+
+
+def test_entropy_shift_that_overflows_is_refused():
+    data = HAND.assign(a1=[1e306, 2e306, 1e307])
+    with pytest.raises(DataError, match=r"weights .* overflow .* indicator 'a1'"):
+        cosyn.fit(data, hand_spec(entropy_input="shift"))
+
+
+def test_minmax_of_a_range_wider_than_a_double():
+    import importlib
+
+    fit_module = importlib.import_module("cosyn.fit")
+    raw = np.array([[-1.5e308], [0.0], [1.5e308]])
+    np.testing.assert_allclose(fit_module._minmax(raw, np.array([True]))[:, 0], [0, 0.5, 1])
+    np.testing.assert_allclose(fit_module._minmax(raw, np.array([False]))[:, 0], [1, 0.5, 0])
+
+
+def test_constant_nonzero_indicator_is_noted():
+    # constant 100 with margin 0.1: bounds 90, 110, u = 0.5 in every period — a note
+    data = HAND.assign(a3=[100.0] * 3)
+    spec = hand_spec(margin=0.1)
+    spec["subsystems"]["A"]["indicators"]["a3"] = "+"
+    with pytest.warns(CosynWarning, match=r"indicator 'a3' is constant at 100 — a series with no"):
+        res = cosyn.fit(data, spec)
+    np.testing.assert_allclose(res.u[0, :, 2], 0.5)
+    assert res.weight_values[0, 2] == 0.0
+    assert "indicator 'a3' is constant at 100" in res.summary()
+
+
+def test_constant_nonzero_per_entity_names_the_entities():
+    data = two_entities().assign(a3=[100.0, 100.0, 100.0, 1.0, 2.0, 3.0])
+    spec = {**hand_spec(margin=0.1), "entity": "e"}
+    spec["subsystems"]["A"]["indicators"]["a3"] = "+"
+    with pytest.warns(CosynWarning, match=r"indicator 'a3' is constant at 100 for entity 'x'"):
+        cosyn.fit(data, spec)
+
+
+def drop_data() -> pd.DataFrame:
+    """two_entities() with a3 constant at 0 for entity x only."""
+    return two_entities().assign(a3=[0.0, 0.0, 0.0, 1.0, 2.0, 4.0])
+
+
+def drop_spec(**method: object) -> dict:
+    spec = {**hand_spec(on_constant="drop", **method), "entity": "e"}
+    spec["subsystems"]["A"]["indicators"]["a3"] = "+"
+    return spec
+
+
+def test_drop_acts_per_entity_with_bounds_per_entity():
+    # Entity x: a3 = [0, 0, 0] has upper = lower = 0 → left out for x only. x is then
+    # the hand calculation at the top: φ = (0.435815, 0.564185, 0) in A, μ_A(t2) =
+    # 0.358954, U = [0.345906, 1]. Entity y keeps a3 and equals a fit of y alone.
+    with pytest.warns(CosynWarning, match=r"left out where constant .* 'a3' is constant at 0 "):
+        res = cosyn.fit(drop_data(), drop_spec())
+    assert res.dropped == () and res.indicators == ("a1", "a2", "a3", "b1")
+    np.testing.assert_allclose(res.weight_values[0], [0.435815, 0.564185, 0.0, 1.0], atol=1e-6)
+    np.testing.assert_allclose(res.mu[0, :, 0], [0, 0.358954, 1], atol=1e-6)
+    np.testing.assert_allclose(res.synergy_values[0], [0.345906, 1.0], atol=1e-6)
+    alone = cosyn.fit(drop_data().query("e == 'y'"), drop_spec())
+    np.testing.assert_allclose(res.weight_values[1], alone.weight_values[0], rtol=1e-12)
+    np.testing.assert_allclose(res.synergy_values[1], alone.synergy_values[0], rtol=1e-12)
+    # tables: weight 0 and an empty u marked in_use = False for x's a3 only
+    w = res.weights.set_index(["entity", "indicator"]).weight
+    assert w[("x", "a3")] == 0.0 and w[("y", "a3")] > 0
+    od = res.order_degree
+    gone = od[~od.in_use]
+    assert set(zip(gone.entity, gone.indicator, strict=True)) == {("x", "a3")}
+    assert gone.u.isna().all() and od[od.in_use].u.notna().all()
+    assert res.active is not None and res.active.tolist() == [
+        [True, True, False, True],
+        [True, True, True, True],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "mu_a2"),
+    [
+        # geometric over the two active indicators: sqrt(0.5 · 0.25) = 0.353553
+        ("geometric", math.sqrt(0.125)),
+        # weighted geometric: 0.5^0.435815 · 0.25^0.564185 = 0.338169
+        ("weighted_geometric", 0.338169),
+    ],
+)
+def test_drop_per_entity_under_geometric_aggregations(aggregation, mu_a2):
+    res = cosyn.fit(drop_data(), drop_spec(aggregation=aggregation))
+    assert res.mu[0, 1, 0] == pytest.approx(mu_a2, abs=1e-6)
+    assert np.isfinite(res.mu).all() and np.isfinite(res.synergy_values).all()
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected_x"),
+    [
+        # CRITIC of x without a3: σ1 = 0.5, σ2 = 0.520416 (see test_critic_and_cv_…)
+        ("critic", 0.5 / (0.5 + math.sqrt(0.541667 / 2))),
+        ("equal", 0.5),
+        # CV of x's raw a1, a2: 0.5 and 0.567727
+        ("cv", 0.5 / (0.5 + 0.567727)),
+    ],
+)
+def test_drop_per_entity_renormalises_objective_weights(weights, expected_x):
+    res = cosyn.fit(drop_data(), drop_spec(weights=weights))
+    assert res.weight_values[0, 0] == pytest.approx(expected_x, abs=1e-6)
+    assert res.weight_values[0, 2] == 0.0
+    assert res.weight_values[0, :3].sum() == pytest.approx(1.0)
+
+
+def test_drop_per_entity_with_pooled_weights():
+    # weights_scope = "panel": one set of scores over both entities (x's a3 cells count
+    # as u = 0); then a3's weight is 0 for x and a1, a2 are renormalised for x.
+    res = cosyn.fit(drop_data(), drop_spec(weights_scope="panel"))
+    wy = res.weight_values[1, :3]
+    np.testing.assert_allclose(res.weight_values[0, :3], [*(wy[:2] / wy[:2].sum()), 0.0])
+
+
+def test_drop_with_panel_bounds_drops_for_all():
+    # a3 constant at 0 in both entities: over the panel upper = lower → dropped for all
+    data = two_entities().assign(a3=0.0)
+    res = cosyn.fit(data, drop_spec(bounds="panel"))
+    assert res.dropped == ("a3",) and res.active is None
+
+
+def test_every_indicator_of_a_subsystem_constant_for_one_entity():
+    data = drop_data().assign(b1=[0.0, 0.0, 0.0, 1.0, 4.0, 2.0])
+    with pytest.raises(
+        DataError, match=r"every indicator of subsystem 'B' is constant for entity 'x';"
+    ):
+        cosyn.fit(data, drop_spec())
+
+
+def test_given_weights_are_renormalised_after_a_drop():
+    # given a1 : a2 : a3 = 1 : 1 : 2 → (0.25, 0.25, 0.5); a3 dropped → (0.5, 0.5), not
+    # (0.25, 0.25) summing to 0.5. μ_A(t2) = 0.5·0.5 + 0.5·0.25 = 0.375 (margin 0);
+    # U(t2) = sqrt(0.375 · 1/3) = 0.353553.
+    data = HAND.assign(a3=0.0)
+    spec = hand_spec(weights="given", on_constant="drop")
+    spec["subsystems"]["A"]["indicators"]["a3"] = "+"
+    spec["subsystems"]["A"]["weights"] = {"a1": 1, "a2": 1, "a3": 2}
+    spec["subsystems"]["B"]["weights"] = {"b1": 1}
+    spec["diagnostics"] = {"robustness": {"draws": 20}}
+    with pytest.warns(CosynWarning, match="dropped"):
+        res = cosyn.fit(data, spec)
+    np.testing.assert_allclose(res.weight_values[0], [0.5, 0.5, 1.0])
+    assert res.mu[0, 1, 0] == pytest.approx(0.375)
+    assert res.synergy_values[0, 0] == pytest.approx(math.sqrt(0.375 / 3))
+    assert len(res.robustness) == 2
+    # the same per entity: x drops a3, its given weights become (0.5, 0.5, 0)
+    spec = drop_spec(weights="given")
+    spec["subsystems"]["A"]["weights"] = {"a1": 1, "a2": 1, "a3": 2}
+    spec["subsystems"]["B"]["weights"] = {"b1": 1}
+    res = cosyn.fit(drop_data(), spec)
+    np.testing.assert_allclose(res.weight_values, [[0.5, 0.5, 0, 1], [0.25, 0.25, 0.5, 1]])
+
+
+def test_given_weights_of_a_spec_built_directly_are_normalised():
+    from dataclasses import replace
+
+    spec = cosyn.Spec.from_dict(
+        {
+            **hand_spec(weights="given"),
+            "subsystems": {
+                "A": {"indicators": {"a1": "+", "a2": "+"}, "weights": {"a1": 1, "a2": 1}},
+                "B": {"indicators": {"b1": "+"}, "weights": {"b1": 1}},
+            },
+        }
+    )
+    a, b = spec.subsystems
+    spec = replace(spec, subsystems=(replace(a, weights=(2.0, 6.0)), replace(b, weights=(3.0,))))
+    res = cosyn.fit(HAND, spec)
+    # (2, 6) → (0.25, 0.75): μ_A(t2) = 0.25·0.5 + 0.75·0.25 = 0.3125
+    np.testing.assert_allclose(res.weight_values[0], [0.25, 0.75, 1.0])
+    assert res.mu[0, 1, 0] == pytest.approx(0.3125)
+
+
+def test_explicit_upper_below_the_data_says_so():
+    spec = hand_spec(margin=0.1)
+    spec["subsystems"]["A"]["indicators"] = [{"column": "a1", "upper": 0.5}, {"column": "a2"}]
+    with pytest.raises(DataError) as info:
+        cosyn.fit(HAND, spec)
+    text = str(info.value)
+    # a1 = [1, 2, 3]: lower from the data 1 − 0.1 = 0.9 ≥ 0.5
+    assert "the explicit upper bound 0.5 (spec key 'subsystems.A.indicators.a1.upper')" in text
+    assert "is not above the lower bound 0.9 that the data give" in text
+    assert "constant" not in text
+    spec["subsystems"]["A"]["indicators"] = [{"column": "a1", "lower": 5}, {"column": "a2"}]
+    with pytest.raises(
+        DataError, match=r"explicit lower bound 5 .* not below the upper bound 3\.3"
+    ):
+        cosyn.fit(HAND, spec)
+
+
+def misaligned() -> pd.DataFrame:
+    """x observed 2000–2009, y 2000–2003 only: y is extrapolated over 2004–2009."""
+    t = np.arange(2000, 2010)
+    x = pd.DataFrame({"e": "x", "t": t, "a1": t - 1990.0, "b1": (t - 1995.0) ** 2})
+    y = pd.DataFrame({"e": "y", "t": t[:4], "a1": [3.0, 5.0, 4.0, 6.0], "b1": [1.0, 2.0, 4.0, 3.0]})
+    return pd.concat([x, y], ignore_index=True)
+
+
+@pytest.mark.parametrize("how", ["regression", "linear"])
+def test_extrapolation_is_noted_per_entity(how):
+    spec = {
+        "entity": "e",
+        "period": "t",
+        "method": {"impute": how},
+        "subsystems": {"A": {"indicators": {"a1": "+"}}, "B": {"indicators": {"b1": "+"}}},
+    }
+    with pytest.warns(CosynWarning) as caught:
+        res = cosyn.fit(misaligned(), spec)
+    text = " ".join(str(w.message) for w in caught)
+    assert f"method.impute = {how!r} extrapolated past the observed periods" in text
+    assert "for 1 entity, of 10 periods: 'y' 2004–2009 (6 periods)" in text
+    # 6 extrapolated > 4 observed, in both series of y
+    assert "2 series are filled for more periods than observed" in text
+    assert res.imputed[1, 4:].all() and not res.imputed[0].any()
+
+
+def test_interpolation_inside_the_range_is_not_noted():
+    data = HAND.assign(a1=[1.0, np.nan, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cosyn.fit(data, hand_spec())
+
+
+def test_critic_input_minmax_by_hand():
+    # a1 = [1, 2, 3], a2 = [2, 3, 8], margin 0.1 (so u is not the min-max scaling).
+    # With two indicators both C_i = σ_i·(1 − r) share (1 − r): φ1 = σ1 / (σ1 + σ2).
+    #   raw σ (ddof 1): σ(a1) = 1; a2 mean 13/3, squared deviations 49/9 + 16/9 + 121/9
+    #   = 186/9, σ(a2) = sqrt(93/9) = 3.214550
+    # minmax: a1 → [0, .5, 1], σ = 0.5; a2 → (x − 2)/6, σ = 3.214550/6 = 0.535758
+    #   φ1 = 0.5 / (0.5 + 0.535758) = 0.482738
+    # order (u): a1 bounds 0.9, 3.3 (span 2.4), σ = 1/2.4 = 0.416667; a2 bounds 1.8, 8.8
+    #   (span 7), σ = 3.214550/7 = 0.459221; φ1 = 0.416667/0.875888 = 0.475708
+    data = HAND.assign(a2=[2.0, 3.0, 8.0])
+    s2 = math.sqrt(93 / 9)
+    res = cosyn.fit(data, hand_spec(margin=0.1, weights="critic", critic_input="minmax"))
+    assert res.weight_values[0, 0] == pytest.approx(0.5 / (0.5 + s2 / 6), abs=1e-12)
+    assert res.weight_values[0, 0] == pytest.approx(0.482738, abs=1e-6)
+    res = cosyn.fit(data, hand_spec(margin=0.1, weights="critic"))
+    assert res.weight_values[0, 0] == pytest.approx((1 / 2.4) / (1 / 2.4 + s2 / 7), abs=1e-12)
+    assert res.weight_values[0, 0] == pytest.approx(0.475708, abs=1e-6)
+
+
+def test_critic_input_minmax_reverses_negative_indicators():
+    # Three indicators, a3 negative: min-max reversed (max − x)/(max − min), as the
+    # published convention (Diakoulaki et al. 1995, eq. 2-3); compared with the kernel on
+    # a matrix scaled here by hand.
+    data = HAND.assign(a3=[5.0, 1.0, 2.0])
+    spec = hand_spec(margin=0.1, weights="critic", critic_input="minmax")
+    spec["subsystems"]["A"]["indicators"]["a3"] = "-"
+    res = cosyn.fit(data, spec)
+    scaled = np.array([[0, 0.5, 1], [0, 0.25, 1], [0, 1, 0.75]]).T  # a3: (5 − x)/4
+    np.testing.assert_allclose(res.weight_values[0, :3], cosyn.critic_weights(scaled))

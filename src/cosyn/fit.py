@@ -34,8 +34,8 @@ from cosyn.methods import (
     normalize_weights,
     subsystem_order,
     synergy_path,
-    widened_bounds,
 )
+from cosyn.methods.efficacy import widen
 from cosyn.panel import Panel, build_panel
 from cosyn.result import Result
 from cosyn.spec import Method, Spec, Subsystem
@@ -98,19 +98,21 @@ def fit(
     panel = build_panel(data, spec, sheet)
     base = _base_index(method.base, panel)
     notes: list[str] = []
-    x, imputed, lower, upper = _complete_and_bound(panel, spec)
-    keep = _constant_indicators(x, lower, upper, spec, panel, notes)
+    x, imputed, lower, upper, flat = _complete_and_bound(panel, spec, notes)
+    keep, active = _constant_indicators(x, lower, upper, flat, spec, panel, notes)
     if not keep.all():
         spec, x, imputed = _drop(spec, keep, x, imputed)
         lower, upper = lower[..., keep], upper[..., keep]
+    _check_active(active, spec, panel)
     _warn_outside_explicit(x, lower, upper, spec, panel, notes)
     positive = np.array([i.positive for i in spec.indicators])
-    u = _order_degrees(x, positive, lower, upper, spec)
-    weights, cr = _weights(x, u, positive, spec, panel, notes)
+    u = _order_degrees(x, positive, lower, upper, spec, active)
+    weights, cr = _weights(x, u, positive, spec, panel, notes, active)
     membership = _membership(spec)
-    mu = subsystem_order(u, weights, membership, method.aggregation)  # type: ignore[arg-type]
+    mu = subsystem_order(u, weights, membership, method.aggregation, active)  # type: ignore[arg-type]
     synergy, t0, t1 = synergy_path(mu, base)
-    arrays = FitArrays(x, positive, membership, u, weights, mu, synergy, base)
+    _check_synergy(synergy, t1, panel)
+    arrays = FitArrays(x, positive, membership, u, weights, mu, synergy, base, active=active)
     diagnostics = run_diagnostics(spec, arrays, panel.entities, notes)
     for note in notes:
         warnings.warn(note, CosynWarning, stacklevel=2)
@@ -131,6 +133,7 @@ def fit(
         dropped=tuple(c for c, k in zip(panel.indicators, keep, strict=True) if not k),
         notes=tuple(notes),
         diagnostics=diagnostics,
+        active=active,
     )
 
 
@@ -167,11 +170,15 @@ def _range(index: Any) -> str:
     return ", ".join(items) if len(items) <= 8 else f"{items[0]} … {items[-1]} ({len(items)})"
 
 
-def _complete_and_bound(panel: Panel, spec: Spec) -> tuple[Array, NDArray[np.bool_], Array, Array]:
-    """Values after imputation, the filled-cell mask, and the bounds (METHOD.md §0–§1).
+def _complete_and_bound(
+    panel: Panel, spec: Spec, notes: list[str]
+) -> tuple[Array, NDArray[np.bool_], Array, Array, NDArray[np.bool_]]:
+    """Values after imputation, the filled-cell mask, the bounds (METHOD.md §0–§1), and
+    where the data are constant in the bounds scope (max = min; shape of the bounds).
 
-    The bounds of the raw values double as the test for missing cells (NaN propagates
-    through min and max), so complete data costs no extra pass.
+    The observed range of the raw values doubles as the test for missing cells (NaN
+    propagates through min and max), so complete data costs no extra pass. Bounds that
+    overflow, and explicit bounds that leave no room for the data, are refused here.
     """
     x = panel.values
     if x.shape[1] < 2:
@@ -179,21 +186,178 @@ def _complete_and_bound(panel: Panel, spec: Spec) -> tuple[Array, NDArray[np.boo
             f"{panel.source} has a single period ({quote(panel.periods[0])}); synergy compares "
             "periods, so at least 2 are needed"
         )
-    lower, upper = _bounds(x, spec.method)
-    if np.isfinite(lower).all() and np.isfinite(upper).all():
+    lo, hi = _observed_range(x, spec.method)
+    if np.isfinite(lo).all() and np.isfinite(hi).all():
         imputed = np.zeros(x.shape, dtype=bool)
     else:
-        x, imputed = _impute(panel, spec.method.impute)
-        lower, upper = _bounds(x, spec.method)
+        x, imputed = _impute(panel, spec.method.impute, notes)
+        lo, hi = _observed_range(x, spec.method)
+        if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+            raise _imputation_overflow(x, panel, spec)
+    lower, upper = widen(lo, hi, spec.method.margin)
     for i, ind in enumerate(spec.indicators):
         if ind.lower is not None:
             lower[..., i] = ind.lower
         if ind.upper is not None:
             upper[..., i] = ind.upper
-    return x, imputed, lower, upper
+    _check_bounds(x, lo, hi, lower, upper, spec, panel)
+    return x, imputed, lower, upper, hi == lo
 
 
-def _impute(panel: Panel, how: str) -> tuple[Array, NDArray[np.bool_]]:
+def _imputation_overflow(x: Array, panel: Panel, spec: Spec) -> DataError:
+    """Filled-in values that do not fit in double precision (values near ±1e308)."""
+    bad = ~np.isfinite(x).all(axis=1)  # (E, I)
+    series = [
+        f"indicator {spec.columns[i]!r}{_of_entity(panel, int(e))}"
+        for e, i in np.argwhere(bad)[:_QUOTE]
+    ]
+    n = int(bad.sum())
+    more = f" and {n - _QUOTE} more" if n > _QUOTE else ""
+    return DataError(
+        f"method.impute = {spec.method.impute!r} gives values too large for double precision "
+        f"in {panel.source}: " + ", ".join(series) + more + " — rescale the column (divide it "
+        "by a power of ten, e.g. express it in millions); order degrees do not depend on the "
+        "unit"
+    )
+
+
+def _observed_range(x: Array, method: Method) -> tuple[Array, Array]:
+    """Min and max of the data in the bounds scope, shape (E, 1, I) or (1, 1, I)."""
+    if method.bounds == "panel":
+        return x.min(axis=(0, 1), keepdims=True), x.max(axis=(0, 1), keepdims=True)
+    E, _, n_ind = x.shape
+    lo, hi = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
+
+    def step(s: slice) -> None:
+        np.min(x[s], axis=1, keepdims=True, out=lo[s])
+        np.max(x[s], axis=1, keepdims=True, out=hi[s])
+
+    _per_entity_block(step, E)
+    return lo, hi
+
+
+def _check_bounds(
+    x: Array, lo: Array, hi: Array, lower: Array, upper: Array, spec: Spec, panel: Panel
+) -> None:
+    """Refuse bounds that overflow, and explicit bounds with no room (METHOD.md §8).
+
+    Only small (E, 1, I) arrays are read unless something is wrong.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = upper - lower
+    finite = np.isfinite(span)
+    if not finite.all():
+        raise _overflow_error(x, lo, hi, lower, upper, ~finite, spec, panel)
+    explicit = [
+        n for n, i in enumerate(spec.indicators) if i.lower is not None or i.upper is not None
+    ]
+    if not explicit:
+        return
+    shut = np.zeros(span.shape, dtype=bool)
+    shut[..., explicit] = span[..., explicit] <= 0
+    if shut.any():
+        raise _explicit_bound_error(lower, upper, shut, spec, panel)
+
+
+def _scope_words(panel: Panel, rows: int, r: int) -> str:
+    """ " for entity 'x'" with bounds per entity, "" over the panel or for one entity."""
+    if rows == 1 or panel.entity_name is None:
+        return ""
+    return f" for entity {quote(panel.entities[r])}"
+
+
+def _overflow_error(
+    x: Array,
+    lo: Array,
+    hi: Array,
+    lower: Array,
+    upper: Array,
+    bad: NDArray[np.bool_],
+    spec: Spec,
+    panel: Panel,
+) -> DataError:
+    """Name the cells whose bounds, or whose range, do not fit in double precision."""
+    rows = bad.shape[0]
+    lines = []
+    for r, _, i in np.argwhere(bad)[:_QUOTE]:
+        ind = spec.indicators[i]
+        where = _scope_words(panel, rows, r)
+        series = x if rows == 1 else x[r : r + 1]
+        for side, bound, explicit, raw, pick in (
+            ("upper", upper, ind.upper, hi, np.argmax),
+            ("lower", lower, ind.lower, lo, np.argmin),
+        ):
+            if explicit is None and not np.isfinite(bound[r, 0, i]):
+                e, t = np.unravel_index(int(pick(series[..., i])), series.shape[:2])
+                e = r if rows > 1 else e
+                lines.append(
+                    f"{_entity_words(panel, int(e))}period {quote(panel.periods[int(t)])}, "
+                    f"indicator {ind.column!r} = {raw[r, 0, i]:.6g}: widened by method.margin "
+                    f"= {spec.method.margin:g}, its {side} bound overflows double precision"
+                )
+                break
+        else:
+            keys = [
+                f"{k} = {v:g}"
+                for k, v in (("lower", ind.lower), ("upper", ind.upper))
+                if v is not None
+            ]
+            given = f" (explicit {', '.join(keys)} in the spec)" if keys else ""
+            lines.append(
+                f"indicator {ind.column!r}{where} spans {lower[r, 0, i]:.6g} to "
+                f"{upper[r, 0, i]:.6g}{given}: upper − lower overflows double precision"
+            )
+    n = int(bad.sum())
+    more = f" and {n - _QUOTE} more" if n > _QUOTE else ""
+    return DataError(
+        f"values too large to compute with in {panel.source}: "
+        + "; ".join(lines)
+        + more
+        + " — rescale the column (divide it by a power of ten, e.g. express it in millions); "
+        "order degrees do not depend on the unit"
+    )
+
+
+def _explicit_bound_error(
+    lower: Array, upper: Array, shut: NDArray[np.bool_], spec: Spec, panel: Panel
+) -> DataError:
+    """An explicit bound on the wrong side of the data's other bound (METHOD.md §8)."""
+    rows = shut.shape[0]
+    lines = []
+    for i in np.flatnonzero(shut.any(axis=(0, 1))):
+        ind = spec.indicators[i]
+        r = int(np.flatnonzero(shut[:, 0, i])[0])
+        n_rows = int(shut[:, 0, i].sum())
+        where = _scope_words(panel, rows, r)
+        more = f" (and {n_rows - 1} more entities)" if n_rows > 1 else ""
+        lo_v, hi_v = lower[r, 0, i], upper[r, 0, i]
+        key = f"spec key 'subsystems.{ind.subsystem}.indicators.{ind.column}.upper'"
+        if ind.upper is not None and ind.lower is None:
+            lines.append(
+                f"the explicit upper bound {hi_v:g} ({key}) is not above the lower bound "
+                f"{lo_v:g} that the data give{where}{more} (their minimum, widened by the "
+                "margin)"
+            )
+        elif ind.lower is not None and ind.upper is None:
+            key = key[: -len("upper'")] + "lower'"
+            lines.append(
+                f"the explicit lower bound {lo_v:g} ({key}) is not below the upper bound "
+                f"{hi_v:g} that the data give{where}{more} (their maximum, widened by the "
+                "margin)"
+            )
+        else:
+            lines.append(
+                f"the explicit bounds of indicator {ind.column!r} in subsystem "
+                f"{ind.subsystem!r} (lower = {lo_v:g}, upper = {hi_v:g}) leave no range"
+            )
+    return DataError(
+        "; ".join(lines)
+        + " — the order degree needs upper > lower: give a bound on the other side of the "
+        "data, give both bounds, or leave the bound out to use the data's range"
+    )
+
+
+def _impute(panel: Panel, how: str, notes: list[str]) -> tuple[Array, NDArray[np.bool_]]:
     """Fill missing cells (METHOD.md §0); return the values and the filled-cell mask."""
     x = panel.values
     T = x.shape[1]
@@ -228,8 +392,69 @@ def _impute(panel: Panel, how: str) -> tuple[Array, NDArray[np.bool_]]:
             + more
             + " — fill them, or set method.impute to 'regression' or 'linear'"
         )
+    _note_extrapolation(panel, missing, how, notes)
     filler = impute_regression if how == "regression" else impute_linear
-    return filler(x, panel.time), missing
+    with np.errstate(over="ignore", invalid="ignore"):  # checked with the bounds
+        return filler(x, panel.time), missing
+
+
+def _note_extrapolation(
+    panel: Panel, missing: NDArray[np.bool_], how: str, notes: list[str]
+) -> None:
+    """Note the entities whose series are filled outside their observed periods.
+
+    METHOD.md §8: a fill before a series' first or after its last observed period is an
+    extrapolation (a regression line carried on, or the nearest value repeated), not an
+    interpolation; the note names each entity (the first few, and a count) with the
+    periods filled that way, and the series filled for more periods than observed.
+    """
+    observed = ~missing
+    T = missing.shape[1]
+    seen = np.maximum.accumulate(observed, axis=1)  # observed at or before t
+    ahead = np.flip(np.maximum.accumulate(np.flip(observed, axis=1), axis=1), axis=1)
+    outside: NDArray[np.bool_] = np.asarray(missing & ~(seen & ahead))  # (E, T, I)
+    if not outside.any():
+        return
+    per_entity: NDArray[np.bool_] = np.asarray(outside.any(axis=2))  # (E, T)
+    ents = np.flatnonzero(per_entity.any(axis=1))
+    parts = []
+    for e in ents[:_QUOTE]:
+        runs = _period_runs(panel, np.flatnonzero(per_entity[e]))
+        parts.append(runs if panel.entity_name is None else f"{quote(panel.entities[e])} {runs}")
+    more = f"; and {len(ents) - _QUOTE} more entities" if len(ents) > _QUOTE else ""
+    long = int((outside.sum(axis=1) > observed.sum(axis=1)).sum())
+    long_text = (
+        f"; {long} series {'is' if long == 1 else 'are'} filled for more periods than observed "
+        "— their values, and the synergy there, rest on the fill alone"
+        if long
+        else ""
+    )
+    way = "its regression line" if how == "regression" else "the nearest observed value"
+    who = (
+        ""
+        if panel.entity_name is None
+        else f" for {len(ents)} entit{'y' if len(ents) == 1 else 'ies'}"
+    )
+    notes.append(
+        f"method.impute = {how!r} extrapolated past the observed periods ({way} carried on)"
+        f"{who}, of {T} periods: "
+        + "; ".join(parts)
+        + more
+        + long_text
+        + ". The filled cells are flagged 'imputed' in order_degree"
+    )
+
+
+def _period_runs(panel: Panel, ts: NDArray[np.intp]) -> str:
+    """ "2006–2025 (20 periods)" for consecutive period positions, runs joined by ", "."""
+    breaks = np.flatnonzero(np.diff(ts) > 1)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(ts) - 1]])
+    runs = []
+    for a, b in zip(starts, ends, strict=True):
+        first, last = quote(panel.periods[ts[a]]), quote(panel.periods[ts[b]])
+        runs.append(first if a == b else f"{first}–{last}")
+    return ", ".join(runs) + f" ({len(ts)} period{'s' if len(ts) != 1 else ''})"
 
 
 def _of_entity(panel: Panel, e: int) -> str:
@@ -240,48 +465,112 @@ def _entity_words(panel: Panel, e: int) -> str:
     return "" if panel.entity_name is None else f"entity {quote(panel.entities[e])}, "
 
 
-def _bounds(x: Array, method: Method) -> tuple[Array, Array]:
-    """Widened bounds from the data, shape (E, 1, I) or (1, 1, I) (METHOD.md §1)."""
-    if method.bounds == "panel":
-        return widened_bounds(x, method.margin, (0, 1))
-    E, _, n_ind = x.shape
-    lower, upper = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
-
-    def step(s: slice) -> None:
-        lower[s], upper[s] = widened_bounds(x[s], method.margin, 1)
-
-    _per_entity_block(step, E)
-    return lower, upper
-
-
 def _constant_indicators(
-    x: Array, lower: Array, upper: Array, spec: Spec, panel: Panel, notes: list[str]
-) -> NDArray[np.bool_]:
-    """Mask of indicators to keep; error or note for those with ``upper == lower``."""
-    flat = np.broadcast_to(upper - lower <= 0, (x.shape[0], 1, x.shape[2]))[:, 0, :]
-    bad = flat.any(axis=0)
-    if not bad.any():
-        return np.ones(x.shape[2], dtype=bool)
-    lines = []
-    for i in np.flatnonzero(bad):
-        ents = np.flatnonzero(flat[:, i])
-        value = x[ents[0], 0, i]
-        where = (
-            ""
-            if spec.entity is None or lower.shape[0] == 1
-            else " for entity "
-            + ", ".join(quote(panel.entities[e]) for e in ents[:_QUOTE])
-            + (f" and {len(ents) - _QUOTE} more" if len(ents) > _QUOTE else "")
+    x: Array,
+    lower: Array,
+    upper: Array,
+    flat: NDArray[np.bool_],
+    spec: Spec,
+    panel: Panel,
+    notes: list[str],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_] | None]:
+    """Constant series (METHOD.md §8): the indicators to keep, and the (E, I) mask of
+    those in use per entity (None when every kept indicator is in use everywhere).
+
+    ``upper == lower`` (a series constant at 0, or any constant with ``margin = 0``): the
+    order degree is undefined — an error, or with ``on_constant = "drop"`` the indicator
+    is left out in the bounds scope: for every entity with ``bounds = "panel"`` (or when
+    it is constant for every entity), else for the entities where it is constant only.
+    Any other constant series (``max = min``, ``upper > lower``) carries no change over
+    the periods: a note names it.
+    """
+    E, n_ind = x.shape[0], x.shape[2]
+    undefined = np.broadcast_to((upper - lower <= 0)[:, 0, :], (E, n_ind))
+    still = np.broadcast_to(flat[:, 0, :], (E, n_ind)) & ~undefined
+    if still.any():
+        notes.append(
+            "; ".join(_constant_lines(x, still, spec, panel, flat.shape[0]))
+            + " — a series with no change over the periods: its order degree is the same in "
+            "every period, and entropy, CRITIC and CV weights give it 0"
         )
-        lines.append(f"indicator {spec.columns[i]!r} is constant at {value:g}{where}")
+    keep = np.ones(n_ind, dtype=bool)
+    if not undefined.any():
+        return keep, None
+    lines = _constant_lines(x, undefined, spec, panel, flat.shape[0])
     if spec.method.on_constant == "error":
         raise DataError(
             "; ".join(lines)
             + " — its order degree is undefined (upper bound = lower bound). Remove it from "
             "the spec, or set method.on_constant = 'drop' to leave it out"
         )
-    notes.append("dropped (method.on_constant = 'drop'): " + "; ".join(lines))
-    return np.asarray(~bad, dtype=bool)
+    everywhere: NDArray[np.bool_] = np.asarray(undefined.all(axis=0))
+    keep = ~everywhere
+    partial: NDArray[np.bool_] = np.asarray(undefined[:, keep])
+    which = np.flatnonzero(undefined.any(axis=0))
+    if partial.any():
+        notes.append(
+            "left out where constant (method.on_constant = 'drop'): "
+            + "; ".join(line for line, i in zip(lines, which, strict=True) if not everywhere[i])
+            + " — for those entities its weight is 0, the other indicators of its subsystem "
+            "are renormalised, and its order degree u is left empty (in_use = False in "
+            "order_degree)"
+        )
+    if everywhere.any():
+        notes.append(
+            "dropped (method.on_constant = 'drop'): "
+            + "; ".join(line for line, i in zip(lines, which, strict=True) if everywhere[i])
+        )
+    return keep, (~partial if partial.any() else None)
+
+
+def _constant_lines(
+    x: Array, mask: NDArray[np.bool_], spec: Spec, panel: Panel, rows: int
+) -> list[str]:
+    """ "indicator 'a' is constant at 0 for entity 'x', 'y'", one line per indicator."""
+    lines = []
+    for i in np.flatnonzero(mask.any(axis=0)):
+        ents = np.flatnonzero(mask[:, i])
+        values = {float(x[e, 0, i]) for e in ents}
+        if rows == 1 or panel.entity_name is None:
+            where = " over the panel" if panel.entity_name is not None and rows == 1 else ""
+            lines.append(
+                f"indicator {spec.columns[i]!r} is constant at {x[ents[0], 0, i]:g}{where}"
+            )
+            continue
+        if len(values) == 1:
+            at = f" at {x[ents[0], 0, i]:g}"
+            shown = ", ".join(quote(panel.entities[e]) for e in ents[:_QUOTE])
+        else:
+            at = ""
+            shown = ", ".join(
+                f"{quote(panel.entities[e])} (at {x[e, 0, i]:g})" for e in ents[:_QUOTE]
+            )
+        more = f" and {len(ents) - _QUOTE} more" if len(ents) > _QUOTE else ""
+        lines.append(
+            f"indicator {spec.columns[i]!r} is constant{at} for entit"
+            f"{'y' if len(ents) == 1 else 'ies'} {shown}{more}"
+        )
+    return lines
+
+
+def _check_active(active: NDArray[np.bool_] | None, spec: Spec, panel: Panel) -> None:
+    """Every subsystem keeps at least one indicator in use for every entity."""
+    if active is None:
+        return
+    start = 0
+    for s in spec.subsystems:
+        cols = slice(start, start + len(s.indicators))
+        start = cols.stop
+        empty = np.flatnonzero(~active[:, cols].any(axis=1))
+        if empty.size:
+            shown = ", ".join(quote(panel.entities[e]) for e in empty[:_QUOTE])
+            more = f" and {empty.size - _QUOTE} more" if empty.size > _QUOTE else ""
+            raise DataError(
+                f"every indicator of subsystem {s.name!r} is constant for entit"
+                f"{'y' if empty.size == 1 else 'ies'} {shown}{more}; the subsystem has no "
+                "order degree there — add indicators that vary over the periods, or leave "
+                "the entity out"
+            )
 
 
 def _drop(
@@ -370,11 +659,18 @@ def _per_entity_block(step: Callable[[slice], None], E: int) -> None:
 
 
 def _order_degrees(
-    x: Array, positive: NDArray[np.bool_], lower: Array, upper: Array, spec: Spec
+    x: Array,
+    positive: NDArray[np.bool_],
+    lower: Array,
+    upper: Array,
+    spec: Spec,
+    active: NDArray[np.bool_] | None,
 ) -> Array:
-    """u of every cell (METHOD.md §1), per block of entities."""
+    """u of every cell (METHOD.md §1), per block of entities; NaN where not in use."""
     explicit = any(i.lower is not None or i.upper is not None for i in spec.indicators)
     u = np.empty_like(x)
+    if active is not None:  # bounds per entity: a left-out series has upper = lower
+        upper = np.where(active[:, None, :], upper, lower + 1.0)
 
     def step(s: slice) -> None:
         lo = lower if lower.shape[0] == 1 else lower[s]
@@ -382,6 +678,8 @@ def _order_degrees(
         efficacy(x[s], positive, lower=lo, upper=hi, clip=explicit, out=u[s])
 
     _per_entity_block(step, x.shape[0])
+    if active is not None:
+        np.copyto(u, np.nan, where=~active[:, None, :])
     return u
 
 
@@ -400,51 +698,115 @@ def _weights(
     spec: Spec,
     panel: Panel,
     notes: list[str],
+    active: NDArray[np.bool_] | None = None,
 ) -> tuple[Array, dict[str, float]]:
-    """Weights (E, I), normalised within each subsystem (METHOD.md §2)."""
+    """Weights (E, I), normalised within each subsystem (METHOD.md §2).
+
+    Subjective weights (given, AHP) are normalised again here, after any drop. An
+    indicator left out for an entity (``active`` False) gets weight 0 there and the
+    others of its subsystem are renormalised. Scores come from the weights scope: per
+    entity, a left-out series counts as absent; pooled over the panel, the entity's cells
+    of it enter as u = 0 (their raw values are 0: the series is constant at 0).
+    """
     method = spec.method
     E, _, n_ind = x.shape
     scheme = method.weights
     objective = method.objective if scheme == "combined" else scheme
+    scope = method.weights_scope
+    if active is not None:
+        u = np.where(active[:, None, :], u, 0.0)
+        if scope == "entity":  # a constant column: no information, and a positive mean
+            x = np.where(active[:, None, :], x, 1.0)
     divergence = None
     if scheme not in ("given", "ahp") and objective == "entropy":
         # One pass over every column; each subsystem then normalises its own slice.
-        matrix = _entropy_input(x, u, positive, method.entropy_input, method.weights_scope)
-        if method.weights_scope == "entity":
-            d = np.empty((E, n_ind))
+        matrix = _entropy_input(x, u, positive, method.entropy_input, scope)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below
+            if scope == "entity":
+                d = np.empty((E, n_ind))
 
-            def step(s: slice) -> None:
-                d[s] = entropy_divergence(matrix[s], validate=False)
+                def step(s: slice) -> None:
+                    d[s] = entropy_divergence(matrix[s], validate=False)
 
-            _per_entity_block(step, E)
-            divergence = d
-        else:
-            divergence = entropy_divergence(matrix, validate=False)
+                _per_entity_block(step, E)
+                divergence = d
+            else:
+                divergence = entropy_divergence(matrix, validate=False)
     weights = np.empty((E, n_ind))
     crs: dict[str, float] = {}
     start = 0
     for s in spec.subsystems:
         cols = slice(start, start + len(s.indicators))
         start = cols.stop
+        act = None if active is None else active[:, cols]
         subjective = None
         if scheme in ("given", "ahp", "combined"):
             if s.weights is not None and scheme != "ahp":
-                subjective = np.asarray(s.weights)
+                subjective = normalize_weights(np.asarray(s.weights, dtype=float))
             else:
                 assert s.ahp is not None  # guaranteed by Spec validation
                 subjective, crs[s.name] = ahp_weights(np.asarray(s.ahp))
+            if act is not None:
+                subjective = normalize_weights(subjective, act)
         if subjective is not None and scheme != "combined":
             w = subjective
         else:
             if divergence is not None:
-                _note_equal(divergence[:, cols], "entropy", s, spec, panel, notes)
-                w = normalize_weights(divergence[:, cols])
+                _note_equal(divergence[:, cols], "entropy", s, spec, panel, notes, act)
+                w = normalize_weights(divergence[:, cols], act if scope == "entity" else None)
             else:
-                w = _objective(objective, x[..., cols], u[..., cols], s, spec, panel, notes)
+                w = _objective(
+                    objective,
+                    x[..., cols],
+                    u[..., cols],
+                    positive[cols],
+                    s,
+                    spec,
+                    panel,
+                    notes,
+                    act,
+                )
+            if act is not None:
+                w = normalize_weights(np.broadcast_to(w, (E, len(s.indicators))), act)
             if subjective is not None:
                 w = combine_weights(subjective, w, method.combine_lambda, method.combine)
         weights[:, cols] = np.broadcast_to(w, (E, len(s.indicators)))
+    if not np.isfinite(weights).all():
+        raise _weights_overflow(weights, x, spec, panel)
     return weights, crs
+
+
+def _weights_overflow(weights: Array, x: Array, spec: Spec, panel: Panel) -> DataError:
+    """Weights that could not be computed: raw values so large that the sums overflow."""
+    bad = np.flatnonzero(~np.isfinite(weights).all(axis=0))
+    m = spec.method
+    how = m.weights if m.weights != "combined" else f"combined, objective {m.objective}"
+    if "entropy" in how:
+        how += f", entropy_input = {m.entropy_input!r}"
+    if "critic" in how:
+        how += f", critic_input = {m.critic_input!r}"
+    cols = ", ".join(
+        f"{spec.columns[i]!r} (values as large as {np.abs(x[..., i]).max():.3g})"
+        for i in bad[:_QUOTE]
+    )
+    return DataError(
+        f"the weights (method.weights = {how}) overflow double precision in {panel.source} "
+        f"for indicator {cols} — rescale the column (divide it by a power of ten, e.g. "
+        "express it in millions), or use entropy_input = 'order'"
+    )
+
+
+def _check_synergy(synergy: Array, t1: NDArray[np.intp], panel: Panel) -> None:
+    """A NaN synergy never reaches the level lookup (METHOD.md §8)."""
+    if np.isfinite(synergy).all():
+        return
+    e, p = (int(v) for v in np.argwhere(~np.isfinite(synergy))[0])
+    n = int((~np.isfinite(synergy)).sum())
+    raise DataError(
+        f"the synergy degree of {_entity_words(panel, e)}period {quote(panel.periods[t1[p]])} "
+        f"is not a number ({n} value(s) in all) — check that entity's data for values near "
+        "±1e308 or an indicator that does not vary, and rescale or remove it"
+    )
 
 
 def _in_scope(a: Array, scope: str) -> Array:
@@ -456,10 +818,12 @@ def _objective(
     name: str,
     x: Array,
     u: Array,
+    positive: NDArray[np.bool_],
     s: Subsystem,
     spec: Spec,
     panel: Panel,
     notes: list[str],
+    active: NDArray[np.bool_] | None = None,
 ) -> Array:
     """Equal, CV or CRITIC weights of one subsystem, shape (E, m) or (1, m)."""
     scope = spec.method.weights_scope
@@ -467,7 +831,8 @@ def _objective(
         return equal_weights(u.shape[-1])[None, :]
     if name == "cv":
         raw = _in_scope(x, scope)
-        mean = raw.mean(axis=-2)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = raw.mean(axis=-2)
         if np.any(mean <= 0):
             e, i = (int(v) for v in np.argwhere(mean <= 0)[0])
             who = "" if scope == "panel" else _of_entity(panel, e)
@@ -476,17 +841,32 @@ def _objective(
                 f"{s.columns[i]!r}{who} has mean {mean[e, i]:g} — use another weighting "
                 "such as 'entropy' or 'critic'"
             )
-        return cv_weights(raw)
-    info = np.clip(critic_information(_in_scope(u, scope)), 0.0, None)
-    _note_equal(info, "CRITIC", s, spec, panel, notes)
-    return normalize_weights(info)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
+            return cv_weights(raw)
+    if spec.method.critic_input == "minmax":
+        matrix = _minmax(_in_scope(x, scope), positive)
+    else:
+        matrix = _in_scope(u, scope)
+    act = active if scope == "entity" else None
+    with np.errstate(over="ignore", invalid="ignore"):
+        info = np.clip(critic_information(matrix, act), 0.0, None)
+    _note_equal(info, "CRITIC", s, spec, panel, notes, act)
+    return normalize_weights(info, act)
 
 
 def _note_equal(
-    score: Array, what: str, s: Subsystem, spec: Spec, panel: Panel, notes: list[str]
+    score: Array,
+    what: str,
+    s: Subsystem,
+    spec: Spec,
+    panel: Panel,
+    notes: list[str],
+    active: NDArray[np.bool_] | None = None,
 ) -> None:
     scope = spec.method.weights_scope
     flat = ~(score > 0).any(axis=-1)
+    if active is not None and flat.shape[0] > 1:  # one indicator left: no choice to make
+        flat &= active.sum(axis=-1) > 1
     if not flat.any():
         return
     if scope == "panel" or panel.entity_name is None:
@@ -518,11 +898,28 @@ def _entropy_input(x: Array, u: Array, positive: NDArray[np.bool_], how: str, sc
     if how == "shift":
         v = np.where(positive, raw, -raw)
         low = v.min(axis=-2, keepdims=True)
-        return np.asarray(np.where(low <= 0, v + np.abs(low) + 0.01, v), dtype=float)
-    low = raw.min(axis=-2, keepdims=True)
-    span = raw.max(axis=-2, keepdims=True) - low
-    scaled = np.where(span > 0, (raw - low) / np.where(span > 0, span, 1.0), 0.0)
-    scaled = np.where(positive, scaled, np.where(span > 0, 1.0 - scaled, 0.0))
+        with np.errstate(over="ignore"):  # values near 1e308: the weights say so
+            return np.asarray(np.where(low <= 0, v + np.abs(low) + 0.01, v), dtype=float)
+    scaled = _minmax(raw, positive)
     if how == "rescale":
         scaled = 0.002 + 0.996 * scaled
+    return scaled
+
+
+def _minmax(raw: Array, positive: NDArray[np.bool_]) -> Array:
+    """Raw values min-max scaled to [0, 1] along the observation axis (-2), reversed for
+    negative indicators; a constant column is 0 (``entropy_input`` and ``critic_input =
+    "minmax"``, the published convention: Diakoulaki et al. 1995 scale before CRITIC).
+
+    A range wider than the largest double (−1e308 to 1e308) is scaled in halves, which
+    is exact: the result is right for every finite input.
+    """
+    low = raw.min(axis=-2, keepdims=True)
+    high = raw.max(axis=-2, keepdims=True)
+    with np.errstate(over="ignore"):
+        span = high - low
+    if not np.isfinite(span).all():
+        raw, low, span = raw / 2.0, low / 2.0, high / 2.0 - low / 2.0
+    scaled = np.where(span > 0, (raw - low) / np.where(span > 0, span, 1.0), 0.0)
+    scaled = np.where(positive, scaled, np.where(span > 0, 1.0 - scaled, 0.0))
     return np.asarray(scaled, dtype=float)

@@ -18,6 +18,7 @@ def subsystem_order(
     weights: ArrayLike,
     membership: ArrayLike,
     aggregation: Aggregation = "weighted_sum",
+    active: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Order degree ``μ_j`` of every subsystem.
 
@@ -39,6 +40,14 @@ def subsystem_order(
         ``membership[i, j]`` is True when indicator ``i`` belongs to subsystem ``j``; each
         indicator belongs to exactly one subsystem.
     aggregation : {"weighted_sum", "geometric", "weighted_geometric"}
+    active : array_like of bool, shape (..., m), optional
+        The order parameters in use (broadcast over the period axis). An inactive one — an
+        indicator that ``on_constant = "drop"`` left out for an entity, whose ``u`` is
+        undefined (NaN) — is left out of its subsystem under every aggregation: its ``u``
+        is ignored, its weight taken as 0, and ``geometric`` takes the mean over the
+        ``n_j`` active indicators only. The weights of the active ones must sum to 1
+        (:func:`~cosyn.methods.weights.normalize_weights` with ``active``). Each
+        subsystem needs at least one active indicator in every row.
 
     Returns
     -------
@@ -54,6 +63,18 @@ def subsystem_order(
     uu = np.asarray(u, dtype=float)
     w = np.asarray(weights, dtype=float)[..., None, :]  # (..., 1, m)
     mem = np.asarray(membership, dtype=float)
+    if active is not None:
+        act = np.asarray(active, dtype=bool)[..., None, :]  # (..., 1, m)
+        if np.any((act.astype(float) @ mem) == 0):
+            raise ValueError("every subsystem needs at least one active indicator")
+        # 0 for the left-out u with weight 0: no term in Σφu, and 0^0 = 1 in Π u^φ.
+        uu = np.where(act, uu, 0.0)
+        w = np.where(act, w, 0.0)
+        if aggregation == "geometric":
+            # 1/n_j over the active indicators of each subsystem, row by row
+            per_subsystem = 1.0 / (act.astype(float) @ mem)  # (..., 1, k)
+            equal = np.where(act, per_subsystem @ mem.T, 0.0)
+            return _weighted_geometric(uu, equal, mem)
     if aggregation == "weighted_sum":
         out = np.empty((*np.broadcast_shapes(uu.shape[:-1], w.shape[:-1]), mem.shape[1]))
         for j in range(mem.shape[1]):  # per subsystem: u[..., members] @ φ[..., members]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["efficacy", "widened_bounds"]
+__all__ = ["efficacy", "widen", "widened_bounds"]
 
 Axis = int | tuple[int, ...]
 
@@ -30,11 +30,32 @@ def widened_bounds(
         Axis or axes over which min and max are taken.
     """
     arr = np.asarray(x, dtype=float)
-    if margin < 0:
-        raise ValueError(f"margin must be >= 0, got {margin!r}")
-    hi = arr.max(axis=axis, keepdims=True)
-    lo = arr.min(axis=axis, keepdims=True)
-    return lo - margin * np.abs(lo), hi + margin * np.abs(hi)
+    return widen(arr.min(axis=axis, keepdims=True), arr.max(axis=axis, keepdims=True), margin)
+
+
+def widen(
+    lo: ArrayLike, hi: ArrayLike, margin: float = 0.1
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The observed range ``[lo, hi]`` widened by a margin: ``lo − a·|lo|``, ``hi + a·|hi|``.
+
+    Parameters
+    ----------
+    lo, hi : array_like
+        Observed minimum and maximum of each series.
+    margin : float
+        ``a``, finite and ``≥ 0``.
+
+    Notes
+    -----
+    Finite inputs can widen past the largest double (``1.7e308·(1 + a)``): the result is
+    then ``±inf``, without a warning; callers check (:func:`cosyn.fit` names the cell).
+    """
+    if not np.isfinite(margin) or margin < 0:
+        raise ValueError(f"margin must be finite and >= 0, got {margin!r}")
+    lo_arr = np.asarray(lo, dtype=float)
+    hi_arr = np.asarray(hi, dtype=float)
+    with np.errstate(over="ignore"):
+        return lo_arr - margin * np.abs(lo_arr), hi_arr + margin * np.abs(hi_arr)
 
 
 def efficacy(
@@ -89,7 +110,8 @@ def efficacy(
     ------
     ValueError
         If ``upper == lower`` anywhere (a series constant at 0, or any constant series
-        with ``margin = 0``): ``u`` is undefined there.
+        with ``margin = 0``): ``u`` is undefined there; or if ``upper − lower`` is not
+        finite (bounds near ±1.8e308 overflow).
 
     Notes
     -----
@@ -107,9 +129,12 @@ def efficacy(
         lo = np.asarray(lower, dtype=float)
     if upper is not None:
         hi = np.asarray(upper, dtype=float)
-    span = hi - lo
-    if np.any(span <= 0):
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = hi - lo
+    if not np.all(span > 0):  # NaN bounds fail here too
         raise ValueError("upper bound equals lower bound for some indicator: u is undefined")
+    if not np.all(np.isfinite(span)):
+        raise ValueError("upper − lower is not finite (the bounds overflow): rescale the data")
     pos = np.asarray(positive, dtype=bool)
     # x·(+1) + (−lower) = x − lower, or x·(−1) + upper = upper − x: each exactly as the
     # formula rounds it, and +0.0 (never −0.0) where x sits on a bound.

@@ -55,17 +55,38 @@ def _matrix(X: ArrayLike, name: str) -> NDArray[np.float64]:
     return arr
 
 
-def normalize_weights(d: ArrayLike) -> NDArray[np.float64]:
+def normalize_weights(d: ArrayLike, active: ArrayLike | None = None) -> NDArray[np.float64]:
     """Scale non-negative scores to sum to 1 over the last axis.
 
     Where every score of a row is 0, the row gets equal weights ``1/m`` (the convention
     of METHOD.md §2 for "no indicator carries information"; callers warn about it).
+
+    Parameters
+    ----------
+    d : array_like, shape (..., m)
+        Non-negative scores (or weights to renormalise).
+    active : array_like of bool, shape (..., m), optional
+        The columns in use (``on_constant = "drop"`` leaves an indicator out for some
+        entities, METHOD.md §8): the others get weight 0 and the rest are renormalised
+        among themselves; a row whose active scores are all 0 gets ``1/n_active`` on its
+        active columns. Every row needs at least one active column.
     """
     arr = np.asarray(d, dtype=float)
+    if active is None:
+        total = arr.sum(axis=-1, keepdims=True)
+        m = arr.shape[-1]
+        safe = np.where(total > 0, total, 1.0)
+        return np.where(total > 0, arr / safe, 1.0 / m)
+    act = np.broadcast_to(
+        np.asarray(active, dtype=bool), np.broadcast_shapes(arr.shape, np.shape(active))
+    )
+    n = act.sum(axis=-1, keepdims=True)
+    if np.any(n == 0):
+        raise ValueError("every row needs at least one active column")
+    arr = np.where(act, arr, 0.0)
     total = arr.sum(axis=-1, keepdims=True)
-    m = arr.shape[-1]
     safe = np.where(total > 0, total, 1.0)
-    return np.where(total > 0, arr / safe, 1.0 / m)
+    return np.where(total > 0, arr / safe, act / n)
 
 
 #: Divergences ``d = 1 − E`` at or below this are round-off of a uniform column: 0.
@@ -158,12 +179,20 @@ def _sample_std(arr: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(arr.std(axis=-2, ddof=1), dtype=float)
 
 
-def critic_information(X: ArrayLike) -> NDArray[np.float64]:
+def critic_information(X: ArrayLike, active: ArrayLike | None = None) -> NDArray[np.float64]:
     """CRITIC information ``C_i = σ_i · Σ_m (1 − r_im)`` of each column.
 
     ``σ`` is the sample standard deviation (``ddof = 1``) and ``r`` Pearson's
     correlation. A correlation that involves a constant column is taken as 0 (no linear
     relation); the constant column itself has ``σ = 0`` and so ``C = 0``.
+
+    Parameters
+    ----------
+    X : array_like, shape (..., n, m)
+    active : array_like of bool, shape (..., m), optional
+        The columns in use: an inactive column (an indicator dropped for this entity,
+        METHOD.md §8) gets ``C = 0`` and is left out of every other column's sum
+        ``Σ_m (1 − r_im)``, exactly as if it were not in the matrix.
     """
     arr = _matrix(X, "critic_weights")
     n = arr.shape[-2]
@@ -175,7 +204,11 @@ def critic_information(X: ArrayLike) -> NDArray[np.float64]:
     z = centred / np.where(ss > 0, ss, 1.0)[..., None, :]
     r = np.swapaxes(z, -1, -2) @ z  # (..., m, m); 0 where a column is constant
     sigma = ss / np.sqrt(n - 1)
-    return np.asarray(sigma * (1.0 - r).sum(axis=-1), dtype=float)
+    if active is None:
+        return np.asarray(sigma * (1.0 - r).sum(axis=-1), dtype=float)
+    act = np.asarray(active, dtype=bool)
+    conflict = ((1.0 - r) * act[..., None, :]).sum(axis=-1)
+    return np.asarray(np.where(act, sigma * conflict, 0.0), dtype=float)
 
 
 def critic_weights(X: ArrayLike) -> NDArray[np.float64]:
@@ -219,11 +252,17 @@ def cv_weights(X: ArrayLike) -> NDArray[np.float64]:
     -----
     ``σ`` is the sample standard deviation (``ddof = 1``). A column with a mean ≤ 0 has
     no meaningful coefficient of variation and is refused (ValueError). If every column
-    is constant the weights are equal.
+    is constant the weights are equal. Each column is divided by its largest ``|x|``
+    first (``σ/mean`` is scale free), so values near ±1e308 give the right weights
+    instead of overflowing.
     """
     arr = _matrix(X, "cv_weights")
     if arr.shape[-2] < 2:
         raise ValueError(f"CV weights need at least 2 observations, got {arr.shape[-2]}")
+    # σ/mean does not change when a column is divided by a positive number: dividing by
+    # the column's largest |x| keeps the squares of σ from overflowing for any finite x.
+    scale = np.abs(arr).max(axis=-2, keepdims=True)
+    arr = arr / np.where(scale > 0, scale, 1.0)
     mean = arr.mean(axis=-2)
     if np.any(mean <= 0):
         raise ValueError("CV weights need every column mean to be positive")
