@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -335,3 +336,52 @@ def test_run_with_every_diagnostic(tmp_path):
     coupling = pd.read_csv(out / "coupling.csv")
     assert set(coupling.columns) >= {"C", "T", "D", "level", "coupling_stage"}
     assert load_workbook(out / "results.xlsx", read_only=True).sheetnames[-1] == "robustness"
+
+
+# -- the error boundary ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "fragment"),
+    [
+        (KeyError("bounds"), "error: internal error in cosyn"),
+        (ZeroDivisionError("float division by zero"), "(float division by zero) — this is a bug"),
+        (MemoryError(), "error: out of memory"),
+    ],
+)
+def test_unexpected_exception_is_one_line_and_exit_1(tmp_path, monkeypatch, error, fragment):
+    """A bug still ends in one line and exit 1; --debug adds the traceback."""
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(sys.modules["cosyn.fit"], "fit", broken)  # the module, not cosyn.fit
+    args = ["run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert type(error).__name__ not in result.stderr
+    if not isinstance(error, MemoryError):
+        assert "run again with --debug" in lines[0] and "please report it" in lines[0]
+    debug = CliRunner().invoke(main, ["--debug", *args])
+    assert debug.exit_code == 1 and "Traceback" in debug.stderr
+    assert type(error).__name__ in debug.stderr
+
+
+def test_check_lists_spec_and_data_problems_together(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        MODEL.read_text(encoding="utf-8").replace('weights = "entropy"', 'weigths = "entropy"'),
+        encoding="utf-8",
+    )
+    data = pd.read_csv(TRADE).drop(columns="city_export").astype({"cluster_import": object})
+    data.loc[3, "cluster_import"] = "n/a*"
+    data.to_csv(tmp_path / "d.csv", index=False)
+    result = invoke("check", str(bad), "--data", str(tmp_path / "d.csv"))
+    assert result.exit_code == 1
+    assert "3 problems found" in result.stderr
+    assert f"1. model {str(bad)!r}, spec key 'method.weigths': unknown key" in result.stderr
+    assert "column 'city_export'" in result.stderr
+    assert "column 'cluster_import': row 5 'n/a*'" in result.stderr

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
+import tomllib
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import cosyn
 from cosyn import Spec, SpecError
+from cosyn.spec import Diagnostics, Indicator, Method, Robustness, Scale, Subsystem
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "guangzhou"
 
@@ -298,3 +304,380 @@ def test_diagnostics_errors():
     assert "'diagnostics.robustness.draws': must be a whole number in [1, 100000], got 0" in text
     assert "'diagnostics.robustness.margin': must be [low, high]" in text
     assert "'diagnostics.robustness.sead': unknown key" in text
+
+
+# -- non-finite values, limits and huge numbers (METHOD.md §8, docs/spec.md "Limits") ----
+
+
+@pytest.mark.parametrize(
+    ("method", "message"),
+    [
+        ({"margin": math.inf}, "'method.margin': must be a finite number in [0, 10], got inf"),
+        ({"margin": -math.inf}, "'method.margin': must be a finite number in [0, 10], got -inf"),
+        ({"margin": math.nan}, "'method.margin': must be a finite number in [0, 10], got nan"),
+        ({"margin": 1e300}, "'method.margin': must be a number in [0, 10], got 1e+300"),
+        ({"margin": 10.5}, "'method.margin': must be a number in [0, 10], got 10.5"),
+        ({"margin": 10**400}, "'method.margin': must be a finite number in [0, 10], got a 401"),
+        ({"margin": "0.1"}, "'method.margin': must be a number in [0, 10], got '0.1'"),
+        ({"combine_lambda": math.nan}, "'method.combine_lambda': must be a finite number in"),
+        ({"base": math.nan}, "'method.base': must be 'first', 'adjacent' or a period value"),
+        ({"base": 10**400}, "a period is a number of at most 18 digits"),
+        ({"base": ""}, "'method.base': must be 'first', 'adjacent' or a period value"),
+    ],
+)
+def test_non_finite_and_absurd_method_values(method, message):
+    assert message in problems(two(method=method))
+
+
+def test_margin_limits_are_inclusive():
+    assert Spec.from_dict(two(method={"margin": 0})).method.margin == 0.0
+    assert Spec.from_dict(two(method={"margin": 10})).method.margin == 10.0
+
+
+@pytest.mark.parametrize(
+    ("diagnostics", "message"),
+    [
+        ({"forecast": 10**9}, "'diagnostics.forecast': must be a whole number in [0, 100], got"),
+        ({"forecast": 2.5}, "'diagnostics.forecast': must be a whole number in [0, 100], got 2.5"),
+        ({"forecast": True}, "'diagnostics.forecast': must be a whole number"),
+        ({"obstacles": 10**400}, "'diagnostics.obstacles': must be a whole number in [0, 1000]"),
+        ({"robustness": {"draws": 10**8}}, "'diagnostics.robustness.draws': must be a whole"),
+        ({"robustness": {"seed": 2**32}}, "'diagnostics.robustness.seed': must be a whole number"),
+        ({"robustness": {"seed": -1}}, "in [0, 4294967295], got -1"),
+        ({"robustness": {"concentration": 0.09}}, "must be a number >= 0.1, got 0.09"),
+        ({"robustness": {"concentration": math.inf}}, "must be a finite number >= 0.1, got inf"),
+        ({"robustness": {"margin": [0, math.inf]}}, "two finite numbers with 0 <= low <= high"),
+        ({"robustness": {"margin": [0, 11]}}, "0 <= low <= high <= 10, got [0, 11]"),
+        ({"robustness": {"margin": [-0.1, 0.2]}}, "'diagnostics.robustness.margin': must be"),
+        ({"gra_rho": 0}, "'diagnostics.gra_rho': must be a number in (0, 1], got 0"),
+        ({"gra_threshold": math.nan}, "'diagnostics.gra_threshold': must be a finite number"),
+        ({"coupling_weights": {"A": math.inf, "B": 1}}, "'diagnostics.coupling_weights.A'"),
+        ({"obstacle_weights": {"A": 0, "B": 0}}, "'diagnostics.obstacle_weights': weights must"),
+    ],
+)
+def test_diagnostics_limits(diagnostics, message):
+    assert message in problems(two(diagnostics=diagnostics))
+
+
+def test_limits_themselves_are_allowed():
+    from cosyn.spec import MAX_DRAWS, MAX_FORECAST, MAX_OBSTACLES, MAX_SEED, MIN_CONCENTRATION
+
+    d = Spec.from_dict(
+        two(
+            diagnostics={
+                "forecast": MAX_FORECAST,
+                "obstacles": MAX_OBSTACLES,
+                "robustness": {
+                    "draws": MAX_DRAWS,
+                    "seed": MAX_SEED,
+                    "concentration": MIN_CONCENTRATION,
+                    "margin": [0, 10],
+                },
+            }
+        )
+    ).diagnostics
+    assert (d.forecast, d.obstacles) == (100, 1000)
+    assert d.robustness == Robustness(100_000, 0.1, (0.0, 10.0), 2**32 - 1)
+    # A whole float (as a spreadsheet cell gives it) counts as a whole number.
+    assert Spec.from_dict(two(diagnostics={"forecast": 3.0})).diagnostics.forecast == 3
+
+
+def test_min_concentration_keeps_the_dirichlet_sampler_from_underflowing():
+    """At κ = 0.1 a subsystem's gamma variates all underflow with probability ≈ e^(−74).
+
+    A Gamma(α) variate lies below the smallest double with probability ≈ (5e-324)^α, so
+    all of a subsystem's variates (shapes κφ_i summing to κ) do with ≈ e^(−744κ): 6e-4
+    at κ = 0.01 — seen in 10^6 draws — and 5e-33 at the floor κ = 0.1.
+    """
+    from cosyn.spec import MIN_CONCENTRATION
+
+    rng = np.random.default_rng(1)
+    tiny = rng.standard_gamma(0.01, size=1_000_000)
+    assert (tiny == 0).mean() == pytest.approx(math.exp(-744 * 0.01), rel=0.2)
+    floor = rng.standard_gamma(MIN_CONCENTRATION, size=1_000_000)
+    assert (floor > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"edges": [0, math.inf], "names": ["a", "b", "c"]}, "got [0, inf]"),
+        ({"edges": [0, math.nan], "names": ["a", "b", "c"]}, "got [0, nan]"),
+        ({"edges": [0, 10**400], "names": ["a", "b", "c"]}, "got [0, a 401-digit integer]"),
+        ({"edges": [0.5, 0.5], "names": ["a", "b", "c"]}, "strictly increasing"),
+        ({"edges": [], "names": ["a"]}, "strictly increasing list of finite numbers, got []"),
+        ({"edges": [0, True], "names": ["a", "b", "c"]}, "strictly increasing"),
+    ],
+)
+def test_scale_edges_finite_and_increasing(table, message):
+    text = problems(two(levels=table))
+    assert "'levels.edges': must be a strictly increasing list of finite numbers" in text
+    assert message in text
+
+
+def test_explicit_bounds_finite_with_a_finite_range():
+    spec = two()
+    spec["subsystems"]["A"]["indicators"] = [
+        {"column": "a1", "lower": -math.inf, "upper": 1},
+        {"column": "a2", "lower": -1e308, "upper": 1e308},
+        {"column": "a3", "upper": math.nan},
+    ]
+    text = problems(spec)
+    assert "'subsystems.A.indicators[0].lower': must be a finite number, got -inf" in text
+    assert "'subsystems.A.indicators[1].upper': the range upper − lower" in text
+    assert "'subsystems.A.indicators[2].upper': must be a finite number, got nan" in text
+
+
+def test_given_weights_finite():
+    spec = two(method={"weights": "given"})
+    spec["subsystems"]["A"]["weights"] = {"a1": math.inf, "a2": 1}
+    spec["subsystems"]["B"]["weights"] = {"b1": math.nan}
+    text = problems(spec)
+    assert "'subsystems.A.weights.a1': must be a finite number >= 0, got inf" in text
+    assert "'subsystems.B.weights.b1': must be a finite number >= 0, got nan" in text
+
+
+def test_given_weights_near_the_float_limit_are_normalised_without_overflow():
+    spec = two(method={"weights": "given"})
+    spec["subsystems"]["A"]["weights"] = {"a1": 1e308, "a2": 1e308}
+    spec["subsystems"]["B"]["weights"] = {"b1": 5}
+    parsed = Spec.from_dict(spec)
+    assert parsed.subsystems[0].weights == (0.5, 0.5)
+    assert parsed.subsystems[1].weights == (1.0,)
+
+
+def test_ahp_entries_finite():
+    spec = two(method={"weights": "ahp"})
+    spec["subsystems"]["A"]["ahp"] = [[1, math.inf], [0.0, 1]]
+    spec["subsystems"]["B"]["ahp"] = [[1]]
+    assert "'subsystems.A.ahp[0][1]': must be a finite number > 0" in problems(spec)
+    spec["subsystems"]["A"]["ahp"] = [[1, "1/0"], [2, 1]]
+    assert "got '1/0'" in problems(spec)
+    spec["subsystems"]["A"]["ahp"] = [[1, 10**400], ["1/3", 1]]
+    assert "got a 401-digit integer" in problems(spec)
+
+
+def test_toml_inf_and_nan_literals_are_refused(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text(
+        'period = "t"\n[method]\nmargin = inf\ncombine_lambda = nan\n'
+        '[subsystems.A]\nindicators = { a = "+" }\n[subsystems.B]\nindicators = { b = "+" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError) as info:
+        Spec.from_toml(path)
+    text = str(info.value)
+    assert text.startswith(f"2 problems in the model spec in {path}")
+    assert "got inf" in text and "got nan" in text
+
+
+def test_deeply_nested_toml_names_the_file(tmp_path):
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"'.*deep\.toml' nests arrays or tables too deeply"):
+        Spec.from_toml(path)
+    path.write_text("x = 1" + "0" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="holds an integer of more than 4300 digits"):
+        Spec.from_toml(path)
+
+
+def test_deeply_nested_and_huge_values_in_a_dict():
+    deep: list = []
+    inner = deep
+    for _ in range(10_000):
+        inner.append([])
+        inner = inner[0]
+    text = problems(two(zz=deep, title=deep))
+    assert "'zz': unknown key" in text and "'title': must be a text, got [[[[...]]]]" in text
+    spec = two()
+    spec[10**5000] = 1  # a key whose text Python refuses to write out
+    assert "unknown key" in problems(spec)
+    spec = two(**{"x" * 10_000: 1})
+    text = problems(spec)
+    assert len(text) < 1000 and "xxx..." in text
+
+
+def test_period_column_cannot_be_an_indicator():
+    spec = two()
+    spec["subsystems"]["B"]["indicators"]["t"] = "+"
+    assert "column 't' is the entity or period column" in problems(spec)
+
+
+# -- a Spec built directly obeys the same rules (issue item 3) ----------------------------
+
+
+def direct(weights_a=(2, 6), weights_b=(3,)) -> Spec:
+    return Spec(
+        subsystems=(
+            Subsystem("A", "A", (Indicator("a1", "A"), Indicator("a2", "A")), weights_a),
+            Subsystem("B", "B", (Indicator("b1", "B"),), weights_b),
+        ),
+        period="t",
+        method=Method(margin=0.0, weights="given"),
+    )
+
+
+HAND = pd.DataFrame({"t": [2020, 2021, 2022], "a1": [1, 2, 3], "a2": [0, 4, 2], "b1": [1, 2, 5]})
+
+
+def test_direct_given_weights_are_normalised_and_fit_like_the_dict():
+    """weights = (2, 6) is (1/4, 3/4), by hand and as the dict-built spec gives it.
+
+    margin 0, bounds per entity: u(a1) = (0, 1/2, 1), u(a2) = (0, 1, 1/2), u(b1) =
+    (0, 1/4, 1); μ_A = (0, 7/8, 5/8), μ_B = u(b1); from 2020, U(2021) = √(7/8 · 1/4) and
+    U(2022) = √(5/8 · 1).
+    """
+    spec = direct()
+    assert spec.subsystems[0].weights == (0.25, 0.75)
+    assert spec.subsystems[1].weights == (1.0,)
+    res = cosyn.fit(HAND, spec)
+    assert res.synergy.synergy.tolist() == pytest.approx([math.sqrt(7 / 32), math.sqrt(5 / 8)])
+    mu = res.subsystem_order.pivot(index="period", columns="subsystem", values="order")
+    assert mu["A"].tolist() == pytest.approx([0, 7 / 8, 5 / 8])
+    from_dict = Spec.from_dict(
+        {
+            "period": "t",
+            "method": {"margin": 0, "weights": "given"},
+            "subsystems": {
+                "A": {"indicators": {"a1": "+", "a2": "+"}, "weights": {"a1": 2, "a2": 6}},
+                "B": {"indicators": {"b1": "+"}, "weights": {"b1": 3}},
+            },
+        }
+    )
+    pd.testing.assert_frame_equal(cosyn.fit(HAND, from_dict).synergy, res.synergy)
+    assert Spec.from_dict(spec.to_dict()).subsystems == spec.subsystems
+
+
+def test_normalising_is_idempotent():
+    once = Subsystem("A", "A", tuple(Indicator(c, "A") for c in "abc"), (1, 1, 1)).weights
+    again = Subsystem("A", "A", tuple(Indicator(c, "A") for c in "abc"), once).weights
+    assert once == again and math.fsum(once) == pytest.approx(1, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ((1, -1), "each weight must be a finite number >= 0, got -1"),
+        ((0, 0), "weights must not all be 0"),
+        ((1, math.inf), "each weight must be a finite number >= 0, got inf"),
+        ((1, math.nan), "got nan"),
+        ((1,), "needs 2 weights, one per indicator of ['a1', 'a2'], got 1"),
+        ("12", "must be a sequence of weights"),
+    ],
+)
+def test_direct_given_weights_refused(weights, message):
+    text = refused(lambda: direct(weights_a=weights))
+    assert "'subsystems.A.weights'" in text and message in text
+
+
+def refused(make) -> str:
+    with pytest.raises(SpecError) as info:
+        make()
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Method(margin=math.inf), "'method.margin': must be a finite number"),
+        (lambda: Method(critic_input="min-max"), "'method.critic_input': 'min-max' is not one"),
+        (lambda: Method(weights="entrpy"), "did you mean 'entropy'?"),
+        (lambda: Indicator("a", "A", lower=2, upper=1), "'subsystems.A.indicators.a.upper'"),
+        (lambda: Indicator("a", "A", lower=math.nan), "'subsystems.A.indicators.a.lower'"),
+        (lambda: Robustness(draws=10**8), "'diagnostics.robustness.draws'"),
+        (lambda: Robustness(concentration=1e-9), "'diagnostics.robustness.concentration'"),
+        (lambda: Robustness(margin=(0.2, 0.1)), "'diagnostics.robustness.margin'"),
+        (lambda: Robustness(seed=-1), "'diagnostics.robustness.seed'"),
+        (lambda: Diagnostics(forecast=10**9), "'diagnostics.forecast'"),
+        (lambda: Diagnostics(obstacles=-1), "'diagnostics.obstacles'"),
+        (lambda: Diagnostics(lag_edges=(1.2, 0.8)), "'diagnostics.lag_edges'"),
+        (lambda: Diagnostics(coupling_input="rescaled"), "'diagnostics.coupling_input'"),
+        (lambda: Diagnostics(coupling="wangg"), "'diagnostics.coupling'"),
+        (lambda: Diagnostics(coupling_weights=(0, 0)), "'diagnostics.coupling_weights': weights"),
+        (lambda: Scale((0.0, 0.5), ("a", "b")), "'scale.names': needs 3 names for 2 edges"),
+        (lambda: Scale((0.0, math.nan), ("a", "b", "c")), "'scale.edges'"),
+        (lambda: Scale((0.5, 0.5), ("a", "b", "c")), "'scale.edges'"),
+    ],
+)
+def test_direct_dataclasses_check_their_values(make, message):
+    assert message in refused(make)
+
+
+def test_direct_subsystem_weights_normalised_and_counted():
+    d = Diagnostics(coupling_weights=(1, 3), obstacle_weights=(2.0, 2.0))
+    assert d.coupling_weights == (0.25, 0.75) and d.obstacle_weights == (0.5, 0.5)
+    text = refused(lambda: replace(direct(), diagnostics=Diagnostics(coupling_weights=(1, 1, 1))))
+    assert "needs one weight per subsystem (2), got 3" in text
+
+
+# -- the convention keys of the diagnostics (METHOD.md §8) ------------------------------
+
+
+def test_convention_keys_defaults_parse_and_round_trip():
+    d = Spec.from_dict(two()).diagnostics
+    assert Spec.from_dict(two()).method.critic_input == "order"
+    assert (d.coupling_input, d.lag_edges) == ("order", (0.8, 1.2))
+    assert d.coupling_levels.edges == tuple(round(0.1 * n, 1) for n in range(1, 10))
+    assert len(d.coupling_levels.names) == 10 and d.coupling_levels.names[0] == (
+        "extreme imbalance"
+    )
+    assert d.coupling_stages == Scale((0.3, 0.5, 0.8), d.coupling_stages.names)
+    spec = Spec.from_dict(
+        two(
+            method={"weights": "critic", "critic_input": "minmax"},
+            diagnostics={
+                "coupling": "classic",
+                "coupling_input": "rescale",
+                "lag_edges": [0.9, 1.1],
+                "coupling_levels": {"edges": [0.4, 0.7], "names": ["low", "mid", "high"]},
+                "coupling_stages": {"edges": [0.5], "names": ["weak", "strong"]},
+            },
+        )
+    )
+    d = spec.diagnostics
+    assert spec.method.critic_input == "minmax" and d.coupling_input == "rescale"
+    assert d.lag_edges == (0.9, 1.1)
+    assert d.coupling_levels == Scale((0.4, 0.7), ("low", "mid", "high"))
+    assert d.coupling_stages == Scale((0.5,), ("weak", "strong"))
+    assert Spec.from_dict(spec.to_dict()) == spec
+
+
+def test_convention_keys_errors():
+    text = problems(
+        two(
+            method={"critic_input": "min-max"},
+            diagnostics={
+                "coupling_input": "spssau",
+                "lag_edges": [1.2],
+                "coupling_levels": {"edges": [0.4, 0.7], "names": ["a"], "focus": ["x"]},
+                "coupling_stages": {"edges": [0.5, 0.2], "names": ["a", "b", "c"]},
+            },
+        )
+    )
+    assert "'method.critic_input': 'min-max' is not one of 'order', 'minmax'" in text
+    assert "did you mean 'minmax'?" in text
+    assert "'diagnostics.coupling_input': 'spssau' is not one of 'order', 'rescale'" in text
+    assert "'diagnostics.lag_edges': must be [low, high]" in text and "got [1.2]" in text
+    assert "'diagnostics.coupling_levels.names': needs 3 names for 2 edges" in text
+    assert "'diagnostics.coupling_levels.focus': unknown key" in text
+    assert "'diagnostics.coupling_stages.edges': must be a strictly increasing" in text
+    assert "lag_edges': must be [low, high], two finite numbers with 0 < low <= high" in (
+        problems(two(diagnostics={"lag_edges": [0, 1]}))
+    )
+
+
+def test_the_documented_model_file_is_valid():
+    """docs/spec.md's main example, levels and stages, and diagnostics, read together."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "spec.md").read_text(encoding="utf-8")
+    blocks = doc.split("```toml\n")[1:]
+    toml = [b.split("```")[0] for b in blocks]
+    main = next(b for b in toml if b.startswith("title"))
+    scales = next(b for b in toml if b.startswith("[levels]"))
+    diagnostics = next(b for b in toml if b.startswith("[diagnostics]"))
+    spec = Spec.from_dict(tomllib.loads(main + scales + diagnostics))
+    d = spec.diagnostics
+    assert spec.method == Method()  # the defaults as documented
+    assert d.coupling_levels == Diagnostics().coupling_levels
+    assert d.coupling_stages == Diagnostics().coupling_stages
+    assert (d.lag_edges, d.coupling_input, d.forecast) == ((0.8, 1.2), "order", 3)
+    assert d.robustness == Robustness()

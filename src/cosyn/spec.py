@@ -249,11 +249,11 @@ def _normalise(weights: Sequence[float]) -> tuple[float, ...]:
     idempotent and a spec round-trips through :meth:`Spec.to_dict` exactly.
     """
     ws = [float(w) for w in weights]
-    if abs(math.fsum(ws) - 1.0) <= 1e-12:
-        return tuple(ws)
     top = max(ws)
     scaled = [w / top for w in ws]  # no overflow in the sum, even for weights near 1e308
     total = math.fsum(scaled)
+    if abs(total * top - 1.0) <= 1e-12:
+        return tuple(ws)
     return tuple(w / total for w in scaled)
 
 
