@@ -180,6 +180,20 @@ def test_two_far_cells_report_the_grid_a_reader_would_build(tmp_path):
     info = check_xlsx_archive(path)
     assert (info.sheet_rows, info.sheet_columns) == (1_048_576, 16_384)  # XFD = 16384
     assert info.sheet_cells == 1_048_576 * 16_384
+    with pytest.raises(ArchiveTooLarge, match=r"up to row 1,048,576 and column 16,384"):
+        check_xlsx_archive(path, max_cells=2_000_000)
+
+
+def test_cell_elements_without_positions_are_counted(tmp_path):
+    """Cells may omit ``r``; their number still bounds the table (17 ``<c>``, 2 rows)."""
+    row = b"<row>" + b"<c><v>1</v></c>" * 8 + b"</row>"
+    sheet = b"<worksheet><sheetData>" + row + row + b'<c t="s"/></sheetData></worksheet>'
+    path = tmp_path / "plain.xlsx"
+    path.write_bytes(bomb_xlsx(sheet=sheet))
+    info = check_xlsx_archive(path)
+    assert (info.sheet_rows, info.sheet_columns, info.sheet_cells) == (0, 0, 17)
+    with pytest.raises(ArchiveTooLarge, match=r"\(17 cells or more\), over the limit of 16"):
+        check_xlsx_archive(path, max_cells=16)
 
 
 @pytest.mark.parametrize(

@@ -314,7 +314,52 @@ def init(
     show_default=True,
     help="Largest data table (rows × columns).",
 )
-def serve(host: str, port: int, open_browser: bool, max_upload_mb: float, max_cells: int) -> None:
+@click.option(
+    "--max-draws",
+    type=click.IntRange(min=1),
+    default=2_000,
+    show_default=True,
+    help="Largest [diagnostics.robustness] draws.",
+)
+@click.option(
+    "--max-forecast",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Largest [diagnostics] forecast (periods).",
+)
+@click.option(
+    "--fit-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds one request's work may take before it is stopped.",
+)
+@click.option(
+    "--max-memory-mb",
+    type=click.IntRange(min=0),
+    default=4096,
+    show_default=True,
+    help="Memory one request's work may take, in MiB (0: no limit).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="Another host name the server answers to (repeatable; e.g. the machine's name).",
+)
+def serve(
+    host: str,
+    port: int,
+    open_browser: bool,
+    max_upload_mb: float,
+    max_cells: int,
+    max_draws: int,
+    max_forecast: int,
+    fit_timeout: float,
+    max_memory_mb: int,
+    allow_hosts: tuple[str, ...],
+) -> None:
     """Run the local web app: from a spreadsheet to the synergy report in the browser."""
     try:
         from cosyn.web import serve as run_server
@@ -331,6 +376,11 @@ def serve(host: str, port: int, open_browser: bool, max_upload_mb: float, max_ce
         open_browser=open_browser,
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),
         max_cells=max_cells,
+        max_draws=max_draws,
+        max_forecast=max_forecast,
+        timeout=fit_timeout,
+        max_memory_mb=max_memory_mb,
+        allow_hosts=allow_hosts,
     )
 
 

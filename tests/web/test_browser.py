@@ -30,6 +30,8 @@ uvicorn = pytest.importorskip("uvicorn")
 from cosyn.web import create_app  # noqa: E402
 
 TRADE = data_path("trade.csv")
+#: (method, path, status) of every answer the server sent.
+ANSWERS: list[tuple[str, str, int]] = []
 MODEL = data_path("trade_model.toml")
 
 
@@ -44,7 +46,16 @@ def server() -> Iterator[str]:
     port = _free_port()
     app = create_app()
     app.state.runner.warm()  # as cosyn serve does: the fork server imports pandas now
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+
+    async def recorded(scope, receive, send):
+        async def watch(message):
+            if message["type"] == "http.response.start":
+                ANSWERS.append((scope["method"], scope["path"], message["status"]))
+            await send(message)
+
+        await app(scope, receive, watch if scope["type"] == "http" else send)
+
+    config = uvicorn.Config(recorded, host="127.0.0.1", port=port, log_level="warning")
     app_server = uvicorn.Server(config)
     thread = threading.Thread(target=app_server.run, daemon=True)
     thread.start()
@@ -151,3 +162,56 @@ def test_diagnostics_from_the_page(server, browser):
     assert page.locator("#diag-obstacles tbody tr").count() == 5 * 12 * 2
     assert page.locator("#diag-forecast").count() == 0  # not asked for
     assert errors == []
+
+
+@pytest.fixture(scope="module")
+def other_origin(tmp_path_factory) -> Iterator[str]:
+    """A page on another loopback port: another origin, as an attacker's page would be."""
+    import functools
+    import http.server
+
+    folder = tmp_path_factory.mktemp("other")
+    (folder / "index.html").write_text("<!doctype html><title>other</title>", encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+POST_FIT = """async ([url, csv, toml, mode]) => {
+  const form = new FormData();
+  form.append("data", new Blob([csv], {type: "text/csv"}), "trade.csv");
+  form.append("spec", toml);
+  try {
+    const r = await fetch(url + "/api/fit", {method: "POST", body: form, mode: mode});
+    return "answered " + r.type + " " + r.status;
+  } catch (e) {
+    return "refused " + e.name;
+  }
+}"""
+
+
+@pytest.mark.parametrize("mode", ["cors", "no-cors"])
+def test_a_page_of_another_origin_cannot_post_a_fit(server, browser, other_origin, mode):
+    """Chromium sends the POST (a simple request, no preflight); the server answers 403."""
+    page, errors = _page(browser, other_origin + "/")
+    csv = TRADE.read_text(encoding="utf-8")
+    toml = MODEL.read_text(encoding="utf-8")
+    ANSWERS.clear()
+    outcome = page.evaluate(POST_FIT, [server, csv, toml, mode])
+    assert ANSWERS == [("POST", "/api/fit", 403)]  # the server refused it, did no work
+    # and the page learns nothing: a CORS failure, or an opaque answer
+    assert outcome == ("refused TypeError" if mode == "cors" else "answered opaque 0")
+    assert errors == []
+
+
+def test_the_page_itself_may_post(server, browser):
+    """The app's own page posts the same way and is answered (same origin)."""
+    page, _ = _page(browser, server + "/")
+    ANSWERS.clear()
+    page.set_input_files("#data-file", str(TRADE))
+    sync_api.expect(page.locator("#indicators tbody tr")).to_have_count(4)
+    assert ("POST", "/api/inspect", 200) in ANSWERS

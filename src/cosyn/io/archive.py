@@ -118,6 +118,7 @@ def check_xlsx_archive(
     max_total: int = DEFAULT_MAX_TOTAL,
     max_ratio: float = DEFAULT_MAX_RATIO,
     max_members: int = DEFAULT_MAX_MEMBERS,
+    max_cells: int | None = None,
 ) -> ArchiveInfo:
     """Check an XLSX archive's declared and actual sizes before any XML is parsed.
 
@@ -133,6 +134,9 @@ def check_xlsx_archive(
         Largest ratio inflated ÷ compressed of a member larger than :data:`RATIO_FLOOR`.
     max_members : int
         Largest number of members.
+    max_cells : int, optional
+        Largest table one sheet may span (:attr:`ArchiveInfo.sheet_cells`); checked
+        while inflating, so a sheet of millions of cells is refused at once.
 
     Returns
     -------
@@ -143,7 +147,7 @@ def check_xlsx_archive(
     ------
     ArchiveTooLarge
         A limit is passed, by the declared or the actual sizes (the message names the
-        member, its sizes and the limit).
+        member, its sizes and the limit), or a sheet spans more than ``max_cells``.
     DataError
         Not a ZIP archive, an encrypted or damaged one, or one whose contents do not
         match its header.
@@ -160,7 +164,9 @@ def check_xlsx_archive(
     except OSError as exc:
         raise DataError(f"data file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
-    return _check(key, name or str(p), max_member, max_total, float(max_ratio), max_members)
+    return _check(
+        key, name or str(p), max_member, max_total, float(max_ratio), max_members, max_cells
+    )
 
 
 @lru_cache(maxsize=64)
@@ -171,6 +177,7 @@ def _check(
     max_total: int,
     max_ratio: float,
     max_members: int,
+    max_cells: int | None,
 ) -> ArchiveInfo:
     path = key[0]
     try:
@@ -182,7 +189,7 @@ def _check(
         if len(members) > max_members:
             raise _too_large(shown, f"{len(members):,} parts, over the limit of {max_members:,}")
         _declared(members, shown, max_member, max_total, max_ratio)
-        return _inflate(zf, members, shown, max_member, max_total, max_ratio)
+        return _inflate(zf, members, shown, max_member, max_total, max_ratio, max_cells)
 
 
 def _ratio_cap(compressed: int, max_ratio: float) -> float:
@@ -220,6 +227,7 @@ def _inflate(
     max_member: int,
     max_total: int,
     max_ratio: float,
+    max_cells: int | None,
 ) -> ArchiveInfo:
     total = rows = columns = cells = 0
     for m in members:
@@ -246,6 +254,14 @@ def _inflate(
                         rows = max(rows, int(match.group(2)))
                     count += sum(1 for t in _CELL_TAG.finditer(window) if t.start() >= len(tail))
                     tail = window[-_OVERLAP:]
+                    if max_cells is not None and max(rows * columns, count) > max_cells:
+                        raise ArchiveTooLarge(
+                            f"workbook {shown!r}: part {m.filename!r} holds cells up to row "
+                            f"{rows:,} and column {columns:,} ({max(rows * columns, count):,}"
+                            f" cells or more), over the limit of {max_cells:,} cells; run it "
+                            "with the command line (cosyn run) or raise the limit (cosyn "
+                            "serve --max-cells)"
+                        )
         except ArchiveTooLarge:
             raise
         except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required"

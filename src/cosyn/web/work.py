@@ -17,7 +17,6 @@ import io
 import math
 import shutil
 import tempfile
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -182,11 +181,14 @@ def _read_spec(text: str | None, data: Path, shown: str) -> tuple[Any, str | Non
 
 
 def parse_toml(text: str) -> dict[str, Any]:
-    """TOML text → dict, or a :class:`SpecError` that says where the syntax is wrong."""
-    try:
-        return tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"the model spec is not valid TOML: {exc}") from None
+    """TOML text → dict, or a :class:`SpecError` that says where the syntax is wrong.
+
+    :func:`cosyn.spec.parse_toml`: nesting too deep and over-long integers are
+    SpecErrors too.
+    """
+    from cosyn.spec import parse_toml as parse
+
+    return parse(text.removeprefix("\ufeff"))
 
 
 def _csv_extent(path: Path) -> tuple[int, int]:
@@ -224,7 +226,9 @@ def check_upload(data: Path, shown: str, limits: Limits) -> int:
     """
     if data.suffix in _EXCEL:
         total = limits.max_uncompressed
-        info = check_xlsx_archive(data, name=shown, max_total=total, max_member=total)
+        info = check_xlsx_archive(
+            data, name=shown, max_total=total, max_member=total, max_cells=limits.max_cells
+        )
         check_cells(info.sheet_rows, info.sheet_columns, limits.max_cells, info.sheet_cells)
         return info.sheet_rows
     rows, columns = _csv_extent(data)
