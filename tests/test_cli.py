@@ -385,3 +385,67 @@ def test_check_lists_spec_and_data_problems_together(tmp_path):
     assert f"1. model {str(bad)!r}, spec key 'method.weigths': unknown key" in result.stderr
     assert "column 'city_export'" in result.stderr
     assert "column 'cluster_import': row 5 'n/a*'" in result.stderr
+
+
+def model_workbook(path: Path, settings: list[tuple[object, object]]) -> Path:
+    """The trade panel as sheet 'data', two subsystems in 'indicators', and 'settings'."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    frame = pd.read_csv(TRADE)
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append(list(row))
+    ind = wb.create_sheet("indicators")
+    ind.append(["column", "subsystem", "direction"])
+    for column in frame.columns[2:]:
+        ind.append([column, column.split("_")[0], "+"])
+    sheet = wb.create_sheet("settings")
+    sheet.append(["key", "value"])
+    for row in settings:
+        sheet.append(list(row))
+    wb.save(path)
+    return path
+
+
+def test_settings_sheet_values_are_checked_like_toml(tmp_path):
+    book = model_workbook(
+        tmp_path / "m.xlsx",
+        [("margin", 11.5), ("diagnostics.forecast", 1e9), ("diagnostics.robustness.draws", 1e8)],
+    )
+    result = invoke("check", str(book))
+    assert result.exit_code == 1
+    assert "'method.margin': must be a number in [0, 10], got 11.5" in result.stderr
+    assert "'diagnostics.forecast': must be a whole number in [0, 100]" in result.stderr
+    assert "'diagnostics.robustness.draws': must be a whole number in [1, 100000]" in (
+        result.stderr
+    )
+
+
+def test_settings_sheet_diagnostics_keys(tmp_path):
+    book = model_workbook(
+        tmp_path / "m.xlsx",
+        [
+            ("entity", "cluster"),
+            ("period", "year"),
+            ("diagnostics.coupling", "wang"),
+            ("diagnostics.forecast", 2),  # a spreadsheet number: 2 or 2.0
+            ("diagnostics.robustness.draws", 50.0),
+        ],
+    )
+    from cosyn.io.sheets import load_model
+
+    d = load_model(book).diagnostics
+    assert (d.coupling, d.forecast) == ("wang", 2)
+    assert d.robustness is not None and d.robustness.draws == 50
+
+
+def test_settings_sheet_empty_and_repeated_keys_name_the_row(tmp_path):
+    book = model_workbook(
+        tmp_path / "m.xlsx", [("margin", None), ("weights", "cv"), ("weights", "critic")]
+    )
+    result = invoke("check", str(book))
+    assert result.exit_code == 1
+    assert "sheet 'settings'" in result.stderr
+    assert "row 2: key 'margin' has no value" in result.stderr
+    assert "row 4: key 'weights' is already set in row 3" in result.stderr

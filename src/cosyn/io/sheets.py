@@ -2,10 +2,13 @@
 
 Sheet ``indicators`` (required): one row per indicator with columns ``column``,
 ``subsystem``, ``direction`` and optionally ``label`` and ``unit``. Sheet ``settings``
-(optional): two columns ``key`` and ``value`` — ``entity``, ``period``, ``title`` and any
-``[method]`` key (``margin``, ``weights``, …). Without ``settings`` the entity and period
-columns are guessed from the data sheet, and the method uses its defaults. The data is
-the first sheet that is none of ``indicators``, ``settings``, ``README``.
+(optional): two columns ``key`` and ``value`` — ``entity``, ``period``, ``title``, any
+``[method]`` key (``margin``, ``weights``, …) and the ``[diagnostics]`` keys written with
+their table (``diagnostics.forecast``, ``diagnostics.robustness.draws``, …). Every value
+is checked as in a TOML file; a key without a value, or set twice, is an error naming its
+row. Without ``settings`` the entity and period columns are guessed from the data sheet,
+and the method uses its defaults. The data is the first sheet that is none of
+``indicators``, ``settings``, ``README``.
 """
 
 from __future__ import annotations
@@ -133,12 +136,36 @@ def _settings(path: Path) -> dict[str, Any]:
             f"workbook {str(path)!r}, sheet {sheet!r} needs two columns 'key' and 'value'"
         )
     out: dict[str, Any] = {}
-    for record in frame.to_dict("records"):
+    rows: dict[str, int] = {}
+    problems = []
+    for pos, record in enumerate(frame.to_dict("records")):
         key = _text(record["key"]).strip()
-        if key:
-            value = record["value"]
+        line = pos + FIRST_DATA_ROW
+        value = record["value"]
+        if not key:
+            if not _empty(value):
+                problems.append(f"row {line}: a value without a key")
+            continue
+        if _empty(value):
+            problems.append(f"row {line}: key {key!r} has no value; give one or delete the row")
+        elif key in rows:
+            problems.append(f"row {line}: key {key!r} is already set in row {rows[key]}")
+        else:
             out[key] = value.item() if hasattr(value, "item") else value
+            rows[key] = line
+    if problems:
+        raise SpecError(f"workbook {str(path)!r}, sheet {sheet!r}:\n  " + "\n  ".join(problems))
     return out
+
+
+def _empty(value: Any) -> bool:
+    """An empty cell: None, NaN, NaT or blank text."""
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _workbook_mapping(p: Path) -> tuple[dict[str, Any], str]:
@@ -150,7 +177,29 @@ def _workbook_mapping(p: Path) -> tuple[dict[str, Any], str]:
         for k, v in settings.items()
         if k.removeprefix("method.") in method_keys
     }
-    top = {k: v for k, v in settings.items() if k.removeprefix("method.") not in method_keys}
+    top: dict[str, Any] = {}
+    for key, value in settings.items():
+        if key.removeprefix("method.") in method_keys:
+            continue
+        if key.startswith("diagnostics."):  # diagnostics.forecast, diagnostics.robustness.draws
+            *tables, name = key.split(".")
+            table = top
+            for t in tables:
+                inner = table.setdefault(t, {})
+                if not isinstance(inner, dict):  # "diagnostics.robustness" set to true too
+                    raise SpecError(
+                        f"workbook {str(p)!r}, sheet {SETTINGS_SHEET!r}: key {key!r} needs "
+                        f"{'.'.join(tables)!r} as a table, but it is also set to {inner!r}"
+                    )
+                table = inner
+            if isinstance(table.get(name), dict):
+                raise SpecError(
+                    f"workbook {str(p)!r}, sheet {SETTINGS_SHEET!r}: key {key!r} is also a "
+                    "table of other keys; set one or the other"
+                )
+            table[name] = value
+        else:
+            top[key] = value
     if "entity" not in top or "period" not in top:
         guess = guess_columns(read_table(p, sheet=data_sheet(p)))
         if "period" not in top and guess.period is not None:
