@@ -542,14 +542,20 @@ def test_coupling_table_at_the_last_period(diag_report, diag):
     tree = parse(diag_report)
     [table] = article(tree, "coupling").find_all("table")
     last = diag.coupling[diag.coupling["period"] == diag.periods[-1]]
+    # C, T, D, level, stage, then the relative development degree E and its lag type
+    # (the table's lag text, with the subsystems' labels)
     expected = [
-        [f"{c:.3f}", f"{t:.3f}", f"{d:.3f}", lv, st]
-        for c, t, d, lv, st in zip(
-            last["C"], last["T"], last["D"], last["level"], last["coupling_stage"], strict=True
+        [f"{c:.3f}", f"{t:.3f}", f"{d:.3f}", lv, st, f"{e:.3f}", lag]
+        for c, t, d, lv, st, e, lag in zip(
+            last["C"], last["T"], last["D"], last["level"], last["coupling_stage"],
+            last["E"], last["lag"], strict=True,
         )
-    ]
+    ]  # fmt: skip
     assert [cells(r) for r in body_rows(table)] == expected
-    assert "in 2021 (classic model)" in article(tree, "coupling").text()
+    text = article(tree, "coupling").text()
+    assert "in 2021 (classic model)" in text and "relative development degree" in text
+    heads = [th.text() for th in table.find_all("thead")[0].find_all("th")]
+    assert heads[-2:] == ["E", "Lag type"]
 
 
 def test_obstacle_table_lists_the_top_ones_of_the_last_period(diag_report, diag):
@@ -561,8 +567,8 @@ def test_obstacle_table_lists_the_top_ones_of_the_last_period(diag_report, diag)
     ):
         assert row.find_all("th")[0].text() == entity
         assert cells(row) == [
-            f"{i} {100 * v:.1f}%"
-            for i, v in zip(group["indicator"], group["obstacle"], strict=True)
+            f"{i} {100 * v:.1f}% ({fi:.4f})"
+            for i, v, fi in zip(group["indicator"], group["obstacle"], group["FI"], strict=True)
         ]
     heads = [th.text() for th in table.find_all("thead")[0].find_all("th")]
     assert heads == ["Entity", "No. 1", "No. 2", "No. 3"]
@@ -572,7 +578,7 @@ def test_forecast_table_gives_values_and_grades(diag_report, diag):
     tree = parse(diag_report)
     [table] = article(tree, "forecast").find_all("table")
     heads = [th.text() for th in table.find_all("thead")[0].find_all("th")]
-    assert heads == ["Entity", "Series", "2022", "2023", "2024", "Grade", "C", "P"]
+    assert heads == ["Entity", "Series", "2022", "2023", "2024", "Grade", "Level ratio", "C", "P"]
     rows = body_rows(table)
     assert len(rows) == len(diag.entities) * 3  # two subsystems and U
     fc = diag.forecast
@@ -580,9 +586,11 @@ def test_forecast_table_gives_values_and_grades(diag_report, diag):
     first = ahead[ahead["entity"] == diag.entities[0]]
     row = cells(rows[2])
     assert row[0] == "synergy degree U"
-    assert row[1:4] == [f"{v:.3f}" for v in first["value"]]
+    marks = ["†" if c else "" for c in first["clipped"]]
+    assert row[1:4] == [f"{v:.3f}{m}" for v, m in zip(first["value"], marks, strict=True)]
     grade = first["grade"].iloc[0] + ("" if first["level_ratio_ok"].iloc[0] else "*")
-    assert row[4] == grade and row[5] == f"{first['C'].iloc[0]:.3f}"
+    assert row[4] == grade and row[5] == first["level_ratio"].iloc[0]
+    assert row[6] == f"{first['C'].iloc[0]:.3f}"
 
 
 def test_robustness_table_at_the_last_period(diag_report, diag):
@@ -611,7 +619,7 @@ def test_only_the_diagnostics_asked_for_are_shown():
     # 4 periods: U has 3 compared periods, too short for GM(1,1)
     [table] = article(tree, "forecast").find_all("table")
     synergy_rows = [cells(r) for r in body_rows(table) if "synergy degree U" in r.text()]
-    assert synergy_rows == [["synergy degree U", "—", "not fitted", "—", "—"]] * 2
+    assert synergy_rows == [["synergy degree U", "—", "not fitted", "—", "—", "—"]] * 2
 
 
 def test_diagnostic_tables_are_truncated_and_escaped():
@@ -646,9 +654,14 @@ def test_chinese_diagnostics(diag, all_figures):
     assert "优质协调" in coupling and "高水平耦合" in coupling and "经典模型" in coupling
     assert "quality coordination" not in coupling and "high-level coupling" not in coupling
     forecast = article(tree, "forecast")
-    grades = {cells(r)[-3].rstrip("*") for r in body_rows(forecast.find_all("table")[0])}
+    rows = body_rows(forecast.find_all("table")[0])
+    grades = {cells(r)[-4].rstrip("*") for r in rows}
     assert grades <= {"好", "合格", "勉强合格", "不合格"}
     assert not grades & {"good", "qualified", "barely", "unqualified"}
+    assert {cells(r)[-3] for r in rows} <= {"通过", "未通过，平移后建模"}
+    # the lag types in Chinese, with the subsystems' labels
+    lags = {cells(r)[-1] for r in body_rows(article(tree, "coupling").find_all("table")[0])}
+    assert lags and all(t == "同步" or t.endswith("滞后") for t in lags)
     assert "弱序参量" in article(tree, "grey_relation").text()
     assert "第 1 位" in article(tree, "obstacles").text()
     assert "阶段保持" in article(tree, "robustness").text()

@@ -425,3 +425,30 @@ def test_html_fragment_sets_the_grey_superscripts():
     assert "Δ<sub>min</sub> + ρ·Δ<sub>max</sub>" in html
     assert "φ<sub>j</sub><sup>(d)</sup>" in html
     assert "<script" not in html and "http" not in html
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_coupling_rescale_lag_and_custom_scales_are_stated(lang):
+    res = trade(
+        coupling="classic",
+        coupling_input="rescale",
+        lag_edges=[0.9, 1.1],
+        coupling_levels={"edges": [0.5], "names": ["weak link", "strong link"]},
+    )
+    text = methods_paragraph(res, lang)
+    assert 'coupling_input = "rescale"' in text and "[0.01, 0.99]" in text
+    assert "E = U_1/U_2" in text and "0.9" in text and "1.1" in text
+    # the user's own level names, as written, in both languages; default stages translated
+    assert "D ≤ 0.5" in text and "weak link" in text and "strong link" in text
+    assert ("low-level coupling" in text) == (lang == "en") and ("低水平耦合" in text) == (
+        lang == "zh"
+    )
+    assert ("lags" in text) if lang == "en" else ("滞后" in text)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_obstacles_mention_the_unscaled_product_and_forecast_the_clipping(lang):
+    text = methods_paragraph(trade(obstacles=2, forecast=2), lang)
+    assert "F_i·I_i(t)" in text
+    assert ("clipped" in text) if lang == "en" else ("截断" in text)
+    assert ("level-ratio outcome" in text) if lang == "en" else ("级比检验结果" in text)

@@ -670,3 +670,31 @@ def test_formula_looking_labels_in_diagnostic_sheets(tmp_path: Path, engine: str
         for name in z.namelist():
             if name.startswith("xl/worksheets/"):
                 assert not re.search(rb"<f[ >]", z.read(name)), name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_coupling_sheet_has_lag_and_the_spec_scales(tmp_path: Path, lang: str) -> None:
+    # custom level names are shown as the user wrote them in both languages; the default
+    # stage names are translated; the lag type is translated with the subsystems' labels
+    res = risky_result(
+        {
+            "coupling": "classic",
+            "obstacles": 2,
+            "coupling_levels": {"edges": [0.5], "names": ["weak link", "strong link"]},
+        }
+    )
+    path = write_workbook(res, tmp_path / "r.xlsx", lang=lang)
+    ws = load_workbook(path)["coupling"]
+    header = [c.value for c in ws[1]]
+    assert header[-2:] == ["E", "lag"]
+    levels = {row[header.index("level")] for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert levels <= {"weak link", "strong link"}
+    lags = {row[-1] for row in ws.iter_rows(min_row=2, values_only=True)}
+    if lang == "zh":
+        assert all(t == "同步" or t.endswith("滞后") for t in lags)
+    else:
+        assert all(t == "synchronous" or t.endswith(" lags") for t in lags)
+    ob = load_workbook(path)["obstacles"]
+    assert [c.value for c in ob[1]][-2:] == ["obstacle", "FI"]
+    rows = readme(path)
+    assert rows["D ≤ 0.5"] == [["weak link"]] and rows["D > 0.5"] == [["strong link"]]

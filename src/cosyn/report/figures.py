@@ -73,14 +73,10 @@ from numpy.typing import NDArray
 
 from cosyn.errors import CosynWarning, SpecError
 from cosyn.io.write import atomic_path
-from cosyn.methods.coupling import (
-    COORDINATION_EDGES,
-    COUPLING_EDGES,
-)
 from cosyn.report.text import (
     LANGS,
-    coordination_levels,
-    coupling_stages,
+    coupling_level_names,
+    coupling_stage_names,
     gm11_grades,
     period_text,
     stage_names,
@@ -1150,16 +1146,16 @@ def figure_coupling(result: Result, lang: str = "en") -> Figure:
         (
             ax_d,
             d[:shown],
-            COORDINATION_EDGES,
-            coordination_levels("zh" if zh else "en"),
+            result.spec.diagnostics.coupling_levels.edges,
+            coupling_level_names(result, "zh" if zh else "en"),
             "coupling_d",
             (0, (4, 2)),
         ),
         (
             ax_c,
             c[:shown],
-            COUPLING_EDGES,
-            coupling_stages("zh" if zh else "en"),
+            result.spec.diagnostics.coupling_stages.edges,
+            coupling_stage_names(result, "zh" if zh else "en"),
             "coupling_c",
             (0, (1, 1.5)),
         ),

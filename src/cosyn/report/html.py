@@ -41,19 +41,17 @@ from markupsafe import Markup
 from numpy.typing import NDArray
 
 from cosyn.io.write import atomic_write_text, file_sha256
-from cosyn.methods.coupling import (
-    COORDINATION_EDGES,
-    COUPLING_EDGES,
-)
 from cosyn.methods.levels import classify
 from cosyn.report.figures import DIAGNOSTIC_FIGURES, FIGURES
 from cosyn.report.methods import formula_html, methods_html
 from cosyn.report.text import (
     LANGS,
-    coordination_levels,
-    coupling_stages,
+    coupling_level_names,
+    coupling_stage_names,
     gm11_grades,
+    lag_texts,
     level_names,
+    level_ratio_words,
     period_text,
     shown_source,
     stage_focus,
@@ -184,9 +182,20 @@ _WORDS: dict[str, dict[str, str]] = {
         "coupling_fan": "corrected model of Fan et al. 2024",
         "coupling_level": "Coordination level",
         "coupling_stage": "Coupling stage",
+        "relative_development": "E",
+        "lag": "Lag type",
+        "coupling_note": "E: relative development degree ({e}); lag type: E < {low} the "
+        "first lags, E > {high} the second lags, else synchronous; — where the denominator "
+        "is 0.{rescaled}",
+        "coupling_note_many": "E: each subsystem's U_j / mean U; E_j < {low}: it lags, "
+        "E_j > {high}: it leads.{rescaled}",
+        "coupling_rescaled": " The order degrees were min-max rescaled into [0.01, 0.99] over "
+        "the panel before the coupling (coupling_input = 'rescale').",
         "obstacles": "Obstacle degree",
         "obstacles_hint": "The indicators that hold each entity back most in {p}, with their "
         "share of its weighted shortfall 1 − u: work on the first ones first.",
+        "obstacles_note": "Each cell: the indicator, its share O of the weighted shortfall, "
+        "and (in brackets) the unscaled F·I = W_j·φ_i·(1 − u_i).",
         "obstacles_table": "The {n} largest obstacles in {p}",
         "rank_n": "No. {n}",
         "forecast": "GM(1,1) forecast",
@@ -197,10 +206,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "forecast_table_one": "Forecasts 1 period ahead",
         "series": "Series",
         "grade": "Grade",
+        "level_ratio": "Level ratio",
         "not_fitted": "not fitted",
         "synergy_series": "synergy degree U",
         "forecast_note": "* failed the level-ratio test and was fitted after a shift by a "
-        "constant; C: posterior error ratio, P: small-error probability.",
+        "constant; † clipped to the range of its quantity (μ in [0, 1], U in [−1, 1]); "
+        "C: posterior error ratio, P: small-error probability.",
         "robustness": "Robustness",
         "robustness_hint": "How far U of {p} moves when the weights and the margin a are "
         "drawn at random ({draws} draws): a narrow band and a stage kept in nearly every draw "
@@ -313,9 +324,19 @@ _WORDS: dict[str, dict[str, str]] = {
         "coupling_fan": "范等（2024）修正模型",
         "coupling_level": "协调等级",
         "coupling_stage": "耦合阶段",
+        "relative_development": "E",
+        "lag": "类型",
+        "coupling_note": "E：相对发展度（{e}）；E < {low} 为前者滞后，E > {high} 为后者滞后，"
+        "其余为同步；分母为 0 时记为 —。{rescaled}",
+        "coupling_note_many": "E：各子系统的 U_j 与各 U 均值之比；E_j < {low} 为该子系统滞后，"
+        "E_j > {high} 为超前。{rescaled}",
+        "coupling_rescaled": "耦合前已将各有序度在整个面板上按极差标准化到 [0.01, 0.99]"
+        "（coupling_input = 'rescale'）。",
         "obstacles": "障碍度",
         "obstacles_hint": "{p} 期制约各个体最大的指标及其在加权差距 1 − u 中所占比重："
         "应优先改善排在前面的指标。",
+        "obstacles_note": "每格为指标、其在加权差距中所占比重 O，以及括号中未标准化的 "
+        "F·I = W_j·φ_i·(1 − u_i)。",
         "obstacles_table": "{p} 前 {n} 位障碍因子",
         "rank_n": "第 {n} 位",
         "forecast": "GM(1,1) 预测",
@@ -325,9 +346,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "forecast_table_one": "向后 1 期的预测值",
         "series": "序列",
         "grade": "精度等级",
+        "level_ratio": "级比检验",
         "not_fitted": "未拟合",
         "synergy_series": "协同度 U",
-        "forecast_note": "* 未通过级比检验，平移一个常数后拟合；C：后验差比，P：小误差概率。",
+        "forecast_note": "* 未通过级比检验，平移一个常数后拟合；† 超出取值范围（μ 为 [0, 1]，"
+        "U 为 [−1, 1]）而被截断；C：后验差比，P：小误差概率。",
         "robustness": "稳健性",
         "robustness_hint": "随机抽取权重与调整幅度 a（{draws} 次）时 {p} 期协同度 U 的变动："
         "区间窄、几乎每次抽样都保持同一发展阶段，说明结论不取决于这些设定。",
@@ -769,31 +792,58 @@ def _coupling_table(result: Result, lang: str, w: Mapping[str, str], last: str) 
     arrays = result.diagnostics
     assert arrays is not None and arrays.coupling is not None
     c, t, d = (a[:, -1] for a in arrays.coupling)
-    zh = lang == "zh"
-    levels = coordination_levels("zh" if zh else "en")
-    stages = coupling_stages("zh" if zh else "en")
-    level_codes = classify(d, COORDINATION_EDGES)
-    stage_codes = classify(c, COUPLING_EDGES)
+    diag = result.spec.diagnostics
+    levels = coupling_level_names(result, lang)
+    stages = coupling_stage_names(result, lang)
+    level_codes = classify(d, diag.coupling_levels.edges)
+    stage_codes = classify(c, diag.coupling_stages.edges)
+    labels = [s.label or s.name for s in result.spec.subsystems]
+    n = _limit(c.shape[0])
+    ratio = lag = None
+    if arrays.development is not None:
+        ratio = arrays.development[0][:n, -1]  # (n,) or (n, k)
+        lag = lag_texts(arrays.development[1][:n, -1], labels, lang)
     rows = []
-    for e in range(_limit(c.shape[0])):
+    for e in range(n):
         lv, st = int(level_codes[e]), int(stage_codes[e])
-        rows.append(
-            {
-                "entity": str(result.entities[e]),
-                "cells": [_u(float(c[e])), _u(float(t[e])), _u(float(d[e]))],
-                "level": levels[lv] if lv >= 0 else "—",
-                "stage": stages[st] if st >= 0 else "—",
-            }
-        )
-    method = str(result.spec.diagnostics.coupling)
+        row = {
+            "entity": str(result.entities[e]),
+            "cells": [_u(float(c[e])), _u(float(t[e])), _u(float(d[e]))],
+            "level": levels[lv] if lv >= 0 else "—",
+            "stage": stages[st] if st >= 0 else "—",
+            "E": [],
+            "lag": "",
+        }
+        if ratio is not None and lag is not None:
+            row["E"] = [_u(float(v)) for v in np.atleast_1d(ratio[e]).tolist()]
+            row["lag"] = lag[e]
+        rows.append(row)
+    method = str(diag.coupling)
     model = w.get(f"coupling_{method}", method)
-    return {"title": w["coupling_table"].format(p=last, model=model), "rows": rows}
+    k = len(labels)
+    low, high = (f"{v:g}" for v in diag.lag_edges)
+    rescaled = w["coupling_rescaled"] if diag.coupling_input == "rescale" else ""
+    if k == 2:
+        note = w["coupling_note"].format(
+            e=f"U({labels[0]}) / U({labels[1]})", low=low, high=high, rescaled=rescaled
+        )
+        e_heads = [w["relative_development"]]
+    else:
+        note = w["coupling_note_many"].format(low=low, high=high, rescaled=rescaled)
+        e_heads = [f"E({label})" for label in labels]
+    return {
+        "title": w["coupling_table"].format(p=last, model=model),
+        "rows": rows,
+        "e_heads": e_heads if ratio is not None else [],
+        "note": note,
+    }
 
 
 def _obstacles_table(result: Result, w: Mapping[str, str], last: str) -> dict[str, Any]:
     arrays = result.diagnostics
     assert arrays is not None and arrays.obstacles is not None
     shares = arrays.obstacles[: _limit(arrays.obstacles.shape[0]), -1, :]
+    fi = None if arrays.obstacle_fi is None else arrays.obstacle_fi[: shares.shape[0], -1, :]
     n = min(result.spec.diagnostics.obstacles, shares.shape[-1])
     # largest first, ties to the lower index (as cosyn.methods.obstacle.top_obstacles)
     order = np.argsort(-np.where(np.isfinite(shares), shares, -np.inf), axis=-1, kind="stable")
@@ -808,6 +858,7 @@ def _obstacles_table(result: Result, w: Mapping[str, str], last: str) -> dict[st
                     "name": indicators[i].column if np.isfinite(v) else "—",
                     "title": indicators[i].label,
                     "share": f"{100 * v:.1f}%" if np.isfinite(v) else "",
+                    "fi": f"({float(fi[e, i]):.4f})" if fi is not None and np.isfinite(v) else "",
                 }
             )
         rows.append({"entity": str(result.entities[e]), "cells": cells})
@@ -815,6 +866,7 @@ def _obstacles_table(result: Result, w: Mapping[str, str], last: str) -> dict[st
         "title": w["obstacles_table"].format(n=n, p=last),
         "ranks": [w["rank_n"].format(n=r + 1) for r in range(n)],
         "rows": rows,
+        "note": w["obstacles_note"],
     }
 
 
@@ -828,6 +880,7 @@ def _forecast_table(result: Result, lang: str, w: Mapping[str, str]) -> dict[str
     else:
         future = [f"+{i + 1}" for i in range(h)]
     grades = gm11_grades(lang)
+    outcome = level_ratio_words(lang)
     E, _, k = result.mu.shape
     labels = [s.label or s.name for s in result.spec.subsystems] + [w["synergy_series"]]
     order_row = np.cumsum(fc.order_fitted) - 1
@@ -837,8 +890,10 @@ def _forecast_table(result: Result, lang: str, w: Mapping[str, str]) -> dict[str
         for j, label in enumerate(labels):
             if j < k:
                 batch, ok, r = fc.order, fc.order_fitted[e * k + j], order_row[e * k + j]
+                clip = fc.order_clipped
             else:
                 batch, ok, r = fc.synergy, fc.synergy_fitted[e], synergy_row[e]
+                clip = fc.synergy_clipped
             row: dict[str, Any] = {
                 "entity": str(result.entities[e]),
                 "first": j == 0,
@@ -846,13 +901,21 @@ def _forecast_table(result: Result, lang: str, w: Mapping[str, str]) -> dict[str
                 "series": label,
             }
             if batch is None or not ok:
-                row.update(cells=["—"] * h, grade=w["not_fitted"], C="—", P="—")
+                row.update(cells=["—"] * h, grade=w["not_fitted"], ratio="—", C="—", P="—")
             else:
                 r = int(r)
-                star = "" if batch.level_ratio_ok[r] else "*"
+                passed = bool(batch.level_ratio_ok[r])
+                star = "" if passed else "*"
+                marks = (
+                    ["†" if m else "" for m in clip[r, -h:].tolist()] if clip is not None and h
+                    else [""] * h
+                )  # fmt: skip
                 row.update(
-                    cells=[_u(v) for v in batch.forecast[r].tolist()],
+                    cells=[
+                        _u(v) + m for v, m in zip(batch.forecast[r].tolist(), marks, strict=True)
+                    ],
                     grade=grades[int(batch.grade[r])] + star,
+                    ratio=outcome[0 if passed else 1],
                     C=_u(float(batch.C[r])),
                     P=_u(float(batch.P[r])),
                 )

@@ -33,15 +33,18 @@ from markupsafe import Markup, escape
 
 from cosyn.methods.coupling import (
     COORDINATION_EDGES,
+    COORDINATION_LEVELS,
     COUPLING_EDGES,
+    COUPLING_STAGES,
 )
 from cosyn.methods.grey import GM11_GRADE_LIMITS, SMALL_ERROR_FACTOR, level_ratio_bounds
 from cosyn.methods.levels import STAGE_EDGES, STAGE_NAMES, SYNERGY_EDGES, SYNERGY_LEVELS
 from cosyn.report.text import (
     GM11_GRADES_ZH,
     LANGS,
-    coordination_levels,
-    coupling_stages,
+    coupling_level_names,
+    coupling_stage_names,
+    lag_texts,
     level_names,
     period_text,
     stage_names,
@@ -919,6 +922,18 @@ class _Writer:
             ),
             self.t("Coupling coordination degree.", "耦合协调度。"),
         )
+        if d.coupling_input == "rescale":
+            self.para(
+                self.t(
+                    'As SPSSAU does by default (coupling_input = "rescale"), each $μ_j$ is '
+                    "first min-max rescaled into [0.01, 0.99] over all entities and periods, "
+                    "$U_j = 0.01 + 0.98·(μ_j − min μ_j)/(max μ_j − min μ_j)$, so that no index "
+                    "is 0; a subsystem whose μ is the same everywhere is set to 0.5.",
+                    '按 SPSSAU 的默认做法（coupling_input = "rescale"），先在全部个体和时期上将各 '
+                    "$μ_j$ 按极差标准化到 [0.01, 0.99]，$U_j = 0.01 + 0.98·(μ_j − min μ_j)/"
+                    "(max μ_j − min μ_j)$，使各指数均不为 0；μ 处处相同的子系统取 0.5。",
+                )
+            )
         if method == "classic":
             lines = [f"C = k·(Π_j U_j)^(1/k) / Σ_j U_j,   k = {k}"]
             if k == 2:
@@ -948,18 +963,83 @@ class _Writer:
             ).lstrip()
         )
         self.eq("T = Σ_j β_j·U_j,   D = √(C·T)")
-        zh = self.lang == "zh"
-        levels = self.scale_text(COORDINATION_EDGES, coordination_levels("zh" if zh else "en"), "D")
-        stages = self.scale_text(COUPLING_EDGES, coupling_stages("zh" if zh else "en"), "C")
+        level_scale, stage_scale = d.coupling_levels, d.coupling_stages
+        levels = self.scale_text(level_scale.edges, coupling_level_names(self.res, self.lang), "D")
+        stages = self.scale_text(stage_scale.edges, coupling_stage_names(self.res, self.lang), "C")
+        default_levels = (
+            tuple(level_scale.edges) == COORDINATION_EDGES
+            and tuple(level_scale.names) == COORDINATION_LEVELS
+        )
+        default_stages = (
+            tuple(stage_scale.edges) == COUPLING_EDGES
+            and tuple(stage_scale.names) == COUPLING_STAGES
+        )
+        n_lv, n_st = len(level_scale.names), len(stage_scale.names)
         self.para(
             self.t(
                 "C, T and D lie in [0, 1]; where every $U_j = 0$, C = T = D = 0. D is "
-                "classified into ten coordination levels on intervals (lower, upper] in steps "
-                f"of 0.1: {levels}. C is classified into four coupling stages: {stages}.",
-                "C、T、D 均在 [0, 1] 内；所有 $U_j = 0$ 时 C = T = D = 0。按左开右闭区间、以 "
-                f"0.1 为步长将 D 划分为十个协调等级：{levels}。C 划分为四个耦合阶段：{stages}。",
+                + (
+                    "classified into ten coordination levels on intervals (lower, upper] in "
+                    f"steps of 0.1: {levels}."
+                    if default_levels
+                    else f"classified into {n_lv} coordination levels on intervals (lower, "
+                    f"upper] (diagnostics.coupling_levels): {levels}."
+                )
+                + (
+                    f" C is classified into four coupling stages: {stages}."
+                    if default_stages
+                    else f" C is classified into {n_st} coupling stages "
+                    f"(diagnostics.coupling_stages): {stages}."
+                ),
+                "C、T、D 均在 [0, 1] 内；所有 $U_j = 0$ 时 C = T = D = 0。"
+                + (
+                    f"按左开右闭区间、以 0.1 为步长将 D 划分为十个协调等级：{levels}。"
+                    if default_levels
+                    else f"按左开右闭区间将 D 划分为 {n_lv} 个协调等级"
+                    f"（diagnostics.coupling_levels）：{levels}。"
+                )
+                + (
+                    f"C 划分为四个耦合阶段：{stages}。"
+                    if default_stages
+                    else f"C 划分为 {n_st} 个耦合阶段（diagnostics.coupling_stages）：{stages}。"
+                ),
             )
         )
+        self.development()
+
+    def development(self) -> None:
+        """The relative development degree E and its lag types (METHOD.md §8)."""
+        d = self.res.spec.diagnostics
+        labels = [s.label or s.name for s in self.res.spec.subsystems]
+        low, high = (_fmt(v) for v in d.lag_edges)
+        if len(labels) == 2:
+            lags = lag_texts([0, 1, 2], labels, self.lang)
+            self.para(
+                self.t(
+                    f"The relative development degree $E = U_1/U_2$ ({labels[0]} over "
+                    f"{labels[1]}) gives the lag type: E < {low} {lags[0]}, {low} ≤ E ≤ {high} "
+                    f"{lags[1]}, E > {high} {lags[2]}. Where $U_2 = 0$, E is undefined (left "
+                    "empty): if $U_1 > 0$ the second subsystem lags, and if both are 0 they "
+                    "are synchronous.",
+                    f"相对发展度 $E = U_1/U_2$（{labels[0]}比{labels[1]}）用于判断类型："
+                    f"E < {low} 为{lags[0]}，{low} ≤ E ≤ {high} 为{lags[1]}，E > {high} 为"
+                    f"{lags[2]}。$U_2 = 0$ 时 E 无定义（留空）：若 $U_1 > 0$ 则后者滞后，二者均为 "
+                    "0 时视为同步。",
+                )
+            )
+        else:
+            self.para(
+                self.t(
+                    "The relative development degree of each subsystem is $E_j = U_j / Ū$, its "
+                    f"index over the mean of the k = {len(labels)} indices: $E_j$ < {low} the "
+                    f"subsystem lags, {low} ≤ $E_j$ ≤ {high} it is synchronous, $E_j$ > {high} "
+                    "it leads. Where every $U_j = 0$, E is undefined (left empty) and all are "
+                    "synchronous.",
+                    f"各子系统的相对发展度为 $E_j = U_j / Ū$，即其指数与 k = {len(labels)} 个指数"
+                    f"均值之比：$E_j$ < {low} 为该子系统滞后，{low} ≤ $E_j$ ≤ {high} 为同步，"
+                    f"$E_j$ > {high} 为超前。所有 $U_j = 0$ 时 E 无定义（留空），均视为同步。",
+                )
+            )
 
     def obstacles(self) -> None:
         d = self.res.spec.diagnostics
@@ -1004,6 +1084,15 @@ class _Writer:
                 f"之差，$O_i(t)$ 为该指标在全部 {n_ind} 个指标加权差距中所占的份额（各份额之和"
                 f"为 1；无差距时均为 0）。每个个体每一时期{top}，按障碍度从大到小排列（并列时"
                 "按指标顺序）。",
+            )
+        )
+        self.para(
+            self.t(
+                "Beside each share O the unscaled product $F_i·I_i(t)$ is reported (as some "
+                "published work reports it): it does not sum to 1 and shrinks as the system "
+                "develops, so it compares across periods.",
+                "除份额 O 外，同时报告未标准化的乘积 $F_i·I_i(t)$（部分文献报告此值）：它不要求"
+                "合计为 1，随系统发展而减小，可用于跨期比较。",
             )
         )
 
@@ -1085,12 +1174,34 @@ class _Writer:
         if fc is not None and fc.skipped:
             m = len(fc.skipped)
             shift_text += self.t(
-                f" {m} series {'was' if m == 1 else 'were'} too short or flat (constant from "
-                f"the second value on) to fit and {'was' if m == 1 else 'were'} skipped: "
+                f" {m} series {'was' if m == 1 else 'were'} skipped because GM(1,1) cannot "
+                "fit them (too short, constant from the second value on, or with no "
+                "exponential trend, a = 0): "
                 f"{self.join(fc.skipped)}.",
-                f"另有 {m} 个序列过短或平直（自第二个值起为常数），无法拟合而略去："
-                f"{self.join(fc.skipped)}。",
+                f"另有 {m} 个序列因 GM(1,1) 无法拟合（过短、自第二个值起为常数或无指数趋势 "
+                f"a = 0）而略去：{self.join(fc.skipped)}。",
             )
+        clipped = 0
+        if fc is not None:
+            clipped = sum(
+                int(c.any(axis=-1).sum())
+                for c in (fc.order_clipped, fc.synergy_clipped)
+                if c is not None
+            )
+        shift_text += self.t(
+            " Fitted values and forecasts are kept within the range of their quantity "
+            "(μ in [0, 1], U in [−1, 1]): a value outside is clipped to it and flagged"
+            + (
+                f" ({clipped} series {'was' if clipped == 1 else 'were'} clipped)."
+                if clipped
+                else " (none was)."
+            )
+            + " The level-ratio outcome (passed, or shifted) is given beside every grade.",
+            "拟合值与预测值限定在各量的取值范围内（μ 为 [0, 1]，U 为 [−1, 1]）：超出者截断并"
+            "标注"
+            + (f"（{clipped} 个序列被截断）。" if clipped else "（无截断）。")
+            + "每个精度等级旁均给出级比检验结果（通过或平移后建模）。",
+        )
         self.para(
             self.t(
                 f"with k = 1, …, n − 1 for the fitted values and {ks} for the "
@@ -1169,6 +1280,37 @@ class _Writer:
             self.t("Robustness.", "稳健性检验。"),
         )
         self.eq(f"a_d ~ Uniform({lo}, {hi}),   φ_j^{{(d)}} ~ Dirichlet(κ·φ_j),   κ = {kappa}")
+        panel = self.m.weights_scope == "panel"
+        explicit = any(i.lower is not None or i.upper is not None for i in res.spec.indicators)
+        self.para(
+            self.t(
+                (
+                    'The weights are one choice for the panel (weights_scope = "panel"), so '
+                    "each draw takes one Dirichlet vector shared by every entity."
+                    if panel
+                    else 'The weights are chosen per entity (weights_scope = "entity"), so '
+                    "each draw takes its own Dirichlet vector for every entity."
+                )
+                + (
+                    " Explicit bounds given in the model stay fixed in every draw; only the "
+                    "bounds widened from the data move with the margin."
+                    if explicit
+                    else ""
+                ),
+                (
+                    '权重为整个面板共用（weights_scope = "panel"），故每次抽样取一个由全部个体'
+                    "共用的 Dirichlet 向量。"
+                    if panel
+                    else '权重按个体确定（weights_scope = "entity"），故每次抽样为每个个体分别'
+                    "抽取 Dirichlet 向量。"
+                )
+                + (
+                    "模型中给定的上下限在各次抽样中保持不变，只有由数据扩展得到的上下限随调整幅度变化。"
+                    if explicit
+                    else ""
+                ),
+            )
+        )
         E = len(res.entities)
         rank = (
             self.t(

@@ -7,6 +7,7 @@ and texts are translated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,9 +30,13 @@ __all__ = [
     "GM11_GRADES_ZH",
     "LANGS",
     "coordination_levels",
+    "coupling_level_names",
+    "coupling_stage_names",
     "coupling_stages",
     "gm11_grades",
+    "lag_texts",
     "level_names",
+    "level_ratio_words",
     "period_text",
     "shown_source",
     "stage_focus",
@@ -65,7 +70,35 @@ _FOCUS_ZH = dict(
         strict=True,
     )
 )
-_TRANSLATIONS = {"zh": {**_LEVELS_ZH, **_STAGES_ZH, **_FOCUS_ZH}}
+_COUPLING_ZH = {
+    **dict(zip(COORDINATION_LEVELS, COORDINATION_LEVELS_ZH, strict=True)),
+    **dict(zip(COUPLING_STAGES, COUPLING_STAGES_ZH, strict=True)),
+}
+_TRANSLATIONS = {"zh": {**_LEVELS_ZH, **_STAGES_ZH, **_FOCUS_ZH, **_COUPLING_ZH}}
+
+#: Lag types of the relative development degree E (METHOD.md §8): for two subsystems
+#: "{1} lags", "synchronous", "{2} lags" ({1}, {2}: the subsystems' labels); for more,
+#: per subsystem, "lags", "synchronous", "leads".
+_LAG = {
+    "en": {
+        "lags": "{} lags",
+        "lag": "{} lag",
+        "sync": "synchronous",
+        "leads": "{} leads",
+        "lead": "{} lead",
+        "sep": ", ",
+    },
+    "zh": {
+        "lags": "{}滞后",
+        "lag": "{}滞后",
+        "sync": "同步",
+        "leads": "{}超前",
+        "lead": "{}超前",
+        "sep": "、",
+    },
+}
+#: The level-ratio outcome of a GM(1,1) series, beside its grade.
+_LEVEL_RATIO = {"en": ("passed", "shifted"), "zh": ("通过", "未通过，平移后建模")}
 
 
 #: GM(1,1) accuracy grades in Chinese, index-wise with ``cosyn.methods.grey.GM11_GRADES``.
@@ -82,6 +115,51 @@ def coupling_stages(lang: str = "en") -> tuple[str, ...]:
     """The four coupling stages of C (METHOD.md §7) in ``lang``."""
     _check(lang)
     return COUPLING_STAGES_ZH if lang == "zh" else COUPLING_STAGES
+
+
+def coupling_level_names(result: Result, lang: str = "en") -> tuple[str, ...]:
+    """Names of the coordination levels of D in ``result``'s spec
+    (``diagnostics.coupling_levels``), in ``lang``: cosyn's default names translated, the
+    user's own as written."""
+    return tuple(translate(n, lang) for n in result.spec.diagnostics.coupling_levels.names)
+
+
+def coupling_stage_names(result: Result, lang: str = "en") -> tuple[str, ...]:
+    """Names of the coupling stages of C in ``result``'s spec, in ``lang`` (as above)."""
+    return tuple(translate(n, lang) for n in result.spec.diagnostics.coupling_stages.names)
+
+
+def lag_texts(codes: Any, labels: Sequence[str], lang: str = "en") -> list[str]:
+    """The lag type of each row of relative development codes, in ``lang``.
+
+    ``codes`` (n,) for two subsystems — 0 "<label 1> lags", 1 "synchronous", 2 "<label 2>
+    lags" — or (n, k) for more: the lagging subsystems ("A, C lag"), else the leading
+    ones ("B leads"), else "synchronous" (:func:`cosyn.methods.coupling.relative_development`).
+    """
+    _check(lang)
+    w = _LAG[lang]
+    arr = np.asarray(codes)
+    if arr.ndim == 1:
+        texts = (w["lags"].format(labels[0]), w["sync"], w["lags"].format(labels[1]))
+        return [texts[int(c)] for c in arr.tolist()]
+    patterns, inverse = np.unique(arr.reshape(-1, arr.shape[-1]), axis=0, return_inverse=True)
+    words = []
+    for row in patterns.tolist():  # one text per distinct pattern (at most 3^k)
+        lagging = [labels[j] for j, c in enumerate(row) if c == 0]
+        leading = [labels[j] for j, c in enumerate(row) if c == 2]
+        if lagging:
+            words.append(w["lags" if len(lagging) == 1 else "lag"].format(w["sep"].join(lagging)))
+        elif leading:
+            words.append(w["leads" if len(leading) == 1 else "lead"].format(w["sep"].join(leading)))
+        else:
+            words.append(w["sync"])
+    return [words[i] for i in np.ravel(inverse).tolist()]
+
+
+def level_ratio_words(lang: str = "en") -> tuple[str, str]:
+    """The level-ratio outcome of a GM(1,1) series: (passed, failed and shifted)."""
+    _check(lang)
+    return _LEVEL_RATIO[lang]
 
 
 def gm11_grades(lang: str = "en") -> tuple[str, ...]:

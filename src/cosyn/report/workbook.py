@@ -74,18 +74,16 @@ from openpyxl.utils.datetime import to_excel
 
 from cosyn.errors import DataError
 from cosyn.io.write import atomic_path, file_sha256, formula_safe
-from cosyn.methods.coupling import (
-    COORDINATION_EDGES,
-    COUPLING_EDGES,
-)
 from cosyn.methods.grey import GM11_GRADE_LIMITS
 from cosyn.report import DIAGNOSTIC_TABLES, diagnostic_tables
 from cosyn.report.text import (
     LANGS,
-    coordination_levels,
-    coupling_stages,
+    coupling_level_names,
+    coupling_stage_names,
     gm11_grades,
+    lag_texts,
     level_names,
+    level_ratio_words,
     shown_source,
     stage_names,
 )
@@ -198,15 +196,22 @@ _WORDS: dict[str, dict[str, str]] = {
         "indicator: the reference series) against every indicator of another "
         "(other_subsystem, other_indicator), per entity (ρ = {rho})",
         "coupling": "coupling degree C ({method!r} model), comprehensive development index "
-        "T = Σ β_j·μ_j and coupling coordination degree D = √(C·T), per entity and period, "
-        "with the coordination level of D and the coupling stage of C",
+        "T = Σ β_j·U_j and coupling coordination degree D = √(C·T), per entity and period, "
+        "with the coordination level of D and the coupling stage of C; U_j = μ_j{rescaled}. "
+        "E is the relative development degree (U_1/U_2 for two subsystems, else U_j / mean U; "
+        "empty where the denominator is 0) and lag its type (edges {low} and {high})",
+        "rescaled": ", min-max rescaled into [0.01, 0.99] over the panel (coupling_input = "
+        "'rescale')",
         "obstacles": "the {n} indicators with the largest obstacle degree "
-        "O_i = F_i·(1 − u_i) / Σ F·(1 − u), F_i = W_j·φ_i, per entity and period, rank 1 first",
+        "O_i = F_i·(1 − u_i) / Σ F·(1 − u), F_i = W_j·φ_i, per entity and period, rank 1 first; "
+        "FI is the unscaled product F_i·(1 − u_i)",
         "forecast": "GM(1,1) fitted values (kind 'fit') and forecasts {h} period(s) ahead "
         "(kind 'forecast') of each subsystem's order degree μ (series: the subsystem) and of "
         "the synergy path (series 'synergy'), with the observed values, the coefficients a and "
         "b, the posterior error ratio C, the small-error probability P, the accuracy grade, "
-        "whether the series passed the level-ratio test, and the shift added before fitting",
+        "the level-ratio outcome (passed, or shifted: fitted after adding the shift), and "
+        "clipped (TRUE where a value left the range of its quantity, μ in [0, 1] or U in "
+        "[−1, 1], and was clipped to it)",
         "robustness": "Monte Carlo over the weights and the margin ({draws} draws, Dirichlet "
         "concentration κ = {kappa}, margin a in [{lo}, {hi}], seed {seed}): the point synergy "
         "U with its median and 5th and 95th percentiles over the draws, the share of draws "
@@ -216,6 +221,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "equal_weights": "equal (1/k each)",
         "coordination": "coordination levels of D (lower, upper]",
         "coupling_stages": "coupling stages of C (lower, upper]",
+        "lag_types": "lag types of the relative development degree E",
         "gm11_grades": "GM(1,1) accuracy grades (the best whose two conditions hold)",
         "gm11_otherwise": "otherwise",
         "gm11_limit": "C < {c:g} and P > {p:g}",
@@ -282,14 +288,18 @@ _WORDS: dict[str, dict[str, str]] = {
         "ρ = {rho}，标准化方法 {normalize!r}）；关联度低于 {threshold} 时 weak 为 TRUE（弱序参量）",
         "grey_cross": "一个子系统的每个指标（subsystem、indicator，为参考序列）与另一子系统每个"
         "指标（other_subsystem、other_indicator）的灰色关联度（按主体；ρ = {rho}）",
-        "coupling": "各子系统的耦合度 C（{method!r} 模型）、综合发展指数 T = Σ β_j·μ_j 和耦合"
-        "协调度 D = √(C·T)，每行一个主体和时期，并给出 D 的协调等级与 C 的耦合阶段",
+        "coupling": "各子系统的耦合度 C（{method!r} 模型）、综合发展指数 T = Σ β_j·U_j 和耦合"
+        "协调度 D = √(C·T)，每行一个主体和时期，并给出 D 的协调等级与 C 的耦合阶段；U_j = μ_j"
+        "{rescaled}。E 为相对发展度（两个子系统时为 U_1/U_2，否则为 U_j 与各 U 均值之比；分母为 0 "
+        "时留空），lag 为其类型（分界 {low} 与 {high}）",
+        "rescaled": "，并在整个面板上按极差标准化到 [0.01, 0.99]（coupling_input = 'rescale'）",
         "obstacles": "障碍度 O_i = F_i·(1 − u_i) / Σ F·(1 − u)（F_i = W_j·φ_i）最大的 {n} 个"
-        "指标，每个主体每一时期按名次（rank 1 为最大）排列",
+        "指标，每个主体每一时期按名次（rank 1 为最大）排列；FI 为未标准化的乘积 F_i·(1 − u_i)",
         "forecast": "GM(1,1) 对各子系统有序度 μ（series 为子系统名）和协同度路径（series 为 "
         "'synergy'）的拟合值（kind 为 'fit'）与向后 {h} 期的预测值（kind 为 'forecast'），"
-        "并给出观测值、系数 a 和 b、后验差比 C、小误差概率 P、精度等级、是否通过级比检验以及"
-        "建模前所加的平移量",
+        "并给出观测值、系数 a 和 b、后验差比 C、小误差概率 P、精度等级、级比检验结果"
+        "（level_ratio：通过，或未通过而平移后建模）、建模前所加的平移量，以及 clipped（数值超出"
+        "其取值范围——μ 为 [0, 1]、U 为 [−1, 1]——而被截断时为 TRUE）",
         "robustness": "对权重和调整幅度的蒙特卡罗模拟（{draws} 次抽样，Dirichlet 集中参数 "
         "κ = {kappa}，调整幅度 a 取自 [{lo}, {hi}]，随机种子 {seed}）：拟合的协同度 U 及其在"
         "各次抽样中的中位数、第 5 与第 95 百分位数，保持拟合阶段的抽样比例，以及主体排名"
@@ -298,6 +308,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "equal_weights": "等权（各为 1/k）",
         "coordination": "D 的协调等级 (下限, 上限]",
         "coupling_stages": "C 的耦合阶段 (下限, 上限]",
+        "lag_types": "相对发展度 E 的类型",
         "gm11_grades": "GM(1,1) 精度等级（取两个条件同时满足的最高一级）",
         "gm11_otherwise": "其他",
         "gm11_limit": "C < {c:g} 且 P > {p:g}",
@@ -581,22 +592,40 @@ def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
 _BOOL_TAILS: tuple[str, ...] = (' t="b"><v>0</v></c>', ' t="b"><v>1</v></c>')
 #: Columns of the diagnostic tables shown in Excel's General format (not in [0, 1]).
 _GENERAL_COLUMNS: dict[str, frozenset[str]] = {
+    "coupling": frozenset({"E"}),
     "forecast": frozenset({"a", "b", "shift"}),
     "robustness": frozenset({"rank_p5", "rank_median", "rank_p95"}),
 }
 
 
-def _translations(lang: str) -> dict[str, dict[str, dict[str, str]]]:
-    """cosyn's own class names in the diagnostic tables, by table and column, in ``lang``."""
+def _translations(result: Result, lang: str) -> dict[str, dict[str, dict[str, str]]]:
+    """cosyn's own class names in the diagnostic tables, by table and column, in ``lang``
+    (the spec's own coupling level and stage names stay as written)."""
     if lang != "zh":
         return {}
-    return {
+    out: dict[str, dict[str, dict[str, str]]] = {
         "coupling": {
-            "level": dict(zip(coordination_levels(), coordination_levels("zh"), strict=True)),
-            "coupling_stage": dict(zip(coupling_stages(), coupling_stages("zh"), strict=True)),
+            "level": dict(
+                zip(coupling_level_names(result), coupling_level_names(result, lang), strict=True)
+            ),
+            "coupling_stage": dict(
+                zip(coupling_stage_names(result), coupling_stage_names(result, lang), strict=True)
+            ),
         },
-        "forecast": {"grade": dict(zip(gm11_grades(), gm11_grades("zh"), strict=True))},
+        "forecast": {
+            "grade": dict(zip(gm11_grades(), gm11_grades(lang), strict=True)),
+            "level_ratio": dict(zip(level_ratio_words(), level_ratio_words(lang), strict=True)),
+        },
     }
+    arrays = result.diagnostics
+    if arrays is not None and arrays.development is not None:
+        codes = arrays.development[1]
+        codes = codes.reshape(-1) if codes.ndim == 2 else codes.reshape(-1, codes.shape[-1])
+        labels = [s.label or s.name for s in result.spec.subsystems]
+        out["coupling"]["lag"] = dict(
+            zip(lag_texts(codes, labels), lag_texts(codes, labels, lang), strict=True)
+        )
+    return out
 
 
 def _frame_table(
@@ -638,7 +667,7 @@ def _frame_table(
 
 def _diagnostic_tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
     """A sheet for each diagnostic table ``result`` has (:func:`diagnostic_tables`)."""
-    words = _translations(lang)
+    words = _translations(result, lang)
     return [
         _frame_table(
             name,
@@ -919,7 +948,9 @@ def _diagnostic_sheet_text(result: Result, name: str, w: dict[str, str]) -> str:
             rho=f"{d.gra_rho:g}", normalize=d.gra_normalize, threshold=f"{d.gra_threshold:g}"
         )
     if name == "coupling":
-        return w[name].format(method=d.coupling)
+        low, high = (f"{v:g}" for v in d.lag_edges)
+        rescaled = w["rescaled"] if d.coupling_input == "rescale" else ""
+        return w[name].format(method=d.coupling, rescaled=rescaled, low=low, high=high)
     if name == "obstacles":
         return w[name].format(n=d.obstacles)
     if name == "forecast":
@@ -951,6 +982,8 @@ def _diagnostic_rows(doc: _Readme, result: Result, w: dict[str, str], lang: str)
     if d.coupling:
         doc.add("diagnostics.coupling", d.coupling)
         doc.add("diagnostics.coupling_weights", _subsystem_weights(result, d.coupling_weights, w))
+        doc.add("diagnostics.coupling_input", d.coupling_input)
+        doc.add("diagnostics.lag_edges", ", ".join(f"{v:g}" for v in d.lag_edges))
     if d.obstacles:
         doc.add("diagnostics.obstacles", d.obstacles)
         doc.add("diagnostics.obstacle_weights", _subsystem_weights(result, d.obstacle_weights, w))
@@ -965,12 +998,25 @@ def _diagnostic_rows(doc: _Readme, result: Result, w: dict[str, str], lang: str)
     zh = lang == "zh"
     if d.coupling:
         doc.add(w["coordination"], kind="header")
-        levels = coordination_levels("zh" if zh else "en")
-        for interval, name in _interval_rows(COORDINATION_EDGES, levels, "D"):
+        levels = coupling_level_names(result, "zh" if zh else "en")
+        for interval, name in _interval_rows(d.coupling_levels.edges, levels, "D"):
             doc.add(interval, name)
         doc.add(w["coupling_stages"], kind="header")
-        stages = coupling_stages("zh" if zh else "en")
-        for interval, name in _interval_rows(COUPLING_EDGES, stages, "C"):
+        stages = coupling_stage_names(result, "zh" if zh else "en")
+        for interval, name in _interval_rows(d.coupling_stages.edges, stages, "C"):
+            doc.add(interval, name)
+        doc.add(w["lag_types"], kind="header")
+        low, high = (f"{v:g}" for v in d.lag_edges)
+        labels = [s.label or s.name for s in result.spec.subsystems]
+        lang_ = "zh" if zh else "en"
+        if len(labels) == 2:
+            lags = lag_texts([0, 1, 2], labels, lang_)
+            var = "E"
+        else:  # each subsystem's E_j = U_j / mean U
+            lags = lag_texts([[0], [1], [2]], ["j"], lang_)
+            var = "E_j"
+        rows = (f"{var} < {low}", f"{low} ≤ {var} ≤ {high}", f"{var} > {high}")
+        for interval, name in zip(rows, lags, strict=True):
             doc.add(interval, name)
     if d.forecast:
         doc.add(w["gm11_grades"], kind="header")
