@@ -15,7 +15,14 @@ import pandas as pd
 from cosyn.errors import DataError
 from cosyn.io.archive import check_xlsx_archive
 
-__all__ = ["FIRST_DATA_ROW", "UNNAMED", "column_labels", "column_letter", "read_table"]
+__all__ = [
+    "FIRST_DATA_ROW",
+    "UNNAMED",
+    "column_labels",
+    "column_letter",
+    "label_text",
+    "read_table",
+]
 
 #: Key of ``DataFrame.attrs`` listing the names given to columns whose header was blank.
 UNNAMED = "cosyn_unnamed_columns"
@@ -126,6 +133,15 @@ def _label(value: Any, position: int) -> str | None:
     return str(value)
 
 
+def label_text(value: Any) -> str:
+    """A cell used as a label (a column name, a key) as text; ``""`` when blank.
+
+    The rules of :func:`column_labels`: a whole number is written without a decimal
+    point (a spreadsheet cell ``2020`` read as the float 2020.0 gives ``"2020"``).
+    """
+    return _label(value, 0) or ""
+
+
 def column_labels(raw: Sequence[Any], where: str) -> list[str]:
     """Header cells as column names, checked to be unique.
 
@@ -226,7 +242,7 @@ def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
             else:
                 target = sheet
             frame = pd.read_excel(book, sheet_name=target)
-            header = pd.read_excel(book, sheet_name=target, header=None, nrows=1)
+            header = _first_row(book.book[target if isinstance(target, str) else names[target]])
     except (DataError, MemoryError):
         raise
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
@@ -235,7 +251,23 @@ def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
             "a spreadsheet program, save it again as .xlsx and try again"
         ) from None
     where = f"workbook {str(p)!r}" + (f", sheet {sheet!r}" if sheet is not None else "")
-    return _named(frame, header.iloc[0].tolist() if len(header) else [], where)
+    if len(frame.columns) and all(_label(v, 0) is None for v in header):
+        raise DataError(
+            f"{where}: row 1, the header, is blank; put the column names in the first row "
+            "of the sheet (one name per column) and the data below it"
+        )
+    return _named(frame, header, where)
+
+
+def _first_row(worksheet: Any) -> list[Any]:
+    """The header cells of row 1 as openpyxl gives them.
+
+    Read from the sheet itself, not through pandas, which would turn a text header such
+    as ``"1.50"`` into the number 1.5.
+    """
+    for row in worksheet.iter_rows(min_row=1, max_row=1, values_only=True):
+        return list(row)
+    return []
 
 
 def _read_parquet(p: Path) -> pd.DataFrame:

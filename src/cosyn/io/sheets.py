@@ -22,7 +22,7 @@ import pandas as pd
 from cosyn.errors import CosynError, DataError, SpecError
 from cosyn.io.archive import ArchiveTooLarge, check_xlsx_archive
 from cosyn.io.guess import guess_columns
-from cosyn.io.read import FIRST_DATA_ROW, read_table
+from cosyn.io.read import FIRST_DATA_ROW, label_text, read_table
 from cosyn.spec import DIRECTION_ALIASES, Method, Spec, _parse_spec, read_toml
 
 __all__ = [
@@ -77,7 +77,7 @@ def data_sheet(path: str | Path) -> str:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return label_text(value)  # a column name 2020 read as 2020.0 is "2020", as its header
 
 
 def _named_sheet(path: Path, wanted: str) -> str | None:
