@@ -449,3 +449,22 @@ def test_settings_sheet_empty_and_repeated_keys_name_the_row(tmp_path):
     assert "sheet 'settings'" in result.stderr
     assert "row 2: key 'margin' has no value" in result.stderr
     assert "row 4: key 'weights' is already set in row 3" in result.stderr
+
+
+def test_warnings_are_shown_before_the_error(tmp_path, monkeypatch):
+    """A note of the fit and NumPy's numerical warnings reach the user, even on failure."""
+    import warnings
+
+    def noisy(*args, **kwargs):
+        warnings.warn("indicator 'x' is constant at 5", cosyn.CosynWarning, stacklevel=1)
+        warnings.filterwarnings("default", category=RuntimeWarning)  # the CLI's own filters
+        warnings.warn("overflow encountered in multiply", RuntimeWarning, stacklevel=1)
+        raise cosyn.DataError("bad cell")
+
+    monkeypatch.setattr(sys.modules["cosyn.fit"], "fit", noisy)
+    result = invoke("run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "warning: indicator 'x' is constant at 5"
+    assert lines[1].startswith("warning: a numerical step warned: overflow encountered")
+    assert lines[2] == "DataError: bad cell"

@@ -96,13 +96,19 @@ def _short_reason(exc: Exception) -> str:
 
 @contextmanager
 def _user_errors(ctx: Context) -> Iterator[None]:
+    """Turn what the library raises into one message and exit 1; print its warnings.
+
+    The warnings are printed before the error, if there is one: cosyn's own notes, and
+    NumPy's numerical warnings (overflow, invalid value), which may mean a number that is
+    not finite; other libraries' warnings only with ``--debug``.
+    """
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CosynWarning)
-            yield
-        for w in caught:
-            if issubclass(w.category, CosynWarning):
-                ctx.say(f"warning: {w.message}")
+            try:
+                yield
+            finally:
+                _show_warnings(ctx, caught)
     except CosynError as exc:
         _fail(ctx, exc)
     except PermissionError as exc:
@@ -113,6 +119,21 @@ def _user_errors(ctx: Context) -> Iterator[None]:
         raise  # click's own usage errors and exits
     except Exception as exc:  # a bug: still one line and exit 1, never a bare traceback
         _internal_error(ctx, exc)
+
+
+def _show_warnings(ctx: Context, caught: list[warnings.WarningMessage]) -> None:
+    for w in caught:
+        where = f" ({w.filename}:{w.lineno})" if ctx.debug else ""
+        if issubclass(w.category, CosynWarning):
+            ctx.say(f"warning: {w.message}")
+        elif issubclass(w.category, RuntimeWarning):
+            ctx.say(
+                f"warning: a numerical step warned: {w.message}{where} — a result may not be "
+                "a finite number; check the outputs, and please report it with the command "
+                "you ran"
+            )
+        elif ctx.debug:
+            ctx.say(f"warning ({w.category.__name__}): {w.message}{where}")
 
 
 def _writable_folder(folder: Path) -> None:
