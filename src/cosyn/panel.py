@@ -353,8 +353,8 @@ def _orderable(col: pd.Series, name: str, origin: _Origin) -> pd.Series:
     uniques = pd.unique(col.astype(str))
     with contextlib.suppress(ValueError, TypeError, OverflowError):  # nor like "2020Q1"
         parsed = {u: pd.Period(u) for u in uniques}
-        freqs = {getattr(p, "freqstr", None) for p in parsed.values()}  # "NaT" has none
-        if len(freqs) == 1 and None not in freqs:
+        freqs = {str(getattr(p, "freqstr", "")) for p in parsed.values()}  # NaT has none
+        if len(freqs) == 1 and "" not in freqs:
             return col.astype(str).map(parsed).astype(pd.PeriodDtype(next(iter(freqs))))
     bad = np.flatnonzero(numbers.isna().to_numpy())
     example = col.iloc[int(bad[0])]
