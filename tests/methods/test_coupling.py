@@ -448,3 +448,43 @@ def test_symmetric_under_permuting_subsystems(u, method, data):
 def test_d_is_sqrt_of_c_times_t(u, method):
     c, t, d = coupling_arrays(u, method)
     np.testing.assert_array_equal(d, np.sqrt(c * t))
+
+
+# ---------------------------------------------------------------------------------------
+# coupling_input = "rescale" and the relative development degree (METHOD.md §8)
+# ---------------------------------------------------------------------------------------
+
+
+def test_rescale_scores_by_hand():
+    # subsystem 0: 0.2, 0.4, 0.6 (min .2, max .6) → 0.01 + 0.98·(0, .5, 1) = .01, .5, .99
+    # subsystem 1: constant 0.3 → 0.5 (the middle of [0.01, 0.99]), flagged
+    from cosyn.methods.coupling import rescale_scores
+
+    u = np.array([[[0.2, 0.3], [0.4, 0.3]], [[0.6, 0.3], [0.4, 0.3]]])  # (E=2, T=2, k=2)
+    out, constant = rescale_scores(u)
+    np.testing.assert_allclose(out[..., 0], [[0.01, 0.5], [0.99, 0.5]], rtol=1e-15)
+    np.testing.assert_array_equal(out[..., 1], 0.5)
+    assert constant.tolist() == [False, True]
+    with pytest.raises(ValueError, match="finite"):
+        rescale_scores([[np.nan, 0.1]])
+
+
+def test_relative_development_by_hand():
+    from cosyn.methods.coupling import relative_development
+
+    # k = 2: E = U1/U2 = .2/.4 = .5 (1 lags), .4/.4 = 1 (synchronous), .6/.4 = 1.5 (2 lags);
+    # edges closed: .4/.5 = .8 and .6/.5 = 1.2 (exact in binary: division by .5) are
+    # synchronous
+    u = np.array([[0.2, 0.4], [0.4, 0.4], [0.6, 0.4], [0.4, 0.5], [0.6, 0.5]])
+    E, lag = relative_development(u)
+    np.testing.assert_allclose(E, [0.5, 1.0, 1.5, 0.8, 1.2], rtol=1e-15)
+    assert lag.tolist() == [0, 1, 2, 1, 1]
+    # zero denominators: U2 = 0 < U1 → NaN, subsystem 2 lags; both 0 → NaN, synchronous
+    E, lag = relative_development([[0.3, 0.0], [0.0, 0.0], [1.0, 5e-324]])
+    assert np.isnan(E).all() and lag.tolist() == [2, 1, 2]  # 1/5e-324 overflows: NaN too
+    # k = 3: E_j = U_j / mean = (.1, .3, .5)/.3 = 1/3, 1, 5/3 → lags, synchronous, leads
+    E, lag = relative_development([[0.1, 0.3, 0.5], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(E[0], [1 / 3, 1.0, 5 / 3], rtol=1e-15)
+    assert lag.tolist() == [[0, 1, 2], [1, 1, 1]] and np.isnan(E[1]).all()
+    with pytest.raises(ValueError, match="edges"):
+        relative_development(u, (1.2, 0.8))

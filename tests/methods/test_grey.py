@@ -648,3 +648,18 @@ def test_gm11_pure_exponential_closed_form(c, beta, n):
     assert fit.b == pytest.approx(2 * c * r / (r + 1), rel=1e-9)
     path = np.r_[fit.fitted[1:], fit.forecast]
     np.testing.assert_allclose(path[1:] / path[:-1], math.exp(-fit.a), rtol=1e-9)
+
+
+def test_missing_series_are_skipped_and_leave_the_others_unchanged():
+    # reference 1, 2, 3; comparisons a = 1, 2, 4 and b = NaN (not in use): with
+    # missing = "skip", b has no grade and a's grade is the one computed without b.
+    # By hand: Δ_a = 0, 0, 1; Δmin = 0, Δmax = 1; ξ = .5/(Δ + .5) = 1, 1, 1/3; r = 7/9.
+    ref = np.array([1.0, 2.0, 3.0])
+    cmp = np.array([[1.0, np.nan], [2.0, np.nan], [4.0, np.nan]])
+    g = grey_relational_grades(ref, cmp, missing="skip")
+    assert g[0] == pytest.approx(7 / 9, rel=1e-15) and np.isnan(g[1])
+    assert g[0] == grey_relational_grades(ref, cmp[:, :1])[0]
+    with pytest.raises(ValueError, match="finite"):
+        grey_relational_grades(ref, cmp)
+    # every series missing: NaN grades, no warning
+    assert np.isnan(grey_relational_grades(ref, np.full((3, 2), np.nan), missing="skip")).all()

@@ -181,3 +181,15 @@ def test_top_obstacles_sorted_and_stable(case, n):
         rest = o.copy()
         np.put_along_axis(rest, idx, -1.0, axis=-1)
         assert np.all(rest.max(axis=-1) <= picked[:, -1])
+
+
+def test_obstacle_terms_are_the_unscaled_products_and_the_shares():
+    # F = (.5, .3, .2), u = (.2, .5, 1): F·I = (.4, .15, 0), Σ = .55; O = (.4/.55, .15/.55, 0)
+    from cosyn.methods.obstacle import obstacle_terms
+
+    fi, o = obstacle_terms([0.2, 0.5, 1.0], [0.5, 0.3, 0.2])
+    np.testing.assert_allclose(fi, [0.4, 0.15, 0.0], rtol=1e-15)
+    np.testing.assert_allclose(o, [0.4 / 0.55, 0.15 / 0.55, 0.0], rtol=1e-15)
+    # nothing holds back: both 0
+    fi, o = obstacle_terms([1.0, 1.0], [0.5, 0.5])
+    assert fi.tolist() == [0.0, 0.0] and o.tolist() == [0.0, 0.0]
