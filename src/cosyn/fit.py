@@ -588,6 +588,13 @@ def _drop(
                 f"every indicator of subsystem {s.name!r} is constant; the subsystem has no "
                 "order degree — add indicators that vary over the periods"
             )
+        if s.weights is not None and not any(s.weights[n] > 0 for n in idx):
+            gone = ", ".join(repr(c) for c in s.columns if c not in kept)
+            raise DataError(
+                f"subsystem {s.name!r}: every indicator with a given weight above 0 is "
+                f"constant and was dropped ({gone}; on_constant = 'drop'); the indicators "
+                "left all have weight 0 — give them weights, or fix the data"
+            )
         subs.append(_subset(s, idx))
     return replace(spec, subsystems=tuple(subs)), x[..., keep], imputed[..., keep]
 

@@ -296,6 +296,29 @@ CASES = [
         "'subsystems.A.weights.a1': must be a finite number >= 0, got inf",
     ),
     case(
+        "given-weights-left-all-zero-after-a-drop",
+        model(
+            '[method]\nweights = "given"\non_constant = "drop"\nbounds = "panel"\n',
+            subsystems=SUBSYSTEMS.replace(
+                '"-" }\n[', '"-" }\nweights = { a1 = 1, a2 = 0 }\n['
+            ).replace('b2 = "-" }', 'b2 = "-" }\nweights = { b1 = 1, b2 = 1 }'),
+        ),
+        "subsystem 'A': every indicator with a given weight above 0 is constant and was dropped",
+        args=RUN,
+        data="region,year,a1,a2,b1,b2\n"
+        + "".join(
+            f"{e},{t},0,{a2},{b1},{b2}\n"
+            for e, t, a2, b1, b2 in [
+                ("x", 2018, 5, 2, 9),
+                ("x", 2019, 4, 3, 8),
+                ("x", 2020, 3, 5, 6),
+                ("y", 2018, 6, 1, 7),
+                ("y", 2019, 5, 4, 7),
+                ("y", 2020, 4, 6, 5),
+            ]
+        ),
+    ),
+    case(
         "coupling-weights-nan",
         model('[diagnostics]\ncoupling = "wang"\ncoupling_weights = { A = nan, B = 1 }\n'),
         "'diagnostics.coupling_weights.A': must be a finite number >= 0, got nan",
