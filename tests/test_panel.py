@@ -414,3 +414,20 @@ def test_infinite_periods_are_refused(wide, value):
         match=r"period column 'year' of the DataFrame holds -?inf in row 4; a period is a fin",
     ):
         build_panel(frame, SPEC)
+
+
+def test_entity_labels_that_differ_only_in_spaces_are_refused(wide):
+    frame = wide.copy()
+    frame.loc[5, "region"] = "south "
+    frame.loc[5, "year"] = 2023
+    with pytest.raises(DataError) as info:
+        build_panel(frame, SPEC)
+    message = str(info.value)
+    assert "'south' (text, row 3), 'south ' (text, row 5), all shown as 'south'" in message
+    assert "differ only in spaces" in message
+
+
+def test_column_names_that_differ_only_in_spaces_are_refused(wide):
+    frame = wide.assign(**{"gdp ": 1.0})
+    with pytest.raises(DataError, match=r"'gdp' and 'gdp ' in columns 3 and 7 \(C and G\)"):
+        build_panel(frame, SPEC)

@@ -10,9 +10,10 @@ Labels are what a user sees, so they must stay apart when shown as text. Column 
 are text (a number as its text, :func:`cosyn.io.read.column_labels`); two columns with
 one name are an error, in a file and in a DataFrame alike. Entity labels are kept as
 they are, but two labels that print alike (``0`` the number and ``"0"`` the text, as an
-XLSX column of mixed cells gives) are an error naming both: cosyn does not guess whether
-they are one entity. Period labels are read as numbers where they can be (``2020``,
-``"2020"`` and ``2020.0`` are one period, :func:`_orderable`), so they cannot clash.
+XLSX column of mixed cells gives; ``"north"`` and ``"north "``) are an error naming both:
+cosyn does not guess whether they are one entity. Period labels are read as numbers
+where they can be (``2020``, ``"2020"`` and ``2020.0`` are one period,
+:func:`_orderable`), so they cannot clash; an infinite period is an error.
 """
 
 from __future__ import annotations
@@ -258,7 +259,10 @@ def _axis_keys(
         codes, uniques = pd.factorize(col, sort=False)
         e_codes = np.asarray(codes, dtype=np.intp)
         entities = pd.Index(uniques, name=spec.entity)
-        if entities.dtype == object:
+        if not (
+            pd.api.types.is_numeric_dtype(entities.dtype)
+            or pd.api.types.is_datetime64_any_dtype(entities.dtype)
+        ):
             _check_label_clash(entities, e_codes, spec.entity, origin)
     return entities, e_codes, periods, t_codes, time
 
@@ -276,8 +280,12 @@ def _kind(label: Any) -> str:
 def _check_label_clash(
     labels: pd.Index, codes: NDArray[np.intp], name: str, origin: _Origin
 ) -> None:
-    """Refuse two distinct entity labels that are shown as the same text (0 and "0")."""
-    shown = labels.astype(str)
+    """Refuse two distinct entity labels that look alike as text.
+
+    ``0`` and ``"0"`` print alike; ``"north"`` and ``"north "`` differ only in spaces no
+    table shows. Only the distinct labels are compared, never the rows.
+    """
+    shown = pd.Index(labels.astype(str)).str.strip()
     clash = np.flatnonzero(shown.duplicated(keep=False))
     if clash.size == 0:
         return
@@ -287,10 +295,13 @@ def _check_label_clash(
     parts = ", ".join(
         f"{quote(labels[k])} ({_kind(labels[k])}, {origin.row(r)})" for k, r in first_row.items()
     )
+    if all(isinstance(labels[k], str) for k in same):
+        todo = "they differ only in spaces before or after the name: remove those spaces"
+    else:
+        todo = "make the column all text (or all numbers) so that each entity has one label"
     raise DataError(
         f"entity column {name!r} of {origin.source} holds {parts}, all shown as {text!r}; "
-        "cosyn cannot tell whether they are one entity: make the column all text (or all "
-        "numbers) so that each entity has one label"
+        f"cosyn cannot tell whether they are one entity: {todo}"
     )
 
 

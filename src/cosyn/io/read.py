@@ -153,20 +153,23 @@ def column_labels(raw: Sequence[Any], where: str) -> list[str]:
     ------
     DataError
         When two columns end up with one name (``a`` twice; ``2020`` as a number and
-        ``"2020"`` as text), naming both positions (number and spreadsheet letter).
+        ``"2020"`` as text; ``"x"`` and ``"x "``, which differ only in spaces), naming
+        both positions (number and spreadsheet letter).
     """
     names = [_label(v, n) or f"column {n + 1}" for n, v in enumerate(raw)]
     first: dict[str, int] = {}
     clashes: list[str] = []
     for n, name in enumerate(names):
-        if name in first:
-            a = first[name]
+        key = name.strip()  # "x" and "x " look alike in every table
+        if key in first:
+            a = first[key]
+            alike = f"{name!r}" if names[a] == name else f"{names[a]!r} and {name!r}"
             clashes.append(
-                f"{name!r} in columns {a + 1} and {n + 1} "
+                f"{alike} in columns {a + 1} and {n + 1} "
                 f"({column_letter(a)} and {column_letter(n)})"
             )
         else:
-            first[name] = n
+            first[key] = n
     if clashes:
         shown = "; ".join(clashes[:5]) + (
             f"; and {len(clashes) - 5} more" if len(clashes) > 5 else ""
