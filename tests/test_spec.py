@@ -681,3 +681,22 @@ def test_the_documented_model_file_is_valid():
     assert d.coupling_stages == Diagnostics().coupling_stages
     assert (d.lag_edges, d.coupling_input, d.forecast) == ((0.8, 1.2), "order", 3)
     assert d.robustness == Robustness()
+
+
+@pytest.mark.parametrize(
+    ("diagnostics", "key"),
+    [
+        ({"coupling_input": "rescale"}, "coupling_input"),
+        ({"lag_edges": [0.9, 1.1]}, "lag_edges"),
+        ({"coupling_weights": {"A": 1, "B": 1}}, "coupling_weights"),
+        ({"coupling": False, "coupling_levels": {"edges": [0.5], "names": ["a", "b"]}}, None),
+        ({"obstacles": 0, "obstacle_weights": {"A": 1, "B": 1}}, "obstacle_weights"),
+    ],
+)
+def test_keys_of_a_diagnostic_that_is_off_are_not_ignored(diagnostics, key):
+    text = problems(two(diagnostics=diagnostics))
+    key = key or "coupling_levels"
+    switch = "obstacles" if key.startswith("obstacle") else "coupling"
+    assert f"'diagnostics.{key}': has no effect while diagnostics.{switch} is off" in text
+    on = {"coupling": "fan"} if switch == "coupling" else {"obstacles": 2}
+    Spec.from_dict(two(diagnostics={**diagnostics, **on}))

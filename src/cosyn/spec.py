@@ -327,6 +327,15 @@ def _choice_problem(value: Any, allowed: Sequence[str]) -> str | None:
     return f"{_show(value)} is not one of {_choices(allowed)}{_suggest(value, allowed)}"
 
 
+#: Keys of ``[diagnostics]`` that act only with ``coupling`` on.
+_COUPLING_KEYS = (
+    "coupling_weights",
+    "coupling_input",
+    "lag_edges",
+    "coupling_levels",
+    "coupling_stages",
+)
+
 #: ``why`` texts of the limits, shown in the messages.
 _WHY_MARGIN = "the share by which the bounds are widened; 0.1 is usual"
 _WHY_FORECAST = f"GM(1,1) forecasts beyond {MAX_FORECAST} periods mean nothing"
@@ -1246,6 +1255,8 @@ class _Parser:
             coupling = None
         elif coupling is not None:
             coupling = self.choice(coupling, f"{key}.coupling", COUPLING_METHODS, "classic")
+        self.needs_diagnostic(table, "coupling", _COUPLING_KEYS, 'coupling = "classic"')
+        self.needs_diagnostic(table, "obstacles", ("obstacle_weights",), "obstacles = 5")
         return Diagnostics(
             gra=self.flag(get("gra", d.gra), f"{key}.gra"),
             gra_threshold=self.number(
@@ -1297,6 +1308,20 @@ class _Parser:
             ),
             robustness=self.robustness(get("robustness")),
         )
+
+    def needs_diagnostic(
+        self, table: Mapping[str, Any], switch: str, keys: Sequence[str], example: str
+    ) -> None:
+        """Keys that only act when ``switch`` is on are an error while it is off."""
+        if table.get(switch) not in (None, False, 0):
+            return
+        for name in keys:
+            if name in table:
+                self.fail(
+                    f"diagnostics.{name}",
+                    f"has no effect while diagnostics.{switch} is off; set {example} (or "
+                    "another value), or remove the key",
+                )
 
     def robustness(self, value: Any) -> Robustness | None:
         key = "diagnostics.robustness"

@@ -358,22 +358,33 @@ CASES = [
     # -- the diagnostics' convention keys ---------------------------------------------------
     case(
         "lag-edges-reversed",
-        model("[diagnostics]\nlag_edges = [1.2, 0.8]\n"),
+        model('[diagnostics]\ncoupling = "fan"\nlag_edges = [1.2, 0.8]\n'),
         "'diagnostics.lag_edges': must be [low, high], two finite numbers with 0 < low <= high",
     ),
     case(
         "lag-edges-zero",
-        model("[diagnostics]\nlag_edges = [0, 1.2]\n"),
+        model('[diagnostics]\ncoupling = "fan"\nlag_edges = [0, 1.2]\n'),
         "'diagnostics.lag_edges': must be [low, high]",
     ),
     case(
+        "coupling-key-without-coupling",
+        model('[diagnostics]\ncoupling_input = "rescale"\n'),
+        "'diagnostics.coupling_input': has no effect while diagnostics.coupling is off",
+    ),
+    case(
         "coupling-levels-names-count",
-        model('[diagnostics.coupling_levels]\nedges = [0.3, 0.6]\nnames = ["low", "high"]\n'),
+        model(
+            '[diagnostics]\ncoupling = "classic"\n'
+            '[diagnostics.coupling_levels]\nedges = [0.3, 0.6]\nnames = ["low", "high"]\n'
+        ),
         "'diagnostics.coupling_levels.names': needs 3 names for 2 edges",
     ),
     case(
         "coupling-stages-edge-nan",
-        model('[diagnostics.coupling_stages]\nedges = [0.3, nan]\nnames = ["a", "b", "c"]\n'),
+        model(
+            '[diagnostics]\ncoupling = "wang"\n'
+            '[diagnostics.coupling_stages]\nedges = [0.3, nan]\nnames = ["a", "b", "c"]\n'
+        ),
         "'diagnostics.coupling_stages.edges': must be a strictly increasing list of finite",
     ),
     # -- spec and data together -------------------------------------------------------------
