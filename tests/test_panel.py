@@ -429,5 +429,7 @@ def test_entity_labels_that_differ_only_in_spaces_are_refused(wide):
 
 def test_column_names_that_differ_only_in_spaces_are_refused(wide):
     frame = wide.assign(**{"gdp ": 1.0})
-    with pytest.raises(DataError, match=r"'gdp' and 'gdp ' in columns 3 and 7 \(C and G\)"):
+    with pytest.raises(
+        DataError, match=r"'gdp' and 'gdp ' \(alike but for spaces\) in columns 3 and 7 \(C and G\)"
+    ):
         build_panel(frame, SPEC)

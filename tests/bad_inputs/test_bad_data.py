@@ -147,6 +147,24 @@ CASES = [
         "1 indicators",
         code=0,
     ),
+    checked(
+        "column-names-differ-only-in-spaces",
+        "s.csv",
+        GOOD.replace("region,year,x,y", "region,year,x,y ,y"),
+        "'y ' and 'y' (alike but for spaces) in columns 4 and 5 (D and E)",
+    ),
+    checked(
+        "entity-names-differ-only-in-spaces",
+        "s.csv",
+        GOOD.replace("s,2022", "s ,2022"),
+        "'s' (text, row 5), 's ' (text, row 7), all shown as 's'",
+    ),
+    checked(
+        "blank-header-row-xlsx",
+        "b.xlsx",
+        xlsx([[None, None], ["region", "year", "x", "y"], ["n", 2020, 1, 2]]),
+        "row 1, the header, is blank",
+    ),
     # -- cells --
     checked(
         "text-cell",

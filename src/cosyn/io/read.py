@@ -163,7 +163,11 @@ def column_labels(raw: Sequence[Any], where: str) -> list[str]:
         key = name.strip()  # "x" and "x " look alike in every table
         if key in first:
             a = first[key]
-            alike = f"{name!r}" if names[a] == name else f"{names[a]!r} and {name!r}"
+            alike = (
+                f"{name!r}"
+                if names[a] == name
+                else f"{names[a]!r} and {name!r} (alike but for spaces)"
+            )
             clashes.append(
                 f"{alike} in columns {a + 1} and {n + 1} "
                 f"({column_letter(a)} and {column_letter(n)})"
