@@ -118,9 +118,9 @@ def _names(items: list[str]) -> str:
 # -- grey relational analysis (METHOD.md §6) --------------------------------------------
 
 _GRA_PROBLEM = {
-    "initial": ("is 0 in the first period", "divides each series by its first value"),
-    "mean": ("has mean 0 (it is 0 in every period)", "divides each series by its mean"),
-    "minmax": ("is constant", "divides each series by its range"),
+    "initial": ("are 0 in the first period", "divides each series by its first value"),
+    "mean": ("have mean 0 (0 in every period)", "divides each series by its mean"),
+    "minmax": ("are constant", "divides each series by its range"),
 }
 
 
@@ -141,19 +141,15 @@ def _check_gra_input(u: Array, mu: Array, spec: Spec, entities: Any, how: str) -
     found: list[str] = []
     bad_mu = _gra_unusable(mu, how)  # (E, k)
     for e, j in np.argwhere(bad_mu):
-        found.append(
-            f"the order degree of subsystem {spec.subsystems[j].name!r} of entity "
-            f"{quote(entities[e])}"
-        )
+        found.append(f"subsystem {spec.subsystems[j].name!r} of entity {quote(entities[e])}")
     bad_u = _gra_unusable(u, how)  # (E, I)
     for e, i in np.argwhere(bad_u):
-        found.append(
-            f"the order degree of indicator {spec.columns[i]!r} of entity {quote(entities[e])}"
-        )
+        found.append(f"indicator {spec.columns[i]!r} of entity {quote(entities[e])}")
     if not found:
         return
     raise DataError(
-        f"diagnostics.gra_normalize = {how!r} {action}, but {_names(found)} {problem}"
+        f"diagnostics.gra_normalize = {how!r} {action}, but these order degrees {problem}: "
+        f"{_names(found)}"
         " — use gra_normalize = 'none' (the default: order degrees are already on one scale)"
         + (" or 'mean'" if how == "initial" else "")
     )
