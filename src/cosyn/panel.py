@@ -39,6 +39,8 @@ __all__ = ["ALL_ENTITIES", "Panel", "build_panel", "panel_problems"]
 ALL_ENTITIES = "all"
 #: How many offending cells an error message quotes before saying "and N more".
 _QUOTE = 5
+#: Why a cell that is not blank can be empty (a CSV's NA is Namibia's ISO code too).
+_NA_NOTE = " (a CSV cell reading NA, N/A, NaN, NULL or None counts as empty)"
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,7 +256,7 @@ def _axis_keys(
         if bad.size:
             raise DataError(
                 f"entity column {spec.entity!r} of {origin.source} is empty in "
-                f"{origin.rows(bad)}; every row needs an entity"
+                f"{origin.rows(bad)}; every row needs an entity{_NA_NOTE}"
             )
         codes, uniques = pd.factorize(col, sort=False)
         e_codes = np.asarray(codes, dtype=np.intp)
@@ -313,7 +315,7 @@ def _period_codes(
     if bad.size:
         raise DataError(
             f"period column {name!r} of {origin.source} is empty in {origin.rows(bad)}; "
-            "every row needs a period"
+            f"every row needs a period{_NA_NOTE}"
         )
     values = col
     dtype = col.dtype

@@ -205,6 +205,12 @@ CASES = [
     checked(
         "empty-entity-cell", "e.csv", GOOD.replace("s,2021", ",2021"), "every row needs an entity"
     ),
+    checked(
+        "entity-NA-read-as-empty",
+        "na.csv",
+        GOOD.replace("s,", "NA,"),
+        "a CSV cell reading NA, N/A, NaN, NULL or None counts as empty",
+    ),
     # -- the table --
     checked("empty-file", "e.csv", "", "is empty; it needs a header line"),
     ran("empty-file-run", "e.csv", "", "is empty"),
