@@ -1,10 +1,11 @@
 """Random files and random frames through the readers: only ``CosynError``s come out.
 
 Every reader path a user reaches — :func:`cosyn.fit`, :func:`cosyn.build_panel`,
-:func:`cosyn.panel.panel_problems` and the column guess of ``cosyn init`` — is fed random
-bytes as .csv, .xlsx and .parquet files (raw, and a valid file with bytes changed), and
-random DataFrames (column names that repeat, are numbers or blank; cells of every type,
-NaN and infinities), with a small valid spec. A result or a ``CosynError``; nothing else.
+:func:`cosyn.panel.panel_problems` and ``cosyn init`` (its column guess and skeleton) —
+is fed random bytes as .csv, .xlsx and .parquet files (raw, and a valid file with bytes
+changed), and random DataFrames (column names that repeat, are numbers or blank; cells
+of every type, NaN and infinities), with a small valid spec. A result or a
+``CosynError``; nothing else.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 import cosyn
 from cosyn import CosynError, Spec, build_panel
+from cosyn.init import write_toml_skeleton
 from cosyn.io.guess import guess_columns
 from cosyn.io.read import read_table
 from cosyn.panel import panel_problems
@@ -76,6 +78,8 @@ def only_cosyn_errors(data: object, *, with_fit: bool = True) -> None:
             calls.append(lambda: cosyn.fit(data, SPEC))
         if isinstance(data, Path):
             calls.append(lambda: guess_columns(read_table(data)))
+            skeleton = data.with_name("model.toml")
+            calls.append(lambda: write_toml_skeleton(data, skeleton, force=True))
         else:
             calls.append(lambda: guess_columns(data))
         for call in calls:
