@@ -572,6 +572,7 @@ def test_drop_acts_per_entity_with_bounds_per_entity():
         [True, True, False, True],
         [True, True, True, True],
     ]
+    assert "left out       a3 for 1 entity (constant there" in res.summary()
 
 
 @pytest.mark.parametrize(
@@ -737,6 +738,7 @@ def test_critic_input_minmax_by_hand():
     res = cosyn.fit(data, hand_spec(margin=0.1, weights="critic", critic_input="minmax"))
     assert res.weight_values[0, 0] == pytest.approx(0.5 / (0.5 + s2 / 6), abs=1e-12)
     assert res.weight_values[0, 0] == pytest.approx(0.482738, abs=1e-6)
+    assert "weights        critic (input minmax)" in res.summary()
     res = cosyn.fit(data, hand_spec(margin=0.1, weights="critic"))
     assert res.weight_values[0, 0] == pytest.approx((1 / 2.4) / (1 / 2.4 + s2 / 7), abs=1e-12)
     assert res.weight_values[0, 0] == pytest.approx(0.475708, abs=1e-6)

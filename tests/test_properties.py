@@ -176,6 +176,9 @@ def assert_ranges(res: cosyn.Result) -> None:
     assert np.all(np.isfinite(res.synergy_values))
     U = res.synergy_values
     assert np.all((U >= -1.0) & (U <= 1.0)), (U.min(), U.max())
+    # METHOD.md §8: round-off never shows as a tiny synergy, and 0 is never −0.0
+    assert not np.any((U != 0) & (np.abs(U) <= 1e-12)), U
+    assert not np.any((U == 0) & np.signbit(U))
 
 
 # Three years, two subsystems of two rising indicators each: with margin = 0 every u is 0
@@ -225,6 +228,47 @@ def test_fit_ranges_hold_with_explicit_bounds_and_clipping(case, method, data):
     if not hi > lo:
         hi = lo + 1.0  # explicit bounds need upper > lower
     res = fit(case.frame(), case.spec(explicit={f"x{i}": (float(lo), float(hi))}, **method))
+    assert_ranges(res)
+
+
+# ---------------------------------------------------------------------------------------
+# on_constant = "drop" per entity: the entity's fit is that of the entity alone
+# ---------------------------------------------------------------------------------------
+
+
+@FEW
+@given(
+    case=panels(),
+    weighting=st.sampled_from(["entropy", "critic", "equal", "cv"]),
+    aggregation=st.sampled_from(["weighted_sum", "geometric", "weighted_geometric"]),
+    data=st.data(),
+)
+def test_fit_drop_per_entity_is_the_entity_fitted_without_the_indicator(
+    case, weighting, aggregation, data
+):
+    """METHOD.md §8: with bounds and weights per entity, an indicator constant at 0 for
+    one entity is left out for that entity only — its results are those of a fit of the
+    entity alone, without the indicator, whatever the weights and the aggregation."""
+    E, _, m = case.values.shape
+    e = data.draw(st.integers(0, E - 1), label="entity")
+    i = data.draw(st.integers(0, m - 1), label="indicator")
+    values = case.values.copy()
+    values[e, :, i] = 0.0
+    spec = case.spec(on_constant="drop", weights=weighting, aggregation=aggregation)
+    res = fit(case.frame(values), spec)
+    alone = fit(case.frame(values[e : e + 1]), spec)  # i constant for every entity: dropped
+    assert alone.dropped == (f"x{i}",)
+    if E == 1:  # constant for every entity: dropped from the spec, as alone
+        assert res.dropped == (f"x{i}",)
+        others = list(range(m - 1))
+    else:
+        assert res.dropped == () and res.weight_values[e, i] == 0.0
+        others = [n for n in range(m) if n != i]
+    np.testing.assert_allclose(res.weight_values[e, others], alone.weight_values[0], rtol=1e-12)
+    np.testing.assert_allclose(res.mu[e], alone.mu[0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        res.synergy_values[e], alone.synergy_values[0], rtol=1e-9, atol=1e-12
+    )
     assert_ranges(res)
 
 

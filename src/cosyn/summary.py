@@ -28,6 +28,8 @@ def _method_lines(res: Result) -> list[str]:
     weights = m.weights
     if m.weights == "entropy":
         weights += f" (input {m.entropy_input})"
+    if m.weights == "critic":
+        weights += f" (input {m.critic_input})"
     if m.weights == "combined":
         weights += f" ({m.combine}, λ = {m.combine_lambda:g} subjective, objective {m.objective})"
     base = {"first": "first period", "adjacent": "previous period"}.get(str(m.base), str(m.base))
@@ -43,6 +45,14 @@ def _method_lines(res: Result) -> list[str]:
         lines.append(f"AHP            {crs}")
     if res.dropped:
         lines.append(f"dropped        {', '.join(res.dropped)} (constant)")
+    if res.active is not None:
+        out = ~res.active
+        parts = [
+            f"{c} for {int(n)} entit{'y' if n == 1 else 'ies'}"
+            for c, n in zip(res.indicators, out.sum(axis=0), strict=True)
+            if n
+        ]
+        lines.append(f"left out       {', '.join(parts)} (constant there: u undefined, weight 0)")
     return lines
 
 

@@ -158,3 +158,34 @@ def test_indicator_order_within_membership_need_not_be_contiguous():
 def test_unknown_aggregation_is_refused():
     with pytest.raises(ValueError, match="aggregation must be one of"):
         subsystem_order(U, WEIGHTS, MEMBERSHIP, "harmonic")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------
+# indicators left out for some rows (active mask, METHOD.md §8)
+# ---------------------------------------------------------------------------------------
+
+# One subsystem of three indicators, two rows (entities); the third indicator is left out
+# in row 0 (its u is NaN there), in use in row 1.
+U3 = np.array([[[0.5, 0.25, np.nan]], [[0.5, 0.25, 0.8]]])  # (E=2, T=1, m=3)
+MEM3 = np.ones((3, 1), dtype=bool)
+ACTIVE3 = np.array([[True, True, False], [True, True, True]])
+
+
+def test_left_out_indicator_under_every_aggregation_by_hand():
+    w = np.array([[0.4, 0.6, 0.0], [0.2, 0.3, 0.5]])
+    # weighted sum: row 0 = 0.4·0.5 + 0.6·0.25 = 0.35; row 1 = 0.1 + 0.075 + 0.4 = 0.575
+    out = subsystem_order(U3, w, MEM3, "weighted_sum", ACTIVE3)
+    np.testing.assert_allclose(out[:, 0, 0], [0.35, 0.575])
+    # geometric over the active ones: row 0 sqrt(0.5·0.25) = 0.353553 (n_j = 2, not 3);
+    # row 1 (0.5·0.25·0.8)^(1/3) = 0.1^(1/3) = 0.464159
+    out = subsystem_order(U3, w, MEM3, "geometric", ACTIVE3)
+    np.testing.assert_allclose(out[:, 0, 0], [np.sqrt(0.125), 0.1 ** (1 / 3)])
+    # weighted geometric: row 0 = 0.5^0.4 · 0.25^0.6 = 0.329877
+    out = subsystem_order(U3, w, MEM3, "weighted_geometric", ACTIVE3)
+    assert out[0, 0, 0] == pytest.approx(0.5**0.4 * 0.25**0.6, rel=1e-14)
+    assert np.isfinite(out).all()
+
+
+def test_a_subsystem_with_no_active_indicator_is_refused():
+    with pytest.raises(ValueError, match="at least one active indicator"):
+        subsystem_order(U3, np.full((2, 3), 1 / 3), MEM3, "weighted_sum", ~ACTIVE3 & False)

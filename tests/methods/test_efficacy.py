@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cosyn.methods.efficacy import efficacy, widened_bounds
+from cosyn.methods.efficacy import efficacy, widen, widened_bounds
 
 
 def col(*values: float) -> np.ndarray:
@@ -295,3 +295,25 @@ def test_efficacy_refuses_when_one_of_several_indicators_is_constant_at_zero():
     x = np.array([[1.0, 0.0], [2.0, 0.0]])
     with pytest.raises(ValueError, match="upper bound equals lower bound"):
         efficacy(x)
+
+
+def test_widen_overflow_gives_infinity_and_efficacy_refuses_it():
+    # 1.7e308·1.1 is past the largest double (1.797e308): the bound is inf, not a number
+    lo, hi = widen(np.array([1.0]), np.array([1.7e308]), 0.1)
+    assert lo[0] == pytest.approx(0.9) and hi[0] == np.inf
+    with pytest.raises(ValueError, match="not finite"):
+        efficacy([[1.0], [1.7e308]], True, 0.1)
+    # margin 0: −1e308 and 1e308 are finite bounds, but their difference is not
+    with pytest.raises(ValueError, match="not finite"):
+        efficacy([[-1e308], [1e308]], True, 0.0)
+
+
+@pytest.mark.parametrize("margin", [np.inf, np.nan, -0.1])
+def test_widen_refuses_a_margin_that_is_not_finite_and_non_negative(margin):
+    with pytest.raises(ValueError, match="margin must be finite and >= 0"):
+        widen(0.0, 1.0, margin)
+
+
+def test_efficacy_refuses_nan_bounds():
+    with pytest.raises(ValueError, match="upper bound equals lower bound"):
+        efficacy([[1.0], [2.0]], True, lower=np.nan, upper=3.0)

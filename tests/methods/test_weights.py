@@ -341,3 +341,38 @@ def test_combine_refuses_unknown_form():
     msg = "form must be 'additive' or 'multiplicative', got 'geometric'"
     with pytest.raises(ValueError, match=re.escape(msg)):
         combine_weights(WS, WO, form="geometric")
+
+
+# ---------------------------------------------------------------------------------------
+# columns left out (active mask, METHOD.md §8) and scale
+# ---------------------------------------------------------------------------------------
+
+
+def test_normalize_weights_over_active_columns_by_hand():
+    # (1, 1, 2) with the third left out → (0.5, 0.5, 0); a row of zeros → 1/n_active
+    out = normalize_weights([[1.0, 1.0, 2.0], [0.0, 0.0, 0.0]], [[True, True, False]] * 2)
+    np.testing.assert_array_equal(out, [[0.5, 0.5, 0.0], [0.5, 0.5, 0.0]])
+    with pytest.raises(ValueError, match="at least one active column"):
+        normalize_weights([1.0, 2.0], [False, False])
+
+
+def test_critic_inactive_column_is_as_if_absent():
+    # The matrix of test_critic_constant_column_by_hand with its constant column c left
+    # out: C_a = σa·(1 − √3/2), C_b = σb·(1 − √3/2) — the "+ (1 − 0)" term of c is gone,
+    # so w = (1, √3)/(1 + √3) stays, but C differs from the kept-constant case.
+    x = np.array([[0.0, 0.0, 5.0], [1.0, 0.0, 5.0], [2.0, 3.0, 5.0]])
+    active = np.array([True, True, False])
+    np.testing.assert_allclose(
+        critic_information(x, active), [1 - SQRT3 / 2, SQRT3 * (1 - SQRT3 / 2), 0.0], rtol=1e-14
+    )
+    np.testing.assert_allclose(critic_information(x, active)[:2], critic_information(x[:, :2]))
+    # a third varying column left out: the other two get exactly their two-column values
+    y = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 7.0], [2.0, 3.0, 2.0]])
+    np.testing.assert_allclose(critic_information(y, active)[:2], critic_information(y[:, :2]))
+
+
+def test_cv_of_values_near_the_largest_double():
+    # σ/mean of (1, 2, 3)·1e300 is that of (1, 2, 3): the squares of σ would overflow
+    x = np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 5.0]])
+    np.testing.assert_allclose(cv_weights(x * 1e300), cv_weights(x), rtol=1e-14)
+    np.testing.assert_allclose(cv_weights(x / 5 * 1.5e308), cv_weights(x), rtol=1e-14)
