@@ -700,3 +700,16 @@ def test_keys_of_a_diagnostic_that_is_off_are_not_ignored(diagnostics, key):
     assert f"'diagnostics.{key}': has no effect while diagnostics.{switch} is off" in text
     on = {"coupling": "fan"} if switch == "coupling" else {"obstacles": 2}
     Spec.from_dict(two(diagnostics={**diagnostics, **on}))
+
+
+def test_subjective_weights_that_the_method_ignores_are_not_ignored_silently():
+    spec = two()
+    spec["subsystems"]["A"]["weights"] = {"a1": 1, "a2": 2}
+    spec["subsystems"]["B"]["ahp"] = [[1]]
+    text = problems(spec)
+    assert "'subsystems.A.weights': has no effect with method.weights = 'entropy'; set " in text
+    assert "method.weights = 'given' (or 'combined')" in text
+    assert "'subsystems.B.ahp': has no effect with method.weights = 'entropy'" in text
+    spec["method"] = {"weights": "gvien"}  # misspelt: one problem, no second guess
+    text = problems(spec)
+    assert text.startswith("1 problem") and "did you mean 'given'?" in text

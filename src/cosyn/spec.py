@@ -898,6 +898,8 @@ class _Parser:
         self.problems: list[str] = []
         #: False when the columns to read (period, entity) are not known.
         self.columns_known = True
+        #: False when method.weights is not a valid choice.
+        self.weights_known = True
 
     def fail(self, key: str, message: str) -> None:
         self.problems.append(_problem(key, message))
@@ -1014,6 +1016,7 @@ class _Parser:
         if problem:
             self.fail("method.base", problem)
             base = d.base
+        self.weights_known = _choice_problem(get("weights", d.weights), WEIGHTS) is None
         choices = {
             name: self.choice(
                 get(name, getattr(d, name)), f"method.{name}", allowed, getattr(d, name)
@@ -1098,6 +1101,22 @@ class _Parser:
                 key,
                 "method.weights = 'combined' needs subjective weights: give either "
                 "weights = {COLUMN = w} or a pairwise matrix ahp = [[...]]",
+            )
+        if not self.weights_known:  # a misspelt method.weights: no second guess here
+            return
+        unused = [
+            (name, uses)
+            for name, present, uses in (
+                ("weights", given, ("given", "combined")),
+                ("ahp", ahp, ("ahp", "combined")),
+            )
+            if present and method.weights not in uses
+        ]
+        for name, uses in unused:
+            self.fail(
+                f"{key}.{name}",
+                f"has no effect with method.weights = {method.weights!r}; set method.weights "
+                f"= {uses[0]!r} (or {uses[1]!r}), or remove the key",
             )
 
     def indicators(self, value: Any, subsystem: str, key: str) -> list[Indicator]:

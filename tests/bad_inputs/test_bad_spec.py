@@ -319,6 +319,11 @@ CASES = [
         ),
     ),
     case(
+        "given-weights-with-entropy",
+        model(subsystems=SUBSYSTEMS.replace('"-" }\n[', '"-" }\nweights = { a1 = 1, a2 = 3 }\n[')),
+        "'subsystems.A.weights': has no effect with method.weights = 'entropy'",
+    ),
+    case(
         "coupling-weights-nan",
         model('[diagnostics]\ncoupling = "wang"\ncoupling_weights = { A = nan, B = 1 }\n'),
         "'diagnostics.coupling_weights.A': must be a finite number >= 0, got nan",
