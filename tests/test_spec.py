@@ -713,3 +713,15 @@ def test_subjective_weights_that_the_method_ignores_are_not_ignored_silently():
     spec["method"] = {"weights": "gvien"}  # misspelt: one problem, no second guess
     text = problems(spec)
     assert text.startswith("1 problem") and "did you mean 'given'?" in text
+
+
+def test_model_file_size_is_bounded(tmp_path):
+    from cosyn.spec import MAX_MODEL_BYTES
+
+    path = tmp_path / "big.toml"
+    with path.open("wb") as f:
+        f.truncate(MAX_MODEL_BYTES + 1)  # sparse: no 10 MiB written
+    with pytest.raises(SpecError, match="is larger than 10 MiB; a model file has a few"):
+        Spec.from_toml(path)
+    path.write_text('period = "t"\n' + "# a comment\n" * 1000, encoding="utf-8")
+    assert "needs at least two subsystems" in str(refused(lambda: Spec.from_toml(path)))

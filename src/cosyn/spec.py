@@ -46,6 +46,7 @@ __all__ = [
     "MAX_DRAWS",
     "MAX_FORECAST",
     "MAX_MARGIN",
+    "MAX_MODEL_BYTES",
     "MAX_OBSTACLES",
     "MAX_SEED",
     "MIN_CONCENTRATION",
@@ -120,6 +121,9 @@ MAX_FORECAST: int = 100
 MAX_DRAWS: int = 100_000
 #: Most obstacles listed per entity and period (at most the model's indicators are shown).
 MAX_OBSTACLES: int = 1000
+#: Largest model file read (a model file has a few kilobytes; this stops a data file or
+#: a device given by mistake from being read whole).
+MAX_MODEL_BYTES: int = 10 * 2**20
 #: Largest random seed (NumPy's legacy 32-bit seed range; any seed in it is reproducible).
 MAX_SEED: int = 2**32 - 1
 
@@ -780,7 +784,14 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     """The mapping in a TOML model file, or a :class:`SpecError` naming the file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        with p.open("rb") as f:
+            raw = f.read(MAX_MODEL_BYTES + 1)
+        if len(raw) > MAX_MODEL_BYTES:
+            raise SpecError(
+                f"model file {str(p)!r} is larger than {MAX_MODEL_BYTES // 2**20} MiB; a model "
+                "file has a few kilobytes — is it the data file? (give data with --data)"
+            )
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise SpecError(f"model file {str(p)!r} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
