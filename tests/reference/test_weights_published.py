@@ -18,9 +18,13 @@ Provenance notes
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 
+import cosyn
 from cosyn.methods.weights import RANDOM_INDEX, ahp_weights, critic_weights, entropy_weights
 
 
@@ -113,6 +117,79 @@ def test_critic_tus_adali2019():
     published = np.array([0.157, 0.249, 0.168, 0.121, 0.154, 0.151])
     w = critic_weights(minmax_benefit(raw, [True] * 6))
     np.testing.assert_allclose(w, published, rtol=0, atol=half_unit(3))
+
+
+def critic_through_fit(raw: np.ndarray, directions: list[str]) -> np.ndarray:
+    """CRITIC weights of the columns of ``raw`` as :func:`cosyn.fit` computes them with
+    ``critic_input = "minmax"``: the rows as the periods of one entity, the columns as
+    the indicators of subsystem A (a second subsystem B with one rising indicator, as
+    the model needs two). The default margin 0.1 changes the order degrees, not the
+    min-max input of CRITIC."""
+    n, m = raw.shape
+    frame = pd.DataFrame(raw, columns=[f"c{i}" for i in range(m)])
+    frame["t"] = np.arange(n)
+    frame["b"] = np.arange(1.0, n + 1.0)
+    spec = {
+        "period": "t",
+        "method": {"weights": "critic", "critic_input": "minmax"},
+        "subsystems": {
+            "A": {"indicators": {f"c{i}": d for i, d in enumerate(directions)}},
+            "B": {"indicators": {"b": "+"}},
+        },
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        return cosyn.fit(frame, spec).weight_values[0, :m]
+
+
+def test_critic_input_minmax_diakoulaki1995():
+    """The Diakoulaki et al. (1995) example of :func:`test_critic_diakoulaki1995`, fed to
+    ``cosyn.fit`` as raw data with ``critic_input = "minmax"`` (all criteria "max")."""
+    raw = np.array(
+        [
+            [61.0, 1.08, 4.33],
+            [20.7, 0.26, 4.34],
+            [16.3, 1.98, 2.53],
+            [9.0, 3.29, 1.65],
+            [5.4, 2.77, 2.33],
+            [4.0, 4.12, 1.21],
+            [-6.1, 3.52, 2.10],
+            [-34.6, 3.31, 0.98],
+        ]
+    )
+    published = np.array([0.20222554, 0.48090173, 0.31687273])
+    w = critic_through_fit(raw, ["+", "+", "+"])
+    np.testing.assert_allclose(w, published, rtol=0, atol=half_unit(8))
+    # The default input, the order degrees u with margin 0.1, is not the published
+    # convention: u = (x − lower)/(upper − lower) rescales each column by its own widened
+    # span, so σ, and the weights, differ from the print beyond its rounding.
+    order = cosyn.critic_weights(cosyn.efficacy(raw, True, 0.1))
+    assert np.abs(order - published).max() > 1e-3
+
+
+def test_critic_input_minmax_tus_adali2019():
+    """Tuş & Aytaç Adalı (2019), the matrix of :func:`test_critic_tus_adali2019`, through
+    ``cosyn.fit`` with ``critic_input = "minmax"``; the printed weights (3 decimals)
+    correspond to benefit scaling of every column."""
+    raw = np.array(
+        [
+            [5000.0, 3, 3, 4, 3, 2],
+            [680.0, 5, 3, 2, 2, 1],
+            [2000.0, 3, 2, 3, 4, 3],
+            [600.0, 4, 3, 1, 2, 2],
+            [800.0, 2, 4, 3, 3, 4],
+        ]
+    )
+    published = np.array([0.157, 0.249, 0.168, 0.121, 0.154, 0.151])
+    w = critic_through_fit(raw, ["+"] * 6)
+    np.testing.assert_allclose(w, published, rtol=0, atol=half_unit(3))
+    # the first column (a price) as a cost: reversed min-max, the weights the docstring
+    # of test_critic_tus_adali2019 gives (0.184, 0.213, ...), i.e. not the print
+    cost = critic_through_fit(raw, ["-"] + ["+"] * 5)
+    np.testing.assert_allclose(
+        cost, critic_weights(minmax_benefit(raw, [False] + [True] * 5)), rtol=1e-12
+    )
+    assert cost[:2] == pytest.approx([0.184, 0.213], abs=half_unit(3))
 
 
 # ---------------------------------------------------------------------------------------
