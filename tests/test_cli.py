@@ -468,3 +468,13 @@ def test_warnings_are_shown_before_the_error(tmp_path, monkeypatch):
     assert lines[0] == "warning: indicator 'x' is constant at 5"
     assert lines[1].startswith("warning: a numerical step warned: overflow encountered")
     assert lines[2] == "DataError: bad cell"
+
+
+def test_settings_sheet_misspelt_key_suggests_the_method_key(tmp_path):
+    book = model_workbook(tmp_path / "m.xlsx", [("weigths", "cv"), ("perod", "year")])
+    result = invoke("check", str(book))
+    assert result.exit_code == 1
+    assert "spec key 'method.weigths': unknown key" in result.stderr
+    assert "did you mean 'weights'?" in result.stderr
+    assert "spec key 'perod': unknown key" in result.stderr
+    assert "did you mean 'period'?" in result.stderr

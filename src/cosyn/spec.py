@@ -169,7 +169,7 @@ class _ShortRepr(reprlib.Repr):
 def _int_text(x: int) -> str:
     """An integer as text, or 'a N-digit integer' when it is too long to read."""
     n = abs(int(x))
-    if n.bit_length() > 12_000:  # beyond ~3600 digits str() may refuse (PEP 651 limit)
+    if n.bit_length() > 12_000:  # ~3600 digits; str() refuses past 4300 (int_max_str_digits)
         return "an integer of thousands of digits"
     digits = len(str(n))
     return str(int(x)) if digits <= _MAX_SHOWN_DIGITS else f"a {digits}-digit integer"

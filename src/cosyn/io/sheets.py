@@ -13,6 +13,7 @@ and the method uses its defaults. The data is the first sheet that is none of
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ INDICATORS_SHEET = "indicators"
 SETTINGS_SHEET = "settings"
 _NOT_DATA = {INDICATORS_SHEET, SETTINGS_SHEET, "readme"}
 _INDICATOR_COLUMNS = ("column", "subsystem", "direction", "label", "unit")
+#: Settings keys outside [method] (``diagnostics.…`` keys aside).
+_TOP_KEYS = ("title", "entity", "period")
 
 
 def _sheet_names(path: Path) -> list[str]:
@@ -198,8 +201,10 @@ def _workbook_mapping(p: Path) -> tuple[dict[str, Any], str]:
                     "table of other keys; set one or the other"
                 )
             table[name] = value
-        else:
+        elif key in _TOP_KEYS or difflib.get_close_matches(key, _TOP_KEYS, n=1, cutoff=0.75):
             top[key] = value
+        else:  # most settings are method keys: an unknown one is named (and matched) there
+            method[key] = value
     if "entity" not in top or "period" not in top:
         guess = guess_columns(read_table(p, sheet=data_sheet(p)))
         if "period" not in top and guess.period is not None:
