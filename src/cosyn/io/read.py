@@ -111,7 +111,7 @@ def column_letter(position: int) -> str:
     return letters
 
 
-def _label(value: Any, position: int) -> str | None:
+def _label(value: Any) -> str | None:
     """One header cell as text; None when it is blank."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -126,7 +126,7 @@ def _label(value: Any, position: int) -> str | None:
         if math.isnan(number):
             return None
         return str(int(number)) if number.is_integer() else repr(number)
-    if isinstance(value, dt.datetime) and value == pd.Timestamp(value).normalize():
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         return value.date().isoformat()
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
@@ -139,7 +139,7 @@ def label_text(value: Any) -> str:
     The rules of :func:`column_labels`: a whole number is written without a decimal
     point (a spreadsheet cell ``2020`` read as the float 2020.0 gives ``"2020"``).
     """
-    return _label(value, 0) or ""
+    return _label(value) or ""
 
 
 def column_labels(raw: Sequence[Any], where: str) -> list[str]:
@@ -156,7 +156,7 @@ def column_labels(raw: Sequence[Any], where: str) -> list[str]:
         ``"2020"`` as text; ``"x"`` and ``"x "``, which differ only in spaces), naming
         both positions (number and spreadsheet letter).
     """
-    names = [_label(v, n) or f"column {n + 1}" for n, v in enumerate(raw)]
+    names = [_label(v) or f"column {n + 1}" for n, v in enumerate(raw)]
     first: dict[str, int] = {}
     clashes: list[str] = []
     for n, name in enumerate(names):
@@ -197,7 +197,7 @@ def _named(frame: pd.DataFrame, raw: Sequence[Any], where: str) -> pd.DataFrame:
     names = column_labels(cells, where)
     frame.columns = pd.Index(names, dtype=object)
     frame.attrs[UNNAMED] = [
-        name for name, cell in zip(names, cells, strict=True) if _label(cell, 0) is None
+        name for name, cell in zip(names, cells, strict=True) if _label(cell) is None
     ]
     return frame
 
@@ -258,7 +258,7 @@ def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
             "a spreadsheet program, save it again as .xlsx and try again"
         ) from None
     where = f"workbook {str(p)!r}" + (f", sheet {sheet!r}" if sheet is not None else "")
-    if len(frame.columns) and all(_label(v, 0) is None for v in header):
+    if len(frame.columns) and all(_label(v) is None for v in header):
         raise DataError(
             f"{where}: row 1, the header, is blank; put the column names in the first row "
             "of the sheet (one name per column) and the data below it"
