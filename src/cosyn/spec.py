@@ -1177,8 +1177,7 @@ class _Parser:
                 if problem:
                     self.fail(f"{where}.upper", problem)
                     lo = hi = None
-            if not column:
-                self.columns_known = False
+            if not column:  # reported above; the other indicators can still be checked
                 continue
             out.append(Indicator(column, subsystem, positive, label, unit, lo, hi))
         return out
