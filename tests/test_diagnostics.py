@@ -419,3 +419,24 @@ def test_gm11_overflow_is_skipped_with_a_note_never_inf():
     for batch in (fc.order, fc.synergy):
         if batch is not None:
             assert np.isfinite(batch.forecast).all()
+
+
+def test_relative_development_for_three_subsystems_by_hand():
+    # margin 0, one indicator each, t = 2: μ = (.25, .5, .75) (a, b, c at a quarter, half
+    # and three quarters of their range): mean .5, E = (.5, 1, 1.5) → A lags (C leads,
+    # but a lagging subsystem is named first); t = 4: all 1 → synchronous.
+    data = pd.DataFrame(
+        {"t": [1, 2, 3, 4], "a": [0.0, 1, 2, 4], "b": [0.0, 2, 3, 4], "c": [0.0, 3, 1, 4]}
+    )
+    spec = {
+        "period": "t",
+        "method": {"margin": 0.0},
+        "subsystems": {n.upper(): {"indicators": {n: "+"}} for n in "abc"},
+        "diagnostics": {"coupling": "classic"},
+    }
+    c = cosyn.fit(data, spec).coupling
+    assert ["E_A", "E_B", "E_C", "lag"] == list(c.columns[-4:])
+    assert c.loc[1, ["E_A", "E_B", "E_C"]].tolist() == pytest.approx([0.5, 1.0, 1.5])
+    assert c.lag.tolist() == ["synchronous", "A lags", "C lags", "synchronous"]
+    # t = 3: μ = (.5, .75, .25), mean .5: E = (1, 1.5, .5) → C lags
+    assert c.loc[2, ["E_A", "E_B", "E_C"]].tolist() == pytest.approx([1.0, 1.5, 0.5])

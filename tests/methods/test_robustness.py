@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cosyn.methods.aggregation import subsystem_order
 from cosyn.methods.efficacy import efficacy
@@ -765,3 +767,33 @@ def test_left_out_indicator_constant_at_0_is_no_error():
     np.testing.assert_allclose(res.mu[0, :, 1], u4, rtol=1e-14)
     with pytest.raises(ValueError, match="u is undefined"):
         robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    scope=st.sampled_from(["entity", "panel"]),
+    aggregation=st.sampled_from(["weighted_sum", "weighted_geometric"]),
+    spread=st.floats(0.0, 0.5),
+)
+def test_no_spread_reproduces_the_point_with_explicit_bounds(seed, scope, aggregation, spread):
+    # Random explicit bounds (some inside the data: clipping) and κ = ∞ with the margin
+    # fixed at the point margin: every draw is the point, which is efficacy with the same
+    # bounds; the bands are finite and equal it to 1e-12.
+    x, w = random_panel(seed=seed)
+    rng = np.random.default_rng(seed)
+    lo_data, hi_data = x.min(axis=(0, 1)), x.max(axis=(0, 1))
+    lower = np.where(rng.random(5) < 0.5, lo_data + spread * (hi_data - lo_data) / 2, np.nan)
+    upper = np.where(rng.random(5) < 0.5, hi_data - spread * (hi_data - lo_data) / 2, np.nan)
+    res = robustness_draws(
+        x, POSITIVE, w, MEMBERSHIP, bounds_axis=(0, 1), margin_range=(0.1, 0.1), draws=3,
+        concentration=math.inf, lower=lower, upper=upper, weights_scope=scope,
+        aggregation=aggregation,
+    )  # fmt: skip
+    lo = np.where(np.isnan(lower), lo_data - 0.1 * abs(lo_data), lower)
+    hi = np.where(np.isnan(upper), hi_data + 0.1 * abs(hi_data), upper)
+    u = efficacy(x, POSITIVE, lower=lo, upper=hi, clip=True)
+    U = synergy_path(subsystem_order(u, w, MEMBERSHIP, aggregation))[0]
+    np.testing.assert_array_equal(res.synergy, U)
+    for band in (res.synergy_p5, res.synergy_median, res.synergy_p95):
+        np.testing.assert_allclose(band, U, rtol=0, atol=1e-12)
