@@ -124,6 +124,13 @@ def test_a_failed_write_leaves_the_earlier_file_and_no_temporary(tmp_path: Path)
     assert temporaries(tmp_path) == []
 
 
+def test_a_long_file_name_still_gets_a_temporary_file(tmp_path: Path) -> None:
+    # a name of about 250 bytes: with the temporary file's additions it would pass 255
+    name = ("地区" * 80 + ".csv").encode()[-250:].decode(errors="ignore")
+    assert atomic_write_text(tmp_path / name, "a\n").read_text(encoding="utf-8") == "a\n"
+    assert temporaries(tmp_path) == []
+
+
 def complete(path: Path) -> bool:
     """True when ``path`` is a whole file of its kind (parses, or ends as it must)."""
     data = path.read_bytes()

@@ -165,8 +165,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     _clear_once(target.parent)
+    stem = target.name.encode()[:120].decode(errors="ignore")  # names end at 255 bytes
     while True:
-        name = f".{target.name}.cosyn-{_HOST}-{os.getpid()}-{secrets.token_hex(6)}.tmp"
+        name = f".{stem}.cosyn-{_HOST}-{os.getpid()}-{secrets.token_hex(6)}.tmp"
         tmp_path = target.parent / name
         try:
             fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
