@@ -268,8 +268,10 @@ def rescale_scores(
 
     with the minimum and maximum of subsystem ``j`` over every leading index (all
     entities and periods of the panel). SPSSAU's coupling coordination rescales the
-    indices into ``[0.01, 0.99]`` this way before the coupling (its default), so that no
-    index is exactly 0.
+    indices into ``[0.01, 0.99]`` this way before the coupling (its default "data
+    intervalization", ``a + (b − a)·(X − Min)/(Max − Min)`` with a = 0.01, b = 0.99, per
+    column, each row a research object; SPSSAU help, "Coupling Coordination Degree",
+    https://www.spssau.net/helps/coupling.html), so that no index is exactly 0.
 
     Parameters
     ----------
