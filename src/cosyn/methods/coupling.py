@@ -315,8 +315,8 @@ def relative_development(
     ``E < low`` → code 0, ``low ≤ E ≤ high`` → code 1 (synchronous), ``E > high`` →
     code 2. For ``k = 2`` code 0 reads "subsystem 1 lags" and code 2 "subsystem 2 lags";
     for ``k > 2`` each subsystem has its own code: 0 "lags", 1 "synchronous", 2 "leads"
-    (METHOD.md §8; the relative development degree of the coupling literature, e.g.
-    Liu Yaobin's ``U_1/U_2`` lag classification).
+    (METHOD.md §8: the relative development degree reported beside the coupling
+    coordination degree in the coupling literature, with the common edges 0.8 and 1.2).
 
     Parameters
     ----------
