@@ -184,6 +184,28 @@ def test_two_far_cells_report_the_grid_a_reader_would_build(tmp_path):
         check_xlsx_archive(path, max_cells=2_000_000)
 
 
+@pytest.mark.parametrize(
+    ("ref", "rows", "columns"),
+    [
+        (b"XFD0001048576", 1_048_576, 16_384),  # leading zeros: openpyxl reads row 1048576
+        (b"xfd1048576", 1_048_576, 16_384),  # lower case
+        (b"$XFD$1048576", 1_048_576, 16_384),  # absolute
+        (b"A99999999", 99_999_999, 2),  # past Excel's last row
+        (b"ZZZZ1", 2, 475_254),  # past Excel's last column
+        (b"AA0", 2, 27),  # row 0 is no larger than the row 2 beside it
+    ],
+)
+def test_cell_references_in_every_spelling_a_reader_accepts(tmp_path, ref, rows, columns):
+    sheet = (
+        b'<worksheet><sheetData><row r="2"><c r="B2"><v>1</v></c><c r="' + ref + b'">'
+        b"<v>2</v></c></row></sheetData></worksheet>"
+    )
+    path = tmp_path / "refs.xlsx"
+    path.write_bytes(bomb_xlsx(sheet=sheet))
+    info = check_xlsx_archive(path)
+    assert (info.sheet_rows, info.sheet_columns) == (rows, columns)
+
+
 def test_cell_elements_without_positions_are_counted(tmp_path):
     """Cells may omit ``r``; their number still bounds the table (17 ``<c>``, 2 rows)."""
     row = b"<row>" + b"<c><v>1</v></c>" * 8 + b"</row>"

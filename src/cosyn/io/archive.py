@@ -53,10 +53,13 @@ DEFAULT_MAX_MEMBERS = 10_000
 RATIO_FLOOR = 1024 * 1024
 
 _CHUNK = 1024 * 1024
-#: A cell reference attribute: ``r="AB12"`` (row elements have digits only).
-_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
-#: A cell element (``<c ``, ``<c>`` or ``<c/>``; not ``<c:chart>``).
-_CELL_TAG = re.compile(rb"<c[\s>/]")
+#: The column letters and the row number of cell reference attributes (``r="AB12"``,
+#: also ``r="$ab$0012"`` as readers accept it; row elements have digits only, and
+#: ``ref="A1:D5"`` does not match). Leading zeros are left out of the row number.
+_COLUMN_REF = re.compile(rb'r="\$?([A-Za-z]+)\$?[0-9]')
+_ROW_REF = re.compile(rb'r="\$?[A-Za-z]+\$?0*([0-9]+)"')
+#: The ways a cell element starts (``<c ``, ``<c>``, ``<c/>``; not ``<c:chart>``).
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/", b"<c\n", b"<c\r", b"<c\t")
 _OVERLAP = 32
 
 
@@ -90,9 +93,28 @@ class ArchiveInfo:
 
 def _column_number(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + (ch - 64)
     return n
+
+
+def _width(text: bytes) -> tuple[int, bytes]:
+    """Sort key of column letters and of row digits (no leading zeros): length first."""
+    return len(text), text.upper()
+
+
+def _extent(text: bytes) -> tuple[int, int]:
+    """The largest row and column number the cell references in ``text`` name."""
+    rows = set(_ROW_REF.findall(text))
+    columns = set(_COLUMN_REF.findall(text))
+    return (
+        int(max(rows, key=_width)) if rows else 0,
+        _column_number(max(columns, key=_width)) if columns else 0,
+    )
+
+
+def _cell_tags(text: bytes) -> int:
+    return sum(text.count(tag) for tag in _CELL_TAGS)
 
 
 def _damaged(shown: str, detail: str) -> DataError:
@@ -249,10 +271,10 @@ def _inflate(
                         )
                         raise _too_large(shown, what)
                     window = tail + chunk
-                    for match in _CELL_REF.finditer(window):
-                        columns = max(columns, _column_number(match.group(1)))
-                        rows = max(rows, int(match.group(2)))
-                    count += sum(1 for t in _CELL_TAG.finditer(window) if t.start() >= len(tail))
+                    last_row, last_column = _extent(window)
+                    rows, columns = max(rows, last_row), max(columns, last_column)
+                    # tags wholly inside the tail were counted with the previous chunk
+                    count += _cell_tags(window) - _cell_tags(tail)
                     tail = window[-_OVERLAP:]
                     if max_cells is not None and max(rows * columns, count) > max_cells:
                         raise ArchiveTooLarge(
