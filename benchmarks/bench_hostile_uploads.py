@@ -1,13 +1,14 @@
 """Hostile uploads against ``cosyn serve`` on loopback: time to rejection, server memory.
 
-Starts ``cosyn serve`` (as ``python -m cosyn.cli serve``) on a free 127.0.0.1 port, sends
-each hostile request of issue 8 once (or ``--repeat`` times) — zip bombs (declared, lying header, a sheet of
-millions of cells, two cells far apart), an oversized body, robustness draws and forecast
-horizons over the spec's and the server's limits, a fit past the server's time limit, a
-foreign ``Host`` and a cross-origin POST — and prints, per request, the status, the time
-to the answer, and the resident memory (RSS) of the server process before and after,
-with the RSS of its whole process tree (the fork server and any running child). The run
-is bounded and stops by itself; the server is stopped at the end. Linux only (/proc).
+Starts ``cosyn serve`` (as ``python -m cosyn.cli serve``) on a free 127.0.0.1 port and
+sends each hostile request of issue 8 once (or ``--repeat`` times): zip bombs (declared,
+lying header, a sheet of millions of cells, two cells far apart), an oversized body,
+robustness draws and forecast horizons over the spec's and the server's limits, a fit
+past the server's time limit, a foreign ``Host`` and a cross-origin POST. It prints, per
+request, the status, the time to the answer, and the resident memory (RSS) of the
+server process before and after, with the RSS of its whole process tree (the fork server
+and any running child). The run is bounded and stops by itself; the server is stopped at
+the end. Linux only (/proc).
 
 Run from the repository root (needs ``pip install -e '.[web]'`` and httpx)::
 
