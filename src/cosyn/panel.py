@@ -434,8 +434,11 @@ def _numeric_block(
         # C order (entity-period rows, indicators contiguous): every later pass over the
         # cube runs along memory. This is also the one copy that keeps the input apart.
         block = np.ascontiguousarray(frame[list(columns)].to_numpy(dtype=float, na_value=np.nan))
-    if block.size == 0 or np.isfinite(block.max() - block.min()):
-        return block  # two cheap reductions: no NaN and no infinity anywhere
+    if block.size == 0:
+        return block
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 − (−1e308) is not an error
+        if np.isfinite(block.max()) and np.isfinite(block.min()):
+            return block  # two cheap reductions: no NaN and no infinity anywhere
     infinite = np.isinf(block)
     if infinite.any():
         r, k = np.nonzero(infinite)
