@@ -36,6 +36,7 @@ from cosyn.methods import (
     synergy_path,
 )
 from cosyn.methods.efficacy import widen
+from cosyn.methods.impute import outside_observed
 from cosyn.panel import Panel, build_panel
 from cosyn.result import Result
 from cosyn.spec import Method, Spec, Subsystem
@@ -410,9 +411,7 @@ def _note_extrapolation(
     """
     observed = ~missing
     T = missing.shape[1]
-    seen = np.maximum.accumulate(observed, axis=1)  # observed at or before t
-    ahead = np.flip(np.maximum.accumulate(np.flip(observed, axis=1), axis=1), axis=1)
-    outside: NDArray[np.bool_] = np.asarray(missing & ~(seen & ahead))  # (E, T, I)
+    outside = outside_observed(missing)  # (E, T, I)
     if not outside.any():
         return
     per_entity: NDArray[np.bool_] = np.asarray(outside.any(axis=2))  # (E, T)

@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cosyn.methods.impute import IMPUTATIONS, impute_linear, impute_regression, observed_counts
+from cosyn.methods.impute import (
+    IMPUTATIONS,
+    impute_linear,
+    impute_regression,
+    observed_counts,
+    outside_observed,
+)
 
 nan = np.nan
 
@@ -212,3 +218,17 @@ def test_fewer_than_two_points_refused(impute, x):
 def test_t_of_the_wrong_length_refused(impute):
     with pytest.raises(ValueError, match="t must have shape"):
         impute(col(1.0, nan, 3.0), [0, 1])
+
+
+def test_outside_observed_by_hand():
+    # one series over 6 periods, observed at t = 1 and t = 3 (0-based):
+    #   t0 missing, none before → outside; t2 between 1 and 3 → inside;
+    #   t4, t5 missing, none after → outside
+    missing = np.array([True, False, True, False, True, True])[:, None]
+    np.testing.assert_array_equal(
+        outside_observed(missing)[:, 0], [True, False, False, False, True, True]
+    )
+    # batch axes are kept; a complete series has nothing outside
+    both = np.stack([missing, np.zeros_like(missing)])
+    assert outside_observed(both).shape == (2, 6, 1)
+    assert not outside_observed(both)[1].any()

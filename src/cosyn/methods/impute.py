@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["IMPUTATIONS", "impute_linear", "impute_regression", "observed_counts"]
+__all__ = [
+    "IMPUTATIONS",
+    "impute_linear",
+    "impute_regression",
+    "observed_counts",
+    "outside_observed",
+]
 
 IMPUTATIONS: tuple[str, ...] = ("regression", "linear", "none")
 
@@ -13,6 +19,29 @@ IMPUTATIONS: tuple[str, ...] = ("regression", "linear", "none")
 def observed_counts(x: ArrayLike) -> NDArray[np.intp]:
     """Number of observed (non-NaN) points of each series along the period axis (-2)."""
     return np.asarray((~np.isnan(np.asarray(x, dtype=float))).sum(axis=-2))
+
+
+def outside_observed(missing: ArrayLike) -> NDArray[np.bool_]:
+    """Missing cells before the first or after the last observed point of their series.
+
+    Filling them is an extrapolation (METHOD.md §8: noted per entity), not an
+    interpolation between two observed neighbours.
+
+    Parameters
+    ----------
+    missing : array_like of bool, shape (..., T, m)
+        True where a value is missing; series along axis -2.
+
+    Returns
+    -------
+    ndarray of bool, same shape
+        True where a cell is missing with no observed point before it, or none after it.
+    """
+    miss = np.asarray(missing, dtype=bool)
+    observed = ~miss
+    seen = np.maximum.accumulate(observed, axis=-2)  # observed at or before t
+    ahead = np.flip(np.maximum.accumulate(np.flip(observed, axis=-2), axis=-2), axis=-2)
+    return np.asarray(miss & ~(seen & ahead))
 
 
 def _check(x: ArrayLike, t: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
