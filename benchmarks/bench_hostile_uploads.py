@@ -270,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"at start: server RSS {start_rss / MiB:.0f} MiB, with children {start_tree / MiB:.0f}"
         )
-        print(f"{'request':62} {'status':>6} {'time s':>7} {'RSS before':>10} {'after':>7} "
-              f"{'tree after':>10}")  # fmt: skip
+        head = f"{'request':62} {'status':>6} {'kind':11} {'time s':>7} "
+        print(head + f"{'RSS before':>10} {'after':>7} {'tree after':>10}")
         for name, kwargs in cases:
             for _ in range(args.repeat):
                 before = rss(server.pid)
@@ -279,13 +279,16 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     r = httpx.post(url, timeout=120, **kwargs)
                     status = str(r.status_code)
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__[:6]
+                    kind = r.json().get("kind", "") if r.status_code != 200 else "ok"
+                except (httpx.HTTPError, ValueError) as exc:
+                    status, kind = "failed", type(exc).__name__
                 elapsed = time.perf_counter() - t0
                 time.sleep(0.2)  # let a killed child be reaped
                 after, after_tree = rss(server.pid), tree_rss(server.pid)
-                print(f"{name[:62]:62} {status:>6} {elapsed:7.2f} {before / MiB:8.0f} MiB "
-                      f"{after / MiB:5.0f} MiB {after_tree / MiB:6.0f} MiB")  # fmt: skip
+                row = f"{name[:62]:62} {status:>6} {kind[:11]:11} {elapsed:7.2f} "
+                memory = f"{before / MiB:6.0f} MiB {after / MiB:3.0f} MiB "
+                memory += f"{after_tree / MiB:6.0f} MiB"
+                print(row + memory)
         end_rss, end_tree = rss(server.pid), tree_rss(server.pid)
         print(f"at end: server RSS {end_rss / MiB:.0f} MiB (start {start_rss / MiB:.0f}), with "
               f"children {end_tree / MiB:.0f} MiB (start {start_tree / MiB:.0f})")  # fmt: skip
