@@ -13,9 +13,12 @@ import copy
 import math
 import os
 import tempfile
+import warnings
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+import numpy as np
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -257,3 +260,122 @@ def test_spec_shaped_mappings_with_random_values(data: dict[str, Any]) -> None:
 def test_the_skeleton_is_valid() -> None:
     """The mapping the fuzzers spoil is itself a valid spec (so spoiling is what fails)."""
     assert_valid(Spec.from_dict(VALID))
+
+
+# -- every value the spec accepts runs through the fit ------------------------------------
+
+PANEL = {
+    "e": ["x"] * 4 + ["y"] * 4,
+    "t": [1, 2, 3, 4] * 2,
+    "a1": [1, 2, 3, 5, 2, 2, 4, 6],
+    "a2": [5, 4, 4, 2, 6, 5, 5, 4],
+    "b1": [2, 3, 5, 6, 1, 4, 6, 7],
+    "b2": [9, 8, 6, 5, 7, 7, 5, 4],
+}
+choice = st.sampled_from
+accepted_method = st.fixed_dictionaries(
+    {},
+    optional={
+        "margin": st.floats(0, MAX_MARGIN),
+        "bounds": choice(["entity", "panel"]),
+        "weights": choice(["entropy", "critic", "cv", "equal"]),
+        "weights_scope": choice(["entity", "panel"]),
+        "entropy_input": choice(["order", "minmax", "shift", "rescale"]),
+        "critic_input": choice(["order", "minmax"]),
+        "aggregation": choice(["weighted_sum", "geometric", "weighted_geometric"]),
+        "base": choice(["first", "adjacent", 1, 2, 3]),
+        "impute": choice(["regression", "linear", "none"]),
+        "on_constant": choice(["error", "drop"]),
+    },
+)
+accepted_diagnostics = st.fixed_dictionaries(
+    {},
+    optional={
+        "gra": st.booleans(),
+        "gra_threshold": st.floats(0, 1),
+        "gra_rho": st.floats(1e-300, 1),
+        "gra_normalize": choice(["none", "initial", "mean", "minmax"]),
+        "obstacles": st.integers(0, MAX_OBSTACLES),
+        "forecast": st.integers(0, MAX_FORECAST),
+        "robustness": st.fixed_dictionaries(
+            {},
+            optional={
+                "draws": st.integers(1, 20),
+                "concentration": st.floats(MIN_CONCENTRATION, 1e300),
+                "margin": st.tuples(st.floats(0, MAX_MARGIN), st.floats(0, MAX_MARGIN)).map(sorted),
+                "seed": st.integers(0, MAX_SEED),
+            },
+        ),
+    },
+)
+coupling = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries(
+        {"coupling": choice(["classic", "wang", "fan"])},
+        optional={
+            "coupling_input": choice(["order", "rescale"]),
+            "lag_edges": st.tuples(st.floats(1e-300, 1e300), st.floats(1e-300, 1e300)).map(sorted),
+        },
+    ),
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(accepted_method, accepted_diagnostics, coupling)
+def test_every_accepted_value_fits_to_finite_numbers_or_a_cosyn_error(method, diagnostics, cc):
+    """Within the limits, a fit gives finite U with a level, or a CosynError — never NaN."""
+    import pandas as pd
+
+    import cosyn
+
+    spec = {
+        "entity": "e",
+        "period": "t",
+        "method": method,
+        "diagnostics": {**diagnostics, **cc},
+        "subsystems": {
+            "A": {"indicators": {"a1": "+", "a2": "-"}},
+            "B": {"indicators": {"b1": "+", "b2": "-"}},
+        },
+    }
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cosyn.CosynWarning)
+            res = cosyn.fit(pd.DataFrame(PANEL), spec)
+            table = res.synergy
+            res.summary()
+    except CosynError:
+        return
+    assert np.isfinite(table.synergy).all() and table.level.notna().all()
+
+
+@FUZZ
+@given(
+    st.lists(st.floats(0, 1e308), min_size=1, max_size=6).filter(lambda ws: any(ws)),
+)
+def test_given_weights_built_directly_equal_the_dict_built(weights: list[float]) -> None:
+    """Either way in, given weights are the same normalised numbers, summing to 1."""
+    from cosyn.spec import Indicator, Subsystem
+
+    columns = [f"a{n}" for n in range(len(weights))]
+    direct = Subsystem("A", "A", tuple(Indicator(c, "A") for c in columns), tuple(weights))
+    parsed = Spec.from_dict(
+        {
+            "period": "t",
+            "method": {"weights": "given"},
+            "subsystems": {
+                "A": {
+                    "indicators": dict.fromkeys(columns, "+"),
+                    "weights": dict(zip(columns, weights, strict=True)),
+                },
+                "B": {"indicators": {"b": "+"}, "weights": {"b": 1}},
+            },
+        }
+    ).subsystems[0]
+    assert direct.weights == parsed.weights
+    assert direct.weights is not None and abs(math.fsum(direct.weights) - 1) <= 1e-12
+    top = max(weights)
+    expected = [w / top for w in weights]
+    total = math.fsum(expected)
+    assert direct.weights == pytest.approx([w / total for w in expected], rel=1e-12, abs=1e-300)
