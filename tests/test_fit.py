@@ -481,15 +481,22 @@ def test_range_wider_than_a_double_names_the_indicator():
         cosyn.fit(data, hand_spec())
 
 
-def test_imputation_that_overflows_is_refused():
-    # OLS through (1, 1e308), (2, −1e308), (4, 1e308): the sums overflow
-    data = pd.DataFrame(
-        {"t": [1, 2, 3, 4], "a1": [1e308, -1e308, np.nan, 1e308], "b1": [1.0, 2.0, 3.0, 4.0]}
-    )
+def test_imputation_of_huge_values():
     spec = {
         "period": "t",
         "subsystems": {"A": {"indicators": {"a1": "+"}}, "B": {"indicators": {"b1": "+"}}},
     }
+    # OLS through (1, 8e307), (2, 4e307), (4, 8e307), whose raw sum 2e308 overflows. In
+    # units of 1e307: t̄ = 7/3, x̄ = 20/3; t − t̄ = (−4, −1, 5)/3, x − x̄ = (4, −8, 4)/3;
+    # b = (−16 + 8 + 20)/9 / ((16 + 1 + 25)/9) = 12/42 = 2/7, a = x̄ − b·t̄ = 20/3 − 2/3 = 6
+    # → x(3) = 6 + 6/7 = 48/7 · 1e307 = 6.857143e307.
+    data = pd.DataFrame(
+        {"t": [1, 2, 3, 4], "a1": [8e307, 4e307, np.nan, 8e307], "b1": [1.0, 2.0, 3.0, 4.0]}
+    )
+    res = cosyn.fit(data, {**spec, "method": {"margin": 0.0}})
+    assert res.x[0, 2, 0] == pytest.approx(48 / 7 * 1e307, rel=1e-12)
+    # a filled value beyond the largest double: (1, 1e308), (2, 1.7e308) → 2.4e308 at t = 3
+    data = pd.DataFrame({"t": [1, 2, 3], "a1": [1e308, 1.7e308, np.nan], "b1": [1.0, 2.0, 3.0]})
     with pytest.raises(DataError, match=r"too large for double precision .* indicator 'a1'"):
         cosyn.fit(data, spec)
 

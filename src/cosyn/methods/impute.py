@@ -76,12 +76,22 @@ def impute_regression(x: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
     -------
     ndarray
         A copy of ``x`` with every NaN replaced; observed values are unchanged.
+
+    Notes
+    -----
+    Each series is fitted on its values divided by a power of two near its largest
+    ``|x|`` and the line scaled back, so data near ±1e308 are filled right; only a filled
+    value that is itself beyond the largest double comes out as ``±inf`` (callers check:
+    :func:`cosyn.fit` refuses it with a message).
     """
     arr, tt = _check(x, t)
     obs = ~np.isnan(arr)
     tcol = tt[:, None]
     tc = tcol - tt.mean()  # centring keeps the normal equations well conditioned
-    xo = np.where(obs, arr, 0.0)
+    # Each series divided by a power of two near its largest |x| (exact): the sums of the
+    # normal equations cannot overflow, whatever the magnitude of the data.
+    scale = _power_of_two_scale(np.where(obs, np.abs(arr), 0.0).max(axis=-2, keepdims=True))
+    xo = np.where(obs, arr / scale, 0.0)
     n = obs.sum(axis=-2)
     st = (obs * tc).sum(axis=-2)
     sx = xo.sum(axis=-2)
@@ -89,8 +99,15 @@ def impute_regression(x: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
     stx = (xo * tc).sum(axis=-2)
     b = (n * stx - st * sx) / (n * stt - st * st)
     a = (sx - b * st) / n
-    fitted = a[..., None, :] + b[..., None, :] * tc
+    fitted = (a[..., None, :] + b[..., None, :] * tc) * scale
     return np.asarray(np.where(obs, arr, fitted), dtype=float)
+
+
+def _power_of_two_scale(m: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``2^(e−1)`` for ``m = f·2^e`` (``0.5 ≤ f < 1``): at most ``m``, more than ``m/4``;
+    1 where ``m`` is 0. Dividing by it is exact (no rounding)."""
+    _, exponent = np.frexp(m)
+    return np.where(m > 0, np.ldexp(1.0, exponent - 1), 1.0)
 
 
 def impute_linear(x: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
