@@ -261,7 +261,7 @@ def _check_bounds(
 
 
 def _scope_words(panel: Panel, rows: int, r: int) -> str:
-    """ " for entity 'x'" with bounds per entity, "" over the panel or for one entity."""
+    """The words naming the entity of bounds row ``r`` (none over the panel)."""
     if rows == 1 or panel.entity_name is None:
         return ""
     return f" for entity {quote(panel.entities[r])}"
