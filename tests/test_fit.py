@@ -661,6 +661,21 @@ def test_given_weights_are_renormalised_after_a_drop():
     np.testing.assert_allclose(res.weight_values, [[0.5, 0.5, 0, 1], [0.25, 0.25, 0.5, 1]])
 
 
+def test_combined_weights_after_a_drop_per_entity():
+    # x: subjective 1 : 1 : 2 with a3 left out → (0.5, 0.5, 0); objective entropy
+    # (0.435815, 0.564185, 0). Additive λ = 0.4: a1 = 0.4·0.5 + 0.6·0.435815 = 0.461489,
+    # a2 = 0.4·0.5 + 0.6·0.564185 = 0.538511.
+    spec = drop_spec(weights="combined", combine_lambda=0.4)
+    spec["subsystems"]["A"]["weights"] = {"a1": 1, "a2": 1, "a3": 2}
+    spec["subsystems"]["B"]["weights"] = {"b1": 1}
+    res = cosyn.fit(drop_data(), spec)
+    np.testing.assert_allclose(res.weight_values[0], [0.461489, 0.538511, 0, 1], atol=1e-6)
+    # multiplicative: ∝ 0.5·0.435815 : 0.5·0.564185 → the entropy weights themselves
+    spec["method"]["combine"] = "multiplicative"
+    res = cosyn.fit(drop_data(), spec)
+    np.testing.assert_allclose(res.weight_values[0], [0.435815, 0.564185, 0, 1], atol=1e-6)
+
+
 def test_given_weights_of_a_spec_built_directly_are_normalised():
     from dataclasses import replace
 

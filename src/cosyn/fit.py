@@ -776,6 +776,8 @@ def _weights(
                 w = normalize_weights(np.broadcast_to(w, (E, len(s.indicators))), act)
             if subjective is not None:
                 w = combine_weights(subjective, w, method.combine_lambda, method.combine)
+                if act is not None:  # a multiplicative row of zeros: equal over the active
+                    w = normalize_weights(w, act)
         weights[:, cols] = np.broadcast_to(w, (E, len(s.indicators)))
     if not np.isfinite(weights).all():
         raise _weights_overflow(weights, x, spec, panel)

@@ -232,3 +232,12 @@ def test_outside_observed_by_hand():
     both = np.stack([missing, np.zeros_like(missing)])
     assert outside_observed(both).shape == (2, 6, 1)
     assert not outside_observed(both)[1].any()
+
+
+def test_regression_of_values_near_the_largest_double():
+    # The series (1, 2, ·, 4)·4e307 has raw sums past 1.8e308; fitted on the series
+    # divided by 2^1021 (exact) and scaled back, the gap is 3·4e307 as for (1, 2, ·, 4).
+    x = np.array([1.0, 2.0, np.nan, 4.0])[:, None] * 4e307
+    out = impute_regression(x, [1, 2, 3, 4])
+    assert out[2, 0] == pytest.approx(3 * 4e307, rel=1e-14)
+    np.testing.assert_array_equal(out[[0, 1, 3], 0], x[[0, 1, 3], 0])
