@@ -509,6 +509,23 @@ def test_cv_weights_of_huge_values_are_right():
     np.testing.assert_allclose(cosyn.fit(big, hand_spec(weights="cv")).weight_values, expected)
 
 
+def test_cv_mean_sign_of_huge_values():
+    # a1 = 0.85e308 three times, then −0.85e308 four times: range 1.7e308 (finite), mean
+    # −0.85e308/7 = −1.21429e307 < 0, though the raw running sum overflows to +inf after
+    # the first three values. Refused with the true mean, not passed on.
+    v = 0.85e308
+    data = pd.DataFrame(
+        {"t": range(7), "a1": [v, v, v, -v, -v, -v, -v], "b1": [1.0, 2, 3, 4, 5, 6, 8]}
+    )
+    spec = {
+        "period": "t",
+        "method": {"weights": "cv", "margin": 0.0},
+        "subsystems": {"A": {"indicators": {"a1": "+"}}, "B": {"indicators": {"b1": "+"}}},
+    }
+    with pytest.raises(DataError, match=r"indicator 'a1' has mean -1\.21429e\+307"):
+        cosyn.fit(data, spec)
+
+
 def test_entropy_shift_that_overflows_is_refused():
     data = HAND.assign(a1=[1e306, 2e306, 1e307])
     with pytest.raises(DataError, match=r"weights .* overflow .* indicator 'a1'"):

@@ -839,15 +839,16 @@ def _objective(
         return equal_weights(u.shape[-1])[None, :]
     if name == "cv":
         raw = _in_scope(x, scope)
-        with np.errstate(over="ignore", invalid="ignore"):
-            mean = raw.mean(axis=-2)
+        # the sign of the mean, on the columns scaled to |x| ≤ 1 (a raw sum can overflow)
+        scale = np.abs(raw).max(axis=-2)
+        mean = (raw / np.where(scale > 0, scale, 1.0)[..., None, :]).mean(axis=-2)
         if np.any(mean <= 0):
             e, i = (int(v) for v in np.argwhere(mean <= 0)[0])
             who = "" if scope == "panel" else _of_entity(panel, e)
             raise DataError(
                 f"method.weights = 'cv' needs positive means, but indicator "
-                f"{s.columns[i]!r}{who} has mean {mean[e, i]:g} — use another weighting "
-                "such as 'entropy' or 'critic'"
+                f"{s.columns[i]!r}{who} has mean {mean[e, i] * scale[e, i]:g} — use another "
+                "weighting such as 'entropy' or 'critic'"
             )
         with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
             return cv_weights(raw)
