@@ -224,6 +224,16 @@ def _fail() -> None:
     raise ValueError("a bug")
 
 
+def _killed_by_the_system() -> None:
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)  # what the kernel's OOM killer does
+
+
+def _exit() -> None:
+    os._exit(3)
+
+
 def _rss() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -253,6 +263,15 @@ def test_runner_memory_limit_is_413():
         runner.run(_allocate, 800)
     assert exc.value.status == 413
     assert runner.run(_allocate, 10) > 0
+
+
+def test_runner_a_child_killed_by_the_system_is_out_of_memory():
+    runner = Runner(timeout=30, memory_mb=0, workers=1)
+    with pytest.raises(UserError, match="more memory than the memory this machine") as exc:
+        runner.run(_killed_by_the_system)
+    assert exc.value.status == 413
+    with pytest.raises(InternalError, match="ended without an answer"):
+        runner.run(_exit)
 
 
 def test_runner_reports_a_bug_as_internal(caplog):

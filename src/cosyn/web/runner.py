@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
 import traceback
 from collections.abc import Callable
@@ -117,6 +118,8 @@ class Runner:
                 sender.close()
                 receiver.close()
                 raise
+            status: str = "died"
+            payload: Any = None
             try:
                 sender.close()
                 if not receiver.poll(self.timeout):
@@ -131,7 +134,9 @@ class Runner:
                 try:
                     status, payload = receiver.recv()
                 except (EOFError, OSError):
-                    status, payload = "died", None
+                    process.join()
+                    if process.exitcode == -signal.SIGKILL:  # by the system: out of memory
+                        status = "memory"
             finally:
                 if process.is_alive():
                     process.kill()
@@ -144,11 +149,15 @@ class Runner:
             message, kind, code = payload
             raise UserError(message, kind, code)
         if status == "memory":
+            limit = (
+                f"this server's limit of {self.memory_mb:,} MiB"
+                if self.memory_mb
+                else "the memory this machine could give"
+            )
             raise UserError(
-                f"error: the work needed more memory than this server's limit of "
-                f"{self.memory_mb:,} MiB and was stopped; use less data or fewer robustness "
-                "draws, run it with the command line (cosyn run), or raise the limit "
-                "(cosyn serve --max-memory-mb)",
+                f"error: the work needed more memory than {limit} and was stopped; use less "
+                "data or fewer robustness draws, run it with the command line (cosyn run), or "
+                "raise the limit (cosyn serve --max-memory-mb)",
                 "TooLarge",
                 413,
             )
