@@ -526,10 +526,26 @@ def test_cv_mean_sign_of_huge_values():
         cosyn.fit(data, spec)
 
 
+def test_entropy_shift_of_huge_values():
+    # p = x/Σx is scale free: (1, 2, 3)·1e307 sums past 1.8e308 and x·ln x overflows,
+    # yet the weights are those of (1, 2, 3)
+    data = HAND.assign(a1=HAND.a1 * 1e307)
+    expected = cosyn.fit(HAND, hand_spec(entropy_input="shift")).weight_values
+    np.testing.assert_allclose(
+        cosyn.fit(data, hand_spec(entropy_input="shift")).weight_values, expected, rtol=1e-12
+    )
+
+
 def test_entropy_shift_that_overflows_is_refused():
-    data = HAND.assign(a1=[1e306, 2e306, 1e307])
-    with pytest.raises(DataError, match=r"weights .* overflow .* indicator 'a1'"):
-        cosyn.fit(data, hand_spec(entropy_input="shift"))
+    # Bounds per entity are finite (x: around 1e308, y: around −1e308), but pooled over
+    # the panel (weights_scope = "panel") the shift by |min| + 0.01 of a1 overflows.
+    data = two_entities().assign(a1=[1.0e308, 1.1e308, 1.2e308, -1.0e308, -1.1e308, -1.2e308])
+    spec = {
+        **hand_spec(entropy_input="shift", weights_scope="panel"),
+        "entity": "e",
+    }
+    with pytest.raises(DataError, match=r"weights .* overflow double precision .* 'a1'"):
+        cosyn.fit(data, spec)
 
 
 def test_minmax_of_a_range_wider_than_a_double():

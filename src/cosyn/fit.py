@@ -908,7 +908,11 @@ def _entropy_input(x: Array, u: Array, positive: NDArray[np.bool_], how: str, sc
         v = np.where(positive, raw, -raw)
         low = v.min(axis=-2, keepdims=True)
         with np.errstate(over="ignore"):  # values near 1e308: the weights say so
-            return np.asarray(np.where(low <= 0, v + np.abs(low) + 0.01, v), dtype=float)
+            shifted = np.where(low <= 0, v + np.abs(low) + 0.01, v)
+        # p = x/Σx does not change when a column is divided by its largest value, and
+        # Σ x ln x then cannot overflow (a column that overflowed above stays inf).
+        top = shifted.max(axis=-2, keepdims=True)
+        return np.asarray(shifted / np.where(np.isfinite(top) & (top > 0), top, 1.0))
     scaled = _minmax(raw, positive)
     if how == "rescale":
         scaled = 0.002 + 0.996 * scaled

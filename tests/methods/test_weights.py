@@ -348,6 +348,12 @@ def test_combine_refuses_unknown_form():
 # ---------------------------------------------------------------------------------------
 
 
+def test_normalize_weights_keeps_a_nan_row_nan():
+    out = normalize_weights([[np.nan, 1.0], [0.0, 0.0]])
+    assert np.isnan(out[0]).all()
+    np.testing.assert_array_equal(out[1], [0.5, 0.5])
+
+
 def test_normalize_weights_over_active_columns_by_hand():
     # (1, 1, 2) with the third left out → (0.5, 0.5, 0); a row of zeros → 1/n_active
     out = normalize_weights([[1.0, 1.0, 2.0], [0.0, 0.0, 0.0]], [[True, True, False]] * 2)
@@ -376,3 +382,11 @@ def test_cv_of_values_near_the_largest_double():
     x = np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 5.0]])
     np.testing.assert_allclose(cv_weights(x * 1e300), cv_weights(x), rtol=1e-14)
     np.testing.assert_allclose(cv_weights(x / 5 * 1.5e308), cv_weights(x), rtol=1e-14)
+
+
+def test_entropy_column_whose_sums_overflow_is_nan_not_zero():
+    # Σx = 3e308 overflows: the divergence cannot be computed — NaN, never a silent 0
+    # (which would give the column weight 0); the other column is unaffected.
+    d = entropy_divergence(np.array([[1e308, 1.0], [1e308, 2.0], [1e308, 4.0]]))
+    assert np.isnan(d[0])
+    assert d[1] == pytest.approx(entropy_divergence(np.array([[1.0], [2.0], [4.0]]))[0])

@@ -59,7 +59,8 @@ def normalize_weights(d: ArrayLike, active: ArrayLike | None = None) -> NDArray[
     """Scale non-negative scores to sum to 1 over the last axis.
 
     Where every score of a row is 0, the row gets equal weights ``1/m`` (the convention
-    of METHOD.md §2 for "no indicator carries information"; callers warn about it).
+    of METHOD.md §2 for "no indicator carries information"; callers warn about it). A
+    row with a NaN score stays NaN (never equal weights in disguise).
 
     Parameters
     ----------
@@ -76,7 +77,7 @@ def normalize_weights(d: ArrayLike, active: ArrayLike | None = None) -> NDArray[
         total = arr.sum(axis=-1, keepdims=True)
         m = arr.shape[-1]
         safe = np.where(total > 0, total, 1.0)
-        return np.where(total > 0, arr / safe, 1.0 / m)
+        return np.where(total > 0, arr / safe, np.where(np.isnan(total), np.nan, 1.0 / m))
     act = np.broadcast_to(
         np.asarray(active, dtype=bool), np.broadcast_shapes(arr.shape, np.shape(active))
     )
@@ -86,7 +87,7 @@ def normalize_weights(d: ArrayLike, active: ArrayLike | None = None) -> NDArray[
     arr = np.where(act, arr, 0.0)
     total = arr.sum(axis=-1, keepdims=True)
     safe = np.where(total > 0, total, 1.0)
-    return np.where(total > 0, arr / safe, act / n)
+    return np.where(total > 0, arr / safe, np.where(np.isnan(total), np.nan, act / n))
 
 
 #: Divergences ``d = 1 − E`` at or below this are round-off of a uniform column: 0.
@@ -104,7 +105,9 @@ def entropy_divergence(X: ArrayLike, *, validate: bool = True) -> NDArray[np.flo
     equal, carries no information: ``d = 0``. A ``d`` at or below
     :data:`ENTROPY_ROUNDOFF` (``1e-12``, far below what n·eps round-off can reach for a
     uniform column, far above any information a column can hold at double precision)
-    is set to 0, so a constant column gets weight exactly 0.
+    is set to 0, so a constant column gets weight exactly 0. A column whose sums
+    ``Σx`` or ``Σ x ln x`` overflow double precision (values beyond about 1e305) gives
+    NaN; divide it by a constant first (``p`` does not change).
 
     Parameters
     ----------
@@ -124,7 +127,11 @@ def entropy_divergence(X: ArrayLike, *, validate: bool = True) -> NDArray[np.flo
     safe = np.where(total > 0, total, 1.0)
     e = -(xlogx / safe - np.log(safe)) / np.log(n)
     d = 1.0 - e
-    return np.asarray(np.where((total > 0) & (d > ENTROPY_ROUNDOFF), d, 0.0), dtype=float)
+    out = np.where((total > 0) & (d > ENTROPY_ROUNDOFF), d, 0.0)
+    # A column whose sums overflow (values near 1e308) has no computable entropy: NaN,
+    # never a silent 0 (callers refuse it; dividing a column by a constant leaves p as is).
+    overflow = ~(np.isfinite(total) & np.isfinite(xlogx))
+    return np.asarray(np.where(overflow, np.nan, out), dtype=float)
 
 
 def _sum_xlogx(arr: NDArray[np.float64]) -> NDArray[np.float64]:
