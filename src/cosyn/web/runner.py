@@ -40,6 +40,12 @@ PRELOAD = [
     "cosyn.report.workbook",
     "cosyn.report.html",
     "cosyn.web.work",
+    "cosyn.summary",
+    "tomli_w",
+    "encodings.utf_8_sig",
+    "pandas.io.formats.string",
+    "pyarrow.pandas_compat",  # pandas imports it when pyarrow is installed
+    "pyarrow.vendored.version",
 ]
 
 _MiB = 1024 * 1024
