@@ -187,6 +187,12 @@ def create_app(
     hosts : iterable of str
         Host names answered besides 127.0.0.1, localhost and ::1 (``cosyn serve`` adds
         the one it is bound to). A request with another ``Host`` is answered 400.
+
+    Notes
+    -----
+    The work of each request runs in a child process (:mod:`cosyn.web.runner`); as with
+    any use of :mod:`multiprocessing`, a script that serves the app itself must do so
+    under ``if __name__ == "__main__":``.
     """
     limits = work.Limits(
         max_cells=max_cells,
