@@ -159,10 +159,24 @@ CASES: list[FitCase] = [
     make("cell-inf", "infinite values", csv(s2021b1="inf")),
     make("cell-minus-inf", "infinite values", csv(s2021b1="-inf")),
     make(
-        "entropy-shift-overflows",
-        "overflow double precision",
-        csv(n2020a="1e306", n2021a="2e306", n2022a="1e307"),
+        "entropy-shift-pooled-over-the-panel-overflows",
+        "the weights (method.weights = entropy, entropy_input = 'shift') overflow double precision",
+        csv(
+            n2020a="1e308",
+            n2021a="1.1e308",
+            n2022a="1.2e308",
+            s2020a="-1e308",
+            s2021a="-1.1e308",
+            s2022a="-1.2e308",
+        ),
+        method='entropy_input = "shift"\nweights_scope = "panel"',
+    ),
+    make(
+        "entropy-shift-of-huge-values-is-scale-free",
+        "ok:",
+        csv(n2020a="1e307", n2021a="2e307", n2022a="4e307"),
         method='entropy_input = "shift"',
+        code=0,
     ),
     make(
         "imputation-overflows",
