@@ -613,6 +613,8 @@ def test_drop_acts_per_entity_with_bounds_per_entity():
         [True, True, True, True],
     ]
     assert "left out       a3 for 1 entity (constant there" in res.summary()
+    ds = res.to_xarray()
+    assert not ds.in_use.sel(entity="x", indicator="a3") and ds.in_use.sum() == 7
 
 
 @pytest.mark.parametrize(

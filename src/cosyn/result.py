@@ -505,6 +505,10 @@ class Result:
                 "lower": (bounds_dims, lower),
                 "upper": (bounds_dims, upper),
                 "weight": (("entity", "indicator"), self.weight_values),
+                "in_use": (
+                    ("entity", "indicator"),
+                    np.ones(self.weight_values.shape, bool) if self.active is None else self.active,
+                ),
                 "order": (("entity", "period", "subsystem"), self.mu),
                 "synergy": (("entity", "compared"), self.synergy_values),
                 "base_period": ("compared", np.asarray(self.periods.take(self.t0))),
