@@ -424,7 +424,7 @@ def _numeric_block(
             f"non-numeric cells in {origin.source}:\n  "
             + "\n  ".join(problems)
             + "\nindicator cells must be numbers (leave a cell empty if the value is missing; "
-            "remove units and thousands separators)"
+            "remove units and thousands separators; write decimals with a point, 1.5 not 1,5)"
         )
     if converted:
         block = np.column_stack(

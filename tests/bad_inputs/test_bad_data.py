@@ -179,6 +179,12 @@ CASES = [
         "remove units and thousands separators",
     ),
     checked(
+        "decimal-comma-in-a-semicolon-csv",
+        "c.csv",
+        GOOD.replace(",", ";").replace("n;2021;2;4", "n;2021;2,5;4"),
+        "column 'x': row 3 '2,5'",
+    ),
+    checked(
         "inf-cell",
         "i.csv",
         GOOD.replace("s,2021,3,2", "s,2021,inf,2"),
