@@ -180,8 +180,8 @@ def create_app(
         Wall-time limit in seconds of one request's work (default 60); past it the work
         is stopped and the request answered 422.
     max_memory_mb : int
-        Address-space limit of the process doing one request's work (default 4096 MiB;
-        0: none); past it, 413.
+        Memory limit of the process doing one request's work, counted on its data (heap
+        and arrays: ``RLIMIT_DATA``), default 4096 MiB (0: none); past it, 413.
     workers : int, optional
         Requests worked on at once (default: the number of CPUs, at least 2); others wait.
     hosts : iterable of str

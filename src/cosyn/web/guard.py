@@ -45,7 +45,7 @@ DEFAULT_MAX_FORECAST = 20
 DEFAULT_MAX_DRAW_CELLS = 50_000_000
 #: Wall-time limit of one request's work, in seconds.
 DEFAULT_TIMEOUT = 60.0
-#: Address-space limit of the process that does one request's work, in MiB.
+#: Memory limit (``RLIMIT_DATA``: heap and arrays) of the process doing one request's work, MiB.
 DEFAULT_MAX_MEMORY_MB = 4096
 #: Host names every server answers to (besides the one it is bound to).
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})

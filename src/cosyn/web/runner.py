@@ -94,8 +94,8 @@ class Runner:
         Wall-time limit of one job in seconds; past it the child is killed and the
         request answered 422.
     memory_mb : int
-        Address-space limit of a child in MiB (0: none); a job that needs more is
-        answered 413.
+        Data-segment limit (``RLIMIT_DATA``: heap and arrays) of a child in MiB; 0, or a
+        system without it, has none. A job that needs more is answered 413.
     workers : int
         Jobs run at once; further requests wait for a free slot.
     """
