@@ -327,3 +327,44 @@ def test_web_upload_of_the_bomb_is_413_before_openpyxl(no_openpyxl):
 def test_path_of_a_missing_file(tmp_path):
     with pytest.raises(DataError, match="cannot be read"):
         check_xlsx_archive(Path(tmp_path / "none.xlsx"))
+
+
+def test_a_file_marked_checked_is_not_read_again(tmp_path, monkeypatch):
+    """mark_checked: the caller's check (with its own limits) stands for the unchanged file."""
+    from cosyn.io import archive
+
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(bomb_xlsx(3))
+    info = check_xlsx_archive(path, max_ratio=10_000)  # passes with a caller's own limits
+    archive.mark_checked(path, info)
+    monkeypatch.setattr(archive, "_check", lambda *a: pytest.fail("read again"))
+    assert check_xlsx_archive(path) is info  # the default ratio limit is not applied again
+    path.write_bytes(bomb_xlsx(4))  # changed: no longer the file that was checked
+    monkeypatch.undo()
+    with pytest.raises(ArchiveTooLarge):
+        check_xlsx_archive(path)
+
+
+def test_a_web_request_checks_the_archive_once(tmp_path, monkeypatch):
+    """The server's check (its limits) is handed to the work: one pass per request."""
+    import pandas as pd
+
+    from cosyn.datasets import data_path
+    from cosyn.io import archive
+    from cosyn.web import work
+
+    book = tmp_path / "trade.xlsx"
+    pd.read_csv(data_path("trade.csv")).to_excel(book, index=False)
+    calls: list[str] = []
+    check = archive._check
+
+    def counted(*args):
+        calls.append(args[1])
+        return check(*args)
+
+    monkeypatch.setattr(archive, "_check", counted)
+    spec = data_path("trade_model.toml").read_text(encoding="utf-8")
+    with book.open("rb") as fh:
+        out = work.fit_upload(fh, "trade.xlsx", spec, work.Limits())
+    assert len(out["synergy"]) == 55
+    assert calls == ["trade.xlsx"]  # the server's check, named as uploaded; not again

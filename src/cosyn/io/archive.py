@@ -37,6 +37,7 @@ __all__ = [
     "ArchiveInfo",
     "ArchiveTooLarge",
     "check_xlsx_archive",
+    "mark_checked",
 ]
 
 #: Largest inflated size of one member of a workbook (bytes): 128 MiB of XML, about
@@ -177,18 +178,40 @@ def check_xlsx_archive(
     Notes
     -----
     The result is cached by the file's path, size, modification time and the limits, so
-    the several readers of one workbook pay for one pass. Cost: one stream decompression
-    of the archive, in chunks of 1 MiB — never more than ``max_total`` bytes inflated.
+    the several readers of one workbook pay for one pass (see also :func:`mark_checked`).
+    Cost: one stream decompression of the archive, in chunks of 1 MiB — never more than
+    ``max_total`` bytes inflated.
     """
     p = Path(path)
+    key = _key(p)
+    if key in _PASSED:
+        return _PASSED[key]
+    return _check(
+        key, name or str(p), max_member, max_total, float(max_ratio), max_members, max_cells
+    )
+
+
+def _key(p: Path) -> tuple[str, int, int, int]:
+    """The file's identity as it is now: path, size, modification time, inode."""
     try:
         st = p.stat()
     except OSError as exc:
         raise DataError(f"data file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
-    key = (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
-    return _check(
-        key, name or str(p), max_member, max_total, float(max_ratio), max_members, max_cells
-    )
+    return (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+#: Files, as they were, that passed a check made with their caller's limits.
+_PASSED: dict[tuple[str, int, int, int], ArchiveInfo] = {}
+
+
+def mark_checked(path: str | Path, info: ArchiveInfo) -> None:
+    """Record that ``path``, as it is now, passed :func:`check_xlsx_archive`.
+
+    Later checks of the unchanged file in this process return ``info`` without reading
+    it again, whatever their limits: the caller's check stands. ``cosyn serve`` checks an
+    upload with its own limits, then reads it in a child process that records the result.
+    """
+    _PASSED[_key(Path(path))] = info
 
 
 @lru_cache(maxsize=64)

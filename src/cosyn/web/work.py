@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cosyn.errors import CosynError, DataError, SpecError
-from cosyn.io.archive import ArchiveTooLarge, check_xlsx_archive
+from cosyn.io.archive import ArchiveInfo, ArchiveTooLarge, check_xlsx_archive, mark_checked
 from cosyn.web.guard import (
     DEFAULT_MAX_CELLS,
     DEFAULT_MAX_DRAW_CELLS,
@@ -43,6 +43,7 @@ __all__ = [
     "CSV_FILES",
     "FILES",
     "SUFFIXES",
+    "Checked",
     "Limits",
     "UserError",
     "check_spec_limits",
@@ -91,6 +92,21 @@ class Limits:
     max_forecast: int = DEFAULT_MAX_FORECAST
     #: Largest draws × rows × indicators of a robustness run (its arrays' size).
     max_draw_cells: int = DEFAULT_MAX_DRAW_CELLS
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What :func:`check_upload` measured: handed to the work on the upload."""
+
+    #: An upper bound of the data rows.
+    rows: int
+    #: The archive check of an XLSX upload (with the server's limits), else None.
+    archive: ArchiveInfo | None = None
+
+    def trust(self, data: Path) -> None:
+        """Let the readers of this process skip a second archive check of ``data``."""
+        if self.archive is not None:
+            mark_checked(data, self.archive)
 
 
 class UserError(Exception):
@@ -209,7 +225,7 @@ def _csv_extent(path: Path) -> tuple[int, int]:
     return rows, columns
 
 
-def check_upload(data: Path, shown: str, limits: Limits) -> int:
+def check_upload(data: Path, shown: str, limits: Limits) -> Checked:
     """Check an upload before any of it is parsed; an upper bound of its data rows.
 
     An XLSX archive passes :func:`cosyn.io.archive.check_xlsx_archive` (declared and
@@ -230,10 +246,10 @@ def check_upload(data: Path, shown: str, limits: Limits) -> int:
             data, name=shown, max_total=total, max_member=total, max_cells=limits.max_cells
         )
         check_cells(info.sheet_rows, info.sheet_columns, limits.max_cells, info.sheet_cells)
-        return info.sheet_rows
+        return Checked(info.sheet_rows, info)
     rows, columns = _csv_extent(data)
     check_cells(rows, columns, limits.max_cells)
-    return rows
+    return Checked(rows)
 
 
 def check_spec_limits(spec: Any, limits: Limits, rows: int) -> None:
@@ -311,14 +327,14 @@ Run = Callable[..., Any]
 
 def _receive(
     source: IO[bytes], filename: str | None, folder: Path, limits: Limits
-) -> tuple[Path, str, int]:
-    """Save and check an upload: its path, display name and an upper bound of its rows."""
+) -> tuple[Path, str, Checked]:
+    """Save and check an upload: its path, display name and what the check measured."""
     names: dict[str, str] = {}
     with _user_errors(folder, names):
         data, shown = _save(source, filename, folder)
         names[str(data)] = shown
-        rows = check_upload(data, shown, limits)
-    return data, shown, rows
+        checked = check_upload(data, shown, limits)
+    return data, shown, checked
 
 
 def inspect_upload(
@@ -326,12 +342,14 @@ def inspect_upload(
 ) -> dict[str, Any]:
     """Columns, the first rows, the guessed entity/period/indicators, a workbook's spec."""
     with private_folder() as folder:
-        data, shown, _ = _receive(source, filename, folder, limits)
-        result: dict[str, Any] = run(inspect_job, str(folder), str(data), shown, limits)
+        data, shown, checked = _receive(source, filename, folder, limits)
+        result: dict[str, Any] = run(inspect_job, str(folder), str(data), shown, limits, checked)
         return result
 
 
-def inspect_job(folder_: str, data_: str, shown: str, limits: Limits) -> dict[str, Any]:
+def inspect_job(
+    folder_: str, data_: str, shown: str, limits: Limits, checked: Checked
+) -> dict[str, Any]:
     """The work of :func:`inspect_upload` on the saved upload (one read of the data)."""
     from cosyn.io.guess import guess_columns
     from cosyn.io.read import read_table
@@ -340,6 +358,7 @@ def inspect_job(folder_: str, data_: str, shown: str, limits: Limits) -> dict[st
     folder, data = Path(folder_), Path(data_)
     names = {data_: shown}
     with _user_errors(folder, names):
+        checked.trust(data)
         sheet = data_sheet(data) if has_model_sheet(data) else None
         frame = read_table(data, sheet=sheet)
         check_cells(len(frame), len(frame.columns), limits.max_cells)
@@ -403,15 +422,16 @@ def _figures(result: Any, lang: str) -> dict[str, str]:
 
 
 def _fit(
-    folder: Path, data: Path, shown: str, spec_text: str | None, limits: Limits, rows: int
+    folder: Path, data: Path, shown: str, spec_text: str | None, limits: Limits, checked: Checked
 ) -> tuple[Any, Any, dict[str, str]]:
     """The spec, checked against the limits, and the fit: the data is read once."""
     from cosyn.fit import fit
 
     names = {str(data): shown}
     with _user_errors(folder, names):
+        checked.trust(data)
         spec, sheet = _read_spec(spec_text, data, shown)
-        check_spec_limits(spec, limits, rows)
+        check_spec_limits(spec, limits, checked.rows)
         return spec, fit(data, spec, sheet=sheet), names
 
 
@@ -433,8 +453,8 @@ def fit_upload(
     (:func:`check_upload`) before ``run`` starts the work.
     """
     with private_folder() as folder:
-        data, shown, rows = _receive(source, filename, folder, limits)
-        args = (str(folder), str(data), shown, spec_text, limits, rows, figures, lang)
+        data, shown, checked = _receive(source, filename, folder, limits)
+        args = (str(folder), str(data), shown, spec_text, limits, checked, figures, lang)
         result: dict[str, Any] = run(fit_job, *args)
         return result
 
@@ -445,7 +465,7 @@ def fit_job(
     shown: str,
     spec_text: str | None,
     limits: Limits,
-    rows: int,
+    checked: Checked,
     figures: bool,
     lang: str,
 ) -> dict[str, Any]:
@@ -453,7 +473,7 @@ def fit_job(
     from cosyn.report import diagnostic_tables
 
     folder = Path(folder_)
-    spec, result, names = _fit(folder, Path(data_), shown, spec_text, limits, rows)
+    spec, result, names = _fit(folder, Path(data_), shown, spec_text, limits, checked)
     with _user_errors(folder, names):
         out: dict[str, Any] = {
             "summary": _rewrite(result.summary(), folder, names),
@@ -494,8 +514,8 @@ def report_upload(
     if file not in FILES:
         raise UserError(f"error: no output {file!r}; choose one of {', '.join(FILES)}")
     with private_folder() as folder:
-        data, shown, rows = _receive(source, filename, folder, limits)
-        args = (str(folder), str(data), shown, spec_text, limits, rows, file, lang)
+        data, shown, checked = _receive(source, filename, folder, limits)
+        args = (str(folder), str(data), shown, spec_text, limits, checked, file, lang)
         answer: tuple[str, bytes] = run(report_job, *args)
         return answer
 
@@ -506,7 +526,7 @@ def report_job(
     shown: str,
     spec_text: str | None,
     limits: Limits,
-    rows: int,
+    checked: Checked,
     file: str,
     lang: str,
 ) -> tuple[str, bytes]:
@@ -517,7 +537,7 @@ def report_job(
     from cosyn.report.workbook import write_workbook
 
     folder, data = Path(folder_), Path(data_)
-    spec, result, names = _fit(folder, data, shown, spec_text, limits, rows)
+    spec, result, names = _fit(folder, data, shown, spec_text, limits, checked)
     out = folder / "out"
     with _user_errors(folder, names):
         if file == "model.toml":
