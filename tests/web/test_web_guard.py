@@ -192,6 +192,10 @@ def test_draws_times_data_size_is_bounded():
     check_spec_limits(spec, limits, rows=60)
     with pytest.raises(UserError, match=r"1,000 on up to 61 rows × 4 indicators is 244,000"):
         check_spec_limits(spec, limits, rows=61)
+    raw["diagnostics"]["forecast"] = 50  # another problem is listed beside it, not instead
+    with pytest.raises(UserError, match=r"forecast = 50 .*; .*is 244,000 values") as exc:
+        check_spec_limits(Spec.from_dict(raw), limits, rows=61)
+    assert exc.value.message.startswith("SpecError: [diagnostics] forecast = 50")
 
 
 def test_a_fit_past_the_time_limit_is_stopped_with_422(trade_csv, trade_toml):

@@ -274,7 +274,7 @@ def check_spec_limits(spec: Any, limits: Limits, rows: int) -> None:
                 f"limit of {limits.max_draws:,} (cosyn serve --max-draws)"
             )
         size = robust.draws * max(rows, 1) * len(spec.columns)
-        if not problems and size > limits.max_draw_cells:
+        if robust.draws <= limits.max_draws and size > limits.max_draw_cells:
             problems.append(
                 f"[diagnostics.robustness] draws = {robust.draws:,} on up to {rows:,} rows × "
                 f"{len(spec.columns)} indicators is {size:,} values, over this server's limit "
