@@ -577,6 +577,18 @@ def test_constant_nonzero_per_entity_names_the_entities():
         cosyn.fit(data, spec)
 
 
+def test_constant_at_different_values_per_entity_names_each_value():
+    # margin 0: a constant series has upper = lower whatever its value → an error that
+    # names each entity with its value
+    data = two_entities().assign(a3=[5.0, 5.0, 5.0, 7.0, 7.0, 7.0])
+    spec = {**hand_spec(), "entity": "e"}
+    spec["subsystems"]["A"]["indicators"]["a3"] = "+"
+    with pytest.raises(
+        DataError, match=r"indicator 'a3' is constant for entities 'x' \(at 5\), 'y' \(at 7\)"
+    ):
+        cosyn.fit(data, spec)
+
+
 def drop_data() -> pd.DataFrame:
     """two_entities() with a3 constant at 0 for entity x only."""
     return two_entities().assign(a3=[0.0, 0.0, 0.0, 1.0, 2.0, 4.0])

@@ -525,19 +525,19 @@ def _constant_indicators(
 def _constant_lines(
     x: Array, mask: NDArray[np.bool_], spec: Spec, panel: Panel, rows: int
 ) -> list[str]:
-    """ "indicator 'a' is constant at 0 for entity 'x', 'y'", one line per indicator."""
+    """One line per indicator: which constant, and for which entities (the first few)."""
     lines = []
     for i in np.flatnonzero(mask.any(axis=0)):
         ents = np.flatnonzero(mask[:, i])
-        values = {float(x[e, 0, i]) for e in ents}
+        values = x[ents, 0, i]
         if rows == 1 or panel.entity_name is None:
             where = " over the panel" if panel.entity_name is not None and rows == 1 else ""
             lines.append(
                 f"indicator {spec.columns[i]!r} is constant at {x[ents[0], 0, i]:g}{where}"
             )
             continue
-        if len(values) == 1:
-            at = f" at {x[ents[0], 0, i]:g}"
+        if (values == values[0]).all():
+            at = f" at {values[0]:g}"
             shown = ", ".join(quote(panel.entities[e]) for e in ents[:_QUOTE])
         else:
             at = ""
