@@ -548,6 +548,16 @@ def test_direct_given_weights_are_normalised_and_fit_like_the_dict():
     assert Spec.from_dict(spec.to_dict()).subsystems == spec.subsystems
 
 
+def test_direct_spec_is_checked_as_a_whole_when_fitted():
+    # each part is valid on its own, but 'given' needs weights for B too: the parser's
+    # message by key, not an assertion deep in the fit
+    with pytest.raises(SpecError, match=r"'subsystems\.B\.weights': method.weights = 'given'"):
+        cosyn.fit(HAND, direct(weights_b=None))
+    one = Spec(subsystems=direct().subsystems[:1], period="t", method=Method(weights="given"))
+    with pytest.raises(SpecError, match="only one subsystem"):
+        cosyn.fit(HAND, one)
+
+
 def test_normalising_is_idempotent():
     once = Subsystem("A", "A", tuple(Indicator(c, "A") for c in "abc"), (1, 1, 1)).weights
     again = Subsystem("A", "A", tuple(Indicator(c, "A") for c in "abc"), once).weights

@@ -22,6 +22,7 @@ from rich.console import Console
 
 from cosyn import __version__
 from cosyn.errors import CosynError, CosynWarning, DataError
+from cosyn.spec import MAX_DRAWS, MAX_FORECAST
 
 __all__ = ["main"]
 
@@ -337,14 +338,14 @@ def init(
 )
 @click.option(
     "--max-draws",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_DRAWS),
     default=2_000,
     show_default=True,
     help="Largest [diagnostics.robustness] draws.",
 )
 @click.option(
     "--max-forecast",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_FORECAST),
     default=20,
     show_default=True,
     help="Largest [diagnostics] forecast (periods).",

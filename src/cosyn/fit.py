@@ -48,9 +48,22 @@ Array = NDArray[np.float64]
 
 
 def as_spec(spec: Spec | Mapping[str, Any] | str | Path) -> Spec:
-    """A :class:`Spec` from a Spec, a mapping of spec keys, or the path of a TOML file."""
+    """A :class:`Spec` from a Spec, a mapping of spec keys, or the path of a TOML file.
+
+    A Spec built directly (not through :meth:`Spec.from_dict` or :meth:`Spec.from_toml`)
+    is validated as a whole here, by the same parser: its parts check their own values
+    when built, but only the parser sees how they fit together (subjective weights for
+    ``weights = "given"``, at least two subsystems, …).
+    """
     if isinstance(spec, Spec):
-        return spec
+        try:
+            as_dict = spec.to_dict()
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise SpecError(
+                f"the cosyn.Spec given is inconsistent ({exc}); build it with "
+                "cosyn.Spec.from_dict or from a TOML file to see every problem by key"
+            ) from None
+        return Spec.from_dict(as_dict, source=spec.source)
     if isinstance(spec, Mapping):
         return Spec.from_dict(spec)
     if isinstance(spec, str | Path):

@@ -122,10 +122,11 @@ def entropy_divergence(X: ArrayLike, *, validate: bool = True) -> NDArray[np.flo
         raise ValueError(f"entropy weights need at least 2 observations, got {n}")
     if validate and np.any(arr < 0):
         raise ValueError("entropy weights need non-negative values")
-    total = arr.sum(axis=-2)
-    xlogx = _sum_xlogx(arr)
-    safe = np.where(total > 0, total, 1.0)
-    e = -(xlogx / safe - np.log(safe)) / np.log(n)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow gives NaN below
+        total = arr.sum(axis=-2)
+        xlogx = _sum_xlogx(arr)
+        safe = np.where(total > 0, total, 1.0)
+        e = -(xlogx / safe - np.log(safe)) / np.log(n)
     d = 1.0 - e
     out = np.where((total > 0) & (d > ENTROPY_ROUNDOFF), d, 0.0)
     # A column whose sums overflow (values near 1e308) has no computable entropy: NaN,
@@ -140,7 +141,7 @@ def _sum_xlogx(arr: NDArray[np.float64]) -> NDArray[np.float64]:
     One logarithm of the whole matrix; the few columns that hold a 0 (their sum comes out
     NaN from ``0·(−inf)``) are summed again with the 0 cells left out.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         logs = np.log(arr)
         out = np.einsum("...ti,...ti->...i", arr, logs)
     redo = np.isnan(out)
