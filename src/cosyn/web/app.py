@@ -15,6 +15,7 @@ from a CDN).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
@@ -382,10 +383,9 @@ def bound_names(host: str) -> set[str]:
     if host in ("0.0.0.0", "::", ""):
         machine = socket.gethostname()
         names |= {machine.lower(), socket.getfqdn().lower()}
-        try:
+        # A name that does not resolve adds no addresses; the names above still count.
+        with contextlib.suppress(OSError):
             names |= set(socket.gethostbyname_ex(machine)[2])
-        except OSError:
-            pass
     return names
 
 
