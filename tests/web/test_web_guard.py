@@ -262,9 +262,12 @@ def test_runner_kills_a_job_past_its_time():
 
 
 def test_runner_memory_limit_is_413():
-    runner = Runner(timeout=30, memory_mb=400, workers=1)
-    with pytest.raises(UserError, match="more memory than this server's limit of 400 MiB") as exc:
-        runner.run(_allocate, 800)
+    # The limit counts the child's data segment, which starts at about 1.2 GiB of address
+    # space inherited from the warm fork server (BLAS buffers): 3 GiB leaves room for a
+    # small block and none for an 8 GiB one (refused at once, never touched).
+    runner = Runner(timeout=30, memory_mb=3072, workers=1)
+    with pytest.raises(UserError, match="more memory than this server's limit of 3,072 MiB") as exc:
+        runner.run(_allocate, 8192)
     assert exc.value.status == 413
     assert runner.run(_allocate, 10) > 0
 

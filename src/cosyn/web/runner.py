@@ -47,6 +47,7 @@ PRELOAD = [
     "pandas.io.formats.string",
     "pyarrow.pandas_compat",  # pandas imports it when pyarrow is installed
     "pyarrow.vendored.version",
+    "cosyn.web.warmup",  # last: one small fit, so children start with warm caches
 ]
 
 _MiB = 1024 * 1024
@@ -95,7 +96,11 @@ class Runner:
         Wall-time limit of one job in seconds; past it the child is killed and the
         request answered 422.
     memory_mb : int
-        Data-segment limit (``RLIMIT_DATA``: heap and arrays) of a child in MiB; 0, or a
+        Data-segment limit (``RLIMIT_DATA``: heap and arrays) of a child in MiB. It
+        counts the child's whole private writable address space, so it includes what the
+        child inherits from the fork server — about 1.2 GiB on a 2-core Linux machine,
+        most of it address space NumPy's BLAS reserves for its threads, not memory in
+        use (``VmData`` in ``/proc/PID/status``, against ~110 MiB resident). 0, or a
         system without it, has none. A job that needs more is answered 413.
     workers : int
         Jobs run at once; further requests wait for a free slot.
