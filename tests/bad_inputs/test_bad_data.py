@@ -11,7 +11,7 @@ import io
 import zipfile
 
 import pytest
-from conftest import Case
+from bad_input_catalogue import Case
 from openpyxl import Workbook
 
 MODEL = """

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Case, assert_no_nan
+from bad_input_catalogue import Case, assert_no_nan
 
 #: A: {a, c}; B: {b}; {method} and {diagnostics} are filled per case.
 MODEL = """

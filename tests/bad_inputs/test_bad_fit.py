@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import Case, assert_no_nan
+from bad_input_catalogue import Case, assert_no_nan
 
 #: A spec: subsystem A = {a, c}, subsystem B = {b1, b2}; {method} is filled per case.
 MODEL = """

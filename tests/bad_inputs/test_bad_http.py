@@ -24,7 +24,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette: httpx → httpx2 notice
     from fastapi.testclient import TestClient
 
-from conftest import assert_clean_message, assert_no_nan
+from bad_input_catalogue import assert_clean_message, assert_no_nan
 from openpyxl import Workbook
 from test_archive import bomb_xlsx
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Case, run_case
+from bad_input_catalogue import Case, run_case
 
 DATA = """\
 region,year,a1,a2,b1,b2
