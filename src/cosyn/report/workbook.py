@@ -465,7 +465,7 @@ class _Table:
 
 
 def _label_part(labels: Sequence[Any], codes: NDArray[np.intp], styles: _Styles) -> _Labels:
-    """A label column; a negative code (a NaN synergy has level -1) gives an empty cell."""
+    """A label column; a negative code (a missing label: `pd.factorize` gives -1) is empty."""
     pairs = [_tail(v, styles) for v in labels]
     codes = np.asarray(codes, dtype=np.intp)
     tails = tuple(p[0] for p in pairs)
