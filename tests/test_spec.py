@@ -735,3 +735,72 @@ def test_model_file_size_is_bounded(tmp_path):
         Spec.from_toml(path)
     path.write_text('period = "t"\n' + "# a comment\n" * 1000, encoding="utf-8")
     assert "needs at least two subsystems" in str(refused(lambda: Spec.from_toml(path)))
+
+
+# -- researcher-facing keys: Chinese directions, stage focus, report entities, na_values --
+
+
+@pytest.mark.parametrize(
+    ("word", "positive"),
+    [("正向", True), ("正", True), (" 正向指标 ", True), ("负向", False), ("负", False)],
+)
+def test_chinese_directions(word, positive):
+    spec = Spec.from_dict(
+        two(subsystems={"A": {"indicators": {"a1": word}}, "B": {"indicators": {"b1": "+"}}})
+    )
+    assert spec.subsystems[0].indicators[0].positive is positive
+
+
+def test_stage_cards_are_neutral_unless_a_focus_is_asked_for():
+    assert Spec.from_dict(two()).stages.focus == ()
+    assert Spec.from_dict(two()).stages.preset is None
+    paper = Spec.from_dict(two(stages={"focus": "zhang2023"}))
+    assert paper.stages.preset == "zhang2023"
+    assert paper.stages.focus == cosyn.spec.STAGE_FOCUS
+    assert "digital trade" in paper.stages.focus[3]
+    own = Spec.from_dict(two(stages={"focus": ["a", "b", "c", "d", "e"]}))
+    assert own.stages.focus == ("a", "b", "c", "d", "e") and own.stages.preset is None
+
+
+def test_focus_round_trips_as_the_preset_name():
+    spec = Spec.from_toml(EXAMPLES / "trade_model.toml")
+    assert spec.stages.preset == "zhang2023"
+    assert spec.to_dict()["stages"]["focus"] == "zhang2023"
+    assert Spec.from_dict(spec.to_dict()) == replace(spec, source=None)
+
+
+def test_unknown_focus_preset_and_wrong_length():
+    assert "did you mean 'zhang2023'" in problems(two(stages={"focus": "zhang"}))
+    assert "needs one text per name (5), got 2" in problems(two(stages={"focus": ["a", "b"]}))
+
+
+def test_report_entities_and_na_values_parse_and_round_trip():
+    spec = Spec.from_dict(two(report={"entities": ["北京", 110000]}, na_values=["-", "—"]))
+    assert spec.report.entities == ("北京", "110000")
+    assert spec.na_values == ("-", "—")
+    assert Spec.from_dict(spec.to_dict()) == spec
+    assert Spec.from_dict(two()).na_values is None
+    assert "report" not in Spec.from_dict(two()).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"report": {"entities": "北京"}}, "'report.entities': must be a list of entity names"),
+        ({"report": {"entities": ["北京", "北京"]}}, "names '北京' twice"),
+        ({"report": {"entities": [""]}}, "must be a list of entity names"),
+        ({"report": {"entity": ["北京"]}}, "did you mean 'entities'"),
+        ({"na_values": "-"}, "'na_values': must be a list of texts"),
+        ({"na_values": ["-", 0]}, "'na_values': must be a list of texts"),
+    ],
+    ids=[
+        "entities-text",
+        "entities-twice",
+        "entities-empty",
+        "report-typo",
+        "na-text",
+        "na-number",
+    ],
+)
+def test_report_and_na_values_problems(extra, message):
+    assert message in problems(two(**extra))

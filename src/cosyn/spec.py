@@ -43,8 +43,10 @@ from cosyn.methods.weights import RANDOM_INDEX, ahp_weights
 
 __all__ = [
     "DIRECTION_ALIASES",
+    "FOCUS_PRESETS",
     "MAX_DRAWS",
     "MAX_FORECAST",
+    "MAX_LIST",
     "MAX_MARGIN",
     "MAX_MODEL_BYTES",
     "MAX_OBSTACLES",
@@ -53,6 +55,7 @@ __all__ = [
     "Diagnostics",
     "Indicator",
     "Method",
+    "Report",
     "Robustness",
     "Scale",
     "Spec",
@@ -72,6 +75,12 @@ DIRECTION_ALIASES: dict[str, bool] = {
     "negative": False,
     "min": False,
     "cost": False,
+    "正向": True,
+    "正": True,
+    "正向指标": True,
+    "负向": False,
+    "负": False,
+    "负向指标": False,
 }
 
 BOUNDS = ("entity", "panel")
@@ -127,6 +136,9 @@ MAX_MODEL_BYTES: int = 10 * 2**20
 #: Largest random seed (NumPy's legacy 32-bit seed range; any seed in it is reproducible).
 MAX_SEED: int = 2**32 - 1
 
+#: Most entities named in ``[report] entities`` and most tokens in ``na_values``.
+MAX_LIST: int = 100_000
+
 #: The development focus the paper recommends for each stage (Zhang 2023, §4), in our
 #: own words; index 0 is "not synergistic".
 STAGE_FOCUS: tuple[str, ...] = (
@@ -145,6 +157,12 @@ STAGE_FOCUS: tuple[str, ...] = (
     "raise the competitiveness of digital service trade, and secure trusted data exchange "
     "along the supply chain (laws, standards, blockchain).",
 )
+
+
+#: Published sets of stage focus texts a spec can name with ``[stages] focus = "<name>"``.
+#: By default a stage card says only what the stage means; the paper's sector-specific
+#: advice appears only when asked for.
+FOCUS_PRESETS: dict[str, tuple[str, ...]] = {"zhang2023": STAGE_FOCUS}
 
 
 # -- checks shared by the parser and the dataclasses --------------------------------------
@@ -306,6 +324,14 @@ def _scale_problems(edges: Any, names: Any, focus: Any) -> list[tuple[str, str]]
     elif focus and isinstance(names, list | tuple) and len(focus) != len(names):
         out.append(("focus", f"needs one text per name ({len(names)}), got {len(focus)}"))
     return out
+
+
+def _preset_problem(name: Any) -> str:
+    return (
+        f"{_show(name)} is not a known set of focus texts; use one of "
+        f"{_choices(list(FOCUS_PRESETS))}, or a list with one text per stage"
+        f"{_suggest(name, list(FOCUS_PRESETS))}"
+    )
 
 
 def _raise(problems: list[str]) -> None:
@@ -585,14 +611,22 @@ class Scale:
     """Labelled intervals ``(edges[i-1], edges[i]]``; ``names`` has one more entry.
 
     Checked when made: ``edges`` finite and strictly increasing, one more name than
-    edges, ``focus`` empty or one text per name.
+    edges, ``focus`` empty or one text per name. ``preset`` names a published set of
+    focus texts (:data:`FOCUS_PRESETS`, e.g. ``"zhang2023"``); given alone it fills
+    ``focus`` with that set.
     """
 
     edges: tuple[float, ...]
     names: tuple[str, ...]
     focus: tuple[str, ...] = ()
+    preset: str | None = None
 
     def __post_init__(self) -> None:
+        if self.preset is not None:
+            if self.preset not in FOCUS_PRESETS:
+                _raise([_problem("scale.focus", _preset_problem(self.preset))])
+            if not self.focus:
+                object.__setattr__(self, "focus", FOCUS_PRESETS[self.preset])
         found = _scale_problems(self.edges, self.names, self.focus)
         _raise([_problem(f"scale.{sub}", message) for sub, message in found])
         object.__setattr__(self, "edges", tuple(float(e) for e in self.edges))
@@ -683,8 +717,56 @@ class Diagnostics:
 
 
 @dataclass(frozen=True)
+class Report:
+    """What the reports show (``[report]``); nothing here changes a number.
+
+    ``entities`` are the entities the figures draw, by their labels as they print (the
+    spec does not know the data; the report checks the names against the fitted
+    entities). Empty: every entity, in a layout that reads for their number.
+    """
+
+    entities: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        found = _entities_problem(self.entities)
+        _raise([_problem("report.entities", found)] if found else [])
+        object.__setattr__(self, "entities", tuple(str(e) for e in self.entities))
+
+
+def _entities_problem(value: Any) -> str | None:
+    if not isinstance(value, list | tuple) or not all(
+        (isinstance(e, str) and e.strip()) or (isinstance(e, int) and not isinstance(e, bool))
+        for e in value
+    ):
+        return f'must be a list of entity names, e.g. ["北京", "上海"], got {_show(value)}'
+    if len(value) > MAX_LIST:
+        return f"names {len(value):,} entities; at most {MAX_LIST:,}"
+    seen: set[str] = set()
+    for e in value:
+        if str(e) in seen:
+            return f"names {_show(str(e))} twice"
+        seen.add(str(e))
+    return None
+
+
+def _na_values_problem(value: Any) -> str | None:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return (
+            'must be a list of texts that mean "missing", e.g. ["-", "—", "NA"], '
+            f"got {_show(value)}"
+        )
+    if len(value) > MAX_LIST:
+        return f"has {len(value):,} entries; at most {MAX_LIST:,}"
+    return None
+
+
+@dataclass(frozen=True)
 class Spec:
-    """A validated model specification (ARCHITECTURE.md, "Spec")."""
+    """A validated model specification (ARCHITECTURE.md, "Spec").
+
+    ``na_values``: the cell texts read as missing; ``None`` is the readers' documented
+    default set, a list replaces it (an empty cell is always missing).
+    """
 
     subsystems: tuple[Subsystem, ...]
     period: str = "period"
@@ -692,9 +774,11 @@ class Spec:
     title: str = ""
     method: Method = field(default_factory=Method)
     levels: Scale = field(default_factory=lambda: Scale(SYNERGY_EDGES, SYNERGY_LEVELS))
-    stages: Scale = field(default_factory=lambda: Scale(STAGE_EDGES, STAGE_NAMES, STAGE_FOCUS))
+    stages: Scale = field(default_factory=lambda: Scale(STAGE_EDGES, STAGE_NAMES))
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     source: str | None = None
+    na_values: tuple[str, ...] | None = None
+    report: Report = field(default_factory=Report)
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -708,6 +792,12 @@ class Spec:
     def __post_init__(self) -> None:
         k = len(self.subsystems)
         problems = []
+        if self.na_values is not None:
+            found = _na_values_problem(self.na_values)
+            if found:
+                problems.append(_problem("na_values", found))
+            else:
+                object.__setattr__(self, "na_values", tuple(self.na_values))
         for name in ("coupling_weights", "obstacle_weights"):
             value = getattr(self.diagnostics, name)
             if value is not None and k and len(value) != k:
@@ -772,11 +862,21 @@ class Spec:
         diag = _diagnostics_dict(self.diagnostics, [s.name for s in self.subsystems])
         if diag:
             out["diagnostics"] = diag
-        out["stages"] = {
+        stages: dict[str, Any] = {
             "edges": list(self.stages.edges),
             "names": list(self.stages.names),
-            "focus": list(self.stages.focus),
         }
+        if self.stages.preset is not None and self.stages.focus == FOCUS_PRESETS.get(
+            self.stages.preset
+        ):
+            stages["focus"] = self.stages.preset
+        elif self.stages.focus:
+            stages["focus"] = list(self.stages.focus)
+        out["stages"] = stages
+        if self.na_values is not None:
+            out["na_values"] = list(self.na_values)
+        if self.report.entities:
+            out["report"] = {"entities": list(self.report.entities)}
         return out
 
 
@@ -898,7 +998,10 @@ class _Parser:
         "levels",
         "stages",
         "diagnostics",
+        "na_values",
+        "report",
     )
+    REPORT = ("entities",)
     SUBSYSTEM = ("label", "indicators", "weights", "ahp")
     INDICATOR = ("column", "direction", "label", "unit", "lower", "upper")
     SCALE = ("edges", "names", "focus")
@@ -999,10 +1102,19 @@ class _Parser:
         axes = {period} if entity is None else {period, entity}
         subsystems = self.subsystems(data.get("subsystems"), method, axes)
         levels = self.scale(data, "levels", Scale(SYNERGY_EDGES, SYNERGY_LEVELS))
-        stages = self.scale(data, "stages", Scale(STAGE_EDGES, STAGE_NAMES, STAGE_FOCUS))
+        stages = self.scale(data, "stages", Scale(STAGE_EDGES, STAGE_NAMES))
         diagnostics = self.diagnostics(
             self.table(data, "diagnostics", "diagnostics"), [s.name for s in subsystems]
         )
+        na_values = data.get("na_values")
+        if na_values is not None:
+            found = _na_values_problem(na_values)
+            if found:
+                self.fail("na_values", found)
+                na_values = None
+            else:
+                na_values = tuple(na_values)
+        report = self.report(self.table(data, "report", "report"))
         if not self.columns_known or not subsystems:
             return None
         return Spec(
@@ -1015,7 +1127,18 @@ class _Parser:
             stages=stages,
             diagnostics=diagnostics,
             source=self.source,
+            na_values=na_values,
+            report=report,
         )
+
+    def report(self, table: Mapping[str, Any]) -> Report:
+        self.known_keys(table, self.REPORT, "report")
+        entities = table.get("entities", [])
+        found = _entities_problem(entities)
+        if found:
+            self.fail("report.entities", found)
+            return Report()
+        return Report(tuple(str(e) for e in entities))
 
     def method(self, table: Mapping[str, Any]) -> Method:
         names = [f.name for f in fields(Method)]
@@ -1408,12 +1531,19 @@ class _Parser:
         edges = table.get("edges", default.edges)
         names = table.get("names", default.names)
         focus = table.get("focus", default.focus if "edges" not in table else ())
+        preset = None
+        if isinstance(focus, str):
+            preset = focus
+            if preset not in FOCUS_PRESETS:
+                self.fail(f"{key}.focus", _preset_problem(preset))
+                return default
+            focus = FOCUS_PRESETS[preset]
         found = _scale_problems(edges, names, focus)
         for sub, message in found:
             self.fail(f"{key}.{sub}", message)
         if found:
             return default
-        return Scale(tuple(float(e) for e in edges), tuple(names), tuple(focus))
+        return Scale(tuple(float(e) for e in edges), tuple(names), tuple(focus), preset)
 
 
 def _ahp_cell(cell: Any) -> float | None:
