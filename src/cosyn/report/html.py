@@ -9,11 +9,11 @@ opens offline, from an e-mail attachment or a USB stick, and prints as it shows.
 Sections: title and provenance (data file with its SHA-256, model, cosyn version,
 date); the summary (entities, periods, subsystems, method, stage counts, and the text of
 :meth:`Result.summary`); the figures; a stage card per entity (latest synergy degree,
-level, stage and the development focus of that stage); the tables (synergy degree,
-subsystem order degree, weights — the first :data:`MAX_TABLE_ENTITIES` entities, the
-rest referred to the CSV files); the diagnostics, when the spec's ``[diagnostics]`` asked
-for any (for each one asked for: a one-sentence reading hint, its figure and its tables,
-see :func:`write_html`); the methods section (:func:`methods_html`); notes.
+level, stage and what that stage means, or the focus the spec gives for it); the tables
+(synergy degree, subsystem order degree, weights — the first :data:`MAX_TABLE_ENTITIES`
+entities, the rest referred to the CSV files); the diagnostics, when the spec's
+``[diagnostics]`` asked for any (for each one asked for: a one-sentence reading hint, its
+figure and its tables, see :func:`write_html`); the methods section (:func:`methods_html`); notes.
 
 The diagnostic tables show, for the first :data:`MAX_TABLE_ENTITIES` entities: the grey
 relational grades wide (entity × indicator, weak grades starred, a row with the mean of
@@ -54,8 +54,8 @@ from cosyn.report.text import (
     level_ratio_words,
     period_text,
     shown_source,
-    stage_focus,
     stage_names,
+    stage_texts,
 )
 
 if TYPE_CHECKING:
@@ -129,7 +129,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "cap_weights": "Weights φ of the order parameters.",
         "stages": "Stage of each entity",
         "stages_intro": "Synergy degree U of {p} (base {b}), its level and development stage, "
-        "and the development focus recommended for that stage (Zhang 2023, §4).",
+        "and what that stage means.",
+        "stages_intro_preset": "Synergy degree U of {p} (base {b}), its level and development "
+        "stage, and the development focus recommended for that stage (Zhang 2023, §4).",
+        "stages_intro_focus": "Synergy degree U of {p} (base {b}), its level and development "
+        "stage, and the development focus the model gives for that stage.",
+        "meaning": "Meaning:",
         "level": "Level",
         "stage": "Stage",
         "focus": "Development focus:",
@@ -271,8 +276,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "cap_synergy_heatmap": "各个体各时期的协同度 U。",
         "cap_weights": "序参量权重 φ。",
         "stages": "各个体的协同发展阶段",
-        "stages_intro": "{p} 期的协同度 U（基期 {b}）、协同等级与发展阶段，以及该阶段建议的"
-        "发展重点（Zhang，2023，第 4 节）。",
+        "stages_intro": "{p} 期的协同度 U（基期 {b}）、协同等级与发展阶段，以及该阶段的含义。",
+        "stages_intro_preset": "{p} 期的协同度 U（基期 {b}）、协同等级与发展阶段，以及该阶段"
+        "建议的发展重点（Zhang，2023，第 4 节）。",
+        "stages_intro_focus": "{p} 期的协同度 U（基期 {b}）、协同等级与发展阶段，以及模型为该"
+        "阶段给出的发展重点。",
+        "meaning": "含义：",
         "level": "协同等级",
         "stage": "发展阶段",
         "focus": "发展重点：",
@@ -587,7 +596,7 @@ def _stage_cards(result: Result, lang: str) -> list[dict[str, Any]]:
     U = result.synergy_values[:, -1]
     levels = level_names(result, lang)
     stages = stage_names(result, lang)
-    focus = stage_focus(result, lang)
+    texts, _ = stage_texts(result, lang)
     lcodes = result.level_codes[:, -1]
     scodes = result.stage_codes[:, -1]
     cards = []
@@ -601,10 +610,23 @@ def _stage_cards(result: Result, lang: str) -> list[dict[str, Any]]:
                 "level": levels[lv] if lv >= 0 else "—",
                 "stage": stages[s] if s >= 0 else "—",
                 "stage_code": s,
-                "focus": focus[s] if s >= 0 else "",
+                "focus": texts[s] if s >= 0 else "",
             }
         )
     return cards
+
+
+def _stages_intro(result: Result, w: Mapping[str, str], last: str) -> str:
+    """The sentence above the stage cards: the Zhang (2023) citation only with its preset."""
+    _, is_focus = stage_texts(result, "en")
+    key = "stages_intro"
+    if is_focus:
+        key = (
+            "stages_intro_preset"
+            if result.spec.stages.preset == "zhang2023"
+            else "stages_intro_focus"
+        )
+    return w[key].format(p=last, b=_base_short(result, w))
 
 
 def _stage_counts(result: Result, lang: str) -> list[tuple[str, int, int]]:
@@ -1063,7 +1085,8 @@ def _context(
         "stage_counts": _stage_counts(result, lang),
         "last_period": last,
         "stage_counts_title": w["stage_counts"].format(p=last),
-        "stages_intro": w["stages_intro"].format(p=last, b=_base_short(result, w)),
+        "stages_intro": _stages_intro(result, w, last),
+        "card_label": w["focus"] if stage_texts(result, lang)[1] else w["meaning"],
         "synergy_title": w["synergy_table"].format(b=_base_short(result, w)),
         "level_in": w["level_in"].format(p=last),
         "stage_in": w["stage_in"].format(p=last),

@@ -40,7 +40,9 @@ __all__ = [
     "period_text",
     "shown_source",
     "stage_focus",
+    "stage_meaning",
     "stage_names",
+    "stage_texts",
     "translate",
 ]
 
@@ -193,6 +195,104 @@ def stage_focus(result: Result, lang: str = "en") -> tuple[str, ...]:
     """The development focus of each stage (empty texts when the spec gives none)."""
     focus = result.spec.stages.focus or ("",) * len(result.spec.stages.names)
     return tuple(translate(f, lang) for f in focus)
+
+
+#: The words of :func:`stage_meaning`: the interval of U, then what it means.
+_MEANING: dict[str, dict[str, Any]] = {
+    "en": {
+        "since": {"first": "since the base period", "adjacent": "since the previous period"},
+        "none": "not every subsystem has moved up {since} (at least one stalled or fell), so "
+        "the subsystems do not develop together.",
+        "mixed": "either some subsystem has not moved up {since} (U ≤ 0), or all moved up "
+        "but only a little together.",
+        "up": "every subsystem has moved up {since}; {size}.",
+        "sizes": (
+            "the joint rise is small: synergy has only begun",
+            "the joint rise is moderate",
+            "the joint rise is fairly large",
+            "the joint rise is large: the subsystems develop together strongly",
+        ),
+        "only": "the joint rise grows with U",
+    },
+    "zh": {
+        "since": {"first": "自基期以来", "adjacent": "与上一期相比"},
+        "none": "{since}并非所有子系统都有提升（至少一个停滞或下降），各子系统尚未协同发展。",
+        "mixed": "{since}或有子系统未提升（U ≤ 0），或各子系统均有提升但共同提升幅度很小。",
+        "up": "{since}各子系统均有提升，{size}。",
+        "sizes": (
+            "共同提升幅度尚小，协同刚刚起步",
+            "共同提升幅度中等",
+            "共同提升幅度较大",
+            "共同提升幅度大，各子系统协同发展程度高",
+        ),
+        "only": "U 越大，共同提升幅度越大",
+    },
+}
+
+
+def _interval(lo: float | None, hi: float | None) -> str:
+    if lo is None:
+        return f"U ≤ {hi:g}"
+    if hi is None:
+        return f"U > {lo:g}"
+    return f"{lo:g} < U ≤ {hi:g}"
+
+
+def stage_meaning(result: Result, lang: str = "en") -> tuple[str, ...]:
+    """What each development stage of ``result``'s spec means, in ``lang``, neutrally.
+
+    One text per stage, independent of any sector: the stage's interval of U and what
+    that says about the subsystems (METHOD.md §4: ``U > 0`` only when every subsystem
+    moved up from the base period, and ``U`` is the geometric mean of the rises). A
+    stage with ``U ≤ 0`` only says the subsystems do not move up together; a stage that
+    straddles 0 says either; the stages above 0 say the joint rise is small (the lowest),
+    large (the highest), moderate or fairly large (the lower and upper half of those
+    between). "Since the base period" reads "since the
+    previous period" when ``base = "adjacent"``.
+
+    The stages' names are not repeated (the reports show them beside this text); the
+    edges are the spec's own, so a user's ``[stages] edges`` get texts that fit them.
+    """
+    _check(lang)
+    w = _MEANING[lang]
+    since = w["since"]["adjacent" if str(result.spec.method.base) == "adjacent" else "first"]
+    edges = list(result.spec.stages.edges)
+    n = len(edges) + 1
+    bounds = [
+        (edges[i - 1] if i > 0 else None, edges[i] if i < len(edges) else None) for i in range(n)
+    ]
+    up = [i for i, (lo, _) in enumerate(bounds) if lo is not None and lo >= 0]
+    sep = "：" if lang == "zh" else ": "
+    texts = []
+    for i, (lo, hi) in enumerate(bounds):
+        if hi is not None and hi <= 0:
+            body = w["none"].format(since=since)
+        elif lo is None or lo < 0:
+            body = w["mixed"].format(since=since)
+        else:
+            rank = up.index(i)
+            if len(up) == 1:
+                size = w["only"]
+            elif rank == 0:
+                size = w["sizes"][0]
+            elif rank == len(up) - 1:
+                size = w["sizes"][3]
+            else:  # moderate, then fairly large in the upper half of the middle stages
+                size = w["sizes"][1 + (2 * (rank - 1)) // (len(up) - 2)]
+            body = w["up"].format(since=since, size=size)
+        texts.append(_interval(lo, hi) + sep + body)
+    return tuple(texts)
+
+
+def stage_texts(result: Result, lang: str = "en") -> tuple[tuple[str, ...], bool]:
+    """The text a stage card shows for each stage, and whether it is a focus.
+
+    The spec's focus (``[stages] focus``: the paper's texts with ``focus = "zhang2023"``,
+    or the user's own) when it has one; else :func:`stage_meaning`.
+    """
+    if any(result.spec.stages.focus):
+        return stage_focus(result, lang), True
+    return stage_meaning(result, lang), False
 
 
 def period_text(period: Any) -> str:
