@@ -38,7 +38,7 @@ from cosyn.methods import (
 from cosyn.methods.efficacy import widen
 from cosyn.methods.impute import outside_observed
 from cosyn.panel import Panel, build_panel
-from cosyn.result import Result
+from cosyn.result import Result, WeightScores
 from cosyn.spec import Method, Spec, Subsystem
 
 __all__ = ["as_spec", "fit"]
@@ -121,7 +121,7 @@ def fit(
     _warn_outside_explicit(x, lower, upper, spec, panel, notes)
     positive = np.array([i.positive for i in spec.indicators])
     u = _order_degrees(x, positive, lower, upper, spec, active)
-    weights, cr = _weights(x, u, positive, spec, panel, notes, active)
+    weights, cr, scores = _weights(x, u, positive, spec, panel, notes, active)
     membership = _membership(spec)
     mu = subsystem_order(u, weights, membership, method.aggregation, active)  # type: ignore[arg-type]
     synergy, t0, t1 = synergy_path(mu, base)
@@ -148,6 +148,7 @@ def fit(
         notes=tuple(notes),
         diagnostics=diagnostics,
         active=active,
+        weight_scores=scores,
     )
 
 
@@ -718,8 +719,9 @@ def _weights(
     panel: Panel,
     notes: list[str],
     active: NDArray[np.bool_] | None = None,
-) -> tuple[Array, dict[str, float]]:
-    """Weights (E, I), normalised within each subsystem (METHOD.md §2).
+) -> tuple[Array, dict[str, float], WeightScores]:
+    """Weights (E, I), normalised within each subsystem (METHOD.md §2), the AHP
+    consistency ratios and the scores the weights were computed from.
 
     Subjective weights (given, AHP) are normalised again here, after any drop. An
     indicator left out for an entity (``active`` False) gets weight 0 there and the
@@ -753,6 +755,19 @@ def _weights(
                 divergence = entropy_divergence(matrix, validate=False)
     weights = np.empty((E, n_ind))
     crs: dict[str, float] = {}
+    rows = E if scope == "entity" else 1
+    if divergence is not None:
+        values: dict[str, Array] = {"e": 1.0 - divergence, "d": divergence}
+    else:
+        values = {
+            name: np.full((rows, n_ind), np.nan)
+            for name in {
+                "critic": ("sigma", "conflict", "information"),
+                "cv": ("mean", "sd", "cv"),
+            }.get(objective, ())
+        }
+    objective_w = np.full((E, n_ind), np.nan) if scheme == "combined" else None
+    subjective_w = np.full((E, n_ind), np.nan) if scheme in ("given", "ahp", "combined") else None
     start = 0
     for s in spec.subsystems:
         cols = slice(start, start + len(s.indicators))
@@ -767,6 +782,8 @@ def _weights(
                 subjective, crs[s.name] = ahp_weights(np.asarray(s.ahp))
             if act is not None:
                 subjective = normalize_weights(subjective, act)
+            assert subjective_w is not None
+            subjective_w[:, cols] = np.broadcast_to(subjective, (E, len(s.indicators)))
         if subjective is not None and scheme != "combined":
             w = subjective
         else:
@@ -784,9 +801,12 @@ def _weights(
                     panel,
                     notes,
                     act,
+                    {name: v[:, cols] for name, v in values.items()},
                 )
             if act is not None:
                 w = normalize_weights(np.broadcast_to(w, (E, len(s.indicators))), act)
+            if objective_w is not None:
+                objective_w[:, cols] = np.broadcast_to(w, (E, len(s.indicators)))
             if subjective is not None:
                 w = combine_weights(subjective, w, method.combine_lambda, method.combine)
                 if act is not None:  # a multiplicative row of zeros: equal over the active
@@ -794,7 +814,9 @@ def _weights(
         weights[:, cols] = np.broadcast_to(w, (E, len(s.indicators)))
     if not np.isfinite(weights).all():
         raise _weights_overflow(weights, x, spec, panel)
-    return weights, crs
+    method_name = None if scheme in ("given", "ahp") or objective == "equal" else objective
+    scores = WeightScores(method_name, values, objective_w, subjective_w)
+    return weights, crs, scores
 
 
 def _weights_overflow(weights: Array, x: Array, spec: Spec, panel: Panel) -> DataError:
@@ -845,8 +867,14 @@ def _objective(
     panel: Panel,
     notes: list[str],
     active: NDArray[np.bool_] | None = None,
+    scores: dict[str, Array] | None = None,
 ) -> Array:
-    """Equal, CV or CRITIC weights of one subsystem, shape (E, m) or (1, m)."""
+    """Equal, CV or CRITIC weights of one subsystem, shape (E, m) or (1, m).
+
+    ``scores`` (views of the subsystem's columns, rows as the weights scope) receive what
+    the weights are computed from: CV's mean, sd and ratio; CRITIC's σ, conflict and
+    information (:class:`cosyn.result.WeightScores`).
+    """
     scope = spec.method.weights_scope
     if name == "equal":
         return equal_weights(u.shape[-1])[None, :]
@@ -864,6 +892,11 @@ def _objective(
                 "weighting such as 'entropy' or 'critic'"
             )
         with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
+            if scores is not None:  # on the scaled columns, as cv_weights computes them
+                sd = (raw / np.where(scale > 0, scale, 1.0)[..., None, :]).std(axis=-2, ddof=1)
+                scores["mean"][...] = mean * scale
+                scores["sd"][...] = sd * scale
+                scores["cv"][...] = sd / mean
             return cv_weights(raw)
     if spec.method.critic_input == "minmax":
         matrix = _minmax(_in_scope(x, scope), positive)
@@ -872,6 +905,14 @@ def _objective(
     act = active if scope == "entity" else None
     with np.errstate(over="ignore", invalid="ignore"):
         info = np.clip(critic_information(matrix, act), 0.0, None)
+        if scores is not None:
+            constant = matrix.max(axis=-2) == matrix.min(axis=-2)
+            sigma = np.where(constant, 0.0, matrix.std(axis=-2, ddof=1))
+            scores["sigma"][...] = sigma
+            scores["conflict"][...] = np.where(
+                sigma > 0, info / np.where(sigma > 0, sigma, 1.0), np.nan
+            )
+            scores["information"][...] = info
     _note_equal(info, "CRITIC", s, spec, panel, notes, act)
     return normalize_weights(info, act)
 

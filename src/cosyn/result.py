@@ -18,7 +18,7 @@ from cosyn.methods.obstacle import top_obstacles
 from cosyn.panel import Panel
 from cosyn.spec import Spec
 
-__all__ = ["Result"]
+__all__ = ["Result", "WeightScores"]
 
 Array = NDArray[np.float64]
 _FORECAST_COLUMNS = [
@@ -44,6 +44,42 @@ _FORECAST_COLUMNS = [
 LAG_TEXT: tuple[str, str, str] = ("{1} lags", "synchronous", "{2} lags")
 #: For k > 2, per subsystem: lags, synchronous, leads.
 LAG_WORDS: tuple[str, str, str] = ("lags", "synchronous", "leads")
+
+
+@dataclass(frozen=True, eq=False)
+class WeightScores:
+    """The per-indicator quantities the weights were computed from (METHOD.md §2).
+
+    Rows are entities with ``weights_scope = "entity"`` (shape ``(E, I)``) and one pooled
+    row with ``"panel"`` (shape ``(1, I)``); columns follow ``Result.indicators``. They are
+    the arrays :func:`cosyn.fit` normalised into the weights, kept as computed, so a table
+    printed from them agrees with ``Result.weights`` to round-off.
+
+    Attributes
+    ----------
+    method : str or None
+        The objective method: ``"entropy"``, ``"critic"`` or ``"cv"`` (also the
+        objective part of ``weights = "combined"``); None for ``equal``, ``given`` and
+        ``ahp``, whose weights come from no scores.
+    values : dict of str to ndarray
+        ``entropy``: ``"e"`` the information entropy ``E_i`` and ``"d"`` the utility
+        ``d_i = 1 − E_i`` (``d`` as :func:`cosyn.methods.weights.entropy_divergence`
+        gives it, round-off below 1e-12 set to 0, and ``e = 1 − d``); ``critic``:
+        ``"sigma"`` the sample standard deviation (ddof = 1) of the CRITIC input,
+        ``"conflict"`` ``Σ_m (1 − r_im)`` over the indicators of the subsystem (NaN for
+        a column with σ = 0) and ``"information"`` ``C_i = σ_i·Σ_m (1 − r_im)``; ``cv``:
+        ``"mean"``, ``"sd"`` (ddof = 1) of the raw values and ``"cv"`` = sd / mean.
+    objective : ndarray (E, I) or None
+        The objective weights before they were combined (``weights = "combined"`` only).
+    subjective : ndarray (E, I) or None
+        The subjective weights: given (normalised) or AHP, per entity after any
+        indicator left out there (``given``, ``ahp`` and ``combined``).
+    """
+
+    method: str | None
+    values: dict[str, Array]
+    objective: Array | None = None
+    subjective: Array | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +120,9 @@ class Result:
         False where ``on_constant = "drop"`` left an indicator out for one entity (its
         series is constant at 0 there; u is NaN, the weight 0); None when every
         indicator is in use for every entity.
+    weight_scores : WeightScores or None
+        What the weights were computed from (the entropy e and d, CRITIC's σ, conflict
+        and information, CV's mean, sd and ratio), for the weight tables of the reports.
     """
 
     spec: Spec
@@ -103,6 +142,7 @@ class Result:
     notes: tuple[str, ...]
     diagnostics: DiagnosticArrays | None = None
     active: NDArray[np.bool_] | None = None
+    weight_scores: WeightScores | None = None
 
     # -- labels -------------------------------------------------------------------------
     @property
