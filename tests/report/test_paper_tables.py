@@ -20,6 +20,7 @@ from cosyn.report.tables import (
     coupling_table,
     descriptive_table,
     header,
+    paper_tables,
     weight_caption,
     weight_table,
     weights_by_entity,
@@ -202,10 +203,10 @@ def test_panel_scope_gives_one_table() -> None:
     res = _fit(load_dataset("guangzhou_trade"), spec)
     table = weight_table(res, "zh")
     assert len(table) == 4 and not weights_by_entity(res)
-    np.testing.assert_allclose(table["权重 w"].to_numpy(), res.weight_values[0], atol=0)
+    np.testing.assert_allclose(table["权重系数 w"].to_numpy(), res.weight_values[0], atol=0)
     d = table["信息效用值 d"].to_numpy()
     expected = np.concatenate([d[:2] / d[:2].sum(), d[2:] / d[2:].sum()])
-    np.testing.assert_allclose(table["权重 w"].to_numpy(), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(table["权重系数 w"].to_numpy(), expected, rtol=0, atol=1e-12)
     assert "全样本" in weight_caption(res, "zh")
 
 
@@ -233,11 +234,11 @@ def test_cv_table_against_numpy() -> None:
     long = weight_table(res, "zh", per_entity=True)
     x = res.x[0, :, :2]
     row = long.iloc[:2]
-    np.testing.assert_allclose(row["均值"], x.mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(row["平均值"], x.mean(axis=0), rtol=1e-13)
     np.testing.assert_allclose(row["标准差"], x.std(axis=0, ddof=1), rtol=1e-13)
     cv = x.std(axis=0, ddof=1) / x.mean(axis=0)
     np.testing.assert_allclose(row["变异系数 CV"], cv, rtol=1e-13)
-    np.testing.assert_allclose(row["权重 w"], cv / cv.sum(), rtol=1e-12)
+    np.testing.assert_allclose(row["权重系数 w"], cv / cv.sum(), rtol=1e-12)
 
 
 def test_given_ahp_and_combined_tables() -> None:
@@ -261,7 +262,7 @@ def test_given_ahp_and_combined_tables() -> None:
     res = _fit(load_dataset("guangzhou_trade"), ahp)
     table = weight_table(res, "zh")
     assert "一致性比率 CR" in table.columns
-    np.testing.assert_allclose(table["权重 w"], [0.75, 0.25, 0.75, 0.25], atol=1e-12)
+    np.testing.assert_allclose(table["权重系数 w"], [0.75, 0.25, 0.75, 0.25], atol=1e-12)
     combined = {**given, "method": {**base["method"], "weights": "combined"}}
     res = _fit(load_dataset("guangzhou_trade"), combined)
     long = weight_table(res, "en", per_entity=True)
@@ -274,7 +275,7 @@ def test_given_ahp_and_combined_tables() -> None:
 
 
 # -- wide tables --------------------------------------------------------------------------
-def _three_entities() -> cosyn.Result:
+def _three_entities(base: str = "first") -> cosyn.Result:
     # One indicator per subsystem, margin 0: μ = u = (x − min)/(max − min) per entity.
     # A: u_x = u_y = 0, ½, 1             → U = ½, 1
     # B: u_x = 0, ¼, 1; u_y = 0, ½, 1    → U = sqrt(⅛) ≈ 0.353553, 1
@@ -290,7 +291,7 @@ def _three_entities() -> cosyn.Result:
     spec = {
         "entity": "region",
         "period": "year",
-        "method": {"margin": 0.0},
+        "method": {"margin": 0.0, "base": base},
         "subsystems": {
             "econ": {"label": "经济", "indicators": {"x": "+"}},
             "env": {"label": "环境", "indicators": {"y": "+"}},
@@ -314,6 +315,16 @@ def test_wide_synergy_ranks_and_means_by_hand() -> None:
     # A and B tie at 1 in 2022: both rank 1 ('min'), C is 3; mean rows have no rank
     assert list(table["Rank (2022)"]) == [1, 1, 3, None, None, None]
     assert list(table["Group"][3:]) == ["All", "north", "south"]
+
+
+def test_wide_synergy_adjacent_by_hand() -> None:
+    # 2021 → 2022: A Δ = ½, ½ → ½; B Δ = ¾, ½ → sqrt(⅜) ≈ 0.612372; C Δx = −½ → −½
+    table = wide_table(_three_entities("adjacent"), "synergy", "en")
+    assert table["2020"].isna().all()
+    np.testing.assert_allclose(
+        table["2022"], [0.5, math.sqrt(3 / 8), -0.5, math.sqrt(3 / 8) / 3], atol=1e-12
+    )
+    assert list(table["Rank (2022)"]) == [2, 1, 3, None]
 
 
 def test_wide_order_is_one_table_per_subsystem_label() -> None:
@@ -354,9 +365,9 @@ def test_coupling_table_equals_result_coupling(trade_coupled: cosyn.Result) -> N
     assert list(en.columns) == [
         "Cluster",
         "Year",
-        "Coupling C",
-        "Development T",
-        "Coordination D",
+        "Coupling degree C",
+        "Coordination index T",
+        "Coupling coordination degree D",
         "Coordination level",
         "Coupling stage",
         "Relative development E",
@@ -371,9 +382,9 @@ def test_coupling_table_equals_result_coupling(trade_coupled: cosyn.Result) -> N
     ):
         assert list(en[ours]) == list(base[theirs])
     for ours, theirs in (
-        ("Coupling C", "C"),
-        ("Development T", "T"),
-        ("Coordination D", "D"),
+        ("Coupling degree C", "C"),
+        ("Coordination index T", "T"),
+        ("Coupling coordination degree D", "D"),
         ("Relative development E", "E"),
     ):
         np.testing.assert_array_equal(en[ours].to_numpy(), base[theirs].to_numpy())
@@ -431,3 +442,30 @@ def test_province_example_tables() -> None:
     coupling = coupling_table(res, "zh")
     assert len(coupling) == len(res.entities) * len(res.periods)
     assert "滞后类型" in coupling.columns
+
+
+def test_paper_tables_keys_and_titles(trade_coupled: cosyn.Result) -> None:
+    tables = paper_tables(trade_coupled, "zh")
+    assert [t.key for t in tables] == [
+        "descriptive",
+        "weights",
+        "weights_by_entity",
+        "synergy",
+        "order_cluster_trade",
+        "order_city_trade",
+        "coupling_wide",
+        "coupling",
+    ]
+    titles = {t.key: t.title for t in tables}
+    assert titles["synergy"] == "复合系统协同度 U（基期 2010）"
+    assert titles["order_city_trade"] == "City trade子系统有序度 μ"
+    assert all(isinstance(t.table, pd.DataFrame) for t in tables)
+    plain = paper_tables(_three_entities(), "en")
+    assert [t.key for t in plain] == [
+        "descriptive",
+        "weights",
+        "weights_by_entity",
+        "synergy",
+        "order_econ",
+        "order_env",
+    ]

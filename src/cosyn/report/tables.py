@@ -16,12 +16,15 @@ the web page render it as it is. Nothing here writes files or draws.
   rank in the last period and the mean per period (and per group).
 - :func:`coupling_table` — C, T, D, coordination level, coupling stage, relative
   development degree E and lag type (METHOD.md §7–§8).
+- :func:`paper_tables` — all of the above that the result has, each with a stable key
+  and a title in the chosen language, in the order a paper prints them.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -35,9 +38,11 @@ from cosyn.spec import Spec
 
 __all__ = [
     "HEADERS",
+    "PaperTable",
     "coupling_table",
     "descriptive_table",
     "header",
+    "paper_tables",
     "weight_caption",
     "weight_table",
     "weights_by_entity",
@@ -59,27 +64,27 @@ HEADERS: dict[str, tuple[str, str]] = {
     "negative": ("negative", "负向"),
     "n": ("N", "样本量"),
     "imputed": ("Imputed", "插补数"),
-    "mean": ("Mean", "均值"),
+    "mean": ("Mean", "平均值"),
     "sd": ("SD", "标准差"),
     "min": ("Min", "最小值"),
     "max": ("Max", "最大值"),
-    "e": ("Entropy e", "信息熵 e"),
+    "e": ("Entropy e", "信息熵值 e"),
     "d": ("Utility d = 1 − e", "信息效用值 d"),
-    "sigma": ("SD σ", "标准差 σ"),
-    "conflict": ("Conflict Σ(1 − r)", "冲突性 Σ(1 − r)"),
+    "sigma": ("SD σ", "指标变异性 σ"),
+    "conflict": ("Conflict Σ(1 − r)", "指标冲突性 Σ(1 − r)"),
     "information": ("Information C", "信息量 C"),
     "cv": ("CV", "变异系数 CV"),
     "subjective": ("Subjective weight", "主观权重"),
     "objective": ("Objective weight", "客观权重"),
     "cr": ("CR", "一致性比率 CR"),
-    "weight": ("Weight w", "权重 w"),
+    "weight": ("Weight w", "权重系数 w"),
     "weight_pct": ("Weight (%)", "权重（%）"),
     "rank": ("Rank ({})", "排名（{}）"),
     "mean_row": ("Mean", "均值"),
     "group_mean": ("{} mean", "{}均值"),
-    "C": ("Coupling C", "耦合度 C"),
-    "T": ("Development T", "综合发展指数 T"),
-    "D": ("Coordination D", "耦合协调度 D"),
+    "C": ("Coupling degree C", "耦合度 C"),
+    "T": ("Coordination index T", "综合协调指数 T"),
+    "D": ("Coupling coordination degree D", "耦合协调度 D"),
     "level": ("Coordination level", "协调等级"),
     "coupling_stage": ("Coupling stage", "耦合阶段"),
     "E": ("Relative development E", "相对发展度 E"),
@@ -597,3 +602,91 @@ def coupling_table(result: Result, lang: str = "en") -> pd.DataFrame:
                 )
             frame[h["lag"]] = lag_texts(codes.reshape(-1, codes.shape[-1]), labels, lang)
     return pd.DataFrame(frame)
+
+
+# -- all tables ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class PaperTable:
+    """One table of :func:`paper_tables`.
+
+    Attributes
+    ----------
+    key : str
+        A stable English identifier (for sheet names, element ids, file names):
+        ``"descriptive"``, ``"weights"``, ``"weights_by_entity"``, ``"synergy"``,
+        ``"order_<subsystem name>"`` (the spec's TOML key, stable across languages),
+        ``"coupling_wide"``, ``"coupling"``.
+    title : str
+        The table's title in the chosen language.
+    table : pandas.DataFrame
+    """
+
+    key: str
+    title: str
+    table: pd.DataFrame
+
+
+_TITLES: dict[str, tuple[str, str]] = {
+    "descriptive": ("Descriptive statistics of the indicators", "指标描述性统计"),
+    "synergy": ("Synergy degree U of the composite system ({})", "复合系统协同度 U（{}）"),
+    "order": ("Order degree μ of the subsystem {}", "{}子系统有序度 μ"),
+    "coupling_wide": ("Coupling coordination degree D", "耦合协调度 D"),
+    "coupling": (
+        "Coupling coordination: C, T, D, level, stage and lag type",
+        "耦合协调度、协调等级与发展类型",
+    ),
+}
+
+
+def _base_words(result: Result, lang: str) -> str:
+    base = result.spec.method.base
+    if base == "adjacent":
+        return ("each period against the one before", "环比，相邻时期比较")[LANGS.index(lang)]
+    first = period_text(result.periods[int(result.t0[0])])
+    return (f"base period {first}", f"基期 {first}")[LANGS.index(lang)]
+
+
+def paper_tables(
+    result: Result, lang: str = "en", groups: Mapping[Hashable, Any] | None = None
+) -> list[PaperTable]:
+    """Every table of this module that ``result`` has, in the order a paper prints them.
+
+    Descriptive statistics; the weight table (:func:`weight_caption` as its title) and,
+    when :func:`weights_by_entity`, the per-entity weight table; the wide table of U and
+    one of μ per subsystem; with coupling diagnostics the wide table of D and the
+    coupling coordination table. ``groups`` is passed to :func:`wide_table`.
+    """
+    idx = _check(lang)
+    out = [
+        PaperTable("descriptive", _TITLES["descriptive"][idx], descriptive_table(result, lang)),
+        PaperTable("weights", weight_caption(result, lang), weight_table(result, lang)),
+    ]
+    if weights_by_entity(result):
+        out.append(
+            PaperTable(
+                "weights_by_entity",
+                weight_caption(result, lang, per_entity=True),
+                weight_table(result, lang, per_entity=True),
+            )
+        )
+    out.append(
+        PaperTable(
+            "synergy",
+            _TITLES["synergy"][idx].format(_base_words(result, lang)),
+            wide_table(result, "synergy", lang, groups),
+        )
+    )
+    orders = wide_table(result, "order", lang, groups)
+    for s, (label, table) in zip(result.spec.subsystems, orders.items(), strict=True):
+        out.append(PaperTable(f"order_{s.name}", _TITLES["order"][idx].format(label), table))
+    diag = result.diagnostics
+    if diag is not None and diag.coupling is not None:
+        out.append(
+            PaperTable(
+                "coupling_wide",
+                _TITLES["coupling_wide"][idx],
+                wide_table(result, "coupling", lang, groups),
+            )
+        )
+        out.append(PaperTable("coupling", _TITLES["coupling"][idx], coupling_table(result, lang)))
+    return out
