@@ -478,3 +478,63 @@ def test_settings_sheet_misspelt_key_suggests_the_method_key(tmp_path):
     assert "did you mean 'weights'?" in result.stderr
     assert "spec key 'perod': unknown key" in result.stderr
     assert "did you mean 'period'?" in result.stderr
+
+
+def test_run_zh_prints_the_summary_in_chinese_and_no_font_warning(tmp_path):
+    result = invoke(
+        "-q", "run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "z"), "--lang", "zh"
+    )
+    assert result.exit_code == 0, result.output
+    assert "序参量权重 φ" in result.stdout and "熵值法（输入为有序度），按个体计算" in result.stdout
+    assert "Synergy degree" not in result.stdout and "entropy" not in result.stdout
+    assert result.stderr == ""  # -q: no progress, no note, no font warning
+
+
+def test_run_zh_says_what_it_wrote_in_chinese(tmp_path):
+    result = invoke("demo", "--out", str(tmp_path / "z"), "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert "已将 14 个文件写入" in result.stderr
+    assert "wrote 14" not in result.stderr and "font" not in result.stderr.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("北京,上海", ("北京", "上海")),
+        ("北京，上海、 天津", ("北京", "上海", "天津")),
+        (" jewelry , ", ("jewelry",)),
+    ],
+)
+def test_split_entities(text, names):
+    from cosyn.cli import split_entities
+
+    assert split_entities(text) == names
+
+
+def test_entities_option_replaces_the_spec_entities(tmp_path, monkeypatch):
+    import cosyn.report as report
+
+    seen = {}
+    real = report.write_reports
+
+    def spy(result, *args, **kwargs):
+        seen["entities"] = result.spec.report.entities
+        return real(result, *args, **kwargs)
+
+    monkeypatch.setattr(report, "write_reports", spy)
+    result = invoke(
+        "-q", "demo", "--out", str(tmp_path / "d"), "--entities", "jewelry、food_beverage"
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["entities"] == ("jewelry", "food_beverage")
+
+
+def test_unknown_entity_of_the_option_fails_before_writing(tmp_path):
+    out = tmp_path / "d"
+    result = invoke("demo", "--out", str(out), "--entities", "jewelery")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("SpecError: --entities: 'jewelery'")
+    assert "'jewelry'" in result.stderr and "Traceback" not in result.stderr
+    assert not list(out.glob("*"))
+    result = invoke("demo", "--out", str(out), "--entities", " ，、")
+    assert result.exit_code == 1 and "names no entity" in result.stderr

@@ -7,7 +7,9 @@ argument). ``--debug`` shows the traceback of an error.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -21,7 +23,7 @@ import click
 from rich.console import Console
 
 from cosyn import __version__
-from cosyn.errors import CosynError, CosynWarning, DataError
+from cosyn.errors import CosynError, CosynWarning, DataError, SpecError
 from cosyn.spec import MAX_DRAWS, MAX_FORECAST
 
 __all__ = ["main"]
@@ -35,6 +37,7 @@ class Context:
     def __init__(self, debug: bool, quiet: bool) -> None:
         self.debug = debug
         self.quiet = quiet
+        self.lang = "en"  # the language of a run's output (run and demo --lang)
         self.out = Console(highlight=False, soft_wrap=True)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -123,16 +126,13 @@ def _user_errors(ctx: Context) -> Iterator[None]:
 
 
 def _show_warnings(ctx: Context, caught: list[warnings.WarningMessage]) -> None:
+    say = _SAY[ctx.lang]
     for w in caught:
         where = f" ({w.filename}:{w.lineno})" if ctx.debug else ""
         if issubclass(w.category, CosynWarning):
-            ctx.say(f"warning: {w.message}")
+            ctx.say(f"{say['warning']}{w.message}")
         elif issubclass(w.category, RuntimeWarning):
-            ctx.say(
-                f"warning: a numerical step warned: {w.message}{where} — a result may not be "
-                "a finite number; check the outputs, and please report it with the command "
-                "you ran"
-            )
+            ctx.say(say["numerical"].format(message=w.message, where=where))
         elif ctx.debug:
             ctx.say(f"warning ({w.category.__name__}): {w.message}{where}")
 
@@ -153,19 +153,82 @@ def _writable_folder(folder: Path) -> None:
         ) from None
 
 
+#: What ``run`` and ``demo`` print for people, by ``--lang``.
+_SAY: dict[str, dict[str, str]] = {
+    "en": {
+        "fitting": "reading and fitting {name}",
+        "writing": "writing outputs",
+        "wrote": "\nwrote {n} files to {out}/ (report.html, results.xlsx, CSV, figures)",
+        "warning": "warning: ",
+        "numerical": "warning: a numerical step warned: {message}{where} — a result may not "
+        "be a finite number; check the outputs, and please report it with the command you ran",
+    },
+    "zh": {
+        "fitting": "正在读取并计算 {name}",
+        "writing": "正在写出结果",
+        "wrote": "\n已将 {n} 个文件写入 {out}/（report.html、results.xlsx、CSV 表、图）",
+        "warning": "警告：",
+        "numerical": "警告：数值计算步骤发出警告：{message}{where}——结果可能不是有限数；"
+        "请检查输出，并附上所运行的命令报告此问题",
+    },
+}
+
+
+def split_entities(text: str) -> tuple[str, ...]:
+    """The entity names of ``--entities``: split on ``,``, ``，`` or ``、``, each stripped,
+    empty parts dropped (``"北京， 上海、"`` → ``("北京", "上海")``)."""
+    return tuple(p.strip() for p in re.split(r"[,，、]", text) if p.strip())
+
+
+def _with_entities(spec: Any, entities: str | None) -> Any:
+    """``spec`` with ``[report] entities`` replaced by the names of ``--entities``."""
+    if entities is None:
+        return spec
+    names = split_entities(entities)
+    if not names:
+        raise SpecError(
+            f"--entities {entities!r} names no entity; give names separated by commas, "
+            'e.g. --entities "北京,上海"'
+        )
+    return dataclasses.replace(spec, report=dataclasses.replace(spec.report, entities=names))
+
+
+def _check_entities(result: Any, from_option: bool) -> None:
+    """Fail before any file is written when ``[report] entities`` names an unknown entity."""
+    from cosyn.report.figures import chosen_entities
+
+    try:
+        chosen_entities(result)
+    except SpecError as exc:
+        if not from_option:
+            raise
+        raise SpecError(str(exc).replace("[report] entities:", "--entities:", 1)) from None
+
+
 def _fit_and_report(
-    ctx: Context, spec: Any, data: Path, sheet: str | None, out: Path, lang: str
+    ctx: Context,
+    spec: Any,
+    data: Path,
+    sheet: str | None,
+    out: Path,
+    lang: str,
+    entities: str | None = None,
 ) -> None:
     from cosyn.fit import fit
     from cosyn.report import write_reports
+    from cosyn.summary import render_summary
 
+    ctx.lang = lang
+    say = _SAY[lang]
+    spec = _with_entities(spec, entities)
     _writable_folder(out)
-    with ctx.progress(f"reading and fitting {data.name}") as step:
+    with ctx.progress(say["fitting"].format(name=data.name)) as step:
         result = fit(data, spec, sheet=sheet)
-        step("writing outputs")
+        _check_entities(result, entities is not None)
+        step(say["writing"])
         written = write_reports(result, out, data_file=data, lang=lang, step=step)
-    ctx.out.print(result.summary(), markup=False)
-    ctx.say(f"\nwrote {len(written)} files to {out}/ (report.html, results.xlsx, CSV, figures)")
+    ctx.out.print(render_summary(result, lang), markup=False)
+    ctx.say(say["wrote"].format(n=len(written), out=out))
 
 
 def _out_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -184,6 +247,12 @@ _lang_option = click.option(
     default="en",
     show_default=True,
     help="Language of the report's words and of level and stage names.",
+)
+_entities_option = click.option(
+    "--entities",
+    metavar="NAMES",
+    help='Entities the figures show, e.g. "北京,上海" (separated by "," "，" or "、"); '
+    "replaces the model's [report] entities.",
 )
 
 
@@ -208,16 +277,22 @@ def main(click_ctx: click.Context, debug: bool, quiet: bool) -> None:
 @main.command(epilog="Example: cosyn demo --out guangzhou-report --lang zh")
 @_out_option("cosyn-demo")
 @_lang_option
+@_entities_option
 @click.pass_obj
-def demo(ctx: Context, out: Path, lang: str) -> None:
+def demo(ctx: Context, out: Path, lang: str, entities: str | None) -> None:
     """Run the bundled Guangzhou trade model end to end."""
     from cosyn.datasets import data_path, load_spec
 
     with _user_errors(ctx):
-        _fit_and_report(ctx, load_spec("trade_model"), data_path("trade.csv"), None, out, lang)
+        _fit_and_report(
+            ctx, load_spec("trade_model"), data_path("trade.csv"), None, out, lang, entities
+        )
 
 
-@main.command(epilog="Example: cosyn run model.toml --data panel.csv --out results")
+@main.command(
+    epilog="Example: cosyn run model.toml --data panel.csv --out results --lang zh "
+    '--entities "北京,上海"'
+)
 @click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--data",
@@ -228,9 +303,16 @@ def demo(ctx: Context, out: Path, lang: str) -> None:
 @click.option("--sheet", help="Worksheet of an XLSX data file (default: the first).")
 @_out_option("cosyn-results")
 @_lang_option
+@_entities_option
 @click.pass_obj
 def run(
-    ctx: Context, model: Path, data: Path | None, sheet: str | None, out: Path, lang: str
+    ctx: Context,
+    model: Path,
+    data: Path | None,
+    sheet: str | None,
+    out: Path,
+    lang: str,
+    entities: str | None,
 ) -> None:
     """Fit MODEL (a TOML file, or a workbook with an 'indicators' sheet) and write reports."""
     from cosyn.io.sheets import load_model, model_data
@@ -238,7 +320,7 @@ def run(
     with _user_errors(ctx):
         spec = load_model(model)
         data_file, data_sheet = model_data(model, data)
-        _fit_and_report(ctx, spec, data_file, sheet or data_sheet, out, lang)
+        _fit_and_report(ctx, spec, data_file, sheet or data_sheet, out, lang, entities)
 
 
 @main.command(epilog="Example: cosyn check model.toml --data panel.csv")
@@ -282,6 +364,9 @@ def check(ctx: Context, model: Path, data: Path | None, sheet: str | None) -> No
 )
 @click.option("--sheet", help="Worksheet of an XLSX data file (default: the first).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option(
+    "--lang", type=LANG, default="en", show_default=True, help="Language of the comments."
+)
 @click.pass_obj
 def init(
     ctx: Context,
@@ -290,25 +375,24 @@ def init(
     as_sheet: bool,
     sheet: str | None,
     force: bool,
+    lang: str,
 ) -> None:
     """Write a commented spec skeleton from DATA_FILE's columns."""
-    from cosyn.init import write_sheet_skeleton, write_toml_skeleton
+    from cosyn.init import init_lines, write_sheet_skeleton, write_toml_skeleton
 
     with _user_errors(ctx):
         if as_sheet:
             target = output or data_file.with_name(f"{data_file.stem}.model.xlsx")
-            written, guess = write_sheet_skeleton(data_file, target, sheet=sheet, force=force)
+            written, guess = write_sheet_skeleton(
+                data_file, target, sheet=sheet, force=force, lang=lang
+            )
         else:
             target = output or Path("model.toml")
-            written, guess = write_toml_skeleton(data_file, target, sheet=sheet, force=force)
-    click.echo(
-        f"wrote {written}: entity column {guess.entity!r}, period column "
-        f"{guess.period!r}, {len(guess.indicators)} indicators"
-    )
-    click.echo(
-        "next: assign each indicator to its subsystem and direction, then run "
-        f"`cosyn check {written}" + ("" if as_sheet else f" --data {data_file}") + "`"
-    )
+            written, guess = write_toml_skeleton(
+                data_file, target, sheet=sheet, force=force, lang=lang
+            )
+    for line in init_lines(written, guess, data_file, as_sheet, lang):
+        click.echo(line)
 
 
 @main.command(epilog="Example: cosyn serve --open")
@@ -384,7 +468,8 @@ def serve(
 ) -> None:
     """Run the local web app: from a spreadsheet to the synergy report in the browser."""
     try:
-        from cosyn.web import serve as run_server
+        from cosyn.web.app import ServeError
+        from cosyn.web.app import serve as run_server
     except ImportError as exc:
         click.echo(
             f"error: cosyn serve needs the web extra ({exc.name} is not installed): "
@@ -392,18 +477,22 @@ def serve(
             err=True,
         )
         sys.exit(1)
-    run_server(
-        host=host,
-        port=port,
-        open_browser=open_browser,
-        max_upload_bytes=int(max_upload_mb * 1024 * 1024),
-        max_cells=max_cells,
-        max_draws=max_draws,
-        max_forecast=max_forecast,
-        timeout=fit_timeout,
-        max_memory_mb=max_memory_mb,
-        allow_hosts=allow_hosts,
-    )
+    try:
+        run_server(
+            host=host,
+            port=port,
+            open_browser=open_browser,
+            max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+            max_cells=max_cells,
+            max_draws=max_draws,
+            max_forecast=max_forecast,
+            timeout=fit_timeout,
+            max_memory_mb=max_memory_mb,
+            allow_hosts=allow_hosts,
+        )
+    except ServeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

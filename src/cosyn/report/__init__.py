@@ -55,6 +55,19 @@ def diagnostic_tables(result: Result) -> tuple[str, ...]:
     return tuple(name for name in DIAGNOSTIC_TABLES if asked[name])
 
 
+#: The progress steps of :func:`write_reports`, by language.
+_STEPS: dict[str, dict[str, str]] = {
+    "en": {
+        "csv": "writing {name}",
+        "figures": "drawing figures",
+    },
+    "zh": {
+        "csv": "正在写出 {name}",
+        "figures": "正在绘图",
+    },
+}
+
+
 def write_reports(
     result: Result,
     folder: str | Path,
@@ -83,7 +96,8 @@ def write_reports(
     lang : {"en", "zh"}
         Language of the report's own words and of cosyn's level and stage names.
     step : callable, optional
-        Called with a short description before each step (for a progress display).
+        Called with a short description, in ``lang``, before each step (for a progress
+        display).
 
     Returns
     -------
@@ -96,24 +110,25 @@ def write_reports(
     from cosyn.report.workbook import write_workbook
 
     say = step or (lambda _: None)
+    words = _STEPS.get(lang, _STEPS["en"])
     out = Path(folder)
     written: list[Path] = []
     for name in (*TABLES, *diagnostic_tables(result)):
-        say(f"writing {name}.csv")
+        say(words["csv"].format(name=f"{name}.csv"))
         written.append(write_csv(getattr(result, name), out / f"{name}.csv"))
-    say("writing results.xlsx")
+    say(words["csv"].format(name="results.xlsx"))
     written.append(
         write_workbook(
             result, out / "results.xlsx", data_file=data_file, lang=lang, data_name=data_name
         )
     )
-    say("drawing figures")
+    say(words["figures"])
     inline: dict[str, str] = {}
     for name, fig in render_figures(result, lang=lang).items():  # drawn once, saved twice
         inline[name] = svg_text(fig)
         written.append(atomic_write_text(out / "figures" / f"{name}.svg", inline[name]))
         written.append(atomic_write_bytes(out / "figures" / f"{name}.png", png_bytes(fig)))
-    say("writing report.html")
+    say(words["csv"].format(name="report.html"))
     written.append(
         write_html(
             result,

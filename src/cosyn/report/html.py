@@ -46,6 +46,7 @@ from cosyn.report.figures import DIAGNOSTIC_FIGURES, FIGURES
 from cosyn.report.methods import formula_html, methods_html
 from cosyn.report.text import (
     LANGS,
+    METHOD_WORDS,
     coupling_level_names,
     coupling_stage_names,
     gm11_grades,
@@ -53,7 +54,6 @@ from cosyn.report.text import (
     level_names,
     level_ratio_words,
     period_text,
-    shown_source,
     stage_names,
     stage_texts,
 )
@@ -373,54 +373,8 @@ _WORDS: dict[str, dict[str, str]] = {
     },
 }
 
-_METHOD_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "entropy": "entropy",
-        "critic": "CRITIC",
-        "cv": "coefficient of variation",
-        "equal": "equal",
-        "given": "given in the model",
-        "ahp": "AHP",
-        "combined": "combined",
-        "additive": "additive",
-        "multiplicative": "multiplicative",
-        "weighted_sum": "weighted sum",
-        "geometric": "geometric mean",
-        "weighted_geometric": "weighted geometric mean",
-        "regression": "regression on the period",
-        "linear": "linear interpolation",
-        "none": "no imputation",
-        "input": "input {x}",
-        "order": "order degrees",
-        "minmax": "min–max scaled",
-        "shift": "shifted (SPSSAU)",
-        "rescale": "rescaled into [0.002, 0.998]",
-        "objective": "objective weights {x}",
-    },
-    "zh": {
-        "entropy": "熵值法",
-        "critic": "CRITIC 法",
-        "cv": "变异系数法",
-        "equal": "等权",
-        "given": "模型给定",
-        "ahp": "层次分析法（AHP）",
-        "combined": "组合赋权",
-        "additive": "线性组合",
-        "multiplicative": "乘法组合",
-        "weighted_sum": "线性加权和",
-        "geometric": "几何平均",
-        "weighted_geometric": "加权几何平均",
-        "regression": "时期回归插补",
-        "linear": "线性插值",
-        "none": "不插补",
-        "input": "输入为{x}",
-        "order": "有序度",
-        "minmax": "极差标准化",
-        "shift": "平移（SPSSAU）",
-        "rescale": "缩放到 [0.002, 0.998]",
-        "objective": "客观权重采用{x}",
-    },
-}
+#: Option values of the method in each language (:data:`cosyn.report.text.METHOD_WORDS`).
+_METHOD_WORDS = METHOD_WORDS
 
 
 def _check_lang(lang: str) -> None:
@@ -1090,9 +1044,7 @@ def _context(
         "synergy_title": w["synergy_table"].format(b=_base_short(result, w)),
         "level_in": w["level_in"].format(p=last),
         "stage_in": w["stage_in"].format(p=last),
-        "summary_text": result.summary().replace(
-            result.panel.source, shown_source(result, data_name)
-        ),
+        "summary_text": _summary_text(result, lang, data_name),
         "figures": base_figures,
         "diagnostic_figures": list(diagnostic_figures.values()),
         "diagnostics": _diagnostics(result, lang, diagnostic_figures),
@@ -1107,6 +1059,13 @@ def _context(
         "notes": list(result.notes),
         "generated": w["generated"].format(v=__version__, d=today),
     }
+
+
+def _summary_text(result: Result, lang: str, data_name: str | None) -> str:
+    """The text summary in ``lang``, the data file shown by its display name."""
+    from cosyn.summary import render_summary
+
+    return render_summary(result, lang, data_name=data_name)
 
 
 def render_html(

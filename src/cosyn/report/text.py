@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GM11_GRADES_ZH",
     "LANGS",
+    "METHOD_WORDS",
     "coordination_levels",
     "coupling_level_names",
     "coupling_stage_names",
@@ -37,6 +38,7 @@ __all__ = [
     "lag_texts",
     "level_names",
     "level_ratio_words",
+    "method_word",
     "period_text",
     "shown_source",
     "stage_focus",
@@ -101,6 +103,64 @@ _LAG = {
 }
 #: The level-ratio outcome of a GM(1,1) series, beside its grade.
 _LEVEL_RATIO = {"en": ("passed", "shifted"), "zh": ("通过", "未通过，平移后建模")}
+
+
+#: The option values of ``[method]`` in words, by language ("entropy" → 熵值法).
+METHOD_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "entropy": "entropy",
+        "critic": "CRITIC",
+        "cv": "coefficient of variation",
+        "equal": "equal",
+        "given": "given in the model",
+        "ahp": "AHP",
+        "combined": "combined",
+        "additive": "additive",
+        "multiplicative": "multiplicative",
+        "weighted_sum": "weighted sum",
+        "geometric": "geometric mean",
+        "weighted_geometric": "weighted geometric mean",
+        "regression": "regression on the period",
+        "linear": "linear interpolation",
+        "none": "no imputation",
+        "input": "input {x}",
+        "order": "order degrees",
+        "minmax": "min–max scaled",
+        "shift": "shifted (SPSSAU)",
+        "rescale": "rescaled into [0.002, 0.998]",
+        "objective": "objective weights {x}",
+    },
+    "zh": {
+        "entropy": "熵值法",
+        "critic": "CRITIC 法",
+        "cv": "变异系数法",
+        "equal": "等权",
+        "given": "模型给定",
+        "ahp": "层次分析法（AHP）",
+        "combined": "组合赋权",
+        "additive": "线性组合",
+        "multiplicative": "乘法组合",
+        "weighted_sum": "线性加权和",
+        "geometric": "几何平均",
+        "weighted_geometric": "加权几何平均",
+        "regression": "时期回归插补",
+        "linear": "线性插值",
+        "none": "不插补",
+        "input": "输入为{x}",
+        "order": "有序度",
+        "minmax": "极差标准化",
+        "shift": "平移（SPSSAU）",
+        "rescale": "缩放到 [0.002, 0.998]",
+        "objective": "客观权重采用{x}",
+    },
+}
+
+
+def method_word(value: str, lang: str = "en") -> str:
+    """An option value of ``[method]`` in words of ``lang`` (:data:`METHOD_WORDS`);
+    a value it does not know, unchanged."""
+    _check(lang)
+    return METHOD_WORDS[lang].get(value, value)
 
 
 #: GM(1,1) accuracy grades in Chinese, index-wise with ``cosyn.methods.grey.GM11_GRADES``.
