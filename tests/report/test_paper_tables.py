@@ -210,6 +210,37 @@ def test_panel_scope_gives_one_table() -> None:
     assert "全样本" in weight_caption(res, "zh")
 
 
+@pytest.mark.parametrize("scope", ["entity", "panel"])
+def test_weight_table_with_an_indicator_left_out(scope: str) -> None:
+    # x is constant at 0 for entity 2: on_constant = "drop" leaves it out there
+    data = pd.DataFrame(
+        {
+            "e": [1] * 4 + [2] * 4,
+            "t": [1, 2, 3, 4] * 2,
+            "x": [1.0, 2.0, 3.0, 4.0, 0.0, 0.0, 0.0, 0.0],
+            "y": [2.0, 1.0, 3.0, 5.0, 1.0, 2.0, 3.0, 1.0],
+            "z": [1.0, 2.0, 3.0, 4.0, 4.0, 3.0, 2.0, 5.0],
+        }
+    )
+    spec = {
+        "entity": "e",
+        "period": "t",
+        "method": {"on_constant": "drop", "weights_scope": scope},
+        "subsystems": {"a": {"indicators": {"x": "+", "y": "+"}}, "b": {"indicators": {"z": "-"}}},
+    }
+    res = _fit(data, spec)
+    long = weight_table(res, "en", per_entity=True)
+    np.testing.assert_array_equal(long["Weight w"], res.weights["weight"])
+    assert long["Weight w"].iloc[3] == 0.0  # entity 2, x
+    if scope == "entity":
+        assert long["Entropy e"].iloc[3] == 1.0 and long["Utility d = 1 − e"].iloc[3] == 0.0
+    assert weights_by_entity(res)
+    main = weight_table(res, "en")
+    np.testing.assert_allclose(main["Weight w"], res.weight_values.mean(axis=0), atol=1e-15)
+    if scope == "panel":
+        assert "weights the mean over 2 entities" in weight_caption(res, "en")
+
+
 def test_critic_table_against_numpy(trade: cosyn.Result) -> None:
     spec = load_spec("trade_model").to_dict()
     spec["method"]["weights"] = "critic"

@@ -326,7 +326,8 @@ def weight_table(result: Result, lang: str = "en", *, per_entity: bool = False) 
     lang : {"en", "zh"}
     per_entity : bool
         False (default): the table a paper prints — with ``weights_scope = "panel"`` the
-        one panel-wide table; with ``"entity"`` the mean over entities of every column
+        one panel-wide table (its weights the mean over entities where
+        ``on_constant = "drop"`` made them differ, see :func:`weight_caption`); with ``"entity"`` the mean over entities of every column
         (so w still sums to 1 per subsystem, while w ≠ mean d / Σ mean d in general).
         True: the long table, entity first, one block of rows per entity (with
         ``"panel"`` the pooled scores repeat for every entity). Show it beside the main
@@ -384,13 +385,23 @@ _METHOD_NAMES = {
 
 def weight_caption(result: Result, lang: str = "en", *, per_entity: bool = False) -> str:
     """A caption for :func:`weight_table`: the method, the scope (panel-wide, mean over
-    the entities, or by entity) and that the weights are within each subsystem."""
+    the entities, or by entity) and that the weights are within each subsystem.
+
+    With ``weights_scope = "panel"`` and ``on_constant = "drop"`` leaving an indicator
+    out for some entities, the weights differ by entity (renormalised there): the
+    caption says that the main table's weights are their mean."""
     idx = _check(lang)
     method = result.spec.method
     name = _METHOD_NAMES[method.weights][idx]
     n = len(result.entities)
     if per_entity:
         scope = ("by entity", "分对象")[idx]
+    elif method.weights_scope == "panel" and weights_by_entity(result):
+        scope = (
+            f"scores pooled over the panel, weights the mean over {n} entities (indicators "
+            "left out for some entities)",
+            f"全样本计算，权重为{n}个对象的均值（部分对象剔除了指标）",
+        )[idx]
     elif method.weights_scope == "panel" or n == 1:
         scope = ("pooled over the panel", "全样本")[idx] if n > 1 else ""
     else:
