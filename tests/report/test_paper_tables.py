@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cosyn
 from cosyn.datasets import load_dataset, load_spec
@@ -473,6 +475,14 @@ def test_province_example_tables() -> None:
     coupling = coupling_table(res, "zh")
     assert len(coupling) == len(res.entities) * len(res.periods)
     assert "滞后类型" in coupling.columns
+    # three subsystems: one E column per subsystem, lag texts as Result.coupling's
+    en = coupling_table(res, "en")
+    assert list(en["Lag type"]) == list(res.coupling["lag"])
+    for s in res.spec.subsystems:
+        np.testing.assert_array_equal(
+            en[f"Relative development E ({s.label})"], res.coupling[f"E_{s.name}"]
+        )
+    assert all(t == "同步" or t.endswith(("滞后", "超前")) for t in coupling["滞后类型"])
 
 
 def test_paper_tables_keys_and_titles(trade_coupled: cosyn.Result) -> None:
@@ -500,3 +510,46 @@ def test_paper_tables_keys_and_titles(trade_coupled: cosyn.Result) -> None:
         "order_econ",
         "order_env",
     ]
+
+
+# -- invariants on random panels ----------------------------------------------------------
+@settings(max_examples=8, deadline=None)
+@given(
+    entities=st.integers(2, 4),
+    periods=st.integers(3, 6),
+    seed=st.integers(0, 2**32 - 1),
+    scope=st.sampled_from(["entity", "panel"]),
+    base=st.sampled_from(["first", "adjacent"]),
+)
+def test_table_invariants(entities: int, periods: int, seed: int, scope: str, base: str) -> None:
+    rng = np.random.default_rng(seed)
+    n = entities * periods
+    data = pd.DataFrame(
+        {
+            "region": np.repeat([f"r{i}" for i in range(entities)], periods),
+            "year": np.tile(np.arange(2000, 2000 + periods), entities),
+            **{c: rng.uniform(1.0, 100.0, n) for c in "xyzw"},
+        }
+    )
+    data.loc[1, "x"] = np.nan  # one missing cell, imputed
+    res = _fit(data, _two_subsystems({"weights_scope": scope, "base": base, "margin": 0.1}))
+    desc = descriptive_table(res, "en")
+    assert (desc["N"] + desc["Imputed"] == n).all() and desc["Imputed"].sum() == 1
+    long = weight_table(res, "en", per_entity=True)
+    np.testing.assert_array_equal(long["Weight w"], res.weights["weight"])
+    d = long["Utility d = 1 − e"]
+    total = d.groupby([long["Region"], long["Subsystem"]], sort=False).transform("sum")
+    np.testing.assert_allclose(d / total, long["Weight w"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(long["Entropy e"] + d, 1.0, rtol=0, atol=1e-15)
+    wide = wide_table(res, "synergy", "en")
+    body = wide.iloc[:entities, 1:-1].to_numpy(dtype=float)
+    assert np.isnan(body[:, 0]).all() and not np.isnan(body[:, 1:]).any()
+    np.testing.assert_allclose(
+        wide.iloc[entities, 2:-1].to_numpy(dtype=float),
+        body[:, 1:].mean(axis=0),
+        rtol=1e-14,
+        atol=1e-15,
+    )
+    last = body[:, -1]
+    expected = [1 + int((last > v).sum()) for v in last]
+    assert list(wide.iloc[:entities, -1]) == expected
