@@ -169,7 +169,7 @@ def _subsystem_labels(result: Result) -> dict[str, str]:
     return {s.name: s.label or s.name for s in result.spec.subsystems}
 
 
-def _period_values(result: Result, periods: pd.Index) -> list[Any]:
+def _period_values(periods: pd.Index) -> list[Any]:
     """Periods for a column of a long table: integers as ints, others as text."""
     if pd.api.types.is_integer_dtype(periods.dtype):
         return [int(p) for p in periods]
@@ -261,23 +261,15 @@ def _score_columns(result: Result) -> list[str]:
         cols += ["sigma", "conflict", "information"]
     elif scores is not None and scores.method == "cv":
         cols += ["mean", "sd", "cv"]
-    if method.weights == "combined":
+    if method.weights == "combined" and scores is not None:
         cols += ["subjective", "objective"]
     if method.weights == "ahp" or (method.weights == "combined" and result.ahp_cr):
         cols.append("cr")
     return cols
 
 
-_SCORE_KEYS = {
-    "e": "e",
-    "d": "d",
-    "sigma": "sigma",
-    "conflict": "conflict",
-    "information": "information",
-    "mean": "mean",
-    "sd": "sd",
-    "cv": "cv",
-}
+#: The score columns of the weight table, by their key in ``WeightScores.values``.
+_SCORE_KEYS = frozenset({"e", "d", "sigma", "conflict", "information", "mean", "sd", "cv"})
 
 
 def _score_arrays(result: Result, cols: list[str]) -> dict[str, NDArray[np.float64]]:
@@ -288,7 +280,7 @@ def _score_arrays(result: Result, cols: list[str]) -> dict[str, NDArray[np.float
     for c in cols:
         if c in _SCORE_KEYS:
             assert scores is not None
-            out[c] = np.broadcast_to(scores.values[_SCORE_KEYS[c]], (E, n_ind))
+            out[c] = np.broadcast_to(scores.values[c], (E, n_ind))
         elif c in ("subjective", "objective"):
             assert scores is not None
             arr = scores.subjective if c == "subjective" else scores.objective
@@ -327,8 +319,9 @@ def weight_table(result: Result, lang: str = "en", *, per_entity: bool = False) 
     per_entity : bool
         False (default): the table a paper prints — with ``weights_scope = "panel"`` the
         one panel-wide table (its weights the mean over entities where
-        ``on_constant = "drop"`` made them differ, see :func:`weight_caption`); with ``"entity"`` the mean over entities of every column
-        (so w still sums to 1 per subsystem, while w ≠ mean d / Σ mean d in general).
+        ``on_constant = "drop"`` made them differ, see :func:`weight_caption`); with
+        ``"entity"`` the mean over entities of every column (so w still sums to 1 per
+        subsystem, while w ≠ mean d / Σ mean d in general).
         True: the long table, entity first, one block of rows per entity (with
         ``"panel"`` the pooled scores repeat for every entity). Show it beside the main
         table when :func:`weights_by_entity` is True.
@@ -591,7 +584,7 @@ def coupling_table(result: Result, lang: str = "en") -> pd.DataFrame:
     h = {k: header(k, lang, spec) for k in HEADERS}
     frame: dict[str, Any] = {
         h["entity"]: base["entity"].to_numpy(dtype=object),
-        h["period"]: _period_values(result, pd.Index(base["period"])),
+        h["period"]: _period_values(pd.Index(base["period"])),
         h["C"]: base["C"].to_numpy(dtype=float),
         h["T"]: base["T"].to_numpy(dtype=float),
         h["D"]: base["D"].to_numpy(dtype=float),
