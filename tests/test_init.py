@@ -34,7 +34,7 @@ def test_toml_skeleton_of_a_workbook_with_number_headers(tmp_path: Path) -> None
     text = written.read_text(encoding="utf-8")
     model = tomllib.loads(text)
     assert model["subsystems"]["subsystem_1"]["indicators"] == {"2020": "+", "2.5": "+", "gdp": "+"}
-    assert "header cell is blank: column 5" in text
+    assert '#   "column 5": its header cell is blank' in text
     # moved into two subsystems as the skeleton asks, the model reads the workbook
     model["subsystems"]["subsystem_2"]["indicators"] = {"gdp": "-"}
     del model["subsystems"]["subsystem_1"]["indicators"]["gdp"]

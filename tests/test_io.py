@@ -133,10 +133,13 @@ def test_byte_order_mark_is_not_part_of_the_first_name(tmp_path: Path) -> None:
     assert build_panel(path, SPEC).shape == (1, 2, 2)
 
 
-def test_gb18030_csv_says_to_save_as_utf8(tmp_path: Path) -> None:
-    path = tmp_path / "gb.csv"
-    path.write_bytes("地区,年份,x,y\n北京,2020,1,2\n".encode("gb18030"))
-    with pytest.raises(DataError, match=r"is not UTF-8 text; save it as 'CSV UTF-8'"):
+def test_latin1_csv_says_to_save_as_utf8(tmp_path: Path) -> None:
+    # "ü" then "r" also decodes as GB18030, into a rare character: refused, not misread
+    path = tmp_path / "latin.csv"
+    path.write_bytes("region,year,x\nZürich,2020,1\n".encode("latin-1"))
+    with pytest.raises(
+        DataError, match=r"is not UTF-8 text.*byte 0xfc at offset 15 \(row 2 .*'CSV UTF-8'"
+    ):
         read_table(path)
 
 

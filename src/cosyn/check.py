@@ -30,8 +30,9 @@ def find_problems(
         One message per problem; empty when the model fits the data. A problem of the
         spec names the model file and the spec key.
     notes : list of str
-        Warnings of the fit (a dropped indicator, equal weights…): worth reading, but the
-        model runs.
+        Warnings of the reader (the encoding of a CSV file that is not UTF-8, cells read
+        as missing values) and of the fit (a dropped indicator, equal weights…), each
+        once: worth reading, but the model runs. Also returned beside problems.
     """
     from cosyn.fit import fit
     from cosyn.panel import panel_problems
@@ -44,15 +45,20 @@ def find_problems(
         data_file, data_sheet = model_data(model, data)
     except CosynError as exc:
         return [*problems, str(exc)], []
-    problems += panel_problems(data_file, spec, sheet or data_sheet)
-    if problems:
-        return problems, []
-    notes: list[str] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CosynWarning)
-            fit(data_file, spec, sheet=sheet or data_sheet)
-        notes = [str(w.message) for w in caught if issubclass(w.category, CosynWarning)]
-    except CosynError as exc:
-        problems.append(str(exc))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CosynWarning)
+        problems += panel_problems(data_file, spec, sheet or data_sheet)
+        if not problems:
+            try:
+                fit(data_file, spec, sheet=sheet or data_sheet)
+            except CosynError as exc:
+                problems.append(str(exc))
+    # the reader's notes (the encoding, cells read as missing) come once per reading
+    notes = list(
+        dict.fromkeys(
+            str(w.message)
+            for w in caught
+            if w.category is not None and issubclass(w.category, CosynWarning)
+        )
+    )
     return problems, notes

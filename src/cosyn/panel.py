@@ -30,6 +30,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from cosyn.errors import DataError, quote
+from cosyn.io.guess import with_long_names
 from cosyn.io.read import FIRST_DATA_ROW, UNNAMED, column_labels, read_table
 from cosyn.spec import Spec
 
@@ -172,12 +173,12 @@ def panel_problems(data: Any, spec: Spec, sheet: str | int | None = None) -> lis
 
 def _to_frame(data: Any, sheet: str | int | None, spec: Spec) -> tuple[pd.DataFrame, _Origin]:
     if isinstance(data, str | Path):
-        frame = read_table(data, sheet)
+        frame = with_long_names(read_table(data, sheet, na_values=spec.na_values))
         return frame, _Origin(f"data file {str(data)!r}", None)
     if isinstance(data, pd.DataFrame):
         index = data.index if data.index.is_unique else None
         source = "the DataFrame" + ("" if index is not None else " (rows counted from 0)")
-        frame = _labelled(_promote_index(data, spec), "the DataFrame")
+        frame = with_long_names(_labelled(_promote_index(data, spec), "the DataFrame"))
         return frame, (_Origin(source, index) if index is not None else _PositionOrigin(source))
     import xarray as xr
 

@@ -14,13 +14,14 @@ and the method uses its defaults. The data is the first sheet that is none of
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cosyn.errors import CosynError, DataError, SpecError
+from cosyn.errors import CosynError, CosynWarning, DataError, SpecError
 from cosyn.io.archive import ArchiveTooLarge, check_xlsx_archive
 from cosyn.io.guess import guess_columns
 from cosyn.io.read import FIRST_DATA_ROW, label_text, read_table
@@ -42,6 +43,9 @@ INDICATORS_SHEET = "indicators"
 SETTINGS_SHEET = "settings"
 _NOT_DATA = {INDICATORS_SHEET, SETTINGS_SHEET, "readme"}
 _INDICATOR_COLUMNS = ("column", "subsystem", "direction", "label", "unit")
+#: The model sheets are read with only empty cells missing: their cells are names and
+#: directions, and ``-`` is the direction of a negative indicator.
+_ONLY_EMPTY: tuple[str, ...] = ()
 #: Settings keys outside [method] (``diagnostics.…`` keys aside).
 _TOP_KEYS = ("title", "entity", "period")
 
@@ -98,7 +102,7 @@ def indicator_rows(path: str | Path) -> list[dict[str, str]]:
     p = Path(path)
     sheet = _named_sheet(p, INDICATORS_SHEET)
     where = f"workbook {str(p)!r}, sheet {sheet!r}"
-    frame = read_table(p, sheet=sheet)
+    frame = read_table(p, sheet=sheet, na_values=_ONLY_EMPTY)  # a direction "-" is no gap
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("column", "subsystem") if c not in frame.columns]
     if missing:
@@ -132,7 +136,7 @@ def _settings(path: Path) -> dict[str, Any]:
     sheet = _named_sheet(path, SETTINGS_SHEET)
     if sheet is None:
         return {}
-    frame = read_table(path, sheet=sheet)
+    frame = read_table(path, sheet=sheet, na_values=_ONLY_EMPTY)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if not {"key", "value"} <= set(frame.columns):
         raise SpecError(
@@ -206,7 +210,9 @@ def _workbook_mapping(p: Path) -> tuple[dict[str, Any], str]:
         else:  # most settings are method keys: an unknown one is named (and matched) there
             method[key] = value
     if "entity" not in top or "period" not in top:
-        guess = guess_columns(read_table(p, sheet=data_sheet(p)))
+        with warnings.catch_warnings():  # the fit reads the data again and says it there
+            warnings.simplefilter("ignore", CosynWarning)
+            guess = guess_columns(read_table(p, sheet=data_sheet(p)))
         if "period" not in top and guess.period is not None:
             top["period"] = guess.period
         if "entity" not in top and guess.entity is not None:
