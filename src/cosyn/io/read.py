@@ -515,18 +515,17 @@ def _token_text(tokens: frozenset[str], numbers_: set[float]) -> Any:
 
 def _as_numbers(col: pd.Series) -> pd.Series:
     """``col`` as floats when every cell left is a number or its text; else unchanged."""
-    rest = col.dropna()
-    if len(rest) == 0:
-        return col.astype(float)
-    if any(isinstance(v, bool) for v in rest):
-        return col
+    if pd.api.types.is_object_dtype(col.dtype) and bool(
+        col.map(lambda v: isinstance(v, bool)).any()
+    ):
+        return col  # True/False are not numbers, though pandas would make them 1 and 0
     try:
-        values = pd.to_numeric(rest, errors="coerce")
+        values = pd.to_numeric(col, errors="coerce")
     except (TypeError, ValueError):
         return col
-    if values.isna().any():
+    if bool((values.isna() & col.notna()).any()):
         return col
-    return pd.to_numeric(col, errors="coerce")
+    return values.astype(float)
 
 
 def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
