@@ -345,15 +345,14 @@ def _encoding(p: Path) -> str:
     """The encoding to read ``p`` with: ``utf-8-sig``, ``gb18030`` or ``utf-16``.
 
     UTF-8 when every byte decodes as UTF-8 (a byte-order mark aside); UTF-16 when the file
-    starts with a UTF-16 byte-order mark; GB18030 when every byte decodes as GB18030 and
-    the text reads as Chinese (at most :data:`_RARE_SHARE` of its non-ASCII characters
-    outside GB2312). Otherwise a DataError naming the first byte that is not UTF-8.
+    starts with a UTF-16 byte-order mark and reads as text (:func:`_reads_as_utf16`);
+    GB18030 when every byte decodes as GB18030 and the text reads as Chinese (at most
+    :data:`_RARE_SHARE` of its non-ASCII characters outside GB2312). Otherwise a
+    DataError naming the first byte that is not UTF-8.
     """
     with p.open("rb") as fh:
         start = fh.read(4)
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not start.startswith(
-        codecs.BOM_UTF8
-    ):
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _reads_as_utf16(p):
         return "utf-16"
     bad = _first_bad_byte(p, "utf-8")
     if bad is None:
@@ -386,6 +385,22 @@ def _first_bad_byte(p: Path, encoding: str, chunk: int = 1 << 20) -> int | None:
             if not data:
                 return None
             done += len(data)
+
+
+def _reads_as_utf16(p: Path, size: int = 1 << 20) -> bool:
+    """Whether a file that starts with a UTF-16 byte-order mark is UTF-16 text.
+
+    Every byte decodes, and its start reads as a table: a line break or a separator, and
+    no control characters besides tab and line breaks (binary bytes that happen to start
+    with ``FF FE`` have them, or no line at all).
+    """
+    if _first_bad_byte(p, "utf-16") is not None:
+        return False
+    with p.open("rb") as fh:
+        text = fh.read(size).decode("utf-16", errors="ignore")
+    if not re.search(r"[\n\t,;]", text):
+        return False
+    return not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe]", text)
 
 
 def _reads_as_chinese(p: Path, size: int = 1 << 22) -> bool:
