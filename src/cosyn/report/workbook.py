@@ -76,6 +76,7 @@ from cosyn.errors import DataError
 from cosyn.io.write import atomic_path, file_sha256, formula_safe
 from cosyn.methods.grey import GM11_GRADE_LIMITS
 from cosyn.report import DIAGNOSTIC_TABLES, diagnostic_tables
+from cosyn.report.tables import header, paper_tables
 from cosyn.report.text import (
     LANGS,
     coupling_level_names,
@@ -180,12 +181,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "conventions": "Conventions",
         "legend": "highlight",
         "legend_text": "imputed value (filled in: impute = {impute!r})",
-        "numbers": "numbers are stored with full precision; u, μ, U and weights are shown "
-        "with 4 decimals",
+        "numbers": "numbers are stored with full precision; u, μ, U, weights and the numbers "
+        "of the paper tables are shown with 4 decimals (weight shares in % with 2)",
+        "grade_failed": "level-ratio test failed (after shift: {grade})",
         "formula": "text that starts with = + - @ is stored as text with Excel's quote "
         "prefix (as after typing an apostrophe), never as a formula",
         "data_header": "the data sheet uses the data's own column names, so the same model "
-        "file reads it back: cosyn.fit(this file, model, sheet='data')",
+        "file reads it back: cosyn.fit(this file, model, sheet={sheet!r})",
         "imputed_comment": "{n} imputed cell(s), highlighted",
         # diagnostics (METHOD.md §6–§7)
         "grey_relation": "Deng's grey relational grade of each indicator's order degree u "
@@ -211,7 +213,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "b, the posterior error ratio C, the small-error probability P, the accuracy grade, "
         "the level-ratio outcome (passed, or shifted: fitted after adding the shift), and "
         "clipped (TRUE where a value left the range of its quantity, μ in [0, 1] or U in "
-        "[−1, 1], and was clipped to it)",
+        "[−1, 1], and was clipped to it). The grade of a series that failed the level-ratio "
+        "test reads 'level-ratio test failed (after shift: …)': GM(1,1) does not suit such a "
+        "series, whatever C and P say",
         "robustness": "Monte Carlo over the weights and the margin ({draws} draws, Dirichlet "
         "concentration κ = {kappa}, margin a in [{lo}, {hi}], seed {seed}): the point synergy "
         "U with its median and 5th and 95th percentiles over the draws, the share of draws "
@@ -277,29 +281,32 @@ _WORDS: dict[str, dict[str, str]] = {
         "conventions": "约定",
         "legend": "底色",
         "legend_text": "插补值（插补方法 impute = {impute!r}）",
-        "numbers": "数值按全精度保存；u、μ、U 和权重显示 4 位小数",
+        "numbers": "数值按全精度保存；u、μ、U、权重和论文表格中的数值显示 4 位小数"
+        "（权重百分比显示 2 位）",
+        "grade_failed": "级比检验未通过（平移后：{grade}）",
         "formula": "以 = + - @ 开头的文本按文本保存（带 Excel 的引号前缀，如同输入时加了撇号），"
         "不会作为公式",
-        "data_header": "data 工作表沿用数据本身的列名，可用同一模型文件重新读入："
-        "cosyn.fit(本文件, 模型, sheet='data')",
+        "data_header": "数据工作表沿用数据本身的列名，可用同一模型文件重新读入："
+        "cosyn.fit(本文件, 模型, sheet={sheet!r})",
         "imputed_comment": "{n} 个插补单元格（以底色标出）",
         # 诊断分析（METHOD.md §6–§7）
         "grey_relation": "各指标有序度 u 与其所属子系统有序度 μ 的邓氏灰色关联度（按主体；"
-        "ρ = {rho}，标准化方法 {normalize!r}）；关联度低于 {threshold} 时 weak 为 TRUE（弱序参量）",
-        "grey_cross": "一个子系统的每个指标（subsystem、indicator，为参考序列）与另一子系统每个"
-        "指标（other_subsystem、other_indicator）的灰色关联度（按主体；ρ = {rho}）",
+        "ρ = {rho}，标准化方法 {normalize!r}）；关联度低于 {threshold} 时“弱序参量”列为 TRUE",
+        "grey_cross": "一个子系统的每个指标（“子系统”“指标”列，为参考序列）与另一子系统每个"
+        "指标（“对比子系统”“对比指标”列）的灰色关联度（按主体；ρ = {rho}）",
         "coupling": "各子系统的耦合度 C（{method!r} 模型）、综合发展指数 T = Σ β_j·U_j 和耦合"
         "协调度 D = √(C·T)，每行一个主体和时期，并给出 D 的协调等级与 C 的耦合阶段；U_j = μ_j"
         "{rescaled}。E 为相对发展度（两个子系统时为 U_1/U_2，否则为 U_j 与各 U 均值之比；分母为 0 "
-        "时留空），lag 为其类型（分界 {low} 与 {high}）",
+        "时留空），“滞后类型”为其类型（分界 {low} 与 {high}）",
         "rescaled": "，并在整个面板上按极差标准化到 [0.01, 0.99]（coupling_input = 'rescale'）",
         "obstacles": "障碍度 O_i = F_i·(1 − u_i) / Σ F·(1 − u)（F_i = W_j·φ_i）最大的 {n} 个"
-        "指标，每个主体每一时期按名次（rank 1 为最大）排列；FI 为未标准化的乘积 F_i·(1 − u_i)",
-        "forecast": "GM(1,1) 对各子系统有序度 μ（series 为子系统名）和协同度路径（series 为 "
-        "'synergy'）的拟合值（kind 为 'fit'）与向后 {h} 期的预测值（kind 为 'forecast'），"
+        "指标，每个主体每一时期按名次（排名 1 为最大）排列；FI 为未标准化的乘积 F_i·(1 − u_i)",
+        "forecast": "GM(1,1) 对各子系统有序度 μ（“序列”为子系统名称）和协同度路径（“序列”为"
+        "“复合系统协同度 U”）的拟合值（类型为“拟合”）与向后 {h} 期的预测值（类型为“预测”），"
         "并给出观测值、系数 a 和 b、后验差比 C、小误差概率 P、精度等级、级比检验结果"
-        "（level_ratio：通过，或未通过而平移后建模）、建模前所加的平移量，以及 clipped（数值超出"
-        "其取值范围——μ 为 [0, 1]、U 为 [−1, 1]——而被截断时为 TRUE）",
+        "（通过，或未通过而平移后建模）、建模前所加的平移量，以及“超出范围被截断”（数值超出"
+        "其取值范围——μ 为 [0, 1]、U 为 [−1, 1]——而被截断时为 TRUE）。未通过级比检验的序列，"
+        "精度等级显示为“级比检验未通过（平移后：…）”：无论 C 和 P 如何，GM(1,1) 都不适合这样的序列",
         "robustness": "对权重和调整幅度的蒙特卡罗模拟（{draws} 次抽样，Dirichlet 集中参数 "
         "κ = {kappa}，调整幅度 a 取自 [{lo}, {hi}]，随机种子 {seed}）：拟合的协同度 U 及其在"
         "各次抽样中的中位数、第 5 与第 95 百分位数，保持拟合阶段的抽样比例，以及主体排名"
@@ -313,6 +320,169 @@ _WORDS: dict[str, dict[str, str]] = {
         "gm11_otherwise": "其他",
         "gm11_limit": "C < {c:g} 且 P > {p:g}",
     },
+}
+
+#: Sheet names in Chinese, by the sheet's key (English keeps the keys as names).
+_SHEETS_ZH: dict[str, str] = {
+    "README": "说明",
+    "data": "数据",
+    "bounds": "上下限",
+    "order_degree": "指标有序度",
+    "weights": "权重明细",
+    "subsystem_order": "子系统有序度",
+    "synergy": "协同度明细",
+    "grey_relation": "灰色关联度",
+    "grey_cross": "跨子系统灰色关联度",
+    "coupling": "耦合协调明细",
+    "obstacles": "障碍度",
+    "forecast": "GM(1,1)预测",
+    "robustness": "稳健性检验",
+}
+#: Names of the sheets of the paper tables (:func:`cosyn.report.tables.paper_tables`), by
+#: the table's key, (English, Chinese); ``{}`` is the subsystem's label.
+_PAPER_SHEETS: dict[str, tuple[str, str]] = {
+    "descriptive": ("Table 1", "描述性统计"),
+    "weights": ("Weight table", "指标权重"),
+    "weights_by_entity": ("Weights by entity", "指标权重（分对象）"),
+    "synergy": ("Synergy U", "协同度"),
+    "order": ("Order μ {}", "有序度（{}）"),
+    "coupling_wide": ("Coupling D", "耦合协调度"),
+    "coupling": ("Coupling coordination", "耦合协调"),
+}
+#: Column headers of the result sheets in Chinese that the paper tables' words
+#: (:data:`cosyn.report.tables.HEADERS`) do not hold, by sheet key and column ("*": every
+#: sheet). English keeps the result tables' own column names.
+_COLUMNS_ZH: dict[str, dict[str, str]] = {
+    "*": {"base_period": "基期", "rank": "排名"},
+    "bounds": {"lower": "下限", "upper": "上限"},
+    "synergy": {"level": "协同等级", "stage": "发展阶段"},
+    "grey_relation": {"grade": "灰色关联度", "weak": "弱序参量"},
+    "grey_cross": {
+        "grade": "灰色关联度",
+        "other_subsystem": "对比子系统",
+        "other_indicator": "对比指标",
+    },
+    "obstacles": {"obstacle": "障碍度 O", "FI": "障碍因子乘积 FI"},
+    "forecast": {
+        "series": "序列",
+        "kind": "类型",
+        "observed": "观测值",
+        "value": "拟合/预测值",
+        "a": "发展系数 a",
+        "b": "灰色作用量 b",
+        "C": "后验差比 C",
+        "P": "小误差概率 P",
+        "grade": "精度等级",
+        "level_ratio": "级比检验",
+        "level_ratio_ok": "级比检验通过",
+        "shift": "平移量",
+        "clipped": "超出范围被截断",
+    },
+    "robustness": {
+        "synergy": "协同度 U",
+        "median": "中位数",
+        "p5": "第 5 百分位数",
+        "p95": "第 95 百分位数",
+        "stage_agreement": "阶段一致比例",
+        "rank_p5": "排名第 5 百分位数",
+        "rank_median": "排名中位数",
+        "rank_p95": "排名第 95 百分位数",
+    },
+}
+#: Columns of the result sheets named by a word of the paper tables
+#: (:func:`cosyn.report.tables.header`), by sheet key ("*": every sheet).
+_TABLE_WORDS: dict[str, dict[str, str]] = {
+    "*": {
+        "entity": "entity",
+        "period": "period",
+        "subsystem": "subsystem",
+        "indicator": "indicator",
+        "weight": "weight",
+    },
+    "synergy": {"synergy": "synergy"},
+    "coupling": {
+        "C": "C",
+        "T": "T",
+        "D": "D",
+        "level": "level",
+        "coupling_stage": "coupling_stage",
+        "E": "E",
+        "lag": "lag",
+    },
+}
+#: Chinese words of cosyn's option values on the README sheet, by spec key.
+_OPTIONS_ZH: dict[str, dict[str, str]] = {
+    "bounds": {"entity": "按主体", "panel": "全面板"},
+    "weights": {
+        "entropy": "熵值法",
+        "critic": "CRITIC 法",
+        "cv": "变异系数法",
+        "equal": "等权",
+        "given": "给定权重",
+        "ahp": "层次分析法（AHP）",
+        "combined": "组合赋权",
+    },
+    "weights_scope": {"entity": "按主体", "panel": "全面板"},
+    "entropy_input": {
+        "order": "有序度 u",
+        "minmax": "极差标准化值",
+        "shift": "平移后的原始值（SPSSAU）",
+        "rescale": "极差标准化到 [0.002, 0.998]",
+    },
+    "critic_input": {"order": "有序度 u", "minmax": "极差标准化值"},
+    "aggregation": {
+        "weighted_sum": "线性加权求和",
+        "geometric": "几何平均",
+        "weighted_geometric": "加权几何平均",
+    },
+    "base": {"first": "首期", "adjacent": "相邻期（环比）"},
+    "impute": {"regression": "回归插补", "linear": "线性插值", "none": "不插补"},
+    "on_constant": {"error": "报错", "drop": "剔除"},
+    "objective": {"entropy": "熵值法", "critic": "CRITIC 法", "cv": "变异系数法", "equal": "等权"},
+    "combine": {"additive": "加法组合", "multiplicative": "乘法组合"},
+    "coupling": {
+        "classic": "传统耦合度模型",
+        "wang": "修正耦合度模型（王淑佳等，2021）",
+        "fan": "离散系数耦合度模型（C = 1 − 2σ）",
+    },
+    "coupling_input": {"order": "有序度 μ", "rescale": "极差标准化到 [0.01, 0.99]"},
+    "gra_normalize": {
+        "none": "不标准化",
+        "initial": "初值化",
+        "mean": "均值化",
+        "minmax": "极差化",
+    },
+}
+#: What each spec key means, in Chinese, shown beside the key on the README sheet.
+_KEYS_ZH: dict[str, str] = {
+    "margin": "上下限扩展系数 a",
+    "bounds": "上下限范围",
+    "weights": "赋权方法",
+    "weights_scope": "权重计算范围",
+    "entropy_input": "熵值法的输入",
+    "critic_input": "CRITIC 法的输入",
+    "aggregation": "子系统有序度的集成方法",
+    "base": "基期",
+    "impute": "缺失值插补",
+    "on_constant": "常数列的处理",
+    "objective": "组合赋权中的客观方法",
+    "combine": "组合赋权的方式",
+    "combine_lambda": "组合赋权中主观权重的比重 λ",
+    "allow_inconsistent_ahp": "允许 AHP 判断矩阵不一致",
+    "gra": "灰色关联分析",
+    "gra_rho": "分辨系数 ρ",
+    "gra_threshold": "弱序参量阈值",
+    "gra_normalize": "灰色关联的标准化",
+    "coupling": "耦合度模型",
+    "coupling_weights": "子系统权重 β",
+    "coupling_input": "耦合度的输入",
+    "lag_edges": "相对发展度分界",
+    "obstacles": "列出的障碍因子个数",
+    "obstacle_weights": "子系统权重 W",
+    "forecast": "预测期数",
+    "draws": "抽样次数",
+    "concentration": "Dirichlet 集中参数 κ",
+    "seed": "随机种子",
 }
 
 #: Where the full table is when a sheet had to be cut.
@@ -364,6 +534,7 @@ class _Styles:
     plain: int
     quoted: int
     decimals: int
+    percent: int
     imputed: int
     date: int
     datetime: int
@@ -430,7 +601,12 @@ _Part = _Labels | _Numbers
 
 @dataclass
 class _Table:
-    """A result sheet: header, columns, and how many rows it has and keeps."""
+    """A sheet of rows: header, columns, and how many rows it has and keeps.
+
+    ``name`` is the sheet's key (English, stable: :data:`SHEETS`, the diagnostic tables,
+    ``paper:<key>`` for the paper tables); ``sheet`` the name shown (default ``name``);
+    ``caption`` a title row above the header row.
+    """
 
     name: str
     header: tuple[str, ...]
@@ -438,10 +614,21 @@ class _Table:
     n_rows: int
     freeze: str
     comments: dict[int, str] = field(default_factory=dict)
+    sheet: str = ""
+    caption: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.sheet or self.name
+
+    @property
+    def top(self) -> int:
+        """The row of the header (1, or 2 below a caption)."""
+        return 2 if self.caption else 1
 
     @property
     def kept(self) -> int:
-        return min(self.n_rows, MAX_ROWS)
+        return min(self.n_rows, MAX_ROWS + 1 - self.top)
 
     def widths(self) -> list[float]:
         out: list[float] = []
@@ -485,6 +672,34 @@ def _number_width(values: NDArray[np.float64]) -> int:
     return min(max(digits + 6, 8), 14)
 
 
+def _sheet_name(key: str, lang: str) -> str:
+    """The name shown for the result sheet ``key`` in ``lang``."""
+    return _SHEETS_ZH.get(key, key) if lang == "zh" else key
+
+
+def _column(sheet: str, column: str, lang: str, result: Result) -> str:
+    """The header of ``column`` of the result sheet ``sheet``: the result table's own
+    column name in English; in Chinese the words of the paper tables
+    (:func:`cosyn.report.tables.header`) or of :data:`_COLUMNS_ZH`."""
+    if lang != "zh":
+        return column
+    own = {**_COLUMNS_ZH["*"], **_COLUMNS_ZH.get(sheet, {})}
+    if column in own:
+        return own[column]
+    words = {**_TABLE_WORDS["*"], **_TABLE_WORDS.get(sheet, {})}
+    if column in words:
+        return header(words[column], lang, result.spec)
+    if sheet == "coupling" and column.startswith("E_"):
+        labels = _subsystem_labels(result)
+        return header("E_of", lang).format(labels.get(column[2:], column[2:]))
+    return column
+
+
+def _subsystem_labels(result: Result) -> dict[str, str]:
+    """Each subsystem's label (its TOML key when it has none), by key."""
+    return {s.name: s.label or s.name for s in result.spec.subsystems}
+
+
 def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
     spec = result.spec
     E, T, n_ind = result.x.shape
@@ -493,11 +708,18 @@ def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
     entities = list(result.entities)
     periods = list(result.periods)
     indicators = list(result.indicators)
-    subsystems = list(result.subsystems)
+    labels = _subsystem_labels(result)
+    subsystems = [labels[s] if lang == "zh" else s for s in result.subsystems]
     ent_et = _label_part(entities, np.repeat(np.arange(E), T), styles)
     per_et = _label_part(periods, np.tile(np.arange(T), E), styles)
     ind_names = tuple(indicators)
     imputed_counts = result.imputed.sum(axis=(0, 1))
+
+    def head(sheet: str, *columns: str) -> tuple[str, ...]:
+        return tuple(_column(sheet, c, lang, result) for c in columns)
+
+    def named(sheet: str, **kwargs: Any) -> dict[str, Any]:
+        return {"sheet": _sheet_name(sheet, lang), **kwargs}
 
     x = result.x.reshape(E * T, n_ind)
     data = _Table(
@@ -521,6 +743,7 @@ def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
             for i, c in enumerate(imputed_counts)
             if c
         },
+        **named("data"),
     )
 
     R = result.lower.shape[0]
@@ -529,7 +752,7 @@ def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
     upper = result.upper[:, 0, :].reshape(-1, 1)
     bounds = _Table(
         "bounds",
-        ("entity", "indicator", "lower", "upper"),
+        head("bounds", "entity", "indicator", "lower", "upper"),
         (
             _label_part(bounds_entities, np.repeat(np.arange(R), n_ind), styles),
             _label_part(indicators, np.tile(np.arange(n_ind), R), styles),
@@ -538,21 +761,23 @@ def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
         ),
         R * n_ind,
         "A2",
+        **named("bounds"),
     )
 
     order_degree = _Table(
         "order_degree",
-        ("entity", "period", *ind_names),
+        (*head("order_degree", "entity", "period"), *ind_names),
         (ent_et, per_et, _Numbers(result.u.reshape(E * T, n_ind), styles.decimals)),
         E * T,
         "C2",
+        **named("order_degree"),
     )
 
-    sub_index = {s: j for j, s in enumerate(subsystems)}
+    sub_index = {s: j for j, s in enumerate(result.subsystems)}
     ind_sub = np.array([sub_index[i.subsystem] for i in spec.indicators], dtype=np.intp)
     weights = _Table(
         "weights",
-        ("entity", "subsystem", "indicator", "weight"),
+        head("weights", "entity", "subsystem", "indicator", "weight"),
         (
             _label_part(entities, np.repeat(np.arange(E), n_ind), styles),
             _label_part(subsystems, np.tile(ind_sub, E), styles),
@@ -561,19 +786,21 @@ def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
         ),
         E * n_ind,
         "A2",
+        **named("weights"),
     )
 
     subsystem_order = _Table(
-        "subsystem_order",
-        ("entity", "period", *subsystems),
+        "subsystem_order",  # headed by the subsystems' labels in every language
+        (*head("subsystem_order", "entity", "period"), *(labels[s] for s in result.subsystems)),
         (ent_et, per_et, _Numbers(result.mu.reshape(E * T, k), styles.decimals)),
         E * T,
         "C2",
+        **named("subsystem_order"),
     )
 
     synergy = _Table(
         "synergy",
-        ("entity", "base_period", "period", "synergy", "level", "stage"),
+        head("synergy", "entity", "base_period", "period", "synergy", "level", "stage"),
         (
             _label_part(entities, np.repeat(np.arange(E), P), styles),
             _label_part(periods, np.tile(result.t0, E), styles),
@@ -584,6 +811,7 @@ def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
         ),
         E * P,
         "A2",
+        **named("synergy"),
     )
     return [data, bounds, order_degree, weights, subsystem_order, synergy]
 
@@ -598,12 +826,21 @@ _GENERAL_COLUMNS: dict[str, frozenset[str]] = {
 }
 
 
+#: Words of the forecast sheet's ``kind`` column in Chinese.
+_KIND_ZH = {"fit": "拟合", "forecast": "预测"}
+
+
 def _translations(result: Result, lang: str) -> dict[str, dict[str, dict[str, str]]]:
-    """cosyn's own class names in the diagnostic tables, by table and column, in ``lang``
-    (the spec's own coupling level and stage names stay as written)."""
+    """Words to show for the values of the diagnostic tables, by table and column, in
+    ``lang``: cosyn's own class names, and in Chinese the subsystems' labels (the spec's
+    own coupling level and stage names stay as written)."""
     if lang != "zh":
         return {}
+    labels = _subsystem_labels(result)
     out: dict[str, dict[str, dict[str, str]]] = {
+        "grey_relation": {"subsystem": labels},
+        "grey_cross": {"subsystem": labels, "other_subsystem": labels},
+        "obstacles": {"subsystem": labels},
         "coupling": {
             "level": dict(
                 zip(coupling_level_names(result), coupling_level_names(result, lang), strict=True)
@@ -613,7 +850,8 @@ def _translations(result: Result, lang: str) -> dict[str, dict[str, dict[str, st
             ),
         },
         "forecast": {
-            "grade": dict(zip(gm11_grades(), gm11_grades(lang), strict=True)),
+            "series": {**labels, "synergy": header("synergy", lang)},
+            "kind": _KIND_ZH,
             "level_ratio": dict(zip(level_ratio_words(), level_ratio_words(lang), strict=True)),
         },
     }
@@ -621,10 +859,32 @@ def _translations(result: Result, lang: str) -> dict[str, dict[str, dict[str, st
     if arrays is not None and arrays.development is not None:
         codes = arrays.development[1]
         codes = codes.reshape(-1) if codes.ndim == 2 else codes.reshape(-1, codes.shape[-1])
-        labels = [s.label or s.name for s in result.spec.subsystems]
+        names = list(labels.values())
         out["coupling"]["lag"] = dict(
-            zip(lag_texts(codes, labels), lag_texts(codes, labels, lang), strict=True)
+            zip(lag_texts(codes, names), lag_texts(codes, names, lang), strict=True)
         )
+    return out
+
+
+def _forecast_grades(result: Result, lang: str) -> pd.DataFrame:
+    """The forecast table with each grade as it should read: a series that failed the
+    level-ratio test (``level_ratio_ok`` False, fitted after a shift) does not read
+    "good" — its grade says the test failed and names the grade after the shift."""
+    frame = result.forecast
+    if frame.empty:
+        return frame
+    grades = dict(zip(gm11_grades(), gm11_grades(lang), strict=True))
+    failed = _WORDS[lang]["grade_failed"]
+    shown = {
+        (g, ok): grades.get(g, g) if ok else failed.format(grade=grades.get(g, g))
+        for g in grades
+        for ok in (True, False)
+    }
+    out = frame.copy()
+    out["grade"] = [
+        shown.get((g, bool(ok)), g)
+        for g, ok in zip(frame["grade"].tolist(), frame["level_ratio_ok"].tolist(), strict=True)
+    ]
     return out
 
 
@@ -635,16 +895,23 @@ def _frame_table(
     *,
     general: frozenset[str] = frozenset(),
     words: dict[str, dict[str, str]] | None = None,
+    headers: Sequence[str] | None = None,
+    formats: dict[str, int] | None = None,
+    freeze: str = "A2",
+    sheet: str = "",
+    caption: str | None = None,
 ) -> _Table:
-    """A sheet holding the tidy table ``frame`` as it is, one column per column.
+    """A sheet holding the table ``frame`` as it is, one column per column.
 
     Booleans become Excel booleans, floats numbers (4 decimals shown, or General for the
-    columns in ``general``); every other column — integers, text, periods, dates — goes
-    through :func:`_label_part` (integers stay numbers, text is formula-safe), its
-    distinct values renamed by ``words[column]`` where given. Missing values give empty
-    cells.
+    columns in ``general``, or the style ``formats[column]``); every other column —
+    integers, text, periods, dates — goes through :func:`_label_part` (integers stay
+    numbers, text is formula-safe), its distinct values renamed by ``words[column]``
+    where given. Missing values give empty cells. ``headers`` replace the column names
+    in the header row.
     """
     words = words or {}
+    formats = formats or {}
     parts: list[_Part] = []
     for column in frame.columns:
         series = frame[column]
@@ -656,28 +923,76 @@ def _frame_table(
             if column in general:
                 parts.append(_Numbers(values, styles.plain, width=_number_width(values)))
             else:
-                parts.append(_Numbers(values, styles.decimals))
+                parts.append(_Numbers(values, formats.get(str(column), styles.decimals)))
         else:
             codes, uniques = pd.factorize(series, use_na_sentinel=True)
             rename = words.get(str(column), {})
             labels = [rename.get(v, v) if isinstance(v, str) else v for v in uniques]
             parts.append(_label_part(labels, codes, styles))
-    return _Table(name, tuple(str(c) for c in frame.columns), tuple(parts), len(frame), "A2")
+    names = tuple(str(c) for c in (frame.columns if headers is None else headers))
+    return _Table(name, names, tuple(parts), len(frame), freeze, sheet=sheet, caption=caption)
 
 
 def _diagnostic_tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
     """A sheet for each diagnostic table ``result`` has (:func:`diagnostic_tables`)."""
     words = _translations(result, lang)
-    return [
-        _frame_table(
-            name,
-            getattr(result, name),
-            styles,
-            general=_GENERAL_COLUMNS.get(name, frozenset()),
-            words=words.get(name),
+    out = []
+    for name in diagnostic_tables(result):
+        frame = _forecast_grades(result, lang) if name == "forecast" else getattr(result, name)
+        out.append(
+            _frame_table(
+                name,
+                frame,
+                styles,
+                general=_GENERAL_COLUMNS.get(name, frozenset()),
+                words=words.get(name),
+                headers=[_column(name, str(c), lang, result) for c in frame.columns],
+                sheet=_sheet_name(name, lang),
+            )
         )
-        for name in diagnostic_tables(result)
-    ]
+    return out
+
+
+def _paper_sheet(key: str, title: str, lang: str) -> str:
+    """The sheet name of the paper table ``key``: at most 31 characters, none of the
+    characters Excel refuses in a sheet name (``[ ] : * ? / \\``)."""
+    idx = LANGS.index(lang)
+    if key.startswith("order_"):
+        name = _PAPER_SHEETS["order"][idx].format(title)
+    else:
+        name = _PAPER_SHEETS[key][idx]
+    name = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")
+    return name[:31]
+
+
+def _paper_tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
+    """A sheet for each table a paper prints (:func:`cosyn.report.tables.paper_tables`):
+    its title in the first row, the table below with its header frozen; numbers shown
+    with 4 decimals (weight shares in % with 2), stored with full precision."""
+    out = []
+    labels = _subsystem_labels(result)
+    seen: set[str] = set()
+    for table in paper_tables(result, lang):
+        frame = table.table
+        key = table.key
+        label = labels.get(key.removeprefix("order_"), "") if key.startswith("order_") else ""
+        sheet = _paper_sheet(key, label, lang)
+        while sheet.lower() in seen:  # two labels cut to the same 31 characters
+            sheet = sheet[:28] + f"~{len(seen)}"
+        seen.add(sheet.lower())
+        wide = key in ("synergy", "coupling_wide") or key.startswith("order_")
+        out.append(
+            _frame_table(
+                f"paper:{key}",
+                frame,
+                styles,
+                formats={header("weight_pct", lang): styles.percent},
+                freeze="B3" if wide else "A3",
+                sheet=sheet,
+                caption=table.title,
+            )
+        )
+    return out
 
 
 # -- row formatting ----------------------------------------------------------------------
@@ -940,6 +1255,34 @@ def _subsystem_weights(result: Result, weights: Sequence[float] | None, w: dict[
     return ", ".join(f"{n} = {v:g}" for n, v in zip(result.subsystems, weights, strict=True))
 
 
+def _option(section: str, key: str, value: Any, lang: str) -> tuple[str, Any]:
+    """A README row of a spec setting: its key and its value as a cell. In Chinese the key
+    is said in words beside it and cosyn's option words are translated, the spec's word
+    kept beside them (``熵值法（entropy）``); true and false read 是 and 否."""
+    name = f"{section}.{key}"
+    value = _param(value)
+    if lang != "zh":
+        return name, value
+    words = _OPTIONS_ZH.get(key, {})
+    if isinstance(value, bool):
+        value = "是" if value else "否"
+    elif isinstance(value, str) and value in words:
+        value = f"{words[value]}（{value}）"
+    said = _KEYS_ZH.get(key)
+    return (f"{said}（{name}）" if said else name), value
+
+
+def _direction(positive: bool, lang: str) -> str:
+    return header("positive" if positive else "negative", lang)
+
+
+def _full(key: str) -> str:
+    """Where the full table of the sheet ``key`` is, when the sheet had to be cut."""
+    if key.startswith("paper:"):
+        return "cosyn.report.tables.paper_tables(result) in Python"
+    return _FULL[key]
+
+
 def _diagnostic_sheet_text(result: Result, name: str, w: dict[str, str]) -> str:
     """What the diagnostic sheet ``name`` holds, with the parameters it was computed with."""
     d = result.spec.diagnostics
@@ -974,27 +1317,32 @@ def _diagnostic_rows(doc: _Readme, result: Result, w: dict[str, str], lang: str)
     if not d.any:
         doc.add("diagnostics", w["none"])
         return
+
+    def add(key: str, value: Any) -> None:
+        section, _, leaf = key.rpartition(".")
+        doc.add(*_option(f"diagnostics{'.' if section else ''}{section}", leaf, value, lang))
+
     if d.gra:
-        doc.add("diagnostics.gra", True)
-        doc.add("diagnostics.gra_rho", d.gra_rho)
-        doc.add("diagnostics.gra_threshold", d.gra_threshold)
-        doc.add("diagnostics.gra_normalize", d.gra_normalize)
+        add("gra", True)
+        add("gra_rho", d.gra_rho)
+        add("gra_threshold", d.gra_threshold)
+        add("gra_normalize", d.gra_normalize)
     if d.coupling:
-        doc.add("diagnostics.coupling", d.coupling)
-        doc.add("diagnostics.coupling_weights", _subsystem_weights(result, d.coupling_weights, w))
-        doc.add("diagnostics.coupling_input", d.coupling_input)
-        doc.add("diagnostics.lag_edges", ", ".join(f"{v:g}" for v in d.lag_edges))
+        add("coupling", d.coupling)
+        add("coupling_weights", _subsystem_weights(result, d.coupling_weights, w))
+        add("coupling_input", d.coupling_input)
+        add("lag_edges", ", ".join(f"{v:g}" for v in d.lag_edges))
     if d.obstacles:
-        doc.add("diagnostics.obstacles", d.obstacles)
-        doc.add("diagnostics.obstacle_weights", _subsystem_weights(result, d.obstacle_weights, w))
+        add("obstacles", d.obstacles)
+        add("obstacle_weights", _subsystem_weights(result, d.obstacle_weights, w))
     if d.forecast:
-        doc.add("diagnostics.forecast", d.forecast)
+        add("forecast", d.forecast)
     if d.robustness is not None:
         r = d.robustness
-        doc.add("diagnostics.robustness.draws", r.draws)
-        doc.add("diagnostics.robustness.concentration", r.concentration)
-        doc.add("diagnostics.robustness.margin", ", ".join(f"{m:g}" for m in r.margin))
-        doc.add("diagnostics.robustness.seed", r.seed)
+        add("robustness.draws", r.draws)
+        add("robustness.concentration", r.concentration)
+        add("robustness.margin", ", ".join(f"{m:g}" for m in r.margin))
+        add("robustness.seed", r.seed)
     zh = lang == "zh"
     if d.coupling:
         doc.add(w["coordination"], kind="header")
@@ -1047,10 +1395,13 @@ def _readme(
     doc.blank()
 
     doc.add(w["sheets"], kind="section")
+    paper = [t for t in tables if t.caption]
+    for t in paper:
+        doc.add(t.title, t.caption)
     for name in SHEETS:
-        doc.add(name, w[name])
+        doc.add(_sheet_name(name, lang), w[name])
     for name in diagnostic_tables(result):
-        doc.add(name, _diagnostic_sheet_text(result, name, w))
+        doc.add(_sheet_name(name, lang), _diagnostic_sheet_text(result, name, w))
     doc.blank()
 
     doc.add(w["model"], kind="section")
@@ -1059,7 +1410,7 @@ def _readme(
     doc.add(w["entity_column"], spec.entity if spec.entity is not None else w["none"])
     doc.add(w["period_column"], spec.period)
     for f in fields(Method):
-        doc.add(f"method.{f.name}", _param(getattr(spec.method, f.name)))
+        doc.add(*_option("method", f.name, getattr(spec.method, f.name), lang))
     doc.add("levels.edges", ", ".join(f"{e:g}" for e in spec.levels.edges))
     doc.add("stages.edges", ", ".join(f"{e:g}" for e in spec.stages.edges))
     doc.add(w["levels"], kind="header")
@@ -1095,7 +1446,7 @@ def _readme(
                 ind.column,
                 ind.label,
                 ind.unit,
-                ind.direction,
+                _direction(ind.positive, lang) if lang == "zh" else ind.direction,
                 _param(ind.lower),
                 _param(ind.upper),
                 _param(given.get(ind.column)),
@@ -1138,7 +1489,7 @@ def _readme(
     notes = [
         *result.notes,
         *(
-            w["truncated"].format(sheet=t.name, kept=t.kept, total=t.n_rows, full=_FULL[t.name])
+            w["truncated"].format(sheet=t.title, kept=t.kept, total=t.n_rows, full=_full(t.name))
             for t in cut
         ),
     ]
@@ -1153,7 +1504,7 @@ def _readme(
     doc.add(w["legend"], w["legend_text"].format(impute=spec.method.impute), kind="legend")
     doc.add("", w["numbers"])
     doc.add("", w["formula"])
-    doc.add("", w["data_header"])
+    doc.add("", w["data_header"].format(sheet=_sheet_name("data", lang)))
     return doc
 
 
@@ -1191,21 +1542,28 @@ def _write_readme(ws: Worksheet, doc: _Readme) -> None:
         ws.column_dimensions[get_column_letter(j)].width = 18
 
 
-def _skeleton(wb: Workbook, tables: list[_Table], doc: _Readme) -> tuple[bytes, dict[str, _Table]]:
-    """The package with README and header rows, and the zip path of each table sheet."""
-    readme = wb.active
-    readme.title = "README"
-    _write_readme(readme, doc)
+def _skeleton(
+    wb: Workbook, tables: list[_Table], doc: _Readme, readme_at: int, lang: str
+) -> tuple[bytes, dict[str, _Table]]:
+    """The package with README, captions and header rows, and the zip path of each table
+    sheet; the README sheet is the ``readme_at``-th sheet."""
     sheets = []
     for table in tables:
-        ws = wb.create_sheet(table.name)
+        ws = wb.create_sheet(table.title)
+        if table.caption:
+            _put(ws, 1, 1, table.caption).font = Font(bold=True, size=12)
         for j, (name, width) in enumerate(zip(table.header, table.widths(), strict=True), 1):
-            cell = _put(ws, 1, j, name, bold=True)
+            cell = _put(ws, table.top, j, name, bold=True)
             if j - 1 in table.comments:
                 cell.comment = Comment(table.comments[j - 1], "cosyn")
             ws.column_dimensions[get_column_letter(j)].width = width
         ws.freeze_panes = table.freeze
         sheets.append(ws)
+    readme = wb.active
+    readme.title = _sheet_name("README", lang)
+    _write_readme(readme, doc)
+    wb.move_sheet(readme, readme_at)
+    wb.active = 0
     buffer = BytesIO()
     wb.save(buffer)
     paths = {ws.path.lstrip("/"): table for ws, table in zip(sheets, tables, strict=True)}
@@ -1222,7 +1580,7 @@ def _splice(zout: zipfile.ZipFile, name: str, xml: bytes, table: _Table) -> None
     if end is None:
         raise RuntimeError(f"no <sheetData> in the skeleton of sheet {table.name!r}")
     last = get_column_letter(len(table.header))
-    dimension = f'<dimension ref="A1:{last}{table.kept + 1}"/>'.encode()
+    dimension = f'<dimension ref="A1:{last}{table.kept + table.top}"/>'.encode()
     head = _DIMENSION.sub(dimension, xml[: end.start()], count=1)
     if end.group(0) != b"</sheetData>":
         head += b"<sheetData>"
@@ -1230,7 +1588,7 @@ def _splice(zout: zipfile.ZipFile, name: str, xml: bytes, table: _Table) -> None
     big = table.kept * table.row_bytes() > 2**30  # zip64 well before the 2 GiB limit
     with zout.open(name, "w", force_zip64=big) as fh:
         fh.write(head)
-        _pump(_chunks(table, first_row=2), fh.write)
+        _pump(_chunks(table, first_row=table.top + 1), fh.write)
         fh.write(tail)
 
 
@@ -1298,7 +1656,8 @@ def write_workbook(
 
     wb = Workbook()
     styles = _styles(wb)
-    tables = _tables(result, styles, lang) + _diagnostic_tables(result, styles, lang)
+    paper = _paper_tables(result, styles, lang)
+    tables = paper + _tables(result, styles, lang) + _diagnostic_tables(result, styles, lang)
     doc = _readme(
         result,
         tables,
@@ -1308,7 +1667,7 @@ def write_workbook(
         written=written,
         data_name=data_name,
     )
-    skeleton, table_paths = _skeleton(wb, tables, doc)
+    skeleton, table_paths = _skeleton(wb, tables, doc, len(paper), lang)
 
     total = sum(t.kept * t.row_bytes() for t in tables)
     level = 1 if total > _FAST_DEFLATE_ABOVE else 6
@@ -1345,6 +1704,7 @@ def _styles(wb: Workbook) -> _Styles:
         plain=0,
         quoted=style_id(quotePrefix=True),
         decimals=style_id(number_format=DECIMALS),
+        percent=style_id(number_format="0.00"),
         imputed=style_id(fill=PatternFill("solid", fgColor=IMPUTED_FILL)),
         date=style_id(number_format="yyyy-mm-dd"),
         datetime=style_id(number_format="yyyy-mm-dd hh:mm:ss"),
