@@ -41,7 +41,10 @@ ALL_ENTITIES = "all"
 #: How many offending cells an error message quotes before saying "and N more".
 _QUOTE = 5
 #: Why a cell that is not blank can be empty (a CSV's NA is Namibia's ISO code too).
-_NA_NOTE = " (a CSV cell reading NA, N/A, NaN, NULL or None counts as empty)"
+_NA_NOTE = (
+    " (a cell reading a missing-value token — NA, N/A, NaN, NULL, None, -, —, … — counts"
+    " as empty; spec key na_values sets the tokens)"
+)
 
 
 @dataclass(frozen=True, eq=False)

@@ -215,7 +215,8 @@ CASES = [
         "entity-NA-read-as-empty",
         "na.csv",
         GOOD.replace("s,", "NA,"),
-        "a CSV cell reading NA, N/A, NaN, NULL or None counts as empty",
+        "a cell reading a missing-value token — NA, N/A, NaN, NULL, None, -, —, … — counts as "
+        "empty; spec key na_values sets the tokens",
     ),
     # -- the table --
     checked("empty-file", "e.csv", "", "is empty; it needs a header line"),
