@@ -42,6 +42,8 @@ from cosyn.report.text import GM11_GRADES_ZH
 
 ORDER_LABEL = "order degree μ (0–1)"
 SYNERGY_LABEL = "synergy degree U (−1 to 1)"
+#: The Guangzhou spec's first two indicator labels with their unit (on a second line)
+IMPORTS_EXPORTS = ["Cluster imports\n(10,000 USD)", "Cluster exports\n(10,000 USD)"]
 SPEC = {
     "entity": "e",
     "period": "t",
@@ -155,21 +157,27 @@ def test_path_shows_one_line_per_entity_and_reference_lines(guangzhou):
     assert "initial" in texts
 
 
-def test_many_entities_show_the_first_ones_and_say_so(forty, monkeypatch):
+def test_many_entities_are_all_drawn_and_the_title_says_how(forty, monkeypatch):
+    every = {f"region_{i:02d}" for i in range(40)}
     order = figure_order_degree(forty)
-    assert "first 24 of 40 entities" in order.get_suptitle()
-    assert [ax.get_title() for ax in order.axes[:2]] == ["region_00", "region_01"]
-    assert len([ax for ax in order.axes if ax.get_title()]) == 24
+    assert "all 40 entities, sorted by mean μ in 2021Q2" in order.get_suptitle()
+    assert {ax.get_title(loc="left") for ax in order.axes} == every
     path = figure_synergy_path(forty)
-    assert "first 24 of 40 entities" in path.get_suptitle()
-    assert len([ln for ln in path.axes[0].get_lines() if ln.get_label().startswith("region")]) == 24
+    assert "all 40 entities, sorted by U in 2021Q2, highest first" in path.get_suptitle()
+    titles = [ax.get_title(loc="left") for ax in path.axes]
+    assert set(titles) == every
+    last = dict(zip(forty.entities, forty.synergy_values[:, -1], strict=True))
+    assert [last[t] for t in titles] == sorted(last.values(), reverse=True)
     heat = figure_synergy_heatmap(forty)
-    assert "40 entities" in heat.get_suptitle() and "first" not in heat.get_suptitle()
+    assert "40 entities" in heat.get_suptitle()
+    rows = [t.get_text() for t in heat.axes[0].get_yticklabels()]
+    assert rows == [f"region_{i:02d}" for i in range(40)]  # data order
     monkeypatch.setattr(figures, "MAX_HEATMAP_ROWS", 10)
     heat = figure_synergy_heatmap(forty)
-    assert "first 10 of 40 entities" in heat.get_suptitle()
+    assert "the 5 highest and 5 lowest of 40 entities by U in 2021Q2" in heat.get_suptitle()
     rows = [t.get_text() for t in heat.axes[0].get_yticklabels()]
-    assert rows == [f"region_{i:02d}" for i in range(10)]
+    ranked = sorted(last, key=last.get, reverse=True)
+    assert rows == ranked[:5] + ranked[-5:]
 
 
 def test_heatmap_colour_scale_is_fixed_and_centred(guangzhou):
@@ -185,7 +193,7 @@ def test_heatmap_colour_scale_is_fixed_and_centred(guangzhou):
 def test_weights_use_spec_labels_and_show_spread_only_where_weights_differ(guangzhou, forty):
     fig = figure_weights(guangzhou)
     first, second = fig.axes
-    assert [t.get_text() for t in first.get_yticklabels()] == ["Cluster imports", "Cluster exports"]
+    assert [t.get_text() for t in first.get_yticklabels()] == IMPORTS_EXPORTS
     assert first.get_title(loc="left") == "Cluster trade"
     # cluster trade weights differ by cluster; the city's are the same for every cluster
     assert any(isinstance(c, ErrorbarContainer) for c in first.containers)
@@ -278,7 +286,7 @@ def test_chinese_text_renders_without_missing_glyphs(chinese, lang):
         png_bytes(figs["weights"], dpi=72)
         svg_text(figs["order_degree"])
     weights = [t.get_text() for t in figs["weights"].axes[0].get_yticklabels()]
-    assert weights[0] == "跨境电商出口额"
+    assert weights[0] == "跨境电商出口额（亿元）"  # the spec's unit kept
     if lang == "zh":
         assert "协同度" in figs["synergy_path"].get_suptitle()
         assert "初始阶段" in {t.get_text() for t in figs["synergy_path"].axes[0].texts}
@@ -374,16 +382,17 @@ def test_every_diagnostic_figure_builds(name, case, request):
     labels = axis_labels(fig)
     expected = {
         "grey_relation": "grey relational grade r (0–1)",
-        "coupling": "coordination degree D (0–1)",
+        "coupling": "coordination degree D",
         "obstacles": "obstacle share O (sums to 1 per entity)",
         "forecast": SYNERGY_LABEL,
         "robustness": SYNERGY_LABEL,
     }[name]
-    assert expected in labels
+    assert any(label.startswith(expected) for label in labels), labels
     if name not in ("grey_relation", "obstacles"):
         assert result.spec.period in labels
     if case == "diag_forty" and name in ("coupling", "forecast", "robustness"):
-        assert "first 24 of 40 entities" in fig.get_suptitle()
+        assert "all 40 entities, sorted by" in fig.get_suptitle()
+        assert len({ax.get_title(loc="left").strip() for ax in fig.axes}) == 40
 
 
 def test_diagnostic_figures_need_their_diagnostic(guangzhou):
@@ -421,7 +430,7 @@ def test_grey_relation_shows_mean_spread_threshold_and_weak_ones(diag_guangzhou)
     fig = figure_grey_relation(diag_guangzhou)
     grades = diag_guangzhou.diagnostics.gra
     first, _ = fig.axes
-    assert [t.get_text() for t in first.get_yticklabels()] == ["Cluster imports", "Cluster exports"]
+    assert [t.get_text() for t in first.get_yticklabels()] == IMPORTS_EXPORTS
     bars = sorted((p.get_y(), p.get_width()) for p in first.patches)
     np.testing.assert_allclose([w for _, w in bars], grades[:, :2].mean(axis=0))
     # threshold line at 0.6 in every panel

@@ -25,13 +25,22 @@ Colours
     ColorBrewer's diverging "RdBu" (red negative, blue positive; marked colour-blind safe
     by ColorBrewer) on the fixed range [−1, 1], centred on 0; the obstacle heat map the
     sequential "YlOrRd" from 0 to the largest share shown.
+Entities
+    ``[report] entities = [...]`` (``Spec.report.entities``) chooses the entities the
+    per-entity figures show, in the order given; names are matched as the labels print
+    (``str``) and an unknown one raises :class:`~cosyn.errors.SpecError` naming the
+    nearest known names (:func:`chosen_entities`). The weights and grey relational grade
+    figures summarise every entity of the model (mean, whiskers min–max).
 Many entities
-    The small multiples (order degree, forecast, robustness) and the line charts (synergy
-    path, coupling) show at most :data:`MAX_ENTITIES` (24) entities, the heat maps
-    (synergy, obstacles) at most :data:`MAX_HEATMAP_ROWS` (60); when there are more, the
-    *first* ones in data order are shown and the title says "first 24 of N entities".
-    Pick or reorder entities before fitting to show others. The weights and the grey
-    relational grades are summarised over every entity (mean, whiskers min–max).
+    Up to :data:`MAX_LINES` (8) entities are drawn as lines in one plot (synergy path,
+    coupling). With more, the figures draw what still reads: small multiples — one panel
+    per entity, sorted by the value of the last period, highest first (unless the
+    entities were chosen, which keeps their order) — up to :data:`MAX_PANELS` (48)
+    panels; beyond that the line figures show the median with the interquartile and
+    min–max bands and name the :data:`EXTREMES` highest and lowest entities, and the
+    panel figures (forecast, robustness) the highest and lowest 24. The heat maps show up
+    to :data:`MAX_HEATMAP_ROWS` (60) rows in data order, beyond that the highest and
+    lowest 30. No entity is left out without the title saying which are shown.
 Periods
     Tick labels are ``str(period)`` (dates at midnight as ``YYYY-MM-DD``, whole floats
     without ``.0``); labels are thinned and rotated when they would overlap.
@@ -46,15 +55,20 @@ Chinese text
 
 from __future__ import annotations
 
+import difflib
+import functools
 import io
 import itertools
+import logging
 import math
+import re
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
 import numpy as np
@@ -68,7 +82,9 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 from matplotlib.ticker import PercentFormatter
+from matplotlib.transforms import offset_copy
 from numpy.typing import NDArray
 
 from cosyn.errors import CosynWarning, SpecError
@@ -78,6 +94,7 @@ from cosyn.report.text import (
     coupling_level_names,
     coupling_stage_names,
     gm11_grades,
+    level_names,
     period_text,
     stage_names,
 )
@@ -89,9 +106,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CJK_FAMILIES",
     "DIAGNOSTIC_FIGURES",
+    "EXTREMES",
     "FIGURES",
-    "MAX_ENTITIES",
     "MAX_HEATMAP_ROWS",
+    "MAX_LINES",
+    "MAX_PANELS",
+    "chosen_entities",
     "cjk_font",
     "figure_coupling",
     "figure_forecast",
@@ -120,11 +140,16 @@ DIAGNOSTIC_FIGURES: tuple[str, ...] = (
     "forecast",
     "robustness",
 )
-#: Most entities drawn as panels (order degree) or lines (synergy path): 6 colours × 4
-#: dash patterns stay distinguishable, and 24 panels fill one journal page.
-MAX_ENTITIES = 24
+#: Most entities drawn as lines in one plot (synergy path, coupling): more lines cannot be
+#: told apart, so more entities are drawn as small multiples.
+MAX_LINES = 8
+#: Most entities drawn as small-multiple panels (8 rows of 6 fill one page); more are
+#: summarised (median and bands) or shown as the highest and lowest half.
+MAX_PANELS = 48
 #: Most entities drawn as rows of the heat map (about one page at 7 pt row labels).
 MAX_HEATMAP_ROWS = 60
+#: Entities named at each end (highest, lowest) when many are summarised as bands.
+EXTREMES = 5
 #: Installed font families tried for Chinese text, first found wins.
 CJK_FAMILIES: tuple[str, ...] = (
     "Noto Sans CJK SC",
@@ -145,6 +170,9 @@ CJK_FAMILIES: tuple[str, ...] = (
 )
 #: Formats :func:`write_figures` accepts (matplotlib writers).
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+
+#: The range of the synergy degree U, to which GM(1,1) forecasts are clipped.
+SYNERGY_BOUNDS: tuple[float, float] = (-1.0, 1.0)
 
 SINGLE_COLUMN_IN = 3.5
 DOUBLE_COLUMN_IN = 7.2
@@ -172,7 +200,6 @@ _WORDS: dict[str, dict[str, str]] = {
         "weights_title": "Indicator weights",
         "weights_xlabel": "weight φ (sums to 1 within a subsystem)",
         "entity": "entity",
-        "subset": "first {shown:,} of {total:,} entities",
         "entities": "{total:,} entities",
         "base": "base period {base}",
         "adjacent": "each period against the previous one",
@@ -189,11 +216,35 @@ _WORDS: dict[str, dict[str, str]] = {
         "given": "given weights",
         "ahp": "AHP",
         "combined": "combined weights",
+        "sorted": "all {n:,} entities, sorted by {what} in {period}, highest first",
+        "chosen": "{n:,} of {total:,} entities, as chosen in [report] entities",
+        "extremes": "the {top:,} highest and {bottom:,} lowest of {n:,} entities by {what} "
+        "in {period} (choose others with [report] entities)",
+        "band_note": "{n:,} entities: median, interquartile range and min–max; the {k:,} "
+        "highest and {k:,} lowest in {period} named",
+        "band_median": "median",
+        "band_iqr": "interquartile range",
+        "band_range": "min–max",
+        "band_high": "highest in {period}",
+        "band_low": "lowest in {period}",
+        "this_entity": "the panel's entity",
+        "other_entities": "the other entities",
+        "what_u": "U",
+        "what_mu": "mean μ",
+        "what_d": "D",
+        "level_col": "level",
+        "stage_col": "stage",
+        "shared_edges": "level and stage edge",
+        "level_edge": "level edge",
+        "stage_edge": "stage edge",
+        "forecast_failed": "level ratio failed — shifted fit",
+        "forecast_clipped": "clipped to the range [−1,\u00a01]",
+        "forecast_clipped_note": "GM(1,1) values beyond [−1,\u00a01] clipped to it (marked ▲▼)",
         # diagnostics
         "gra_title": "Grey relational grade of the indicators",
         "gra_xlabel": "grey relational grade r (0–1)",
         "gra_spread": "mean over {n:,} entities, whiskers min–max",
-        "gra_rho": "against their subsystem's order degree μ, ρ = {rho:g}",
+        "gra_rho": "against their subsystem's order degree μ, ρ\u00a0=\u00a0{rho:g}",
         "gra_threshold": "threshold {t:g}",
         "gra_weak_mean": "mean below the threshold",
         "gra_weak_count": "weak in {k:,}/{n:,}",
@@ -201,6 +252,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "coupling_title": "Coupling coordination degree of the subsystems",
         "coupling_d": "coordination degree D (0–1)",
         "coupling_c": "coupling degree C (0–1)",
+        "coupling_dc": "coordination degree D and coupling degree C (0–1)",
         "coupling_classic": "classic model",
         "coupling_wang": "corrected model (Wang et al. 2021)",
         "coupling_fan": "corrected model (Fan et al. 2024)",
@@ -235,7 +287,6 @@ _WORDS: dict[str, dict[str, str]] = {
         "weights_title": "指标权重",
         "weights_xlabel": "权重 φ（子系统内合计为 1）",
         "entity": "主体",
-        "subset": "数据顺序前 {shown:,} 个主体（共 {total:,} 个）",
         "entities": "{total:,} 个主体",
         "base": "基期 {base}",
         "adjacent": "各期相对上一期",
@@ -252,11 +303,35 @@ _WORDS: dict[str, dict[str, str]] = {
         "given": "给定权重",
         "ahp": "层次分析法",
         "combined": "组合赋权",
+        "sorted": "全部 {n:,} 个主体，按 {period} 的{what} 从高到低排列",
+        "chosen": "[report] entities 选定的 {n:,} 个主体（共 {total:,} 个）",
+        "extremes": "按 {period} 的{what}，{n:,} 个主体中最高的 {top:,} 个和最低的 {bottom:,} 个"
+        "（可用 [report] entities 选择其他主体）",
+        "band_note": "{n:,} 个主体：中位数、四分位距与最小–最大值范围；标出 {period} 最高和最低各 "
+        "{k:,} 个",
+        "band_median": "中位数",
+        "band_iqr": "四分位距",
+        "band_range": "最小–最大值",
+        "band_high": "{period} 最高",
+        "band_low": "{period} 最低",
+        "this_entity": "本主体",
+        "other_entities": "其他主体",
+        "what_u": "协同度 U",
+        "what_mu": "平均有序度 μ",
+        "what_d": "耦合协调度 D",
+        "level_col": "协同等级",
+        "stage_col": "发展阶段",
+        "shared_edges": "等级与阶段共同分界",
+        "level_edge": "协同等级分界",
+        "stage_edge": "发展阶段分界",
+        "forecast_failed": "级比检验未通过——平移后拟合",
+        "forecast_clipped": "截断至取值范围 [−1,\u00a01]",
+        "forecast_clipped_note": "超出 [−1,\u00a01] 的 GM(1,1) 值已截断（以 ▲▼ 标记）",
         # diagnostics
         "gra_title": "指标的灰色关联度",
         "gra_xlabel": "灰色关联度 r (0–1)",
         "gra_spread": "{n:,} 个主体的均值，误差线为最小–最大值",
-        "gra_rho": "与所属子系统有序度 μ 的关联，分辨系数 ρ = {rho:g}",
+        "gra_rho": "与所属子系统有序度 μ 的关联，分辨系数\u00a0ρ\u00a0=\u00a0{rho:g}",
         "gra_threshold": "阈值 {t:g}",
         "gra_weak_mean": "均值低于阈值",
         "gra_weak_count": "{k:,}/{n:,} 个主体偏弱",
@@ -264,6 +339,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "coupling_title": "子系统耦合协调度",
         "coupling_d": "耦合协调度 D (0–1)",
         "coupling_c": "耦合度 C (0–1)",
+        "coupling_dc": "耦合协调度 D 与耦合度 C (0–1)",
         "coupling_classic": "经典模型",
         "coupling_wang": "修正模型（王淑佳等，2021）",
         "coupling_fan": "修正模型（范等，2024）",
@@ -318,6 +394,21 @@ def _register_system_fonts() -> None:
             continue
 
 
+class _CJKWeightFilter(logging.Filter):
+    """Drops matplotlib's "findfont: Failed to find font weight normal for <CJK font>,
+    now using 500" — logged once per font size: CJK fonts such as WenQuanYi Zen Hei come
+    in one weight only (medium), which is the right one to use."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("findfont: Failed to find font weight"):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (len(args) >= 2 and str(args[1]) in CJK_FAMILIES)
+
+
+_FONT_LOG_FILTER = _CJKWeightFilter()
+
+
 def cjk_font() -> str | None:
     """The family name of an installed font with Chinese glyphs, or None.
 
@@ -342,6 +433,8 @@ def cjk_font() -> str | None:
                 names = _installed_families()
                 found = next((f for f in CJK_FAMILIES if f in names), None)
             _CJK_FAMILY, _CJK_SEARCHED = found, True
+            if found is not None:  # once: adding a filter twice is a no-op anyway
+                logging.getLogger("matplotlib.font_manager").addFilter(_FONT_LOG_FILTER)
         return _CJK_FAMILY
 
 
@@ -372,15 +465,168 @@ def _check_lang(lang: str) -> None:
 def _style(lang: str) -> _Style:
     _check_lang(lang)
     cjk = cjk_font()
-    if cjk is None and lang == "zh":
-        warnings.warn(
-            CosynWarning(
-                "no CJK font installed, Chinese text will show as boxes; install one "
-                "(Debian/Ubuntu: apt-get install fonts-wqy-zenhei) and draw again"
-            ),
-            stacklevel=3,
-        )
     return _Style(lang, (BASE_FAMILY, cjk) if cjk else (BASE_FAMILY,))
+
+
+_CJK_WARNED = False
+_GLYPH_WARNING = r"Glyph \d+ .*missing from (current )?font"
+
+
+def _has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a character only a CJK font draws."""
+    return any(ord(c) >= 0x2E80 for c in text)
+
+
+def _warn_missing_cjk(fig: Figure) -> None:
+    """Warn once per process when ``fig`` draws Chinese text and no CJK font is installed.
+
+    matplotlib's own "Glyph … missing" warnings, one per character and per drawing, are
+    silenced when the figures are written (:func:`_quiet_glyphs`): this one says it all.
+    """
+    global _CJK_WARNED
+    if _CJK_WARNED or cjk_font() is not None:
+        return
+    if not any(_has_cjk(t.get_text()) for t in fig.findobj(Text)):
+        return
+    with _FONT_LOCK:
+        if _CJK_WARNED:
+            return
+        _CJK_WARNED = True
+    warnings.warn(
+        CosynWarning(
+            "no CJK font installed, Chinese text in the figures shows as boxes; install one "
+            "(Debian/Ubuntu: apt-get install fonts-wqy-zenhei) and draw again"
+        ),
+        stacklevel=3,
+    )
+
+
+@contextmanager
+def _quiet_glyphs() -> Iterator[None]:
+    """Drawing without matplotlib's per-character "Glyph … missing" warnings when no CJK
+    font is installed (:func:`_warn_missing_cjk` has said so once)."""
+    if cjk_font() is not None:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_GLYPH_WARNING, category=UserWarning)
+        yield
+
+
+_Builder = Callable[["Result", str], Figure]
+
+
+def _figure(build: _Builder) -> _Builder:
+    """A figure builder that warns (once) when Chinese text has no font to draw with."""
+
+    @functools.wraps(build)
+    def wrapper(result: Result, lang: str = "en") -> Figure:
+        fig = build(result, lang)
+        _warn_missing_cjk(fig)
+        return fig
+
+    return wrapper
+
+
+# -- entities ---------------------------------------------------------------------------
+def chosen_entities(result: Result) -> NDArray[np.intp]:
+    """Rows (entity indices) of the entities the figures show, in the order to show them.
+
+    ``[report] entities`` (``result.spec.report.entities``) when given — names matched
+    as the entity labels print (``str``), duplicates dropped — else every entity in data
+    order.
+
+    Raises
+    ------
+    SpecError
+        Naming ``[report] entities``, each name that is not an entity of the data and the
+        nearest known names (:func:`difflib.get_close_matches`).
+    """
+    names = _report_entities(result)
+    E = len(result.entities)
+    if not names:
+        return np.arange(E, dtype=np.intp)
+    labels = [str(e) for e in result.entities]
+    where: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        where.setdefault(label, i)
+    unknown = [n for n in dict.fromkeys(names) if n not in where]
+    if unknown:
+        parts = []
+        for name in unknown:
+            near = difflib.get_close_matches(name, labels, n=3, cutoff=0.4)
+            hint = (
+                "nearest: " + ", ".join(repr(n) for n in near)
+                if near
+                else "the entities include " + ", ".join(repr(n) for n in labels[:5])
+            )
+            parts.append(f"{name!r} ({hint})")
+        column = f" (column {result.spec.entity!r})" if result.spec.entity else ""
+        raise SpecError(
+            f"[report] entities: {'; '.join(parts)} — not among the {E:,} entities of the "
+            f"data{column}; write each name as the entity column writes it"
+        )
+    return np.asarray([where[n] for n in dict.fromkeys(names)], dtype=np.intp)
+
+
+def _report_entities(result: Result) -> tuple[str, ...]:
+    report = getattr(result.spec, "report", None)
+    return tuple(str(n) for n in (getattr(report, "entities", None) or ()))
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """The entities one figure draws (rows, in drawing order) and what the title says."""
+
+    idx: NDArray[np.intp]
+    total: int  # entities the figure is about (chosen ones, else all)
+    note: str
+    split: int = 0  # > 0: the first ``split`` rows are the highest, the rest the lowest
+
+
+def _last_finite(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The value of the last period of each row (NaN when that period is missing)."""
+    return values[:, -1] if values.shape[1] else np.full(values.shape[0], np.nan)
+
+
+def _pick(
+    result: Result,
+    style: _Style,
+    last: NDArray[np.float64],
+    what: str,
+    period: str,
+    *,
+    sort_above: int = MAX_LINES,
+    limit: int | None = None,
+) -> _Shown:
+    """The entities a figure draws and the note naming them.
+
+    Chosen entities (``[report] entities``) keep their order; otherwise more than
+    ``sort_above`` entities are sorted by ``last`` (the value of the last period, NaN
+    last), highest first. More than ``limit`` entities: the highest and lowest halves.
+    """
+    idx = chosen_entities(result)
+    total = len(result.entities)
+    chosen = bool(_report_entities(result))
+    n = len(idx)
+    what_text = style.word(what)
+
+    def ranked(rows: NDArray[np.intp]) -> NDArray[np.intp]:
+        key = last[rows]
+        key = np.where(np.isfinite(key), -key, np.inf)
+        return rows[np.argsort(key, kind="stable")]
+
+    if limit is not None and n > limit:
+        rows = ranked(idx)
+        bottom = limit // 2
+        top = limit - bottom
+        note = style.word("extremes", top=top, bottom=bottom, n=n, what=what_text, period=period)
+        return _Shown(np.concatenate([rows[:top], rows[-bottom:]]), n, note, split=top)
+    if chosen:
+        return _Shown(idx, n, style.word("chosen", n=n, total=total))
+    if n > sort_above:
+        return _Shown(ranked(idx), n, style.word("sorted", n=n, what=what_text, period=period))
+    return _Shown(idx, n, style.word("entities", total=n) if n > 1 else "")
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -444,10 +690,14 @@ def _fit(text: str, width_in: float, size: float) -> str:
 
 def _lines(text: str, width_in: float, size: float) -> list[str]:
     """``text`` broken greedily at spaces into lines of about ``width_in`` inches at
-    ``size`` pt (text without spaces but with CJK characters between any two characters);
+    ``size`` pt (text without spaces but with CJK characters between any two CJK
+    characters; a run of other characters, such as ``ρ\u00a0=\u00a00.5``, stays whole);
     a word wider than that keeps a line of its own."""
     cjk = " " not in text and _wide(text) > 1.5
-    tokens, sep = (list(text), "") if cjk else (text.split(" "), " ")
+    if cjk:
+        tokens, sep = re.findall(r"[\u2e80-\uffff]|[^\u2e80-\uffff]+", text), ""
+    else:
+        tokens, sep = text.split(" "), " "
     lines: list[str] = []
     for token in tokens:
         if lines and _text_width(f"{lines[-1]}{sep}{token}", size) <= width_in:
@@ -455,6 +705,64 @@ def _lines(text: str, width_in: float, size: float) -> list[str]:
         else:
             lines.append(token)
     return lines
+
+
+_UNIT = re.compile(r"\s*([（(][^（()）]*[)）])\s*$")
+
+
+def _indicator_text(column: str, label: str | None, unit: str | None) -> tuple[str, str]:
+    """An indicator's name and its unit in brackets ("" when it has none): the spec's
+    ``unit``, else a trailing "(…)" or "（…）" of the label or column."""
+    text = (label or column).strip()
+    if unit:
+        bracket = f"（{unit}）" if _has_cjk(text) else f" ({unit})"
+        if unit in text:
+            bracket = ""
+        return text, bracket.strip()
+    found = _UNIT.search(text)
+    if found and found.start() > 0:
+        return text[: found.start()], found.group(1)
+    return text, ""
+
+
+def _name_with_unit(name: str, unit: str, width_in: float, size: float, max_lines: int = 2) -> str:
+    """``name`` and its ``unit`` in at most ``max_lines`` lines of about ``width_in``
+    inches: on one line when they fit, else wrapped with the unit kept whole, else the
+    name cut with "…" and the unit on a line of its own — the unit is never cut."""
+    sep = "" if _has_cjk(name) or not unit else " "
+    whole = f"{name}{sep}{unit}"
+    if _text_width(whole, size) <= width_in:
+        return whole
+    lines = _lines(name, width_in, size)
+    if unit:
+        if lines and _text_width(f"{lines[-1]}{sep}{unit}", size) <= width_in:
+            lines[-1] += sep + unit
+        else:
+            lines.append(unit)
+    if len(lines) <= max_lines and all(_text_width(ln, size) <= width_in for ln in lines):
+        return "\n".join(lines)
+    if unit:
+        return _fit(name, width_in, size) + "\n" + unit
+    first = lines[0] if _text_width(lines[0], size) <= width_in else _fit(lines[0], width_in, size)
+    rest = name[len(first) :].lstrip() if not first.endswith("…") else ""
+    return first + ("\n" + _fit(rest, width_in, size) if rest else "")
+
+
+def _one_line(name: str, unit: str, width_in: float, size: float) -> str:
+    """``name`` and ``unit`` on one line of about ``width_in`` inches: the name is cut
+    with "…" to make room, the unit never."""
+    sep = "" if _has_cjk(name) or not unit else " "
+    room = width_in - _text_width(sep + unit, size)
+    return _fit(name, max(room, 0.3), size) + sep + unit
+
+
+def _indicator_labels(indicators: Sequence[Any], width_in: float, size: float) -> list[str]:
+    """Each indicator's spec label (else its column) with its unit, fitted by
+    :func:`_name_with_unit`."""
+    return [
+        _name_with_unit(*_indicator_text(ind.column, ind.label, ind.unit), width_in, size)
+        for ind in indicators
+    ]
 
 
 def _wrap(text: str, width_in: float, size: float, max_lines: int = 2) -> str | None:
@@ -492,16 +800,11 @@ def _compared_labels(result: Result, style: _Style) -> tuple[list[str], str]:
     return [f"{periods[a]}→{periods[b]}" for a, b in zip(t0, t1, strict=True)], style.word("pairs")
 
 
-def _entity_labels(result: Result, n: int, width_in: float = 1.9) -> list[str]:
-    """Labels of the first ``n`` entities, cut to about ``width_in`` inches at 7 pt."""
-    return [_fit(str(e), width_in, TICK_PT) for e in result.entities[:n]]
-
-
-def _subset_note(style: _Style, shown: int, total: int) -> str:
-    """The "first 24 of 10,000 entities" note when some are left out, else the count."""
-    if shown < total:
-        return style.word("subset", shown=shown, total=total)
-    return style.word("entities", total=total) if total > 1 else ""
+def _entity_labels(
+    result: Result, rows: Sequence[int] | NDArray[np.intp], width_in: float = 1.9
+) -> list[str]:
+    """Labels of the entities ``rows``, cut to about ``width_in`` inches at 7 pt."""
+    return [_fit(str(result.entities[i]), width_in, TICK_PT) for i in rows]
 
 
 def _subsystem_labels(result: Result) -> list[str]:
@@ -543,11 +846,36 @@ def _period_ticks(
 
 
 # -- figures ----------------------------------------------------------------------------
+def _row_mean(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Mean of the finite values of each row (NaN when there is none)."""
+    finite = np.isfinite(values)
+    count = finite.sum(axis=1)
+    total = np.where(finite, values, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _legend_below(fig: Figure, style: _Style, handles: Sequence[Any], ncols: int) -> None:
+    fig.legend(
+        handles=list(handles),
+        loc="outside lower center",
+        ncols=max(1, min(ncols, len(handles))),
+        frameon=False,
+        prop=style.font(LEGEND_PT),
+        handlelength=2.2,
+        columnspacing=1.2,
+    )
+
+
+@_figure
 def figure_order_degree(result: Result, lang: str = "en") -> Figure:
     """Small multiples of the subsystem order degrees μ over the periods.
 
-    One panel per entity (at most :data:`MAX_ENTITIES`, the first in data order), one
-    line per subsystem, shared axes with μ on [0, 1].
+    One panel per entity, one line per subsystem, shared axes with μ on [0, 1]. The
+    entities are those of ``[report] entities`` when given, else all of them; more than
+    :data:`MAX_LINES` are sorted by their mean μ in the last period (written at the top
+    right of each panel), highest first; more than :data:`MAX_PANELS` are summarised, one
+    panel per subsystem, by the median and the interquartile and min–max bands of μ_j
+    with the highest and lowest entities named (:func:`_band_chart`).
 
     Parameters
     ----------
@@ -560,22 +888,30 @@ def figure_order_degree(result: Result, lang: str = "en") -> Figure:
     -------
     matplotlib.figure.Figure
         Double column wide (single column for one entity).
+
+    Raises
+    ------
+    SpecError
+        When ``[report] entities`` names an entity the data does not have.
     """
     style = _style(lang)
-    total = len(result.entities)
-    shown = min(total, MAX_ENTITIES)
-    ncols, nrows, width, panel_h = _grid_shape(shown)
-    fig = _new_figure(width, 0.75 + nrows * panel_h)
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
     periods = _period_labels(result)
     subsystems = _subsystem_labels(result)
-    x = np.arange(len(periods))
     mu = result.mu
-    panel_w = (width - 0.6) / ncols
-    for i, ax in enumerate(axes.flat):
-        if i >= shown:
+    last = _row_mean(mu[:, -1, :])
+    shown = _pick(result, style, last, "what_mu", periods[-1])
+    n = len(shown.idx)
+    x = np.arange(len(periods))
+    if n > MAX_PANELS:
+        return _order_bands(result, style, shown, periods, subsystems)
+    fig, axes, panel_w = _small_multiples(style, n, -0.1)
+    ncols = axes.shape[1]
+    sorted_ = n > MAX_LINES and not _report_entities(result)
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
             ax.remove()
             continue
+        i = int(shown.idx[k])
         _style_axes(ax, style)
         for j in range(mu.shape[2]):
             ax.plot(x, mu[i, :, j], linewidth=1.0, **_line_style(j))
@@ -584,60 +920,69 @@ def figure_order_degree(result: Result, lang: str = "en") -> Figure:
         ax.grid(axis="y", color="0.9", linewidth=0.5)
         ax.set_axisbelow(True)
         _period_ticks(ax, periods, style, panel_w)
-        bottom = i + ncols >= shown
-        ax.tick_params(labelbottom=bottom, labelleft=i % ncols == 0)
+        bottom = k + ncols >= n
+        ax.tick_params(labelbottom=bottom, labelleft=k % ncols == 0)
         if bottom:  # the period name under each bottom panel (a figure-wide x label
             # would collide with the legend below the panels)
             ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
-        if total > 1:
-            name = _fit(str(result.entities[i]), panel_w - 0.1, LABEL_PT)
-            ax.set_title(name, fontproperties=style.font(LABEL_PT), pad=3)
+        if len(result.entities) > 1:
+            tag = f"{last[i]:.2f}" if sorted_ and np.isfinite(last[i]) else ""
+            _panel_title(ax, style, result, i, tag, panel_w)
     handles = [
         Line2D([], [], linewidth=1.0, label=label, **_line_style(j))
         for j, label in enumerate(subsystems)
     ]
-    note = _subset_note(style, shown, total)
-    if shown == 1:
+    note = shown.note
+    if n == 1:
         axes[0, 0].set_ylabel(style.word("order_ylabel"), fontproperties=style.font(LABEL_PT))
-        if total == 1 and result.spec.entity is not None:
+        if len(result.entities) == 1 and result.spec.entity is not None:
             note = str(result.entities[0])
     else:
         fig.supylabel(style.word("order_ylabel"), fontproperties=style.font(LABEL_PT))
-    fig.legend(
-        handles=handles,
-        loc="outside lower center",
-        ncols=min(len(handles), 4),
-        frameon=False,
-        prop=style.font(LEGEND_PT),
-        handlelength=2.2,
-        columnspacing=1.2,
-    )
+    _legend_below(fig, style, handles, 4)
     _title(fig, style, style.word("order_title"), note)
     return fig
 
 
-def _reference_lines(ax: Axes, result: Result, style: _Style, lo: float, hi: float) -> list[Line2D]:
-    """Zero line, faint level (dashed) and stage (dotted) edges, stage names at the right.
-
-    Returns legend handles naming the two kinds of edge.
-    """
-    ax.axhline(0.0, color="0.15", linewidth=0.7, zorder=1)
-    level_edges = [e for e in result.spec.levels.edges if lo < e < hi and e != 0]
-    stage_edges = [e for e in result.spec.stages.edges if lo < e < hi and e != 0]
-    for e in level_edges:
-        ax.axhline(e, color=REFERENCE_GREY, linewidth=0.5, linestyle=(0, (4, 2)), zorder=0)
-    for e in stage_edges:
-        if e not in level_edges:
-            ax.axhline(e, color=REFERENCE_GREY, linewidth=0.6, linestyle=(0, (1, 1.5)), zorder=0)
-    # stage bands (lower, upper], named at the middle of their visible part
-    bounds = [-1.0, *result.spec.stages.edges, 1.0]
-    _name_bands(ax, style, bounds, stage_names(result, style.lang), lo, hi)
-    level = style.word("level_edges")
-    stage = style.word("stage_edges")
-    return [
-        Line2D([], [], color=REFERENCE_GREY, lw=0.5, linestyle=(0, (4, 2)), label=level),
-        Line2D([], [], color=REFERENCE_GREY, lw=0.6, linestyle=(0, (1, 1.5)), label=stage),
-    ]
+def _order_bands(
+    result: Result,
+    style: _Style,
+    shown: _Shown,
+    periods: list[str],
+    subsystems: list[str],
+) -> Figure:
+    """The order degree of many entities: one panel per subsystem, median and bands."""
+    k = len(subsystems)
+    ncols = 1 if k == 1 else 2 if k <= 4 else 3
+    nrows = math.ceil(k / ncols)
+    fig = _new_figure(DOUBLE_COLUMN_IN, 1.0 + 2.2 * nrows)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    names = [str(result.entities[i]) for i in shown.idx]
+    x = np.arange(len(periods))
+    panel_w = (DOUBLE_COLUMN_IN - 0.6) / ncols - 1.2
+    handles: list[Any] = []
+    for j, ax in enumerate(axes.flat):
+        if j >= k:
+            ax.remove()
+            continue
+        _style_axes(ax, style)
+        ax.set_ylim(0, 1)
+        ax.set_yticks([0, 0.5, 1])
+        ax.grid(axis="y", color="0.9", linewidth=0.5)
+        handles, _ = _band_chart(ax, style, x, result.mu[shown.idx, :, j], names, periods[-1])
+        ax.set_title(
+            subsystems[j], loc="left", fontproperties=style.font(LABEL_PT, weight="bold"), pad=3
+        )
+        _period_ticks(ax, periods, style, panel_w)
+        bottom = j + ncols >= k
+        ax.tick_params(labelbottom=bottom)
+        if bottom:
+            ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
+    fig.supylabel(style.word("order_ylabel"), fontproperties=style.font(LABEL_PT))
+    _legend_below(fig, style, handles, 5)
+    note = style.word("band_note", n=len(shown.idx), k=EXTREMES, period=periods[-1])
+    _title(fig, style, style.word("order_title"), note)
+    return fig
 
 
 def _synergy_limits(values: NDArray[np.float64], edges: Sequence[float]) -> tuple[float, float]:
@@ -652,14 +997,21 @@ def _synergy_limits(values: NDArray[np.float64], edges: Sequence[float]) -> tupl
     return lo, hi
 
 
+@_figure
 def figure_synergy_path(result: Result, lang: str = "en") -> Figure:
-    """Synergy degree U of each entity over the compared periods, one line per entity.
+    """Synergy degree U of the entities over the compared periods.
 
-    At most :data:`MAX_ENTITIES` entities (the first in data order) are drawn. Faint
-    horizontal lines mark the synergy level edges (dashed) and development stage edges
-    (dotted; an edge shared by both, 0.3 by default, is drawn dashed), with the stage
-    names at the right of their bands; a solid line marks U = 0. The y range follows the
-    data (with 0 and the next edge above the largest U), within [−1, 1].
+    The entities are those of ``[report] entities`` when given, else all of them. Up to
+    :data:`MAX_LINES` entities are drawn as lines in one plot; up to :data:`MAX_PANELS` as
+    small multiples (one panel per entity, the others faint behind it, sorted by U of the
+    last period, highest first, unless chosen); more as the median with the
+    interquartile and min–max bands, the :data:`EXTREMES` highest and lowest named.
+
+    Both scales of U are shown: faint horizontal lines mark the synergy level edges
+    (dashed), the development stage edges (dotted) and the edges the two share (0.3 by
+    default; dash-dot), and right of the plot a column names the level bands and one the
+    stage bands, each with its own edges ruled. A solid line marks U = 0. The y range
+    follows the data (with 0 and the next edge above the largest U), within [−1, 1].
 
     Parameters
     ----------
@@ -671,64 +1023,141 @@ def figure_synergy_path(result: Result, lang: str = "en") -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Double column wide (single column for one entity).
+        Double column wide (5 in for one entity).
+
+    Raises
+    ------
+    SpecError
+        When ``[report] entities`` names an entity the data does not have.
     """
     style = _style(lang)
-    total = len(result.entities)
-    shown = min(total, MAX_ENTITIES)
     ticks, base_note = _compared_labels(result, style)
-    width = SINGLE_COLUMN_IN if shown == 1 else DOUBLE_COLUMN_IN
-    fig = _new_figure(width, 2.8 if shown == 1 else 3.4)
-    ax = fig.subplots()
-    _style_axes(ax, style)
-    values = result.synergy_values[:shown]
+    values_all = result.synergy_values
+    last_tick = ticks[-1] if ticks else ""
+    shown = _pick(result, style, _last_finite(values_all), "what_u", last_tick)
+    n = len(shown.idx)
+    values = values_all[shown.idx]
     edges = sorted({*result.spec.levels.edges, *result.spec.stages.edges})
     lo, hi = _synergy_limits(values, edges)
     x = np.arange(len(ticks))
     marker: dict[str, Any] = {"marker": "o", "markersize": 2.5} if len(ticks) <= 15 else {}
-    handles = []
-    for i, name in enumerate(_entity_labels(result, shown)):
-        handles += ax.plot(
-            x, values[i], linewidth=1.0, label=name, zorder=3, **marker, **_line_style(i)
-        )
+    if MAX_LINES < n <= MAX_PANELS:
+        return _synergy_panels(result, style, shown, ticks, base_note, lo, hi)
+    width = 5.0 if n == 1 else DOUBLE_COLUMN_IN
+    legend_rows = math.ceil((n + 3) / 4) if n <= MAX_LINES else 2
+    fig = _new_figure(width, (3.0 if n == 1 else 3.4) + 0.15 * legend_rows)
+    ax = fig.subplots()
+    _style_axes(ax, style)
     ax.set_ylim(lo, hi)
-    key = _reference_lines(ax, result, style, lo, hi)
-    plot_w = width - (0.9 if shown == 1 else 2.9 if shown > 12 else 2.2)
+    _synergy_edges(ax, result, lo, hi)
+    names = [str(result.entities[i]) for i in shown.idx]
+    note = shown.note
+    if n > MAX_PANELS:
+        handles, label_pt = _band_chart(ax, style, x.astype(float), values, names, last_tick)
+        note = style.join(
+            [
+                shown.note if _report_entities(result) else "",
+                style.word("band_note", n=n, k=EXTREMES, period=last_tick),
+            ]
+        )
+    else:
+        handles = []
+        for k, name in enumerate(names):
+            handles += ax.plot(
+                x,
+                values[k],
+                linewidth=1.0,
+                label=_fit(name, 1.9, LEGEND_PT),
+                zorder=3,
+                **marker,
+                **_line_style(k),
+            )
+        label_pt = 0.0
+    _synergy_scales(ax, result, style, lo, hi, start_pt=label_pt + 6)
+    key = _edge_key(result, style, lo, hi)
+    scales_w = 1.7 + label_pt / 72
+    plot_w = width - 0.8 - scales_w
     _period_ticks(ax, ticks, style, plot_w)
     ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
     ax.set_ylabel(style.word("synergy_ylabel"), fontproperties=style.font(LABEL_PT))
-    if shown > 1:  # entities, then the two kinds of reference line, right of the plot
-        fig.legend(
-            handles=[*handles, *key],
-            loc="outside right upper",
-            ncols=1 if shown <= 12 else 2,
-            frameon=False,
-            prop=style.font(LEGEND_PT),
-            handlelength=2.2,
-        )
-    else:
-        fig.legend(
-            handles=key,
-            loc="outside lower center",
-            ncols=2,
-            frameon=False,
-            prop=style.font(LEGEND_PT),
-            handlelength=2.2,
-        )
-    notes = [base_note, _subset_note(style, shown, total)]
-    if total == 1 and result.spec.entity is not None:
+    # entities, then the kinds of reference line, below: the right holds the two scales
+    _legend_below(fig, style, [*handles, *key], 4 if n <= MAX_LINES else 5)
+    notes = [base_note, note]
+    if len(result.entities) == 1 and result.spec.entity is not None:
         notes.append(str(result.entities[0]))
     _title(fig, style, style.word("path_title"), style.join(notes))
     return fig
 
 
+def _synergy_panels(
+    result: Result,
+    style: _Style,
+    shown: _Shown,
+    ticks: list[str],
+    base_note: str,
+    lo: float,
+    hi: float,
+) -> Figure:
+    """The synergy path of 9 to :data:`MAX_PANELS` entities as small multiples."""
+    n = len(shown.idx)
+    values = result.synergy_values[shown.idx]
+    fig, axes, panel_w = _small_multiples(style, n, 0.15)
+    ncols = axes.shape[1]
+    x = np.arange(len(ticks))
+    levels, stages = result.spec.levels.edges, result.spec.stages.edges
+    yticks: list[float] = []
+    for e in sorted({0.0, *(e for e in (*levels, *stages) if lo < e < hi)}):
+        if not yticks or e - yticks[-1] >= 0.12 * (hi - lo):  # no two labels overlap
+            yticks.append(e)
+    last = _last_finite(values)
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.remove()
+            continue
+        _style_axes(ax, style)
+        _synergy_edges(ax, result, lo, hi, lw=0.45)
+        for other in range(n):  # the others, faint, for comparison
+            if other != k:
+                ax.plot(x, values[other], color="0.82", linewidth=0.5, zorder=2)
+        ax.plot(
+            x,
+            values[k],
+            color=OKABE_ITO[0],
+            linewidth=1.2,
+            marker="o" if len(ticks) <= 15 else None,
+            markersize=1.8,
+            zorder=3,
+        )
+        ax.set_ylim(lo, hi)
+        ax.set_yticks(yticks, [f"{t:g}" for t in yticks])
+        _period_ticks(ax, ticks, style, panel_w)
+        bottom = k + ncols >= n
+        ax.tick_params(labelbottom=bottom, labelleft=k % ncols == 0)
+        if bottom:
+            ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
+        tag = f"{last[k]:.2f}".replace("-", "−") if np.isfinite(last[k]) else "—"
+        _panel_title(ax, style, result, int(shown.idx[k]), tag, panel_w)
+    fig.supylabel(style.word("synergy_ylabel"), fontproperties=style.font(LABEL_PT))
+    handles = [
+        Line2D([], [], color=OKABE_ITO[0], linewidth=1.2, label=style.word("this_entity")),
+        Line2D([], [], color="0.82", linewidth=0.8, label=style.word("other_entities")),
+        *_edge_key(result, style, lo, hi),
+    ]
+    _legend_below(fig, style, handles, 5)
+    _title(fig, style, style.word("path_title"), style.join([base_note, shown.note]))
+    return fig
+
+
+@_figure
 def figure_synergy_heatmap(result: Result, lang: str = "en") -> Figure:
     """Heat map of the synergy degree U, entities × compared periods.
 
     A diverging colour map ("RdBu": red U < 0, white U = 0, blue U > 0) on the fixed
     range [−1, 1], so colours compare across figures. Cells carry their value when the
-    map is small enough to read (at most 20 rows and 16 columns). At most
-    :data:`MAX_HEATMAP_ROWS` entities (the first in data order) are drawn.
+    map is small enough to read (at most 20 rows and 16 columns). The rows are the
+    entities of ``[report] entities`` when given, else all of them in data order; more
+    than :data:`MAX_HEATMAP_ROWS` rows do not read, so then the highest and lowest halves
+    by U of the last period are drawn, split by a black rule, and the title says so.
 
     Parameters
     ----------
@@ -741,12 +1170,25 @@ def figure_synergy_heatmap(result: Result, lang: str = "en") -> Figure:
     -------
     matplotlib.figure.Figure
         Double column wide; the height grows with the number of rows.
+
+    Raises
+    ------
+    SpecError
+        When ``[report] entities`` names an entity the data does not have.
     """
     style = _style(lang)
-    total = len(result.entities)
-    shown = min(total, MAX_HEATMAP_ROWS)
     ticks, base_note = _compared_labels(result, style)
-    values = np.ma.masked_invalid(result.synergy_values[:shown])
+    picked = _pick(
+        result,
+        style,
+        _last_finite(result.synergy_values),
+        "what_u",
+        ticks[-1] if ticks else "",
+        sort_above=MAX_HEATMAP_ROWS,
+        limit=MAX_HEATMAP_ROWS,
+    )
+    shown = len(picked.idx)
+    values = np.ma.masked_invalid(result.synergy_values[picked.idx])
     n_cols = values.shape[1]
     row_h = 0.22 if shown <= 20 else 0.13
     fig = _new_figure(DOUBLE_COLUMN_IN, 1.35 + shown * row_h + (0.6 if shown <= 4 else 0.0))
@@ -762,9 +1204,11 @@ def figure_synergy_heatmap(result: Result, lang: str = "en") -> Figure:
     )
     ax.set_xlim(0, n_cols)
     ax.set_ylim(shown, 0)  # first entity at the top
-    row_labels = _entity_labels(result, shown)
+    row_labels = _entity_labels(result, picked.idx)
     ax.set_yticks(np.arange(shown) + 0.5, row_labels, fontproperties=style.font(TICK_PT))
     ax.tick_params(length=0)
+    if picked.split:
+        ax.axhline(picked.split, color="0.05", linewidth=1.6, zorder=4)
     label_w = max((_text_width(r, TICK_PT) for r in row_labels), default=0.3)
     plot_w = DOUBLE_COLUMN_IN - label_w - (0.6 if shown <= 4 else 1.1)  # room for the colour bar
     _period_ticks(ax, ticks, style, plot_w, offset=0.5, every=True)
@@ -793,11 +1237,12 @@ def figure_synergy_heatmap(result: Result, lang: str = "en") -> Figure:
     cbar.set_ticks([-1, -0.5, 0, 0.5, 1])
     cbar.outline.set_linewidth(0.6)
     cbar.ax.tick_params(labelsize=TICK_PT, width=0.6, length=2.5)
-    notes = [base_note, _subset_note(style, shown, total)]
+    notes = [base_note, picked.note]
     _title(fig, style, style.word("heatmap_title"), style.join(notes))
     return fig
 
 
+@_figure
 def figure_weights(result: Result, lang: str = "en") -> Figure:
     """Indicator weights φ, one panel per subsystem.
 
@@ -827,7 +1272,9 @@ def figure_weights(result: Result, lang: str = "en") -> Figure:
     n_entities = w.shape[0]
     spec = result.spec
     sizes = [len(s.indicators) for s in spec.subsystems]
-    fig = _new_figure(SINGLE_COLUMN_IN, 0.85 + 0.2 * sum(sizes) + 0.32 * len(sizes))
+    labels = [_indicator_labels(s.indicators, 1.6, TICK_PT) for s in spec.subsystems]
+    rows = sum(max(0.2, 0.15 * (t.count("\n") + 1)) for sub in labels for t in sub)
+    fig = _new_figure(SINGLE_COLUMN_IN, 1.0 + rows + 0.32 * len(sizes))
     axes = fig.subplots(
         len(sizes), 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": sizes}
     )[:, 0]
@@ -863,8 +1310,7 @@ def figure_weights(result: Result, lang: str = "en") -> Figure:
                 color="0.2",
                 fontproperties=style.font(TICK_PT),
             )
-        labels = [_fit(ind.label or ind.column, 1.6, TICK_PT) for ind in sub.indicators]
-        ax.set_yticks(y, labels, fontproperties=style.font(TICK_PT))
+        ax.set_yticks(y, labels[j], fontproperties=style.font(TICK_PT))
         ax.set_ylim(idx.size - 0.5, -0.5)
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(0, xmax)
@@ -874,7 +1320,10 @@ def figure_weights(result: Result, lang: str = "en") -> Figure:
             fontproperties=style.font(LABEL_PT, weight="bold"),
             pad=2,
         )
-    axes[-1].set_xlabel(style.word("weights_xlabel"), fontproperties=style.font(LABEL_PT))
+    # centred on the figure, not on the axes (which the indicator names push right):
+    # the label is about as wide as the figure
+    xlabel = "\n".join(_lines(style.word("weights_xlabel"), SINGLE_COLUMN_IN - 0.4, LABEL_PT))
+    fig.supxlabel(xlabel, fontproperties=style.font(LABEL_PT))
     method = spec.method.weights
     method_text = _WORDS[lang].get(method, method)
     if differs.any():
@@ -910,10 +1359,223 @@ def _spread(values: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
 
 def _grid_shape(shown: int) -> tuple[int, int, float, float]:
     """Columns, rows, figure width and panel height of ``shown`` small multiples."""
-    ncols = 1 if shown == 1 else 2 if shown <= 4 else 3 if shown <= 9 else 4
+    if shown == 1:
+        ncols = 1
+    elif shown <= 4:
+        ncols = 2
+    elif shown <= 9:
+        ncols = 3
+    elif shown <= 16:
+        ncols = 4
+    elif shown <= 30:
+        ncols = 5
+    else:
+        ncols = 6
     width = SINGLE_COLUMN_IN if shown == 1 else DOUBLE_COLUMN_IN
-    panel_h = 2.2 if shown == 1 else 1.55 if ncols <= 2 else 1.3
+    panel_h = 2.2 if shown == 1 else 1.55 if ncols <= 2 else 1.3 if ncols <= 4 else 1.1
     return ncols, math.ceil(shown / ncols), width, panel_h
+
+
+def _band_chart(
+    ax: Axes,
+    style: _Style,
+    x: NDArray[Any],
+    values: NDArray[np.float64],
+    names: Sequence[str],
+    period: str,
+    *,
+    named: bool = True,
+) -> tuple[list[Any], float]:
+    """Many entities' series as the median with interquartile and min–max bands, the
+    :data:`EXTREMES` highest and lowest in the last period drawn and named at the right.
+
+    Percentiles per column over the finite values only (a column without any is left
+    empty). Returns the legend handles and the width in points of the name column.
+    """
+    X = values.shape[1]
+    stats = np.full((5, X), np.nan)
+    for c in range(X):
+        col = values[:, c]
+        col = col[np.isfinite(col)]
+        if col.size:
+            stats[:, c] = np.percentile(col, [0, 25, 50, 75, 100])
+    color = OKABE_ITO[0]
+    ax.fill_between(x, stats[0], stats[4], color=color, alpha=0.12, linewidth=0, zorder=1)
+    ax.fill_between(x, stats[1], stats[3], color=color, alpha=0.28, linewidth=0, zorder=1)
+    ax.plot(x, stats[2], color=color, linewidth=1.6, zorder=4)
+    handles: list[Any] = [
+        Line2D([], [], color=color, linewidth=1.6, label=style.word("band_median")),
+        Patch(facecolor=color, alpha=0.28 + 0.12, linewidth=0, label=style.word("band_iqr")),
+        Patch(facecolor=color, alpha=0.12, linewidth=0, label=style.word("band_range")),
+    ]
+    if not named:
+        return handles, 0.0
+    last = _last_finite(values)
+    ok = np.flatnonzero(np.isfinite(last))
+    ranked = ok[np.argsort(-last[ok], kind="stable")]
+    k = min(EXTREMES, ranked.size // 2)
+    high, low = ranked[:k], ranked[ranked.size - k :] if k else ranked[:0]
+    ends: list[tuple[float, str, str]] = []
+    for rank, (rows, color_of) in enumerate(((high, OKABE_ITO[1]), (low, OKABE_ITO[2]))):
+        for r in rows:
+            ax.plot(
+                x,
+                values[r],
+                color=color_of,
+                linewidth=0.8,
+                linestyle="-" if rank == 0 else (0, (3, 1.5)),
+                zorder=3,
+            )
+            ends.append((float(last[r]), _fit(names[r], 1.3, TICK_PT), color_of))
+    handles += [
+        Line2D([], [], color=OKABE_ITO[1], lw=0.8, label=style.word("band_high", period=period)),
+        Line2D(
+            [],
+            [],
+            color=OKABE_ITO[2],
+            lw=0.8,
+            linestyle=(0, (3, 1.5)),
+            label=style.word("band_low", period=period),
+        ),
+    ]
+    return handles, _end_labels(ax, style, ends)
+
+
+def _end_labels(ax: Axes, style: _Style, ends: Sequence[tuple[float, str, str]]) -> float:
+    """Names at the right of the axes at the height of their line's last value, moved
+    apart so that none overlap (after the y limits are set). Returns the column width
+    in points."""
+    if not ends:
+        return 0.0
+    lo, hi = ax.get_ylim()
+    gap = (hi - lo) * 0.065
+    order = sorted(ends, key=lambda e: e[0])
+    ys = [min(max(y, lo), hi) for y, _, _ in order]
+    for i in range(1, len(ys)):  # push up, then pull back below the top
+        ys[i] = max(ys[i], ys[i - 1] + gap)
+    over = ys[-1] - hi
+    if over > 0:
+        ys = [y - over for y in ys]
+        for i in range(len(ys) - 2, -1, -1):
+            ys[i] = min(ys[i], ys[i + 1] - gap)
+    trans = offset_copy(ax.get_yaxis_transform(), fig=_root(ax), x=3, units="points")
+    for y, (_, name, color) in zip(ys, order, strict=True):
+        ax.text(
+            1.0,
+            y,
+            name,
+            transform=trans,
+            va="center",
+            ha="left",
+            color=color,
+            fontproperties=style.font(TICK_PT),
+            clip_on=False,
+        )
+    return 6 + 72 * max(_text_width(name, TICK_PT) for _, name, _ in order)
+
+
+def _root(ax: Axes) -> Figure:
+    """The figure ``ax`` is drawn on (the figures here have no subfigures)."""
+    return cast(Figure, ax.figure)
+
+
+def _edge_kind(e: float, levels: Sequence[float], stages: Sequence[float]) -> str:
+    return "shared" if e in levels and e in stages else "level" if e in levels else "stage"
+
+
+_EDGE_DASH: dict[str, Any] = {
+    "level": (0, (4, 2)),
+    "stage": (0, (1, 1.5)),
+    "shared": "-.",
+}
+
+
+def _synergy_edges(ax: Axes, result: Result, lo: float, hi: float, lw: float = 0.55) -> None:
+    """The zero line and the level (dashed), stage (dotted) and shared (dash-dot)
+    edges inside ``(lo, hi)`` across ``ax``."""
+    levels, stages = result.spec.levels.edges, result.spec.stages.edges
+    ax.axhline(0.0, color="0.15", linewidth=0.7, zorder=1)
+    for e in sorted({*levels, *stages}):
+        if lo < e < hi and e != 0:
+            kind = _edge_kind(e, levels, stages)
+            ax.axhline(e, color=REFERENCE_GREY, linewidth=lw, linestyle=_EDGE_DASH[kind], zorder=0)
+
+
+def _edge_key(result: Result, style: _Style, lo: float, hi: float) -> list[Line2D]:
+    """Legend entries for the kinds of edge drawn between ``lo`` and ``hi``."""
+    levels, stages = result.spec.levels.edges, result.spec.stages.edges
+    kinds = {_edge_kind(e, levels, stages) for e in {*levels, *stages} if lo < e < hi and e != 0}
+    words = {"level": "level_edge", "stage": "stage_edge", "shared": "shared_edges"}
+    return [
+        Line2D([], [], color=REFERENCE_GREY, lw=0.6, linestyle=_EDGE_DASH[k], label=style.word(w))
+        for k, w in words.items()
+        if k in kinds
+    ]
+
+
+def _synergy_scales(
+    ax: Axes, result: Result, style: _Style, lo: float, hi: float, start_pt: float = 4.0
+) -> None:
+    """Both scales of U named right of the axes, ``start_pt`` points from its edge: a
+    column of synergy levels and one of development stages, each band named at the
+    middle of its visible part and each edge of the scale marked by a rule across its
+    column — so an edge shared by both scales (0.3 by default) is marked in both."""
+    fig = _root(ax)
+    trans = ax.get_yaxis_transform()
+    x0 = start_pt
+    scales = (
+        ("level_col", result.spec.levels.edges, level_names(result, style.lang)),
+        ("stage_col", result.spec.stages.edges, stage_names(result, style.lang)),
+    )
+    for key, edges, names in scales:
+        header = style.word(key)
+        width = 72 * max(_text_width(t, TICK_PT) for t in (header, *names)) + 4
+        at = offset_copy(trans, fig=fig, x=x0, units="points")
+        ax.text(
+            1.0,
+            hi,
+            header,
+            transform=at,
+            va="bottom",
+            ha="left",
+            color="0.2",
+            fontproperties=style.font(TICK_PT, weight="bold"),
+            clip_on=False,
+        )
+        bounds = [-1.0, *edges, 1.0]
+        for name, (a, b) in zip(names, itertools.pairwise(bounds), strict=False):
+            top, bottom = min(b, hi), max(a, lo)
+            if top - bottom < 0.06 * (hi - lo):  # too thin a sliver to name
+                continue
+            ax.text(
+                1.0,
+                (top + bottom) / 2,
+                name,
+                transform=at,
+                va="center",
+                ha="left",
+                color="0.35",
+                fontproperties=style.font(TICK_PT),
+                clip_on=False,
+            )
+        for e in edges:
+            if lo < e < hi:
+                ax.annotate(
+                    "",
+                    xy=(1.0, e),
+                    xycoords=at,
+                    xytext=(width - 4, 0),
+                    textcoords="offset points",
+                    arrowprops={
+                        "arrowstyle": "-",
+                        "color": REFERENCE_GREY,
+                        "lw": 0.6,
+                        "shrinkA": 0,
+                        "shrinkB": 0,
+                    },
+                    annotation_clip=False,
+                )
+        x0 += width + 6
 
 
 def _name_bands(
@@ -923,16 +1585,18 @@ def _name_bands(
     names: Sequence[str],
     lo: float,
     hi: float,
+    offset_pt: float = 3.0,
 ) -> None:
-    """Each band ``(bounds[i], bounds[i+1]]`` named at the right of the axes, at the middle
-    of its visible part (bands thinner than 7 % of the y range are left unnamed)."""
-    trans = ax.get_yaxis_transform()
+    """Each band ``(bounds[i], bounds[i+1]]`` named at the right of the axes, ``offset_pt``
+    points from it, at the middle of its visible part (bands thinner than 7 % of the y
+    range are left unnamed)."""
+    trans = offset_copy(ax.get_yaxis_transform(), fig=_root(ax), x=offset_pt, units="points")
     for name, (a, b) in zip(names, itertools.pairwise(bounds), strict=False):
         top, bottom = min(b, hi), max(a, lo)
         if top - bottom < 0.07 * (hi - lo):  # too thin a sliver to name
             continue
         ax.text(
-            1.01,
+            1.0,
             (top + bottom) / 2,
             name,
             transform=trans,
@@ -962,6 +1626,7 @@ def _grade_text(code: int, lang: str) -> str:
     return gm11_grades(lang)[code]
 
 
+@_figure
 def figure_grey_relation(result: Result, lang: str = "en") -> Figure:
     """Grey relational grade of each indicator with its subsystem's order degree.
 
@@ -997,7 +1662,9 @@ def figure_grey_relation(result: Result, lang: str = "en") -> Figure:
     weak = (grades < threshold).sum(axis=0)  # NaN compares False
     n_entities = grades.shape[0]
     sizes = [len(s.indicators) for s in spec.subsystems]
-    fig = _new_figure(SINGLE_COLUMN_IN, 1.1 + 0.2 * sum(sizes) + 0.32 * len(sizes))
+    labels = [_indicator_labels(s.indicators, 1.45, TICK_PT) for s in spec.subsystems]
+    rows = sum(max(0.2, 0.15 * (t.count("\n") + 1)) for sub in labels for t in sub)
+    fig = _new_figure(SINGLE_COLUMN_IN, 1.25 + rows + 0.32 * len(sizes))
     axes = fig.subplots(
         len(sizes), 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": sizes}
     )[:, 0]
@@ -1050,8 +1717,7 @@ def figure_grey_relation(result: Result, lang: str = "en") -> Figure:
                 color="0.2",
                 fontproperties=style.font(TICK_PT),
             )
-        labels = [_fit(ind.label or ind.column, 1.45, TICK_PT) for ind in sub.indicators]
-        ax.set_yticks(y, labels, fontproperties=style.font(TICK_PT))
+        ax.set_yticks(y, labels[j], fontproperties=style.font(TICK_PT))
         ax.set_ylim(idx.size - 0.5, -0.5)
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(0, xmax)
@@ -1095,14 +1761,19 @@ def figure_grey_relation(result: Result, lang: str = "en") -> Figure:
     return fig
 
 
+@_figure
 def figure_coupling(result: Result, lang: str = "en") -> Figure:
     """Coupling coordination degree D (top) and coupling degree C (bottom) by period.
 
-    One line per entity (at most :data:`MAX_ENTITIES`, the first in data order), styled
-    as in :func:`figure_synergy_path`. Faint dashed lines mark the edges of the ten
+    The entities are those of ``[report] entities`` when given, else all of them. Up to
+    :data:`MAX_LINES` entities: one line per entity, styled as in
+    :func:`figure_synergy_path`; faint dashed lines mark the edges of the ten
     coordination levels of D (0.1, 0.2, …) and dotted ones the four coupling stages of C
-    (0.3, 0.5, 0.8), each band named at the right. The y ranges run from the band edge
-    below the data to the band edge above it, within [0, 1].
+    (0.3, 0.5, 0.8), each band named at the right; the y ranges run from the band edge
+    below the data to the band edge above it, within [0, 1]. Up to :data:`MAX_PANELS`
+    entities: small multiples of D and C, sorted by D of the last period (unless chosen).
+    More: the median with the interquartile and min–max bands of D and of C, the
+    :data:`EXTREMES` highest and lowest D named.
 
     Parameters
     ----------
@@ -1119,58 +1790,80 @@ def figure_coupling(result: Result, lang: str = "en") -> Figure:
     Raises
     ------
     SpecError
-        When the coupling coordination degree was not asked for.
+        When the coupling coordination degree was not asked for, or ``[report]
+        entities`` names an entity the data does not have.
     """
     style = _style(lang)
     c, _, d = _diagnostics(result, "coupling").coupling or (None, None, None)
     assert c is not None and d is not None
-    total = len(result.entities)
-    shown = min(total, MAX_ENTITIES)
     periods = _period_labels(result)
-    width = SINGLE_COLUMN_IN if shown == 1 else DOUBLE_COLUMN_IN
-    below = shown > 12  # many entities: the legend goes below (4 columns), not right
-    names = _entity_labels(result, shown, 1.3 if below else 1.9)
-    legend_rows = math.ceil((shown + 2) / 4) if below else 0
-    fig = _new_figure(width, 3.9 if shown == 1 else 4.6 + 0.14 * legend_rows)
+    shown = _pick(result, style, _last_finite(d), "what_d", periods[-1])
+    n = len(shown.idx)
+    method = str(result.spec.diagnostics.coupling)
+    head = [
+        _WORDS[lang].get(f"coupling_{method}", method),
+        style.word("coupling_subsystems", k=len(result.subsystems)),
+    ]
+    if MAX_LINES < n <= MAX_PANELS:
+        return _coupling_panels(result, style, shown, c, d, periods, head)
+    width = SINGLE_COLUMN_IN if n == 1 else DOUBLE_COLUMN_IN
+    many = n > MAX_PANELS
+    names = [str(result.entities[i]) for i in shown.idx]
+    fig = _new_figure(width, 3.9 if n == 1 else 4.8)
     ax_d, ax_c = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     x = np.arange(len(periods))
     marker: dict[str, Any] = {"marker": "o", "markersize": 2.5} if len(periods) <= 15 else {}
-    handles = []
-    for i, name in enumerate(names):
-        handles += ax_d.plot(
-            x, d[i], linewidth=1.0, label=name, zorder=3, **marker, **_line_style(i)
-        )
-        ax_c.plot(x, c[i], linewidth=1.0, zorder=3, **marker, **_line_style(i))
+    D, C = d[shown.idx], c[shown.idx]
+    lo_d, hi_d = _unit_limits(D, result.spec.diagnostics.coupling_levels.edges)
+    lo_c, hi_c = _unit_limits(C, result.spec.diagnostics.coupling_stages.edges)
+    ax_d.set_ylim(lo_d, hi_d)
+    ax_c.set_ylim(lo_c, hi_c)
+    handles: list[Any] = []
+    label_pt = 0.0
+    if many:
+        handles, label_pt = _band_chart(ax_d, style, x.astype(float), D, names, periods[-1])
+        _band_chart(ax_c, style, x.astype(float), C, names, periods[-1], named=False)
+    else:
+        for k, name in enumerate(names):
+            handles += ax_d.plot(
+                x,
+                D[k],
+                linewidth=1.0,
+                label=_fit(name, 1.9, LEGEND_PT),
+                zorder=3,
+                **marker,
+                **_line_style(k),
+            )
+            ax_c.plot(x, C[k], linewidth=1.0, zorder=3, **marker, **_line_style(k))
     zh = lang == "zh"
     panels = (
         (
             ax_d,
-            d[:shown],
             result.spec.diagnostics.coupling_levels.edges,
             coupling_level_names(result, "zh" if zh else "en"),
             "coupling_d",
             (0, (4, 2)),
+            label_pt,
         ),
         (
             ax_c,
-            c[:shown],
             result.spec.diagnostics.coupling_stages.edges,
             coupling_stage_names(result, "zh" if zh else "en"),
             "coupling_c",
             (0, (1, 1.5)),
+            0.0,
         ),
     )
-    for ax, values, edges, band_names, label, dash in panels:
+    for ax, edges, band_names, label, dash, offset in panels:
         _style_axes(ax, style)
-        lo, hi = _unit_limits(values, edges)
-        ax.set_ylim(lo, hi)
+        lo, hi = ax.get_ylim()
         for e in edges:
             if lo < e < hi:
                 ax.axhline(e, color=REFERENCE_GREY, linewidth=0.5, linestyle=dash, zorder=0)
-        _name_bands(ax, style, [-np.inf, *edges, np.inf], band_names, lo, hi)
+        _name_bands(ax, style, [-np.inf, *edges, np.inf], band_names, lo, hi, offset + 3)
         ax.set_ylabel(style.word(label), fontproperties=style.font(LABEL_PT))
-    legend_w = 0.0 if shown == 1 or below else max(_text_width(n, LEGEND_PT) for n in names) + 0.4
-    plot_w = width - 1.9 - max(legend_w, 0.0 if shown == 1 else 1.6)
+    legend_w = 0.0 if n == 1 or many else max(_text_width(t, LEGEND_PT) for t in names[:n]) + 0.4
+    plot_w = width - 1.9 - label_pt / 72 - max(legend_w, 0.0 if n == 1 else 1.6)
     _period_ticks(ax_c, periods, style, plot_w)
     ax_c.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
     key = [
@@ -1191,7 +1884,7 @@ def figure_coupling(result: Result, lang: str = "en") -> Figure:
             label=style.word("coupling_stage_edges"),
         ),
     ]
-    if shown > 1 and not below:
+    if 1 < n <= MAX_LINES:
         fig.legend(
             handles=[*handles, *key],
             loc="outside right upper",
@@ -1201,26 +1894,73 @@ def figure_coupling(result: Result, lang: str = "en") -> Figure:
             handlelength=2.2,
         )
     else:
-        fig.legend(
-            handles=[*handles, *key] if below else key,
-            loc="outside lower center",
-            ncols=4 if below else 2,
-            frameon=False,
-            prop=style.font(LEGEND_PT),
-            handlelength=2.2,
+        _legend_below(fig, style, [*handles, *key], 4)
+    note = shown.note
+    if many:
+        note = style.join(
+            [
+                shown.note if _report_entities(result) else "",
+                style.word("band_note", n=n, k=EXTREMES, period=periods[-1]),
+            ]
         )
-    method = str(result.spec.diagnostics.coupling)
-    notes = [
-        _WORDS[lang].get(f"coupling_{method}", method),
-        style.word("coupling_subsystems", k=len(result.subsystems)),
-        _subset_note(style, shown, total),
-    ]
-    if total == 1 and result.spec.entity is not None:
+    notes = [*head, note]
+    if len(result.entities) == 1 and result.spec.entity is not None:
         notes.append(str(result.entities[0]))
     _title(fig, style, style.word("coupling_title"), style.join(notes), legend_w)
     return fig
 
 
+def _coupling_panels(
+    result: Result,
+    style: _Style,
+    shown: _Shown,
+    c: NDArray[np.float64],
+    d: NDArray[np.float64],
+    periods: list[str],
+    head: list[str],
+) -> Figure:
+    """D and C of 9 to :data:`MAX_PANELS` entities as small multiples (y on [0, 1])."""
+    n = len(shown.idx)
+    fig, axes, panel_w = _small_multiples(style, n, 0.15)
+    ncols = axes.shape[1]
+    x = np.arange(len(periods))
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.remove()
+            continue
+        i = int(shown.idx[k])
+        _style_axes(ax, style)
+        ax.grid(axis="y", color="0.9", linewidth=0.5)
+        ax.set_axisbelow(True)
+        ax.plot(x, c[i], color=OKABE_ITO[3], linewidth=0.8, linestyle=(0, (1, 1)), zorder=2)
+        ax.plot(x, d[i], color=OKABE_ITO[0], linewidth=1.2, zorder=3)
+        ax.set_ylim(0, 1)
+        ax.set_yticks([0, 0.5, 1])
+        _period_ticks(ax, periods, style, panel_w)
+        bottom = k + ncols >= n
+        ax.tick_params(labelbottom=bottom, labelleft=k % ncols == 0)
+        if bottom:
+            ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
+        tag = f"D {d[i, -1]:.2f}" if np.isfinite(d[i, -1]) else "—"
+        _panel_title(ax, style, result, i, tag, panel_w)
+    fig.supylabel(style.word("coupling_dc"), fontproperties=style.font(LABEL_PT))
+    handles = [
+        Line2D([], [], color=OKABE_ITO[0], linewidth=1.2, label=style.word("coupling_d")),
+        Line2D(
+            [],
+            [],
+            color=OKABE_ITO[3],
+            linewidth=0.8,
+            linestyle=(0, (1, 1)),
+            label=style.word("coupling_c"),
+        ),
+    ]
+    _legend_below(fig, style, handles, 2)
+    _title(fig, style, style.word("coupling_title"), style.join([*head, shown.note]))
+    return fig
+
+
+@_figure
 def figure_obstacles(result: Result, lang: str = "en") -> Figure:
     """Heat map of the obstacle shares O of the last period, entities × indicators.
 
@@ -1253,24 +1993,36 @@ def figure_obstacles(result: Result, lang: str = "en") -> Figure:
     style = _style(lang)
     shares_all = _diagnostics(result, "obstacles").obstacles
     assert shares_all is not None
-    total = len(result.entities)
-    shown = min(total, MAX_HEATMAP_ROWS)
-    shares = shares_all[:shown, -1, :]
+    last_period = _period_labels(result)[-1]
+    ticks, _ = _compared_labels(result, style)
+    picked = _pick(
+        result,
+        style,
+        _last_finite(result.synergy_values),
+        "what_u",
+        ticks[-1] if ticks else last_period,
+        sort_above=MAX_HEATMAP_ROWS,
+        limit=MAX_HEATMAP_ROWS,
+    )
+    shown = len(picked.idx)
+    shares = shares_all[picked.idx, -1, :]
     n_top = result.spec.diagnostics.obstacles
     spec = result.spec
     n_cols = shares.shape[1]
-    names = [ind.label or ind.column for ind in spec.indicators]
-    row_labels = _entity_labels(result, shown)
+    parts = [_indicator_text(ind.column, ind.label, ind.unit) for ind in spec.indicators]
+    row_labels = _entity_labels(result, picked.idx)
     label_w = max((_text_width(r, TICK_PT) for r in row_labels), default=0.3)
     plot_w = DOUBLE_COLUMN_IN - label_w - 1.3
-    # column labels: horizontal (wrapped onto two lines) when they fit, else at 45°
-    wrapped = [_wrap(t, plot_w / max(n_cols, 1) - 0.08, TICK_PT) for t in names]
-    rotate = any(w is None for w in wrapped)
+    # column labels: horizontal (wrapped onto two lines) when they fit, else at 45°;
+    # a name is cut before its unit is
+    cell_w = plot_w / max(n_cols, 1) - 0.08
+    wrapped = [_name_with_unit(name, unit, cell_w, TICK_PT, 3) for name, unit in parts]
+    rotate = any("…" in w for w in wrapped) or cell_w < 0.3
     if rotate:
-        col_labels = [_fit(t, 1.3, TICK_PT) for t in names]
+        col_labels = [_one_line(name, unit, 1.8, TICK_PT) for name, unit in parts]
         col_h = max(_text_width(t, TICK_PT) for t in col_labels) * 0.72
     else:
-        col_labels = [w or "" for w in wrapped]
+        col_labels = wrapped
         col_h = 0.13 * max(w.count("\n") + 1 for w in col_labels)
     row_h = 0.22 if shown <= 20 else 0.13
     fig = _new_figure(DOUBLE_COLUMN_IN, 1.5 + col_h + shown * row_h + (0.5 if shown <= 4 else 0.0))
@@ -1290,6 +2042,8 @@ def figure_obstacles(result: Result, lang: str = "en") -> Figure:
     ax.set_xlim(0, n_cols)
     ax.set_ylim(shown, 0)  # first entity at the top
     ax.set_yticks(np.arange(shown) + 0.5, row_labels, fontproperties=style.font(TICK_PT))
+    if picked.split:
+        ax.axhline(picked.split, color="0.05", linewidth=1.6, zorder=6)
     extra: dict[str, Any] = (
         {"rotation": 45, "ha": "right", "rotation_mode": "anchor"} if rotate else {}
     )
@@ -1354,52 +2108,59 @@ def figure_obstacles(result: Result, lang: str = "en") -> Figure:
     cbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     cbar.outline.set_linewidth(0.6)
     cbar.ax.tick_params(labelsize=TICK_PT, width=0.6, length=2.5)
-    last = _period_labels(result)[-1]
-    notes = [
-        style.word("obstacles_top", n=n_top) if n_top else "",
-        _subset_note(style, shown, total),
-    ]
-    _title(fig, style, style.word("obstacles_title", period=last), style.join(notes))
+    notes = [style.word("obstacles_top", n=n_top) if n_top else "", picked.note]
+    _title(fig, style, style.word("obstacles_title", period=last_period), style.join(notes))
     return fig
 
 
-def _small_multiples(
-    result: Result, style: _Style, extra_h: float = 0.0
-) -> tuple[Figure, Any, int, int, float]:
-    """A figure of panels for the first :data:`MAX_ENTITIES` entities (shared axes).
+def _small_multiples(style: _Style, shown: int, extra_h: float = 0.0) -> tuple[Figure, Any, float]:
+    """A figure of ``shown`` panels with shared axes.
 
-    Returns the figure, its axes (rows × columns), the number of entities shown, their
-    total and the (estimated) width of one panel in inches.
+    Returns the figure, its axes (rows × columns) and the (estimated) width of one panel
+    in inches.
     """
-    total = len(result.entities)
-    shown = min(total, MAX_ENTITIES)
     ncols, nrows, width, panel_h = _grid_shape(shown)
     fig = _new_figure(width, 0.85 + extra_h + nrows * panel_h)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
-    return fig, axes, shown, total, (width - 0.6) / ncols
+    return fig, axes, (width - 0.6) / ncols
 
 
 def _panel_title(ax: Axes, style: _Style, result: Result, i: int, tag: str, panel_w: float) -> None:
-    """Entity ``i``'s name at the left above a panel (cut to fit), ``tag`` at the right.
+    """Entity ``i``'s name at the left above a panel, ``tag`` at the right.
 
-    The name is left out when the data has a single entity and no entity column."""
+    Narrow panels (many entities) take 7 pt names; a name that does not fit beside the
+    tag goes on a line above it, and is cut with "…" only when wider than the panel. The
+    name is left out when the data has a single entity and no entity column."""
     ax.set_title(tag, loc="right", fontproperties=style.font(TICK_PT), color="0.3", pad=3)
     if len(result.entities) > 1 or result.spec.entity is not None:
-        room = panel_w - 0.25 - _text_width(tag, TICK_PT)
-        name = _fit(str(result.entities[i]), max(room, 0.4), LABEL_PT)
-        ax.set_title(name, loc="left", fontproperties=style.font(LABEL_PT), pad=3)
+        size = LABEL_PT if panel_w >= 1.5 else TICK_PT
+        full = str(result.entities[i])
+        room = panel_w - 0.15 - (_text_width(tag, TICK_PT) + 0.05 if tag else 0.0)
+        if _text_width(full, size) <= room:
+            name = full
+        else:  # above the tag (a trailing empty line keeps it there)
+            name = _fit(full, panel_w - 0.1, size) + ("\n" if tag else "")
+        ax.set_title(name, loc="left", fontproperties=style.font(size), pad=3)
 
 
+@_figure
 def figure_forecast(result: Result, lang: str = "en") -> Figure:
     """GM(1,1) fit and forecast of each entity's synergy path, one panel per entity.
 
     Each panel shows the observed synergy degree U over the compared periods (dots),
     the GM(1,1) fitted values (solid) and the forecast beyond the last period (dashed,
     right of a faint vertical line); the panel title carries the entity and the accuracy
-    grade of its fit (good, qualified, barely, unqualified — METHOD.md §7), starred when
-    the series was fitted after a level-ratio shift. Series that could not be fitted
-    (too short or flat) show the observed path only, titled "not fitted". At most
-    :data:`MAX_ENTITIES` panels (the first entities in data order).
+    grade of its fit (good, qualified, barely, unqualified — METHOD.md §7). A series that
+    failed the level-ratio test was fitted after a shift: its fit and forecast are drawn
+    dash-dotted in another colour, named so in the legend, and its grade is starred.
+    GM(1,1) values beyond U's range [−1, 1] were clipped to it by the fit; they are
+    drawn at the bound as ▲ (above 1) or ▼ (below −1) and the legend and title say so —
+    the forecast is never drawn beyond [−1, 1]. Series that could not be fitted (too
+    short or flat) show the observed path only, titled "not fitted".
+
+    The entities are those of ``[report] entities`` when given, else all of them (more
+    than :data:`MAX_LINES` sorted by the last observed U, highest first); more than
+    :data:`MAX_PANELS`: the highest and lowest 24, as the title says.
 
     Parameters
     ----------
@@ -1416,7 +2177,8 @@ def figure_forecast(result: Result, lang: str = "en") -> Figure:
     Raises
     ------
     SpecError
-        When the forecast was not asked for.
+        When the forecast was not asked for, or ``[report] entities`` names an entity the
+        data does not have.
     """
     style = _style(lang)
     fc = _diagnostics(result, "forecast").forecast
@@ -1431,14 +2193,25 @@ def figure_forecast(result: Result, lang: str = "en") -> Figure:
     x = np.arange(P)
     xf = np.arange(P - 1, P + len(future))
     row = np.cumsum(fc.synergy_fitted) - 1  # entity → row of the fitted batch
-    fig, axes, shown, total, panel_w = _small_multiples(result, style, 0.15)
     observed = result.synergy_values
+    picked = _pick(
+        result,
+        style,
+        _last_finite(observed),
+        "what_u",
+        ticks[-1] if ticks else "",
+        limit=MAX_PANELS,
+    )
+    shown = len(picked.idx)
+    fig, axes, panel_w = _small_multiples(style, shown, 0.3)
     marker = 2.5 if P <= 15 else 1.5
-    shifted_any = False
-    for i, ax in enumerate(axes.flat):
-        if i >= shown:
+    shifted_any = clipped_any = passed_any = False
+    lo_u, hi_u = SYNERGY_BOUNDS
+    for k, ax in enumerate(axes.flat):
+        if k >= shown:
             ax.remove()
             continue
+        i = int(picked.idx[k])
         _style_axes(ax, style)
         ax.grid(axis="y", color="0.9", linewidth=0.5)
         ax.set_axisbelow(True)
@@ -1454,36 +2227,57 @@ def figure_forecast(result: Result, lang: str = "en") -> Figure:
         grade = style.word("forecast_skipped")
         if fc.synergy is not None and fc.synergy_fitted[i]:
             r = int(row[i])
-            ax.plot(x, fc.synergy.fitted[r], color=OKABE_ITO[1], linewidth=1.0, zorder=2)
-            ax.plot(
-                xf,
-                [fc.synergy.fitted[r, -1], *fc.synergy.forecast[r]],
-                color=OKABE_ITO[1],
-                linewidth=1.0,
-                linestyle=(0, (3, 1.5)),
-                zorder=2,
-            )
+            ok = bool(fc.synergy.level_ratio_ok[r])
+            color = OKABE_ITO[1] if ok else OKABE_ITO[4]
+            fit_style = "-" if ok else "-."
+            ahead_style = (0, (3, 1.5)) if ok else "-."
+            fitted = np.asarray(fc.synergy.fitted[r], dtype=float)
+            ahead = np.asarray([fitted[-1], *fc.synergy.forecast[r]], dtype=float)
+            ax.plot(x, fitted, color=color, linewidth=1.0, linestyle=fit_style, zorder=2)
+            ax.plot(xf, ahead, color=color, linewidth=1.0, linestyle=ahead_style, zorder=2)
+            clipped = fc.synergy_clipped
+            if clipped is not None and clipped[r].any():
+                values = np.concatenate([fitted, ahead[1:]])
+                xs = np.arange(values.size)
+                for bound, mark in ((hi_u, "^"), (lo_u, "v")):
+                    at = clipped[r] & np.isclose(values, bound)
+                    if at.any():
+                        ax.plot(
+                            xs[at],
+                            values[at],
+                            linestyle="none",
+                            marker=mark,
+                            markersize=3.5,
+                            markerfacecolor="white",
+                            markeredgecolor=color,
+                            markeredgewidth=0.8,
+                            zorder=4,
+                            clip_on=False,
+                        )
+                clipped_any = True
             grade = _grade_text(int(fc.synergy.grade[r]), lang)
-            if not fc.synergy.level_ratio_ok[r]:
+            if not ok:
                 grade += "*"
                 shifted_any = True
+            else:
+                passed_any = True
         if future:
             ax.axvline(P - 0.5, color=REFERENCE_GREY, linewidth=0.5, linestyle=(0, (1, 1.5)))
         _period_ticks(ax, labels, style, panel_w)
-        bottom = i + axes.shape[1] >= shown
-        ax.tick_params(labelbottom=bottom, labelleft=i % axes.shape[1] == 0)
+        bottom = k + axes.shape[1] >= shown
+        ax.tick_params(labelbottom=bottom, labelleft=k % axes.shape[1] == 0)
         if bottom:
             ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
         _panel_title(ax, style, result, i, grade, panel_w)
     ax0 = axes.flat[0]
-    # U lies in [−1, 1]: a forecast beyond it leaves the panel rather than squash the rest
+    # U lies in [−1, 1] and GM(1,1) values beyond it were clipped to it (marked)
     lo, hi = ax0.get_ylim()
     lo, hi = max(lo, -1.05), min(hi, 1.05)
     ax0.set_ylim(lo, hi)
     if lo < 0 < hi:
         for ax in axes.flat[:shown]:
             ax.axhline(0.0, color="0.15", linewidth=0.6, zorder=1)
-    handles = [
+    handles: list[Any] = [
         Line2D(
             [],
             [],
@@ -1493,35 +2287,60 @@ def figure_forecast(result: Result, lang: str = "en") -> Figure:
             color=OKABE_ITO[0],
             label=style.word("forecast_observed"),
         ),
-        Line2D([], [], color=OKABE_ITO[1], linewidth=1.0, label=style.word("forecast_fit")),
-        Line2D(
-            [],
-            [],
-            color=OKABE_ITO[1],
-            linewidth=1.0,
-            linestyle=(0, (3, 1.5)),
-            label=style.word("forecast_forecast"),
-        ),
     ]
-    fig.legend(
-        handles=handles,
-        loc="outside lower center",
-        ncols=3,
-        frameon=False,
-        prop=style.font(LEGEND_PT),
-        handlelength=2.2,
-    )
+    if passed_any or not shifted_any:
+        handles += [
+            Line2D([], [], color=OKABE_ITO[1], linewidth=1.0, label=style.word("forecast_fit")),
+            Line2D(
+                [],
+                [],
+                color=OKABE_ITO[1],
+                linewidth=1.0,
+                linestyle=(0, (3, 1.5)),
+                label=style.word("forecast_forecast"),
+            ),
+        ]
+    if shifted_any:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=OKABE_ITO[4],
+                linewidth=1.0,
+                linestyle="-.",
+                label=style.word("forecast_failed"),
+            )
+        )
+    if clipped_any:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="^",
+                markersize=3.5,
+                markerfacecolor="white",
+                markeredgecolor="0.3",
+                label=style.word("forecast_clipped"),
+            )
+        )
+    _legend_below(fig, style, handles, 3)
     if shown == 1:
         ax0.set_ylabel(style.word("synergy_ylabel"), fontproperties=style.font(LABEL_PT))
     else:
         fig.supylabel(style.word("synergy_ylabel"), fontproperties=style.font(LABEL_PT))
-    ahead = (
+    ahead_note = (
         style.word("forecast_ahead", h=fc.horizon)
         if fc.horizon != 1
         else style.word("forecast_one_ahead")
     )
-    notes = [base_note, ahead, style.word("forecast_shifted") if shifted_any else ""]
-    notes.append(_subset_note(style, shown, total))
+    notes = [
+        base_note,
+        ahead_note,
+        style.word("forecast_shifted") if shifted_any else "",
+        style.word("forecast_clipped_note") if clipped_any else "",
+        picked.note,
+    ]
     _title(fig, style, style.word("forecast_title"), style.join(notes))
     return fig
 
@@ -1538,10 +2357,12 @@ def _robustness_arrays(result: Result) -> dict[str, NDArray[np.float64]]:
     }
 
 
+@_figure
 def figure_robustness(result: Result, lang: str = "en") -> Figure:
     """Robustness of the synergy degree: the point U in its 5–95 % band, per entity.
 
-    One panel per entity (at most :data:`MAX_ENTITIES`): the shaded band spans the 5th to
+    One panel per entity (chosen and ordered as in :func:`figure_forecast`): the shaded
+    band spans the 5th to
     95th percentile of U over the Monte Carlo draws (weights around φ, margin ``a`` in
     its range — METHOD.md §7), the thin dashed line is their median and the solid line
     with dots the point estimate. Faint lines mark the stage edges. The panel title gives
@@ -1568,8 +2389,19 @@ def figure_robustness(result: Result, lang: str = "en") -> Figure:
     band = _robustness_arrays(result)
     ticks, base_note = _compared_labels(result, style)
     x = np.arange(len(ticks))
-    fig, axes, shown, total, panel_w = _small_multiples(result, style, 0.15)
-    values = np.concatenate([band[k][:shown] for k in ("synergy", "p5", "p95")], axis=None)
+    picked = _pick(
+        result,
+        style,
+        _last_finite(band["synergy"]),
+        "what_u",
+        ticks[-1] if ticks else "",
+        limit=MAX_PANELS,
+    )
+    shown = len(picked.idx)
+    fig, axes, panel_w = _small_multiples(style, shown, 0.15)
+    for key in band:
+        band[key] = band[key][picked.idx]
+    values = np.concatenate([band[k] for k in ("synergy", "p5", "p95")], axis=None)
     edges = sorted({*result.spec.stages.edges})
     lo, hi = _synergy_limits(values, edges)
     marker = 2.5 if len(ticks) <= 15 else 1.5
@@ -1606,7 +2438,7 @@ def figure_robustness(result: Result, lang: str = "en") -> Figure:
             ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
         agree = band["stage_agreement"][i, -1]
         share = f"{100 * agree:.0f}%" if np.isfinite(agree) else "—"
-        _panel_title(ax, style, result, i, share, panel_w)
+        _panel_title(ax, style, result, int(picked.idx[i]), share, panel_w)
     handles = [
         Line2D(
             [],
@@ -1656,7 +2488,7 @@ def figure_robustness(result: Result, lang: str = "en") -> Figure:
         )
         notes.append(band_note)
     notes.append(style.word("robustness_agreement", period=ticks[-1] if ticks else ""))
-    notes.append(_subset_note(style, shown, total))
+    notes.append(picked.note)
     _title(fig, style, style.word("robustness_title"), style.join(notes))
     return fig
 
@@ -1711,14 +2543,16 @@ def render_figures(result: Result, lang: str = "en") -> dict[str, Figure]:
 def svg_text(fig: Figure) -> str:
     """The figure as an SVG document (text drawn as paths, no date), for inlining in HTML."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    with _quiet_glyphs():
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue().decode("utf-8")
 
 
 def png_bytes(fig: Figure, dpi: int = 300) -> bytes:
     """The figure as PNG bytes at ``dpi`` dots per inch (recorded in the file)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with _quiet_glyphs():
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 
@@ -1764,7 +2598,7 @@ def write_figures(
             paths = []
             for fmt in formats:
                 target = out_dir / f"{name}.{fmt}"
-                with atomic_path(target) as tmp:
+                with atomic_path(target) as tmp, _quiet_glyphs():
                     meta = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
                     fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
                 paths.append(target)
