@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 import cosyn
@@ -321,3 +323,39 @@ def test_province_example_reads_alike_in_both_encodings() -> None:
     pd.testing.assert_frame_equal(a, b)
     assert b.attrs[ENCODING] == "gb18030"
     assert all(pd.api.types.is_numeric_dtype(a[c]) for c in a.columns[2:])  # "—" is missing
+
+
+# -- property: a token reads as an empty cell --------------------------------------------
+
+_FINITE = st.floats(allow_nan=False, allow_infinity=False, width=64)
+_TOKENS = st.sampled_from([t for t in DEFAULT_NA_VALUES if t])
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(st.tuples(_FINITE, _FINITE), min_size=1, max_size=8),
+    holes=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 1), _TOKENS, st.booleans())),
+)
+def test_any_token_reads_as_an_empty_cell(
+    tmp_path: Path, values: list[tuple[float, float]], holes: list[tuple[int, int, str, bool]]
+) -> None:
+    """Invariant of every reader: a cell holding a token reads exactly as an empty cell."""
+    cells = [[repr(a), repr(b)] for a, b in values]
+    tokens, empty = [row[:] for row in cells], [row[:] for row in cells]
+    for r, c, token, spaced in holes:
+        if r < len(cells):
+            tokens[r][c] = f" {token} " if spaced else token
+            empty[r][c] = ""
+    a, b = tmp_path / "tokens.csv", tmp_path / "empty.csv"
+    a.write_text("t,x,y\n" + "".join(f"{n},{x},{y}\n" for n, (x, y) in enumerate(tokens)), "utf-8")
+    b.write_text("t,x,y\n" + "".join(f"{n},{x},{y}\n" for n, (x, y) in enumerate(empty)), "utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CosynWarning)
+        left, right = read_table(a), read_table(b)
+    for column in ("x", "y"):
+        np.testing.assert_array_equal(
+            left[column].to_numpy(dtype=float), right[column].to_numpy(dtype=float)
+        )
+        assert pd.api.types.is_numeric_dtype(left[column])
