@@ -267,6 +267,35 @@ def test_the_model_sheet_keeps_its_minus_directions(tmp_path: Path) -> None:
     assert [(i.column, i.positive) for i in spec.indicators] == [("a", True), ("b", False)]
 
 
+def test_the_settings_sheet_sets_na_values(tmp_path: Path) -> None:
+    book = Workbook()
+    data = book.active
+    data.title = "data"
+    data.append(["region", "year", "a", "b"])
+    for row in (["r", 2020, 1, 5], ["r", 2021, "n.a.", 4], ["r", 2022, 3, "—"], ["r", 2023, 4, 2]):
+        data.append(row)
+    ind = book.create_sheet("indicators")
+    ind.append(["column", "subsystem", "direction"])
+    ind.append(["a", "A", "+"])
+    ind.append(["b", "B", "-"])
+    settings = book.create_sheet("settings")
+    settings.append(["key", "value"])
+    settings.append(["entity", "region"])
+    settings.append(["na_values", "n.a.， —"])  # a full-width comma, as a Chinese IME types it
+    book.save(tmp_path / "m.xlsx")
+    spec = spec_from_workbook(tmp_path / "m.xlsx")
+    assert spec.na_values == ("n.a.", "—")
+    result = fit_quietly(tmp_path / "m.xlsx", spec)
+    assert result.imputed[0, :, 0].tolist() == [False, True, False, False]
+    assert result.imputed[0, :, 1].tolist() == [False, False, True, False]
+    settings["B3"] = "none"  # only empty cells are missing: "n.a." is a text cell
+    book.save(tmp_path / "m.xlsx")
+    spec = spec_from_workbook(tmp_path / "m.xlsx")
+    assert spec.na_values == ()
+    with pytest.raises(DataError, match=r"column 'a': row 3 'n.a.'"):
+        fit_quietly(tmp_path / "m.xlsx", spec)
+
+
 def test_check_shows_the_encoding_and_token_notes_once(tmp_path: Path) -> None:
     model = tmp_path / "m.toml"
     model.write_text(MODEL, encoding="utf-8")

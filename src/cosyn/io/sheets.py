@@ -2,7 +2,8 @@
 
 Sheet ``indicators`` (required): one row per indicator with columns ``column``,
 ``subsystem``, ``direction`` and optionally ``label`` and ``unit``. Sheet ``settings``
-(optional): two columns ``key`` and ``value`` — ``entity``, ``period``, ``title``, any
+(optional): two columns ``key`` and ``value`` — ``entity``, ``period``, ``title``,
+``na_values`` (the missing-value tokens separated by commas: ``-, —, NA``), any
 ``[method]`` key (``margin``, ``weights``, …) and the ``[diagnostics]`` keys written with
 their table (``diagnostics.forecast``, ``diagnostics.robustness.draws``, …). Every value
 is checked as in a TOML file; a key without a value, or set twice, is an error naming its
@@ -14,6 +15,7 @@ and the method uses its defaults. The data is the first sheet that is none of
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from dataclasses import fields
 from pathlib import Path
@@ -47,7 +49,7 @@ _INDICATOR_COLUMNS = ("column", "subsystem", "direction", "label", "unit")
 #: directions, and ``-`` is the direction of a negative indicator.
 _ONLY_EMPTY: tuple[str, ...] = ()
 #: Settings keys outside [method] (``diagnostics.…`` keys aside).
-_TOP_KEYS = ("title", "entity", "period")
+_TOP_KEYS = ("title", "entity", "period", "na_values")
 
 
 def _sheet_names(path: Path) -> list[str]:
@@ -175,6 +177,18 @@ def _empty(value: Any) -> bool:
         return False
 
 
+def _token_list(value: Any) -> Any:
+    """The ``na_values`` of a settings cell: texts separated by ``,``, ``，``, ``、`` or ``;``
+    (``-, —, NA``); a cell reading ``none`` keeps only empty cells missing. Another value
+    is passed on as it is, for the spec to refuse with its key named.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.strip().lower() == "none":
+        return []
+    return [t.strip() for t in re.split(r"[,，、;；]", value) if t.strip()]
+
+
 def _workbook_mapping(p: Path) -> tuple[dict[str, Any], str]:
     """The spec mapping the ``indicators`` and ``settings`` sheets describe, and its source."""
     settings = _settings(p)
@@ -205,6 +219,8 @@ def _workbook_mapping(p: Path) -> tuple[dict[str, Any], str]:
                     "table of other keys; set one or the other"
                 )
             table[name] = value
+        elif key == "na_values":
+            top[key] = _token_list(value)
         elif key in _TOP_KEYS or difflib.get_close_matches(key, _TOP_KEYS, n=1, cutoff=0.75):
             top[key] = value
         else:  # most settings are method keys: an unknown one is named (and matched) there
