@@ -121,6 +121,8 @@ def test_utf16_unicode_text_is_read_and_said(tmp_path: Path) -> None:
     [
         # Latin-1 "ü" then "r" decodes as GB18030 too, as a rare character: refused
         ("region,year,x\nn,2020,1\nZürich,2021,2\n".encode("latin-1"), 24, 3),
+        # Traditional Chinese in Big5 decodes as GB18030 into wrong, mostly rare characters
+        ("縣市,年度,人口數\n臺北市,2020,2602418\n高雄市,2020,2765932\n".encode("big5"), 0, 1),
         # binary bytes that start like a UTF-16 byte-order mark are not taken for UTF-16
         (b"\xff\xfe\x00\x81" * 100, 0, 1),
         # bytes that are neither UTF-8 nor GB18030 at all
