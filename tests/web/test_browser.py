@@ -103,14 +103,14 @@ def test_upload_map_run_read_and_download(server, browser, tmp_path):
     # Content-Security-Policy forbids evaluated scripts, so waits go through locators.)
     sync_api.expect(page.locator("#indicators tbody tr")).to_have_count(4)
     page.click("#run")
-    page.wait_for_selector("#synergy tbody tr", timeout=30_000)
+    page.click("#tab-long-synergy", timeout=30_000)
+    page.select_option("#table-size", "0")  # every row on one page
     expected = cosyn.fit(TRADE, MODEL).synergy
-    rows = page.locator("#synergy tbody tr")
-    assert rows.count() == len(expected)
-    cells = rows.first.locator("td")
-    assert cells.nth(0).inner_text() == "textile_clothing"
-    assert float(cells.nth(3).inner_text()) == pytest.approx(expected.synergy.iloc[0], abs=5e-5)
-    assert page.locator("#figures svg").count() >= 2  # the synergy and order degree charts
+    rows = page.locator("#table-long-synergy tbody tr")
+    sync_api.expect(rows).to_have_count(len(expected))
+    first = rows.first.locator("th, td")
+    assert first.nth(0).inner_text() == "textile_clothing"
+    assert float(first.nth(3).inner_text()) == pytest.approx(expected.synergy.iloc[0], abs=5e-5)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download results.xlsx").click()
     path = tmp_path / "results.xlsx"
@@ -131,10 +131,13 @@ def test_a_broken_file_shows_its_message(server, browser, tmp_path):
     page.set_input_files("#spec-file", str(MODEL))
     page.set_input_files("#data-file", str(bad))
     sync_api.expect(page.locator("#indicators tbody tr")).to_have_count(4)
-    page.click("#run")
-    message = page.locator("#run-error")
-    message.wait_for(state="visible", timeout=30_000)
-    assert "non-numeric" in message.inner_text() and "'n/a*'" in message.inner_text()
+    # cosyn check runs on the model and the data before any run: the cell is named there,
+    # and Run waits until the data is fixed.
+    problems = page.locator("#check-problems li")
+    problems.first.wait_for(timeout=30_000)
+    assert "non-numeric" in problems.first.inner_text()
+    assert "'n/a*'" in problems.first.inner_text()
+    sync_api.expect(page.locator("#run")).to_be_disabled()
     assert "Traceback" not in page.content()
     assert errors == []
 
@@ -142,8 +145,7 @@ def test_a_broken_file_shows_its_message(server, browser, tmp_path):
 def test_the_chinese_switch(server, browser):
     page, errors = _page(browser, server + "/")
     page.click("#lang-switch")
-    page.wait_for_load_state()
-    assert "lang=zh" in page.url
+    sync_api.expect(page).to_have_url(server + "/?lang=zh")
     assert page.locator("#lang-switch").inner_text() == "English"
     assert any("\u4e00" <= ch <= "\u9fff" for ch in page.locator("#h-data").inner_text())
     assert errors == []
@@ -157,10 +159,17 @@ def test_diagnostics_from_the_page(server, browser):
     page.select_option("#d-coupling", "wang")
     page.fill("#d-obstacles", "2")
     page.click("#run")
-    page.wait_for_selector("#diag-coupling tbody tr", timeout=30_000)
-    assert page.locator("#diag-grey_relation tbody tr").count() == 5 * 4
-    assert page.locator("#diag-obstacles tbody tr").count() == 5 * 12 * 2
-    assert page.locator("#diag-forecast").count() == 0  # not asked for
+    page.click("#tab-paper-coupling", timeout=30_000)
+    sync_api.expect(page.locator("#table-paper-coupling")).to_have_attribute("data-rows", "60")
+    page.click("#tab-long-grey_relation")
+    sync_api.expect(page.locator("#table-long-grey_relation")).to_have_attribute(
+        "data-rows", str(5 * 4)
+    )
+    page.click("#tab-long-obstacles")
+    table = page.locator("#table-long-obstacles")
+    sync_api.expect(table).to_have_attribute("data-rows", str(5 * 12 * 2))
+    assert table.locator("tbody tr").count() == 25  # paged
+    assert page.locator("#tab-long-forecast").count() == 0  # not asked for
     assert errors == []
 
 
@@ -215,3 +224,141 @@ def test_the_page_itself_may_post(server, browser):
     page.set_input_files("#data-file", str(TRADE))
     sync_api.expect(page.locator("#indicators tbody tr")).to_have_count(4)
     assert ("POST", "/api/inspect", 200) in ANSWERS
+
+
+# -- the province example: from the researcher's own panel to the tables and figures -------
+PROVINCES = Path(__file__).resolve().parents[2] / "examples" / "provinces"
+SHOTS = Path("/tmp/web_shots")
+
+
+def _province_file(tmp_path: Path) -> Path:
+    """The example panel with a notes column and a '12%' cell: two columns to leave out."""
+    frame = pd.read_csv(PROVINCES / "panel.csv", dtype=str, keep_default_na=False)
+    frame["备注"] = ""
+    frame.loc[7, "备注"] = "估算"
+    frame.loc[4, "森林覆盖率(%)"] = "12%"
+    path = tmp_path / "provinces.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _province_spec() -> tuple[dict, dict[str, tuple[str, str]]]:
+    """The example's mapping (less the excluded column) and column → (label, direction)."""
+    import tomllib
+
+    model = tomllib.loads((PROVINCES / "model.toml").read_text(encoding="utf-8"))
+    mapping = {}
+    subsystems = {}
+    for sub in model["subsystems"].values():
+        keep = [i for i in sub["indicators"] if i["column"] != "森林覆盖率(%)"]
+        subsystems[sub["label"]] = {"indicators": [dict(i) for i in keep]}
+        for i in keep:
+            mapping[i["column"]] = (sub["label"], "-" if i["direction"] in ("负向", "负") else "+")
+    spec = {
+        "entity": "省份",
+        "period": "年份",
+        "title": "省级协同",
+        "subsystems": subsystems,
+        "diagnostics": {"coupling": "classic"},
+    }
+    return spec, mapping
+
+
+@pytest.mark.skipif(not (PROVINCES / "panel.csv").exists(), reason="no examples/provinces")
+def test_a_province_panel_from_upload_to_tables_figures_and_chinese(server, browser, tmp_path):
+    SHOTS.mkdir(exist_ok=True)
+    data = _province_file(tmp_path)
+    spec, mapping = _province_spec()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/")
+    page.set_input_files("#data-file", str(data))
+
+    # The data check, before any mapping: both excluded columns, each with its reason.
+    excluded = page.locator("#excluded-list li")
+    sync_api.expect(excluded).to_have_count(2)
+    text = excluded.all_inner_texts()
+    assert any(t.startswith("备注") for t in text)
+    assert any(t.startswith("森林覆盖率(%)") and "'12%'" in t for t in text)
+    assert any("row 346" in n for n in page.locator("#data-notes li").all_inner_texts())
+    # Nothing mapped yet: every indicator unassigned, Run says what is missing.
+    rows = page.locator("#indicators tbody tr")
+    sync_api.expect(rows).to_have_count(len(mapping))
+    assert all(
+        v == ""
+        for v in page.locator("#indicators tbody tr td:nth-child(2) select").evaluate_all(
+            "s => s.map(x => x.value)"
+        )
+    )
+    sync_api.expect(page.locator("#run")).to_be_disabled()
+    assert "2 subsystems" in page.locator("#run-status").inner_text()
+    page.screenshot(path=str(SHOTS / "province_1_upload.png"), full_page=True)
+
+    # Name three subsystems, assign every indicator, a title, panel-wide weights.
+    page.click("#add-subsystem")
+    for k, label in enumerate(["数字经济", "产业集群", "生态环境"]):
+        box = page.locator("#subsystems input").nth(k)
+        box.fill(label)
+        box.dispatch_event("change")
+    for column, (label, direction) in mapping.items():
+        page.get_by_label(f"Subsystem {column}", exact=True).select_option(label)
+        page.get_by_label(f"Direction {column}", exact=True).select_option(direction)
+    page.fill("#title", "省级协同")
+    page.select_option("#d-coupling", "classic")
+    page.locator("#model-check .ok").wait_for(timeout=60_000)
+    sync_api.expect(page.locator("#run")).to_be_enabled()
+    page.click("#run")
+
+    # Every figure of the report, each an <img>.
+    import cosyn
+    from cosyn.report.figures import figure_names
+
+    with __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("ignore")
+        result = cosyn.fit(data, cosyn.Spec.from_dict(spec))
+    names = figure_names(result)
+    images = page.locator("#figures img")
+    sync_api.expect(images).to_have_count(len(names), timeout=180_000)
+    assert [f.get_attribute("id") for f in page.locator("#figures figure").all()] == [
+        f"fig-{n}" for n in names
+    ]
+
+    # Tables: paged and sortable.
+    page.click("#tab-long-synergy")
+    table = page.locator("#table-long-synergy")
+    sync_api.expect(table).to_have_attribute("data-rows", str(len(result.synergy)))
+    assert table.locator("tbody tr").count() == 25
+    assert page.locator(".table-bar .range").inner_text() == f"1–25 of {len(result.synergy)}"
+    page.click(".table-bar .page-next")
+    assert page.locator(".table-bar .range").inner_text() == f"26–50 of {len(result.synergy)}"
+    synergy_head = table.locator("thead button", has_text="synergy")
+    synergy_head.click()
+    synergy_head = table.locator("thead button", has_text="synergy")
+    synergy_head.click()  # descending
+    cells = table.locator("tbody tr").first.locator("th, td")
+    top = float(cells.nth(3).inner_text())
+    assert top == pytest.approx(result.synergy.synergy.max(), abs=5e-5)
+    page.click("#tab-paper-synergy")
+    wide = page.locator("#table-paper-synergy")
+    sync_api.expect(wide).to_have_attribute("data-rows", str(len(result.entities) + 1))
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 20_000
+    page.screenshot(path=str(SHOTS / "province_2_results.png"), full_page=True)
+    page.locator("#figures button.zoom").first.click()
+    sync_api.expect(page.locator("#zoom")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "province_3_zoom.png"))
+    page.keyboard.press("Escape")
+
+    # Switching language keeps the upload, the mapping and the results, now in Chinese.
+    page.click("#lang-switch")
+    sync_api.expect(page.locator("#h-results")).to_have_text("4. 结果")
+    sync_api.expect(page.locator("#tab-paper-descriptive")).to_have_text(
+        "描述性统计", timeout=60_000
+    )
+    assert page.get_by_label("子系统 数字经济增加值(亿元)", exact=True).input_value() == "数字经济"
+    assert page.locator("#title").input_value() == "省级协同"
+    sync_api.expect(images).to_have_count(len(names), timeout=180_000)
+    assert "/?lang=zh" in page.url
+    page.screenshot(path=str(SHOTS / "province_4_chinese.png"), full_page=True)
+    assert errors == []

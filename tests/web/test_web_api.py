@@ -63,11 +63,26 @@ def test_fit_guangzhou_matches_cosyn_fit(client, trade_csv, trade_toml):
     assert "data file 'trade.csv'" in body["summary"]  # the upload's name, not a path
 
 
-def test_fit_with_figures_returns_svg(client, trade_csv, trade_toml):
+def test_fit_with_figures_returns_every_figure_of_the_report(client, trade_csv, trade_toml):
+    from cosyn.report.figures import figure_names
+
     body = _fit(client, trade_csv, trade_toml, figures="true", lang="zh").json()
-    assert set(body["figures"]) == {"synergy_path", "order_degree"}
+    want = figure_names(cosyn.fit(data_path("trade.csv"), load_spec("trade_model")))
+    assert list(body["figures"]) == list(want) == body["figure_names"]
+    assert len(want) >= 4
     assert body["figures"]["synergy_path"].lstrip().startswith("<?xml")
     assert len(body["stages"]) == 5
+
+
+def test_one_figure_as_svg_and_an_unknown_name(client, trade_csv, trade_toml):
+    files = {"data": ("trade.csv", trade_csv)}
+    r = client.post("/api/figure?name=weights", files=files, data={"spec": trade_toml})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in r.content[:2000]
+    r = client.post("/api/figure?name=nope", files=files, data={"spec": trade_toml})
+    assert r.status_code == 422
+    assert "no figure 'nope'" in r.json()["error"] and "synergy_path" in r.json()["error"]
 
 
 def test_nan_becomes_null():

@@ -16,6 +16,7 @@ from a CDN).
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import logging
 import os
@@ -53,7 +54,7 @@ from cosyn.web.guard import (
 )
 from cosyn.web.runner import InternalError, Runner
 
-__all__ = ["create_app", "is_loopback", "serve"]
+__all__ = ["ServeError", "create_app", "free_port", "is_loopback", "serve"]
 
 log = logging.getLogger("cosyn.web")
 STATIC = Path(str(resources.files("cosyn.web") / "static"))
@@ -83,6 +84,20 @@ class ErrorOut(BaseModel):
     )
 
 
+class TableOut(BaseModel):
+    """A table as the page draws it: headers in the language asked for, rows of cells."""
+
+    name: str = Field(
+        description="paper: the key of `cosyn.report.tables.paper_tables`; long: the "
+        "`Result` table (synergy, subsystem_order, weights, order_degree, diagnostics)"
+    )
+    kind: str = Field(description="paper (the tables papers print) or long (one row each)")
+    title: str = Field(description="The table's title in the language asked for")
+    tab: str = Field(description="A short name of the table, in the language asked for")
+    columns: list[str]
+    rows: list[list[Any]]
+
+
 class FitOut(BaseModel):
     """The tables of a fit, records with the columns of the `Result` tables."""
 
@@ -93,7 +108,16 @@ class FitOut(BaseModel):
     stages: list[dict[str, Any]] = Field(description="Each entity's last synergy and stage")
     notes: list[str]
     model_toml: str = Field(description="The exact spec, for `cosyn run model.toml --data FILE`")
-    figures: dict[str, str] | None = Field(None, description="SVG text, when figures=true")
+    figure_names: list[str] = Field(
+        description="The report's figures, each drawn by `POST /api/figure?name=…`"
+    )
+    tables: list[TableOut] = Field(
+        description="The paper tables (descriptive statistics, weights, entity × period "
+        "tables, coupling) and the long tables, headers in the language asked for"
+    )
+    figures: dict[str, str] | None = Field(
+        None, description="Every figure of the report as SVG text, when figures=true"
+    )
     grey_relation: list[dict[str, Any]] | None = Field(None, description="[diagnostics] gra")
     grey_cross: list[dict[str, Any]] | None = Field(None, description="[diagnostics] gra")
     coupling: list[dict[str, Any]] | None = Field(None, description="[diagnostics] coupling")
@@ -110,8 +134,24 @@ class InspectOut(BaseModel):
     numeric: list[str]
     preview: list[dict[str, Any]]
     guess: dict[str, Any]
+    excluded: list[dict[str, str]] = Field(
+        description="Columns that are neither entity, period nor indicator, with the reason"
+    )
+    problems: list[str] = Field(
+        description="What `cosyn check` finds in the data on the guessed columns"
+    )
+    notes: list[str] = Field(
+        description="What the reader noted: cells read as missing, the encoding used"
+    )
     spec: dict[str, Any] | None = Field(description="The spec of an 'indicators' sheet")
     spec_error: str | None
+
+
+class CheckOut(BaseModel):
+    """What `cosyn check model.toml --data FILE` says."""
+
+    problems: list[str] = Field(description="Every problem of the spec and the data")
+    notes: list[str] = Field(description="Warnings of the fit: worth reading, the model runs")
 
 
 class SpecOut(BaseModel):
@@ -290,6 +330,36 @@ def create_app(
         )
 
     @app.post(
+        "/api/figure",
+        responses={
+            **ERRORS,
+            200: {"description": "The figure as SVG", "content": {"image/svg+xml": {}}},
+        },
+        response_class=Response,
+        tags=["model"],
+    )
+    async def figure_endpoint(
+        data: DataFile,
+        spec: SpecText = None,
+        lang: Annotated[Lang, Form()] = "en",
+        name: Annotated[
+            str, Query(max_length=40, description="A name of the fit's `figure_names`")
+        ] = "synergy_path",
+    ) -> Response:
+        """Fit and draw one figure of the report (the page asks for each on its own)."""
+        svg = await run_in_threadpool(
+            work.figure_upload,
+            data.file,
+            data.filename,
+            spec,
+            limits,
+            name=name,
+            lang=lang,
+            run=run,
+        )
+        return Response(svg.encode("utf-8"), media_type="image/svg+xml")
+
+    @app.post(
         "/api/report",
         responses={
             **ERRORS,
@@ -336,6 +406,15 @@ def create_app(
     async def inspect_endpoint(data: DataFile) -> dict[str, Any]:
         """Columns, the first rows, and the guessed entity, period and indicator columns."""
         return await run_in_threadpool(work.inspect_upload, data.file, data.filename, limits, run)
+
+    @app.post("/api/check", response_model=CheckOut, responses=ERRORS, tags=["model"])
+    async def check_endpoint(
+        data: DataFile, spec: Annotated[str, Form(description="The model spec as TOML text")]
+    ) -> dict[str, Any]:
+        """Check the spec and the data as `cosyn check` does: every problem, not the first."""
+        return await run_in_threadpool(
+            work.check_model_upload, data.file, data.filename, spec, limits, run
+        )
 
     @app.post("/api/spec/from-toml", response_model=SpecOut, responses=ERRORS, tags=["spec"])
     async def spec_from_toml(spec: Annotated[str, Form(description="TOML text")]) -> dict[str, Any]:
@@ -399,6 +478,75 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class ServeError(Exception):
+    """The server cannot start (the port is in use, the address is not this machine's).
+
+    Its message says what to do; ``cosyn serve`` prints it as one line and exits 1.
+    """
+
+
+def _try_bind(family: int, address: tuple[Any, ...]) -> None:
+    """Bind a listening socket as uvicorn would (``SO_REUSEADDR``), then release it."""
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1)
+
+
+def free_port(host: str, start: int, tries: int = 100) -> int | None:
+    """The first port from ``start`` on (``tries`` of them) that ``host`` can listen on."""
+    for port in range(start, min(start + tries, 65536)):
+        try:
+            family, address = _address(host, port)
+            _try_bind(family, address)
+        except OSError:
+            continue
+        return port
+    return None
+
+
+def _address(host: str, port: int) -> tuple[int, tuple[Any, ...]]:
+    info = socket.getaddrinfo(
+        host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+    family, _, _, _, address = info[0]
+    return int(family), tuple(address)
+
+
+def check_listen(host: str, port: int) -> None:
+    """Raise :class:`ServeError` with a message to act on when ``host:port`` is not free.
+
+    A port in use is answered with the next free one ("port 8000 is in use — try --port
+    8001"); an address that is not this machine's, or a port that needs privileges,
+    is said in words, not as the system's error number.
+    """
+    try:
+        family, address = _address(host, port)
+    except OSError as exc:
+        raise ServeError(
+            f"cannot listen on {host!r}: {exc.strerror or exc} — give an address or name of "
+            "this machine, e.g. --host 127.0.0.1"
+        ) from None
+    try:
+        _try_bind(family, address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            other = free_port(host, port + 1) if port < 65535 else None
+            hint = f" — try --port {other}" if other else " — choose another with --port"
+            raise ServeError(f"port {port} is in use{hint}") from None
+        if exc.errno == errno.EACCES:
+            raise ServeError(
+                f"port {port} needs privileges this user does not have — use a port above "
+                "1023, e.g. --port 8000"
+            ) from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise ServeError(
+                f"cannot listen on {host}: it is not an address of this machine — use "
+                "--host 127.0.0.1"
+            ) from None
+        raise ServeError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -416,8 +564,16 @@ def serve(
 
     The limits are :func:`create_app`'s; ``allow_hosts`` adds host names to the bound
     address and the loopback names (e.g. the machine's name on a trusted network).
+
+    Raises
+    ------
+    ServeError
+        Before anything starts, when ``host:port`` cannot be listened on (a port in use
+        names a free one to try).
     """
     import uvicorn
+
+    check_listen(host, port)
 
     if not is_loopback(host):
         bar = "!" * 72

@@ -17,6 +17,7 @@ import io
 import math
 import shutil
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from cosyn.errors import CosynError, DataError, SpecError
+from cosyn.errors import CosynError, CosynWarning, DataError, SpecError
 from cosyn.io.archive import ArchiveInfo, ArchiveTooLarge, check_xlsx_archive, mark_checked
 from cosyn.web.guard import (
     DEFAULT_MAX_CELLS,
@@ -42,12 +43,17 @@ from cosyn.web.guard import (
 __all__ = [
     "CSV_FILES",
     "FILES",
+    "LONG_TABLES",
     "SUFFIXES",
     "Checked",
     "Limits",
     "UserError",
+    "check_job",
+    "check_model_upload",
     "check_spec_limits",
     "check_upload",
+    "figure_job",
+    "figure_upload",
     "fit_job",
     "fit_upload",
     "inspect_job",
@@ -58,6 +64,7 @@ __all__ = [
     "report_job",
     "report_upload",
     "spec_toml",
+    "table_json",
 ]
 
 #: Suffixes an uploaded data file may keep; anything else is refused.
@@ -73,6 +80,9 @@ CSV_FILES: tuple[str, ...] = (
 #: Files ``POST /api/report?file=…`` serves one by one (``zip``: all of them).
 FILES: tuple[str, ...] = ("zip", "results.xlsx", "report.html", "model.toml", *CSV_FILES)
 PREVIEW_ROWS = 10
+#: The tables of a ``Result`` sent as they are (one row per observation), after the
+#: paper tables of :mod:`cosyn.report.tables`, in the order the page shows them.
+LONG_TABLES: tuple[str, ...] = ("synergy", "subsystem_order", "weights", "order_degree")
 
 
 @dataclass(frozen=True)
@@ -357,12 +367,23 @@ def inspect_job(
 
     folder, data = Path(folder_), Path(data_)
     names = {data_: shown}
-    with _user_errors(folder, names):
+    with _user_errors(folder, names), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CosynWarning)
         checked.trust(data)
         sheet = data_sheet(data) if has_model_sheet(data) else None
         frame = read_table(data, sheet=sheet)
         check_cells(len(frame), len(frame.columns), limits.max_cells)
         guess = guess_columns(frame)
+        excluded = _excluded(frame)
+        problems = _data_problems(data, sheet, guess)
+        # what the reader noted (cells read as missing, the encoding used), once each
+        notes = list(
+            dict.fromkeys(
+                _rewrite(str(w.message), folder, names)
+                for w in caught
+                if issubclass(w.category, CosynWarning)
+            )
+        )
         spec: dict[str, Any] | None = None
         spec_error = None
         if sheet is not None:
@@ -386,16 +407,110 @@ def inspect_job(
                 "period": guess.period,
                 "indicators": list(guess.indicators),
             },
+            "excluded": [{"column": c, "reason": _rewrite(r, folder, names)} for c, r in excluded],
+            "problems": [_rewrite(p, folder, names) for p in problems],
+            "notes": notes,
             "spec": spec,
             "spec_error": spec_error,
         }
 
 
+def _excluded(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """The columns that are neither axis nor indicator, each with the reason in words."""
+    from cosyn.io.guess import excluded_columns
+
+    return [(str(c), str(r)) for c, r in excluded_columns(frame)]
+
+
+def _data_problems(data: Path, sheet: str | None, guess: Any) -> list[str]:
+    """The checks of ``cosyn check`` that need no mapping, on the guessed columns.
+
+    Before the user has assigned any indicator, the data can already be checked as
+    :func:`cosyn.panel.panel_problems` checks it: the period (and entity) column's
+    cells, their order, duplicate rows and the cells of every column that could be an
+    indicator. The spec it is checked against is provisional — every guessed
+    indicator, split into two subsystems only because a spec needs two — and is never
+    shown; its problems name files, rows and columns, not subsystems.
+    """
+    from cosyn.panel import panel_problems
+    from cosyn.spec import Spec
+
+    if guess.period is None:
+        return [
+            "no period column found: name one 'year', 'period' or '年份', or choose it on the page"
+        ]
+    columns = list(guess.indicators)
+    if len(columns) < 2:
+        return [
+            f"{len(columns)} column{'' if len(columns) == 1 else 's'} of numbers besides "
+            "the entity and period columns; the model needs at least two indicators"
+        ]
+    half = len(columns) // 2
+    provisional: dict[str, Any] = {
+        "period": guess.period,
+        "subsystems": {
+            "first": {"indicators": dict.fromkeys(columns[:half], "+")},
+            "second": {"indicators": dict.fromkeys(columns[half:], "+")},
+        },
+    }
+    if guess.entity is not None:
+        provisional["entity"] = guess.entity
+    return panel_problems(data, Spec.from_dict(provisional), sheet)
+
+
+def check_model_upload(
+    source: IO[bytes], filename: str | None, spec_text: str, limits: Limits, run: Run = _direct
+) -> dict[str, Any]:
+    """``cosyn check`` on the upload and the page's spec: every problem, and the notes."""
+    with private_folder() as folder:
+        data, shown, checked = _receive(source, filename, folder, limits)
+        result: dict[str, Any] = run(
+            check_job, str(folder), str(data), shown, spec_text, limits, checked
+        )
+        return result
+
+
+def check_job(
+    folder_: str, data_: str, shown: str, spec_text: str, limits: Limits, checked: Checked
+) -> dict[str, Any]:
+    """The work of :func:`check_model_upload`: :func:`cosyn.check.find_problems`.
+
+    A spec that can be read is checked first against this server's limits (a spec over
+    them is not fitted); its text is saved as ``model.toml`` beside the data, so the messages
+    name the model and the data file as ``cosyn check model.toml --data FILE`` does.
+    """
+    from cosyn.check import find_problems
+
+    folder, data = Path(folder_), Path(data_)
+    model = folder / "model.toml"
+    names = {data_: shown, str(model): "model.toml"}
+    with _user_errors(folder, names):
+        checked.trust(data)
+        model.write_text(spec_text, encoding="utf-8")
+        try:
+            spec = _read_spec(spec_text, data, shown)[0]
+        except SpecError:
+            spec = None  # find_problems lists every problem of the spec
+        if spec is not None:
+            check_spec_limits(spec, limits, checked.rows)
+        problems, notes = find_problems(model, data)
+    return {
+        "problems": [_rewrite(p, folder, names) for p in problems],
+        "notes": [_rewrite(n, folder, names) for n in notes],
+    }
+
+
 def _stage_cards(result: Any, lang: str) -> list[dict[str, Any]]:
+    """Each entity's last synergy, level and stage; the stage's meaning and focus.
+
+    The meaning is the neutral text of :func:`cosyn.report.text.stage_meaning`; the
+    focus is given only when the spec sets ``[stages] focus`` (empty otherwise).
+    """
     from cosyn.report.text import level_names, period_text, stage_focus, stage_names
 
     levels, stages = level_names(result, lang), stage_names(result, lang)
-    focus = stage_focus(result, lang)
+    focus = stage_focus(result, lang) if result.spec.stages.focus else ("",) * len(stages)
+    meaning = _stage_meaning(result, lang)
     last = result.synergy_values[:, -1]
     lcodes, scodes = result.level_codes[:, -1], result.stage_codes[:, -1]
     period = period_text(result.periods[-1])
@@ -406,19 +521,184 @@ def _stage_cards(result: Any, lang: str) -> list[dict[str, Any]]:
             "synergy": json_value(last[e]),
             "level": levels[int(lcodes[e])] if lcodes[e] >= 0 else None,
             "stage": stages[int(scodes[e])] if scodes[e] >= 0 else None,
+            "stage_code": int(scodes[e]),
+            "meaning": meaning[int(scodes[e])] if scodes[e] >= 0 else "",
             "focus": focus[int(scodes[e])] if scodes[e] >= 0 else "",
         }
         for e, entity in enumerate(result.entities)
     ]
 
 
-def _figures(result: Any, lang: str) -> dict[str, str]:
-    from cosyn.report.figures import figure_order_degree, figure_synergy_path, svg_text
+def _stage_meaning(result: Any, lang: str) -> tuple[str, ...]:
+    from cosyn.report.text import stage_meaning
 
+    return tuple(stage_meaning(result, lang))
+
+
+def _figures(result: Any, lang: str) -> dict[str, str]:
+    """Every figure of the report (:func:`cosyn.report.figures.render_figures`) as SVG."""
+    return _all_figures(result, lang)
+
+
+def table_json(frame: pd.DataFrame) -> dict[str, Any]:
+    """A table for the page: its column headers and its rows as lists of JSON values.
+
+    A named or multi-level row index becomes leading columns; multi-level headers are
+    joined with " · ".
+    """
+    if not isinstance(frame.index, pd.RangeIndex) or any(n is not None for n in frame.index.names):
+        frame = frame.reset_index()
+    columns = [
+        " · ".join(str(p) for p in c if str(p) != "") if isinstance(c, tuple) else str(c)
+        for c in frame.columns
+    ]
     return {
-        "synergy_path": svg_text(figure_synergy_path(result, lang)),
-        "order_degree": svg_text(figure_order_degree(result, lang)),
+        "columns": columns,
+        "rows": [[json_value(v) for v in row] for row in frame.itertuples(index=False, name=None)],
     }
+
+
+def _tables(result: Any, lang: str) -> list[dict[str, Any]]:
+    """The tables the page shows: the paper tables, then the long tables.
+
+    Paper tables: :func:`cosyn.report.tables.paper_tables` (descriptive statistics,
+    weights, entity × period tables of U, each μ_j and D, coupling coordination), with
+    their titles. Long tables (one row per observation, as the CSV files hold them):
+    :data:`LONG_TABLES` and the diagnostic tables the spec asked for, but coupling (the
+    paper's coupling table has its rows); headers and words in ``lang``.
+    """
+    from cosyn.report import diagnostic_tables
+    from cosyn.report.tables import paper_tables
+
+    zh = int(lang == "zh")
+    labels = {f"order_{s.name}": s.label or s.name for s in result.spec.subsystems}
+    out = []
+    for t in paper_tables(result, lang):
+        if t.key in labels:
+            tab = _TABS["order"][zh].format(labels[t.key])
+        else:
+            tab = _TABS[t.key][zh] if t.key in _TABS else t.title
+        out.append(
+            {"name": t.key, "kind": "paper", "title": t.title, "tab": tab, **table_json(t.table)}
+        )
+    for name in (*LONG_TABLES, *diagnostic_tables(result)):
+        if name == "coupling":
+            continue
+        title, tab = _LONG_TITLES[name][zh], _LONG_TABS[name][zh]
+        frame = _long_table(result, name, lang)
+        out.append({"name": name, "kind": "long", "title": title, "tab": tab, **table_json(frame)})
+    return out
+
+
+#: Short names of the paper tables for the page's tabs, (English, Chinese).
+_TABS: dict[str, tuple[str, str]] = {
+    "descriptive": ("Descriptive statistics", "描述性统计"),
+    "weights": ("Weights", "指标权重"),
+    "weights_by_entity": ("Weights by entity", "各主体权重"),
+    "synergy": ("Synergy U", "协同度 U"),
+    "order": ("Order degree μ: {}", "有序度 μ：{}"),
+    "coupling_wide": ("Coordination D", "耦合协调度 D"),
+    "coupling": ("Coupling coordination", "耦合协调类型"),
+}
+_LONG_TABS: dict[str, tuple[str, str]] = {
+    "synergy": ("Synergy", "协同度"),
+    "subsystem_order": ("Order degrees", "子系统有序度"),
+    "weights": ("Weights", "权重"),
+    "order_degree": ("Indicator order degrees", "指标有序度"),
+    "grey_relation": ("Grey relation", "灰色关联度"),
+    "grey_cross": ("Grey relation across", "子系统间关联"),
+    "coupling": ("Coupling", "耦合协调度"),
+    "obstacles": ("Obstacles", "障碍度"),
+    "forecast": ("Forecast", "预测"),
+    "robustness": ("Robustness", "稳健性"),
+}
+
+
+#: Titles of the long tables, (English, Chinese).
+_LONG_TITLES: dict[str, tuple[str, str]] = {
+    "synergy": (
+        "Synergy degree, level and stage (every row)",
+        "协同度、协同等级与发展阶段（全部）",
+    ),
+    "subsystem_order": ("Subsystem order degrees (every row)", "子系统有序度（全部）"),
+    "weights": ("Weights by entity (every row)", "各主体指标权重（全部）"),
+    "order_degree": ("Order degree per indicator (every row)", "指标有序度（全部）"),
+    "grey_relation": ("Grey relational grades", "灰色关联度"),
+    "grey_cross": ("Grey relation across subsystems", "子系统间指标灰色关联矩阵"),
+    "coupling": ("Coupling coordination (every row)", "耦合协调度（全部）"),
+    "obstacles": ("Obstacle degrees", "障碍度"),
+    "forecast": ("GM(1,1) forecast", "GM(1,1) 预测"),
+    "robustness": ("Robustness of the weights", "权重稳健性"),
+}
+
+
+#: Chinese headers of the long tables' columns (the CSV files keep the English names).
+_LONG_ZH: dict[str, str] = {
+    "base_period": "基期",
+    "synergy": "协同度 U",
+    "level": "协同等级",
+    "stage": "发展阶段",
+    "subsystem": "子系统",
+    "order": "有序度 μ",
+    "indicator": "指标",
+    "weight": "权重 w",
+    "value": "数值",
+    "imputed": "插补",
+    "u": "指标有序度 u",
+    "in_use": "参与计算",
+    "grade": "关联度",
+    "weak": "弱关联",
+    "other_subsystem": "另一子系统",
+    "other_indicator": "另一指标",
+    "rank": "排名",
+    "obstacle": "障碍度",
+    "FI": "F·I",
+    "series": "序列",
+    "kind": "类型",
+    "observed": "观测值",
+    "C": "后验差比 C",
+    "P": "小误差概率 P",
+    "level_ratio": "级比检验",
+    "level_ratio_ok": "级比通过",
+    "shift": "平移量",
+    "clipped": "已截断",
+}
+_FORECAST_ZH = {"grade": "精度等级", "value": "拟合或预测值"}
+_KINDS_ZH = {"fit": "拟合", "forecast": "预测"}
+
+
+def _long_table(result: Any, name: str, lang: str) -> pd.DataFrame:
+    """A long table of ``result`` for reading: subsystem labels instead of keys; in
+    Chinese, the headers, the level, stage and grade words and yes/no translated."""
+    from cosyn.methods.grey import GM11_GRADES
+    from cosyn.report.tables import header
+    from cosyn.report.text import gm11_grades, level_ratio_words, translate
+
+    frame = getattr(result, name).copy()
+    labels = {s.name: s.label or s.name for s in result.spec.subsystems}
+    for col in ("subsystem", "other_subsystem", "series"):
+        if col in frame.columns:
+            frame[col] = frame[col].map(lambda v: labels.get(v, v))
+    if lang == "en":
+        return frame
+    words: dict[Any, str] = {
+        **dict(zip(GM11_GRADES, gm11_grades(lang), strict=True)),
+        **dict(zip(("passed", "shifted"), level_ratio_words(lang), strict=True)),
+        **_KINDS_ZH,
+    }
+    for col in frame.columns:
+        if col in ("level", "stage", "coupling_stage"):
+            frame[col] = frame[col].map(lambda v: translate(v, lang) if isinstance(v, str) else v)
+        elif col in ("grade", "kind", "level_ratio"):
+            frame[col] = frame[col].map(lambda v: words.get(v, v) if isinstance(v, str) else v)
+        elif pd.api.types.is_bool_dtype(frame[col]):
+            frame[col] = frame[col].map({True: "是", False: "否"})
+    heads = _LONG_ZH | (_FORECAST_ZH if name == "forecast" else {})
+    axes = {
+        "entity": header("entity", lang, result.spec),
+        "period": header("period", lang, result.spec),
+    }
+    return frame.rename(columns=lambda c: axes.get(str(c)) or heads.get(str(c), str(c)))
 
 
 def _fit(
@@ -476,7 +756,7 @@ def fit_job(
     spec, result, names = _fit(folder, Path(data_), shown, spec_text, limits, checked)
     with _user_errors(folder, names):
         out: dict[str, Any] = {
-            "summary": _rewrite(result.summary(), folder, names),
+            "summary": _rewrite(_summary(result, lang), folder, names),
             "synergy": json_records(result.synergy),
             "subsystem_order": json_records(result.subsystem_order),
             "weights": json_records(result.weights),
@@ -487,9 +767,75 @@ def fit_job(
         # The diagnostic tables the spec asked for, under their Result names.
         for name in diagnostic_tables(result):
             out[name] = json_records(getattr(result, name))
+        out["tables"] = _tables(result, lang)
+        out["figure_names"] = list(_figure_names(result))
         if figures:
             out["figures"] = _figures(result, lang)
     return out
+
+
+def _summary(result: Any, lang: str) -> str:
+    """The summary ``cosyn run`` prints, in ``lang``."""
+    import inspect
+
+    from cosyn.summary import render_summary
+
+    if "lang" in inspect.signature(render_summary).parameters:
+        return render_summary(result, lang=lang)
+    return render_summary(result)
+
+
+def _figure_names(result: Any) -> tuple[str, ...]:
+    from cosyn.report.figures import figure_names
+
+    return tuple(figure_names(result))
+
+
+def figure_upload(
+    source: IO[bytes],
+    filename: str | None,
+    spec_text: str | None,
+    limits: Limits,
+    *,
+    name: str,
+    lang: str = "en",
+    run: Run = _direct,
+) -> str:
+    """One figure of the report (a name of ``figure_names``) as SVG text.
+
+    The page asks for each figure on its own, so that the tables show at once and each
+    figure's drawing has the whole time limit.
+    """
+    with private_folder() as folder:
+        data, shown, checked = _receive(source, filename, folder, limits)
+        args = (str(folder), str(data), shown, spec_text, limits, checked, name, lang)
+        svg: str = run(figure_job, *args)
+        return svg
+
+
+def figure_job(
+    folder_: str,
+    data_: str,
+    shown: str,
+    spec_text: str | None,
+    limits: Limits,
+    checked: Checked,
+    name: str,
+    lang: str,
+) -> str:
+    """The work of :func:`figure_upload` on the saved upload."""
+    from cosyn.report import figures
+
+    folder = Path(folder_)
+    _, result, names = _fit(folder, Path(data_), shown, spec_text, limits, checked)
+    known = _figure_names(result)
+    if name not in known:
+        raise UserError(
+            f"error: this model has no figure {name!r}; its figures are {', '.join(known)}"
+        )
+    with _user_errors(folder, names):
+        fig = getattr(figures, f"figure_{name}")(result, lang)
+        return figures.svg_text(fig)
 
 
 def spec_toml(spec: Any) -> str:

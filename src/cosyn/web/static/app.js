@@ -1,115 +1,224 @@
 // cosyn serve — the page. Plain JS, no libraries; every number comes from the server.
 "use strict";
-const LANG = new URLSearchParams(location.search).get("lang") === "zh" ? "zh" : "en";
+let LANG = new URLSearchParams(location.search).get("lang") === "zh" ? "zh" : "en";
 const WORDS = {
-  en: {},
+  en: {
+    title: "cosyn — do the subsystems develop together?",
+    intro: "Your data stays on this computer: the fit runs in the local cosyn server.",
+    h_data: "1. Data", pick: "Choose a CSV or XLSX file, or drop it here", example: "Try the Guangzhou example",
+    spec_file: "Model file (optional, model.toml)", h_data_check: "Data check",
+    h_columns: "2. Columns", entity: "Entity column", period: "Period column", model_title: "Title of the study",
+    preview: "First rows", h_subsystems: "Subsystems",
+    subsystems_help: "Name the subsystems, then give each indicator its subsystem and direction.",
+    add_subsystem: "Add a subsystem", h_indicators: "Indicators", col_column: "Column",
+    col_subsystem: "Subsystem", col_direction: "Direction", col_label: "Label",
+    h_method: "3. Method", run: "Run", h_results: "4. Results", h_stages: "Stages",
+    h_figures: "Figures", figures_help: "Click a figure to enlarge it.", h_tables: "Tables",
+    h_summary: "Summary as text (as cosyn run prints it)", close: "Close",
+    none: "(none)", unassigned: "(not assigned)", remove: "Remove", running: "Running…",
+    reading: "Reading…", checking: "Checking…", rows: "rows", download: "Download", all_zip: "Everything (ZIP)",
+    subsystem: "subsystem", margin: "Margin a", bounds: "Bounds", weights: "Weights",
+    weights_scope: "Weights computed", aggregation: "Aggregation", base: "Base period",
+    impute: "Missing values", on_constant: "Constant indicator",
+    h_margin: "Bounds widened by a·|value| on each side",
+    h_bounds: "Bounds of each indicator: per entity over its periods, or over the whole panel",
+    h_weights: "How the indicators of a subsystem are weighted",
+    h_weights_scope: "Per entity (one weight table per entity, and their mean) or once for the whole panel",
+    h_aggregation: "How indicator order degrees combine into a subsystem's",
+    h_base: "first: against the first period; adjacent: the period before; or a period",
+    h_impute: "How empty cells are filled", h_on_constant: "An indicator with equal bounds: stop or drop it",
+    focus: "Focus", stage: "Stage", level: "Level", meaning: "What it means",
+    h_diag: "Diagnostics (optional)", gra: "Grey relational test", coupling: "Coupling coordination",
+    obstacles: "Obstacle indicators (top N)", forecast: "GM(1,1) forecast periods",
+    robustness: "Robustness draws", h_gra: "Each indicator against its subsystem's order degree",
+    h_coupling: "Model: classic, wang or fan", h_obstacles: "0 = off", h_forecast: "0 = off",
+    h_robustness: "0 = off; e.g. 1000",
+    need_period: "Choose the period column.",
+    need_two: "Assign at least one indicator to each of 2 subsystems",
+    now_assigned: "now", indicators_word: "indicators", ready: "Ready to run",
+    no_excluded: "Every column is used: entity, period or a possible indicator.",
+    excluded_head: "Columns left out, and why", columns: "columns",
+    no_problems: "No problems found in the data.", problems_head: "problems found",
+    data_problems_help: "Checked on the guessed entity and period columns and every column of numbers.",
+    check_ok: "cosyn check: no problems with this model and data.",
+    check_problems: "cosyn check found", fix_first: "Fix the problems listed above first.",
+    check_notes: "Worth reading (the model runs):",
+    filter: "Filter rows", per_page: "Rows per page", prev: "Previous", next: "Next", all: "all",
+    range: "{a}–{b} of {n}",
+    paper_tables: "Tables as papers print them", long_tables: "Every value",
+    enlarge: "Enlarge", drawing: "Drawing…", entities: "entities", sort_hint: "Click a column header to sort",
+    err_SpecError: "Problem in the model", err_DataError: "Problem in the data",
+    err_TooLarge: "Over this server's size limits", err_TimeLimit: "Stopped at the time limit",
+    err_error: "Error", err_BadHost: "Refused", err_CrossOrigin: "Refused",
+  },
   zh: {
     title: "cosyn — 各子系统是否协同发展？", intro: "数据留在本机：计算在本地 cosyn 服务器中完成。",
     h_data: "1. 数据", pick: "选择 CSV 或 XLSX 文件，或拖放到此处", example: "试用广州示例",
-    spec_file: "模型文件（可选，model.toml）", h_columns: "2. 列", entity: "主体列", period: "时期列",
-    preview: "前几行", h_subsystems: "子系统", add_subsystem: "添加子系统", h_indicators: "指标",
-    col_column: "列", col_subsystem: "子系统", col_direction: "方向", col_label: "名称",
-    h_method: "3. 方法", run: "运行", h_results: "4. 结果", h_stages: "发展阶段",
-    h_synergy: "协同度", h_order: "子系统有序度", h_wtable: "权重", none: "（无）",
-    unused: "（不使用）", rename: "重命名", remove: "删除", running: "正在计算…",
-    reading: "正在读取…", rows: "行", download: "下载", all_zip: "全部（ZIP）",
+    spec_file: "模型文件（可选，model.toml）", h_data_check: "数据检查",
+    h_columns: "2. 列", entity: "主体列", period: "时期列", model_title: "研究标题",
+    preview: "前几行", h_subsystems: "子系统", subsystems_help: "先为子系统命名，再为每个指标选择所属子系统和方向。",
+    add_subsystem: "添加子系统", h_indicators: "指标", col_column: "列", col_subsystem: "子系统",
+    col_direction: "方向", col_label: "名称", h_method: "3. 方法", run: "运行", h_results: "4. 结果",
+    h_stages: "发展阶段", h_figures: "图形", figures_help: "点击图片可放大。", h_tables: "表格",
+    h_summary: "文字摘要（与 cosyn run 输出相同）", close: "关闭",
+    none: "（无）", unassigned: "（未分配）", remove: "删除", running: "正在计算…",
+    reading: "正在读取…", checking: "正在检查…", rows: "行", download: "下载", all_zip: "全部（ZIP）",
     subsystem: "子系统", margin: "边界余量 a", bounds: "边界", weights: "权重方法",
-    aggregation: "集成方式", base: "基期", impute: "缺失值填补", on_constant: "常数指标",
-    h_margin: "上下限各放宽 a·|值|", h_bounds: "entity：每个主体各自的边界；panel：全体共同边界",
-    h_weights: "客观赋权方法", h_aggregation: "由指标有序度得到子系统有序度的方式",
+    weights_scope: "权重计算范围", aggregation: "集成方式", base: "基期", impute: "缺失值填补",
+    on_constant: "常数指标", h_margin: "上下限各放宽 a·|值|",
+    h_bounds: "每个指标的上下限：按主体各自的各期，或按全面板",
+    h_weights: "子系统内指标的客观赋权方法",
+    h_weights_scope: "按主体（每个主体一张权重表，另给均值）或全面板统一计算一次",
+    h_aggregation: "由指标有序度得到子系统有序度的方式",
     h_base: "first：与首期比较；adjacent：与上期比较；或某个时期值",
     h_impute: "缺失值的填补方法", h_on_constant: "上下限相等的指标：报错或剔除",
-    need_two: "请至少为两个子系统分配指标。", focus: "发展重点", stage: "阶段", level: "等级",
+    focus: "发展重点", stage: "阶段", level: "等级", meaning: "含义",
     h_diag: "诊断（可选）", gra: "灰色关联检验", coupling: "耦合协调度", obstacles: "障碍因子（前 N 个）",
     forecast: "GM(1,1) 预测期数", robustness: "稳健性抽样次数",
-    h_gra: "每个指标与其子系统有序度的灰色关联度", h_coupling: "模型：classic / wang / fan",
+    h_gra: "每个指标与其子系统有序度的灰色关联度", h_coupling: "模型：经典（classic）、wang 或 fan 修正",
     h_obstacles: "0 = 不计算", h_forecast: "0 = 不预测", h_robustness: "0 = 不检验；例如 1000",
-    grey_relation: "灰色关联度", grey_cross: "子系统间指标关联矩阵", obstacles_t: "障碍度",
-    forecast_t: "预测", robustness_t: "稳健性", coupling_t: "耦合协调度",
+    need_period: "请选择时期列。",
+    need_two: "请为至少 2 个子系统各分配至少一个指标", now_assigned: "当前", indicators_word: "个指标",
+    ready: "可以运行",
+    no_excluded: "所有列均已使用：主体列、时期列或候选指标。",
+    excluded_head: "未使用的列及原因", columns: "列",
+    no_problems: "数据中未发现问题。", problems_head: "个问题",
+    data_problems_help: "按推测的主体列、时期列和所有数值列检查。",
+    check_ok: "cosyn 检查：此模型与数据没有问题。",
+    check_problems: "cosyn 检查发现", fix_first: "请先修正上面列出的问题。",
+    check_notes: "值得注意（模型仍可运行）：",
+    filter: "筛选行", per_page: "每页行数", prev: "上一页", next: "下一页", all: "全部",
+    range: "第 {a}–{b} 行，共 {n} 行",
+    paper_tables: "论文格式的表", long_tables: "全部数值",
+    enlarge: "放大", drawing: "正在绘制…", entities: "个主体", sort_hint: "点击列标题排序",
+    err_SpecError: "模型设定有误", err_DataError: "数据有误", err_TooLarge: "超出服务器的大小限制",
+    err_TimeLimit: "超过时间限制，已停止", err_error: "出错", err_BadHost: "已拒绝", err_CrossOrigin: "已拒绝",
   },
 };
-const EN = {
-  none: "(none)", unused: "(not used)", rename: "Rename", remove: "Remove", running: "Running…",
-  reading: "Reading…", rows: "rows", download: "Download", all_zip: "Everything (ZIP)",
-  subsystem: "subsystem", margin: "Margin a", bounds: "Bounds", weights: "Weights",
-  aggregation: "Aggregation", base: "Base period", impute: "Missing values",
-  on_constant: "Constant indicator", h_margin: "Bounds widened by a·|value| on each side",
-  h_bounds: "entity: bounds per entity over its periods; panel: over all",
-  h_weights: "How the indicators of a subsystem are weighted",
-  h_aggregation: "How indicator order degrees combine into a subsystem's",
-  h_base: "first: against the first period; adjacent: the period before; or a period",
-  h_impute: "How empty cells are filled", h_on_constant: "An indicator with equal bounds: stop or drop it",
-  need_two: "Assign indicators to at least two subsystems.", focus: "Focus", stage: "Stage", level: "Level",
-  h_diag: "Diagnostics (optional)", gra: "Grey relational test", coupling: "Coupling coordination",
-  obstacles: "Obstacle indicators (top N)", forecast: "GM(1,1) forecast periods",
-  robustness: "Robustness draws", h_gra: "Each indicator against its subsystem's order degree",
-  h_coupling: "Model: classic, wang or fan", h_obstacles: "0 = off", h_forecast: "0 = off",
-  h_robustness: "0 = off; e.g. 1000", grey_relation: "Grey relational grades",
-  grey_cross: "Grey relation across subsystems", coupling_t: "Coupling coordination",
-  obstacles_t: "Obstacle degrees", forecast_t: "Forecast", robustness_t: "Robustness",
+// Option values stay the spec's keys; only what is shown is translated.
+const OPTIONS = {
+  en: {
+    entity: "entity — per entity", panel: "panel — all entities together",
+    entropy: "entropy", critic: "CRITIC", cv: "coefficient of variation", equal: "equal",
+    weighted_sum: "weighted sum", geometric: "geometric mean", weighted_geometric: "weighted geometric mean",
+    regression: "regression", linear: "linear interpolation", none: "none (stop on empty cells)",
+    error: "stop with a message", drop: "drop the indicator", classic: "classic", wang: "wang", fan: "fan",
+    "+": "+ positive", "-": "− negative",
+  },
+  zh: {
+    entity: "按主体（各主体分别计算）", panel: "全面板（所有主体统一计算）",
+    entropy: "熵值法", critic: "CRITIC 法", cv: "变异系数法", equal: "等权",
+    weighted_sum: "加权求和", geometric: "几何平均", weighted_geometric: "加权几何平均",
+    regression: "回归填补", linear: "线性插值", none: "不填补（遇空值报错）",
+    error: "报错", drop: "剔除该指标", classic: "经典模型", wang: "wang 修正模型", fan: "fan 修正模型",
+    "+": "+ 正向", "-": "− 负向",
+  },
+};
+const FIGURES = {
+  en: {
+    order_degree: "Order degrees of the subsystems", synergy_path: "Synergy path", synergy_heatmap: "Synergy by entity and period",
+    weights: "Indicator weights", grey_relation: "Grey relational grades", coupling: "Coupling coordination",
+    obstacles: "Obstacle degrees", forecast: "GM(1,1) forecast", robustness: "Robustness of the weights",
+  },
+  zh: {
+    order_degree: "子系统有序度", synergy_path: "协同度路径", synergy_heatmap: "各主体各期协同度",
+    weights: "指标权重", grey_relation: "灰色关联度", coupling: "耦合协调度",
+    obstacles: "障碍度", forecast: "GM(1,1) 预测", robustness: "权重稳健性",
+  },
 };
 const DIAGNOSTICS = [
   ["gra", "checkbox"], ["coupling", ["", "classic", "wang", "fan"]],
   ["obstacles", "number", "0"], ["forecast", "number", "0"], ["robustness", "number", "0"],
 ];
-const DIAG_TABLES = ["grey_relation", "grey_cross", "coupling", "obstacles", "forecast", "robustness"];
-const t = (k) => (WORDS[LANG][k] || EN[k] || k);
-const $ = (id) => document.getElementById(id);
 const METHOD = [
-  ["margin", "number", "0.1"], ["bounds", ["entity", "panel"]],
-  ["weights", ["entropy", "critic", "cv", "equal"]],
+  ["weights", ["entropy", "critic", "cv", "equal"]], ["weights_scope", ["entity", "panel"]],
+  ["bounds", ["entity", "panel"]], ["margin", "number", "0.1"],
   ["aggregation", ["weighted_sum", "geometric", "weighted_geometric"]],
   ["base", "text", "first"], ["impute", ["regression", "linear", "none"]],
   ["on_constant", ["error", "drop"]],
 ];
-const state = { file: null, info: null, base: {}, subsystems: [], toml: "" };
+const PAGE_SIZES = [25, 50, 100, 0];
+const t = (k) => WORDS[LANG][k] ?? WORDS.en[k] ?? k;
+const opt = (v) => OPTIONS[LANG][v] ?? v;
+const $ = (id) => document.getElementById(id);
+const state = {
+  file: null, info: null, base: {}, subsystems: [], rows: [], title: "", method: {}, diag: null,
+  toml: "", result: null, check: null, checkError: null, tableView: {}, activeTable: null, urls: [],
+};
 
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
     if (k === "text") e.textContent = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v);
+    else e.setAttribute(k, v === true ? "" : v);
   }
   kids.forEach((c) => e.append(c));
   return e;
 }
-function showError(id, msg) { const p = $(id); p.textContent = msg || ""; p.hidden = !msg; }
-async function call(url, body, errorId) {
-  showError(errorId, "");
-  const r = await fetch(url, { method: "POST", body });
+
+// Errors: a framing in the page's language, then cosyn's own message.
+function showError(id, err) {
+  const box = $(id);
+  box.replaceChildren();
+  box.hidden = !err;
+  if (!err) { delete box.dataset.err; return; }
+  box.dataset.err = JSON.stringify(err);
+  box.append(el("strong", { text: t("err_" + (err.kind || "error")) }), el("span", { text: err.error }));
+}
+class RequestError extends Error {
+  constructor(body) { super(body.error); this.body = body; }
+}
+async function call(url, body, errorId, json) {
+  if (errorId) showError(errorId, null);
+  const init = json ? { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }
+    : { method: "POST", body };
+  const r = await fetch(url, init);
   if (!r.ok) {
-    let msg = r.status + " " + r.statusText;
-    try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
-    showError(errorId, msg);
-    throw new Error(msg);
+    let err = { error: `${r.status} ${r.statusText}`, kind: "error" };
+    try { err = await r.json(); } catch (e) { /* not JSON */ }
+    if (errorId) showError(errorId, err);
+    throw new RequestError(err);
   }
   return r;
 }
-function table(node, rows, caption) {
-  node.replaceChildren();
-  if (caption) node.append(el("caption", { text: caption }));
-  if (!rows.length) return;
-  const cols = Object.keys(rows[0]);
-  node.append(el("thead", {}, el("tr", {}, ...cols.map((c) => el("th", { scope: "col", text: c })))));
-  const body = el("tbody");
-  for (const r of rows) {
-    body.append(el("tr", {}, ...cols.map((c) => {
-      const v = r[c], num = typeof v === "number";
-      return el("td", { class: num ? "num" : "", text: v === null ? "—" : num && !Number.isInteger(v) ? v.toFixed(4) : String(v) });
-    })));
+
+// ---- language -------------------------------------------------------------------------
+function applyWords() {
+  document.documentElement.lang = LANG === "zh" ? "zh-CN" : "en";
+  const sw = $("lang-switch");
+  sw.textContent = LANG === "zh" ? "English" : "中文";
+  sw.lang = LANG === "zh" ? "en" : "zh";
+  document.querySelectorAll("[data-i]").forEach((n) => { n.textContent = t(n.dataset.i); });
+}
+async function switchLanguage() {
+  readMethod();
+  LANG = LANG === "zh" ? "en" : "zh";
+  const url = new URL(location.href);
+  url.searchParams.set("lang", LANG);
+  history.replaceState(null, "", url);
+  applyWords();
+  if (state.info) {
+    drawDataCheck(); drawSubsystems(); drawIndicators(); drawMethod(); drawModelCheck(); updateRun();
   }
-  node.append(body);
+  for (const id of ["data-error", "run-error", "download-error"]) {
+    if (!$(id).hidden && $(id).dataset.err) showError(id, JSON.parse($(id).dataset.err));
+  }
+  if (state.result) await fitAndShow();  // the results again, in the new language
 }
 
+// ---- upload and the data check ----------------------------------------------------------
 async function loadFile(file, specText) {
   state.file = file; $("data-info").textContent = t("reading");
+  state.result = null; state.check = null; state.checkError = null;
+  $("step-results").hidden = true;
   const form = new FormData(); form.append("data", file);
   let info;
   try { info = await (await call("/api/inspect", form, "data-error")).json(); }
   catch (e) { $("data-info").textContent = ""; return; }
   state.info = info;
-  $("data-info").textContent = `${info.file}: ${info.rows} ${t("rows")}` + (info.spec_error ? "" : "");
-  if (info.spec_error) showError("data-error", info.spec_error);
+  $("data-info").textContent = `${info.file}: ${info.rows} ${t("rows")}, ${info.columns.length} ${t("columns")}`;
+  if (info.spec_error) showError("data-error", { error: info.spec_error, kind: "SpecError" });
   let base = info.spec || {};
   if (specText) {
     const f = new FormData(); f.append("spec", specText);
@@ -117,29 +226,64 @@ async function loadFile(file, specText) {
   }
   state.base = base;
   fillColumns(info, base);
+  drawDataCheck();
   ["step-columns", "step-method"].forEach((id) => { $(id).hidden = false; });
+  mappingChanged();
+}
+
+function drawDataCheck() {
+  const info = state.info;
+  $("data-check").hidden = false;
+  const ex = $("excluded"); ex.replaceChildren();
+  if (!info.excluded.length) ex.append(el("p", { class: "ok", text: t("no_excluded") }));
+  else {
+    ex.append(el("p", { class: "warn", text: `${t("excluded_head")} (${info.excluded.length}):` }));
+    ex.append(el("ul", { id: "excluded-list" }, ...info.excluded.map((x) =>
+      el("li", {}, el("strong", { text: x.column }), el("span", { text: ": " + x.reason })))));
+  }
+  const pr = $("problems"); pr.replaceChildren();
+  if (!info.problems.length) pr.append(el("p", { class: "ok", text: t("no_problems") }));
+  else {
+    pr.append(el("p", { class: "warn", text: `${info.problems.length} ${t("problems_head")}:` }));
+    pr.append(el("ol", { id: "problem-list" }, ...info.problems.map((p) => el("li", { text: p }))));
+  }
+  pr.append(el("p", { class: "note", text: t("data_problems_help") }));
+  if ((info.notes || []).length) {
+    pr.append(el("p", { class: "note", text: t("check_notes") }), el("ul", { id: "data-notes" }, ...info.notes.map((n) => el("li", { text: n }))));
+  }
 }
 
 function fillColumns(info, base) {
   const g = info.guess;
-  for (const [id, value, allowNone] of [["entity", base.entity ?? g.entity, true], ["period", base.period ?? g.period, false]]) {
+  for (const [id, value, allowNone] of [["entity", base.entity ?? g.entity, true], ["period", base.period ?? g.period, true]]) {
     const s = $(id); s.replaceChildren();
     if (allowNone) s.append(el("option", { value: "", text: t("none") }));
     info.columns.forEach((c) => s.append(el("option", { value: c, text: c })));
     s.value = value || "";
   }
-  table($("preview"), info.preview, t("preview"));
+  $("title").value = state.title = base.title || "";
+  previewTable(info);
   const map = {};
   const subs = base.subsystems || {};
   for (const [name, s] of Object.entries(subs)) {
     for (const i of s.indicators || []) map[i.column] = { sub: name, dir: i.direction || "+", label: i.label || "" };
   }
+  state.labels = Object.fromEntries(Object.entries(subs).map(([k, s]) => [k, s.label || k]));
   state.subsystems = Object.keys(subs).length ? Object.keys(subs) : ["subsystem_1", "subsystem_2"];
+  // Every candidate column starts unassigned, unless a model file assigned it.
   const cols = info.columns.filter((c) => c in map || g.indicators.includes(c));
-  const half = Math.ceil(cols.length / 2);
-  state.rows = cols.map((c, k) => map[c] ? { column: c, ...map[c] }
-    : { column: c, sub: Object.keys(subs).length ? "" : state.subsystems[k < half ? 0 : 1], dir: "+", label: "" });
-  drawSubsystems(); drawIndicators(); drawMethod(base.method || {});
+  state.rows = cols.map((c) => (map[c] ? { column: c, ...map[c] } : { column: c, sub: "", dir: "+", label: "" }));
+  state.method = { ...(base.method || {}) };
+  state.diag = null;
+  drawSubsystems(); drawIndicators(); drawMethod();
+}
+
+function previewTable(info) {
+  const node = $("preview"); node.replaceChildren();
+  if (!info.preview.length) return;
+  const cols = info.columns;
+  node.append(el("thead", {}, el("tr", {}, ...cols.map((c) => el("th", { scope: "col", text: c })))));
+  node.append(el("tbody", {}, ...info.preview.map((r) => el("tr", {}, ...cols.map((c) => el("td", { text: r[c] === null ? "" : String(r[c]) }))))));
 }
 
 function drawSubsystems() {
@@ -149,63 +293,79 @@ function drawSubsystems() {
     input.addEventListener("change", () => {
       const v = input.value.trim(); if (!v || state.subsystems.includes(v)) { input.value = name; return; }
       state.rows.forEach((r) => { if (r.sub === name) r.sub = v; });
-      state.subsystems[k] = v; drawSubsystems(); drawIndicators();
+      state.subsystems[k] = v; drawSubsystems(); drawIndicators(); mappingChanged();
     });
+    const count = state.rows.filter((r) => r.sub === name).length;
     const rm = el("button", { type: "button", text: t("remove"), "aria-label": `${t("remove")} ${name}`, onclick: () => {
       state.subsystems.splice(k, 1); state.rows.forEach((r) => { if (r.sub === name) r.sub = ""; });
-      drawSubsystems(); drawIndicators();
+      drawSubsystems(); drawIndicators(); mappingChanged();
     } });
-    ul.append(el("li", {}, input, " ", rm));
+    ul.append(el("li", {}, input, el("span", { class: "count", text: ` ${count} ${t("indicators_word")} ` }), rm));
   });
 }
 
+function axisColumns() { return new Set([$("entity").value, $("period").value].filter(Boolean)); }
+
 function drawIndicators() {
   const body = $("indicators").tBodies[0]; body.replaceChildren();
+  const axes = axisColumns();
   for (const r of state.rows) {
-    const sub = el("select", { "aria-label": `${t("col_subsystem")} ${r.column}` },
-      el("option", { value: "", text: t("unused") }), ...state.subsystems.map((s) => el("option", { value: s, text: s })));
-    sub.value = r.sub; sub.addEventListener("change", () => { r.sub = sub.value; });
+    if (axes.has(r.column)) continue;
+    const sub = el("select", { "aria-label": `${t("col_subsystem")} ${r.column}`, class: r.sub ? "" : "unset" },
+      el("option", { value: "", text: t("unassigned") }), ...state.subsystems.map((s) => el("option", { value: s, text: s })));
+    sub.value = state.subsystems.includes(r.sub) ? r.sub : "";
+    sub.addEventListener("change", () => { r.sub = sub.value; sub.className = r.sub ? "" : "unset"; drawSubsystems(); mappingChanged(); });
     const dir = el("select", { "aria-label": `${t("col_direction")} ${r.column}` },
-      el("option", { value: "+", text: "+" }), el("option", { value: "-", text: "−" }));
-    dir.value = r.dir; dir.addEventListener("change", () => { r.dir = dir.value; });
+      ...["+", "-"].map((d) => el("option", { value: d, text: opt(d) })));
+    dir.value = r.dir === "-" ? "-" : "+"; dir.addEventListener("change", () => { r.dir = dir.value; mappingChanged(); });
     const label = el("input", { value: r.label, "aria-label": `${t("col_label")} ${r.column}` });
-    label.addEventListener("input", () => { r.label = label.value; });
+    label.addEventListener("change", () => { r.label = label.value; mappingChanged(); });
     body.append(el("tr", {}, el("th", { scope: "row", text: r.column }), el("td", {}, sub), el("td", {}, dir), el("td", {}, label)));
   }
 }
 
-function drawMethod(given) {
+function drawMethod() {
   const box = $("method"); box.replaceChildren();
   for (const [key, kind, dflt] of METHOD) {
-    const id = "m-" + key, v = given[key] ?? dflt ?? kind[0];
-    const input = Array.isArray(kind) ? el("select", { id }, ...kind.map((o) => el("option", { value: o, text: o })))
-      : el("input", { id, type: kind, step: "any", min: "0" });
-    input.value = String(v);
-    if (Array.isArray(kind) && !kind.includes(String(v))) input.append(el("option", { value: String(v), text: String(v) }));
-    input.value = String(v);
-    box.append(el("div", {}, el("label", { for: id, text: t(key) }), input, el("small", { text: t("h_" + key) })));
+    const id = "m-" + key, v = String(state.method[key] ?? dflt ?? kind[0]);
+    let input;
+    if (Array.isArray(kind)) {
+      const values = kind.includes(v) ? kind : [...kind, v];
+      input = el("select", { id }, ...values.map((o) => el("option", { value: o, text: opt(o) })));
+    } else input = el("input", { id, type: kind, step: "any", min: "0" });
+    input.value = v;
+    input.addEventListener("change", () => { readMethod(); mappingChanged(); });
+    box.append(el("div", { class: key === "weights_scope" ? "field key" : "field" },
+      el("label", { for: id, text: t(key) }), input, el("small", { text: t("h_" + key) })));
   }
-  drawDiagnostics(box, (state.base || {}).diagnostics || {});
+  drawDiagnostics(box);
 }
 
-function drawDiagnostics(box, given) {
+function drawDiagnostics(box) {
   box.append(el("h3", { text: t("h_diag") }));
+  const given = state.diag || (state.base || {}).diagnostics || {};
   for (const [key, kind, dflt] of DIAGNOSTICS) {
     const id = "d-" + key;
     let v = given[key] ?? dflt ?? "";
-    if (key === "robustness") v = given.robustness ? (given.robustness.draws ?? 1000) : 0;
+    if (key === "robustness") v = typeof given.robustness === "object" ? (given.robustness.draws ?? 1000) : (given.robustness || 0);
     let input;
     if (kind === "checkbox") { input = el("input", { id, type: "checkbox" }); input.checked = Boolean(v); }
     else if (Array.isArray(kind)) {
-      input = el("select", { id }, ...kind.map((o) => el("option", { value: o, text: o || t("none") })));
+      input = el("select", { id }, ...kind.map((o) => el("option", { value: o, text: o ? opt(o) : t("none") })));
       input.value = String(v || "");
     } else { input = el("input", { id, type: "number", step: "1", min: "0" }); input.value = String(v); }
-    box.append(el("div", {}, el("label", { for: id, text: t(key) }), input, el("small", { text: t("h_" + key) })));
+    input.addEventListener("change", () => { readMethod(); mappingChanged(); });
+    box.append(el("div", { class: "field" }, el("label", { for: id, text: t(key) }), input, el("small", { text: t("h_" + key) })));
   }
 }
 
-function buildDiagnostics(base) {
-  const d = { ...(base || {}) };
+function readMethod() {
+  if (!$("m-weights")) return;
+  for (const [key, kind] of METHOD) {
+    const raw = $("m-" + key).value;
+    state.method[key] = kind === "number" ? Number(raw) : key === "base" && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  }
+  const d = { ...((state.base || {}).diagnostics || {}) };
   d.gra = $("d-gra").checked;
   if ($("d-coupling").value) d.coupling = $("d-coupling").value; else delete d.coupling;
   d.obstacles = Math.max(0, Math.round(Number($("d-obstacles").value) || 0));
@@ -213,21 +373,20 @@ function buildDiagnostics(base) {
   const draws = Math.max(0, Math.round(Number($("d-robustness").value) || 0));
   if (draws > 0) d.robustness = { ...(typeof d.robustness === "object" ? d.robustness : {}), draws };
   else delete d.robustness;
-  return d;
+  state.diag = d;
 }
 
 function buildSpec() {
+  readMethod();
   const base = JSON.parse(JSON.stringify(state.base || {}));
-  const spec = { ...base, period: $("period").value, method: { ...(base.method || {}) }, subsystems: {} };
-  spec.diagnostics = buildDiagnostics(base.diagnostics);
+  const spec = { ...base, period: $("period").value, method: { ...(base.method || {}), ...state.method }, subsystems: {} };
+  spec.diagnostics = state.diag || base.diagnostics || {};
   if ($("entity").value) spec.entity = $("entity").value; else delete spec.entity;
-  for (const [key, kind] of METHOD) {
-    const raw = $("m-" + key).value;
-    spec.method[key] = kind === "number" ? Number(raw) : key === "base" && /^-?\d+$/.test(raw) ? Number(raw) : raw;
-  }
+  if (state.title.trim()) spec.title = state.title.trim(); else delete spec.title;
+  const axes = axisColumns();
   for (const name of state.subsystems) {
     const old = (base.subsystems || {})[name] || {};
-    const inds = state.rows.filter((r) => r.sub === name).map((r) => {
+    const inds = state.rows.filter((r) => r.sub === name && !axes.has(r.column)).map((r) => {
       const i = { column: r.column, direction: r.dir }; if (r.label) i.label = r.label; return i;
     });
     if (inds.length) spec.subsystems[name] = { ...old, label: old.label || name, indicators: inds };
@@ -235,22 +394,97 @@ function buildSpec() {
   return spec;
 }
 
-async function run() {
-  if (!state.file) return;
-  const spec = buildSpec();
-  if (Object.keys(spec.subsystems).length < 2) { showError("run-error", t("need_two")); return; }
-  const button = $("run"); button.disabled = true; $("run-info").textContent = t("running");
+// What is missing before the model can run; empty when it can.
+function missing() {
+  if (!$("period").value) return t("need_period");
+  const axes = axisColumns();
+  const counts = state.subsystems.map((s) => [s, state.rows.filter((r) => r.sub === s && !axes.has(r.column)).length]);
+  if (counts.filter(([, n]) => n > 0).length < 2) {
+    return `${t("need_two")} (${t("now_assigned")}: ${counts.map(([s, n]) => `${s} ${n}`).join(", ")}).`;
+  }
+  return "";
+}
+
+function updateRun() {
+  const why = missing();
+  const problems = state.check && state.check.problems.length;
+  $("run").disabled = Boolean(why) || Boolean(problems);
+  $("run-status").textContent = why || (problems ? t("fix_first") : t("ready"));
+  $("run-status").className = why || problems ? "status warn" : "status ok";
+}
+
+let checkTimer = null, checkSeq = 0;
+function mappingChanged() {
+  state.check = null; state.checkError = null;
+  drawModelCheck(); updateRun();
+  clearTimeout(checkTimer);
+  if (!missing()) checkTimer = setTimeout(checkModel, 500);
+}
+
+async function specToml() {
+  const r = await call("/api/spec/to-toml", { spec: buildSpec() }, null, true);
+  return (await r.json()).toml;
+}
+
+// cosyn check on the page's model and the data, every problem listed.
+async function checkModel() {
+  const seq = ++checkSeq;
+  $("model-check").hidden = false;
+  $("model-check").replaceChildren(el("p", { class: "note", text: t("checking") }));
   try {
-    const r = await fetch("/api/spec/to-toml", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ spec }) });
-    const j = await r.json();
-    if (!r.ok) { showError("run-error", j.error); return; }
-    state.toml = j.toml;
-    const res = await (await call("/api/fit", form({ figures: "true" }), "run-error")).json();
-    showResults(res);
-  } catch (e) { /* the message is shown next to the Run button */ } finally {
-    button.disabled = false; $("run-info").textContent = "";
+    const toml = await specToml();
+    const f = new FormData(); f.append("data", state.file); f.append("spec", toml);
+    const res = await (await call("/api/check", f)).json();
+    if (seq !== checkSeq) return;
+    state.check = res; state.checkError = null;
+  } catch (e) {
+    if (seq !== checkSeq) return;
+    state.check = null; state.checkError = e.body || { error: String(e), kind: "error" };
+  }
+  drawModelCheck(); updateRun();
+}
+
+function drawModelCheck() {
+  const box = $("model-check");
+  if (!state.check && !state.checkError) { box.hidden = true; box.replaceChildren(); return; }
+  box.hidden = false; box.replaceChildren();
+  if (state.checkError) {
+    box.append(el("div", { class: "error" }, el("strong", { text: t("err_" + (state.checkError.kind || "error")) }),
+      el("span", { text: state.checkError.error })));
+    return;
+  }
+  const { problems, notes } = state.check;
+  if (!problems.length) box.append(el("p", { class: "ok", text: t("check_ok") }));
+  else {
+    box.append(el("p", { class: "warn", text: `${t("check_problems")} ${problems.length} ${t("problems_head")}:` }));
+    box.append(el("ol", { id: "check-problems" }, ...problems.map((p) => el("li", { text: p }))));
+  }
+  if (notes.length) {
+    box.append(el("p", { class: "note", text: t("check_notes") }), el("ul", {}, ...notes.map((n) => el("li", { text: n }))));
   }
 }
+
+// ---- run and results --------------------------------------------------------------------
+async function run() {
+  if (!state.file || missing()) return;
+  const button = $("run"); button.disabled = true;
+  try {
+    state.toml = await specToml();
+    await fitAndShow();
+  } catch (e) {
+    if (e.body) showError("run-error", e.body);
+  } finally { updateRun(); }
+}
+
+async function fitAndShow() {
+  $("run-info").textContent = t("running");
+  try {
+    const res = await (await call("/api/fit", form(), "run-error")).json();
+    state.result = res;
+    showResults(res);
+  } catch (e) { /* the message is shown next to the Run button */ } finally { $("run-info").textContent = ""; }
+}
+
 function form(extra) {
   const f = new FormData(); f.append("data", state.file); f.append("spec", state.toml); f.append("lang", LANG);
   for (const [k, v] of Object.entries(extra || {})) f.append(k, v);
@@ -260,34 +494,180 @@ function form(extra) {
 function showResults(res) {
   $("step-results").hidden = false;
   $("summary").textContent = res.summary;
-  const figs = $("figures"); figs.replaceChildren();
-  for (const svg of Object.values(res.figures || {})) {
-    const box = el("figure"); box.innerHTML = svg; figs.append(box);  // SVG drawn by the server
-  }
-  $("stages").replaceChildren(...res.stages.map((s) => el("div", { class: "card" },
-    el("strong", { text: String(s.entity) }),
-    el("span", { text: `${s.period}: U = ${s.synergy === null ? "—" : s.synergy.toFixed(3)} · ${t("level")}: ${s.level ?? "—"} · ${t("stage")}: ${s.stage ?? "—"}` }),
-    el("p", { class: "note", text: s.focus ? `${t("focus")}: ${s.focus}` : "" }))));
-  table($("synergy"), res.synergy); table($("order"), res.subsystem_order); table($("weights"), res.weights);
-  const diag = $("diagnostics"); diag.replaceChildren();
-  for (const name of DIAG_TABLES) {
-    if (!res[name]) continue;
-    const node = el("table", { id: "diag-" + name });
-    diag.append(el("h3", { text: t(name + "_t" in EN ? name + "_t" : name) }), el("div", { class: "scroll" }, node));
-    table(node, res[name]);
-  }
+  $("notes").replaceChildren(...res.notes.map((n) => el("li", { text: n })));
+  drawStages(res.stages);
+  drawFigures(res.figure_names || []);
+  drawTables(res.tables);
   const dl = $("downloads"); dl.replaceChildren();
   for (const name of ["zip", "results.xlsx", "report.html", "synergy.csv", "subsystem_order.csv", "weights.csv", "order_degree.csv", "model.toml"]) {
     dl.append(el("button", { type: "button", text: `${t("download")} ${name === "zip" ? t("all_zip") : name}`, onclick: () => download(name) }));
   }
-  dl.append(el("p", { id: "download-error", class: "error", role: "alert", hidden: "" }));
-  $("h-results").focus();
+}
+
+// Stage cards: one per stage reached in the last period, with what the stage means, the
+// focus only when the model sets one, and the entities in it (highest U first).
+function drawStages(stages) {
+  const groups = new Map();
+  for (const s of stages) {
+    const key = s.stage_code ?? -1;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(s);
+  }
+  const keys = [...groups.keys()].sort((a, b) => b - a);
+  $("stages").replaceChildren(...keys.map((k) => {
+    const members = groups.get(k).sort((a, b) => (b.synergy ?? -Infinity) - (a.synergy ?? -Infinity));
+    const first = members[0];
+    return el("div", { class: "card" },
+      el("strong", { text: `${t("stage")}: ${first.stage ?? "—"} · ${members.length} ${t("entities")} (${first.period})` }),
+      first.meaning ? el("p", { class: "meaning", text: first.meaning }) : "",
+      first.focus ? el("p", { class: "focus", text: `${t("focus")}: ${first.focus}` }) : "",
+      el("ul", { class: "chips" }, ...members.map((s) => el("li", {
+        text: `${s.entity} ${s.synergy === null ? "—" : s.synergy.toFixed(3)}`, title: `${t("level")}: ${s.level ?? "—"}`,
+      }))));
+  }));
+}
+
+// Figures: each drawn by its own request (two at a time), shown as it arrives.
+let figureRun = 0;
+async function drawFigures(names) {
+  const run = ++figureRun;
+  state.urls.forEach((u) => URL.revokeObjectURL(u)); state.urls = [];
+  const box = $("figures"); box.replaceChildren();
+  const slots = names.map((name) => {
+    const title = FIGURES[LANG][name] || name;
+    const slot = el("div", { class: "figure-slot", text: t("drawing") });
+    const figure = el("figure", { id: "fig-" + name }, slot, el("figcaption", { text: title }));
+    box.append(figure);
+    return { name, title, slot, figure };
+  });
+  const draw = async ({ name, title, slot, figure }) => {
+    let blob;
+    try {
+      const r = await call("/api/figure?name=" + encodeURIComponent(name), form());
+      blob = await r.blob();
+    } catch (e) {
+      if (run !== figureRun) return;
+      const err = e.body || { error: String(e), kind: "error" };
+      slot.replaceChildren(el("div", { class: "error" }, el("strong", { text: t("err_" + (err.kind || "error")) }), el("span", { text: err.error })));
+      return;
+    }
+    if (run !== figureRun) return;
+    const url = URL.createObjectURL(blob.type ? blob : new Blob([blob], { type: "image/svg+xml" }));
+    state.urls.push(url);
+    const img = el("img", { src: url, alt: title, "data-name": name });
+    // Shown a quarter larger than drawn (the figures' text is set for print), never wider
+    // than the page: a narrow figure sits beside the next one.
+    img.addEventListener("load", () => { figure.style.flexBasis = `${Math.round(img.naturalWidth * 1.25)}px`; });
+    slot.replaceWith(el("button", { type: "button", class: "zoom", "aria-label": `${t("enlarge")}: ${title}`, onclick: () => zoom(url, title) }, img));
+  };
+  const queue = slots.slice();
+  const worker = async () => { while (queue.length && run === figureRun) await draw(queue.shift()); };
+  await Promise.all([worker(), worker()]);
+}
+
+function zoom(url, title) {
+  const d = $("zoom"); $("zoom-img").src = url; $("zoom-img").alt = title; d.setAttribute("aria-label", title);
+  d.showModal();
+}
+
+// ---- tables: paged, sortable, filterable --------------------------------------------------
+function drawTables(tables) {
+  const box = $("tables"); box.replaceChildren();
+  for (const tb of tables) tb.key = `${tb.kind}-${tb.name}`;
+  const byKey = Object.fromEntries(tables.map((tb) => [tb.key, tb]));
+  if (!byKey[state.activeTable]) state.activeTable = tables.length ? tables[0].key : null;
+  const panel = el("div", { class: "table-panel", role: "tabpanel", id: "table-panel" });
+  const select = (key) => {
+    state.activeTable = key;
+    box.querySelectorAll("[role=tab]").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.key === key)));
+    drawTable(panel, byKey[key]);
+  };
+  for (const [kind, head] of [["paper", "paper_tables"], ["long", "long_tables"]]) {
+    const mine = tables.filter((tb) => tb.kind === kind);
+    if (!mine.length) continue;
+    box.append(el("div", { class: "tabs", role: "tablist", "aria-label": t(head) },
+      el("span", { class: "tabs-head", text: t(head) + ":" }),
+      ...mine.map((tb) => el("button", {
+        type: "button", role: "tab", "data-key": tb.key, id: "tab-" + tb.key, "aria-controls": "table-panel",
+        "aria-selected": String(tb.key === state.activeTable), text: tb.tab, title: tb.title, onclick: () => select(tb.key),
+      }))));
+  }
+  box.append(panel);
+  if (state.activeTable) select(state.activeTable);
+}
+
+function cellText(v) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v !== "number") return String(v);
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 1000 ? v.toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 }) : v.toFixed(4);
+}
+
+function compare(a, b) {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a).localeCompare(String(b), LANG === "zh" ? "zh-CN" : "en", { numeric: true });
+}
+
+function drawTable(panel, tb) {
+  const view = state.tableView[tb.key] || (state.tableView[tb.key] = { sort: null, dir: 1, page: 0, size: 25, filter: "" });
+  const needle = view.filter.trim().toLowerCase();
+  let rows = needle ? tb.rows.filter((r) => r.some((v) => cellText(v).toLowerCase().includes(needle))) : tb.rows.slice();
+  if (view.sort !== null) {
+    const k = view.sort;
+    rows = rows.map((r, i) => [r, i]).sort((x, y) => {
+      const c = compare(x[0][k], y[0][k]);
+      return (x[0][k] == null || y[0][k] == null) ? c || x[1] - y[1] : view.dir * c || x[1] - y[1];
+    }).map((x) => x[0]);
+  }
+  const size = view.size || rows.length || 1;
+  const pages = Math.max(1, Math.ceil(rows.length / size));
+  view.page = Math.min(view.page, pages - 1);
+  const start = view.page * size, shown = rows.slice(start, start + size);
+  const redraw = () => drawTable(panel, tb);
+
+  const filter = el("input", { type: "search", value: view.filter, "aria-label": t("filter"), placeholder: t("filter"), class: "filter" });
+  filter.addEventListener("input", () => { view.filter = filter.value; view.page = 0; redraw(); $("table-filter").focus(); });
+  filter.id = "table-filter";
+  const sizeSel = el("select", { "aria-label": t("per_page"), id: "table-size" },
+    ...PAGE_SIZES.map((n) => el("option", { value: String(n), text: n ? String(n) : t("all") })));
+  sizeSel.value = String(view.size);
+  sizeSel.addEventListener("change", () => { view.size = Number(sizeSel.value); view.page = 0; redraw(); });
+  const range = t("range").replace("{a}", rows.length ? start + 1 : 0).replace("{b}", start + shown.length).replace("{n}", rows.length);
+  const prev = el("button", { type: "button", class: "page-prev", text: "‹ " + t("prev"), disabled: view.page === 0,
+    onclick: () => { view.page -= 1; redraw(); } });
+  const next = el("button", { type: "button", class: "page-next", text: t("next") + " ›", disabled: view.page >= pages - 1,
+    onclick: () => { view.page += 1; redraw(); } });
+  const bar = el("div", { class: "table-bar" }, filter,
+    el("label", {}, el("span", { text: t("per_page") + " " }), sizeSel),
+    el("span", { class: "range", text: range }), prev, next);
+
+  const head = el("tr", {}, ...tb.columns.map((c, k) => {
+    const sorted = view.sort === k;
+    const b = el("button", { type: "button", class: "sort", text: c + (sorted ? (view.dir > 0 ? " ▲" : " ▼") : ""),
+      title: t("sort_hint"),
+      onclick: () => {
+        if (view.sort === k) view.dir = -view.dir; else { view.sort = k; view.dir = 1; }
+        view.page = 0; redraw();
+      } });
+    return el("th", { scope: "col", "aria-sort": sorted ? (view.dir > 0 ? "ascending" : "descending") : "none" }, b);
+  }));
+  const numeric = tb.columns.map((_, k) => tb.rows.some((r) => typeof r[k] === "number"));
+  const body = el("tbody", {}, ...shown.map((r) => el("tr", {}, ...r.map((v, k) =>
+    el(k === 0 ? "th" : "td", { scope: k === 0 ? "row" : undefined, class: numeric[k] ? "num" : undefined, text: cellText(v) })))));
+  const table = el("table", { class: "data", id: "table-" + tb.key, "data-rows": String(rows.length) },
+    el("caption", { text: tb.title }), el("thead", {}, head), body);
+  panel.replaceChildren(bar, el("div", { class: "scroll" }, table));
 }
 
 async function download(name) {
   let blob;
-  if (name === "model.toml") blob = new Blob([state.toml], { type: "application/toml" });
-  else blob = await (await call("/api/report?file=" + encodeURIComponent(name), form(), "download-error")).blob();
+  try {
+    if (name === "model.toml") blob = new Blob([state.toml], { type: "application/toml" });
+    else blob = await (await call("/api/report?file=" + encodeURIComponent(name), form(), "download-error")).blob();
+  } catch (e) { return; }
   const a = el("a", { href: URL.createObjectURL(blob), download: name === "zip" ? "cosyn-results.zip" : name });
   document.body.append(a); a.click(); a.remove(); setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
@@ -299,19 +679,21 @@ async function example() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  document.documentElement.lang = LANG === "zh" ? "zh-CN" : "en";
-  if (LANG === "zh") { const a = $("lang-switch"); a.href = "?lang=en"; a.textContent = "English"; }
-  document.querySelectorAll("[data-i]").forEach((n) => { const w = WORDS[LANG][n.dataset.i]; if (w) n.textContent = w; });
+  applyWords();
   $("h-results").tabIndex = -1;
   const specText = async () => ($("spec-file").files[0] ? await $("spec-file").files[0].text() : "");
   $("data-file").addEventListener("change", async (e) => { if (e.target.files[0]) loadFile(e.target.files[0], await specText()); });
   $("spec-file").addEventListener("change", async () => { if (state.file) loadFile(state.file, await specText()); });
   $("example").addEventListener("click", example);
   $("run").addEventListener("click", run);
+  $("lang-switch").addEventListener("click", switchLanguage);
+  $("title").addEventListener("change", () => { state.title = $("title").value; mappingChanged(); });
+  for (const id of ["entity", "period"]) $(id).addEventListener("change", () => { drawIndicators(); drawSubsystems(); mappingChanged(); });
   $("add-subsystem").addEventListener("click", () => {
     let k = state.subsystems.length + 1; while (state.subsystems.includes("subsystem_" + k)) k++;
     state.subsystems.push("subsystem_" + k); drawSubsystems(); drawIndicators();
   });
+  $("zoom").addEventListener("click", (e) => { if (e.target === $("zoom") || e.target.id === "zoom-img") $("zoom").close(); });
   const drop = $("drop");
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
