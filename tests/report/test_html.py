@@ -189,7 +189,9 @@ def test_self_contained_no_external_reference(report):
     assert not EXTERNAL.search(report)
     assert "http://" not in report and "https://" not in report
     tree = parse(report)
-    assert not tree.root.find_all("script") and not tree.root.find_all("link")
+    [script] = tree.root.find_all("script")  # the report's own, inline: no src, no data
+    assert "src" not in script.attrs and "http" not in script.text()
+    assert not tree.root.find_all("link")
     assert not tree.root.find_all("img") and not tree.root.find_all("iframe")
     assert "<?xml" not in report and "<!DOCTYPE svg" not in report
     assert "<metadata" not in report
@@ -246,14 +248,32 @@ def test_stage_card_for_every_entity(report, guangzhou):
 def test_tables_and_methods(report, guangzhou):
     tree = parse(report)
     tables = section(tree, "tables")
-    assert len(tables.find_all("table")) == 3
-    synergy = tables.find_all("table")[0]
+    keys = [t.attrs["data-table"] for t in tables.find_all("table")]
+    assert keys == [
+        "descriptive",
+        "weights",
+        "weights_by_entity",
+        "synergy",
+        "order_cluster_trade",
+        "order_city_trade",
+    ]
+    [synergy] = [t for t in tables.find_all("table") if t.attrs["data-table"] == "synergy"]
     rows = synergy.find_all("tbody")[0].find_all("tr")
     assert len(rows) == len(guangzhou.entities)
     cells = [td.text() for td in rows[0].find_all("td")]
+    # the base period compares nothing and is left out; then U, the rank, level and stage
     assert cells[: guangzhou.synergy_values.shape[1]] == [
         f"{v:.3f}" for v in guangzhou.synergy_values[0]
     ]
+    assert cells[-2:] == [
+        guangzhou.spec.levels.names[guangzhou.level_codes[0, -1]],
+        guangzhou.spec.stages.names[guangzhou.stage_codes[0, -1]],
+    ]
+    [mean] = synergy.find_all("tfoot")[0].find_all("tr")
+    assert mean.find_all("th")[0].text() == "Mean"
+    assert next(td.text() for td in mean.find_all("td")) == (
+        f"{guangzhou.synergy_values[:, 0].mean():.3f}"
+    )
     assert "CSV" not in tables.text()  # no truncation note for 5 entities
     methods = " ".join(section(tree, "methods").text().split())
     assert "margin a = 0.1" in methods
@@ -316,7 +336,8 @@ def test_user_text_is_escaped():
     )
     doc = render_html(res)
     tree = parse(doc)
-    assert not tree.root.find_all("script") and not tree.root.find_all("img")
+    [script] = tree.root.find_all("script")  # the report's own: no data of the model in it
+    assert "alert" not in script.text() and not tree.root.find_all("img")
     assert not tree.root.find_all("b")
     assert "<script>alert(1)" not in doc and "&lt;script&gt;alert(1)&lt;/script&gt;" in doc
     assert "&lt;img src=x onerror=alert(2)&gt;" in doc
@@ -325,34 +346,32 @@ def test_user_text_is_escaped():
     assert tree.root.find_all("title")[0].text() == "<img src=x onerror=alert(2)>"
 
 
-def test_more_than_fifty_entities_are_truncated_in_tables():
+def test_many_entities_are_all_in_the_wide_tables_paged():
     names = [f"region {n:02d}" for n in range(MAX_TABLE_ENTITIES + 5)]
     res = small(names)
     tree = parse(render_html(res))
     tables = section(tree, "tables")
-    note = " ".join(tables.find_all("p", "truncated")[0].text().split())
-    assert note == (
-        "Showing the first 50 of 55 entities; the other 5 are in the CSV files "
-        "(synergy.csv, subsystem_order.csv, weights.csv)."
-    )
-    synergy, order, _ = tables.find_all("table")
-    assert len(synergy.find_all("tbody")[0].find_all("tr")) == 50
-    assert len(order.find_all("tbody")[0].find_all("tr")) == 50 * 2
-    assert "region 50" not in tables.text() and "region 49" in tables.text()
+    assert not tables.find_all("p", "truncated")
+    wide = next(t for t in tables.find_all("table") if t.attrs["data-table"] == "synergy")
+    body = wide.find_all("tbody")[0].find_all("tr")
+    assert [r.find_all("th")[0].text() for r in body] == names  # every entity, in order
+    assert "paged" in wide.attrs["class"].split() and "sortable" in wide.attrs["class"]
+    # wide tables are shown open; a long-format table is folded behind <details>
+    assert "details" not in wide.ancestors()
     # every entity still has its stage card
     assert len(section(tree, "stages").find_all("article")) == 55
-    zh = parse(render_html(res, lang="zh"))
-    zh_note = section(zh, "tables").find_all("p", "truncated")[0].text()
-    assert "仅显示前 50 个个体（共 55 个）" in zh_note
 
 
 def test_equal_weights_across_entities_show_one_row():
     res = small(["p", "q"], method={"weights": "equal"})
     tree = parse(render_html(res))
-    weights = section(tree, "tables").find_all("table")[2]
+    keys = [t.attrs["data-table"] for t in section(tree, "tables").find_all("table")]
+    weights = section(tree, "tables").find_all("table")[keys.index("weights")]
     rows = weights.find_all("tbody")[0].find_all("tr")
-    assert [r.find_all("th")[0].text() for r in rows] == ["all entities"]
-    assert [td.text() for td in rows[0].find_all("td")] == ["0.500", "0.500", "1.000"]
+    cells = [[td.text() for td in r.find_all("td")] for r in rows]
+    assert [c[1] for c in cells] == ["a1", "a2", "b1"]
+    assert [c[-2] for c in cells] == ["0.5000", "0.5000", "1.0000"]  # w
+    assert [c[-1] for c in cells] == ["50.00", "50.00", "100.00"]  # w in %
 
 
 def test_inline_svg_cleans_and_refuses():
@@ -629,7 +648,8 @@ def test_diagnostic_tables_are_truncated_and_escaped():
     res = small(names, diagnostics={"gra": True, "coupling": "fan", "obstacles": 2, "forecast": 1})
     doc = render_html(res)
     tree = parse(doc)
-    assert not tree.root.find_all("script") and "<script>alert(1)" not in doc
+    [script] = tree.root.find_all("script")
+    assert "alert" not in script.text() and "<script>alert(1)" not in doc
     diagnostics = section(tree, "diagnostics")
     note = " ".join(diagnostics.find_all("p", "truncated")[0].text().split())
     assert note.startswith("Each table shows the first 50 of 55 entities")
