@@ -786,11 +786,13 @@ def test_extrapolation_is_noted_per_entity(how):
     assert res.imputed[1, 4:].all() and not res.imputed[0].any()
 
 
-def test_interpolation_inside_the_range_is_not_noted():
+def test_interpolation_inside_the_range_is_noted_as_filled_not_extrapolated():
     data = HAND.assign(a1=[1.0, np.nan, 3.0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with pytest.warns(cosyn.CosynWarning) as caught:
         cosyn.fit(data, hand_spec())
+    (message,) = [str(w.message) for w in caught]
+    assert message.startswith("1 missing cell filled by a regression on time")
+    assert "period 2, indicator 'a1'" in message and "extrapolated" not in message
 
 
 def test_critic_input_minmax_by_hand():

@@ -407,10 +407,36 @@ def _impute(panel: Panel, how: str, notes: list[str]) -> tuple[Array, NDArray[np
             + more
             + " — fill them, or set method.impute to 'regression' or 'linear'"
         )
+    _note_filled(panel, missing, how, notes)
     _note_extrapolation(panel, missing, how, notes)
     filler = impute_regression if how == "regression" else impute_linear
     with np.errstate(over="ignore", invalid="ignore"):  # checked with the bounds
         return filler(x, panel.time), missing
+
+
+def _note_filled(panel: Panel, missing: NDArray[np.bool_], how: str, notes: list[str]) -> None:
+    """Note every missing cell filled (the first few by entity, period and indicator).
+
+    METHOD.md §8: a filled value is not an observed one; the note says how many cells
+    were filled and names them, so a reader can find each in the data.
+    """
+    cells = np.argwhere(missing)
+    if not len(cells):
+        return
+    named = [
+        f"{_entity_words(panel, e)}period {quote(panel.periods[t])}, indicator "
+        f"{panel.indicators[i]!r}"
+        for e, t, i in cells[:_QUOTE]
+    ]
+    more = f"; and {len(cells) - _QUOTE} more" if len(cells) > _QUOTE else ""
+    way = "a regression on time" if how == "regression" else "linear interpolation"
+    notes.append(
+        f"{len(cells)} missing cell{'s' if len(cells) != 1 else ''} filled by {way} "
+        f"(method.impute = {how!r}): "
+        + "; ".join(named)
+        + more
+        + ". The filled cells are flagged 'imputed' in order_degree"
+    )
 
 
 def _note_extrapolation(
