@@ -347,7 +347,7 @@ def test_gm11_with_a_equal_0_is_skipped_with_a_note():
     data = pd.DataFrame({"t": [1, 2, 3, 4], "a": [1.0, 3.0, 1.0, 3.0], "b": [1.0, 2, 3, 4]})
     spec = two_spec(forecast=2)
     spec["method"] = {"margin": 0.1}
-    res = fit_noting(data, spec, r"A of 'all' \(no exponential trend \(a = 0\)\)")
+    res = fit_noting(data, spec, r"Trade of 'all' \(no exponential trend \(a = 0\)\)")
     f = res.forecast
     assert "A" not in set(f.series) and "B" in set(f.series)
     assert np.isfinite(f.value).all()

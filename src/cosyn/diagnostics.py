@@ -279,7 +279,7 @@ def _forecast(
             f"diagnostics.forecast needs at least {MIN_FORECAST_POINTS} periods for GM(1,1); "
             f"the data has {T} — add periods or set forecast = 0"
         )
-    names = [s.name for s in spec.subsystems]
+    names = [s.label or s.name for s in spec.subsystems]
     order, ok_order, st_order, clip_order = _fit_gm11(np.swapaxes(mu, 1, 2), horizon, ORDER_RANGE)
     syn, ok_syn, st_syn, clip_syn = _fit_gm11(synergy, horizon, SYNERGY_RANGE)
     skipped = [
