@@ -174,7 +174,9 @@ def test_document_is_well_formed_and_mobile_ready(report):
     metas = {m.attrs.get("name"): m.attrs.get("content", "") for m in tree.root.find_all("meta")}
     assert "width=device-width" in metas["viewport"]
     css = "".join(s.text() for s in tree.root.find_all("style"))
-    assert re.search(r"figure svg \{[^}]*max-width: 100%;[^}]*height: auto", css)
+    assert re.search(
+        r"figure svg \{[^}]*width: 100%;[^}]*max-width: min\(100%[^}]*height: auto", css
+    )
     assert ".table-wrap { overflow-x: auto" in css
     print_css = css[css.index("@media print") :]
     assert "position: static" in print_css and "break-inside: avoid" in print_css

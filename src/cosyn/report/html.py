@@ -460,6 +460,22 @@ def inline_svg(svg: str, prefix: str = "", *, name: str = "figure") -> Markup:
     return Markup(body)
 
 
+#: How much larger than drawn a figure may be shown (its text grows with it): a figure
+#: drawn for a full page width fills the report's width; a narrow one is not blown up.
+MAX_ZOOM = 2.0
+_SVG_WIDTH = re.compile(r"<svg\b[^>]*?\swidth=\"([\d.]+)(pt|px)?\"")
+
+
+def _max_width(svg: str) -> str:
+    """The CSS width a figure is shown at most: :data:`MAX_ZOOM` × its drawn width (in
+    CSS pixels, 1 pt = 4/3 px), or the full width when the SVG does not say its width."""
+    m = _SVG_WIDTH.search(svg)
+    if not m:
+        return "100%"
+    px = float(m.group(1)) * (4 / 3 if m.group(2) in (None, "pt") else 1.0)
+    return f"{MAX_ZOOM * px:.0f}px"
+
+
 def _figures(
     figures: Mapping[str, str] | None,
     words: Mapping[str, str],
@@ -475,13 +491,15 @@ def _figures(
     out = []
     for number, name in enumerate(names, start=1):
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", str(name)).strip("-") or "figure"
+        svg = inline_svg(figures[name], f"f{number}-{slug}-", name=str(name))
         out.append(
             {
                 "name": name,
                 "id": f"figure-{slug}",
                 "number": number,
                 "caption": words.get(f"cap_{name}", str(name)),
-                "svg": inline_svg(figures[name], f"f{number}-{slug}-", name=str(name)),
+                "svg": svg,
+                "max_width": _max_width(svg),
             }
         )
     shown_apart = [f for f in out if f["name"] in diagnostic]
