@@ -418,7 +418,7 @@ def test_gm11_overflow_is_skipped_with_a_note_never_inf():
     synergy = np.array([[0.1, 0.2, 0.3]])
     notes: list[str] = []
     fc = _forecast(mu, synergy, 2500, spec, pd.Index(["r"]), notes)
-    assert any("A of 'r' (forecast overflows)" in n for n in notes)
+    assert any("Trade of 'r' (forecast overflows)" in n for n in notes)
     assert not fc.order_fitted[0]
     for batch in (fc.order, fc.synergy):
         if batch is not None:
