@@ -538,3 +538,18 @@ def test_unknown_entity_of_the_option_fails_before_writing(tmp_path):
     assert not list(out.glob("*"))
     result = invoke("demo", "--out", str(out), "--entities", " ，、")
     assert result.exit_code == 1 and "names no entity" in result.stderr
+
+
+def test_missing_cjk_font_is_said_once_and_not_with_quiet(tmp_path, monkeypatch):
+    import cosyn.report.figures as figures
+
+    monkeypatch.setattr(figures, "cjk_font", lambda *a, **k: None)
+    monkeypatch.setattr(figures, "_CJK_WARNED", False)
+    result = invoke("demo", "--out", str(tmp_path / "a"), "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("no CJK font installed") == 1
+    assert result.stderr.count("警告：") == 1 and "Glyph" not in result.stderr
+    monkeypatch.setattr(figures, "_CJK_WARNED", False)
+    result = invoke("-q", "demo", "--out", str(tmp_path / "b"), "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
