@@ -475,7 +475,8 @@ def test_a_sheet_beyond_the_row_limit_is_cut_and_the_readme_says_so(
     trade: cosyn.Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
     monkeypatch.setattr(workbook, "MAX_ROWS", 7)
-    path = write_workbook(trade, tmp_path / "r.xlsx")
+    with pytest.warns(cosyn.CosynWarning, match="sheet 'order_degree' holds the first 7 of"):
+        path = write_workbook(trade, tmp_path / "r.xlsx")
     wb = load_workbook(path)
     E, T, _ = trade.x.shape
     for name in SHEETS[1:]:
@@ -701,7 +702,8 @@ def test_diagnostic_sheets_beyond_the_row_limit_are_cut(
     diagnosed: cosyn.Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(workbook, "MAX_ROWS", 7)
-    path = write_workbook(diagnosed, tmp_path / "r.xlsx")
+    with pytest.warns(cosyn.CosynWarning, match="sheet 'forecast' holds the first 7 of"):
+        path = write_workbook(diagnosed, tmp_path / "r.xlsx")
     wb = load_workbook(path)
     for name in DIAGNOSTIC_TABLES:
         assert wb[name].max_row == 1 + 7, name

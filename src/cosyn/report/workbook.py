@@ -1,13 +1,36 @@
-"""The XLSX workbook of a fitted model: a README sheet and one sheet per result table.
+"""The XLSX workbook of a fitted model: the tables papers print, a README sheet and one
+sheet per result table.
 
-Sheets, in order: ``README`` (what each sheet holds, every parameter used, provenance,
-checks and notes), ``data`` (values after imputation, imputed cells highlighted),
-``bounds``, ``order_degree`` (u, wide), ``weights``, ``subsystem_order`` (μ, wide) and
+Sheets, in order: first the tables as papers print them
+(:func:`cosyn.report.tables.paper_tables`: descriptive statistics "Table 1", the weight
+table and, when weights differ by entity, the per-entity one, the entity × period tables
+of U, of each subsystem's μ and, with coupling diagnostics, of D, and the coupling
+coordination table), each with its title in the first row; then ``README`` (what each
+sheet holds, every parameter used, provenance, checks and notes), ``data`` (values after
+imputation, imputed cells highlighted), ``bounds``, ``order_degree`` (u, wide),
+``weights``, ``subsystem_order`` (μ, wide, headed by the subsystems' labels) and
 ``synergy`` (U with level and stage); then one sheet per diagnostic table the spec's
 ``[diagnostics]`` asked for (:func:`cosyn.report.diagnostic_tables`): ``grey_relation``,
 ``grey_cross``, ``coupling``, ``obstacles``, ``forecast``, ``robustness`` — the tidy
 tables of :class:`~cosyn.result.Result` as they are (same columns, same rows), whose
 parameters the README sheet lists.
+
+Language
+--------
+With ``lang="zh"`` everything a person reads is Chinese: sheet names (:data:`_SHEETS_ZH`,
+描述性统计, 协同度明细 …), column headers (the paper tables' words,
+:func:`cosyn.report.tables.header`, and :data:`_COLUMNS_ZH` for the rest), cosyn's class
+names, subsystem labels in place of TOML keys, and the README with the spec's option
+values said in words (``熵值法（entropy）``). The ``data`` sheet keeps the data's own
+column names in every language, so the model file reads it back. In English the result
+sheets keep the result tables' column names (those of the CSV files).
+
+Forecasts
+---------
+A GM(1,1) series that failed the level-ratio test was fitted after a shift; its C and P
+may still meet the "good" limits, but the model does not suit the series. The forecast
+sheet's grade then reads "level-ratio test failed (after shift: good)" rather than
+"good", beside the level-ratio and clipped columns.
 
 How it is written
 -----------------
@@ -42,7 +65,15 @@ Conventions
 - Text keeps every character XML can hold; other control characters become U+FFFD, and
   text beyond Excel's 32,767 characters a cell is cut (ending in "…").
 - A sheet keeps at most :data:`MAX_ROWS` data rows (Excel's 1,048,576 rows less the
-  header); the README sheet says which sheet was cut and where the full table is.
+  header, and less the title row on the paper tables' sheets); the README sheet says
+  which sheet was cut and where the full table is, and so does a
+  :class:`~cosyn.errors.CosynWarning`.
+- Why not a library writer: ``benchmarks/bench_workbook.py`` writes the same result
+  sheets with XlsxWriter (``constant_memory``), openpyxl (write-only) and this module.
+  Both libraries write numbers with 16 significant digits, so many values read back
+  differ from the result's in the last bit (9,323 of the 31,434 cells of a 31 × 12 × 30
+  panel), and on a 3,000 × 20 × 30 panel they took 4× (XlsxWriter) and 17× (openpyxl)
+  the time of this writer.
 """
 
 from __future__ import annotations
@@ -53,6 +84,7 @@ import queue
 import re
 import threading
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
@@ -72,7 +104,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from cosyn.errors import DataError
+from cosyn.errors import CosynWarning, DataError
 from cosyn.io.write import atomic_path, file_sha256, formula_safe
 from cosyn.methods.grey import GM11_GRADE_LIMITS
 from cosyn.report import DIAGNOSTIC_TABLES, diagnostic_tables
@@ -250,7 +282,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "levels": "协同等级 (下限, 上限]",
         "stages": "发展阶段 (下限, 上限]",
         "subsystems": "子系统与指标",
-        "subsystem": "子系统",
+        "subsystem": "子系统（模型文件中的键）",
         "label": "名称",
         "column": "列名",
         "indicator_label": "指标名称",
@@ -483,6 +515,9 @@ _KEYS_ZH: dict[str, str] = {
     "draws": "抽样次数",
     "concentration": "Dirichlet 集中参数 κ",
     "seed": "随机种子",
+    "levels.edges": "协同等级分界",
+    "stages.edges": "发展阶段分界",
+    "diagnostics.robustness.margin": "扩展系数 a 的抽样范围",
 }
 
 #: Where the full table is when a sheet had to be cut.
@@ -1268,12 +1303,35 @@ def _option(section: str, key: str, value: Any, lang: str) -> tuple[str, Any]:
         value = "是" if value else "否"
     elif isinstance(value, str) and value in words:
         value = f"{words[value]}（{value}）"
-    said = _KEYS_ZH.get(key)
+    said = _KEYS_ZH.get(name, _KEYS_ZH.get(key))
     return (f"{said}（{name}）" if said else name), value
 
 
 def _direction(positive: bool, lang: str) -> str:
     return header("positive" if positive else "negative", lang)
+
+
+def _cut_notes(tables: list[_Table], lang: str) -> list[str]:
+    """A note for each sheet cut at Excel's row limit: rows kept, rows in all, and where
+    the full table is."""
+    w = _WORDS[lang]
+    return [
+        w["truncated"].format(sheet=t.title, kept=t.kept, total=t.n_rows, full=_full(t.name))
+        for t in tables
+        if t.n_rows > t.kept
+    ]
+
+
+def _source(text: str, lang: str) -> str:
+    """The data source as the README shows it in ``lang``."""
+    if lang != "zh":
+        return text
+    if text.startswith("data file "):
+        return "数据文件 " + text.removeprefix("data file ")
+    if text.startswith("the DataFrame"):
+        rows = "（行号从 0 起）" if text.endswith("(rows counted from 0)") else ""
+        return "Python 中传入的 DataFrame" + rows
+    return text
 
 
 def _full(key: str) -> str:
@@ -1411,8 +1469,8 @@ def _readme(
     doc.add(w["period_column"], spec.period)
     for f in fields(Method):
         doc.add(*_option("method", f.name, getattr(spec.method, f.name), lang))
-    doc.add("levels.edges", ", ".join(f"{e:g}" for e in spec.levels.edges))
-    doc.add("stages.edges", ", ".join(f"{e:g}" for e in spec.stages.edges))
+    doc.add(*_option("levels", "edges", ", ".join(f"{e:g}" for e in spec.levels.edges), lang))
+    doc.add(*_option("stages", "edges", ", ".join(f"{e:g}" for e in spec.stages.edges), lang))
     doc.add(w["levels"], kind="header")
     for interval, name in _interval_rows(spec.levels.edges, level_names(result, lang)):
         doc.add(interval, name)
@@ -1463,7 +1521,7 @@ def _readme(
     if data_file is not None:
         doc.add(w["data_file"], data_name or str(data_file))
         doc.add(w["sha256"], sha256)
-    doc.add(w["data_source"], shown_source(result, data_name))
+    doc.add(w["data_source"], _source(shown_source(result, data_name), lang))
     E, T, n_ind = result.x.shape
     doc.add(w["size"], f"{E} × {T} × {n_ind}")
     if T:
@@ -1485,14 +1543,7 @@ def _readme(
     else:
         doc.add(w["ahp_cr"], w["none"])
     doc.add(w["dropped"], ", ".join(result.dropped) if result.dropped else w["none"])
-    cut = [t for t in tables if t.n_rows > t.kept]
-    notes = [
-        *result.notes,
-        *(
-            w["truncated"].format(sheet=t.title, kept=t.kept, total=t.n_rows, full=_full(t.name))
-            for t in cut
-        ),
-    ]
+    notes = [*result.notes, *_cut_notes(tables, lang)]
     if notes:
         for note in notes:
             doc.add(w["notes"], note)
@@ -1613,8 +1664,8 @@ def write_workbook(
         The data file the model was fitted on; its path and SHA-256 go on the README
         sheet (otherwise the data source text of ``result.panel``).
     lang : {"en", "zh"}
-        Language of the README sheet and of cosyn's default level and stage names (names
-        set in the spec are shown as written).
+        Language of the sheet names, headers, README sheet, paper tables and cosyn's
+        default level and stage names (names set in the spec are shown as written).
     data_name : str, optional
         The name to show for the data file (e.g. a web upload's own name) instead of its
         path on disk.
@@ -1626,8 +1677,9 @@ def write_workbook(
 
     Notes
     -----
-    Sheets: README, data, bounds, order_degree, weights, subsystem_order, synergy
-    (:data:`SHEETS`), then a sheet for each diagnostic table asked for
+    Sheets: the paper tables (:func:`cosyn.report.tables.paper_tables`, a title row above
+    each), then README, data, bounds, order_degree, weights, subsystem_order, synergy
+    (:data:`SHEETS`; named in ``lang``), then a sheet for each diagnostic table asked for
     (:func:`cosyn.report.diagnostic_tables`: grey_relation, grey_cross, coupling,
     obstacles, forecast, robustness), holding the :class:`~cosyn.result.Result` table of
     that name (cosyn's coupling level, coupling stage and GM(1,1) grade names in ``lang``);
@@ -1636,8 +1688,8 @@ def write_workbook(
     Text from the data or the spec is stored as text, never as a formula: text that would
     run as one gets Excel's ``quotePrefix`` style rather than an apostrophe. Imputed cells
     of the data sheet have the fill :data:`IMPUTED_FILL`. A sheet with more than
-    :data:`MAX_ROWS` rows keeps the first ones and the README sheet names the file that
-    holds them all.
+    :data:`MAX_ROWS` rows keeps the first ones; the README sheet and a
+    :class:`~cosyn.errors.CosynWarning` name the file that holds them all.
     """
     if lang not in LANGS:
         raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
@@ -1687,6 +1739,9 @@ def write_workbook(
                 zout.writestr(info.filename, xml)
             else:
                 _splice(zout, info.filename, xml, table)
+    cut = _cut_notes(tables, lang)
+    if cut:  # one warning for the workbook, each cut sheet said
+        warnings.warn("; ".join(cut), CosynWarning, stacklevel=2)
     return target
 
 
