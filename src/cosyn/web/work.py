@@ -756,7 +756,7 @@ def fit_job(
     spec, result, names = _fit(folder, Path(data_), shown, spec_text, limits, checked)
     with _user_errors(folder, names):
         out: dict[str, Any] = {
-            "summary": _rewrite(_summary(result, lang), folder, names),
+            "summary": _rewrite(_summary(result, lang, shown), folder, names),
             "synergy": json_records(result.synergy),
             "subsystem_order": json_records(result.subsystem_order),
             "weights": json_records(result.weights),
@@ -774,15 +774,11 @@ def fit_job(
     return out
 
 
-def _summary(result: Any, lang: str) -> str:
-    """The summary ``cosyn run`` prints, in ``lang``."""
-    import inspect
-
+def _summary(result: Any, lang: str, shown: str) -> str:
+    """The summary ``cosyn run`` prints, in ``lang``, naming the upload by its name."""
     from cosyn.summary import render_summary
 
-    if "lang" in inspect.signature(render_summary).parameters:
-        return render_summary(result, lang=lang)
-    return render_summary(result)
+    return render_summary(result, lang, data_name=shown)
 
 
 def _figure_names(result: Any) -> tuple[str, ...]:

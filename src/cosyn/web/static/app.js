@@ -16,7 +16,7 @@ const WORDS = {
     h_figures: "Figures", figures_help: "Click a figure to enlarge it.", h_tables: "Tables",
     h_summary: "Summary as text (as cosyn run prints it)", close: "Close",
     none: "(none)", unassigned: "(not assigned)", remove: "Remove", running: "Running…",
-    reading: "Reading…", checking: "Checking…", rows: "rows", download: "Download", all_zip: "Everything (ZIP)",
+    reading: "Reading…", checking: "Checking…", download: "Download", all_zip: "Everything (ZIP)",
     subsystem: "subsystem", margin: "Margin a", bounds: "Bounds", weights: "Weights",
     weights_scope: "Weights computed", aggregation: "Aggregation", base: "Base period",
     impute: "Missing values", on_constant: "Constant indicator",
@@ -27,7 +27,7 @@ const WORDS = {
     h_aggregation: "How indicator order degrees combine into a subsystem's",
     h_base: "first: against the first period; adjacent: the period before; or a period",
     h_impute: "How empty cells are filled", h_on_constant: "An indicator with equal bounds: stop or drop it",
-    focus: "Focus", stage: "Stage", level: "Level", meaning: "What it means",
+    colon: ": ", focus: "Focus", stage: "Stage", level: "Level", meaning: "What it means",
     h_diag: "Diagnostics (optional)", gra: "Grey relational test", coupling: "Coupling coordination",
     obstacles: "Obstacle indicators (top N)", forecast: "GM(1,1) forecast periods",
     robustness: "Robustness draws", h_gra: "Each indicator against its subsystem's order degree",
@@ -37,7 +37,8 @@ const WORDS = {
     need_two: "Assign at least one indicator to each of 2 subsystems",
     now_assigned: "now", indicators_word: "indicators", ready: "Ready to run",
     no_excluded: "Every column is used: entity, period or a possible indicator.",
-    excluded_head: "Columns left out, and why", columns: "columns",
+    excluded_head: "Columns left out, and why", data_info: "{file}: {rows} rows, {columns} columns",
+    h_notes: "Notes",
     no_problems: "No problems found in the data.", problems_head: "problems found",
     data_problems_help: "Checked on the guessed entity and period columns and every column of numbers.",
     check_ok: "cosyn check: no problems with this model and data.",
@@ -62,7 +63,7 @@ const WORDS = {
     h_stages: "发展阶段", h_figures: "图形", figures_help: "点击图片可放大。", h_tables: "表格",
     h_summary: "文字摘要（与 cosyn run 输出相同）", close: "关闭",
     none: "（无）", unassigned: "（未分配）", remove: "删除", running: "正在计算…",
-    reading: "正在读取…", checking: "正在检查…", rows: "行", download: "下载", all_zip: "全部（ZIP）",
+    reading: "正在读取…", checking: "正在检查…", download: "下载", all_zip: "全部（ZIP）",
     subsystem: "子系统", margin: "边界余量 a", bounds: "边界", weights: "权重方法",
     weights_scope: "权重计算范围", aggregation: "集成方式", base: "基期", impute: "缺失值填补",
     on_constant: "常数指标", h_margin: "上下限各放宽 a·|值|",
@@ -72,7 +73,7 @@ const WORDS = {
     h_aggregation: "由指标有序度得到子系统有序度的方式",
     h_base: "first：与首期比较；adjacent：与上期比较；或某个时期值",
     h_impute: "缺失值的填补方法", h_on_constant: "上下限相等的指标：报错或剔除",
-    focus: "发展重点", stage: "阶段", level: "等级", meaning: "含义",
+    colon: "：", focus: "发展重点", stage: "阶段", level: "等级", meaning: "含义",
     h_diag: "诊断（可选）", gra: "灰色关联检验", coupling: "耦合协调度", obstacles: "障碍因子（前 N 个）",
     forecast: "GM(1,1) 预测期数", robustness: "稳健性抽样次数",
     h_gra: "每个指标与其子系统有序度的灰色关联度", h_coupling: "模型：经典（classic）、wang 或 fan 修正",
@@ -81,12 +82,13 @@ const WORDS = {
     need_two: "请为至少 2 个子系统各分配至少一个指标", now_assigned: "当前", indicators_word: "个指标",
     ready: "可以运行",
     no_excluded: "所有列均已使用：主体列、时期列或候选指标。",
-    excluded_head: "未使用的列及原因", columns: "列",
+    excluded_head: "未使用的列及原因", data_info: "{file}：{rows} 行，{columns} 列",
+    h_notes: "说明（cosyn 的英文原文）",
     no_problems: "数据中未发现问题。", problems_head: "个问题",
     data_problems_help: "按推测的主体列、时期列和所有数值列检查。",
     check_ok: "cosyn 检查：此模型与数据没有问题。",
     check_problems: "cosyn 检查发现", fix_first: "请先修正上面列出的问题。",
-    check_notes: "值得注意（模型仍可运行）：",
+    check_notes: "值得注意（模型仍可运行；cosyn 的英文原文）：",
     filter: "筛选行", per_page: "每页行数", prev: "上一页", next: "下一页", all: "全部",
     range: "第 {a}–{b} 行，共 {n} 行",
     paper_tables: "论文格式的表", long_tables: "全部数值",
@@ -199,7 +201,7 @@ async function switchLanguage() {
   history.replaceState(null, "", url);
   applyWords();
   if (state.info) {
-    drawDataCheck(); drawSubsystems(); drawIndicators(); drawMethod(); drawModelCheck(); updateRun();
+    drawDataInfo(); drawDataCheck(); drawSubsystems(); drawIndicators(); drawMethod(); drawModelCheck(); updateRun();
   }
   for (const id of ["data-error", "run-error", "download-error"]) {
     if (!$(id).hidden && $(id).dataset.err) showError(id, JSON.parse($(id).dataset.err));
@@ -217,7 +219,7 @@ async function loadFile(file, specText) {
   try { info = await (await call("/api/inspect", form, "data-error")).json(); }
   catch (e) { $("data-info").textContent = ""; return; }
   state.info = info;
-  $("data-info").textContent = `${info.file}: ${info.rows} ${t("rows")}, ${info.columns.length} ${t("columns")}`;
+  drawDataInfo();
   if (info.spec_error) showError("data-error", { error: info.spec_error, kind: "SpecError" });
   let base = info.spec || {};
   if (specText) {
@@ -229,6 +231,12 @@ async function loadFile(file, specText) {
   drawDataCheck();
   ["step-columns", "step-method"].forEach((id) => { $(id).hidden = false; });
   mappingChanged();
+}
+
+function drawDataInfo() {
+  const info = state.info;
+  $("data-info").textContent = t("data_info").replace("{file}", info.file).replace("{rows}", info.rows)
+    .replace("{columns}", info.columns.length);
 }
 
 function drawDataCheck() {
@@ -494,6 +502,7 @@ function form(extra) {
 function showResults(res) {
   $("step-results").hidden = false;
   $("summary").textContent = res.summary;
+  $("h-notes").hidden = !res.notes.length;
   $("notes").replaceChildren(...res.notes.map((n) => el("li", { text: n })));
   drawStages(res.stages);
   drawFigures(res.figure_names || []);
@@ -518,9 +527,9 @@ function drawStages(stages) {
     const members = groups.get(k).sort((a, b) => (b.synergy ?? -Infinity) - (a.synergy ?? -Infinity));
     const first = members[0];
     return el("div", { class: "card" },
-      el("strong", { text: `${t("stage")}: ${first.stage ?? "—"} · ${members.length} ${t("entities")} (${first.period})` }),
+      el("strong", { text: `${t("stage")}${t("colon")}${first.stage ?? "—"} · ${members.length} ${t("entities")} (${first.period})` }),
       first.meaning ? el("p", { class: "meaning", text: first.meaning }) : "",
-      first.focus ? el("p", { class: "focus", text: `${t("focus")}: ${first.focus}` }) : "",
+      first.focus ? el("p", { class: "focus", text: `${t("focus")}${t("colon")}${first.focus}` }) : "",
       el("ul", { class: "chips" }, ...members.map((s) => el("li", {
         text: `${s.entity} ${s.synergy === null ? "—" : s.synergy.toFixed(3)}`, title: `${t("level")}: ${s.level ?? "—"}`,
       }))));
