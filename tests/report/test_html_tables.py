@@ -199,3 +199,20 @@ def test_lightbox_sorting_and_paging_in_chromium(tmp_path, provinces, figures, m
         )
         assert first == "2015"  # row 11: 天津 (the second province), its fifth year
         browser.close()
+
+
+def test_number_formats_of_the_paper_tables(provinces, zh_doc):
+    from cosyn.report.html import _cell, _decimals
+
+    big, small_ = np.array([125395.12, 8.0]), np.array([0.5, 0.25])
+    assert _decimals("descriptive", "平均值", big, "权重（%）") == 2
+    assert _decimals("descriptive", "平均值", np.array([1.5, 99.0]), "权重（%）") == 3
+    assert _decimals("descriptive", "平均值", small_, "权重（%）") == 4
+    assert _decimals("weights", "权重系数 w", small_, "权重（%）") == 4
+    assert _decimals("weights", "权重（%）", small_ * 100, "权重（%）") == 2
+    assert _decimals("synergy", "2012", small_, "权重（%）") == 3
+    assert _cell(12345.678, 2)["text"] == "12345.68"  # no thousands separator
+    assert _cell(float("nan"), 3)["text"] == "—" and _cell(None, None)["sort"] == ""
+    assert _cell(np.int64(7), None) == {"text": "7", "sort": "7", "num": True, "neg": False}
+    # the indicator list says the direction in words in Chinese
+    assert "<td>负向</td>" in zh_doc and "<td>正向</td>" in zh_doc

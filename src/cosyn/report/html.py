@@ -657,11 +657,7 @@ def _cell(value: Any, decimals: int | None) -> dict[str, Any]:
         return {"text": str(int(value)), "sort": str(int(value)), "num": True, "neg": False}
     if isinstance(value, float | np.floating):
         v = float(value)
-        text = (
-            f"{v:,.{decimals}f}"
-            if decimals is not None and abs(v) >= 10_000
-            else (f"{v:.{decimals if decimals is not None else 3}f}")
-        )
+        text = f"{v:.{decimals if decimals is not None else 3}f}"
         return {"text": text, "sort": repr(v), "num": True, "neg": v <= 0}
     return {"text": str(value), "sort": "", "num": False, "neg": False}
 
@@ -712,7 +708,7 @@ def _frame_table(
         "body": rows[:body_rows],
         "foot": rows[body_rows:] if n_body <= MAX_ROWS else [],
         "sticky": wide or key in ("coupling", "weights_by_entity"),
-        "compact": wide,
+        "compact": True,
         "paged": body_rows > PAGE_ROWS,
         "folded": body_rows > PAGE_ROWS and not wide,
         "n_rows": body_rows,
@@ -748,15 +744,16 @@ def _paper_tables(result: Result, lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def _indicator_rows(result: Result) -> list[dict[str, str]]:
+def _indicator_rows(result: Result, lang: str = "en") -> list[dict[str, str]]:
     labels = {s.name: s.label or s.name for s in result.spec.subsystems}
+    direction = {True: "+", False: "−"} if lang == "en" else {True: "正向", False: "负向"}
     return [
         {
             "subsystem": labels[i.subsystem],
             "column": i.column,
             "label": i.label,
             "unit": i.unit,
-            "direction": "+" if i.positive else "−",
+            "direction": direction[i.positive],
         }
         for i in result.spec.indicators
     ]
@@ -1150,7 +1147,7 @@ def _context(
             for s in spec.subsystems
         ],
         "n_indicators": n_ind,
-        "indicators": _indicator_rows(result),
+        "indicators": _indicator_rows(result, lang),
         "method_facts": _method_facts(result, lang),
         "stage_counts": _stage_counts(result, lang),
         "last_period": last,
