@@ -37,11 +37,12 @@ YEARS = [2017, 2018, 2019, 2020, 2021, 2022]
 LONG = "制造业增加值占地区生产总值比重(%)"
 
 
-def province_frame(seed: int = 0) -> pd.DataFrame:
-    """31 provinces × 6 years, rising indicators with Chinese headers and units."""
+def province_frame(seed: int = 0, n: int = 31) -> pd.DataFrame:
+    """The first ``n`` of 31 provinces × 6 years, rising indicators with Chinese headers
+    and units."""
     rng = np.random.default_rng(seed)
     rows = []
-    for p in PROVINCES:
+    for p in PROVINCES[:n]:
         level = rng.uniform(0.5, 2.0)
         for t, year in enumerate(YEARS):
             g = level * (1 + 0.1 * t)
@@ -90,6 +91,18 @@ def provinces() -> cosyn.Result:
     return fit_quietly(province_frame(), province_spec(diagnostics={"coupling": "classic"}))
 
 
+@pytest.fixture(scope="module")
+def ten() -> cosyn.Result:
+    """Ten provinces: more than MAX_LINES, so small multiples, but quick to draw."""
+    spec = province_spec(diagnostics={"coupling": "classic", "gra": True})
+    return fit_quietly(province_frame(n=10), spec)
+
+
+@pytest.fixture(scope="module")
+def two() -> cosyn.Result:
+    return fit_quietly(province_frame(n=2), province_spec())
+
+
 def left_titles(fig: Figure) -> list[str]:
     return [ax.get_title(loc="left").strip() for ax in fig.axes if ax.get_title(loc="left")]
 
@@ -99,16 +112,28 @@ def all_texts(fig: Figure) -> list[str]:
 
 
 # -- every entity is drawn ---------------------------------------------------------------
-@pytest.mark.parametrize("build", [figure_synergy_path, figure_order_degree, figure_coupling])
-def test_all_31_provinces_have_a_panel_sorted_by_the_last_value(provinces, build):
-    fig = build(provinces, "zh")
+def test_all_31_provinces_have_a_panel_sorted_by_the_last_value(provinces):
+    fig = figure_synergy_path(provinces, "zh")
     titles = left_titles(fig)
     assert sorted(titles) == sorted(PROVINCES)  # 云南…新疆 included
-    assert "全部 31 个主体" in fig.get_suptitle()
-    if build is figure_synergy_path:
-        last = dict(zip(provinces.entities, provinces.synergy_values[:, -1], strict=True))
-        assert [last[t] for t in titles] == sorted(last.values(), reverse=True)
-        assert "按 2022 的协同度 U 从高到低排列" in fig.get_suptitle()
+    last = dict(zip(provinces.entities, provinces.synergy_values[:, -1], strict=True))
+    assert [last[t] for t in titles] == sorted(last.values(), reverse=True)
+    assert "全部 31 个主体，按 2022 的协同度 U 从高到低排列" in fig.get_suptitle()
+
+
+@pytest.mark.parametrize("build", [figure_order_degree, figure_coupling])
+def test_more_than_eight_entities_are_small_multiples_sorted_by_the_last_value(ten, build):
+    fig = build(ten, "en")
+    titles = left_titles(fig)
+    assert sorted(titles) == sorted(PROVINCES[:10])
+    if build is figure_order_degree:
+        key = ten.mu[:, -1, :].mean(axis=1)
+        assert "all 10 entities, sorted by mean μ in 2022, highest first" in fig.get_suptitle()
+    else:
+        key = ten.diagnostics.coupling[2][:, -1]
+        assert "all 10 entities, sorted by D in 2022, highest first" in fig.get_suptitle()
+    by_name = dict(zip(ten.entities, key, strict=True))
+    assert [by_name[t] for t in titles] == sorted(key, reverse=True)
 
 
 def test_heatmap_rows_are_every_province_in_data_order(provinces):
@@ -177,15 +202,14 @@ def test_an_unknown_entity_names_the_spec_key_and_the_nearest_names():
 
 
 # -- labels ------------------------------------------------------------------------------
-def test_long_indicator_names_keep_their_unit(provinces):
-    labels = [t.get_text() for ax in figure_weights(provinces).axes for t in ax.get_yticklabels()]
+def test_long_indicator_names_keep_their_unit(ten):
+    labels = [t.get_text() for ax in figure_weights(ten).axes for t in ax.get_yticklabels()]
     assert labels[0] == "数字经济规模(亿元)"
     long = labels[2]
     assert long.endswith("(%)") and "\n" in long  # wrapped, not cut
     assert long.replace("\n", "") == LONG or "…" in long.split("\n")[0]
     assert labels[3].replace("\n", "") == "单位GDP能耗（吨标准煤/万元）"  # the spec's unit
-    gra = fit_quietly(province_frame(), province_spec(diagnostics={"gra": True}))
-    texts = [t.get_text() for ax in figure_grey_relation(gra).axes for t in ax.get_yticklabels()]
+    texts = [t.get_text() for ax in figure_grey_relation(ten).axes for t in ax.get_yticklabels()]
     assert all(t.endswith(("(亿元)", "(万个)", "(%)", "（吨标准煤/万元）")) for t in texts)
 
 
@@ -207,25 +231,30 @@ def test_a_name_may_be_wrapped_or_cut_but_never_its_unit(name, unit, width, expe
     assert all(figures._text_width(ln, 7.0) <= width for ln in lines)
 
 
-def test_rho_stays_with_its_value_in_the_grey_relation_title():
-    gra = fit_quietly(province_frame(), province_spec(diagnostics={"gra": True}))
+def test_rho_stays_with_its_value_in_the_grey_relation_title(ten):
     for lang in ("en", "zh"):
-        lines = figure_grey_relation(gra, lang).get_suptitle().split("\n")
+        lines = figure_grey_relation(ten, lang).get_suptitle().split("\n")
         assert any("ρ\u00a0=\u00a00.5" in ln for ln in lines), lines
 
 
-def test_every_text_lies_inside_the_figure(provinces):
+def test_every_text_lies_inside_the_figure():
+    # a long label pushes the axes right: an x label centred on them was cut at the right
+    spec = province_spec()
+    spec["subsystems"]["digital"]["indicators"] = {
+        "数字经济规模(亿元)": {
+            "direction": "+",
+            "label": "Scale of the digital economy in the province",
+            "unit": "100 million yuan",
+        },
+        "宽带端口(万个)": "+",
+    }
+    result = fit_quietly(province_frame(n=3), spec)
     for lang in ("en", "zh"):
-        for fig in (figure_weights(provinces, lang), figure_synergy_path(chosen(["北京"]), lang)):
+        for fig in (figure_weights(result, lang), figure_synergy_path(chosen(["北京"]), lang)):
             fig.canvas.draw()
-            renderer = fig.canvas.get_renderer()
-            width, height = fig.canvas.get_width_height()
-            for text in fig.findobj(Text):
-                if not text.get_text() or not text.get_visible():
-                    continue
-                box = text.get_window_extent(renderer)
-                assert box.x0 >= -1 and box.x1 <= width + 1, text.get_text()
-                assert box.y0 >= -1 and box.y1 <= height + 1, text.get_text()
+            box = fig.get_tightbbox(fig.canvas.get_renderer())  # what is drawn, inches
+            assert box.x0 >= -0.01 and box.x1 <= fig.get_figwidth() + 0.01, box
+            assert box.y0 >= -0.01 and box.y1 <= fig.get_figheight() + 0.01, box
 
 
 # -- both scales of U --------------------------------------------------------------------
@@ -286,12 +315,12 @@ def no_cjk_font(monkeypatch):
     monkeypatch.setattr(figures, "_CJK_WARNED", False)
 
 
-def test_the_font_warning_is_said_once_per_process(provinces, no_cjk_font):
+def test_the_font_warning_is_said_once_per_process(two, no_cjk_font):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # as the CLI records them
-        png_bytes(figure_synergy_path(provinces, "zh"), dpi=30)
-        png_bytes(figure_weights(provinces, "zh"), dpi=30)
-        render_figures(provinces, "en")  # Chinese entity names in English figures
+        png_bytes(figure_synergy_path(two, "zh"), dpi=30)
+        png_bytes(figure_weights(two, "zh"), dpi=30)
+        png_bytes(figure_order_degree(two, "en"), dpi=30)  # Chinese names, English words
     ours = [w for w in caught if issubclass(w.category, CosynWarning)]
     assert len(ours) == 1
     assert "no CJK font installed" in str(ours[0].message)
@@ -299,7 +328,7 @@ def test_the_font_warning_is_said_once_per_process(provinces, no_cjk_font):
 
 
 def test_no_font_warning_when_no_chinese_text_is_drawn(no_cjk_font):
-    frame = province_frame()
+    frame = province_frame(n=2)
     frame.columns = ["e", "t", "a", "b", "c", "d"]
     frame["e"] = frame["e"].map({p: f"r{i:02d}" for i, p in enumerate(PROVINCES)})
     spec = {
@@ -321,7 +350,7 @@ def test_no_font_warning_when_no_chinese_text_is_drawn(no_cjk_font):
     assert len([w for w in caught if issubclass(w.category, CosynWarning)]) == 1
 
 
-def test_matplotlib_font_weight_notes_are_not_logged(provinces, caplog):
+def test_matplotlib_font_weight_notes_are_not_logged(caplog):
     if figures.cjk_font() is None:
         pytest.skip("no CJK font installed")
     with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
@@ -333,8 +362,8 @@ def test_matplotlib_font_weight_notes_are_not_logged(provinces, caplog):
 
 
 # -- sizes -------------------------------------------------------------------------------
-def test_text_reads_at_9_px_or_more_when_shown_1000_px_wide(provinces):
-    for name, fig in render_figures(provinces, "zh").items():
+def test_text_reads_at_9_px_or_more_when_shown_1000_px_wide(ten):
+    for name, fig in render_figures(ten, "zh").items():
         width_in = fig.get_figwidth()
         assert width_in <= figures.DOUBLE_COLUMN_IN, name
         sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_text()]

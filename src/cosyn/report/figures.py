@@ -76,6 +76,7 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -928,6 +929,7 @@ def figure_order_degree(result: Result, lang: str = "en") -> Figure:
         if len(result.entities) > 1:
             tag = f"{last[i]:.2f}" if sorted_ and np.isfinite(last[i]) else ""
             _panel_title(ax, style, result, i, tag, panel_w)
+    _same_limits(list(axes.flat[:n]))
     handles = [
         Line2D([], [], linewidth=1.0, label=label, **_line_style(j))
         for j, label in enumerate(subsystems)
@@ -1116,9 +1118,10 @@ def _synergy_panels(
             continue
         _style_axes(ax, style)
         _synergy_edges(ax, result, lo, hi, lw=0.45)
-        for other in range(n):  # the others, faint, for comparison
-            if other != k:
-                ax.plot(x, values[other], color="0.82", linewidth=0.5, zorder=2)
+        others = [np.column_stack([x, values[o]]) for o in range(n) if o != k]
+        ax.add_collection(  # the others, faint, for comparison (one artist: fast)
+            LineCollection(others, colors="0.82", linewidths=0.5, zorder=2)
+        )
         ax.plot(
             x,
             values[k],
@@ -1137,6 +1140,7 @@ def _synergy_panels(
             ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
         tag = f"{last[k]:.2f}".replace("-", "−") if np.isfinite(last[k]) else "—"
         _panel_title(ax, style, result, int(shown.idx[k]), tag, panel_w)
+    _same_limits(list(axes.flat[:n]))
     fig.supylabel(style.word("synergy_ylabel"), fontproperties=style.font(LABEL_PT))
     handles = [
         Line2D([], [], color=OKABE_ITO[0], linewidth=1.2, label=style.word("this_entity")),
@@ -1943,6 +1947,7 @@ def _coupling_panels(
             ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
         tag = f"D {d[i, -1]:.2f}" if np.isfinite(d[i, -1]) else "—"
         _panel_title(ax, style, result, i, tag, panel_w)
+    _same_limits(list(axes.flat[:n]))
     fig.supylabel(style.word("coupling_dc"), fontproperties=style.font(LABEL_PT))
     handles = [
         Line2D([], [], color=OKABE_ITO[0], linewidth=1.2, label=style.word("coupling_d")),
@@ -2114,15 +2119,28 @@ def figure_obstacles(result: Result, lang: str = "en") -> Figure:
 
 
 def _small_multiples(style: _Style, shown: int, extra_h: float = 0.0) -> tuple[Figure, Any, float]:
-    """A figure of ``shown`` panels with shared axes.
+    """A figure of ``shown`` panels.
 
-    Returns the figure, its axes (rows × columns) and the (estimated) width of one panel
-    in inches.
+    The panels do not share their axes (sharing makes every limit change visit every
+    panel — slow for 48 panels); :func:`_same_limits` gives them the same limits once
+    drawn. Returns the figure, its axes (rows × columns) and the (estimated) width of
+    one panel in inches.
     """
     ncols, nrows, width, panel_h = _grid_shape(shown)
     fig = _new_figure(width, 0.85 + extra_h + nrows * panel_h)
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes, (width - 0.6) / ncols
+
+
+def _same_limits(axes: Sequence[Axes]) -> None:
+    """Give every panel the union of the panels' x and y limits."""
+    if not axes:
+        return
+    xs = np.asarray([ax.get_xlim() for ax in axes])
+    ys = np.asarray([ax.get_ylim() for ax in axes])
+    for ax in axes:
+        ax.set_xlim(xs[:, 0].min(), xs[:, 1].max())
+        ax.set_ylim(ys[:, 0].min(), ys[:, 1].max())
 
 
 def _panel_title(ax: Axes, style: _Style, result: Result, i: int, tag: str, panel_w: float) -> None:
@@ -2270,10 +2288,13 @@ def figure_forecast(result: Result, lang: str = "en") -> Figure:
             ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
         _panel_title(ax, style, result, i, grade, panel_w)
     ax0 = axes.flat[0]
+    used = list(axes.flat[:shown])
+    _same_limits(used)
     # U lies in [−1, 1] and GM(1,1) values beyond it were clipped to it (marked)
     lo, hi = ax0.get_ylim()
     lo, hi = max(lo, -1.05), min(hi, 1.05)
-    ax0.set_ylim(lo, hi)
+    for ax in used:
+        ax.set_ylim(lo, hi)
     if lo < 0 < hi:
         for ax in axes.flat[:shown]:
             ax.axhline(0.0, color="0.15", linewidth=0.6, zorder=1)
@@ -2439,6 +2460,7 @@ def figure_robustness(result: Result, lang: str = "en") -> Figure:
         agree = band["stage_agreement"][i, -1]
         share = f"{100 * agree:.0f}%" if np.isfinite(agree) else "—"
         _panel_title(ax, style, result, int(picked.idx[i]), share, panel_w)
+    _same_limits(list(axes.flat[:shown]))
     handles = [
         Line2D(
             [],
