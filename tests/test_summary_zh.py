@@ -120,3 +120,14 @@ def test_text_table_pads_by_display_width():
 def test_unknown_language_is_refused(provinces):
     with pytest.raises(ValueError, match="language"):
         render_summary(provinces, "fr")
+
+
+def test_summary_shows_the_entities_the_spec_names(provinces):
+    import dataclasses
+
+    report = dataclasses.replace(provinces.spec.report, entities=("上海", "北京"))
+    res = dataclasses.replace(provinces, spec=dataclasses.replace(provinces.spec, report=report))
+    lines = render_summary(res, "zh").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("协同度 U"))
+    assert [line.split()[0] for line in lines[start + 2 : start + 4]] == ["上海", "北京"]
+    assert lines[start + 4].strip() == "……另有 3 个个体"

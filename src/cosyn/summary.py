@@ -304,6 +304,21 @@ def _weights_block(res: Result, lang: str) -> list[str]:
     return lines
 
 
+def _shown_rows(res: Result) -> list[int]:
+    """The entities of the synergy table: those ``[report] entities`` names (in its
+    order; a name the data does not have is left out, the reports say so), else the
+    first :data:`MAX_ENTITIES`."""
+    names = res.spec.report.entities
+    if names:
+        where: dict[str, int] = {}
+        for i, e in enumerate(res.entities):
+            where.setdefault(str(e), i)
+        rows = [where[n] for n in dict.fromkeys(names) if n in where]
+        if rows:
+            return rows
+    return list(range(min(len(res.entities), MAX_ENTITIES)))
+
+
 def _synergy_block(res: Result, lang: str) -> list[str]:
     w = _WORDS[lang]
     U = res.synergy_values
@@ -314,7 +329,7 @@ def _synergy_block(res: Result, lang: str) -> list[str]:
     if P > MAX_PERIODS:
         cols = cols[-MAX_PERIODS:]
         note.append("  " + w["last_shown"].format(n=MAX_PERIODS, total=P))
-    rows = list(range(min(E, MAX_ENTITIES)))
+    rows = _shown_rows(res)
     levels = [translate(n, lang) for n in res.spec.levels.names]
     stages = [translate(n, lang) for n in res.spec.stages.names]
     header = ["", *(periods[c] for c in cols), w["level"], w["stage"]]
@@ -330,8 +345,8 @@ def _synergy_block(res: Result, lang: str) -> list[str]:
             ]
         )
     lines = ["  " + row for row in text_table(header, body, left=(0, -2, -1))]
-    if E > MAX_ENTITIES:
-        lines.append("  " + w["more_entities"].format(n=E - MAX_ENTITIES))
+    if E > len(rows):
+        lines.append("  " + w["more_entities"].format(n=E - len(rows)))
     return lines + note
 
 
@@ -432,7 +447,8 @@ def render_summary(res: Result, lang: str = "en", *, data_name: str | None = Non
     """Render the overview of :class:`~cosyn.result.Result` as plain text in ``lang``.
 
     Sections: data and model, method parameters, weights per subsystem, the synergy path
-    per entity with the level and stage of its last value, stage counts, diagnostics,
+    per entity with the level and stage of its last value (the entities of ``[report]
+    entities`` when the spec names them, else the first 12), stage counts, diagnostics,
     notes. With ``lang="zh"`` every word of cosyn's own is Chinese (option values such as
     ``entropy`` read 熵值法); names from the model and the data are shown as written, and
     the notes keep cosyn's English wording (as in its warnings). Columns line up by
