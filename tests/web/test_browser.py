@@ -143,6 +143,21 @@ def test_a_broken_file_shows_its_message(server, browser, tmp_path):
     assert errors == []
 
 
+def test_the_data_check_lists_its_problems_before_any_mapping(server, browser, tmp_path):
+    frame = pd.read_csv(TRADE)
+    frame["year"] = frame["year"].astype(object)
+    frame.loc[6, "year"] = None
+    path = tmp_path / "gap.csv"
+    frame.to_csv(path, index=False)
+    page, errors = _page(browser, server + "/")
+    page.set_input_files("#data-file", str(path))
+    problem = page.locator("#problem-list li")
+    sync_api.expect(problem).to_have_count(1)
+    assert "period column 'year'" in problem.inner_text() and "row 8" in problem.inner_text()
+    assert "'gap.csv'" in problem.inner_text()
+    assert errors == []
+
+
 def test_the_chinese_switch(server, browser):
     page, errors = _page(browser, server + "/")
     page.click("#lang-switch")
@@ -333,6 +348,8 @@ def test_a_province_panel_from_upload_to_tables_and_chinese(server, browser, tmp
     table.locator("thead button", has_text="synergy").click()  # descending
     cells = table.locator("tbody tr").first.locator("th, td")
     assert float(cells.nth(3).inner_text()) == pytest.approx(result.synergy.synergy.max(), abs=5e-5)
+    page.locator("#table-filter").press_sequentially("北京")
+    sync_api.expect(table).to_have_attribute("data-rows", str(len(result.periods) - 1))
     page.click("#tab-paper-synergy")
     wide = page.locator("#table-paper-synergy")
     sync_api.expect(wide).to_have_attribute("data-rows", str(len(result.entities) + 1))

@@ -244,3 +244,16 @@ def test_serve_on_an_address_of_another_machine():
 
     with pytest.raises(ServeError, match="not an address of this machine"):
         check_listen("192.0.2.1", 8765)  # TEST-NET-1: never this machine's
+
+
+def test_a_gbk_file_is_read_and_its_encoding_said(client):
+    utf8 = client.post(
+        "/api/inspect", files={"data": ("panel.csv", (PROVINCES / "panel.csv").read_bytes())}
+    ).json()
+    gbk = client.post(
+        "/api/inspect",
+        files={"data": ("panel_gbk.csv", (PROVINCES / "panel_gbk.csv").read_bytes())},
+    ).json()
+    assert gbk["guess"] == utf8["guess"] and gbk["preview"] == utf8["preview"]
+    assert any("GB18030" in n and "'panel_gbk.csv'" in n for n in gbk["notes"])
+    assert not any("GB18030" in n for n in utf8["notes"])

@@ -415,7 +415,8 @@ function missing() {
 
 function updateRun() {
   const why = missing();
-  const problems = state.check && state.check.problems.length;
+  const refused = state.checkError && ["SpecError", "DataError"].includes(state.checkError.kind);
+  const problems = (state.check && state.check.problems.length) || refused;
   $("run").disabled = Boolean(why) || Boolean(problems);
   $("run-status").textContent = why || (problems ? t("fix_first") : t("ready"));
   $("run-status").className = why || problems ? "status warn" : "status ok";
@@ -638,7 +639,10 @@ function drawTable(panel, tb) {
   const redraw = () => drawTable(panel, tb);
 
   const filter = el("input", { type: "search", value: view.filter, "aria-label": t("filter"), placeholder: t("filter"), class: "filter" });
-  filter.addEventListener("input", () => { view.filter = filter.value; view.page = 0; redraw(); $("table-filter").focus(); });
+  filter.addEventListener("input", () => {
+    view.filter = filter.value; view.page = 0; redraw();
+    const again = $("table-filter"); again.focus(); again.setSelectionRange(again.value.length, again.value.length);
+  });
   filter.id = "table-filter";
   const sizeSel = el("select", { "aria-label": t("per_page"), id: "table-size" },
     ...PAGE_SIZES.map((n) => el("option", { value: String(n), text: n ? String(n) : t("all") })));
