@@ -151,7 +151,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "robustness": "稳健性",
         "robustness_line": "抽样 {draws} 次（κ = {kappa}，调整幅度 {m0}–{m1}，随机种子 {seed}）："
         "{p} 期发展阶段平均在 {agree} 的抽样中保持不变；U 的 90% 区间平均宽度为 {width}",
-        "notes": "说明（cosyn 的英文原文）",
+        "notes": "说明（原文为英文）",
     },
 }
 

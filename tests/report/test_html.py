@@ -24,6 +24,7 @@ from cosyn.report.html import (
     write_html,
 )
 from cosyn.report.text import stage_focus, stage_names
+from cosyn.summary import render_summary
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -230,7 +231,7 @@ def test_provenance_and_summary(report, guangzhou):
         assert e in text
     assert "margin a = 0.1" in text and "weighted sum" in text and "first period (2010)" in text
     [pre] = summary.find_all("pre")
-    assert pre.text() == guangzhou.summary()
+    assert pre.text() == render_summary(guangzhou, data_name="trade.csv")
 
 
 def test_stage_card_for_every_entity(report, guangzhou):

@@ -216,3 +216,8 @@ def test_number_formats_of_the_paper_tables(provinces, zh_doc):
     assert _cell(np.int64(7), None) == {"text": "7", "sort": "7", "num": True, "neg": False}
     # the indicator list says the direction in words in Chinese
     assert "<td>负向</td>" in zh_doc and "<td>正向</td>" in zh_doc
+
+
+def test_text_summary_in_the_report_is_in_its_language(provinces, zh_doc):
+    [pre] = re.findall(r"<pre>(.*?)</pre>", zh_doc, re.S)
+    assert "序参量权重 φ" in pre and "熵值法" in pre and "Weights" not in pre

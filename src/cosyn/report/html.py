@@ -1154,7 +1154,9 @@ def _context(
         "stage_counts_title": w["stage_counts"].format(p=last),
         "stages_intro": _stages_intro(result, w, last),
         "card_label": w["focus"] if stage_texts(result, lang)[1] else w["meaning"],
-        "summary_text": _summary_text(result, lang, data_name),
+        "summary_text": _summary_text(
+            result, lang, data_name or (Path(data_file).name if data_file is not None else None)
+        ),
         "figures": base_figures,
         "diagnostic_figures": list(diagnostic_figures.values()),
         "diagnostics": _diagnostics(result, lang, diagnostic_figures),
