@@ -112,6 +112,16 @@ def test_upload_map_run_read_and_download(server, browser, tmp_path):
     first = rows.first.locator("th, td")
     assert first.nth(0).inner_text() == "textile_clothing"
     assert float(first.nth(3).inner_text()) == pytest.approx(expected.synergy.iloc[0], abs=5e-5)
+    # "Copy table": every row, tab-separated, full precision (pastes into Excel or Word)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page.click(".table-bar .copy")
+    sync_api.expect(page.locator(".table-bar .copy")).to_have_text(
+        "Copied: paste into Excel or Word"
+    )
+    lines = page.evaluate("navigator.clipboard.readText()").split("\n")
+    assert lines[0].split("\t") == list(expected.columns)
+    assert len(lines) == len(expected) + 1
+    assert float(lines[1].split("\t")[3]) == expected.synergy.iloc[0]
     with page.expect_download() as info:
         page.get_by_role("button", name="Download results.xlsx").click()
     path = tmp_path / "results.xlsx"

@@ -45,7 +45,8 @@ const WORDS = {
     check_problems: "cosyn check found", fix_first: "Fix the problems listed above first.",
     check_notes: "Worth reading (the model runs):",
     filter: "Filter rows", per_page: "Rows per page", prev: "Previous", next: "Next", all: "all",
-    range: "{a}–{b} of {n}",
+    range: "{a}–{b} of {n}", copy: "Copy table", copied: "Copied: paste into Excel or Word",
+    copy_failed: "The browser did not allow copying",
     paper_tables: "Tables as papers print them", long_tables: "Every value",
     enlarge: "Enlarge", drawing: "Drawing…", entities: "entities", sort_hint: "Click a column header to sort",
     err_SpecError: "Problem in the model", err_DataError: "Problem in the data",
@@ -90,7 +91,8 @@ const WORDS = {
     check_problems: "cosyn 检查发现", fix_first: "请先修正上面列出的问题。",
     check_notes: "值得注意（模型仍可运行；cosyn 的英文原文）：",
     filter: "筛选行", per_page: "每页行数", prev: "上一页", next: "下一页", all: "全部",
-    range: "第 {a}–{b} 行，共 {n} 行",
+    range: "第 {a}–{b} 行，共 {n} 行", copy: "复制表格", copied: "已复制，可粘贴到 Excel、WPS 或 Word",
+    copy_failed: "浏览器不允许复制",
     paper_tables: "论文格式的表", long_tables: "全部数值",
     enlarge: "放大", drawing: "正在绘制…", entities: "个主体", sort_hint: "点击列标题排序",
     err_SpecError: "模型设定有误", err_DataError: "数据有误", err_TooLarge: "超出服务器的大小限制",
@@ -653,9 +655,18 @@ function drawTable(panel, tb) {
     onclick: () => { view.page -= 1; redraw(); } });
   const next = el("button", { type: "button", class: "page-next", text: t("next") + " ›", disabled: view.page >= pages - 1,
     onclick: () => { view.page += 1; redraw(); } });
+  // Copy the rows (filtered and sorted, every page) as tab-separated text: pastes into
+  // Excel, WPS or Word as a table.
+  const copy = el("button", { type: "button", class: "copy", text: t("copy"), onclick: async () => {
+    const lines = [tb.columns, ...rows.map((r) => r.map((v) => (v === null ? "" : typeof v === "number" ? String(v) : String(v))))];
+    try {
+      await navigator.clipboard.writeText(lines.map((l) => l.join("\t")).join("\n"));
+      copy.textContent = t("copied");
+    } catch (e) { copy.textContent = t("copy_failed"); }
+  } });
   const bar = el("div", { class: "table-bar" }, filter,
     el("label", {}, el("span", { text: t("per_page") + " " }), sizeSel),
-    el("span", { class: "range", text: range }), prev, next);
+    el("span", { class: "range", text: range }), prev, next, copy);
 
   const head = el("tr", {}, ...tb.columns.map((c, k) => {
     const sorted = view.sort === k;
