@@ -178,7 +178,7 @@ def test_chosen_entities_only_and_in_their_order():
     rows = np.asarray([list(result.entities).index(n) for n in names])
     drawn = [ln.get_ydata() for ln in path.axes[0].get_lines() if ln.get_label() in names]
     np.testing.assert_allclose(np.vstack(drawn), result.synergy_values[rows])
-    assert "3 of 31 entities, as chosen in [report] entities" in path.get_suptitle()
+    assert "3 of 31 entities, as chosen in [report]\u00a0entities" in path.get_suptitle()
     heat = figure_synergy_heatmap(result, "en")
     assert [t.get_text() for t in heat.axes[0].get_yticklabels()] == names
     order = figure_order_degree(result, "en")
@@ -189,7 +189,7 @@ def test_many_chosen_entities_keep_their_order_in_small_multiples():
     names = PROVINCES[::-1][:12]
     fig = figure_synergy_path(chosen(names), "zh")
     assert left_titles(fig) == names
-    assert "[report] entities 选定的 12 个主体（共 31 个）" in fig.get_suptitle()
+    assert "[report]\u00a0entities 选定的 12 个主体（共 31 个）" in fig.get_suptitle()
 
 
 def test_an_unknown_entity_names_the_spec_key_and_the_nearest_names():

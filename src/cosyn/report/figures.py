@@ -218,9 +218,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "ahp": "AHP",
         "combined": "combined weights",
         "sorted": "all {n:,} entities, sorted by {what} in {period}, highest first",
-        "chosen": "{n:,} of {total:,} entities, as chosen in [report] entities",
+        "chosen": "{n:,} of {total:,} entities, as chosen in [report]\u00a0entities",
         "extremes": "the {top:,} highest and {bottom:,} lowest of {n:,} entities by {what} "
-        "in {period} (choose others with [report] entities)",
+        "in {period} (choose others with [report]\u00a0entities)",
         "band_note": "{n:,} entities: median, interquartile range and min–max; the {k:,} "
         "highest and {k:,} lowest in {period} named",
         "band_median": "median",
@@ -305,9 +305,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "ahp": "层次分析法",
         "combined": "组合赋权",
         "sorted": "全部 {n:,} 个主体，按 {period} 的{what} 从高到低排列",
-        "chosen": "[report] entities 选定的 {n:,} 个主体（共 {total:,} 个）",
+        "chosen": "[report]\u00a0entities 选定的 {n:,} 个主体（共 {total:,} 个）",
         "extremes": "按 {period} 的{what}，{n:,} 个主体中最高的 {top:,} 个和最低的 {bottom:,} 个"
-        "（可用 [report] entities 选择其他主体）",
+        "（可用 [report]\u00a0entities 选择其他主体）",
         "band_note": "{n:,} 个主体：中位数、四分位距与最小–最大值范围；标出 {period} 最高和最低各 "
         "{k:,} 个",
         "band_median": "中位数",
@@ -571,8 +571,8 @@ def chosen_entities(result: Result) -> NDArray[np.intp]:
 
 
 def _report_entities(result: Result) -> tuple[str, ...]:
-    report = getattr(result.spec, "report", None)
-    return tuple(str(n) for n in (getattr(report, "entities", None) or ()))
+    """``[report] entities`` as the labels print (empty: not set)."""
+    return tuple(str(n) for n in result.spec.report.entities)
 
 
 @dataclass(frozen=True)
