@@ -331,6 +331,8 @@ def test_a_province_panel_from_upload_to_tables_and_chinese(server, browser, tmp
         page.get_by_label(f"Subsystem {column}", exact=True).select_option(label)
         page.get_by_label(f"Direction {column}", exact=True).select_option(direction)
     page.fill("#title", "省级协同")
+    page.fill("#m-entities", "北京、上海, 广东")  # the entities the figures draw
+    page.locator("#m-entities").dispatch_event("change")
     page.select_option("#d-coupling", "classic")
     page.locator("#model-check .ok").wait_for(timeout=60_000)
     sync_api.expect(page.locator("#run")).to_be_enabled()
@@ -345,6 +347,8 @@ def test_a_province_panel_from_upload_to_tables_and_chinese(server, browser, tmp
     # A place for every figure of the report (drawn one by one: see the slow test below).
     figures = page.locator("#figures figure")
     sync_api.expect(figures).to_have_count(len(figure_names(result)), timeout=60_000)
+    page.locator("#figures img").first.wait_for(timeout=120_000)
+    page.screenshot(path=str(SHOTS / "province_2_mapped_and_run.png"), full_page=True)
 
     # Tables: paged and sortable.
     page.click("#tab-long-synergy")

@@ -257,3 +257,18 @@ def test_a_gbk_file_is_read_and_its_encoding_said(client):
     assert gbk["guess"] == utf8["guess"] and gbk["preview"] == utf8["preview"]
     assert any("GB18030" in n and "'panel_gbk.csv'" in n for n in gbk["notes"])
     assert not any("GB18030" in n for n in utf8["notes"])
+
+
+def test_entities_shown_in_the_figures_are_checked_against_the_data(client, panel):
+    from cosyn.web.work import dict_to_toml
+
+    files = {"data": ("panel.csv", panel)}
+    wrong = dict_to_toml({**MODEL, "report": {"entities": ["北京", "上海市"]}})
+    r = client.post("/api/fit", files=files, data={"spec": wrong})
+    assert r.status_code == 422
+    assert r.json()["kind"] == "SpecError"
+    assert "[report] entities" in r.json()["error"] and "'上海市'" in r.json()["error"]
+    assert "'上海'" in r.json()["error"]  # the nearest name of the data
+    right = dict_to_toml({**MODEL, "report": {"entities": ["北京", "上海"]}})
+    r = client.post("/api/figure?name=synergy_path", files=files, data={"spec": right})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")

@@ -751,10 +751,12 @@ def fit_job(
 ) -> dict[str, Any]:
     """The work of :func:`fit_upload` on the saved upload."""
     from cosyn.report import diagnostic_tables
+    from cosyn.report.figures import chosen_entities
 
     folder = Path(folder_)
     spec, result, names = _fit(folder, Path(data_), shown, spec_text, limits, checked)
     with _user_errors(folder, names):
+        chosen_entities(result)  # [report] entities names only entities of the data
         out: dict[str, Any] = {
             "summary": _rewrite(_summary(result, lang, shown), folder, names),
             "synergy": json_records(result.synergy),

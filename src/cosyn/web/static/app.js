@@ -33,6 +33,8 @@ const WORDS = {
     robustness: "Robustness draws", h_gra: "Each indicator against its subsystem's order degree",
     h_coupling: "Model: classic, wang or fan", h_obstacles: "0 = off", h_forecast: "0 = off",
     h_robustness: "0 = off; e.g. 1000",
+    entities_shown: "Entities in the figures", ph_entities: "e.g. Beijing, Shanghai",
+    h_entities_shown: "Optional: names as the entity column writes them, separated by commas; empty: every entity",
     need_period: "Choose the period column.",
     need_two: "Assign at least one indicator to each of 2 subsystems",
     now_assigned: "now", indicators_word: "indicators", ready: "Ready to run",
@@ -79,6 +81,8 @@ const WORDS = {
     forecast: "GM(1,1) 预测期数", robustness: "稳健性抽样次数",
     h_gra: "每个指标与其子系统有序度的灰色关联度", h_coupling: "模型：经典（classic）、wang 或 fan 修正",
     h_obstacles: "0 = 不计算", h_forecast: "0 = 不预测", h_robustness: "0 = 不检验；例如 1000",
+    entities_shown: "图中显示的主体", ph_entities: "例如：北京、上海",
+    h_entities_shown: "可选：按主体列的写法填写名称，用逗号或顿号分隔；留空则显示全部主体",
     need_period: "请选择时期列。",
     need_two: "请为至少 2 个子系统各分配至少一个指标", now_assigned: "当前", indicators_word: "个指标",
     ready: "可以运行",
@@ -146,7 +150,7 @@ const t = (k) => WORDS[LANG][k] ?? WORDS.en[k] ?? k;
 const opt = (v) => OPTIONS[LANG][v] ?? v;
 const $ = (id) => document.getElementById(id);
 const state = {
-  file: null, info: null, base: {}, subsystems: [], rows: [], title: "", method: {}, diag: null,
+  file: null, info: null, base: {}, subsystems: [], rows: [], title: "", method: {}, diag: null, entities: "",
   toml: "", result: null, check: null, checkError: null, tableView: {}, activeTable: null, urls: [],
 };
 
@@ -284,6 +288,7 @@ function fillColumns(info, base) {
   const cols = info.columns.filter((c) => c in map || g.indicators.includes(c));
   state.rows = cols.map((c) => (map[c] ? { column: c, ...map[c] } : { column: c, sub: "", dir: "+", label: "" }));
   state.method = { ...(base.method || {}) };
+  state.entities = ((base.report || {}).entities || []).join(", ");
   state.diag = null;
   drawSubsystems(); drawIndicators(); drawMethod();
 }
@@ -348,6 +353,10 @@ function drawMethod() {
     box.append(el("div", { class: key === "weights_scope" ? "field key" : "field" },
       el("label", { for: id, text: t(key) }), input, el("small", { text: t("h_" + key) })));
   }
+  const shown = el("input", { id: "m-entities", type: "text", value: state.entities, placeholder: t("ph_entities") });
+  shown.addEventListener("change", () => { state.entities = shown.value; mappingChanged(); });
+  box.append(el("div", { class: "field wide" }, el("label", { for: "m-entities", text: t("entities_shown") }), shown,
+    el("small", { text: t("h_entities_shown") })));
   drawDiagnostics(box);
 }
 
@@ -393,6 +402,11 @@ function buildSpec() {
   spec.diagnostics = state.diag || base.diagnostics || {};
   if ($("entity").value) spec.entity = $("entity").value; else delete spec.entity;
   if (state.title.trim()) spec.title = state.title.trim(); else delete spec.title;
+  // The entities the figures draw: names split at commas (, ， 、) or new lines.
+  const names = state.entities.split(/[,，、\n]/).map((x) => x.trim()).filter(Boolean);
+  spec.report = { ...(base.report || {}), entities: names };
+  if (!names.length) delete spec.report.entities;
+  if (!Object.keys(spec.report).length) delete spec.report;
   const axes = axisColumns();
   for (const name of state.subsystems) {
     const old = (base.subsystems || {})[name] || {};
