@@ -16,8 +16,13 @@ threads at once and nothing is left behind once a figure is dropped.
 Conventions
 -----------
 Sizes
-    Journal column widths: single column 3.5 in, double column 7.2 in; text 7–9 pt
-    (tick labels 7 pt, axis labels and legends 7–8 pt, titles 9 pt).
+    Journal column widths: single column 3.5 in, double column 7.2 in (5 in for the
+    synergy path of one entity); text 7–9 pt (tick labels 7 pt, axis labels and legends
+    7–8 pt, titles 9 pt). No figure is wider than 7.2 in, so shown at the HTML report's
+    column width (about 1000 px) the smallest text is 7/72 × 1000/7.2 ≈ 13.5 px, and a
+    single-column figure shown at its own size (3.5 in = 336 CSS px) ≈ 9.3 px. Small
+    multiples keep 7 pt text and grow in height (6 columns of 1.1 in panels for 31–48
+    entities). PNG files are written at 300 dpi.
 Colours
     Lines use the Okabe–Ito colour-blind-safe palette (six colours; yellow and black are
     left out: yellow is too pale on white and black is the zero line), combined with four
@@ -33,14 +38,15 @@ Entities
     figures summarise every entity of the model (mean, whiskers min–max).
 Many entities
     Up to :data:`MAX_LINES` (8) entities are drawn as lines in one plot (synergy path,
-    coupling). With more, the figures draw what still reads: small multiples — one panel
-    per entity, sorted by the value of the last period, highest first (unless the
-    entities were chosen, which keeps their order) — up to :data:`MAX_PANELS` (48)
-    panels; beyond that the line figures show the median with the interquartile and
-    min–max bands and name the :data:`EXTREMES` highest and lowest entities, and the
-    panel figures (forecast, robustness) the highest and lowest 24. The heat maps show up
-    to :data:`MAX_HEATMAP_ROWS` (60) rows in data order, beyond that the highest and
-    lowest 30. No entity is left out without the title saying which are shown.
+    coupling); more lines cannot be told apart. With more, the figures draw what still
+    reads: small multiples — one panel per entity, sorted by the value of the last
+    period, highest first (unless the entities were chosen, which keeps their order) — up
+    to :data:`MAX_PANELS` (48) panels; beyond that the line figures show the median with
+    the interquartile and min–max bands and name the :data:`EXTREMES` highest and lowest
+    entities, and the panel figures (forecast, robustness) the highest and lowest 24. The
+    heat maps show up to :data:`MAX_HEATMAP_ROWS` (60) rows in data order, beyond that
+    the highest and lowest 30. No entity is left out without the title saying which are
+    shown.
 Periods
     Tick labels are ``str(period)`` (dates at midnight as ``YYYY-MM-DD``, whole floats
     without ``.0``); labels are thinned and rotated when they would overlap.
@@ -49,8 +55,13 @@ Chinese text
     ``["DejaVu Sans", <CJK font>]`` (matplotlib's per-glyph font fallback, ≥ 3.6), so Latin
     text keeps DejaVu Sans and Chinese characters come from the CJK font — for ``lang="zh"``
     and for Chinese labels in English figures alike. Without a CJK font the figures are
-    still drawn (Chinese glyphs show as boxes, matplotlib warns) and ``lang="zh"`` warns
-    with a :class:`~cosyn.errors.CosynWarning` saying what to install.
+    still drawn (Chinese glyphs show as boxes); the first figure of the process that
+    draws Chinese text warns once with a :class:`~cosyn.errors.CosynWarning` saying what
+    to install, and matplotlib's per-character "Glyph … missing" warnings are silenced
+    when figures are written (:func:`png_bytes`, :func:`svg_text`,
+    :func:`write_figures`). matplotlib's log note that a single-weight CJK font has no
+    "normal" weight ("findfont: Failed to find font weight …", once per font size) is
+    filtered out: that font's one weight is the right one.
 """
 
 from __future__ import annotations
