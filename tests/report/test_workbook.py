@@ -27,6 +27,7 @@ from cosyn.methods.coupling import (
 )
 from cosyn.methods.grey import GM11_GRADES
 from cosyn.report import DIAGNOSTIC_TABLES, diagnostic_tables, workbook
+from cosyn.report.tables import header as word
 from cosyn.report.text import translate
 from cosyn.report.workbook import DECIMALS, IMPUTED_FILL, SHEETS, write_workbook
 from cosyn.spec import Method
@@ -450,7 +451,7 @@ def test_chinese_level_and_stage_names(trade: cosyn.Result, tmp_path: Path) -> N
         "产业集群",  # the spec's entity column "cluster", said in Chinese
         "基期",
         "年份",
-        "复合系统协同度 U",
+        word("synergy", "zh"),
         "协同等级",
         "发展阶段",
     ]
@@ -672,8 +673,10 @@ def test_chinese_names_in_the_diagnostic_sheets(diagnosed: cosyn.Result, tmp_pat
     coupling = pd.read_excel(path, sheet_name="耦合协调明细")
     levels = dict(zip(COORDINATION_LEVELS, COORDINATION_LEVELS_ZH, strict=True))
     stages = dict(zip(COUPLING_STAGES, COUPLING_STAGES_ZH, strict=True))
-    assert coupling["协调等级"].tolist() == [levels[v] for v in diagnosed.coupling["level"]]
-    assert coupling["耦合阶段"].tolist() == [
+    assert coupling[word("level", "zh")].tolist() == [
+        levels[v] for v in diagnosed.coupling["level"]
+    ]
+    assert coupling[word("coupling_stage", "zh")].tolist() == [
         stages[v] for v in diagnosed.coupling["coupling_stage"]
     ]
     forecast = pd.read_excel(path, sheet_name="GM(1,1)预测")
@@ -690,7 +693,7 @@ def test_chinese_names_in_the_diagnostic_sheets(diagnosed: cosyn.Result, tmp_pat
     series = {
         "cluster_trade": "Cluster trade",
         "city_trade": "City trade",
-        "synergy": "复合系统协同度 U",
+        "synergy": word("synergy", "zh"),
     }
     assert forecast["序列"].tolist() == [series[k] for k in diagnosed.forecast["series"]]
     doc = readme(path)
@@ -748,7 +751,8 @@ def test_coupling_sheet_has_lag_and_the_spec_scales(tmp_path: Path, lang: str) -
     path = write_workbook(res, tmp_path / "r.xlsx", lang=lang)
     ws = load_workbook(path)["coupling" if lang == "en" else "耦合协调明细"]
     header = [c.value for c in ws[1]]
-    words = {"en": ["E", "lag", "level"], "zh": ["相对发展度 E", "滞后类型", "协调等级"]}[lang]
+    zh = [word("E", "zh"), word("lag", "zh"), word("level", "zh")]
+    words = {"en": ["E", "lag", "level"], "zh": zh}[lang]
     assert header[-2:] == words[:2]
     levels = {row[header.index(words[2])] for row in ws.iter_rows(min_row=2, values_only=True)}
     assert levels <= {"weak link", "strong link"}

@@ -19,12 +19,16 @@ from openpyxl.cell.cell import Cell
 
 import cosyn
 from cosyn.report import workbook
+from cosyn.report.tables import HEADERS, header
 from cosyn.report.workbook import DECIMALS, write_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVINCES = ROOT / "examples" / "provinces"
 SUBSYSTEMS = ["数字经济", "产业集群", "生态环境"]
 KEYS = {"digital", "cluster", "ecology"}
+#: The paper tables' header words in Chinese (cosyn.report.tables), by name.
+ZH = {name: header(name, "zh") for name in HEADERS}
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
@@ -98,52 +102,53 @@ def test_zh_headers_are_chinese_and_name_subsystems_by_label(
     wb = zh_wb
     head = {ws.title: [c.value for c in ws[2 if ws.title in PAPER_ZH else 1]] for ws in wb}
     assert head["描述性统计"] == [
-        "子系统",
-        "指标",
-        "单位",
-        "方向",
-        "样本量",
-        "插补数",
-        "平均值",
-        "标准差",
-        "最小值",
-        "最大值",
+        ZH["subsystem"],
+        ZH["indicator"],
+        ZH["unit"],
+        ZH["direction"],
+        ZH["n"],
+        ZH["imputed"],
+        ZH["mean"],
+        ZH["sd"],
+        ZH["min"],
+        ZH["max"],
     ]
     assert head["指标权重"] == [
-        "子系统",
-        "指标",
-        "信息熵值 e",
-        "信息效用值 d",
-        "权重系数 w",
-        "权重（%）",
+        ZH["subsystem"],
+        ZH["indicator"],
+        ZH["e"],
+        ZH["d"],
+        ZH["weight"],
+        ZH["weight_pct"],
     ]
     assert head["子系统有序度"] == ["省份", "年份", *SUBSYSTEMS]
     assert head["协同度明细"] == [
         "省份",
         "基期",
         "年份",
-        "复合系统协同度 U",
+        ZH["synergy"],
         "协同等级",
         "发展阶段",
     ]
-    assert head["权重明细"] == ["省份", "子系统", "指标", "权重系数 w"]
-    assert head["上下限"] == ["省份", "指标", "下限", "上限"]
+    assert head["权重明细"] == ["省份", ZH["subsystem"], ZH["indicator"], ZH["weight"]]
+    assert head["上下限"] == ["省份", ZH["indicator"], "下限", "上限"]
     assert head["障碍度"] == [
         "省份",
         "年份",
         "排名",
-        "子系统",
-        "指标",
+        ZH["subsystem"],
+        ZH["indicator"],
         "障碍度 O",
         "障碍因子乘积 FI",
     ]
     assert head["耦合协调明细"][-4:] == [
-        "相对发展度 E（数字经济）",
-        "相对发展度 E（产业集群）",
-        "相对发展度 E（生态环境）",
-        "滞后类型",
+        *(ZH["E_of"].format(label) for label in SUBSYSTEMS),
+        ZH["lag"],
     ]
     assert "精度等级" in head["GM(1,1)预测"] and "级比检验" in head["GM(1,1)预测"]
+    for title, names in head.items():  # every header is Chinese, bar data and symbols
+        if title not in ("数据", "说明"):
+            assert all(CJK.search(str(n)) or str(n).isdigit() for n in names), (title, names)
     # no header anywhere is a TOML key or an English column name of the result tables
     english = {"entity", "period", "synergy", "level", "stage", "weight", "grade", "kind"}
     for title, names in head.items():
@@ -151,7 +156,7 @@ def test_zh_headers_are_chinese_and_name_subsystems_by_label(
             assert not (KEYS | english) & set(names), title
     # subsystem values are labels too
     weights = pd.read_excel(zh_book, sheet_name="权重明细")
-    assert set(weights["子系统"]) == set(SUBSYSTEMS)
+    assert set(weights[ZH["subsystem"]]) == set(SUBSYSTEMS)
 
 
 PAPER_ZH = {
@@ -193,7 +198,9 @@ def test_wide_tables_hold_the_result_to_full_precision(
     title = zh_wb["协同度"]["A1"].value
     assert title == "复合系统协同度 U（基期 2011）"
     u = body(zh_book, "协同度")
-    assert u["省份"].tolist()[:E] == list(provinces.entities) and u["省份"].iloc[E] == "均值"
+    assert (
+        u["省份"].tolist()[:E] == list(provinces.entities) and u["省份"].iloc[E] == ZH["mean_row"]
+    )
     expected = np.full((E, T), np.nan)
     expected[:, provinces.t1] = provinces.synergy_values
     got = u[years].to_numpy(dtype=float)
@@ -201,7 +208,7 @@ def test_wide_tables_hold_the_result_to_full_precision(
     np.testing.assert_allclose(got[E, 1:], expected[:, 1:].mean(axis=0), rtol=1e-15)
     assert np.isnan(got[E, 0])  # the base period compares nothing
     # rank in the last period: 1 = highest U, integers
-    rank = u[f"排名（{years[-1]}）"].iloc[:E].to_numpy()
+    rank = u[ZH["rank"].format(years[-1])].iloc[:E].to_numpy()
     order = np.argsort(-expected[:, -1], kind="stable")
     assert rank[order[0]] == 1 and rank[order[-1]] == E
     for j, label in enumerate(SUBSYSTEMS):
@@ -224,8 +231,8 @@ def test_paper_numbers_are_shown_with_four_decimals(zh_wb: Workbook) -> None:
     weights = wb["指标权重"]
     assert weights.freeze_panes == "A3"
     head = [c.value for c in weights[2]]
-    w_cell = weights.cell(3, head.index("权重系数 w") + 1)
-    pct_cell = weights.cell(3, head.index("权重（%）") + 1)
+    w_cell = weights.cell(3, head.index(ZH["weight"]) + 1)
+    pct_cell = weights.cell(3, head.index(ZH["weight_pct"]) + 1)
     assert w_cell.number_format == DECIMALS and pct_cell.number_format == "0.00"
     assert pct_cell.value == pytest.approx(100 * w_cell.value, rel=1e-15)
     stats = wb["描述性统计"]
@@ -236,42 +243,40 @@ def test_paper_numbers_are_shown_with_four_decimals(zh_wb: Workbook) -> None:
 def test_descriptive_statistics_match_the_data_file(zh_book: Path) -> None:
     """Independent of cosyn: pandas on the CSV, "—" and empty cells as missing."""
     raw = pd.read_csv(PROVINCES / "panel.csv", na_values=["—", "-"])
-    stats = body(zh_book, "描述性统计").set_index("指标")
+    stats = body(zh_book, "描述性统计").set_index(ZH["indicator"])
     spec = cosyn.Spec.from_toml(PROVINCES / "model.toml")
     for ind in spec.indicators:
         column = raw[ind.column].astype(float)
         row = stats.loc[ind.label]
-        assert row["样本量"] == column.notna().sum(), ind.column
-        assert row["平均值"] == pytest.approx(column.mean(), rel=1e-12)
-        assert row["标准差"] == pytest.approx(column.std(ddof=1), rel=1e-12)
-        assert row["最小值"] == column.min() and row["最大值"] == column.max()
-        assert row["单位"] == ind.unit
-    assert stats["插补数"].sum() == 2  # the empty cell and the "—" cell
+        assert row[ZH["n"]] == column.notna().sum(), ind.column
+        assert row[ZH["mean"]] == pytest.approx(column.mean(), rel=1e-12)
+        assert row[ZH["sd"]] == pytest.approx(column.std(ddof=1), rel=1e-12)
+        assert row[ZH["min"]] == column.min() and row[ZH["max"]] == column.max()
+        assert row[ZH["unit"]] == ind.unit
+    assert stats[ZH["imputed"]].sum() == 2  # the empty cell and the "—" cell
 
 
 def test_weight_tables_sum_to_one_per_subsystem(provinces: cosyn.Result, zh_book: Path) -> None:
     main = body(zh_book, "指标权重")
-    for label, group in main.groupby("子系统"):
-        assert group["权重系数 w"].sum() == pytest.approx(1.0, abs=1e-12), label
-        assert group["权重（%）"].sum() == pytest.approx(100.0, abs=1e-10), label
-        d = group["信息效用值 d"].to_numpy()
+    for label, group in main.groupby(ZH["subsystem"]):
+        assert group[ZH["weight"]].sum() == pytest.approx(1.0, abs=1e-12), label
+        assert group[ZH["weight_pct"]].sum() == pytest.approx(100.0, abs=1e-10), label
+        d = group[ZH["d"]].to_numpy()
         assert np.all((d >= 0) & (d <= 1))
     by_entity = body(zh_book, "指标权重（分对象）")
     np.testing.assert_array_equal(
-        by_entity["权重系数 w"].to_numpy(), provinces.weight_values.ravel()
+        by_entity[ZH["weight"]].to_numpy(), provinces.weight_values.ravel()
     )
-    e = by_entity["信息熵值 e"].to_numpy()
-    np.testing.assert_allclose(by_entity["信息效用值 d"].to_numpy(), 1 - e, rtol=0, atol=1e-15)
+    e = by_entity[ZH["e"]].to_numpy()
+    np.testing.assert_allclose(by_entity[ZH["d"]].to_numpy(), 1 - e, rtol=0, atol=1e-15)
 
 
 def test_coupling_table_holds_c_t_d(provinces: cosyn.Result, zh_book: Path) -> None:
     table = body(zh_book, "耦合协调")
-    for zh, en in (("耦合度 C", "C"), ("综合协调指数 T", "T"), ("耦合协调度 D", "D")):
+    for zh, en in ((ZH["C"], "C"), (ZH["T"], "T"), (ZH["D"], "D")):
         np.testing.assert_array_equal(table[zh].to_numpy(), provinces.coupling[en].to_numpy())
-    np.testing.assert_allclose(
-        table["耦合协调度 D"], np.sqrt(table["耦合度 C"] * table["综合协调指数 T"]), rtol=1e-12
-    )
-    assert set(table["协调等级"]) <= {
+    np.testing.assert_allclose(table[ZH["D"]], np.sqrt(table[ZH["C"]] * table[ZH["T"]]), rtol=1e-12)
+    assert set(table[ZH["level"]]) <= {
         "极度失调",
         "严重失调",
         "中度失调",
@@ -430,3 +435,33 @@ def test_no_message_below_the_row_limit(provinces: cosyn.Result, tmp_path: Path)
     with warnings.catch_warnings():
         warnings.simplefilter("error", cosyn.CosynWarning)
         write_workbook(provinces, tmp_path / "r.xlsx")
+
+
+def test_paper_sheet_names_are_legal_and_distinct(tmp_path: Path) -> None:
+    # Excel refuses [ ] : * ? / \ in a sheet name and more than 31 characters
+    rng = np.random.default_rng(5)
+    n = 4
+    frame = pd.DataFrame(
+        {
+            "who": ["p"] * n + ["q"] * n,
+            "year": list(range(2010, 2010 + n)) * 2,
+            **{c: rng.random(2 * n) + 1 for c in ("a1", "a2", "b1", "b2", "c1", "c2")},
+        }
+    )
+    long = "一个名称很长很长的子系统，超过了工作表名称允许的三十一个字符"
+    spec = {
+        "entity": "who",
+        "period": "year",
+        "subsystems": {
+            "a": {"label": "trade/export: [a]*?", "indicators": {"a1": "+", "a2": "+"}},
+            "b": {"label": long + "甲", "indicators": {"b1": "+", "b2": "+"}},
+            "c": {"label": long + "乙", "indicators": {"c1": "+", "c2": "+"}},
+        },
+    }
+    res = cosyn.fit(frame, cosyn.Spec.from_dict(spec))
+    names = load_workbook(write_workbook(res, tmp_path / "r.xlsx", lang="zh")).sheetnames
+    orders = [s for s in names if s.startswith("有序度")]
+    assert len(orders) == 3 and len({s.lower() for s in names}) == len(names)
+    assert orders[0] == "有序度（trade_export_ _a___）"
+    assert all(len(s) <= 31 and not set("[]:*?/\\") & set(s) for s in names)
+    assert orders[2].endswith("~2")  # cut to the same 31 characters as the one before

@@ -1011,9 +1011,11 @@ def _paper_tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
         frame = table.table
         key = table.key
         label = labels.get(key.removeprefix("order_"), "") if key.startswith("order_") else ""
-        sheet = _paper_sheet(key, label, lang)
+        sheet = base = _paper_sheet(key, label, lang)
+        n = 1
         while sheet.lower() in seen:  # two labels cut to the same 31 characters
-            sheet = sheet[:28] + f"~{len(seen)}"
+            n += 1
+            sheet = f"{base[: 31 - len(str(n)) - 1]}~{n}"
         seen.add(sheet.lower())
         wide = key in ("synergy", "coupling_wide") or key.startswith("order_")
         out.append(
@@ -1373,7 +1375,7 @@ def _diagnostic_rows(doc: _Readme, result: Result, w: dict[str, str], lang: str)
     d = result.spec.diagnostics
     doc.add(w["diag_section"], kind="section")
     if not d.any:
-        doc.add("diagnostics", w["none"])
+        doc.add("诊断分析（diagnostics）" if lang == "zh" else "diagnostics", w["none"])
         return
 
     def add(key: str, value: Any) -> None:
