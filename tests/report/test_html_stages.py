@@ -72,6 +72,7 @@ def test_cards_are_neutral_by_default(base, lang):
         assert focus not in stages
     assert "digital" not in stages and "数字" not in stages
     assert stage_texts(r, lang) == (meanings, False)
+    assert "stage cards give" not in doc and "各阶段卡片给出" not in doc  # methods
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -85,6 +86,11 @@ def test_zhang2023_focus_only_with_its_preset(base, lang):
         else "建议的发展重点（Zhang，2023，第 4 节）"
     )
     assert cite in doc
+    methods = {
+        "en": "The stage cards give the development focus Zhang (2023, §4) recommends",
+        "zh": "各阶段卡片给出 Zhang（2023）第 4 节为各阶段建议的发展重点",
+    }
+    assert methods[lang] in doc
     focus, is_focus = stage_texts(preset, lang)
     assert is_focus
     for text, code in zip(cards(doc), preset.stage_codes[:, -1], strict=True):
@@ -92,7 +98,8 @@ def test_zhang2023_focus_only_with_its_preset(base, lang):
     # the same texts given as the user's own list: shown, but not credited to the paper
     own = with_stages(base, Scale(s.edges, s.names, focus=("a", "b", "c", "d", "e")))
     doc = render_html(own, lang=lang)
-    assert cite not in doc
+    assert cite not in doc and methods[lang] not in doc
+    assert ("the model sets for each stage" if lang == "en" else "模型为各阶段设定") in doc
     label = "Development focus:" if lang == "en" else "发展重点："
     assert label in doc
     for text, code in zip(cards(doc), own.stage_codes[:, -1], strict=True):

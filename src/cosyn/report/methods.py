@@ -777,12 +777,27 @@ class _Writer:
             if default_stages
             else custom
         )
+        focus = ""
+        if any(spec.stages.focus):
+            focus = (
+                self.t(
+                    " The stage cards give the development focus Zhang (2023, §4) recommends "
+                    "for each stage.",
+                    "各阶段卡片给出 Zhang（2023）第 4 节为各阶段建议的发展重点。",
+                )
+                if spec.stages.preset == "zhang2023"
+                else self.t(
+                    " The stage cards give the development focus the model sets for each stage.",
+                    "各阶段卡片给出模型为各阶段设定的发展重点。",
+                )
+            )
         self.para(
             self.t(
                 "U is classified on intervals closed on the right, (lower, upper]. Synergy "
-                f"levels{level_note}: {levels}. Development stages{stage_note}: {stages}.",
+                f"levels{level_note}: {levels}. Development stages{stage_note}: {stages}."
+                f"{focus}",
                 f"按左开右闭区间 (下限, 上限] 对 U 进行划分。协同等级{level_note}：{levels}。"
-                f"协同发展阶段{stage_note}：{stages}。",
+                f"协同发展阶段{stage_note}：{stages}。{focus}",
             ),
             self.t("Levels and stages.", "协同等级与发展阶段。"),
         )
