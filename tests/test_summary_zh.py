@@ -131,3 +131,8 @@ def test_summary_shows_the_entities_the_spec_names(provinces):
     start = next(i for i, line in enumerate(lines) if line.startswith("协同度 U"))
     assert [line.split()[0] for line in lines[start + 2 : start + 4]] == ["上海", "北京"]
     assert lines[start + 4].strip() == "……另有 3 个个体"
+
+
+def test_result_summary_takes_the_language(provinces):
+    assert provinces.summary("zh") == render_summary(provinces, "zh")
+    assert provinces.summary() == render_summary(provinces)

@@ -557,11 +557,12 @@ class Result:
         )
 
     # -- reading ------------------------------------------------------------------------
-    def summary(self) -> str:
-        """The one screen a user reads first (see :mod:`cosyn.summary`)."""
+    def summary(self, lang: str = "en") -> str:
+        """The one screen a user reads first, in English or Chinese (``lang="zh"``; see
+        :func:`cosyn.summary.render_summary`)."""
         from cosyn.summary import render_summary
 
-        return render_summary(self)
+        return render_summary(self, lang)
 
     def __repr__(self) -> str:
         E, T, n_ind = self.u.shape
