@@ -3,26 +3,35 @@
 :func:`render_html` fills the Jinja2 template ``templates/report.html.j2`` (autoescape on:
 every label, entity name and note from the model or the data is escaped) and
 :func:`write_html` writes it atomically. The page holds no external reference of any
-kind — the CSS is inline, the figures are inline SVG, fonts are the system's — so it
-opens offline, from an e-mail attachment or a USB stick, and prints as it shows.
+kind — the CSS and its one small script are inline, the figures are inline SVG, fonts
+are the system's — so it opens offline, from an e-mail attachment or a USB stick, and
+prints as it shows. The script only enlarges a figure on a click (a lightbox; Esc or a
+click closes it) and sorts and pages the tables; the page reads the same without it.
 
 Sections: title and provenance (data file with its SHA-256, model, cosyn version,
-date); the summary (entities, periods, subsystems, method, stage counts, and the text of
-:meth:`Result.summary`); the figures; a stage card per entity (latest synergy degree,
-level, stage and what that stage means, or the focus the spec gives for it); the tables
-(synergy degree, subsystem order degree, weights — the first :data:`MAX_TABLE_ENTITIES`
-entities, the rest referred to the CSV files); the diagnostics, when the spec's
-``[diagnostics]`` asked for any (for each one asked for: a one-sentence reading hint, its
-figure and its tables, see :func:`write_html`); the methods section (:func:`methods_html`); notes.
+date); the summary (entities, periods, subsystems, method, stage counts, and the text
+summary of :func:`cosyn.summary.render_summary` in the report's language); the figures,
+at the full text width (at most :data:`MAX_ZOOM` times their drawn size); a stage card
+per entity (latest synergy degree, level, stage and what that stage means, or the focus
+the spec gives for it); the tables papers print (:func:`cosyn.report.tables.paper_tables`:
+descriptive statistics, weights, the entity × period tables of U, of each μ_j and of D,
+the coupling coordination table), each sortable by a click on a column header — the wide
+tables in full, a long-format one folded behind ``<details>`` and shown
+:data:`PAGE_ROWS` rows at a time, at most :data:`MAX_ROWS` rows; the diagnostics, when
+the spec's ``[diagnostics]`` asked for any (for each one asked for: a one-sentence
+reading hint, its figure and its tables, see :func:`write_html`); the methods section
+(:func:`methods_html`); notes.
 
 The diagnostic tables show, for the first :data:`MAX_TABLE_ENTITIES` entities: the grey
 relational grades wide (entity × indicator, weak grades starred, a row with the mean of
 every entity) and the cross grades averaged over *every* entity (one matrix per pair of
 subsystems); the coupling C, T, D, coordination level and coupling stage of the last
 period; the top-N obstacles of the last period with their shares; the GM(1,1) forecasts of
-every series (subsystem order degrees and U) with grade, C and P; and the robustness of U
-in the last compared period (point, median, 5–95 % band, stage kept, rank and its band).
-Level, stage and grade names are in the report's language.
+every series (subsystem order degrees and U) with grade, level-ratio outcome, C and P,
+values clipped to their range marked, and how many series failed the level-ratio test or
+were clipped over all entities; and the robustness of U in the last compared period
+(point, median, 5–95 % band, stage kept, rank and its band). Level, stage and grade names
+are in the report's language.
 """
 
 from __future__ import annotations
@@ -64,7 +73,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DIAGNOSTIC_FIGURE_NAMES",
     "FIGURE_NAMES",
+    "MAX_ROWS",
     "MAX_TABLE_ENTITIES",
+    "MAX_ZOOM",
+    "PAGE_ROWS",
     "inline_svg",
     "render_html",
     "write_html",
