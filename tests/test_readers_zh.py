@@ -177,7 +177,13 @@ def test_dashes_are_missing_and_imputed_as_empty_cells_are(tmp_path: Path) -> No
     assert frame.attrs[MISSING_TOKENS] == {"数字经济(亿元)": 1, "能耗(吨/万元)": 1}
     assert frame["数字经济(亿元)"].dtype == float  # the column is numeric, not text
     assert np.isnan(frame["数字经济(亿元)"][1]) and frame["数字经济(亿元)"][2] == 13.5
-    a, b = fit_quietly(dashes, SPEC), fit_quietly(empty, SPEC)
+    with pytest.warns(CosynWarning) as caught:
+        a = cosyn.fit(dashes, SPEC)
+    # the fit's note names each filled cell by entity, period and indicator
+    (filled_note,) = [str(w.message) for w in caught if "missing cells filled" in str(w.message)]
+    assert "entity '北京', period 2020, indicator '数字经济(亿元)'" in filled_note
+    assert "entity '上海', period 2021, indicator '能耗(吨/万元)'" in filled_note
+    b = fit_quietly(empty, SPEC)
     np.testing.assert_array_equal(a.imputed, b.imputed)
     np.testing.assert_array_equal(a.synergy_values, b.synergy_values)
     # filled where the dashes were: entity 北京 period 2020 indicator 0; 上海 2021 indicator 2
