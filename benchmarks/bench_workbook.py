@@ -11,7 +11,9 @@ text or integers, numbers at full precision, u, μ, U and weights with the numbe
 ``openpyxl``
     openpyxl in write-only mode, ``append`` of ``WriteOnlyCell`` rows;
 ``cosyn``
-    ``cosyn.report.write_workbook`` itself (all of its sheets, README included).
+    ``cosyn.report.write_workbook`` itself: these five sheets streamed as SpreadsheetML,
+    and all its other sheets too (the paper tables, README, bounds), so its time is an
+    upper bound for the same cells.
 
 Each writer runs in a fresh Python process, so the peak memory it reports is its own:
 the rise of the process's peak resident set (``VmHWM``) over the level reached after

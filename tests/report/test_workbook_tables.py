@@ -465,3 +465,27 @@ def test_paper_sheet_names_are_legal_and_distinct(tmp_path: Path) -> None:
     assert orders[0] == "有序度（trade_export_ _a___）"
     assert all(len(s) <= 31 and not set("[]:*?/\\") & set(s) for s in names)
     assert orders[2].endswith("~2")  # cut to the same 31 characters as the one before
+
+
+def test_subsystems_sharing_a_label_get_distinct_headers(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    n = 4
+    frame = pd.DataFrame(
+        {
+            "who": ["p"] * n + ["q"] * n,
+            "year": list(range(2010, 2010 + n)) * 2,
+            **{c: rng.random(2 * n) + 1 for c in ("a1", "a2", "b1", "b2")},
+        }
+    )
+    spec = {
+        "entity": "who",
+        "period": "year",
+        "subsystems": {
+            "city": {"label": "Trade", "indicators": {"a1": "+", "a2": "+"}},
+            "cluster": {"label": "Trade", "indicators": {"b1": "+", "b2": "+"}},
+        },
+    }
+    res = cosyn.fit(frame, cosyn.Spec.from_dict(spec))
+    path = write_workbook(res, tmp_path / "r.xlsx")
+    head = rows(path, "subsystem_order")[0]
+    assert head == ["entity", "period", "Trade (city)", "Trade (cluster)"]

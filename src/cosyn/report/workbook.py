@@ -731,8 +731,11 @@ def _column(sheet: str, column: str, lang: str, result: Result) -> str:
 
 
 def _subsystem_labels(result: Result) -> dict[str, str]:
-    """Each subsystem's label (its TOML key when it has none), by key."""
-    return {s.name: s.label or s.name for s in result.spec.subsystems}
+    """Each subsystem's label (its TOML key when it has none), by key; a label that two
+    subsystems share is followed by the key, ``"Trade (city)"``, so headers stay distinct."""
+    labels = {s.name: s.label or s.name for s in result.spec.subsystems}
+    counts = pd.Series(list(labels.values())).value_counts()
+    return {k: f"{v} ({k})" if counts[v] > 1 and v != k else v for k, v in labels.items()}
 
 
 def _tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
