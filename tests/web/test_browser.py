@@ -104,7 +104,7 @@ def test_upload_map_run_read_and_download(server, browser, tmp_path):
     # Content-Security-Policy forbids evaluated scripts, so waits go through locators.)
     sync_api.expect(page.locator("#indicators tbody tr")).to_have_count(4)
     page.click("#run")
-    page.click("#tab-long-synergy", timeout=30_000)
+    page.click("#tab-long-synergy", timeout=90_000)
     page.select_option("#table-size", "0")  # every row on one page
     expected = cosyn.fit(TRADE, MODEL).synergy
     rows = page.locator("#table-long-synergy tbody tr")
@@ -145,7 +145,7 @@ def test_a_broken_file_shows_its_message(server, browser, tmp_path):
     # cosyn check runs on the model and the data before any run: the cell is named there,
     # and Run waits until the data is fixed.
     problems = page.locator("#check-problems li")
-    problems.first.wait_for(timeout=30_000)
+    problems.first.wait_for(timeout=90_000)
     assert "non-numeric" in problems.first.inner_text()
     assert "'n/a*'" in problems.first.inner_text()
     sync_api.expect(page.locator("#run")).to_be_disabled()
@@ -185,7 +185,7 @@ def test_diagnostics_from_the_page(server, browser):
     page.select_option("#d-coupling", "wang")
     page.fill("#d-obstacles", "2")
     page.click("#run")
-    page.click("#tab-paper-coupling", timeout=30_000)
+    page.click("#tab-paper-coupling", timeout=90_000)
     sync_api.expect(page.locator("#table-paper-coupling")).to_have_attribute("data-rows", "60")
     page.click("#tab-long-grey_relation")
     sync_api.expect(page.locator("#table-long-grey_relation")).to_have_attribute(
