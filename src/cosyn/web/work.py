@@ -729,8 +729,12 @@ def fit_upload(
 
     Besides summary, synergy, subsystem_order and weights, each diagnostic table the
     spec's ``[diagnostics]`` asked for (grey_relation, grey_cross, coupling, obstacles,
-    forecast, robustness) is returned under its own name. The upload is checked
-    (:func:`check_upload`) before ``run`` starts the work.
+    forecast, robustness) is returned under its own name. For the page: ``tables`` (the
+    paper tables and the long tables as headers and rows in ``lang``, see
+    :func:`table_json`), ``stages`` (each entity's last stage with the stage's meaning)
+    and ``figure_names`` (each drawn by :func:`figure_upload`; all of them inline as SVG
+    when ``figures``). The upload is checked (:func:`check_upload`) before ``run``
+    starts the work.
     """
     with private_folder() as folder:
         data, shown, checked = _receive(source, filename, folder, limits)
