@@ -428,7 +428,9 @@ def test_a_paper_sheet_beyond_the_row_limit_is_cut_with_a_message(
     assert wb["描述性统计"].max_row == 1 + 1 + 9
     notes = [r[1] for r in rows(path, "说明") if r and r[0] == "说明与警告"]
     assert any("'协同度' 只含 32 行中的前 9 行" in str(n) for n in notes)
-    assert any("paper_tables" in str(n) for n in notes)  # where the full table is
+    # where the full table is, in Chinese too
+    assert any("Python 中的 cosyn.report.tables.paper_tables(result)" in str(n) for n in notes)
+    assert any("synergy.csv（由 `cosyn run` 写出）" in str(n) for n in notes)
 
 
 def test_no_message_below_the_row_limit(provinces: cosyn.Result, tmp_path: Path) -> None:

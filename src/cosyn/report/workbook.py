@@ -531,6 +531,15 @@ _FULL: dict[str, str] = {
     "synergy": "synergy.csv (`cosyn run` writes it), or result.synergy",
     **{name: f"{name}.csv (`cosyn run` writes it), or result.{name}" for name in DIAGNOSTIC_TABLES},
 }
+_FULL_ZH: dict[str, str] = {
+    "data": "order_degree.csv（value 与 imputed 列；由 `cosyn run` 写出），或 Python 中的 "
+    "result.to_xarray()",
+    "bounds": "Python 中的 result.bounds（可用 cosyn.io.write.write_csv 写成 CSV）",
+    **{
+        name: f"{name}.csv（由 `cosyn run` 写出），或 Python 中的 result.{name}"
+        for name in ("order_degree", "weights", "subsystem_order", "synergy", *DIAGNOSTIC_TABLES)
+    },
+}
 
 
 # -- text and labels ---------------------------------------------------------------------
@@ -1321,7 +1330,7 @@ def _cut_notes(tables: list[_Table], lang: str) -> list[str]:
     the full table is."""
     w = _WORDS[lang]
     return [
-        w["truncated"].format(sheet=t.title, kept=t.kept, total=t.n_rows, full=_full(t.name))
+        w["truncated"].format(sheet=t.title, kept=t.kept, total=t.n_rows, full=_full(t.name, lang))
         for t in tables
         if t.n_rows > t.kept
     ]
@@ -1339,11 +1348,12 @@ def _source(text: str, lang: str) -> str:
     return text
 
 
-def _full(key: str) -> str:
+def _full(key: str, lang: str) -> str:
     """Where the full table of the sheet ``key`` is, when the sheet had to be cut."""
     if key.startswith("paper:"):
-        return "cosyn.report.tables.paper_tables(result) in Python"
-    return _FULL[key]
+        where = "cosyn.report.tables.paper_tables(result)"
+        return f"Python 中的 {where}" if lang == "zh" else f"{where} in Python"
+    return (_FULL_ZH if lang == "zh" else _FULL)[key]
 
 
 def _diagnostic_sheet_text(result: Result, name: str, w: dict[str, str]) -> str:
