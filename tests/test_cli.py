@@ -481,8 +481,8 @@ def test_settings_sheet_misspelt_key_suggests_the_method_key(tmp_path):
 
 
 def test_run_zh_prints_the_summary_in_chinese_and_no_font_warning(tmp_path):
-    result = invoke(
-        "-q", "run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "z"), "--lang", "zh"
+    result = invoke(  # -q after the command, as after the group
+        "run", str(MODEL), "--data", str(TRADE), "--out", str(tmp_path / "z"), "--lang", "zh", "-q"
     )
     assert result.exit_code == 0, result.output
     assert "序参量权重 φ" in result.stdout and "熵值法（输入为有序度），按个体计算" in result.stdout

@@ -248,6 +248,24 @@ _lang_option = click.option(
     show_default=True,
     help="Language of the report's words and of level and stage names.",
 )
+
+
+def _set_quiet(click_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        click_ctx.find_object(Context).quiet = True  # type: ignore[union-attr]
+    return value
+
+
+#: ``-q`` after the command name too (``cosyn run … -q``), as before it (``cosyn -q run``).
+_quiet_option = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_quiet,
+    help="No progress display or notes on stderr (as cosyn -q).",
+)
+
 _entities_option = click.option(
     "--entities",
     metavar="NAMES",
@@ -278,6 +296,7 @@ def main(click_ctx: click.Context, debug: bool, quiet: bool) -> None:
 @_out_option("cosyn-demo")
 @_lang_option
 @_entities_option
+@_quiet_option
 @click.pass_obj
 def demo(ctx: Context, out: Path, lang: str, entities: str | None) -> None:
     """Run the bundled Guangzhou trade model end to end."""
@@ -304,6 +323,7 @@ def demo(ctx: Context, out: Path, lang: str, entities: str | None) -> None:
 @_out_option("cosyn-results")
 @_lang_option
 @_entities_option
+@_quiet_option
 @click.pass_obj
 def run(
     ctx: Context,
