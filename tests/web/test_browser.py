@@ -30,6 +30,10 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from cosyn.web import create_app  # noqa: E402
 
+# Every expectation waits up to a minute: on a busy machine a fit queues behind the
+# figures the earlier tests' pages are still drawing.
+sync_api.expect.set_options(timeout=60_000)
+
 TRADE = data_path("trade.csv")
 #: (method, path, status) of every answer the server sent.
 ANSWERS: list[tuple[str, str, int]] = []
