@@ -86,7 +86,9 @@ def zh_doc(provinces, figures) -> str:
 
 
 def tables_of(doc: str) -> dict[str, str]:
-    return dict(re.findall(r'<table class="[^"]*" data-table="([^"]+)">(.*?)</table>', doc, re.S))
+    """The tables of the Tables section, by key."""
+    [part] = re.findall(r'<section id="tables">.*?</section>', doc, re.S)
+    return dict(re.findall(r'<table class="[^"]*" data-table="([^"]+)">(.*?)</table>', part, re.S))
 
 
 def test_every_figure_is_in_the_page(zh_doc, figures):
