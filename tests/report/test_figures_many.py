@@ -189,7 +189,7 @@ def test_many_chosen_entities_keep_their_order_in_small_multiples():
     names = PROVINCES[::-1][:12]
     fig = figure_synergy_path(chosen(names), "zh")
     assert left_titles(fig) == names
-    assert "[report]\u00a0entities 选定的 12 个主体（共 31 个）" in fig.get_suptitle()
+    assert "[report]\u00a0entities 选定的 12 个主体（共\u00a031\u00a0个）" in fig.get_suptitle()
 
 
 def test_an_unknown_entity_names_the_spec_key_and_the_nearest_names():

@@ -316,7 +316,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "ahp": "层次分析法",
         "combined": "组合赋权",
         "sorted": "全部 {n:,} 个主体，按 {period} 的{what} 从高到低排列",
-        "chosen": "[report]\u00a0entities 选定的 {n:,} 个主体（共 {total:,} 个）",
+        "chosen": "[report]\u00a0entities 选定的 {n:,} 个主体（共\u00a0{total:,}\u00a0个）",
         "extremes": "按 {period} 的{what}，{n:,} 个主体中最高的 {top:,} 个和最低的 {bottom:,} 个"
         "（可用 [report]\u00a0entities 选择其他主体）",
         "band_note": "{n:,} 个主体：中位数、四分位距与最小–最大值范围；标出 {period} 最高和最低各 "
