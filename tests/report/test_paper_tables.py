@@ -501,11 +501,11 @@ def test_paper_tables_keys_and_titles(trade_coupled: cosyn.Result) -> None:
     assert titles["synergy"] == "复合系统协同度 U（基期 2010）"
     assert titles["order_city_trade"] == "City trade子系统有序度 μ"
     assert all(isinstance(t.table, pd.DataFrame) for t in tables)
+    # one indicator per subsystem: weight 1 for every entity, no per-entity table
     plain = paper_tables(_three_entities(), "en")
     assert [t.key for t in plain] == [
         "descriptive",
         "weights",
-        "weights_by_entity",
         "synergy",
         "order_econ",
         "order_env",
@@ -553,3 +553,29 @@ def test_table_invariants(entities: int, periods: int, seed: int, scope: str, ba
     last = body[:, -1]
     expected = [1 + int((last > v).sum()) for v in last]
     assert list(wide.iloc[:entities, -1]) == expected
+
+
+@pytest.mark.parametrize("weights", ["equal", "entropy"])
+def test_per_entity_weight_table_only_when_weights_differ(weights):
+    # Entity scope with equal weights gives every entity the same weights: a per-entity
+    # table would repeat the main one. Entropy weights per entity differ on this panel.
+    data = pd.DataFrame(
+        {
+            "e": ["p", "p", "p", "q", "q", "q"],
+            "t": [1, 2, 3, 1, 2, 3],
+            "a1": [1.0, 2.0, 4.0, 1.0, 1.5, 3.0],
+            "a2": [1.0, 3.0, 4.0, 2.0, 2.5, 2.7],
+            "b1": [5.0, 6.0, 8.0, 5.0, 7.0, 9.0],
+        }
+    )
+    spec = {
+        "entity": "e",
+        "period": "t",
+        "method": {"weights": weights, "weights_scope": "entity"},
+        "subsystems": {
+            "A": {"indicators": {"a1": "+", "a2": "+"}},
+            "B": {"indicators": {"b1": "+"}},
+        },
+    }
+    res = cosyn.fit(data, spec)
+    assert weights_by_entity(res) is (weights == "entropy")

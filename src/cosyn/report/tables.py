@@ -239,15 +239,14 @@ def weights_by_entity(result: Result) -> bool:
     """Whether the weights differ between entities, so that the per-entity weight table
     (``weight_table(result, lang, per_entity=True)``) says more than the main one.
 
-    True with ``weights_scope = "entity"`` and more than one entity, and with
-    ``"panel"`` when ``on_constant = "drop"`` left an indicator out for some entities
-    (their weights were renormalised there)."""
+    True when any entity's weights differ from the first entity's: with
+    ``weights_scope = "entity"`` for data-driven weights (not for equal or given
+    weights, the same everywhere), and with ``"panel"`` when ``on_constant = "drop"``
+    left an indicator out for some entities (their weights were renormalised there)."""
     w = result.weight_values
     if w.shape[0] < 2:
         return False
-    if result.spec.method.weights_scope == "entity":
-        return True
-    return not bool(np.all(w == w[0]))
+    return not np.array_equal(w, np.broadcast_to(w[0], w.shape), equal_nan=True)
 
 
 def _score_columns(result: Result) -> list[str]:
