@@ -993,7 +993,12 @@ def _order_bands(
             ax.set_xlabel(result.spec.period, fontproperties=style.font(LABEL_PT))
     fig.supylabel(style.word("order_ylabel"), fontproperties=style.font(LABEL_PT))
     _legend_below(fig, style, handles, 5)
-    note = style.word("band_note", n=len(shown.idx), k=EXTREMES, period=periods[-1])
+    note = style.join(
+        [
+            shown.note if _report_entities(result) else "",
+            style.word("band_note", n=len(shown.idx), k=EXTREMES, period=periods[-1]),
+        ]
+    )
     _title(fig, style, style.word("order_title"), note)
     return fig
 
