@@ -172,3 +172,12 @@ def test_robustness_table_only_when_asked() -> None:
     res = trade(gra=True, robustness={"draws": 20})
     assert diagnostic_tables(res) == ("grey_relation", "grey_cross", "robustness")
     assert diagnostic_tables(trade(gra=True)) == ("grey_relation", "grey_cross")
+
+
+def test_an_unknown_report_entity_fails_before_any_file(tmp_path: Path) -> None:
+    spec = cosyn.datasets.load_spec("trade_model").to_dict()
+    spec["report"] = {"entities": ["jewelry", "jewelery"]}
+    res = fit(TRADE, spec)
+    with pytest.raises(cosyn.SpecError, match="jewelery"):
+        write_reports(res, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
