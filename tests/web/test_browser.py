@@ -135,6 +135,35 @@ def test_upload_map_run_read_and_download(server, browser, tmp_path):
     assert errors == []
 
 
+def test_units_and_explicit_bounds_of_a_model_file_survive_the_page(server, browser, tmp_path):
+    # The page rebuilds the model from its mapping; what the mapping does not show (an
+    # indicator's unit, its explicit bounds) must reach the fit and model.toml unchanged.
+    import tomli_w
+
+    spec = cosyn.Spec.from_toml(MODEL).to_dict()
+    first = next(iter(spec["subsystems"].values()))["indicators"][0]
+    first["lower"], first["upper"] = 0.0, 2.0e7
+    model = tmp_path / "bounded.toml"
+    model.write_text(tomli_w.dumps(spec), encoding="utf-8")
+    expected = cosyn.Spec.from_toml(model)
+    page, errors = _page(browser, server + "/")
+    page.set_input_files("#spec-file", str(model))
+    page.set_input_files("#data-file", str(TRADE))
+    sync_api.expect(page.locator("#indicators tbody tr")).to_have_count(4)
+    page.click("#run")
+    page.click("#tab-long-synergy", timeout=90_000)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download model.toml").click()
+    path = tmp_path / "model.toml"
+    info.value.save_as(path)
+    got = cosyn.Spec.from_toml(path)
+    assert [(i.column, i.unit, i.lower, i.upper) for i in got.indicators] == [
+        (i.column, i.unit, i.lower, i.upper) for i in expected.indicators
+    ]
+    assert got.indicators[0].lower == 0.0 and got.indicators[0].upper == 2.0e7
+    assert errors == []
+
+
 def test_a_broken_file_shows_its_message(server, browser, tmp_path):
     broken = pd.read_csv(TRADE).astype({"city_import": object})
     broken.loc[3, "city_import"] = "n/a*"

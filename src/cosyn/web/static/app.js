@@ -280,7 +280,11 @@ function fillColumns(info, base) {
   const map = {};
   const subs = base.subsystems || {};
   for (const [name, s] of Object.entries(subs)) {
-    for (const i of s.indicators || []) map[i.column] = { sub: name, dir: i.direction || "+", label: i.label || "" };
+    for (const i of s.indicators || []) {
+      // unit and explicit bounds (lower, upper) of a model file are kept as they are
+      const { column, direction, label, ...rest } = i;
+      map[column] = { sub: name, dir: direction || "+", label: label || "", rest };
+    }
   }
   state.labels = Object.fromEntries(Object.entries(subs).map(([k, s]) => [k, s.label || k]));
   state.subsystems = Object.keys(subs).length ? Object.keys(subs) : ["subsystem_1", "subsystem_2"];
@@ -411,7 +415,7 @@ function buildSpec() {
   for (const name of state.subsystems) {
     const old = (base.subsystems || {})[name] || {};
     const inds = state.rows.filter((r) => r.sub === name && !axes.has(r.column)).map((r) => {
-      const i = { column: r.column, direction: r.dir }; if (r.label) i.label = r.label; return i;
+      const i = { ...(r.rest || {}), column: r.column, direction: r.dir }; if (r.label) i.label = r.label; return i;
     });
     if (inds.length) spec.subsystems[name] = { ...old, label: old.label || name, indicators: inds };
   }
