@@ -64,6 +64,10 @@ class Panel:
         the ordinal for pandas periods and ordered categories), used by imputation.
     source : str
         Where the data came from, for messages ("data file 'x.csv'", "the DataFrame").
+    attributes : pandas.DataFrame or None
+        The entity-level data columns the spec's ``[analysis]`` reads (a groups column,
+        coordinate columns), one row per entity in the order of ``entities``; each was
+        checked to hold one value per entity. None when the spec reads none.
     """
 
     values: NDArray[np.float64]
@@ -74,6 +78,7 @@ class Panel:
     source: str
     entity_name: str | None
     period_name: str
+    attributes: pd.DataFrame | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -244,6 +249,55 @@ def _require_columns(frame: pd.DataFrame, needed: dict[str, str], origin: _Origi
 
 def _indicator_keys(spec: Spec) -> dict[str, str]:
     return {i.column: f"subsystems.{i.subsystem}.indicators.{i.column}" for i in spec.indicators}
+
+
+def _attribute_keys(spec: Spec) -> dict[str, str]:
+    """The entity-level columns ``[analysis]`` reads, each with the spec key naming it."""
+    a = spec.analysis
+    if a is None or spec.entity is None:
+        return {}
+    keys = {c: "analysis.weights" for c in a.columns}
+    if a.groups_kind == "column" and a.groups is not None:
+        keys[a.groups] = "analysis.groups"
+    return keys
+
+
+def _attributes(
+    frame: pd.DataFrame, spec: Spec, entities: pd.Index, e_codes: NDArray[np.intp], origin: _Origin
+) -> pd.DataFrame | None:
+    """One value per entity of each column of :func:`_attribute_keys`, or a DataError.
+
+    A missing cell, or two different values within one entity, is an error naming the
+    entity, the row(s) and the values: the analysis does not guess an entity's group.
+    """
+    keys = _attribute_keys(spec)
+    if not keys:
+        return None
+    out = {}
+    for column, key in keys.items():
+        col = frame[column]
+        bad = np.flatnonzero(col.isna().to_numpy())
+        if bad.size:
+            who = quote(entities[int(e_codes[int(bad[0])])])
+            raise DataError(
+                f"column {column!r} (spec key {key!r}) of {origin.source} is empty in "
+                f"{origin.rows(bad)} (entity {who}); every row needs its entity's value{_NA_NOTE}"
+            )
+        codes, uniques = pd.factorize(col, sort=False)
+        first_row = pd.Series(np.arange(len(col))).groupby(e_codes).first().to_numpy()
+        ref = np.asarray(codes)[first_row]
+        differ = np.flatnonzero(np.asarray(codes) != ref[e_codes])
+        if differ.size:
+            r = int(differ[0])
+            e = int(e_codes[r])
+            raise DataError(
+                f"column {column!r} (spec key {key!r}) of {origin.source} holds two values for "
+                f"entity {quote(entities[e])}: {quote(col.iloc[int(first_row[e])])} in "
+                f"{origin.row(int(first_row[e]))} and {quote(col.iloc[r])} in {origin.row(r)}; "
+                "it must hold one value per entity"
+            )
+        out[column] = pd.Index(uniques).take(ref)
+    return pd.DataFrame(out, index=entities)
 
 
 def _axis_keys(
@@ -463,6 +517,7 @@ def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     if spec.entity is not None:
         needed[spec.entity] = "entity"
     needed.update(_indicator_keys(spec))
+    needed.update(_attribute_keys(spec))
     _require_columns(frame, needed, origin)
     entities, e_codes, periods, t_codes, time = _axis_keys(frame, spec, origin)
     E, T = len(entities), len(periods)
@@ -485,7 +540,15 @@ def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
         cube = np.full((E, T, len(columns)), np.nan)
         cube[e_codes, t_codes] = block
     return Panel(
-        cube, entities, periods, tuple(columns), time, origin.source, spec.entity, spec.period
+        cube,
+        entities,
+        periods,
+        tuple(columns),
+        time,
+        origin.source,
+        spec.entity,
+        spec.period,
+        _attributes(frame, spec, entities, e_codes, origin),
     )
 
 
@@ -499,6 +562,7 @@ def _from_long(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     needed = {spec.period: "period", "indicator": "(long layout)", "value": "(long layout)"}
     if spec.entity is not None:
         needed[spec.entity] = "entity"
+    needed.update(_attribute_keys(spec))
     _require_columns(frame, needed, origin)
     columns = list(spec.columns)
     names = frame["indicator"].astype(str)
@@ -539,7 +603,15 @@ def _from_long(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     cube = np.full((E, T, n_ind), np.nan)
     cube[e_codes, t_codes, i_codes] = values
     return Panel(
-        cube, entities, periods, tuple(columns), time, origin.source, spec.entity, spec.period
+        cube,
+        entities,
+        periods,
+        tuple(columns),
+        time,
+        origin.source,
+        spec.entity,
+        spec.period,
+        _attributes(sub, spec, entities, e_codes, sub_origin),
     )
 
 

@@ -42,6 +42,7 @@ from cosyn.methods.levels import STAGE_EDGES, STAGE_NAMES, SYNERGY_EDGES, SYNERG
 from cosyn.methods.weights import RANDOM_INDEX, ahp_weights
 
 __all__ = [
+    "ANALYSIS_SERIES",
     "DIRECTION_ALIASES",
     "FOCUS_PRESETS",
     "MAX_DRAWS",
@@ -50,9 +51,13 @@ __all__ = [
     "MAX_MARGIN",
     "MAX_MODEL_BYTES",
     "MAX_OBSTACLES",
+    "MAX_PERMUTATIONS",
     "MAX_SEED",
     "MIN_CONCENTRATION",
+    "Analysis",
+    "Coordinates",
     "Diagnostics",
+    "Geometry",
     "Indicator",
     "Method",
     "Report",
@@ -135,6 +140,15 @@ MAX_OBSTACLES: int = 1000
 MAX_MODEL_BYTES: int = 10 * 2**20
 #: Largest random seed (NumPy's legacy 32-bit seed range; any seed in it is reproducible).
 MAX_SEED: int = 2**32 - 1
+
+#: Most permutations of the spatial statistics (``[analysis] permutations``): the work grows
+#: with permutations × entities × periods; p-values past 1/100,000 change no conclusion.
+MAX_PERMUTATIONS: int = 99_999
+#: Fewest and most quantile classes of the Markov chains (``[analysis] k``).
+MIN_CLASSES: int = 2
+MAX_CLASSES: int = 10
+#: Most nearest neighbours of coordinate weights (``[analysis] weights = {k = ...}``).
+MAX_NEIGHBOURS: int = 100
 
 #: Most entities named in ``[report] entities`` and most tokens in ``na_values``.
 MAX_LIST: int = 100_000
@@ -760,6 +774,266 @@ def _na_values_problem(value: Any) -> str | None:
     return None
 
 
+# -- [analysis]: the spatio-temporal analysis of SPATIAL.md ------------------------------
+
+#: What ``[analysis] series`` can name: the synergy degree U, the subsystem order degrees
+#: μ (each subsystem and their mean) and the coupling coordination degree D.
+ANALYSIS_SERIES: tuple[str, ...] = ("synergy", "order", "coupling")
+#: The bundled group schemes of China's 31 mainland provincial-level divisions.
+GROUP_SCHEMES: tuple[str, ...] = ("china_3", "china_4")
+#: The bundled neighbour lists.
+WEIGHT_PRESETS: tuple[str, ...] = ("china_provinces",)
+#: Classes of the Markov chains: the level scale of the series, or quantiles.
+MARKOV_CLASSES: tuple[str, ...] = ("levels", "quantiles")
+#: Kernel density bandwidth rules (or a positive number).
+BANDWIDTH_RULES: tuple[str, ...] = ("silverman", "scott")
+#: Contiguity of a geometry file's polygons.
+CONTIGUITY: tuple[str, ...] = ("queen", "rook")
+#: Distance weights of coordinates (beside k nearest neighbours).
+DISTANCE_WEIGHTS: tuple[str, ...] = ("inverse",)
+#: File name endings read as a geometry file (GeoJSON, Shapefile, GeoPackage).
+GEOMETRY_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".shp", ".gpkg")
+#: File name endings read as a table (groups mapping, neighbour pairs).
+TABLE_SUFFIXES: tuple[str, ...] = (".csv",)
+
+_WHY_PERMUTATIONS = f"more than {MAX_PERMUTATIONS:,} permutations change no p-value visibly"
+_WHY_CLASSES = "quantile classes of the Markov chains"
+_WHY_NEIGHBOURS = "the nearest neighbours of each entity"
+_SERIES_HINT = 'a list such as ["order", "coupling"]'
+
+
+def _is_path_text(value: str, suffixes: Sequence[str]) -> bool:
+    return value.strip().lower().endswith(tuple(suffixes))
+
+
+@dataclass(frozen=True)
+class Coordinates:
+    """Spatial weights from coordinates held in two data columns (``weights = {x, y, …}``).
+
+    ``k`` nearest neighbours (``1 ≤ k ≤`` :data:`MAX_NEIGHBOURS`, default 4), or, with
+    ``distance = "inverse"``, inverse-distance weights between every pair (then ``k`` is
+    None). The columns are read with the data and must be constant within each entity.
+    """
+
+    x: str
+    y: str
+    k: int | None = 4
+    distance: str | None = None
+
+    def __post_init__(self) -> None:
+        key = "analysis.weights"
+        problems = []
+        for name in ("x", "y"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                problems.append(
+                    _problem(f"{key}.{name}", f"must be a data column name, got {_show(value)}")
+                )
+        if self.distance is not None:
+            found = _choice_problem(self.distance, DISTANCE_WEIGHTS)
+            if found:
+                problems.append(_problem(f"{key}.distance", found))
+            if self.k is not None:
+                problems.append(
+                    _problem(f"{key}.k", "give either k (nearest neighbours) or distance, not both")
+                )
+        elif self.k is None:
+            problems.append(_problem(f"{key}.k", "give k (nearest neighbours) or distance"))
+        else:
+            k, found = _whole(self.k, 1, MAX_NEIGHBOURS, _WHY_NEIGHBOURS)
+            if found:
+                problems.append(_problem(f"{key}.k", found))
+            object.__setattr__(self, "k", k)
+        _raise(problems)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Spatial weights from a geometry file (GeoJSON, Shapefile or GeoPackage).
+
+    ``file`` is resolved against the model file's folder when relative and read when the
+    analysis runs (not when the spec is parsed). ``name`` is the attribute column whose
+    values are the entity names; None means the column named like the spec's entity
+    column. ``contiguity`` is ``"queen"`` (a shared corner is enough) or ``"rook"``.
+    """
+
+    file: str
+    name: str | None = None
+    contiguity: str = "queen"
+
+    def __post_init__(self) -> None:
+        key = "analysis.weights"
+        problems = []
+        if not isinstance(self.file, str) or not _is_path_text(self.file, GEOMETRY_SUFFIXES):
+            problems.append(
+                _problem(
+                    f"{key}.file",
+                    f"must be a geometry file ending in {_choices(GEOMETRY_SUFFIXES)}, "
+                    f"got {_show(self.file)}",
+                )
+            )
+        if self.name is not None and (not isinstance(self.name, str) or not self.name.strip()):
+            problems.append(
+                _problem(f"{key}.name", f"must be an attribute column name, got {_show(self.name)}")
+            )
+        found = _choice_problem(self.contiguity, CONTIGUITY)
+        if found:
+            problems.append(_problem(f"{key}.contiguity", found))
+        _raise(problems)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The spatio-temporal analysis of a fitted model (``[analysis]``, SPATIAL.md).
+
+    ``series``: what is analysed — ``"synergy"`` (U), ``"order"`` (each subsystem's μ and
+    their mean), ``"coupling"`` (D; needs ``[diagnostics] coupling``). ``groups``: a
+    bundled scheme (``"china_3"``, ``"china_4"``), a CSV mapping (a text ending in
+    ``.csv``: columns entity, group) or else the name of a data column. ``weights``:
+    ``"china_provinces"``, a CSV of neighbour pairs (ending in ``.csv``), a
+    :class:`Geometry` file or :class:`Coordinates`; None: no spatial statistics.
+    ``island_links``: link Hainan to Guangdong in ``china_provinces``. ``permutations``
+    (``0 ≤ n ≤`` :data:`MAX_PERMUTATIONS`; 0: the normal approximation only) and
+    ``seed`` (``0 ≤ seed ≤`` :data:`MAX_SEED`) of the permutation inference.
+    ``classes``: Markov classes from the level scale of each series (``"levels"``) or
+    ``k`` quantiles (``"quantiles"``, ``2 ≤ k ≤ 10``). ``alpha``: LISA significance, in
+    (0, 0.5]. ``bandwidth``: ``"silverman"``, ``"scott"`` or a positive number.
+
+    Files are resolved against the model file's folder (``Spec.source``) when relative,
+    and read when the analysis runs: the spec does not check that they exist.
+    """
+
+    series: tuple[str, ...] = ("order",)
+    groups: str | None = None
+    weights: str | Coordinates | Geometry | None = None
+    island_links: bool = True
+    permutations: int = 999
+    seed: int = 0
+    classes: str = "levels"
+    k: int = 5
+    alpha: float = 0.05
+    bandwidth: str | float = "silverman"
+
+    def __post_init__(self) -> None:
+        key = "analysis"
+        problems: list[str] = []
+
+        def check(name: str, problem: str | None) -> None:
+            if problem:
+                problems.append(_problem(f"{key}.{name}", problem))
+
+        check("series", _series_problem(self.series))
+        if not _series_problem(self.series):
+            object.__setattr__(self, "series", tuple(self.series))
+        if self.groups is not None:
+            check("groups", _groups_problem(self.groups))
+        if isinstance(self.weights, str) and _is_path_text(self.weights, GEOMETRY_SUFFIXES):
+            object.__setattr__(self, "weights", Geometry(self.weights))
+        elif self.weights is not None and not isinstance(self.weights, Coordinates | Geometry):
+            check("weights", _weights_text_problem(self.weights))
+        if not isinstance(self.island_links, bool):
+            check("island_links", f"must be true or false, got {_show(self.island_links)}")
+        for name, low, high, why in (
+            ("permutations", 0, MAX_PERMUTATIONS, _WHY_PERMUTATIONS),
+            ("seed", 0, MAX_SEED, _WHY_SEED),
+            ("k", MIN_CLASSES, MAX_CLASSES, _WHY_CLASSES),
+        ):
+            n, found = _whole(getattr(self, name), low, high, why)
+            check(name, found)
+            object.__setattr__(self, name, n)
+        check("classes", _choice_problem(self.classes, MARKOV_CLASSES))
+        alpha, found = _real(self.alpha, 0.0, 0.5, low_open=True)
+        check("alpha", found)
+        if not found:
+            object.__setattr__(self, "alpha", alpha)
+        bandwidth, found = _bandwidth(self.bandwidth)
+        check("bandwidth", found)
+        if not found:
+            object.__setattr__(self, "bandwidth", bandwidth)
+        _raise(problems)
+
+    @property
+    def groups_kind(self) -> str | None:
+        """``"scheme"``, ``"file"`` (a CSV mapping), ``"column"`` (a data column) or None."""
+        if self.groups is None:
+            return None
+        if self.groups in GROUP_SCHEMES:
+            return "scheme"
+        return "file" if _is_path_text(self.groups, TABLE_SUFFIXES) else "column"
+
+    @property
+    def weights_kind(self) -> str | None:
+        """``"china"``, ``"pairs"`` (a CSV), ``"geometry"``, ``"coordinates"`` or None."""
+        if self.weights is None:
+            return None
+        if isinstance(self.weights, Coordinates):
+            return "coordinates"
+        if isinstance(self.weights, Geometry):
+            return "geometry"
+        return "china" if self.weights in WEIGHT_PRESETS else "pairs"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The data columns the analysis reads besides the indicators (constant within
+        each entity): the groups column and the coordinate columns."""
+        out = [self.groups] if self.groups_kind == "column" and self.groups else []
+        if isinstance(self.weights, Coordinates):
+            out += [self.weights.x, self.weights.y]
+        return tuple(dict.fromkeys(out))
+
+
+def _series_problem(value: Any) -> str | None:
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
+        return f"must be {_SERIES_HINT} of {_choices(ANALYSIS_SERIES)}, got {_show(value)}"
+    for item in value:
+        found = _choice_problem(item, ANALYSIS_SERIES)
+        if found:
+            return found
+    if len(set(value)) != len(value):
+        return f"names a series twice: {_show(list(value))}"
+    return None
+
+
+def _groups_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return (
+            f"must be {_choices(GROUP_SCHEMES)}, a CSV file (entity, group) or a data column "
+            f"name, got {_show(value)}"
+        )
+    if value not in GROUP_SCHEMES and value.lower().startswith("china"):
+        return (
+            f"{_show(value)} is not a bundled scheme; use one of {_choices(GROUP_SCHEMES)}"
+            f"{_suggest(value, GROUP_SCHEMES)}"
+        )
+    return None
+
+
+def _weights_text_problem(value: Any) -> str | None:
+    hint = (
+        f"must be {_choices(WEIGHT_PRESETS)}, a CSV of neighbour pairs (.csv), a geometry "
+        f'file ({", ".join(GEOMETRY_SUFFIXES)}) or a table {{ x = "lon", y = "lat", k = 4 }}'
+    )
+    if not isinstance(value, str) or not value.strip():
+        return f"{hint}, got {_show(value)}"
+    if value in WEIGHT_PRESETS or _is_path_text(value, TABLE_SUFFIXES):
+        return None
+    return f"{hint}, got {_show(value)}{_suggest(value, WEIGHT_PRESETS)}"
+
+
+def _bandwidth(value: Any) -> tuple[str | float, str | None]:
+    if isinstance(value, str):
+        found = _choice_problem(value, BANDWIDTH_RULES)
+        if found:
+            return "silverman", found + " (or a positive number)"
+        return value, None
+    x, found = _real(value, 0.0, low_open=True)
+    if found:
+        return "silverman", f"must be {_choices(BANDWIDTH_RULES)} or a positive number, " + (
+            f"got {_show(value)}"
+        )
+    return x, None
+
+
 @dataclass(frozen=True)
 class Spec:
     """A validated model specification (ARCHITECTURE.md, "Spec").
@@ -779,6 +1053,7 @@ class Spec:
     source: str | None = None
     na_values: tuple[str, ...] | None = None
     report: Report = field(default_factory=Report)
+    analysis: Analysis | None = None
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -807,6 +1082,13 @@ class Spec:
                         f"needs one weight per subsystem ({k}), got {len(value)}",
                     )
                 )
+        if self.analysis is not None:
+            problems += [
+                _problem(key, message)
+                for key, message in _analysis_conflicts(
+                    self.analysis, self.entity, self.period, self.diagnostics
+                )
+            ]
         _raise(problems)
 
     @classmethod
@@ -877,6 +1159,8 @@ class Spec:
             out["na_values"] = list(self.na_values)
         if self.report.entities:
             out["report"] = {"entities": list(self.report.entities)}
+        if self.analysis is not None:
+            out["analysis"] = _analysis_dict(self.analysis)
         return out
 
 
@@ -962,6 +1246,64 @@ def _diagnostics_dict(d: Diagnostics, names: list[str]) -> dict[str, Any]:
     return out
 
 
+def _analysis_dict(a: Analysis) -> dict[str, Any]:
+    """The ``[analysis]`` table: ``series`` always, other keys when not their default."""
+    out: dict[str, Any] = {"series": list(a.series)}
+    default = Analysis()
+    for f in fields(Analysis):
+        value = getattr(a, f.name)
+        if f.name == "series" or value == getattr(default, f.name):
+            continue
+        if isinstance(value, Coordinates):
+            value = {"x": value.x, "y": value.y} | (
+                {"k": value.k} if value.k is not None else {"distance": value.distance}
+            )
+        elif isinstance(value, Geometry):
+            value = {"file": value.file, "contiguity": value.contiguity} | (
+                {"name": value.name} if value.name is not None else {}
+            )
+        out[f.name] = value
+    return out
+
+
+def _analysis_conflicts(
+    a: Analysis, entity: str | None, period: str, diagnostics: Diagnostics
+) -> list[tuple[str, str]]:
+    """Problems of ``[analysis]`` against the rest of the spec, as (key, message)."""
+    out = []
+    if entity is None:
+        out.append(
+            (
+                "analysis",
+                "compares entities, but the spec names no entity column; set entity = "
+                '"<column>" (e.g. entity = "province")',
+            )
+        )
+    if "coupling" in a.series and not diagnostics.coupling:
+        out.append(
+            (
+                "analysis.series",
+                "'coupling' analyses the coupling coordination degree D, which needs "
+                'diagnostics.coupling (e.g. coupling = "classic"); set it, or remove '
+                "'coupling' from analysis.series",
+            )
+        )
+    for name, column in (("groups", a.groups if a.groups_kind == "column" else None),) + (
+        (("weights.x", a.weights.x), ("weights.y", a.weights.y))
+        if isinstance(a.weights, Coordinates)
+        else ()
+    ):
+        if column is not None and column in (entity, period):
+            out.append(
+                (
+                    f"analysis.{name}",
+                    f"names the {'entity' if column == entity else 'period'} column "
+                    f"{column!r}; give a column that holds one value per entity",
+                )
+            )
+    return out
+
+
 def _indicator_dict(i: Indicator) -> dict[str, Any]:
     d: dict[str, Any] = {"column": i.column, "direction": i.direction}
     if i.label:
@@ -1000,6 +1342,7 @@ class _Parser:
         "diagnostics",
         "na_values",
         "report",
+        "analysis",
     )
     REPORT = ("entities",)
     SUBSYSTEM = ("label", "indicators", "weights", "ahp")
@@ -1115,6 +1458,11 @@ class _Parser:
             else:
                 na_values = tuple(na_values)
         report = self.report(self.table(data, "report", "report"))
+        analysis = None
+        if "analysis" in data:
+            analysis = self.analysis(
+                self.table(data, "analysis", "analysis"), entity, period, diagnostics
+            )
         if not self.columns_known or not subsystems:
             return None
         return Spec(
@@ -1129,6 +1477,7 @@ class _Parser:
             source=self.source,
             na_values=na_values,
             report=report,
+            analysis=analysis,
         )
 
     def report(self, table: Mapping[str, Any]) -> Report:
@@ -1139,6 +1488,129 @@ class _Parser:
             self.fail("report.entities", found)
             return Report()
         return Report(tuple(str(e) for e in entities))
+
+    def analysis(
+        self,
+        table: Mapping[str, Any],
+        entity: str | None,
+        period: str,
+        diagnostics: Diagnostics,
+    ) -> Analysis | None:
+        key = "analysis"
+        self.known_keys(table, [f.name for f in fields(Analysis)], key)
+        d = Analysis()
+        get = table.get
+        default_series = ("order", "coupling") if diagnostics.coupling else ("order",)
+        series = get("series", default_series)
+        found = _series_problem(series)
+        if found:
+            self.fail(f"{key}.series", found)
+            series = default_series
+        groups = get("groups")
+        if groups is not None and (found := _groups_problem(groups)):
+            self.fail(f"{key}.groups", found)
+            groups = None
+        weights = self.analysis_weights(get("weights"))
+        if "island_links" in table and not (isinstance(weights, str) and weights in WEIGHT_PRESETS):
+            self.fail(
+                f"{key}.island_links",
+                "acts only with weights = 'china_provinces'; set that, or remove the key",
+            )
+        classes = self.choice(
+            get("classes", d.classes), f"{key}.classes", MARKOV_CLASSES, d.classes
+        )
+        if "k" in table and classes != "quantiles":
+            self.fail(
+                f"{key}.k",
+                "is the number of quantile classes; it acts only with classes = 'quantiles' — "
+                "set that, or remove the key",
+            )
+        bandwidth, found = _bandwidth(get("bandwidth", d.bandwidth))
+        if found:
+            self.fail(f"{key}.bandwidth", found)
+        out = Analysis(
+            series=tuple(series),
+            groups=groups,
+            weights=weights,
+            island_links=self.flag(
+                get("island_links", d.island_links), f"{key}.island_links", d.island_links
+            ),
+            permutations=self.integer(
+                get("permutations", d.permutations),
+                f"{key}.permutations",
+                d.permutations,
+                0,
+                MAX_PERMUTATIONS,
+                _WHY_PERMUTATIONS,
+            ),
+            seed=self.integer(get("seed", d.seed), f"{key}.seed", d.seed, 0, MAX_SEED, _WHY_SEED),
+            classes=classes,
+            k=self.integer(get("k", d.k), f"{key}.k", d.k, MIN_CLASSES, MAX_CLASSES, _WHY_CLASSES),
+            alpha=self.number(
+                get("alpha", d.alpha), f"{key}.alpha", d.alpha, 0.0, 0.5, low_open=True
+            ),
+            bandwidth=bandwidth,
+        )
+        conflicts = _analysis_conflicts(out, entity, period, diagnostics)
+        for name, message in conflicts:
+            self.fail(name, message)
+        if entity is None:
+            return None
+        if conflicts:  # keep the spec buildable so that the data can still be checked
+            return Analysis(
+                series=tuple(s for s in out.series if s != "coupling" or diagnostics.coupling)
+                or ("order",),
+                groups=out.groups if out.groups_kind != "column" else None,
+                weights=None if isinstance(out.weights, Coordinates) else out.weights,
+                island_links=out.island_links,
+                permutations=out.permutations,
+                seed=out.seed,
+                classes=out.classes,
+                k=out.k,
+                alpha=out.alpha,
+                bandwidth=out.bandwidth,
+            )
+        return out
+
+    def analysis_weights(self, value: Any) -> str | Coordinates | Geometry | None:
+        key = "analysis.weights"
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if _is_path_text(value, GEOMETRY_SUFFIXES):
+                return Geometry(value)
+            found = _weights_text_problem(value)
+            if found:
+                self.fail(key, found)
+                return None
+            return value
+        if not isinstance(value, Mapping):
+            self.fail(key, _weights_text_problem(value) or "")
+            return None
+        if "file" in value:
+            self.known_keys(value, [f.name for f in fields(Geometry)], key)
+            try:
+                return Geometry(value["file"], value.get("name"), value.get("contiguity", "queen"))
+            except SpecError as exc:
+                self.problems += _listed(exc)
+                return None
+        self.known_keys(value, [f.name for f in fields(Coordinates)], key)
+        missing = [n for n in ("x", "y") if n not in value]
+        if missing:
+            self.fail(
+                key,
+                f"a table of coordinates needs x and y (data columns), missing "
+                f'{", ".join(missing)}; e.g. {{ x = "lon", y = "lat", k = 4 }}, or give '
+                'file = "regions.geojson" for a geometry file',
+            )
+            return None
+        distance = value.get("distance")
+        k = value.get("k", None if distance is not None else 4)
+        try:
+            return Coordinates(value["x"], value["y"], k, distance)
+        except SpecError as exc:
+            self.problems += _listed(exc)
+            return None
 
     def method(self, table: Mapping[str, Any]) -> Method:
         names = [f.name for f in fields(Method)]
@@ -1544,6 +2016,11 @@ class _Parser:
         if found:
             return default
         return Scale(tuple(float(e) for e in edges), tuple(names), tuple(focus), preset)
+
+
+def _listed(exc: SpecError) -> list[str]:
+    """The problem lines of a SpecError raised by :func:`_raise`."""
+    return [line[4:] for line in str(exc).splitlines()[1:] if line.startswith("  - ")]
 
 
 def _ahp_cell(cell: Any) -> float | None:
