@@ -630,7 +630,8 @@ function cellText(v) {
   if (v === null || v === undefined) return "—";
   if (typeof v !== "number") return String(v);
   if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 1000 ? v.toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 }) : v.toFixed(4);
+  // degrees, weights and small raw values: 4 decimals; raw values of 10 or more: 2
+  return Math.abs(v) >= 10 ? v.toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 }) : v.toFixed(4);
 }
 
 function compare(a, b) {
