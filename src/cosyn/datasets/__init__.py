@@ -18,6 +18,11 @@ Datasets
     cluster, year, A1–A11, B1–B12 for 2011–2022, every value empty: the paper's indicator
     system (Table 4) for the ``paper_model`` example, to be filled from the yearbooks.
 
+China's 31 mainland provincial-level divisions (:mod:`cosyn.datasets.china`):
+``china_provinces()``, ``match_provinces(names)``, ``china_regions("china_3" | "china_4")``,
+``region_names(lang)``, ``province_names(lang)``, ``china_contiguity(island_links=True)``,
+``china_tiles()``.
+
 Source: Zhang, M. (2023). Research on the Collaborative Evaluation and Development of
 Digital Trade and Industrial Clusters: Taking Relevant Industries in Guangzhou as an
 Example. *Do Business and Trade Facilitation Journal*; tables citing the Guangzhou
@@ -35,7 +40,32 @@ import pandas as pd
 from cosyn.errors import CosynWarning, DataError
 from cosyn.spec import Spec
 
-__all__ = ["DATASETS", "SPECS", "data_path", "load_dataset", "load_spec"]
+from .china import (
+    SCHEMES,
+    china_contiguity,
+    china_provinces,
+    china_regions,
+    china_tiles,
+    match_provinces,
+    province_names,
+    region_names,
+)
+
+__all__ = [
+    "DATASETS",
+    "SCHEMES",
+    "SPECS",
+    "china_contiguity",
+    "china_provinces",
+    "china_regions",
+    "china_tiles",
+    "data_path",
+    "load_dataset",
+    "load_spec",
+    "match_provinces",
+    "province_names",
+    "region_names",
+]
 
 DATASETS: tuple[str, ...] = (
     "guangzhou_city_trade",
