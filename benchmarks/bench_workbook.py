@@ -113,7 +113,7 @@ def tables(result: Any) -> dict[str, tuple[list[str], list[Any], list[bool]]]:
     ent = np.repeat(np.asarray(result.entities, dtype=object), T)
     per = np.tile(np.asarray(result.periods), T and E)
     ind = [str(c) for c in result.indicators]
-    subs = [str(s) for s in result.subsystems]
+    subs = [s.label or s.name for s in result.spec.subsystems]  # headed by their labels
     x = result.x.reshape(E * T, n_ind)
     u = result.u.reshape(E * T, n_ind)
     mu = result.mu.reshape(E * T, k)
