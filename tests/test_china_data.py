@@ -200,6 +200,8 @@ def test_region_and_province_display_names() -> None:
         ("Shaanxi", "陕西"),
         ("陝西", "陕西"),
         ("Hebei Province", "河北"),
+        ("Guangxi Zhuangzu Zizhiqu", "广西"),
+        ("Xinjiang Weiwuer Zizhiqu", "新疆"),
         ("黑龍江省", "黑龙江"),
         ("Heilongjiang", "黑龙江"),
         ("\u3000上海\u3000", "上海"),
@@ -231,6 +233,25 @@ def test_english_matches_in_any_case_and_padding(index: int, upper: list[bool], 
         c.upper() if u else c.lower() for c, u in zip(row["english"], upper, strict=False)
     )
     assert match_provinces([pad + name + pad])[pad + name + pad] == row["province"]
+
+
+@given(
+    picks=st.lists(
+        st.tuples(
+            st.integers(0, 30),
+            st.sampled_from(["province", "full_name", "english", "pinyin", "code"]),
+        ),
+        min_size=1,
+        max_size=31,
+        unique_by=lambda pick: pick[0],
+    )
+)
+def test_any_mix_of_forms_round_trips(picks: list[tuple[int, str]]) -> None:
+    # Property: a set of distinct provinces, each written in any form, maps back to them.
+    table = china_provinces()
+    names = [table.iloc[i][column] for i, column in picks]
+    got = match_provinces(names)
+    assert list(got.values()) == [table.iloc[i]["province"] for i, _ in picks]
 
 
 def test_identical_names_count_once() -> None:
