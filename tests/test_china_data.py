@@ -406,3 +406,37 @@ def test_tiles_put_neighbours_near_each_other() -> None:
     assert (distance <= 1).mean() >= 0.85
     far = {frozenset(p) for p in frame.loc[distance > 2, ["entity_a", "entity_b"]].to_numpy()}
     assert far == {frozenset({"内蒙古", "吉林"}), frozenset({"内蒙古", "黑龙江"})}
+
+
+# ---------------------------------------------------------------- in the user's names
+
+
+def test_results_in_the_users_names() -> None:
+    names = ["Guangdong", "Hainan Province", "广西壮族自治区", "Beijing", "Tibet"]
+    regions = china_regions("china_4", names=names)
+    assert regions.to_dict() == {
+        "Guangdong": "East",
+        "Hainan Province": "East",
+        "广西壮族自治区": "West",
+        "Beijing": "East",
+        "Tibet": "West",
+    }
+    assert list(regions.index) == names
+    pairs = pairs_of(china_contiguity(names=names))
+    # 北京 and 西藏 have no neighbour among these: they are in no pair.
+    assert pairs == {
+        frozenset({"Guangdong", "广西壮族自治区"}),
+        frozenset({"Guangdong", "Hainan Province"}),
+    }
+    assert pairs_of(china_contiguity(island_links=False, names=names)) == {
+        frozenset({"Guangdong", "广西壮族自治区"})
+    }
+    tiles = china_tiles(names=names)
+    assert list(tiles["province"]) == names
+    place = china_tiles().set_index("province")
+    assert tuple(tiles.iloc[1][["row", "col"]]) == tuple(place.loc["海南", ["row", "col"]])
+
+
+def test_users_names_are_checked() -> None:
+    with pytest.raises(DataError, match="'Guangdon' \\(nearest: 广东\\)"):
+        china_contiguity(names=["Guangdon", "广西"])

@@ -268,7 +268,14 @@ def match_provinces(names: Iterable[Any]) -> dict[Any, str]:
     return matched
 
 
-def china_regions(scheme: str = "china_3") -> pd.Series:
+def _in_user_names(names: Iterable[Any] | None) -> dict[str, Any] | None:
+    """Canonical name → the user's name (None when no names are given)."""
+    if names is None:
+        return None
+    return {canonical: user for user, canonical in match_provinces(names).items()}
+
+
+def china_regions(scheme: str = "china_3", names: Iterable[Any] | None = None) -> pd.Series:
     """Province (canonical short name) → group key of an NBS regional scheme.
 
     Parameters
@@ -278,16 +285,23 @@ def china_regions(scheme: str = "china_3") -> pd.Series:
         West 12 / Northeast 3 (国家统计局《东西中部和东北地区划分方法》, 2011). Group keys
         are English ("East", "Central", "West", "Northeast"); :func:`region_names` gives
         display names.
+    names : iterable, optional
+        The user's province names (any form :func:`match_provinces` accepts): the result
+        is then indexed by these names, in their order, for these provinces only.
 
     Returns
     -------
     pandas.Series
-        Indexed by province (GB/T 2260 order), named after the scheme.
+        Indexed by province (GB/T 2260 order, or the user's names), named after the scheme.
     """
     if scheme not in SCHEMES:
         raise SpecError(f"unknown regional scheme {scheme!r}; available: {', '.join(SCHEMES)}")
     table = _table()
     series = pd.Series(table[scheme].to_numpy(), index=pd.Index(table["province"], name="province"))
+    users = _in_user_names(names)
+    if users is not None:
+        series = series[list(users)]
+        series.index = pd.Index(list(users.values()), name="province")
     return series.rename(scheme)
 
 
@@ -311,7 +325,7 @@ def province_names(lang: str = "en") -> dict[str, str]:
     return dict(zip(table["province"].astype(str), table[columns[lang]].astype(str), strict=True))
 
 
-def china_contiguity(island_links: bool = True) -> pd.DataFrame:
+def china_contiguity(island_links: bool = True, names: Iterable[Any] | None = None) -> pd.DataFrame:
     """Neighbouring pairs of the 31 mainland provincial-level divisions (queen contiguity).
 
     The pairs that share a land border (68), each unordered pair once (``entity_a`` the
@@ -321,10 +335,20 @@ def china_contiguity(island_links: bool = True) -> pd.DataFrame:
     Strait, the usual choice in studies of the 31 provinces, so that every division has a
     neighbour; with ``False`` it has none (an island in the weights).
 
+    Parameters
+    ----------
+    island_links : bool
+        Link Hainan to Guangdong (default True).
+    names : iterable, optional
+        The user's province names (any form :func:`match_provinces` accepts): the pairs
+        are then those between these provinces only, written in the user's names. A
+        province whose neighbours are all absent is in no pair (an island).
+
     Returns
     -------
     pandas.DataFrame
-        Columns ``entity_a``, ``entity_b`` (canonical short names), a fresh copy.
+        Columns ``entity_a``, ``entity_b`` (canonical short names, or the user's names),
+        a fresh copy.
     """
     from cosyn.datasets import data_path
 
@@ -336,10 +360,16 @@ def china_contiguity(island_links: bool = True) -> pd.DataFrame:
         )
     code = dict(zip(_table()["province"], _table()["code"], strict=True))
     order = pairs["entity_a"].map(code) * 1_000_000 + pairs["entity_b"].map(code)
-    return pairs.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+    pairs = pairs.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+    users = _in_user_names(names)
+    if users is not None:
+        kept = pairs["entity_a"].isin(users) & pairs["entity_b"].isin(users)
+        pairs = pairs[kept].reset_index(drop=True)
+        pairs = pairs.apply(lambda column: column.map(users))
+    return pairs
 
 
-def china_tiles() -> pd.DataFrame:
+def china_tiles(names: Iterable[Any] | None = None) -> pd.DataFrame:
     """A tile-grid layout of the 31 divisions: one square each in its approximate place.
 
     Row 0 is the top (黑龙江 top right, 新疆 and 西藏 on the left, 海南 at the bottom);
@@ -347,9 +377,20 @@ def china_tiles() -> pd.DataFrame:
     吉林 and 黑龙江 are three squares from it). No boundary data: the layout is for
     readable maps of values, not for measuring.
 
+    Parameters
+    ----------
+    names : iterable, optional
+        The user's province names: the rows are then these provinces, in their order,
+        with ``province`` the user's name.
+
     Returns
     -------
     pandas.DataFrame
         Columns ``province``, ``row``, ``col`` (integers), in GB/T 2260 order.
     """
-    return _table()[["province", "row", "col"]].copy()
+    tiles = _table()[["province", "row", "col"]].copy()
+    users = _in_user_names(names)
+    if users is not None:
+        tiles = tiles.set_index("province").loc[list(users)].reset_index()
+        tiles["province"] = list(users.values())
+    return tiles
