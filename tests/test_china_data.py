@@ -329,12 +329,12 @@ def test_contiguity_graph_is_connected(island_links: bool) -> None:
 def test_contiguity_against_vpr_problem_utils_adjoin_province() -> None:
     """Compared with 10d1/vpr_problem_utils ``adjoin_province.json`` (see module docstring).
 
-    The source is not symmetric where it errs: it lists neither 新疆–西藏 nor 湖南–广西,
-    both land borders. Every other pair agrees, including 河北–内蒙古 (a border of about
-    500 km, north of Zhangjiakou and Chengde) and 四川–甘肃 (Aba/Gannan and Longnan): a
-    shared border segment, so neighbours under queen and rook alike. No two divisions meet
-    at a single point only, so the queen rule adds nothing to rook here. The source links
-    海南 to 广东, as our default ``island_links=True`` does.
+    The source leaves out two land borders, from both sides: 新疆–西藏 and 湖南–广西.
+    Every other pair agrees, including 河北–内蒙古 (north of Zhangjiakou and Chengde) and
+    四川–甘肃 (Aba/Gannan and Longnan): each a shared border segment, so neighbours under
+    queen and rook alike. We know of no two divisions that meet at a single point only,
+    so the queen rule adds no pair to rook here. The source links 海南 to 广东, as our
+    default ``island_links=True`` does.
     """
     source = {frozenset({a, b}) for a, adjoins in VPR_ADJOINS.items() for b in adjoins}
     assert set(VPR_ADJOINS) == set(GB2260)

@@ -330,7 +330,7 @@ def china_contiguity(island_links: bool = True, names: Iterable[Any] | None = No
 
     The pairs that share a land border (68), each unordered pair once (``entity_a`` the
     division with the smaller GB/T 2260 code). Queen and rook contiguity coincide here:
-    no two divisions meet at a single point only. Hainan has no land border: with
+    no two divisions are known to meet at a single point only. Hainan has no land border: with
     ``island_links=True`` (the default) it is linked to Guangdong across the Qiongzhou
     Strait, the usual choice in studies of the 31 provinces, so that every division has a
     neighbour; with ``False`` it has none (an island in the weights).
