@@ -1,0 +1,1 @@
+"""Analyses of a fitted model's values across entities and periods."""
