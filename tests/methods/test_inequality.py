@@ -143,6 +143,19 @@ def test_dagum_vectorised_periods_equal_one_at_a_time():
         assert panel.Gt[t] == pytest.approx(one.Gt, abs=1e-15)
 
 
+def test_dagum_county_scale_panel():
+    # 2,800 entities × 20 periods in 4 groups: no n × n matrix, the identity holds and G
+    # equals the direct O(n²) Gini in a sampled period
+    rng = np.random.default_rng(12)
+    y = rng.lognormal(0, 0.6, (2800, 20))
+    codes = rng.integers(0, 4, 2800)
+    r = K.dagum_gini(y, codes)
+    np.testing.assert_allclose(r.G, r.Gw + r.Gnb + r.Gt, rtol=0, atol=1e-12)
+    col = y[:, 13]
+    direct = np.abs(col[:, None] - col[None, :]).sum() / (2 * col.size**2 * col.mean())
+    assert r.G[13] == pytest.approx(direct, rel=1e-12)
+
+
 def test_gini_against_pysal_inequality():
     inequality = pytest.importorskip("inequality")
     rng = np.random.default_rng(11)
@@ -152,6 +165,17 @@ def test_gini_against_pysal_inequality():
     assert r.G == pytest.approx(inequality.gini.Gini(y).g, abs=1e-12)
     for j in range(3):  # G_jj is the plain Gini of the group's own values
         assert r.G_jj[j] == pytest.approx(inequality.gini.Gini(y[codes == j]).g, abs=1e-12)
+    # G_jh from three PySAL Ginis: pooling groups j and h (N = n_j + n_h, mean m),
+    # 2N²m·G_pool = S_jj + S_hh + 2 S_jh with S_jj = 2 n_j² μ_j G_j, so
+    # G_jh = S_jh / (n_j n_h (μ_j + μ_h)).
+    for j, h in [(0, 1), (0, 2), (1, 2)]:
+        a, b = y[codes == j], y[codes == h]
+        pool = np.concatenate([a, b])
+        S_pool = 2 * pool.size**2 * pool.mean() * inequality.gini.Gini(pool).g
+        S_a = 2 * a.size**2 * a.mean() * inequality.gini.Gini(a).g
+        S_b = 2 * b.size**2 * b.mean() * inequality.gini.Gini(b).g
+        G_jh = (S_pool - S_a - S_b) / 2 / (a.size * b.size * (a.mean() + b.mean()))
+        assert r.G_jh[j, h] == pytest.approx(G_jh, rel=1e-11)
 
 
 def test_dagum_degenerate_cases():
