@@ -343,6 +343,12 @@ def test_pandas_errors_name_entities_and_periods():
     zero[2021] = 0.0
     with pytest.raises(DataError, match="every value in period 2021 is 0"):
         dagum_gini(zero, groups)
+    # every value equal (not 0): G = 0 exactly, its shares undefined (NaN), not 0/0 noise
+    flat = wide.copy()
+    flat[2021] = 0.5
+    r = dagum_gini(flat, groups)
+    assert r.G[2021] == 0 and r.shares.loc[2021].isna().all()
+    assert r.shares.loc[2020].sum() == pytest.approx(1.0)
 
 
 def test_theil_and_sigma_pandas():

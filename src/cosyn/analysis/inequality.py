@@ -223,7 +223,8 @@ def dagum_gini(
     Notes
     -----
     A group with one entity (or all values equal) has ``G_jj = 0``; with one group,
-    ``G_w = G``. ``D_jh`` (relative economic affluence) is reported ≥ 0 for each pair,
+    ``G_w = G``. In a period where every value is equal (but not 0), ``G = 0`` and the
+    shares are NaN (0/0). ``D_jh`` (relative economic affluence) is reported ≥ 0 for each pair,
     the richer group of the period taken as ``j``; ``G_jh`` and ``D_jh`` are symmetric.
     """
     what = "dagum_gini"
@@ -235,7 +236,8 @@ def dagum_gini(
     G = _by_period(r.G, cols, single)
     parts = np.stack([r.Gw, r.Gnb, r.Gt])  # (3, T)
     names = pd.Index(["Gw", "Gnb", "Gt"])
-    shares = _per_group(parts / r.G, cols, names, single)
+    G_all = np.atleast_1d(r.G)
+    shares = _per_group(parts / np.where(G_all > 0, G_all, np.nan), cols, names, single)
     return DagumGini(
         G=G,
         Gw=_by_period(r.Gw, cols, single),
