@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from cosyn.methods.levels import classify
 from cosyn.methods.obstacle import top_obstacles
 from cosyn.panel import Panel
 from cosyn.spec import Spec
+
+if TYPE_CHECKING:
+    from cosyn.analysis.run import AnalysisResult
 
 __all__ = ["Result", "WeightScores"]
 
@@ -519,6 +522,14 @@ class Result:
                 "rank_p95": rb.rank_p95.ravel(),
             }
         )
+
+    @cached_property
+    def analysis(self) -> AnalysisResult | None:
+        """The spatio-temporal analysis the spec's ``[analysis]`` asks for, computed on
+        first access (:func:`cosyn.analysis.analyse`); None when the spec has none."""
+        from cosyn.analysis.run import analyse
+
+        return analyse(self)
 
     def to_xarray(self) -> Any:
         """Every array as an :class:`xarray.Dataset` with labelled dimensions."""

@@ -1,0 +1,347 @@
+"""From a fitted Result to the analysis tables: groups, weights, the pipeline, Result.analysis.
+
+The pipeline is checked on the bundled 31-province example (examples/provinces): its
+tables against direct calls of the kernels and against hand computations with NumPy
+(Moran's I from its definition, Moran 1950, with the row-standardised contiguity built
+here from the bundled pair list).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cosyn
+from cosyn.analysis import AnalysisResult, analyse
+from cosyn.analysis.inequality import beta_convergence, dagum_gini, theil
+from cosyn.analysis.run import resolve_groups, resolve_path, series_tables
+from cosyn.errors import DataError, SpecError
+from cosyn.io.read import read_table
+from cosyn.panel import build_panel
+from cosyn.spec import Spec
+
+needs_space = pytest.mark.skipif(
+    importlib.util.find_spec("esda") is None
+    or importlib.util.find_spec("cosyn.analysis.space") is None,
+    reason="needs cosyn[spatial] and the module cosyn.analysis.space",
+)
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "provinces"
+ENTITY = "省份"
+
+
+def _spec(analysis: dict[str, Any] | None, coupling: bool = True) -> Spec:
+    data = Spec.from_toml(EXAMPLE / "model.toml").to_dict()
+    data["diagnostics"] = {"coupling": "classic"} if coupling else {}
+    if analysis is not None:
+        data["analysis"] = analysis
+    return Spec.from_dict(data)
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the example's "—" cell, read as missing
+        return read_table(EXAMPLE / "panel.csv")
+
+
+def _fit(frame: pd.DataFrame, spec: Spec) -> cosyn.Result:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the imputed cells' notes
+        return cosyn.fit(frame, spec)
+
+
+@pytest.fixture(scope="module")
+def grouped(frame: pd.DataFrame) -> cosyn.Result:
+    spec = _spec({"series": ["synergy", "order", "coupling"], "groups": "china_3"})
+    return _fit(frame, spec)
+
+
+# -- groups --------------------------------------------------------------------------------
+
+
+def _with_region(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    names = list(pd.unique(out[ENTITY]))
+    out["region"] = out[ENTITY].map({p: "AB"[i % 2] for i, p in enumerate(names)})
+    return out
+
+
+def test_groups_from_a_data_column(frame: pd.DataFrame) -> None:
+    data = _with_region(frame)
+    spec = _spec({"groups": "region"})
+    panel = build_panel(data, spec)
+    groups = resolve_groups(spec, panel)
+    assert groups is not None
+    assert list(groups.index) == list(panel.entities)
+    assert groups["北京"] == "A" and groups["天津"] == "B"
+    assert panel.attributes is not None and list(panel.attributes.columns) == ["region"]
+
+
+def test_groups_column_in_long_layout(frame: pd.DataFrame) -> None:
+    data = _with_region(frame)
+    spec = _spec({"groups": "region"})
+    long = data.melt(id_vars=[ENTITY, "年份", "region"], var_name="indicator", value_name="value")
+    groups = resolve_groups(spec, build_panel(long, spec))
+    assert groups is not None and groups["北京"] == "A" and groups.size == 31
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda d: d.assign(region=d["region"].where(d.index != 5, "Z")), "two values for entity"),
+        (lambda d: d.assign(region=d["region"].where(d.index != 7, None)), "is empty in row"),
+        (lambda d: d.drop(columns="region"), "column 'region' (spec key 'analysis.groups')"),
+    ],
+)
+def test_groups_column_errors(frame: pd.DataFrame, change: Any, fragment: str) -> None:
+    with pytest.raises(DataError) as info:
+        build_panel(change(_with_region(frame)), _spec({"groups": "region"}))
+    assert fragment in str(info.value)
+    if "two values" in fragment:
+        assert "'北京'" in str(info.value) and "'Z'" in str(info.value)
+
+
+def _groups_csv(path: Path, rows: dict[str, str], headers: tuple[str, str]) -> None:
+    pd.DataFrame({headers[0]: list(rows), headers[1]: list(rows.values())}).to_csv(
+        path, index=False, encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("headers", [("entity", "group"), ("地区", "分组")])
+def test_groups_from_a_csv_next_to_the_model(
+    frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, headers: Any
+) -> None:
+    names = list(pd.unique(frame[ENTITY]))
+    _groups_csv(tmp_path / "groups.csv", {p: f"g{i % 3}" for i, p in enumerate(names)}, headers)
+    model = tmp_path / "model.toml"
+    model.write_text("placeholder", encoding="utf-8")
+    spec = Spec.from_dict(_spec({"groups": "groups.csv"}).to_dict(), source=str(model))
+    monkeypatch.chdir(Path(__file__).parent)  # resolved against the model's folder, not cwd
+    assert resolve_path("groups.csv", spec) == tmp_path / "groups.csv"
+    groups = resolve_groups(spec, build_panel(frame, spec))
+    assert groups is not None and groups["北京"] == "g0" and groups["河北"] == "g2"
+
+
+def test_groups_csv_errors(frame: pd.DataFrame, tmp_path: Path) -> None:
+    names = list(pd.unique(frame[ENTITY]))
+    model = tmp_path / "model.toml"
+    model.write_text("placeholder", encoding="utf-8")
+    spec = Spec.from_dict(_spec({"groups": "groups.csv"}).to_dict(), source=str(model))
+    panel = build_panel(frame, spec)
+    with pytest.raises(DataError, match="does not exist"):
+        resolve_groups(spec, panel)
+    _groups_csv(tmp_path / "groups.csv", {p: "x" for p in names[2:]}, ("entity", "group"))
+    with pytest.raises(DataError, match="no group for 2 entities of the data: '北京', '天津'"):
+        resolve_groups(spec, panel)
+    _groups_csv(tmp_path / "groups.csv", {p: "x" for p in names}, ("name_", "grp"))
+    with pytest.raises(DataError, match="needs the columns 'entity' and 'group'"):
+        resolve_groups(spec, panel)
+    pd.DataFrame({"entity": [*names, "北京"], "group": ["a"] * 31 + ["b"]}).to_csv(
+        tmp_path / "groups.csv", index=False
+    )
+    with pytest.raises(DataError, match="entity '北京' two groups"):
+        resolve_groups(spec, panel)
+
+
+def test_china_3_groups_match_the_nbs_sizes(grouped: cosyn.Result) -> None:
+    groups = resolve_groups(grouped.spec, grouped.panel)
+    assert groups is not None
+    # National Bureau of Statistics: East 11, Central 8, West 12 (SPATIAL.md)
+    assert groups.value_counts().to_dict() == {"East": 11, "Central": 8, "West": 12}
+    assert groups["内蒙古"] == "West" and groups["广东"] == "East" and groups["河南"] == "Central"
+
+
+def test_china_3_refuses_a_name_that_is_no_province(frame: pd.DataFrame) -> None:
+    data = frame.assign(**{ENTITY: frame[ENTITY].replace("北京", "Gotham")})
+    res = _fit(data, _spec({"groups": "china_3"}))
+    with pytest.raises(DataError, match="Gotham"):
+        analyse(res)
+
+
+# -- the pipeline --------------------------------------------------------------------------
+
+
+def test_result_analysis_is_none_without_the_table(frame: pd.DataFrame) -> None:
+    res = _fit(frame, _spec(None))
+    assert res.analysis is None
+
+
+def test_tables_shapes_and_refusal_of_u(grouped: cosyn.Result) -> None:
+    r = grouped.analysis
+    assert isinstance(r, AnalysisResult)
+    assert grouped.analysis is r  # computed once
+    E, T, _ = grouped.mu.shape
+    nonneg = [f"order:{s}" for s in grouped.subsystems] + ["order:mean", "coupling"]
+    every = ["synergy", *nonneg]
+    assert list(pd.unique(r.values["series"])) == every
+    assert len(r.values) == E * (T - 1) + len(nonneg) * E * T  # U has no base period
+    assert len(r.gini) == len(nonneg) * T and set(r.gini["series"]) == set(nonneg)
+    assert len(r.gini_within) == len(nonneg) * T * 3
+    assert len(r.gini_between) == len(nonneg) * T * 3  # 3 pairs of 3 groups
+    assert len(r.theil) == len(nonneg) * T
+    assert len(r.sigma) == len(nonneg) * T * (1 + 3)
+    assert len(r.beta) == len(nonneg)
+    assert len(r.group_stats) == (T - 1) * 3 + len(nonneg) * T * 3
+    assert len(r.density) == (T - 1) + len(nonneg) * T
+    assert r.moran.empty and r.lisa.empty and list(r.moran.columns)[:3] == ["series", "period", "I"]
+    assert any("U can be negative" in n for n in r.notes)
+    assert any("No spatial weights" in n for n in r.notes)
+    assert r.groups.shape == (31, 2)
+
+
+def _wide(res: cosyn.Result, name: str) -> pd.DataFrame:
+    return series_tables(res, ("synergy", "order", "coupling"))[name]
+
+
+def test_numbers_equal_direct_calls(grouped: cosyn.Result) -> None:
+    r = grouped.analysis
+    assert r is not None
+    d = pd.DataFrame(grouped.coupling.pivot(index="entity", columns="period", values="D"))
+    d = d.reindex(grouped.entities)
+    assert np.allclose(_wide(grouped, "coupling").to_numpy(), d.to_numpy())
+    groups = resolve_groups(grouped.spec, grouped.panel)
+    direct = dagum_gini(d, groups)
+    rows = r.gini[r.gini["series"] == "coupling"]
+    assert np.allclose(rows["G"], direct.G.to_numpy())
+    assert np.allclose(rows["Gw"] + rows["Gnb"] + rows["Gt"], rows["G"])  # Dagum's identity
+    assert np.allclose(rows["share_w"] + rows["share_nb"] + rows["share_t"], 1.0)
+    t = theil(d, groups)
+    assert np.allclose(r.theil.loc[r.theil["series"] == "coupling", "Tb"], t.Tb.to_numpy())
+    mean_mu = pd.DataFrame(grouped.mu.mean(axis=2), index=grouped.entities, columns=grouped.periods)
+    b = beta_convergence(mean_mu)
+    row = r.beta[r.beta["series"] == "order:mean"].iloc[0]
+    assert row["beta"] == pytest.approx(b.beta) and row["n"] == 31
+    # group means and ranks, by hand with pandas
+    last = grouped.periods[-1]
+    by_hand = d[last].groupby(groups).agg(["mean", "std", "size"])
+    stats = r.group_stats[
+        (r.group_stats["series"] == "coupling") & (r.group_stats["period"] == last)
+    ]
+    stats = stats.set_index("group")
+    assert np.allclose(stats.loc[by_hand.index, "mean"], by_hand["mean"])
+    assert np.allclose(stats.loc[by_hand.index, "sd"], by_hand["std"])
+    assert (stats.loc[by_hand.index, "n"] == by_hand["size"]).all()
+    assert stats["rank"].to_dict() == by_hand["mean"].rank(ascending=False).astype(int).to_dict()
+    # σ: whole-panel cv with divisor n
+    sig = r.sigma[(r.sigma["series"] == "coupling") & r.sigma["group"].isna()]
+    assert np.allclose(sig["cv"], d.std(ddof=0).to_numpy() / d.mean().to_numpy())
+    # the synergy values are the fit's, compared periods only
+    u = r.values[r.values["series"] == "synergy"]
+    assert np.allclose(np.sort(u["value"]), np.sort(grouped.synergy["synergy"]))
+    assert grouped.periods[0] not in set(u["period"])
+
+
+def _contiguity_matrix(entities: list[str], island_links: bool = True) -> np.ndarray:
+    """Row-standardised contiguity, built here from the bundled pairs (no PySAL)."""
+    pairs = cosyn.datasets.china_contiguity(island_links=island_links)
+    pos = {e: i for i, e in enumerate(entities)}
+    W = np.zeros((len(entities), len(entities)))
+    for a, b in zip(pairs["entity_a"], pairs["entity_b"], strict=True):
+        W[pos[a], pos[b]] = W[pos[b], pos[a]] = 1.0
+    return W / W.sum(axis=1, keepdims=True)
+
+
+def _moran_by_hand(y: np.ndarray, W: np.ndarray) -> tuple[float, float, float]:
+    """Moran (1950) I and its normal-approximation z (Cliff & Ord 1981, eq. 1.38)."""
+    n = y.size
+    z = y - y.mean()
+    S0 = W.sum()
+    moran_i = n / S0 * (z @ W @ z) / (z @ z)
+    S1 = 0.5 * ((W + W.T) ** 2).sum()
+    S2 = ((W.sum(axis=0) + W.sum(axis=1)) ** 2).sum()
+    EI = -1.0 / (n - 1)
+    VI = (n * n * S1 - n * S2 + 3 * S0 * S0) / ((n * n - 1) * S0 * S0) - EI * EI
+    return moran_i, EI, (moran_i - EI) / np.sqrt(VI)
+
+
+@needs_space
+def test_moran_with_china_provinces_against_the_definition(frame: pd.DataFrame) -> None:
+    spec = _spec({"series": ["coupling"], "weights": "china_provinces", "permutations": 0})
+    res = _fit(frame, spec)
+    r = res.analysis
+    assert r is not None
+    d = _wide(res, "coupling")
+    W = _contiguity_matrix(list(res.entities))
+    assert len(r.moran) == len(res.periods) and r.moran["p_sim"].isna().all()
+    for _, row in r.moran.iterrows():
+        moran_i, EI, z = _moran_by_hand(d[row["period"]].to_numpy(), W)
+        assert row["I"] == pytest.approx(moran_i, abs=1e-12)
+        assert row["EI"] == pytest.approx(EI) and row["z"] == pytest.approx(z, rel=1e-9)
+    assert r.lisa.empty and any("permutations = 0" in n for n in r.notes)
+    assert any("Hainan" in n for n in r.notes)
+
+
+@needs_space
+def test_neighbours_csv_gives_the_same_moran(frame: pd.DataFrame, tmp_path: Path) -> None:
+    pairs = cosyn.datasets.china_contiguity()
+    pairs.to_csv(tmp_path / "pairs.csv", index=False)
+    model = tmp_path / "model.toml"
+    model.write_text("placeholder", encoding="utf-8")
+    both = []
+    for weights in ("pairs.csv", "china_provinces"):
+        table = {"series": ["coupling"], "weights": weights, "permutations": 0}
+        spec = Spec.from_dict(_spec(table).to_dict(), source=str(model))
+        r = _fit(frame, spec).analysis
+        assert r is not None
+        both.append(r.moran["I"].to_numpy())
+    assert np.allclose(both[0], both[1])
+
+
+@needs_space
+def test_missing_weights_file_names_it(frame: pd.DataFrame) -> None:
+    res = _fit(frame, _spec({"weights": "no_such_pairs.csv", "permutations": 0}))
+    with pytest.raises(DataError, match=r"no_such_pairs\.csv"):
+        analyse(res)
+
+
+def test_missing_pysal_is_one_spec_error(
+    frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    res = _fit(frame, _spec({"weights": "china_provinces"}))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "esda" else real(name, *a)
+    )
+    with pytest.raises(SpecError, match=r"pip install 'cosyn\[spatial\]' \(missing: esda\)"):
+        analyse(res)
+
+
+def test_a_failing_method_becomes_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    # margin 0 and every indicator at its minimum in the first year: μ = 0 for every
+    # entity there, so the Gini ratio (0/0) and log growth are undefined
+    rows = []
+    for e in ("p", "q", "r", "s"):
+        for t, year in enumerate((2020, 2021, 2022)):
+            rows.append({"e": e, "year": year, "A": 1 + t * (1 + ord(e) % 3), "B": 2 + t})
+    spec = Spec.from_dict(
+        {
+            "entity": "e",
+            "period": "year",
+            "method": {"margin": 0.0},
+            "subsystems": {"a": {"indicators": {"A": "+"}}, "b": {"indicators": {"B": "+"}}},
+            "analysis": {"groups": "g.csv"},
+        }
+    )
+    res = _fit(pd.DataFrame(rows), spec)
+    assert np.allclose(res.mu[:, 0, :], 0.0)
+    groups = pd.Series(["x", "x", "y", "y"], index=res.entities)
+    wide = series_tables(res, ("order",))["order:a"]
+    with pytest.raises(DataError):
+        dagum_gini(wide, groups)
+    import cosyn.analysis.run as run
+
+    monkeypatch.setattr(run, "resolve_groups", lambda spec, panel: groups)
+    r = analyse(res)
+    assert r is not None
+    assert any(n.startswith("Dagum Gini of series 'order:a' is not computed") for n in r.notes)
+    assert any(n.startswith("β-convergence of series 'order:a'") for n in r.notes)
+    # a period whose values are all equal has no spread for Silverman's rule
+    assert any(n.startswith("Kernel density of series 'order:a'") for n in r.notes)
+    assert r.gini.empty and r.theil.empty and r.beta.empty and r.density.empty
+    assert len(r.group_stats) == 3 * 3 * 2  # 3 series × 3 periods × 2 groups: no refusal
