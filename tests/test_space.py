@@ -193,6 +193,20 @@ def test_islands_named_or_kept_with_a_note() -> None:
     assert r.I == pytest.approx(4 / w.sum() * (z @ w @ z) / (z @ z), rel=1e-12)
 
 
+def test_islands_of_a_given_w_stay_islands() -> None:
+    pairs = pd.DataFrame({"entity_a": ["a", "b"], "entity_b": ["b", "c"]})
+    with pytest.warns(CosynWarning):
+        w = neighbour_weights(pairs, ["a", "b", "c", "d"], island="keep")
+    y = pd.Series([1.0, 3.0, 2.0, 5.0], index=["d", "c", "b", "a"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # accepted when w was built: no second warning
+        r = moran(y, w, permutations=0)
+    assert r.notes and "'d'" in r.notes[0]
+    # An entity left without neighbours by the subset is still an error.
+    with pytest.raises(DataError, match="no neighbour: 'a'"):
+        neighbour_weights(w, ["a", "c", "d"])
+
+
 def test_self_link_and_duplicate_entities_refused() -> None:
     with pytest.raises(DataError, match="with itself"):
         neighbour_weights(pd.DataFrame({"a": ["x", "x"], "b": ["x", "y"]}), ["x", "y"])

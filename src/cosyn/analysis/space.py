@@ -186,6 +186,7 @@ def _build_w(
     island: str,
     transform: str,
     where: str,
+    known_islands: frozenset[str] = frozenset(),
 ) -> Any:
     weights_mod = _pysal("libpysal.weights", "Spatial weights")
     n = len(entities)
@@ -197,10 +198,12 @@ def _build_w(
         nbrs[j].append(i)
         wts[j].append(w)
     lonely = [entities[i] for i in range(n) if not nbrs[i]]
-    if lonely and island != "keep":
+    # Islands of a given W were accepted (and reported) when that W was built.
+    fresh = [e for e in lonely if label_text(e).strip() not in known_islands]
+    if fresh and island != "keep":
         raise DataError(
-            f"{where}: {len(lonely)} entit{'y has' if len(lonely) == 1 else 'ies have'} no "
-            f"neighbour: {', '.join(quote(e) for e in lonely)}; add a link for each (e.g. "
+            f"{where}: {len(fresh)} entit{'y has' if len(fresh) == 1 else 'ies have'} no "
+            f"neighbour: {', '.join(quote(e) for e in fresh)}; add a link for each (e.g. "
             "to the nearest region) or pass island='keep'"
         )
     ids = list(entities)
@@ -210,10 +213,10 @@ def _build_w(
         warnings.simplefilter("ignore")
         w_obj = weights_mod.W(neighbors, weights, id_order=ids, silence_warnings=True)
         w_obj.transform = transform
-    if lonely:
+    if fresh:
         warnings.warn(
-            f"{len(lonely)} entit{'y has' if len(lonely) == 1 else 'ies have'} no neighbour "
-            f"({', '.join(quote(e) for e in lonely)}): kept as PySAL islands, with a zero "
+            f"{len(fresh)} entit{'y has' if len(fresh) == 1 else 'ies have'} no neighbour "
+            f"({', '.join(quote(e) for e in fresh)}): kept as PySAL islands, with a zero "
             "spatial lag; Moran's I counts them in n but not in the weights",
             CosynWarning,
             stacklevel=3,
@@ -254,7 +257,8 @@ def _realign(w: Any, entities: Sequence[Hashable], island: str, transform: str) 
                     links.setdefault(pair, float(wt))
     finally:
         w.transform = original
-    return _build_w(entities, links, island, transform, "the spatial weights")
+    known = frozenset(label_text(i).strip() for i in w.islands)
+    return _build_w(entities, links, island, transform, "the spatial weights", known)
 
 
 def neighbour_weights(
@@ -273,7 +277,9 @@ def neighbour_weights(
         and optionally ``weight`` (or any two or three columns in that order), the path
         of a CSV/XLSX file with those columns (read by :func:`cosyn.io.read_table`:
         UTF-8, or GB18030 for Chinese Excel's CSV), or an existing libpysal ``W`` (as
-        from :func:`weights_from_geometry`), which is checked and re-ordered.
+        from :func:`weights_from_geometry`), which is checked and re-ordered; its own
+        islands stay islands whatever ``island`` says (they were accepted when it was
+        built).
     entities : sequence
         The entity labels, in the order of the values the weights will be used with.
         Names are compared as text (``1`` and ``"1"`` are one region).
