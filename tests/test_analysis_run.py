@@ -343,5 +343,73 @@ def test_a_failing_method_becomes_a_note(monkeypatch: pytest.MonkeyPatch) -> Non
     assert any(n.startswith("β-convergence of series 'order:a'") for n in r.notes)
     # a period whose values are all equal has no spread for Silverman's rule
     assert any(n.startswith("Kernel density of series 'order:a'") for n in r.notes)
+    assert any("Not enough unique values" in n for n in r.notes)  # mapclassify, as a note
     assert r.gini.empty and r.theil.empty and r.beta.empty and r.density.empty
     assert len(r.group_stats) == 3 * 3 * 2  # 3 series × 3 periods × 2 groups: no refusal
+
+
+needs_markov = pytest.mark.skipif(
+    importlib.util.find_spec("giddy") is None
+    or importlib.util.find_spec("cosyn.analysis.markov") is None,
+    reason="needs cosyn[spatial] and the module cosyn.analysis.markov",
+)
+
+
+@needs_markov
+def test_markov_counts_by_hand_on_the_coupling_levels(frame: pd.DataFrame) -> None:
+    spec = _spec({"series": ["coupling"], "weights": "china_provinces", "permutations": 0})
+    res = _fit(frame, spec)
+    r = res.analysis
+    assert r is not None
+    scale = res.spec.diagnostics.coupling_levels
+    k = len(scale.names)
+    assert len(r.markov) == k * k and list(r.markov_classes["class"]) == list(scale.names)
+    # transitions counted here: class of D by the level edges, intervals (lower, upper]
+    d = _wide(res, "coupling").to_numpy()
+    codes = np.searchsorted(np.asarray(scale.edges), d, side="left")
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (codes[:, :-1].ravel(), codes[:, 1:].ravel()), 1)
+    assert (r.markov["count"].to_numpy().reshape(k, k) == counts).all()
+    assert counts.sum() == 31 * (len(res.periods) - 1)
+    rows = counts.sum(axis=1)
+    P = r.markov["probability"].to_numpy().reshape(k, k)
+    assert np.allclose(P[rows > 0], (counts / np.where(rows > 0, rows, 1)[:, None])[rows > 0])
+    assert np.isnan(P[rows == 0]).all()  # a class never left: no estimate, not zeros
+    first = np.bincount(codes[:, 0], minlength=k) / 31
+    assert np.allclose(r.markov_classes["initial"], first)
+    # spatial Markov: the conditional counts add up to the global ones, one test row
+    sm = r.spatial_markov
+    pooled = sm.groupby(["from", "to"], sort=False)["count"].sum()
+    assert pooled.loc[list(zip(r.markov["from"], r.markov["to"], strict=True))].tolist() == list(
+        r.markov["count"]
+    )
+    assert len(r.spatial_markov_tests) == 1 and r.spatial_markov_tests["dof"].iloc[0] > 0
+
+
+@needs_markov
+def test_order_degrees_use_quantile_classes(grouped: cosyn.Result) -> None:
+    r = grouped.analysis
+    assert r is not None
+    mean = r.markov_classes[r.markov_classes["series"] == "order:mean"]
+    assert len(mean) == 5  # k = 5 quantiles by default
+    assert any("no level scale" in n for n in r.notes)
+    counts = r.markov[r.markov["series"] == "order:mean"]["count"].sum()
+    assert counts == 31 * (len(grouped.periods) - 1)
+
+
+@pytest.mark.slow
+@needs_space
+def test_lisa_quadrants_follow_the_signs(frame: pd.DataFrame) -> None:
+    # slow: esda's LISA compiles its permutation kernel (numba) on first use
+    spec = _spec({"series": ["coupling"], "weights": "china_provinces", "permutations": 99})
+    r = _fit(frame, spec).analysis
+    assert r is not None
+    assert len(r.lisa) == 31 * 12
+    high, lag_high = r.lisa["z"] > 0, r.lisa["lag"] > 0
+    expected = np.select(
+        [high & lag_high, ~high & lag_high, ~high & ~lag_high], ["HH", "LH", "LL"], "HL"
+    )
+    assert (r.lisa["quadrant"].to_numpy() == expected).all()
+    sig = r.lisa["p_sim"] < 0.05
+    assert (r.lisa.loc[sig, "cluster"] == r.lisa.loc[sig, "quadrant"]).all()
+    assert (r.lisa.loc[~sig, "cluster"] == "not significant").all()

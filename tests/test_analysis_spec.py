@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -230,3 +232,18 @@ def test_toml(tmp_path: Any) -> None:
         99,
         7,
     )
+
+
+def test_the_documented_analysis_table_is_valid() -> None:
+    """docs/spec.md's [analysis] block, with its main example and diagnostics."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "spec.md").read_text(encoding="utf-8")
+    toml = [b.split("```")[0] for b in doc.split("```toml\n")[1:]]
+    main = next(b for b in toml if b.startswith("title"))
+    diagnostics = next(b for b in toml if b.startswith("[diagnostics]"))
+    analysis = next(b for b in toml if b.startswith("[analysis]"))
+    data = tomllib.loads(main + diagnostics + analysis)
+    data.setdefault("entity", "province")
+    a = Spec.from_dict(data).analysis
+    assert a is not None
+    assert a.series == ("synergy", "order", "coupling") and a.weights_kind == "china"
+    assert a == Analysis(series=a.series, groups="china_3", weights="china_provinces")

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AnalysisResult",
     "analyse",
+    "markov_classes",
     "require_spatial",
     "resolve_groups",
     "resolve_path",
@@ -104,6 +105,10 @@ _COLUMNS: dict[str, list[str]] = {
         "significant",
         "cluster",
     ],
+    "markov": ["series", "from", "to", "count", "probability"],
+    "markov_classes": ["series", "class", "upper_edge", "initial", "final", "steady_state"],
+    "spatial_markov": ["series", "lag_class", "from", "to", "count", "probability"],
+    "spatial_markov_tests": ["series", "LR", "LR_p", "Q", "Q_p", "dof"],
 }
 
 
@@ -149,6 +154,16 @@ class AnalysisResult:
     lisa : series, period, entity, Ii, z, lag, quadrant, p_sim, significant, cluster
         Local Moran per entity and period: ``quadrant`` HH/LH/LL/HL always, ``cluster``
         the quadrant where ``p_sim < alpha``, else "not significant".
+    markov : series, from, to, count, probability
+        The transition matrix pooled over consecutive periods (rows: from), every cell;
+        a class never left has NaN probabilities.
+    markov_classes : series, class, upper_edge, initial, final, steady_state
+        Each class: its upper edge (NaN for the last), the shares of entities in it in
+        the first and last period, and the steady state.
+    spatial_markov : series, lag_class, from, to, count, probability
+        The transition matrices conditioned on the class of the spatial lag (Rey 2001).
+    spatial_markov_tests : series, LR, LR_p, Q, Q_p, dof
+        The homogeneity tests of the conditional matrices.
     notes : tuple of str
         What was not computed, and why.
     """
@@ -167,6 +182,10 @@ class AnalysisResult:
     density_curves: pd.DataFrame
     moran: pd.DataFrame
     lisa: pd.DataFrame
+    markov: pd.DataFrame
+    markov_classes: pd.DataFrame
+    spatial_markov: pd.DataFrame
+    spatial_markov_tests: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -594,6 +613,71 @@ def _lisa(name: str, wide: pd.DataFrame, w: Any, a: Analysis) -> pd.DataFrame:
     return out
 
 
+def markov_classes(result: Result, name: str, a: Analysis) -> dict[str, Any]:
+    """The class options of series ``name``: ``{"edges", "labels"}`` of its level scale
+    (U: ``spec.levels``; D: ``diagnostics.coupling_levels``) with ``classes = "levels"``,
+    else ``{"k"}`` quantiles. The order degrees μ have no level scale: quantiles."""
+    spec = result.spec
+    if a.classes == "levels" and name in ("synergy", "coupling"):
+        scale = spec.levels if name == "synergy" else spec.diagnostics.coupling_levels
+        return {"edges": list(scale.edges), "labels": list(scale.names)}
+    return {"k": a.k}
+
+
+def _markov(name: str, wide: pd.DataFrame, options: dict[str, Any]) -> tuple[Any, ...]:
+    from cosyn.analysis.markov import markov
+
+    r = markov(wide, **options)
+    k = len(r.classes)
+    counts = r.counts.to_numpy(dtype=float)
+    P = r.P.to_numpy(dtype=float)
+    matrix = pd.DataFrame(
+        {
+            "series": name,
+            "from": np.repeat(np.asarray(r.classes, dtype=object), k),
+            "to": np.tile(np.asarray(r.classes, dtype=object), k),
+            "count": counts.ravel().astype(int),
+            "probability": P.ravel(),
+        }
+    )
+    upper = np.append(np.asarray(r.edges, dtype=float), np.nan)
+    classes = pd.DataFrame(
+        {
+            "series": name,
+            "class": np.asarray(r.classes, dtype=object),
+            "upper_edge": upper,
+            "initial": r.initial.reindex(r.classes).to_numpy(dtype=float),
+            "final": r.final.reindex(r.classes).to_numpy(dtype=float),
+            "steady_state": r.steady_state.reindex(r.classes).to_numpy(dtype=float),
+        }
+    )
+    return matrix, classes, r.notes
+
+
+def _spatial_markov(
+    name: str, wide: pd.DataFrame, w: Any, options: dict[str, Any]
+) -> tuple[Any, ...]:
+    from cosyn.analysis.markov import spatial_markov
+
+    if "k" in options:
+        r = spatial_markov(wide, w, k=options["k"])
+    else:
+        r = spatial_markov(wide, w, edges=options["edges"], labels=options["labels"])
+    table = r.table()
+    table.insert(0, "series", name)
+    tests = pd.DataFrame(
+        {
+            "series": [name],
+            "LR": [r.LR],
+            "LR_p": [r.LR_p],
+            "Q": [r.Q],
+            "Q_p": [r.Q_p],
+            "dof": [r.dof],
+        }
+    )
+    return table, tests, r.notes
+
+
 # -- the pipeline ------------------------------------------------------------------------
 
 
@@ -623,9 +707,9 @@ def analyse(result: Result) -> AnalysisResult | None:
     wide = series_tables(result, a.series)
     groups = resolve_groups(result.spec, result.panel)
     notes: list[str] = []
+    require_spatial("[analysis] (Markov chains, Moran's I, LISA)")
     w = None
     if a.weights is not None:
-        require_spatial("analysis.weights (Moran's I, LISA, spatial Markov)")
         w, found = resolve_weights(result.spec, result.panel)
         notes += found
     else:
@@ -638,6 +722,11 @@ def analyse(result: Result) -> AnalysisResult | None:
             "The synergy degree U can be negative: Dagum Gini, Theil, σ- and β-convergence "
             "(which need values ≥ 0) are computed for the order degrees μ and the coupling "
             "coordination degree D only."
+        )
+    if a.classes == "levels" and "order" in a.series:
+        notes.append(
+            f"The order degrees μ have no level scale: their Markov classes are {a.k} "
+            "quantiles of all their values pooled over the periods."
         )
     if groups is None:
         notes.append(
@@ -655,11 +744,19 @@ def analyse(result: Result) -> AnalysisResult | None:
         """Append the frame(s) ``step`` returns to the tables ``into``; a DataError of
         one series and method becomes a note, the other analyses go on."""
         try:
-            made = step()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                made = step()
         except DataError as exc:
             notes.append(f"{what} of series {name!r} is not computed: {exc}")
             return
-        for table, frame in zip(into, made if isinstance(made, tuple) else (made,), strict=True):
+        for c in caught:  # a library's warning (e.g. fewer quantile classes) is a note
+            if not issubclass(c.category, DeprecationWarning | RuntimeWarning):
+                notes.append(f"{what} of series {name!r}: {c.message}")
+        made = made if isinstance(made, tuple) else (made,)
+        if len(made) > len(into):  # the method's own notes come last
+            notes.extend(f"{what} of series {name!r}: {n}" for n in made[-1])
+        for table, frame in zip(into, made, strict=False):
             tables[table].append(frame)
 
     for name, frame in wide.items():
@@ -679,6 +776,20 @@ def analyse(result: Result) -> AnalysisResult | None:
             run("Moran's I", name, ("moran",), partial(_moran, name, frame, w, a))
             if a.permutations > 0:
                 run("LISA", name, ("lisa",), partial(_lisa, name, frame, w, a))
+        options = markov_classes(result, name, a)
+        run(
+            "Markov chain",
+            name,
+            ("markov", "markov_classes"),
+            partial(_markov, name, frame, options),
+        )
+        if w is not None:
+            run(
+                "Spatial Markov chain",
+                name,
+                ("spatial_markov", "spatial_markov_tests"),
+                partial(_spatial_markov, name, frame, w, options),
+            )
 
     out = {
         name: (pd.concat(parts, ignore_index=True) if parts else _empty(name))
