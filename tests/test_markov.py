@@ -256,6 +256,18 @@ def test_bad_inputs_refused() -> None:
         markov(wide, edges=[0.3, 0.6], labels=["low", "high"])
 
 
+def test_quantiles_of_tied_or_constant_values() -> None:
+    flat = pd.DataFrame(0.5, index=list("abcd"), columns=["t1", "t2"])
+    with pytest.raises(DataError, match=r"every value is 0\.5"):
+        markov(flat, k=3)
+    pairs = pd.DataFrame({"entity_a": list("abc"), "entity_b": list("bcd")})
+    with pytest.raises(DataError, match=r"every value is 0\.5"):
+        spatial_markov(flat, pairs, k=3)
+    tied = pd.DataFrame({"t1": [0, 0, 0, 1.0], "t2": [0, 0, 0, 2.0]}, index=list("abcd"))
+    r = markov(tied, k=4)
+    assert len(r.classes) < 4 and any("tied values" in n for n in r.notes)
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     st.lists(

@@ -18,6 +18,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from cosyn.errors import CosynWarning, DataError, SpecError
@@ -334,3 +336,27 @@ def test_missing_pysal_names_the_extra(monkeypatch, columbus) -> None:
     monkeypatch.setattr(space.importlib, "import_module", fake)
     with pytest.raises(SpecError, match=r"pip install 'cosyn\[spatial\]'"):
         moran(crime, path)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=6, max_size=6).filter(
+        lambda v: np.ptp(v) > 1e-3
+    ),
+    st.floats(0.01, 100),
+    st.floats(-100, 100),
+    st.permutations(list(range(6))),
+)
+def test_moran_invariant_to_affine_change_and_entity_order(
+    values: list[float], a: float, b: float, order: list[int]
+) -> None:
+    """I depends on the standardised values and the graph only: y → a·y + b (a > 0) and
+    listing the entities in another order leave it unchanged."""
+    ring = pd.DataFrame({"entity_a": list("abcdef"), "entity_b": list("bcdefa")})
+    y = pd.Series(values, index=list("abcdef"))
+    base = moran(y, ring, permutations=0)
+    moved = moran(a * y + b, ring, permutations=0)
+    shuffled = moran(y.iloc[order], ring, permutations=0)
+    assert moved.I == pytest.approx(base.I, abs=1e-9)
+    assert shuffled.I == pytest.approx(base.I, abs=1e-12)
+    assert base.I >= -1.0 - 1e-12 and base.I <= 1.0 + 1e-12  # ring, row-standardised

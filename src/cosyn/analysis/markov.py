@@ -200,9 +200,20 @@ def _labels(edges: Sequence[float], labels: Sequence[str] | None, what: str) -> 
     return labels
 
 
-def _quantile_edges(values: np.ndarray, k: int) -> tuple[float, ...]:
+def _quantile_edges(values: np.ndarray, k: int, what: str, notes: list[str]) -> tuple[float, ...]:
+    """Upper edges of ``k`` pooled quantile classes (mapclassify ``Quantiles``) but the
+    last; fewer when tied values share a class (noted), an error when one class is left."""
     mc = _pysal("mapclassify", "Quantile classes")
-    bins = np.asarray(mc.Quantiles(values.ravel(), k=k).bins, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "not enough unique values": handled below
+        bins = np.asarray(mc.Quantiles(values.ravel(), k=k).bins, dtype=float)
+    if len(bins) < 2:
+        raise DataError(
+            f"{what}: every value is {float(values.ravel()[0])!r}; quantile classes need "
+            "at least two different values"
+        )
+    if len(bins) < k:
+        notes.append(f"{what}: {k} quantile classes asked, {len(bins)} made (tied values)")
     return tuple(float(b) for b in bins[:-1])
 
 
@@ -226,18 +237,16 @@ def _classes(
         return ids, e, _labels(e, labels, "labels"), notes
     kk = _check_k(k)
     if scope == "pooled":
-        e = _quantile_edges(y, kk)
-        if len(e) + 1 < kk:
-            notes.append(
-                f"{kk} quantile classes asked, {len(e) + 1} made: tied values share a class"
-            )
+        e = _quantile_edges(y, kk, "the values", notes)
         ids = classify(y, e)
         names = labels if labels is not None else [f"Q{i + 1}" for i in range(len(e) + 1)]
         return ids, e, _labels(e, names, "labels"), notes
     mc = _pysal("mapclassify", "Quantile classes")
     cols = []
     for j, period in enumerate(frame.columns):
-        q = mc.Quantiles(y[:, j], k=kk)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "not enough unique values": refused below
+            q = mc.Quantiles(y[:, j], k=kk)
         if len(q.bins) < kk:
             raise DataError(
                 f"period {quote(period)} has too many tied values for {kk} quantile classes"
@@ -402,39 +411,36 @@ def spatial_markov(
     frame = _wide(wide)
     giddy_markov = _pysal("giddy.markov", "Spatial Markov chains")
     notes: list[str] = []
-    if edges is not None:
-        e = _check_edges(edges)
-        cutoffs: np.ndarray | None = np.asarray(e)
-        k_req = len(e) + 1
-        le = _check_edges(lag_edges, "lag_edges") if lag_edges is not None else e
-        lag_cut: np.ndarray | None = np.asarray(le)
-        m_req = len(le) + 1
-    else:
-        k_req = _check_k(k)
-        cutoffs = None
-        m_req = _check_k(m, "m") if m is not None else k_req
-        lag_cut = (
-            np.asarray(_check_edges(lag_edges, "lag_edges")) if lag_edges is not None else None
-        )
-        if lag_cut is not None:
-            m_req = len(lag_cut) + 1
     w = neighbour_weights(neighbours, list(frame.index), island=island, transform="r")
     y = frame.to_numpy()
+    # The classes giddy would make itself (mapclassify Quantiles of the pooled values and
+    # of the pooled lags W·y), made here so that ties and constant values get a message.
+    lags = np.asarray(w.sparse @ y, dtype=float)
+    if edges is not None:
+        got_e = _check_edges(edges)
+        got_le = _check_edges(lag_edges, "lag_edges") if lag_edges is not None else got_e
+    else:
+        kk = _check_k(k)
+        got_e = _quantile_edges(y, kk, "the values", notes)
+        if lag_edges is not None:
+            got_le = _check_edges(lag_edges, "lag_edges")
+        else:
+            mm = _check_k(m, "m") if m is not None else kk
+            got_le = _quantile_edges(lags, mm, "the spatial lags", notes)
+    k_got, m_got = len(got_e) + 1, len(got_le) + 1
     with _quiet(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sm = giddy_markov.Spatial_Markov(
-            y, w, k=k_req, m=m_req, fixed=True, cutoffs=cutoffs, lag_cutoffs=lag_cut
+            y,
+            w,
+            k=k_got,
+            m=m_got,
+            fixed=True,
+            cutoffs=np.asarray(got_e),
+            lag_cutoffs=np.asarray(got_le),
         )
         T = np.asarray(sm.T, dtype=float)
         LR, LR_p, Q, Q_p, dof = sm.LR, sm.LR_p_value, sm.Q, sm.Q_p_value, sm.dof_hom
-    got_e = tuple(float(x) for x in np.asarray(sm.cutoffs, dtype=float))
-    got_le = tuple(float(x) for x in np.asarray(sm.lag_cutoffs, dtype=float))
-    k_got, m_got = len(got_e) + 1, len(got_le) + 1
-    if k_got < k_req or m_got < m_req:
-        notes.append(
-            f"{k_req} value and {m_req} lag classes asked, {k_got} and {m_got} made: tied "
-            "values share a quantile class"
-        )
     if edges is None:
         classes = _labels(got_e, labels or [f"Q{i + 1}" for i in range(k_got)], "labels")
         lag_names = [f"lag Q{i + 1}" for i in range(m_got)]
