@@ -413,3 +413,95 @@ def test_lisa_quadrants_follow_the_signs(frame: pd.DataFrame) -> None:
     sig = r.lisa["p_sim"] < 0.05
     assert (r.lisa.loc[sig, "cluster"] == r.lisa.loc[sig, "quadrant"]).all()
     assert (r.lisa.loc[~sig, "cluster"] == "not significant").all()
+
+
+def _tile_matrix(entities: list[str], contiguity: str) -> np.ndarray:
+    """Row-standardised contiguity of the bundled tile grid, by hand: unit squares touch
+    at an edge (rook) when one of row/col differs by 1, at a corner too (queen)."""
+    tiles = cosyn.datasets.china_tiles().set_index("province").loc[entities]
+    r, c = tiles["row"].to_numpy(), tiles["col"].to_numpy()
+    dr, dc = np.abs(r[:, None] - r), np.abs(c[:, None] - c)
+    if contiguity == "rook":
+        W = (dr + dc == 1).astype(float)
+    else:
+        W = ((dr <= 1) & (dc <= 1) & (dr + dc > 0)).astype(float)
+    return W / W.sum(axis=1, keepdims=True)
+
+
+@needs_space
+@pytest.mark.skipif(importlib.util.find_spec("geopandas") is None, reason="needs geopandas")
+@pytest.mark.parametrize("contiguity", ["queen", "rook"])
+def test_geometry_file_weights(frame: pd.DataFrame, tmp_path: Path, contiguity: str) -> None:
+    import json
+
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"NAME": p},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[c, -r], [c + 1, -r], [c + 1, -r - 1], [c, -r - 1], [c, -r]]],
+            },
+        }
+        for p, r, c in cosyn.datasets.china_tiles().itertuples(index=False)
+    ]
+    path = tmp_path / "tiles.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    weights = {"file": str(path), "name": "NAME", "contiguity": contiguity}
+    res = _fit(frame, _spec({"series": ["coupling"], "weights": weights, "permutations": 0}))
+    r = res.analysis
+    assert r is not None
+    W = _tile_matrix(list(res.entities), contiguity)
+    d = _wide(res, "coupling")
+    for _, row in r.moran.iterrows():
+        assert row["I"] == pytest.approx(_moran_by_hand(d[row["period"]].to_numpy(), W)[0])
+
+
+def _coordinates(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    names = list(pd.unique(frame[ENTITY]))
+    rng = np.random.default_rng(7)  # distinct points: no ties among the nearest
+    xy = {p: rng.uniform(0, 100, 2) for p in names}
+    data = frame.assign(
+        lon=frame[ENTITY].map(lambda p: xy[p][0]), lat=frame[ENTITY].map(lambda p: xy[p][1])
+    )
+    return data, xy
+
+
+@needs_space
+@pytest.mark.xfail(
+    strict=True,
+    reason="cosyn.analysis.space symmetrises a given W when it realigns it, so k-nearest "
+    "weights lose the asymmetry libpysal's KNN (and GeoDa) keep",
+)
+def test_coordinate_weights_k_nearest(frame: pd.DataFrame) -> None:
+    data, xy = _coordinates(frame)
+    table = {"series": ["coupling"], "weights": {"x": "lon", "y": "lat", "k": 3}}
+    res = _fit(data, _spec({**table, "permutations": 0}))
+    r = res.analysis
+    assert r is not None
+    pts = np.array([xy[e] for e in res.entities])
+    dist = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
+    np.fill_diagonal(dist, np.inf)
+    W = np.zeros_like(dist)  # each entity's 3 nearest, by hand; row-standardised
+    np.put_along_axis(W, np.argsort(dist, axis=1)[:, :3], 1.0, axis=1)
+    W /= W.sum(axis=1, keepdims=True)
+    d = _wide(res, "coupling")
+    for _, row in r.moran.iterrows():
+        moran_i, _, z = _moran_by_hand(d[row["period"]].to_numpy(), W)
+        assert row["I"] == pytest.approx(moran_i) and row["z"] == pytest.approx(z)
+
+
+@needs_space
+def test_coordinate_columns_are_read_with_the_data(frame: pd.DataFrame) -> None:
+    data, xy = _coordinates(frame)
+    table = {"series": ["coupling"], "weights": {"x": "lon", "y": "lat", "distance": "inverse"}}
+    spec = _spec({**table, "permutations": 0})
+    panel = build_panel(data, spec)
+    assert panel.attributes is not None and list(panel.attributes.columns) == ["lon", "lat"]
+    assert np.allclose(panel.attributes.loc["北京"].to_numpy(dtype=float), xy["北京"])
+    res = _fit(data, spec)
+    assert res.analysis is not None and len(res.analysis.moran) == len(res.periods)
+    # a coordinate that changes within an entity is refused when the data are read
+    moved = data.assign(lon=data["lon"].where(data.index != 3, -1.0))
+    with pytest.raises(DataError, match=r"column 'lon' .* two values for entity '北京'"):
+        build_panel(moved, spec)
