@@ -213,7 +213,10 @@ def _quantile_edges(values: np.ndarray, k: int, what: str, notes: list[str]) -> 
             "at least two different values"
         )
     if len(bins) < k:
-        notes.append(f"{what}: {k} quantile classes asked, {len(bins)} made (tied values)")
+        notes.append(
+            f"Not enough unique values in {what} for {k} quantile classes: {len(bins)} "
+            "made (tied values share a class)"
+        )
     return tuple(float(b) for b in bins[:-1])
 
 
