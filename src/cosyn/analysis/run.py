@@ -476,11 +476,24 @@ def _stack(name: str, frame: pd.DataFrame, column: str, names: list[str]) -> pd.
     return pd.DataFrame(out)
 
 
-def _gini(
-    name: str, wide: pd.DataFrame, groups: pd.Series
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _without(wide: pd.DataFrame, bad: Any, why: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``wide`` without the periods flagged ``bad`` and a note naming them; a DataError
+    when no period is left."""
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return wide, ()
+    periods = ", ".join(quote(p) for p in wide.columns[bad])
+    if bad.all():
+        raise DataError(f"in every period {why}")
+    return wide.loc[:, ~bad], (f"period(s) {periods} left out: {why} there",)
+
+
+def _gini(name: str, wide: pd.DataFrame, groups: pd.Series) -> tuple[Any, ...]:
     from cosyn.analysis.inequality import dagum_gini
 
+    wide, notes = _without(
+        wide, ~(wide.to_numpy() > 0).any(axis=0), "every value is 0 (the Gini ratio is 0/0)"
+    )
     r = dagum_gini(wide, groups)
     periods = wide.columns.to_numpy(dtype=object)
     main = pd.DataFrame(
@@ -500,12 +513,15 @@ def _gini(
     within.insert(3, "mean", _stack(name, r.mean, "mean", ["group"])["mean"].to_numpy())
     between = _stack(name, r.G_jh, "G_jh", ["group_j", "group_h"])
     between["D_jh"] = r.D_jh.to_numpy(dtype=float).ravel()
-    return main, within, between
+    return main, within, between, notes
 
 
-def _theil(name: str, wide: pd.DataFrame, groups: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _theil(name: str, wide: pd.DataFrame, groups: pd.Series) -> tuple[Any, ...]:
     from cosyn.analysis.inequality import theil
 
+    wide, notes = _without(
+        wide, ~(wide.to_numpy() > 0).any(axis=0), "every value is 0 (Theil's index is 0/0)"
+    )
     r = theil(wide, groups)
     main = pd.DataFrame(
         {
@@ -518,7 +534,7 @@ def _theil(name: str, wide: pd.DataFrame, groups: pd.Series) -> tuple[pd.DataFra
             "share_b": r.shares["Tb"].to_numpy(),
         }
     )
-    return main, _stack(name, r.T_g, "T_g", ["group"])
+    return main, _stack(name, r.T_g, "T_g", ["group"]), notes
 
 
 def _sigma(name: str, wide: pd.DataFrame, groups: pd.Series | None) -> pd.DataFrame:
@@ -569,9 +585,17 @@ def _beta(name: str, wide: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _density(name: str, wide: pd.DataFrame, bandwidth: str | float) -> tuple[pd.DataFrame, ...]:
+def _density(name: str, wide: pd.DataFrame, bandwidth: str | float) -> tuple[Any, ...]:
     from cosyn.analysis.density import kernel_density
 
+    if isinstance(bandwidth, str):
+        a = wide.to_numpy()
+        flat = a.max(axis=0) == a.min(axis=0)
+        wide, notes = _without(
+            wide, flat, f"every value is the same (no spread for the {bandwidth} bandwidth)"
+        )
+    else:
+        notes = ()
     r = kernel_density(wide, bandwidth)
     peaks = r.peaks
     table = pd.DataFrame(
@@ -591,7 +615,7 @@ def _density(name: str, wide: pd.DataFrame, bandwidth: str | float) -> tuple[pd.
             "density": curves.to_numpy(dtype=float).ravel(),
         }
     ).sort_values(["period", "x"], kind="stable", ignore_index=True)
-    return table, grid
+    return table, grid, notes
 
 
 def _moran(name: str, wide: pd.DataFrame, w: Any, a: Analysis) -> pd.DataFrame:
