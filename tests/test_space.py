@@ -233,6 +233,19 @@ def test_numeric_names_match_as_text(tmp_path) -> None:
     assert set(w.neighbors["2"]) == {"1", "3"}
 
 
+def test_given_knn_w_keeps_its_asymmetry() -> None:
+    pts = pd.DataFrame({"x": [0.0, 1.0, 3.0, 7.0], "y": [0.0, 0.0, 0.0, 0.0]}, index=list("abcd"))
+    knn = weights_from_coordinates(pts, "x", "y", k=1)  # d → c, but c → b
+    w = neighbour_weights(knn, list("dcba"))
+    assert w.neighbors == {"d": ["c"], "c": ["b"], "b": ["a"], "a": ["b"]}
+    y = pd.Series([1.0, 2.0, 4.0, 8.0], index=list("abcd"))
+    full = np.array([[0, 1, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], dtype=float)
+    z = y.to_numpy() - y.mean()
+    assert moran(y, knn, permutations=0).I == pytest.approx(
+        4 / full.sum() * (z @ full @ z) / (z @ z), rel=1e-12
+    )
+
+
 def test_given_w_is_realigned(columbus) -> None:
     crime, _, gal = columbus
     shuffled = crime.iloc[::-1]

@@ -188,15 +188,14 @@ def _build_w(
     where: str,
     known_islands: frozenset[str] = frozenset(),
 ) -> Any:
+    """A libpysal W in the entities' order from directed links {(i, j): weight}."""
     weights_mod = _pysal("libpysal.weights", "Spatial weights")
     n = len(entities)
     nbrs: list[list[int]] = [[] for _ in range(n)]
     wts: list[list[float]] = [[] for _ in range(n)]
-    for (i, j), w in sorted(links.items()):
+    for (i, j), w in sorted(links.items()):  # directed: j is a neighbour of i
         nbrs[i].append(j)
         wts[i].append(w)
-        nbrs[j].append(i)
-        wts[j].append(w)
     lonely = [entities[i] for i in range(n) if not nbrs[i]]
     # Islands of a given W were accepted (and reported) when that W was built.
     fresh = [e for e in lonely if label_text(e).strip() not in known_islands]
@@ -222,6 +221,11 @@ def _build_w(
             stacklevel=3,
         )
     return w_obj
+
+
+def _both_ways(pairs: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
+    """Directed links from undirected pairs: each pair counts both ways."""
+    return {**pairs, **{(j, i): w for (i, j), w in pairs.items()}}
 
 
 def _check_options(island: str, transform: str) -> None:
@@ -253,8 +257,7 @@ def _realign(w: Any, entities: Sequence[Hashable], island: str, transform: str) 
             for nb, wt in zip(w.neighbors[own], w.weights[own], strict=True):
                 j = keys.get(label_text(nb).strip())
                 if j is not None and j != i:
-                    pair = (min(i, j), max(i, j))
-                    links.setdefault(pair, float(wt))
+                    links[(i, j)] = float(wt)  # as given: an asymmetric W stays asymmetric
     finally:
         w.transform = original
     known = frozenset(label_text(i).strip() for i in w.islands)
@@ -277,9 +280,10 @@ def neighbour_weights(
         and optionally ``weight`` (or any two or three columns in that order), the path
         of a CSV/XLSX file with those columns (read by :func:`cosyn.io.read_table`:
         UTF-8, or GB18030 for Chinese Excel's CSV), or an existing libpysal ``W`` (as
-        from :func:`weights_from_geometry`), which is checked and re-ordered; its own
-        islands stay islands whatever ``island`` says (they were accepted when it was
-        built).
+        from :func:`weights_from_geometry`), which is checked, re-ordered and subset to
+        the entities with its links and weights as given (k-nearest-neighbour weights
+        stay asymmetric); its own islands stay islands whatever ``island`` says (they
+        were accepted when it was built).
     entities : sequence
         The entity labels, in the order of the values the weights will be used with.
         Names are compared as text (``1`` and ``"1"`` are one region).
@@ -298,7 +302,7 @@ def neighbour_weights(
 
     Notes
     -----
-    The links are symmetrised: a pair given one way counts both ways; a pair given twice
+    Pairs are symmetrised: a pair given one way counts both ways; a pair given twice
     must carry one weight. A region named in the pairs that is not among the entities
     is an error listing every such name with its nearest entity (a typo is likelier than
     an intended omission); pairs between two regions outside the analysis must be
@@ -319,7 +323,7 @@ def neighbour_weights(
     keys = _entity_keys(entities)
     pairs, where = _pair_frame(neighbours)
     links = _links_from_pairs(pairs, where, keys)
-    return _build_w(entities, links, island, transform, where)
+    return _build_w(entities, _both_ways(links), island, transform, where)
 
 
 def weights_from_geometry(
@@ -405,7 +409,7 @@ def weights_from_geometry(
         for b in nbs:
             i, j = order[a], order[b]
             links[(min(i, j), max(i, j))] = 1.0
-    return _build_w(entities, links, island, transform, f"geometry file {str(p)!r}")
+    return _build_w(entities, _both_ways(links), island, transform, f"geometry file {str(p)!r}")
 
 
 def weights_from_coordinates(
