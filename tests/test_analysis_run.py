@@ -313,8 +313,9 @@ def test_missing_pysal_is_one_spec_error(
 
 
 def test_a_failing_method_becomes_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
-    # margin 0 and every indicator at its minimum in the first year: μ = 0 for every
-    # entity there, so the Gini ratio (0/0) and log growth are undefined
+    # margin 0, bounds over the panel and every indicator at its minimum in the first
+    # year: μ = 0 for every entity there, so the Gini ratio (0/0) and log growth are
+    # undefined; B grows alike everywhere, so μ_b has 3 distinct values in all
     rows = []
     for e in ("p", "q", "r", "s"):
         for t, year in enumerate((2020, 2021, 2022)):
@@ -323,7 +324,7 @@ def test_a_failing_method_becomes_a_note(monkeypatch: pytest.MonkeyPatch) -> Non
         {
             "entity": "e",
             "period": "year",
-            "method": {"margin": 0.0},
+            "method": {"margin": 0.0, "bounds": "panel"},
             "subsystems": {"a": {"indicators": {"A": "+"}}, "b": {"indicators": {"B": "+"}}},
             "analysis": {"groups": "g.csv"},
         }
@@ -339,15 +340,26 @@ def test_a_failing_method_becomes_a_note(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(run, "resolve_groups", lambda spec, panel: groups)
     r = analyse(res)
     assert r is not None
-    assert any(n.startswith("Dagum Gini of series 'order:a' is not computed") for n in r.notes)
-    assert any(n.startswith("β-convergence of series 'order:a'") for n in r.notes)
+    # the degenerate period is left out, named; the other periods are computed
+    left_out = "Dagum Gini of series 'order:a': period(s) 2020 left out: every value is 0"
+    assert any(n.startswith(left_out) for n in r.notes), r.notes
+    gini = r.gini[r.gini["series"] == "order:a"]
+    assert list(gini["period"]) == [2021, 2022]
+    direct = dagum_gini(wide[[2021, 2022]], groups)
+    assert np.allclose(gini["G"], direct.G.to_numpy())
+    assert list(r.theil.loc[r.theil["series"] == "order:a", "period"]) == [2021, 2022]
     # a period whose values are all equal has no spread for Silverman's rule
-    assert any(n.startswith("Kernel density of series 'order:a'") for n in r.notes)
+    assert any(
+        n.startswith("Kernel density of series 'order:a': period(s) 2020 left out") for n in r.notes
+    )
+    assert list(r.density.loc[r.density["series"] == "order:a", "period"]) == [2021, 2022]
+    # log growth from a 0: β is not computed at all, and a note says why
+    assert any(n.startswith("β-convergence of series 'order:a' is not computed") for n in r.notes)
+    assert r.beta.empty
     # fewer distinct values than quantile classes: said in a note, not silently
     assert any(
-        n.startswith("Markov chain of series 'order:a'") and "5 quantile" in n for n in r.notes
+        n.startswith("Markov chain of series 'order:b'") and "5 quantile" in n for n in r.notes
     )
-    assert r.gini.empty and r.theil.empty and r.beta.empty and r.density.empty
     assert len(r.group_stats) == 3 * 3 * 2  # 3 series × 3 periods × 2 groups: no refusal
 
 
@@ -503,3 +515,20 @@ def test_coordinate_columns_are_read_with_the_data(frame: pd.DataFrame) -> None:
     moved = data.assign(lon=data["lon"].where(data.index != 3, -1.0))
     with pytest.raises(DataError, match=r"column 'lon' .* two values for entity '北京'"):
         build_panel(moved, spec)
+
+
+@needs_space
+def test_analysis_problems_lists_every_input_problem(frame: pd.DataFrame, tmp_path: Path) -> None:
+    from cosyn.analysis.run import analysis_problems
+
+    model = tmp_path / "model.toml"
+    model.write_text("placeholder", encoding="utf-8")
+    table = {"groups": "groups.csv", "weights": "pairs.csv"}
+    spec = Spec.from_dict(_spec(table).to_dict(), source=str(model))
+    panel = build_panel(frame, spec)
+    found = analysis_problems(spec, panel)
+    assert len(found) == 2
+    assert "groups file" in found[0] and "neighbours file" in found[1]
+    assert str(tmp_path / "groups.csv") in found[0]
+    assert analysis_problems(_spec({"groups": "china_3"}), panel) == []
+    assert analysis_problems(_spec(None), panel) == []

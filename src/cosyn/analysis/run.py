@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AnalysisResult",
     "analyse",
+    "analysis_problems",
     "markov_classes",
     "require_spatial",
     "resolve_groups",
@@ -431,6 +432,35 @@ def resolve_weights(spec: Spec, panel: Panel) -> tuple[Any, tuple[str, ...]]:
     if c.distance is not None:
         return space.weights_from_coordinates(frame, c.x, c.y, distance="inverse"), ()
     return space.weights_from_coordinates(frame, c.x, c.y, k=c.k or 4), ()
+
+
+def analysis_problems(spec: Spec, panel: Panel) -> list[str]:
+    """Every problem :func:`analyse` would meet in its inputs, one message each.
+
+    Checks that the spatial extra is installed, that the groups resolve (file, headers,
+    every entity) and that the weights build (file, names, islands) — without computing
+    any statistic, so that ``cosyn check`` can list them before a fit. Empty when the
+    spec has no ``[analysis]`` or every input is usable.
+    """
+    if spec.analysis is None:
+        return []
+    problems: list[str] = []
+
+    def attempt(step: Callable[[], object]) -> bool:
+        try:
+            step()
+        except (DataError, SpecError) as exc:
+            problems.append(str(exc))
+            return False
+        return True
+
+    spatial = attempt(lambda: require_spatial("[analysis] (Markov chains, Moran's I, LISA)"))
+    attempt(lambda: resolve_groups(spec, panel))
+    if spatial:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            attempt(lambda: resolve_weights(spec, panel))
+    return problems
 
 
 # -- the analyses, one small function each -----------------------------------------------
