@@ -579,3 +579,21 @@ def test_per_entity_weight_table_only_when_weights_differ(weights):
     }
     res = cosyn.fit(data, spec)
     assert weights_by_entity(res) is (weights == "entropy")
+
+
+@pytest.mark.parametrize(("lang", "east"), [("en", "East"), ("zh", "东部")])
+def test_wide_tables_take_group_means_from_analysis_groups(lang, east):
+    # [analysis] groups = "china_4": each group's mean row is the plain mean of its
+    # provinces' U (NBS: 北京 天津 河北 上海 江苏 浙江 福建 山东 广东 海南 are the East).
+    spec = cosyn.Spec.from_toml(PROVINCES / "model.toml").to_dict()
+    spec["diagnostics"] = {}
+    spec["analysis"] = {"groups": "china_4"}
+    res = _fit(PROVINCES / "panel.csv", spec)
+    table = next(t.table for t in paper_tables(res, lang) if t.key == "synergy")
+    first = table.columns[0]
+    row = table[table[first] == f"{east}{'均值' if lang == 'zh' else ' mean'}"]
+    assert len(row) == 1
+    eastern = ["北京", "天津", "河北", "上海", "江苏", "浙江", "福建", "山东", "广东", "海南"]
+    u = res.synergy.query("period == 2022").set_index("entity")["synergy"]
+    assert row["2022"].iloc[0] == pytest.approx(u[eastern].mean(), rel=1e-12)
+    assert set(table.iloc[:, 1].dropna()) >= {east}

@@ -181,3 +181,14 @@ def test_an_unknown_report_entity_fails_before_any_file(tmp_path: Path) -> None:
     with pytest.raises(cosyn.SpecError, match="jewelery"):
         write_reports(res, tmp_path / "out")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_groups_that_name_no_province_fail_before_any_file(tmp_path: Path) -> None:
+    # The Guangzhou clusters are not provinces: [analysis] groups = "china_3" cannot
+    # place them, and the message comes before any file is written.
+    spec = cosyn.datasets.load_spec("trade_model").to_dict()
+    spec["analysis"] = {"groups": "china_3"}
+    res = fit(TRADE, spec)
+    with pytest.raises(cosyn.DataError, match="jewelry"):
+        write_reports(res, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

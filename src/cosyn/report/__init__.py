@@ -109,13 +109,18 @@ def write_reports(
     SpecError
         ``[report] entities`` names an entity the result does not have (raised before
         any file is written).
+    DataError
+        ``[analysis] groups`` cannot give each entity a group (raised before any file
+        is written).
     """
     from cosyn.io.write import atomic_write_bytes, atomic_write_text
     from cosyn.report.figures import chosen_entities, png_bytes, render_figures, svg_text
     from cosyn.report.html import write_html
+    from cosyn.report.tables import spec_groups
     from cosyn.report.workbook import write_workbook
 
-    chosen_entities(result)  # an unknown [report] entities name fails before any file
+    chosen_entities(result)  # an unknown [report] entities name fails before any file,
+    spec_groups(result)  # and so do [analysis] groups that name no entity's group
     say = step or (lambda _: None)
     words = _STEPS.get(lang, _STEPS["en"])
     out = Path(folder)

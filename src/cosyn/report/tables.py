@@ -649,6 +649,27 @@ def _base_words(result: Result, lang: str) -> str:
     return (f"base period {first}", f"基期 {first}")[LANGS.index(lang)]
 
 
+def spec_groups(result: Result, lang: str = "en") -> pd.Series | None:
+    """Entity → group name from ``[analysis] groups`` (None without it), as the wide
+    tables show them: the bundled schemes' groups by their names in ``lang``
+    (东部/中部/西部/东北 in Chinese), a data column's or a mapping's as written.
+
+    Raises
+    ------
+    DataError
+        The groups cannot be resolved (see :func:`cosyn.analysis.run.resolve_groups`).
+    """
+    from cosyn.analysis.run import resolve_groups
+
+    groups = resolve_groups(result.spec, result.panel)
+    analysis = result.spec.analysis
+    if groups is None or analysis is None or analysis.groups_kind != "scheme":
+        return groups
+    from cosyn.datasets import region_names
+
+    return groups.map(region_names(lang))
+
+
 def paper_tables(
     result: Result, lang: str = "en", groups: Mapping[Hashable, Any] | None = None
 ) -> list[PaperTable]:
@@ -657,9 +678,13 @@ def paper_tables(
     Descriptive statistics; the weight table (:func:`weight_caption` as its title) and,
     when :func:`weights_by_entity`, the per-entity weight table; the wide table of U and
     one of μ per subsystem; with coupling diagnostics the wide table of D and the
-    coupling coordination table. ``groups`` is passed to :func:`wide_table`.
+    coupling coordination table. ``groups`` is passed to :func:`wide_table`; by default
+    the groups of the spec's ``[analysis] groups`` (:func:`spec_groups`), if any.
     """
     idx = _check(lang)
+    if groups is None:
+        found = spec_groups(result, lang)
+        groups = None if found is None else found.to_dict()
     out = [
         PaperTable("descriptive", _TITLES["descriptive"][idx], descriptive_table(result, lang)),
         PaperTable("weights", weight_caption(result, lang), weight_table(result, lang)),
