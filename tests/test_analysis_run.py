@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cosyn
 from cosyn.analysis import AnalysisResult, analyse
@@ -532,3 +534,33 @@ def test_analysis_problems_lists_every_input_problem(frame: pd.DataFrame, tmp_pa
     assert str(tmp_path / "groups.csv") in found[0]
     assert analysis_problems(_spec({"groups": "china_3"}), panel) == []
     assert analysis_problems(_spec(None), panel) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 12).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.integers(0, 3), min_size=n, max_size=n),
+            st.lists(st.lists(st.floats(0, 1e3), min_size=3, max_size=3), min_size=n, max_size=n),
+        )
+    )
+)
+def test_group_stats_add_up_to_the_panel(case: tuple[list[int], list[list[float]]]) -> None:
+    from cosyn.analysis.run import _group_stats
+
+    codes, values = case
+    entities = pd.Index([f"e{i}" for i in range(len(codes))])
+    wide = pd.DataFrame(values, index=entities, columns=[2020, 2021, 2022])
+    groups = pd.Series([f"g{c}" for c in codes], index=entities)
+    t = _group_stats("s", wide, groups)
+    assert len(t) == 3 * groups.nunique()
+    for period, rows in t.groupby("period"):
+        assert rows["n"].sum() == len(entities)
+        # the n-weighted group means are the panel mean
+        total = (rows["n"] * rows["mean"]).sum() / len(entities)
+        assert total == pytest.approx(wide[period].mean(), rel=1e-9, abs=1e-9)
+        # ranks: 1 for the highest mean, ties share the lower rank
+        assert rows["rank"].min() == 1
+        top = rows.loc[rows["rank"] == 1, "mean"]
+        assert (top == rows["mean"].max()).all()
+        assert rows.loc[rows["n"] == 1, "sd"].isna().all()  # sd of one value: undefined

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cosyn.errors import SpecError
 from cosyn.spec import MAX_PERMUTATIONS, MAX_SEED, Analysis, Coordinates, Geometry, Spec
@@ -247,3 +249,56 @@ def test_the_documented_analysis_table_is_valid() -> None:
     assert a is not None
     assert a.series == ("synergy", "order", "coupling") and a.weights_kind == "china"
     assert a == Analysis(series=a.series, groups="china_3", weights="china_provinces")
+
+
+_weights = st.one_of(
+    st.none(),
+    st.sampled_from(["china_provinces", "pairs.csv", "maps/r.geojson", "r.gpkg"]),
+    st.builds(lambda k: {"x": "lon", "y": "lat", "k": k}, st.integers(1, 100)),
+    st.just({"x": "lon", "y": "lat", "distance": "inverse"}),
+    st.builds(
+        lambda c, n: {"file": "r.shp", "contiguity": c, **({"name": n} if n else {})},
+        st.sampled_from(["queen", "rook"]),
+        st.sampled_from([None, "NAME_1"]),
+    ),
+)
+
+
+@st.composite
+def _tables(draw: st.DrawFn) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "series": draw(
+            st.lists(
+                st.sampled_from(["synergy", "order", "coupling"]),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        ),
+        "permutations": draw(st.integers(0, MAX_PERMUTATIONS)),
+        "seed": draw(st.integers(0, MAX_SEED)),
+        "alpha": draw(st.floats(1e-6, 0.5)),
+        "bandwidth": draw(st.one_of(st.sampled_from(["silverman", "scott"]), st.floats(1e-9, 1e9))),
+    }
+    groups = draw(st.sampled_from([None, "china_3", "china_4", "g.csv", "region"]))
+    if groups:
+        table["groups"] = groups
+    weights = draw(_weights)
+    if weights is not None:
+        table["weights"] = weights
+        if weights == "china_provinces":
+            table["island_links"] = draw(st.booleans())
+    if draw(st.booleans()):
+        table["classes"] = "quantiles"
+        table["k"] = draw(st.integers(2, 10))
+    return table
+
+
+@settings(max_examples=60, deadline=None)
+@given(_tables())
+def test_any_valid_table_round_trips(table: dict[str, Any]) -> None:
+    s = spec(table, **COUPLING)
+    assert Spec.from_dict(s.to_dict()) == s
+    a = s.analysis
+    assert a is not None and a.series == tuple(table["series"])
+    assert (a.permutations, a.seed) == (table["permutations"], table["seed"])
