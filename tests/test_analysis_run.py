@@ -219,6 +219,8 @@ def test_numbers_equal_direct_calls(grouped: cosyn.Result) -> None:
     b = beta_convergence(mean_mu)
     row = r.beta[r.beta["series"] == "order:mean"].iloc[0]
     assert row["beta"] == pytest.approx(b.beta) and row["n"] == 31
+    if np.isnan(row["speed"]):  # 1 + β·T ≤ 0: said in a note, not a bare empty cell
+        assert any(n.startswith("β-convergence of series 'order:mean': 1 + β·T") for n in r.notes)
     # group means and ranks, by hand with pandas
     last = grouped.periods[-1]
     by_hand = d[last].groupby(groups).agg(["mean", "std", "size"])

@@ -145,7 +145,9 @@ class AnalysisResult:
         σ-convergence: ``group`` is empty (NaN) for the whole panel, else the group;
         ``sd`` with divisor n (ddof = 0).
     beta : series, first_period, last_period, n, span, beta, se, t, p, r2, speed, converging
-        Absolute β-convergence between the first and the last period.
+        Absolute β-convergence between the first and the last period; ``speed`` is
+        empty where ``1 + β·T ≤ 0`` (a note says so); ``converging`` is β < 0 with
+        p < 0.05.
     density : series, period, bandwidth, peak_location, peak_height, n_peaks, width
     density_curves : series, period, x, density
         The kernel density of every period on one grid per series.
@@ -593,11 +595,11 @@ def _sigma(name: str, wide: pd.DataFrame, groups: pd.Series | None) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
-def _beta(name: str, wide: pd.DataFrame) -> pd.DataFrame:
+def _beta(name: str, wide: pd.DataFrame) -> tuple[Any, ...]:
     from cosyn.analysis.inequality import beta_convergence
 
     r = beta_convergence(wide)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "series": [name],
             "first_period": [wide.columns[0]],
@@ -613,6 +615,7 @@ def _beta(name: str, wide: pd.DataFrame) -> pd.DataFrame:
             "converging": [r.converging],
         }
     )
+    return table, ((r.note,) if r.note else ())
 
 
 def _density(name: str, wide: pd.DataFrame, bandwidth: str | float) -> tuple[Any, ...]:
