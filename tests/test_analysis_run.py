@@ -566,3 +566,15 @@ def test_group_stats_add_up_to_the_panel(case: tuple[list[int], list[list[float]
         top = rows.loc[rows["rank"] == 1, "mean"]
         assert (top == rows["mean"].max()).all()
         assert rows.loc[rows["n"] == 1, "sd"].isna().all()  # sd of one value: undefined
+
+
+def test_importing_the_analysis_loads_no_pysal() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cosyn, cosyn.analysis, cosyn.analysis.run; "
+        "print(sorted(m for m in ('libpysal', 'esda', 'giddy', 'geopandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
