@@ -235,6 +235,19 @@ def test_numbers_equal_direct_calls(grouped: cosyn.Result) -> None:
     # σ: whole-panel cv with divisor n
     sig = r.sigma[(r.sigma["series"] == "coupling") & r.sigma["group"].isna()]
     assert np.allclose(sig["cv"], d.std(ddof=0).to_numpy() / d.mean().to_numpy())
+    # kernel density: the peaks and the curves of a direct call
+    from cosyn.analysis.density import kernel_density
+
+    kd = kernel_density(d)
+    dens = r.density[r.density["series"] == "coupling"].set_index("period")
+    assert np.allclose(dens["peak_location"], kd.peaks["peak_location"])
+    assert (dens["n_peaks"].to_numpy() == kd.peaks["n_peaks"].to_numpy()).all()
+    curve = r.density_curves[
+        (r.density_curves["series"] == "coupling") & (r.density_curves["period"] == last)
+    ]
+    assert np.allclose(curve["x"], kd.density.index) and np.allclose(
+        curve["density"], kd.density[last]
+    )
     # the synergy values are the fit's, compared periods only
     u = r.values[r.values["series"] == "synergy"]
     assert np.allclose(np.sort(u["value"]), np.sort(grouped.synergy["synergy"]))
