@@ -756,7 +756,14 @@ def analyse(result: Result) -> AnalysisResult | None:
         The groups cannot be resolved (a missing file, an entity without a group, a name
         that is no province) or a series has values the analysis cannot use.
     SpecError
-        ``series`` names ``coupling`` but the fit has none.
+        The spatial extra is not installed (one message naming
+        ``pip install 'cosyn[spatial]'``), or ``series`` names ``coupling`` but the fit
+        has none.
+
+    Notes
+    -----
+    The group, weights and extra problems stop the analysis; a method that is undefined
+    for one series or period does not: it is left out and ``notes`` says why.
     """
     a: Analysis | None = result.spec.analysis
     if a is None:
