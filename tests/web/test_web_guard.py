@@ -169,6 +169,33 @@ def test_options_over_the_server_limits_are_422(client, trade_csv, trade_toml, e
     assert fragment in r.json()["error"]
 
 
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (
+            '[analysis]\ngroups = "/etc/groups.csv"',
+            "groups = '/etc/groups.csv' names a file, which this server does not read",
+        ),
+        (
+            '[analysis]\nweights = "../neighbours.csv"',
+            "[analysis] weights names a file, which this server does not read",
+        ),
+        (
+            '[analysis]\nweights = { file = "/tmp/regions.geojson" }',
+            "[analysis] weights names a file, which this server does not read",
+        ),
+    ],
+    ids=["groups-csv", "weights-csv", "weights-geometry"],
+)
+def test_a_spec_never_makes_the_server_read_its_own_files(
+    client, trade_csv, trade_toml, extra, fragment
+):
+    r = _post_fit(client, trade_csv, _spec(trade_toml, extra))
+    assert r.status_code == 422, r.text
+    assert r.json()["kind"] == "SpecError"
+    assert fragment in r.json()["error"]
+
+
 def test_limits_are_configurable(trade_csv, trade_toml):
     client = TestClient(create_app(max_draws=10, max_forecast=1), base_url=LOCAL)
     r = _post_fit(client, trade_csv, _spec(trade_toml, "[diagnostics.robustness]\ndraws = 11"))

@@ -262,12 +262,32 @@ def check_upload(data: Path, shown: str, limits: Limits) -> Checked:
     return Checked(rows)
 
 
+def _server_file_problems(spec: Any) -> list[str]:
+    """The ``[analysis]`` keys that name a file: the server never reads a file of its own
+    machine for a request (a request brings its data in its upload)."""
+    analysis = getattr(spec, "analysis", None)
+    if analysis is None:
+        return []
+    out = []
+    if analysis.groups_kind == "file":
+        out.append(
+            f"[analysis] groups = {analysis.groups!r} names a file, which this server does "
+            "not read; use a column of the uploaded data or china_3 / china_4"
+        )
+    if analysis.weights_kind in ("pairs", "geometry"):
+        out.append(
+            "[analysis] weights names a file, which this server does not read; use "
+            "china_provinces or coordinate columns of the uploaded data"
+        )
+    return out
+
+
 def check_spec_limits(spec: Any, limits: Limits, rows: int) -> None:
     """Refuse a spec whose size-driving options pass this server's limits (HTTP 422).
 
     ``[diagnostics] forecast`` over ``limits.max_forecast``; ``[diagnostics.robustness]
     draws`` over ``limits.max_draws``, or draws × ``rows`` × indicators over
-    ``limits.max_draw_cells``.
+    ``limits.max_draw_cells``; ``[analysis]`` keys that name a file on the server.
     """
     diagnostics = spec.diagnostics
     problems = []
@@ -290,6 +310,7 @@ def check_spec_limits(spec: Any, limits: Limits, rows: int) -> None:
                 f"{len(spec.columns)} indicators is {size:,} values, over this server's limit "
                 f"of {limits.max_draw_cells:,}; use fewer draws"
             )
+    problems += _server_file_problems(spec)
     if problems:
         raise UserError(
             "SpecError: "
