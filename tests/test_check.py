@@ -82,3 +82,23 @@ def test_the_fit_runs_only_when_spec_and_data_are_clean(tmp_path):
     assert len(problems) == 1 and "1999 is not a period of the data" in problems[0]
     problems, _ = find_problems(*write(tmp_path, model, DATA.replace(",b2\n", ",b3\n")))
     assert len(problems) == 1 and "column 'b2'" in problems[0]  # no fit on broken data
+
+
+def test_check_lists_analysis_inputs_that_place_no_entity(tmp_path):
+    # The Guangzhou clusters are not provinces: china_3 groups cannot place them, and a
+    # neighbours file naming an unknown entity is listed too — both before any analysis.
+    import tomli_w
+
+    from cosyn.check import find_problems
+    from cosyn.datasets import data_path, load_spec
+
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("entity_a,entity_b\njewelry,food_beverages\n", encoding="utf-8")
+    spec = load_spec("trade_model").to_dict()
+    spec["analysis"] = {"groups": "china_3", "weights": str(pairs)}
+    model = tmp_path / "model.toml"
+    model.write_text(tomli_w.dumps(spec), encoding="utf-8")
+    problems, _ = find_problems(model, data_path("trade.csv"))
+    assert len(problems) == 2, problems
+    assert "analysis.groups" in problems[0] and "jewelry" in problems[0]
+    assert "food_beverages" in problems[1]

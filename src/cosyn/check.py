@@ -21,8 +21,9 @@ def find_problems(
     :func:`cosyn.panel.panel_problems`), against the spec as far as it could be read: a
     misspelt option does not hide a missing column. Only when spec and data have no
     problem is the model fitted, which adds the first problem of the method steps (too
-    few observations, a constant indicator, a base period that is not in the data…) and
-    the fit's warnings.
+    few observations, a constant indicator, a base period that is not in the data…), the
+    fit's warnings, and the problems of the ``[analysis]`` inputs (groups that place no
+    entity, a neighbours file naming no entity, the spatial extra missing).
 
     Returns
     -------
@@ -34,6 +35,7 @@ def find_problems(
         as missing values) and of the fit (a dropped indicator, equal weights…), each
         once: worth reading, but the model runs. Also returned beside problems.
     """
+    from cosyn.analysis.run import analysis_problems
     from cosyn.fit import fit
     from cosyn.panel import panel_problems
 
@@ -50,9 +52,11 @@ def find_problems(
         problems += panel_problems(data_file, spec, sheet or data_sheet)
         if not problems:
             try:
-                fit(data_file, spec, sheet=sheet or data_sheet)
+                result = fit(data_file, spec, sheet=sheet or data_sheet)
             except CosynError as exc:
                 problems.append(str(exc))
+            else:
+                problems += analysis_problems(spec, result.panel)
     # the reader's notes (the encoding, cells read as missing) come once per reading
     notes = list(
         dict.fromkeys(

@@ -300,7 +300,14 @@ def resolve_groups(spec: Spec, panel: Panel) -> pd.Series | None:
     if kind == "scheme":
         from cosyn.datasets import china_regions, match_provinces
 
-        matched = match_provinces(list(entities))
+        try:
+            matched = match_provinces(list(entities))
+        except DataError as exc:
+            raise DataError(
+                f"spec key 'analysis.groups' = {a.groups!r} places the 31 mainland "
+                f"provincial-level divisions, but the entities of the data are not all "
+                f"provinces: {exc}"
+            ) from None
         regions = china_regions(a.groups)
         return pd.Series(
             [regions[matched[e]] for e in entities], index=entities, name="group", dtype=object
