@@ -7,6 +7,11 @@
 """
 
 from cosyn import datasets
+from cosyn.analysis import AnalysisResult, analyse
+from cosyn.analysis.density import kernel_density
+from cosyn.analysis.inequality import beta_convergence, dagum_gini, sigma_convergence, theil
+from cosyn.analysis.markov import markov, spatial_markov
+from cosyn.analysis.space import local_moran, moran, neighbour_weights
 from cosyn.errors import CosynError, CosynWarning, DataError, SpecError
 from cosyn.fit import fit
 from cosyn.methods import (
@@ -28,6 +33,7 @@ from cosyn.spec import Indicator, Method, Scale, Spec, Subsystem
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnalysisResult",
     "CosynError",
     "CosynWarning",
     "DataError",
@@ -41,16 +47,27 @@ __all__ = [
     "Subsystem",
     "__version__",
     "ahp_weights",
+    "analyse",
+    "beta_convergence",
     "build_panel",
     "coupling_coordination",
     "critic_weights",
     "cv_weights",
+    "dagum_gini",
     "datasets",
     "efficacy",
     "entropy_weights",
     "fit",
     "gm11",
     "grey_relational_grade",
+    "kernel_density",
+    "local_moran",
+    "markov",
+    "moran",
+    "neighbour_weights",
     "obstacle_degree",
+    "sigma_convergence",
+    "spatial_markov",
     "synergy_degree",
+    "theil",
 ]
