@@ -171,7 +171,14 @@ def test_the_skeleton_shows_the_optional_tables_and_they_parse(tmp_path: Path) -
     assert invoke("init", str(data), "-o", str(target))[0] == 0
     text = target.read_text(encoding="utf-8")
     assert re.search(r'^weights_scope = "entity"   # or "panel": one set of weights', text, re.M)
-    for line in ("# [diagnostics]", "# gra = true", "# [stages]", '# focus = "zhang2023"'):
+    for line in (
+        "# [diagnostics]",
+        "# gra = true",
+        "# [stages]",
+        '# focus = "zhang2023"',
+        "# [analysis]",
+        '# groups = "china_3"',
+    ):
         assert f"\n{line}" in text, line
     assert '# entities = ["北京", "上海"]' in text  # the data's own entities as the example
     assert '\n# na_values = ["-", "—", "NA"]' in text
@@ -188,6 +195,8 @@ def test_the_skeleton_shows_the_optional_tables_and_they_parse(tmp_path: Path) -
     assert spec.diagnostics.coupling == "classic" and spec.diagnostics.obstacles == 5
     assert spec.stages.preset == "zhang2023" and spec.report.entities == ("北京", "上海")
     assert spec.na_values == ("-", "—", "NA")
+    assert spec.analysis is not None and spec.analysis.groups == "china_3"
+    assert spec.analysis.weights == "china_provinces"
 
 
 def test_init_in_chinese(tmp_path: Path) -> None:

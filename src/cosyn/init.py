@@ -73,6 +73,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "\n#                        #   by default a card says only what the stage means",
         "report": "# [report]",
         "entities": "# entities = {names}   # the entities the figures draw (default: all)",
+        "analysis": "# [analysis]          # regional differences, space and dynamics (pip install"
+        "\n#                     #   'cosyn[spatial]'); see docs/spec.md",
+        "groups": '# groups = "china_3"   # a data column | a CSV (entity, group) | china_3'
+        " | china_4",
+        "neighbours": '# weights = "china_provinces"   # | a neighbours CSV | a geometry file',
     },
     "zh": {
         "head": "# cosyn 模型骨架，由 `cosyn init` 根据 {source} 生成。",
@@ -113,6 +118,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "\n#                        #   默认只说明各阶段的含义",
         "report": "# [report]",
         "entities": "# entities = {names}   # 图中绘制的实体（默认：全部）",
+        "analysis": "# [analysis]          # 区域差异、空间相关与动态演进（需 pip install"
+        "\n#                     #   'cosyn[spatial]'）；见 docs/spec.md",
+        "groups": '# groups = "china_3"   # 数据列 | CSV（entity, group）| china_3 | china_4',
+        "neighbours": '# weights = "china_provinces"   # | 邻接 CSV | 地理文件',
     },
 }
 
@@ -239,6 +248,10 @@ def toml_skeleton(
         "#",
         w["report"],
         _comment(w["entities"].format(names=names)),
+        "#",
+        w["analysis"],
+        w["groups"],
+        w["neighbours"],
         "",
     ]
     return "\n".join(lines)
