@@ -1562,22 +1562,7 @@ def _synergy_scales(
             fontproperties=style.font(TICK_PT, weight="bold"),
             clip_on=False,
         )
-        bounds = [-1.0, *edges, 1.0]
-        for name, (a, b) in zip(names, itertools.pairwise(bounds), strict=False):
-            top, bottom = min(b, hi), max(a, lo)
-            if top - bottom < 0.06 * (hi - lo):  # too thin a sliver to name
-                continue
-            ax.text(
-                1.0,
-                (top + bottom) / 2,
-                name,
-                transform=at,
-                va="center",
-                ha="left",
-                color="0.35",
-                fontproperties=style.font(TICK_PT),
-                clip_on=False,
-            )
+        _name_bands(ax, style, [-1.0, *edges, 1.0], names, lo, hi, transform=at, thinnest=0.06)
         for e in edges:
             if lo < e < hi:
                 ax.annotate(
@@ -1606,14 +1591,19 @@ def _name_bands(
     lo: float,
     hi: float,
     offset_pt: float = 3.0,
+    *,
+    transform: Any = None,
+    thinnest: float = 0.07,
 ) -> None:
     """Each band ``(bounds[i], bounds[i+1]]`` named at the right of the axes, ``offset_pt``
-    points from it, at the middle of its visible part (bands thinner than 7 % of the y
-    range are left unnamed)."""
-    trans = offset_copy(ax.get_yaxis_transform(), fig=_root(ax), x=offset_pt, units="points")
+    points from it (or at x = 1 of ``transform``), at the middle of its visible part
+    (bands thinner than ``thinnest`` of the y range are left unnamed)."""
+    trans = transform or offset_copy(
+        ax.get_yaxis_transform(), fig=_root(ax), x=offset_pt, units="points"
+    )
     for name, (a, b) in zip(names, itertools.pairwise(bounds), strict=False):
         top, bottom = min(b, hi), max(a, lo)
-        if top - bottom < 0.07 * (hi - lo):  # too thin a sliver to name
+        if top - bottom < thinnest * (hi - lo):  # too thin a sliver to name
             continue
         ax.text(
             1.0,
