@@ -272,3 +272,26 @@ def test_only_figures_with_tables_and_unknown_series(towns):
     assert "analysis_moran" in figs
     with pytest.raises(ValueError, match="order:mean"):
         render_analysis_figures(a, series="order:mean")
+
+
+def test_period_given_as_text_and_unknown_period(provinces):
+    fig = render_analysis_figures(provinces, period="2021")["analysis_moran_scatter"]
+    assert "2021" in _texts(fig) and "I = 0.050" in _texts(fig)
+    with pytest.raises(ValueError, match="2020, 2021, 2022"):
+        render_analysis_figures(provinces, period=1999)
+
+
+def test_a_result_gives_its_analysis_subsystem_labels_and_alpha(provinces):
+    from types import SimpleNamespace
+
+    values = provinces.values.assign(series="order:digital")
+    moran = provinces.moran.assign(series="order:digital")
+    a = dataclasses.replace(provinces, values=values, moran=moran)
+    spec = SimpleNamespace(
+        analysis=SimpleNamespace(alpha=0.01),
+        subsystems=[SimpleNamespace(name="digital", label="数字经济")],
+    )
+    figs = render_analysis_figures(SimpleNamespace(analysis=a, spec=spec), "zh")
+    assert "数字经济有序度" in _texts(figs["analysis_moran"])
+    assert "p_sim < 0.01" in _texts(figs["analysis_moran"])
+    assert render_analysis_figures(SimpleNamespace(analysis=None, spec=spec)) == {}

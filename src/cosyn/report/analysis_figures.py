@@ -198,7 +198,12 @@ def _fig_gini(a: Any, series: str, style: _Style, name: str) -> Figure | None:
         v = g[key].to_numpy(dtype=float)
         ax.bar(x, v, bottom=bottom, color=colour, width=0.7, edgecolor="white", linewidth=0.4)
         bottom = bottom + np.nan_to_num(v)
-        pct = 100 * float(np.nanmean(g[share].to_numpy(dtype=float)))
+        shares = g[share].to_numpy(dtype=float)
+        pct = (
+            100 * float(np.mean(shares[np.isfinite(shares)]))
+            if np.isfinite(shares).any()
+            else np.nan
+        )
         handles.append(
             Patch(color=colour, label=f"{_w(style, key)} ({_w(style, 'share', pct=pct)})")
         )
@@ -597,7 +602,8 @@ def render_analysis_figures(
     series : str, optional
         The series drawn (the ``series`` column of the tables); default the first.
     period : optional
-        The period of the Moran scatter plot and the maps; default the last.
+        The period of the Moran scatter plot and the maps (also as its label prints:
+        ``"2022"`` for 2022); default the last.
     alpha : float, optional
         Significance level (default the spec's ``[analysis] alpha``, else 0.05).
 
@@ -607,6 +613,11 @@ def render_analysis_figures(
         Only the figures whose tables have rows, in the order of
         :data:`ANALYSIS_FIGURES`; the tile maps only when every entity is a province of
         China.
+
+    Raises
+    ------
+    ValueError
+        ``series`` or ``period`` not in the tables (the known ones named).
     """
     style = _style(lang)
     labels: dict[str, str] = {}
@@ -631,8 +642,18 @@ def render_analysis_figures(
     v = _rows(a.values, series)
     lisa = _rows(a.lisa, series)
     source = lisa if len(lisa) else v
-    if period is None and len(source):
-        period = _periods(source)[-1]
+    if len(source):
+        periods = _periods(source)
+        if period is None:
+            period = periods[-1]
+        elif period not in periods:  # "2022" for 2022: matched as the labels print
+            by_text = {period_text(p): p for p in periods}
+            if period_text(period) not in by_text:
+                raise ValueError(
+                    f"period {period!r} is not among the periods of series {series!r}: "
+                    + ", ".join(by_text)
+                )
+            period = by_text[period_text(period)]
     figs: dict[str, Figure | None] = {
         "analysis_gini": _fig_gini(a, series, style, name),
         "analysis_gini_groups": _fig_gini_groups(a, series, style, name),
