@@ -295,3 +295,37 @@ def test_a_result_gives_its_analysis_subsystem_labels_and_alpha(provinces):
     assert "数字经济有序度" in _texts(figs["analysis_moran"])
     assert "p_sim < 0.01" in _texts(figs["analysis_moran"])
     assert render_analysis_figures(SimpleNamespace(analysis=None, spec=spec)) == {}
+
+
+@pytest.mark.slow
+def test_the_province_example_draws_every_figure(tmp_path):
+    """The bundled province example through the whole pipeline (esda's LISA compiles)."""
+    pytest.importorskip("esda")
+    import warnings
+    from pathlib import Path
+
+    import cosyn
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "provinces"
+    if not example.is_dir():
+        pytest.skip("examples/provinces is not in this tree")
+    model = (example / "model.toml").read_text(encoding="utf-8")
+    model = "\n".join(
+        line
+        for line in model.splitlines()
+        if not line.startswith(("robustness", "forecast", "obstacles", "gra"))
+    )
+    model += (
+        '\n[analysis]\nseries = ["coupling"]\ngroups = "china_4"\n'
+        'weights = "china_provinces"\npermutations = 99\n'
+    )
+    (tmp_path / "model.toml").write_text(model, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = cosyn.fit(example / "panel.csv", cosyn.Spec.from_toml(tmp_path / "model.toml"))
+    for lang in ("en", "zh"):
+        figs = render_analysis_figures(result, lang)
+        assert tuple(figs) == ANALYSIS_FIGURES
+        assert "99" in _texts(figs["analysis_lisa_map"])
+        for fig in figs.values():
+            assert png_bytes(fig, dpi=40)[:4] == b"\x89PNG"
