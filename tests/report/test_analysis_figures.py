@@ -207,6 +207,9 @@ def test_lisa_tiles_one_per_province_coloured_by_cluster(provinces):
     last = provinces.lisa[provinces.lisa["period"] == 2022]
     for entity, cluster in zip(last["entity"], last["cluster"], strict=True):
         assert tiles[entity] == to_hex(LISA_COLOURS[cluster]), entity
+    # 31 provinces cycling through 5 clusters: HH 7, LL 6, LH 6, HL 6, not significant 6
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["HH (7)", "LL (6)", "LH (6)", "HL (6)", "not significant (6)"]
 
 
 def test_lisa_map_of_a_chosen_period(provinces):

@@ -498,12 +498,13 @@ def _fig_lisa_map(
         matched[e]: LISA_COLOURS.get(c, LISA_COLOURS["not significant"])
         for e, c in zip(part["entity"], part["cluster"], strict=True)
     }
+    counts = part["cluster"].value_counts().to_dict()
     handles = [
         Patch(
             facecolor=v,
             edgecolor="0.4",
             linewidth=0.5,
-            label=_w(style, k) if k == "not significant" else k,
+            label=f"{_w(style, k) if k == 'not significant' else k} ({counts.get(k, 0)})",
         )
         for k, v in LISA_COLOURS.items()
     ]
