@@ -121,9 +121,7 @@ def _pair_frame(neighbours: Any) -> tuple[pd.DataFrame, str]:
     if {"entity_a", "entity_b"} <= set(cols):
         use = ["entity_a", "entity_b"] + (["weight"] if "weight" in cols else [])
         frame = frame[use]
-    elif len(cols) in (2, 3):
-        pass
-    else:
+    elif len(cols) not in (2, 3):
         raise DataError(
             f"{where} needs the columns entity_a, entity_b (and optionally weight), or just "
             f"two or three columns; it has {len(cols)}: {cols!r}"
