@@ -1,9 +1,10 @@
 """Dagum Gini decomposition, Theil index, σ- and β-convergence (kernels and pandas level).
 
 Independent sources: direct O(n²) double sums written here from Dagum (1997)'s
-definitions; worked examples checked by hand on paper (in the comments); PySAL's
-``inequality`` package (``Gini``, ``TheilD``) as a peer; ``scipy.stats.linregress`` for
-the β regression.
+definitions; the published closed forms for groups that do not overlap (Costa 2004;
+Bhattacharya & Mahalanobis 1967); worked examples checked by hand on paper (in the
+comments); PySAL's ``inequality`` package (``Gini``, ``TheilD``) as a peer;
+``scipy.stats.linregress`` for the β regression.
 """
 
 from __future__ import annotations
@@ -90,6 +91,48 @@ def test_dagum_separated_groups_have_no_transvariation():
     # G_BA = (5+9+3+7)/(2·2·10) = 3/5; G_nb = 3/5 · (1/10 + 4/10) = 3/10.
     r = K.dagum_gini([1.0, 3.0, 6.0, 10.0], np.array([0, 0, 1, 1]))
     assert (r.G, r.Gw, r.Gnb, r.Gt) == pytest.approx((3 / 8, 3 / 40, 3 / 10, 0.0), abs=1e-15)
+
+
+def test_dagum_two_separated_groups_published_closed_form():
+    # Costa, M. (2004). Gini index decomposition for the case of two subgroups.
+    # Statistica 64(3), 431-440, doi:10.6092/issn.1973-2201/1238: when every value of the
+    # poorer group h lies below every value of the richer one, there is no transvariation
+    # and the inequality between the groups is the poorer group's share of the population
+    # minus its share of the variable, G_nb = p_h - s_h.
+    rng = np.random.default_rng(11)
+    for n_low, n_high in [(7, 5), (1, 30), (16, 15)]:
+        low, high = rng.uniform(1, 3, n_low), rng.uniform(4, 9, n_high)
+        y = np.r_[high, low]  # the richer group first: the order of the rows must not matter
+        codes = np.r_[np.zeros(n_high, np.intp), np.ones(n_low, np.intp)]
+        r = K.dagum_gini(y, codes)
+        p_h, s_h = n_low / y.size, low.sum() / y.sum()
+        assert r.Gt == 0.0
+        assert r.Gnb == pytest.approx(p_h - s_h, rel=1e-13)
+        assert r.G == pytest.approx(r.Gw + p_h - s_h, rel=1e-13)
+
+
+@given(
+    st.lists(st.integers(1, 8), min_size=2, max_size=5),
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=80, deadline=None)
+def test_dagum_separated_groups_between_is_gini_of_group_means(sizes, seed):
+    # Dagum (1997) §4 and Bhattacharya & Mahalanobis (1967): without overlap between the
+    # groups, G_t = 0 and the between-group Gini G_nb is the Gini of the group means with
+    # population weights, sum_j sum_h p_j p_h |mu_j - mu_h| / (2 mu).
+    rng = np.random.default_rng(seed)
+    parts = [rng.uniform(10.0 * j + 1, 10.0 * j + 9, size) for j, size in enumerate(sizes)]
+    y = np.concatenate(parts)
+    codes = np.repeat(np.arange(len(sizes)), sizes)
+    order = rng.permutation(y.size)
+    r = K.dagum_gini(y[order], codes[order])
+    p = np.array(sizes) / y.size
+    mu_j = np.array([part.mean() for part in parts])
+    between = (p[:, None] * p[None, :] * np.abs(mu_j[:, None] - mu_j[None, :])).sum() / (
+        2 * y.mean()
+    )
+    assert r.Gt == pytest.approx(0.0, abs=1e-15)
+    assert r.Gnb == pytest.approx(between, rel=1e-12)
 
 
 @given(
