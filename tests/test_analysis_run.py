@@ -591,3 +591,84 @@ def test_importing_the_analysis_loads_no_pysal() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- what the comparisons across entities compare --------------------------------------------
+
+
+def _comparability_fit(method: dict[str, Any], bounds: dict[str, float] | None = None) -> Any:
+    """Four entities, three years, two indicators per subsystem that grow at different
+    rates, so that entropy weights computed per entity differ between entities."""
+    rows = []
+    for k, e in enumerate(("p", "q", "r", "s")):
+        for t, year in enumerate((2020, 2021, 2022)):
+            rows.append(
+                {
+                    "e": e,
+                    "year": year,
+                    "A1": 1 + t * (1 + k),
+                    "A2": 5 + t * t * (2 + k % 2),
+                    "B1": 2 + t,
+                    "B2": 3 + t * (3 - k % 3) + k,
+                }
+            )
+    extra = bounds or {}
+    spec = Spec.from_dict(
+        {
+            "entity": "e",
+            "period": "year",
+            "method": method,
+            "subsystems": {
+                "a": {
+                    "indicators": [
+                        {"column": "A1", "direction": "+", **extra},
+                        {"column": "A2", "direction": "+", **extra},
+                    ]
+                },
+                "b": {
+                    "indicators": [
+                        {"column": "B1", "direction": "+", **extra},
+                        {"column": "B2", "direction": "+", **extra},
+                    ]
+                },
+            },
+            "analysis": {"series": ["order"]},
+        }
+    )
+    return _fit(pd.DataFrame(rows), spec)
+
+
+@pytest.mark.parametrize(
+    ("method", "bounds", "expected"),
+    [
+        ({}, None, ("bounds", "weights")),  # the defaults: bounds and weights per entity
+        ({"bounds": "panel"}, None, ("weights",)),
+        ({"weights_scope": "panel"}, None, ("bounds",)),
+        ({"bounds": "panel", "weights_scope": "panel"}, None, ()),
+        ({"bounds": "panel", "weights": "equal"}, None, ()),  # equal weights: one set for all
+        ({"weights": "equal"}, {"lower": 0.0, "upper": 100.0}, ()),  # explicit bounds
+    ],
+)
+def test_comparability_notes(
+    method: dict[str, Any], bounds: dict[str, float] | None, expected: tuple[str, ...]
+) -> None:
+    from cosyn.analysis.run import BOUNDS_NOTE, WEIGHTS_NOTE, comparability_notes
+
+    res = _comparability_fit(method, bounds)
+    texts = {"bounds": BOUNDS_NOTE, "weights": WEIGHTS_NOTE}
+    assert comparability_notes(res) == tuple(texts[k] for k in expected)
+    if "weights" in expected:  # the note is true of the fit: the entities' weights differ
+        w = res.weight_values
+        assert not np.allclose(w, w[0])
+
+
+@needs_markov
+def test_the_bounds_note_leads_the_analysis_notes() -> None:
+    from cosyn.analysis.run import BOUNDS_NOTE
+
+    res = _comparability_fit({"weights_scope": "panel"})
+    r = analyse(res)
+    assert r is not None and r.notes[0] == BOUNDS_NOTE
+    assert 'bounds = "panel"' in r.notes[0] and "own range" in r.notes[0]
+    r = analyse(_comparability_fit({"bounds": "panel", "weights_scope": "panel"}))
+    assert r is not None and not any("own range" in n for n in r.notes)

@@ -43,6 +43,7 @@ __all__ = [
     "AnalysisResult",
     "analyse",
     "analysis_problems",
+    "comparability_notes",
     "markov_classes",
     "require_spatial",
     "resolve_groups",
@@ -745,6 +746,54 @@ def _spatial_markov(
 # -- the pipeline ------------------------------------------------------------------------
 
 
+#: Weight methods computed from the data: with ``weights_scope = "entity"`` each entity
+#: has its own weights.
+DATA_WEIGHTS: tuple[str, ...] = ("entropy", "critic", "cv", "combined")
+
+BOUNDS_NOTE = (
+    "Order degrees are measured against each entity's own range "
+    '(method.bounds = "entity"): '
+    "μ, U and D place an entity within its own history, so the comparisons across entities "
+    "(group statistics, Gini, Theil, σ- and β-convergence, kernel density, Moran's I, LISA, "
+    'Markov classes) compare those positions, not levels; method.bounds = "panel" measures '
+    "every entity against one range and makes entities comparable."
+)
+WEIGHTS_NOTE = (
+    'The weights differ between entities (method.weights_scope = "entity"): each entity\'s '
+    "order degrees weigh its indicators differently, so the comparisons across entities "
+    'compare numbers built with different weights; method.weights_scope = "panel" gives '
+    "every entity the same weights."
+)
+
+
+def comparability_notes(result: Result) -> tuple[str, ...]:
+    """Notes on what the comparisons across entities compare, from the spec's method.
+
+    - ``bounds = "entity"`` (METHOD.md §1) with an indicator without explicit bounds:
+      each entity's order degrees are measured against the range of its own periods, so
+      every cross-entity statistic compares each entity's position in its own history
+      (:data:`BOUNDS_NOTE`); ``bounds = "panel"`` makes the entities comparable.
+    - ``weights_scope = "entity"`` with weights computed from the data
+      (:data:`DATA_WEIGHTS`) that do differ between entities: the entities' order degrees
+      weigh the indicators differently (:data:`WEIGHTS_NOTE`).
+
+    Empty for a single entity.
+    """
+    spec = result.spec
+    if len(result.entities) < 2:
+        return ()
+    notes = []
+    method = spec.method
+    own_range = any(i.lower is None or i.upper is None for i in spec.indicators)
+    if method.bounds == "entity" and own_range:
+        notes.append(BOUNDS_NOTE)
+    w = np.asarray(result.weight_values, dtype=float)
+    differ = not np.array_equal(w, np.broadcast_to(w[0], w.shape), equal_nan=True)
+    if method.weights_scope == "entity" and method.weights in DATA_WEIGHTS and differ:
+        notes.append(WEIGHTS_NOTE)
+    return tuple(notes)
+
+
 def analyse(result: Result) -> AnalysisResult | None:
     """The spatio-temporal analysis the spec's ``[analysis]`` asks for (None without one).
 
@@ -777,7 +826,7 @@ def analyse(result: Result) -> AnalysisResult | None:
         return None
     wide = series_tables(result, a.series)
     groups = resolve_groups(result.spec, result.panel)
-    notes: list[str] = []
+    notes: list[str] = list(comparability_notes(result))
     require_spatial("[analysis] (Markov chains, Moran's I, LISA)")
     w = None
     if a.weights is not None:
