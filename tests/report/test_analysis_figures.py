@@ -113,6 +113,73 @@ def _tables(entities: list[str], groups: pd.Series | None) -> AnalysisResult:
         if groups is not None
         else empty["groups"]
     )
+    theil = pd.DataFrame(
+        {
+            "series": "coupling",
+            "period": PERIODS,
+            "T": [0.05, 0.04, 0.03],
+            "Tw": [0.03, 0.025, 0.02],
+            "Tb": [0.02, 0.015, 0.01],
+        }
+    )
+    theil["share_w"] = theil["Tw"] / theil["T"]
+    theil["share_b"] = theil["Tb"] / theil["T"]
+    sigma = pd.DataFrame(
+        [("coupling", p, np.nan, 0.5, 0.1, 0.2 - i / 100) for i, p in enumerate(PERIODS)]
+        + [
+            ("coupling", p, grp, 0.5, 0.1, 0.1 + j / 10 - i / 100)
+            for i, p in enumerate(PERIODS)
+            for j, grp in enumerate(names)
+        ],
+        columns=["series", "period", "group", "mean", "sd", "cv"],
+    )
+    beta = pd.DataFrame(
+        {
+            "series": ["coupling"],
+            "first_period": [PERIODS[0]],
+            "last_period": [PERIODS[-1]],
+            "n": [E],
+            "span": [2.0],
+            "beta": [-0.25],
+            "se": [0.05],
+            "t": [-5.0],
+            "p": [0.0004],
+            "r2": [0.5],
+            "speed": [0.3466],
+            "converging": [True],
+        }
+    )
+    classes = ["low", "mid", "high"]
+    counts = np.array([[5, 3, 0], [1, 6, 2], [0, 0, 0]])
+    with np.errstate(invalid="ignore"):
+        probs = counts / counts.sum(axis=1, keepdims=True)
+    markov = pd.DataFrame(
+        {
+            "series": "coupling",
+            "from": np.repeat(classes, 3),
+            "to": np.tile(classes, 3),
+            "count": counts.ravel(),
+            "probability": probs.ravel(),
+        }
+    )
+    markov_classes = pd.DataFrame(
+        {
+            "series": "coupling",
+            "class": classes,
+            "upper_edge": [0.4, 0.7, np.nan],
+            "initial": [0.5, 0.3, 0.2],
+            "final": [0.2, 0.3, 0.5],
+            "steady_state": np.nan,
+        }
+    )
+    spatial_markov = pd.concat(
+        [markov.assign(lag_class=f"lag {c}") for c in ("≤0.4", "(0.4, 0.7]", ">0.7")],
+        ignore_index=True,
+    )[["series", "lag_class", "from", "to", "count", "probability"]]
+    spatial_markov.loc[spatial_markov["lag_class"] == "lag >0.7", "count"] = 0
+    tests = pd.DataFrame(
+        {"series": ["coupling"], "LR": [3.2], "LR_p": [0.52], "Q": [3.1], "Q_p": [0.54], "dof": [4]}
+    )
     return AnalysisResult(
         **{
             **empty,
@@ -125,6 +192,13 @@ def _tables(entities: list[str], groups: pd.Series | None) -> AnalysisResult:
             "density_curves": curves,
             "moran": moran,
             "lisa": lisa,
+            "theil": theil,
+            "sigma": sigma,
+            "beta": beta,
+            "markov": markov,
+            "markov_classes": markov_classes,
+            "spatial_markov": spatial_markov,
+            "spatial_markov_tests": tests,
         }
     )
 
@@ -156,7 +230,12 @@ def _texts(fig) -> str:
                 "analysis_moran": ["Moran's I", "p_sim < 0.05", "99 permutations"],
                 "analysis_moran_scatter": ["Moran scatter", "2022", "I = 0.300", "HH", "LH"],
                 "analysis_lisa_map": ["LISA", "2022", "not significant", "Beijing"],
-                "analysis_level_map": ["by province", "2022", "quantile"],
+                "analysis_level_map": ["by province", "2022", "low ≤ 0.4", "mid (0.4, 0.7]"],
+                "analysis_theil": ["Theil", "T_w", "63% of T", "total T"],  # (60 + 62.5 + 66.7) / 3
+                "analysis_sigma": ["σ-convergence", "all entities", "East", "West"],
+                "analysis_beta": ["β = −0.25", "SE 0.05", "p < 0.001", "34.66%", "East"],
+                "analysis_markov": ["Markov", "low  ≤ 0.4", "(0.4, 0.7]", "0.62\n(5)"],
+                "analysis_spatial_markov": ["Spatial Markov", "Q = 3.10", "(n = 17)"],
             },
         ),
         (
@@ -168,7 +247,12 @@ def _texts(fig) -> str:
                 "analysis_moran": ["莫兰指数", "次置换"],
                 "analysis_moran_scatter": ["莫兰散点图", "空间滞后"],
                 "analysis_lisa_map": ["LISA集聚图", "不显著", "北京", "内蒙古"],
-                "analysis_level_map": ["分省分布", "分位数"],
+                "analysis_level_map": ["分省分布", "等级"],
+                "analysis_theil": ["泰尔指数", "组间差异"],
+                "analysis_sigma": ["σ收敛", "变异系数", "东部"],
+                "analysis_beta": ["β收敛", "收敛速度", "标准误"],
+                "analysis_markov": ["马尔可夫", "t 期类型"],
+                "analysis_spatial_markov": ["空间马尔可夫", "邻域滞后", "同质性检验"],
             },
         ),
     ],
@@ -332,3 +416,133 @@ def test_the_province_example_draws_every_figure(tmp_path):
         assert "99" in _texts(figs["analysis_lisa_map"])
         for fig in figs.values():
             assert png_bytes(fig, dpi=40)[:4] == b"\x89PNG"
+
+
+def test_theil_bars_stack_to_the_total(provinces):
+    ax = render_analysis_figures(provinces)["analysis_theil"].axes[0]
+    within = [b.get_height() for b in ax.patches if b.get_gid() == "part:Tw"]
+    between = [b for b in ax.patches if b.get_gid() == "part:Tb"]
+    assert within == pytest.approx([0.03, 0.025, 0.02])
+    assert [b.get_y() + b.get_height() for b in between] == pytest.approx([0.05, 0.04, 0.03])
+    assert between[0].get_hatch()  # the parts differ in black-and-white print
+
+
+def test_sigma_lines_are_the_cv_of_the_panel_and_each_group(provinces):
+    ax = render_analysis_figures(provinces)["analysis_sigma"].axes[0]
+    lines = {ln.get_gid(): ln for ln in ax.get_lines()}
+    assert np.allclose(lines["cv:all"].get_ydata(), [0.2, 0.19, 0.18])
+    assert np.allclose(lines["cv:West"].get_ydata(), [0.2, 0.19, 0.18])
+    assert np.allclose(lines["cv:East"].get_ydata(), [0.1, 0.09, 0.08])
+    assert lines["cv:East"].get_marker() != lines["cv:West"].get_marker()
+
+
+def test_beta_points_are_log_initial_value_and_average_growth(provinces):
+    fig = render_analysis_figures(provinces)["analysis_beta"]
+    ax = fig.axes[0]
+    v = provinces.values.pivot(index="entity", columns="period", values="value")
+    # by hand: g_i = (1/T) ln(y_iT / y_i0), T = 2 periods
+    expected = pd.DataFrame(
+        {"x": np.log(v[2020]), "y": np.log(v[2022] / v[2020]) / 2}, index=v.index
+    )
+    points = np.vstack(
+        [c.get_offsets() for c in ax.collections if c.get_gid().startswith("points")]
+    )
+    got = pd.DataFrame(points, columns=["x", "y"]).sort_values("x", ignore_index=True)
+    want = expected.sort_values("x", ignore_index=True)
+    assert np.allclose(got.to_numpy(), want.to_numpy())
+    (fit,) = [ln for ln in ax.get_lines() if ln.get_gid() == "fit"]
+    x, y = fit.get_data()
+    assert (y[1] - y[0]) / (x[1] - x[0]) == pytest.approx(-0.25)
+
+
+def test_markov_cells_give_probability_and_count_and_grey_unleft_rows(provinces):
+    ax = render_analysis_figures(provinces)["analysis_markov"].axes[0]
+    cells = {t.get_gid(): t.get_text() for t in ax.texts}
+    # counts [[5, 3, 0], [1, 6, 2], [0, 0, 0]]: row sums 8, 9; "high" is never left
+    assert cells["cell:0:0"] == "0.62\n(5)" and cells["cell:0:1"] == "0.38\n(3)"
+    assert cells["cell:1:2"] == "0.22\n(2)" and cells["cell:0:2"] == "0"
+    assert not any(k.startswith("cell:2:") for k in cells)
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows == ["low  ≤ 0.4", "mid  (0.4, 0.7]", "high  > 0.7"]
+    zh = render_analysis_figures(provinces, "zh")["analysis_markov"]
+    assert "(0.4, 0.7]" in _texts(zh)
+
+
+def test_spatial_markov_one_panel_per_lag_class_with_transitions(provinces):
+    fig = render_analysis_figures(provinces)["analysis_spatial_markov"]
+    panels = [ax for ax in fig.axes if (ax.get_gid() or "").startswith("lag:")]
+    # the third lag class has no transition: no panel
+    assert [ax.get_gid() for ax in panels] == ["lag:lag ≤0.4", "lag:lag (0.4, 0.7]"]
+    assert "neighbours' lag ≤0.4 (n = 17)" in _texts(fig)
+    assert "LR = 3.20 (p = 0.520)" in _texts(fig).replace("\n", " ")
+
+
+def _grid_geojson(path, names):
+    """A 4 × 4 grid of unit squares, row-major from the south-west, named ``names``."""
+    import json
+
+    features = []
+    for i, name in enumerate(names):
+        r, c = divmod(i, 4)
+        ring = [[c, r], [c + 1, r], [c + 1, r + 1], [c, r + 1], [c, r]]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": name},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+
+def test_maps_on_the_users_geometry(tmp_path):
+    """With a geometry file as weights, the LISA and level maps are choropleths of it."""
+    pytest.importorskip("geopandas")
+    from types import SimpleNamespace
+
+    from matplotlib.patches import PathPatch
+
+    from cosyn.spec import Analysis
+
+    names = [f"zone {i}" for i in range(16)]
+    _grid_geojson(tmp_path / "zones.geojson", names)
+    a = _tables(names, None)
+    spec = SimpleNamespace(
+        analysis=Analysis(series=("coupling",), weights="zones.geojson"),
+        subsystems=[],
+        entity="name",
+        source=str(tmp_path / "model.toml"),
+    )
+    (tmp_path / "model.toml").write_text("")
+    result = SimpleNamespace(analysis=a, spec=spec, entities=pd.Index(names))
+    for lang in ("en", "zh"):
+        figs = render_analysis_figures(result, lang)
+        assert "analysis_lisa_map" in figs and "analysis_level_map" in figs
+    fig = render_analysis_figures(result)["analysis_lisa_map"]
+    regions = {
+        p.get_gid()[7:]: p
+        for p in fig.findobj(PathPatch)
+        if (p.get_gid() or "").startswith("region:")
+    }
+    assert set(regions) == set(names)
+    last = a.lisa[a.lisa["period"] == 2022]
+    for entity, cluster in zip(last["entity"], last["cluster"], strict=True):
+        assert to_hex(regions[entity].get_facecolor()) == to_hex(LISA_COLOURS[cluster])
+    # zone 5 is the square (1, 1)–(2, 2)
+    box = regions["zone 5"].get_path().get_extents()
+    assert (box.x0, box.y0, box.x1, box.y1) == (1, 1, 2, 2)
+    assert "zone 5" in _texts(fig)
+    level = render_analysis_figures(result)["analysis_level_map"]
+    shaded = {
+        p.get_gid()[7:]: to_hex(p.get_facecolor())
+        for p in level.findobj(PathPatch)
+        if (p.get_gid() or "").startswith("region:")
+    }
+    values = a.values[a.values["period"] == 2022].set_index("entity")["value"]
+    # darker blue for a higher class: the highest value's zone is the darkest
+    lum = {e: sum(int(c[i : i + 2], 16) for i in (1, 3, 5)) for e, c in shaded.items()}
+    assert lum[values.idxmax()] == min(lum.values())
+    assert lum[values.idxmin()] == max(lum.values())
+    # without the geometry, zones are no provinces: no map
+    plain = render_analysis_figures(a)
+    assert "analysis_lisa_map" not in plain and "analysis_level_map" not in plain

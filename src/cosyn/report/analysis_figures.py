@@ -1,12 +1,18 @@
 """Figures of the spatio-temporal analysis (SPATIAL.md): Dagum decomposition, group Gini,
-kernel density ridgeline, Moran's I, Moran scatter plot, LISA and level tile maps.
+Theil decomposition, σ- and β-convergence, kernel density ridgeline, Moran's I, Moran
+scatter plot, LISA and level maps, Markov and spatial Markov transition matrices.
 
 Each figure is drawn from the tables of an :class:`~cosyn.analysis.AnalysisResult` for
 one series at a time, in the look of :mod:`cosyn.report.figures` (same sizes, fonts, CJK
-handling and colours). A figure whose table is empty is left out. The tile maps are drawn
-only when every entity is one of China's 31 mainland provincial-level divisions
-(:func:`cosyn.datasets.match_provinces`); for other entities there is no map.
-"""
+handling and colours; parts of a stack hatched and lines marked so that they differ in
+black-and-white print). A figure whose table is empty is left out.
+
+Maps: when ``[analysis] weights`` is a geometry file (GeoJSON, Shapefile, GeoPackage), the
+LISA and level maps are choropleths of its regions, matched to the entities by the same
+name column as the spatial weights; otherwise, when every entity is one of China's 31
+mainland provincial-level divisions (:func:`cosyn.datasets.match_provinces`), they are
+drawn on a tile grid of the provinces; for other entities there is no map (the tables
+give the clusters and classes)."""
 
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ from cosyn.report.figures import (
     _Style,
     _style,
     _style_axes,
+    _text_width,
     _title,
     _warn_missing_cjk,
 )
@@ -45,11 +52,16 @@ __all__ = ["ANALYSIS_FIGURES", "LISA_COLOURS", "render_analysis_figures"]
 ANALYSIS_FIGURES: tuple[str, ...] = (
     "analysis_gini",
     "analysis_gini_groups",
+    "analysis_theil",
+    "analysis_sigma",
+    "analysis_beta",
     "analysis_density",
     "analysis_moran",
     "analysis_moran_scatter",
     "analysis_lisa_map",
     "analysis_level_map",
+    "analysis_markov",
+    "analysis_spatial_markov",
 )
 #: LISA cluster colours (GeoDa's convention).
 LISA_COLOURS: dict[str, str] = {
@@ -91,6 +103,39 @@ _WORDS: dict[str, dict[str, str]] = {
         "not significant": "not significant",
         "period": "period",
         "missing": "no value",
+        "theil_title": "Theil index of {series}: within and between groups",
+        "theil_ylabel": "Theil index T",
+        "Tw": "within groups T_w",
+        "Tb": "between groups T_b",
+        "T": "total T",
+        "tshare": "{pct:.0f}% of T on average",
+        "sigma_title": "σ-convergence of {series}",
+        "sigma_sub": "coefficient of variation CV = sd / mean across entities, by period",
+        "sigma_ylabel": "coefficient of variation",
+        "whole": "all entities",
+        "beta_title": "Absolute β-convergence of {series}, {first}–{last}",
+        "beta_sub": "OLS of g_i = (1/T)·ln(y_iT / y_i0) on ln y_i0, T = {span:g}",
+        "beta_x": "ln {series}, {first}",
+        "beta_y": "average growth rate g, {first}–{last}",
+        "beta_fit": "fit: β = {beta} (SE {se}), {p}",
+        "beta_speed": "speed of convergence {speed} per period",
+        "beta_r2": "R² = {r2:.3f}, n = {n}",
+        "entities": "entities",
+        "markov_title": "Markov transition probabilities of {series}",
+        "markov_sub": (
+            "pooled over {n} transitions between consecutive periods; "
+            "cell: probability (count); grey: no transition from the class"
+        ),
+        "markov_from": "class in period t",
+        "markov_to": "class in period t + 1",
+        "smarkov_title": "Spatial Markov transition probabilities of {series}",
+        "smarkov_sub": (
+            "by the class of the neighbours' spatial lag at t; cell: probability; "
+            "grey: no transition; homogeneity: Q = {Q:.2f} (p = {Qp:.3f}), "
+            "LR = {LR:.2f} (p = {LRp:.3f})"
+        ),
+        "lag_panel": "neighbours' lag {lag} (n = {n})",
+        "never": "no transition",
     },
     "zh": {
         "gini_title": "{series}的Dagum基尼系数分解",
@@ -122,6 +167,35 @@ _WORDS: dict[str, dict[str, str]] = {
         "not significant": "不显著",
         "period": "时期",
         "missing": "无数据",
+        "theil_title": "{series}的泰尔指数：组内与组间",
+        "theil_ylabel": "泰尔指数 T",
+        "Tw": "组内差异 T_w",
+        "Tb": "组间差异 T_b",
+        "T": "总体 T",
+        "tshare": "平均占 T 的 {pct:.0f}%",
+        "sigma_title": "{series}的σ收敛",
+        "sigma_sub": "变异系数 CV = 标准差 / 均值（各时期横截面）",
+        "sigma_ylabel": "变异系数",
+        "whole": "全部",
+        "beta_title": "{series}的绝对β收敛，{first}–{last}",
+        "beta_sub": "g_i = (1/T)·ln(y_iT / y_i0) 对 ln y_i0 的最小二乘回归，T = {span:g}",
+        "beta_x": "ln {series}，{first}",
+        "beta_y": "平均增长率 g，{first}–{last}",
+        "beta_fit": "拟合：β = {beta}（标准误 {se}），{p}",
+        "beta_speed": "收敛速度 每期 {speed}",
+        "beta_r2": "R² = {r2:.3f}，n = {n}",
+        "entities": "个体",
+        "markov_title": "{series}的马尔可夫转移概率",
+        "markov_sub": "相邻时期共 {n} 次转移；单元格：概率（次数）；灰色：该类型无转出",
+        "markov_from": "t 期类型",
+        "markov_to": "t + 1 期类型",
+        "smarkov_title": "{series}的空间马尔可夫转移概率",
+        "smarkov_sub": (
+            "按 t 期邻域空间滞后的类型划分；单元格：概率；灰色：无转出；"
+            "同质性检验：Q = {Q:.2f}（p = {Qp:.3f}），LR = {LR:.2f}（p = {LRp:.3f}）"
+        ),
+        "lag_panel": "邻域滞后 {lag}（n = {n}）",
+        "never": "无转移",
     },
 }
 
@@ -179,39 +253,66 @@ _TILE_NAMES: dict[str, str] = {
 
 
 # -- figures ----------------------------------------------------------------------------
-def _fig_gini(a: Any, series: str, style: _Style, name: str) -> Figure | None:
-    g = _rows(a.gini, series)
-    if not len(g):
-        return None
-    periods = _periods(g)
+#: Hatches of stacked parts, so that they differ in black-and-white print too.
+_HATCHES: tuple[str, ...] = ("", "////", "....")
+
+
+def _stacked(
+    table: pd.DataFrame,
+    parts: tuple[tuple[str, str], ...],
+    total: str,
+    style: _Style,
+    words: tuple[str, str, str],
+    title: str,
+) -> Figure:
+    """Bars of the parts of an index stacked per period, with its total as a line.
+
+    ``parts``: (column, share column) pairs; ``words``: the keys of the y label, the
+    total's legend entry and the share text.
+    """
+    ylabel, total_word, share_word = words
+    periods = _periods(table)
     x = np.arange(len(periods))
     fig = _new_figure(SINGLE_COLUMN_IN * 1.4, 3.0)
     ax = fig.add_subplot()
     _style_axes(ax, style)
     bottom = np.zeros(len(x))
     handles: list[Any] = []
-    for key, share, colour in (
-        ("Gw", "share_w", OKABE_ITO[0]),
-        ("Gnb", "share_nb", OKABE_ITO[1]),
-        ("Gt", "share_t", OKABE_ITO[2]),
-    ):
-        v = g[key].to_numpy(dtype=float)
-        ax.bar(x, v, bottom=bottom, color=colour, width=0.7, edgecolor="white", linewidth=0.4)
+    for i, (key, share) in enumerate(parts):
+        colour, hatch = OKABE_ITO[i], _HATCHES[i % len(_HATCHES)]
+        v = table[key].to_numpy(dtype=float)
+        ax.bar(
+            x,
+            v,
+            bottom=bottom,
+            color=colour,
+            width=0.7,
+            edgecolor="white",
+            linewidth=0.4,
+            hatch=hatch,
+            gid=f"part:{key}",
+        )
         bottom = bottom + np.nan_to_num(v)
-        shares = g[share].to_numpy(dtype=float)
+        shares = table[share].to_numpy(dtype=float)
         pct = (
             100 * float(np.mean(shares[np.isfinite(shares)]))
             if np.isfinite(shares).any()
             else np.nan
         )
         handles.append(
-            Patch(color=colour, label=f"{_w(style, key)} ({_w(style, 'share', pct=pct)})")
+            Patch(
+                facecolor=colour,
+                edgecolor="white",
+                hatch=hatch,
+                label=f"{_w(style, key)} ({_w(style, share_word, pct=pct)})",
+            )
         )
-    ax.plot(x, g["G"].to_numpy(dtype=float), color="black", marker="o", ms=2.5, lw=0.8)
-    handles.append(Line2D([], [], color="black", marker="o", ms=2.5, lw=0.8, label=_w(style, "G")))
-    labels = [period_text(p) for p in periods]
-    _period_ticks(ax, labels, style, 4.0)
-    ax.set_ylabel(_w(style, "gini_ylabel"), fontproperties=style.font(LABEL_PT))
+    ax.plot(x, table[total].to_numpy(dtype=float), color="black", marker="o", ms=2.5, lw=0.8)
+    handles.append(
+        Line2D([], [], color="black", marker="o", ms=2.5, lw=0.8, label=_w(style, total_word))
+    )
+    _period_ticks(ax, [period_text(p) for p in periods], style, 4.0)
+    ax.set_ylabel(_w(style, ylabel), fontproperties=style.font(LABEL_PT))
     ax.legend(
         handles=handles,
         loc="upper center",
@@ -220,7 +321,208 @@ def _fig_gini(a: Any, series: str, style: _Style, name: str) -> Figure | None:
         frameon=False,
         prop=style.font(LEGEND_PT),
     )
-    _title(fig, style, _w(style, "gini_title", series=name))
+    _title(fig, style, title)
+    return fig
+
+
+def _fig_gini(a: Any, series: str, style: _Style, name: str) -> Figure | None:
+    g = _rows(a.gini, series)
+    if not len(g):
+        return None
+    parts = (("Gw", "share_w"), ("Gnb", "share_nb"), ("Gt", "share_t"))
+    words = ("gini_ylabel", "G", "share")
+    return _stacked(g, parts, "G", style, words, _w(style, "gini_title", series=name))
+
+
+def _fig_theil(a: Any, series: str, style: _Style, name: str) -> Figure | None:
+    t = _rows(a.theil, series)
+    if not len(t):
+        return None
+    parts = (("Tw", "share_w"), ("Tb", "share_b"))
+    words = ("theil_ylabel", "T", "tshare")
+    return _stacked(t, parts, "T", style, words, _w(style, "theil_title", series=name))
+
+
+#: Markers of the lines of a figure, after their colour and dash (black-and-white print).
+_MARKERS: tuple[str, ...] = ("s", "^", "D", "v", "P", "X", "<", ">")
+
+
+def _fig_sigma(a: Any, series: str, style: _Style, name: str) -> Figure | None:
+    sg = _rows(a.sigma, series)
+    if not len(sg):
+        return None
+    periods = _periods(sg)
+    fig = _new_figure(SINGLE_COLUMN_IN * 1.4, 3.0)
+    ax = fig.add_subplot()
+    _style_axes(ax, style)
+    whole = sg[sg["group"].isna()]
+    pos = [periods.index(p) for p in whole["period"]]
+    ax.plot(
+        pos,
+        whole["cv"].to_numpy(dtype=float),
+        color="black",
+        lw=1.6,
+        marker="o",
+        ms=3,
+        label=_w(style, "whole"),
+        gid="cv:all",
+    )
+    groups = sg[sg["group"].notna()]
+    for i, (g, part) in enumerate(groups.groupby("group", sort=False)):
+        pos = [periods.index(p) for p in part["period"]]
+        ax.plot(
+            pos,
+            part["cv"].to_numpy(dtype=float),
+            lw=1.0,
+            marker=_MARKERS[i % len(_MARKERS)],
+            ms=2.5,
+            label=_group_name(g, style),
+            gid=f"cv:{g}",
+            **_line_style(i),
+        )
+    _period_ticks(ax, [period_text(p) for p in periods], style, 4.0)
+    ax.set_ylabel(_w(style, "sigma_ylabel"), fontproperties=style.font(LABEL_PT))
+    ax.set_ylim(bottom=0)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncols=3,
+        frameon=False,
+        prop=style.font(LEGEND_PT),
+    )
+    _title(fig, style, _w(style, "sigma_title", series=name), _w(style, "sigma_sub"))
+    return fig
+
+
+def _number(x: float) -> str:
+    """A coefficient with 3 significant digits and a true minus sign."""
+    return f"{x:.3g}".replace("-", "−")
+
+
+def _p_text(p: float) -> str:
+    if not np.isfinite(p):
+        return "p = —"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _fig_beta(a: Any, series: str, style: _Style, name: str) -> Figure | None:
+    from cosyn.analysis.inequality import beta_convergence
+
+    b = _rows(a.beta, series)
+    if not len(b):
+        return None
+    row = b.iloc[0]
+    v = _rows(a.values, series)
+    first, last = row["first_period"], row["last_period"]
+    wide = v.pivot(index="entity", columns="period", values="value")
+    if first not in wide.columns or last not in wide.columns:
+        return None
+    wide = wide[[first, last]].dropna()
+    try:
+        r = beta_convergence(wide, span=float(row["span"]))
+    except DataError:
+        return None
+    x = np.log(wide[first].to_numpy(dtype=float))
+    y = r.growth.to_numpy(dtype=float)
+    fig = _new_figure(SINGLE_COLUMN_IN * 1.4, 3.6)
+    ax = fig.add_subplot()
+    _style_axes(ax, style)
+    groups = (
+        pd.Series(a.groups["group"].to_numpy(), index=a.groups["entity"].to_numpy())
+        if len(a.groups)
+        else None
+    )
+    handles: list[Any] = []
+    if groups is not None:
+        g = groups.reindex(wide.index)
+        for i, key in enumerate(dict.fromkeys(g.dropna())):
+            mask = (g == key).to_numpy()
+            colour = OKABE_ITO[i % len(OKABE_ITO)]
+            marker = ("o", *_MARKERS)[i % (len(_MARKERS) + 1)]
+            ax.scatter(
+                x[mask],
+                y[mask],
+                s=16,
+                marker=marker,
+                facecolor=colour,
+                edgecolor="0.2",
+                linewidths=0.4,
+                zorder=2,
+                gid=f"points:{key}",
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker=marker,
+                    ms=4,
+                    markerfacecolor=colour,
+                    markeredgecolor="0.2",
+                    markeredgewidth=0.4,
+                    label=_group_name(key, style),
+                )
+            )
+    else:
+        ax.scatter(x, y, s=16, facecolor=OKABE_ITO[0], edgecolor="0.2", lw=0.4, gid="points")
+    xs = np.array([x.min(), x.max()])
+    pad = 0.05 * (xs[1] - xs[0] or 1.0)
+    xs = xs + np.array([-pad, pad])
+    beta = float(row["beta"])
+    fit = _w(
+        style,
+        "beta_fit",
+        beta=_number(beta),
+        se=_number(float(row["se"])),
+        p=_p_text(float(row["p"])),
+    )
+    ax.plot(xs, r.alpha + beta * xs, color="black", lw=1.0, gid="fit", zorder=3)
+    handles.insert(0, Line2D([], [], color="black", lw=1.0, label=fit))
+    speed = float(row["speed"])
+    speed_text = f"{100 * speed:.2f}%".replace("-", "−") if np.isfinite(speed) else "—"
+    extra = [
+        _w(style, "beta_speed", speed=speed_text),
+        _w(style, "beta_r2", r2=float(row["r2"]), n=int(row["n"])),
+    ]
+    handles[1:1] = [Line2D([], [], ls="", label=t) for t in extra]
+    if y.min() < 0 < y.max():
+        ax.axhline(0, color=REFERENCE_GREY, lw=0.5, ls="--", zorder=1)
+    f_text, l_text = period_text(first), period_text(last)
+    ax.set_xlabel(
+        _w(style, "beta_x", series=name, first=f_text), fontproperties=style.font(LABEL_PT)
+    )
+    ax.set_ylabel(
+        _w(style, "beta_y", first=f_text, last=l_text), fontproperties=style.font(LABEL_PT)
+    )
+    stats, marks = handles[:3], handles[3:]
+    if marks:  # the groups inside the plot, where the points leave room
+        ax.add_artist(
+            ax.legend(
+                handles=marks,
+                loc="best",
+                ncols=1,
+                frameon=True,
+                framealpha=0.85,
+                edgecolor="none",
+                prop=style.font(LEGEND_PT),
+                handletextpad=0.2,
+            )
+        )
+    ax.legend(
+        handles=stats,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncols=1,
+        frameon=False,
+        prop=style.font(LEGEND_PT),
+        handlelength=1.6,
+    )
+    _title(
+        fig,
+        style,
+        _w(style, "beta_title", series=name, first=f_text, last=l_text),
+        _w(style, "beta_sub", span=float(row["span"])),
+    )
     return fig
 
 
@@ -392,14 +694,15 @@ def _fig_scatter(
             fontproperties=style.font(LABEL_PT),
             color=REFERENCE_GREY,
         )
-    for e, xi, yi in zip(part["entity"][sig], z[sig], lag[sig], strict=True):
-        ax.annotate(
-            _entity_text(e, style),
-            (xi, yi),
-            xytext=(2, 2),
-            textcoords="offset points",
-            fontproperties=style.font(TICK_PT),
-        )
+    _name_points(
+        ax,
+        [_entity_text(e, style) for e in part["entity"][sig]],
+        z[sig],
+        lag[sig],
+        style,
+        (2 * lim, 2 * lim),
+        (SINGLE_COLUMN_IN * 1.2 - 0.6, 2.4),
+    )
     ax.set_xlabel(_w(style, "scatter_x"), fontproperties=style.font(LABEL_PT))
     ax.set_ylabel(_w(style, "scatter_y"), fontproperties=style.font(LABEL_PT))
     _title(
@@ -409,6 +712,55 @@ def _fig_scatter(
         _w(style, "scatter_sub", I=I_, alpha=alpha, perm=perm),
     )
     return fig
+
+
+#: Where a point's name may go, in points from the point: right above, right below, left
+#: above, left below, right, left.
+_NAME_OFFSETS: tuple[tuple[float, float], ...] = (
+    (2, 2),
+    (2, -9),
+    (-2, 2),
+    (-2, -9),
+    (4, -3.5),
+    (-4, -3.5),
+)
+
+
+def _name_points(
+    ax: Any,
+    names: list[str],
+    x: np.ndarray,
+    y: np.ndarray,
+    style: _Style,
+    span: tuple[float, float],
+    size_in: tuple[float, float],
+) -> None:
+    """Name the points, each at the first of :data:`_NAME_OFFSETS` where its text does
+    not cover a name already placed (the texts' extents estimated from their length;
+    ``span`` the data width and height of the axes, ``size_in`` their size in inches)."""
+    to_x, to_y = span[0] / (72 * size_in[0]), span[1] / (72 * size_in[1])  # data per pt
+    placed: list[tuple[float, float, float, float]] = []
+    for name, xi, yi in sorted(zip(names, x, y, strict=True), key=lambda t: -t[2]):
+        w = _text_width(name, TICK_PT) * 72 * to_x
+        h = TICK_PT * 1.1 * to_y
+        for dx, dy in _NAME_OFFSETS:
+            x0 = xi + dx * to_x - (w if dx < 0 else 0.0)
+            y0 = yi + dy * to_y
+            box = (x0, y0, x0 + w, y0 + h)
+            if not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
+            ):
+                break
+        placed.append(box)
+        ax.annotate(
+            name,
+            (xi, yi),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="right" if dx < 0 else "left",
+            va="bottom",
+            fontproperties=style.font(TICK_PT),
+        )
 
 
 def _provinces(entities: list[Any]) -> dict[Any, str] | None:
@@ -429,6 +781,19 @@ def _luminance(colour: str) -> float:
 
     r, g, b = to_rgb(colour)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _map_legend(ax: Any, handles: list[Any], style: _Style) -> None:
+    """The legend of a map below it, in as many columns (up to 3) as its texts allow."""
+    widest = max((_text_width(h.get_label(), LEGEND_PT) for h in handles), default=0.0)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncols=3 if widest < 1.3 else 2 if widest < 2.1 else 1,
+        frameon=False,
+        prop=style.font(LEGEND_PT),
+    )
 
 
 def _tile_map(
@@ -472,30 +837,168 @@ def _tile_map(
     ax.set_xlim(c0 - 0.5, c1 + 0.5)
     ax.set_ylim(-r1 - 0.5, -r0 + 0.5)
     ax.set_aspect("equal")
-    ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        ncols=3,
-        frameon=False,
-        prop=style.font(LEGEND_PT),
-    )
+    _map_legend(ax, handles, style)
     _title(fig, style, title, sub)
     return fig
 
 
+def _read_shapes(result: Any) -> dict[Any, Any] | None:
+    """Entity → shapely geometry of the spec's geometry file (``[analysis] weights``),
+    matched by the same name column as the spatial weights; None without one, or when
+    the file cannot be read or does not name every entity."""
+    from cosyn.spec import Geometry
+
+    spec: Any = getattr(result, "spec", None)
+    spec_a = getattr(spec, "analysis", None)
+    weights = getattr(spec_a, "weights", None)
+    if not isinstance(weights, Geometry) or not hasattr(result, "entities"):
+        return None
+    from cosyn.analysis.run import resolve_path
+    from cosyn.io.read import label_text
+
+    try:
+        import geopandas as gpd
+
+        frame = gpd.read_file(resolve_path(weights.file, spec))
+    except Exception:  # no geopandas or an unreadable file: the analysis said so already
+        return None
+    column = weights.name or spec.entity or "entity"
+    if column not in frame.columns:
+        return None
+    by_name = {
+        label_text(v).strip(): g
+        for v, g in zip(frame[column], frame.geometry, strict=True)
+        if g is not None and not g.is_empty
+    }
+    shapes = {e: by_name.get(label_text(e).strip()) for e in result.entities}
+    if any(g is None for g in shapes.values()):
+        return None
+    geographic = bool(frame.crs is not None and frame.crs.is_geographic)
+    return {"shapes": shapes, "geographic": geographic}
+
+
+def _path(geom: Any) -> Any:
+    """A matplotlib Path of the polygons of a shapely geometry (holes kept)."""
+    from matplotlib.path import Path
+
+    polys = list(getattr(geom, "geoms", [geom]))
+    vertices: list[np.ndarray] = []
+    codes: list[int] = []
+    for poly in polys:
+        if poly.geom_type == "MultiPolygon":
+            polys.extend(poly.geoms)
+            continue
+        if poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords, dtype=float)[:, :2]
+            if len(xy) < 3:
+                continue
+            vertices.append(xy)
+            codes += [int(Path.MOVETO)] + [int(Path.LINETO)] * (len(xy) - 2) + [int(Path.CLOSEPOLY)]
+    if not vertices:
+        return None
+    return Path(np.concatenate(vertices), codes)
+
+
+#: Most regions a geometry map names on the map itself.
+MAX_MAP_LABELS = 40
+
+
+def _shape_map(
+    style: _Style,
+    geometry: dict[str, Any],
+    colours: dict[Any, str],
+    handles: list[Any],
+    title: str,
+    sub: str,
+) -> Figure:
+    """A choropleth of the user's regions: each entity's polygon in ``colours[entity]``
+    (white when absent), named on the map when there are at most
+    :data:`MAX_MAP_LABELS` regions."""
+    from matplotlib.patches import PathPatch
+
+    shapes: dict[Any, Any] = geometry["shapes"]
+    x0, y0, x1, y1 = np.array([g.bounds for g in shapes.values()], dtype=float).T
+    bounds = (float(x0.min()), float(y0.min()), float(x1.max()), float(y1.max()))
+    aspect = 1.0
+    if geometry["geographic"]:  # degrees of longitude shrink with latitude
+        aspect = 1.0 / max(0.2, float(np.cos(np.radians((bounds[1] + bounds[3]) / 2))))
+    w = bounds[2] - bounds[0] or 1.0
+    h = (bounds[3] - bounds[1]) * aspect or 1.0
+    width = 5.0
+    fig = _new_figure(width, float(np.clip(width * h / w, 2.5, 6.5)) + 1.3)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    for entity, geom in shapes.items():
+        path = _path(geom)
+        if path is None:
+            continue
+        colour = colours.get(entity, "white")
+        ax.add_patch(
+            PathPatch(
+                path,
+                facecolor=colour,
+                edgecolor="0.4",
+                linewidth=0.5,
+                gid=f"region:{entity}",
+            )
+        )
+        if len(shapes) <= MAX_MAP_LABELS:
+            point = geom.representative_point()
+            ax.text(
+                point.x,
+                point.y,
+                _entity_text(entity, style),
+                ha="center",
+                va="center",
+                fontproperties=style.font(TICK_PT),
+                color="white" if _luminance(colour) < 0.45 else "black",
+            )
+    pad_x, pad_y = 0.02 * w, 0.02 * (bounds[3] - bounds[1] or 1.0)
+    ax.set_xlim(bounds[0] - pad_x, bounds[2] + pad_x)
+    ax.set_ylim(bounds[1] - pad_y, bounds[3] + pad_y)
+    ax.set_aspect(aspect)
+    _map_legend(ax, handles, style)
+    _title(fig, style, title, sub)
+    return fig
+
+
+def _map(
+    style: _Style,
+    geometry: dict[str, Any] | None,
+    colours: dict[Any, str],
+    handles: list[Any],
+    title: str,
+    sub: str,
+) -> Figure | None:
+    """The user's regions when a geometry is given, else the tile grid of China's
+    provinces when every entity is one, else nothing."""
+    if geometry is not None:
+        return _shape_map(style, geometry, colours, handles, title, sub)
+    matched = _provinces(list(colours))
+    if matched is None:
+        return None
+    return _tile_map(style, {matched[e]: c for e, c in colours.items()}, handles, title, sub)
+
+
 def _fig_lisa_map(
-    a: Any, series: str, style: _Style, name: str, period: Any, alpha: float
+    a: Any,
+    series: str,
+    style: _Style,
+    name: str,
+    period: Any,
+    alpha: float,
+    geometry: dict[str, Any] | None,
 ) -> Figure | None:
     lisa = _rows(a.lisa, series)
     if not len(lisa):
         return None
     part = lisa[lisa["period"] == period]
-    matched = _provinces(list(part["entity"]))
-    if not len(part) or matched is None:
+    if not len(part):
         return None
     colours = {
-        matched[e]: LISA_COLOURS.get(c, LISA_COLOURS["not significant"])
+        e: LISA_COLOURS.get(c, LISA_COLOURS["not significant"])
         for e, c in zip(part["entity"], part["cluster"], strict=True)
     }
     counts = part["cluster"].value_counts().to_dict()
@@ -510,8 +1013,9 @@ def _fig_lisa_map(
     ]
     m = _rows(a.moran, series)
     perm = int(m["permutations"].max()) if len(m) else 0
-    return _tile_map(
+    return _map(
         style,
+        geometry,
         colours,
         handles,
         _w(style, "lisa_title", series=name, period=period_text(period)),
@@ -536,13 +1040,19 @@ def _class_text(edges: list[float], i: int) -> str:
     return f"({edges[i - 1]:.3g}, {edges[i]:.3g}]"
 
 
-def _fig_level_map(a: Any, series: str, style: _Style, name: str, period: Any) -> Figure | None:
+def _fig_level_map(
+    a: Any,
+    series: str,
+    style: _Style,
+    name: str,
+    period: Any,
+    geometry: dict[str, Any] | None,
+) -> Figure | None:
     v = _rows(a.values, series)
     if not len(v):
         return None
     part = v[v["period"] == period]
-    matched = _provinces(list(part["entity"]))
-    if not len(part) or matched is None:
+    if not len(part):
         return None
     values = part["value"].to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
@@ -556,29 +1066,254 @@ def _fig_level_map(a: Any, series: str, style: _Style, name: str, period: Any) -
     else:  # the level scale of the series
         edges = [float(e) for e in mc["upper_edge"] if pd.notna(e)]
     k = len(edges) + 1
-    palette = _blues(k)
     cls = np.searchsorted(edges, values, side="left")
+    present = sorted({int(c) for c, x in zip(cls, values, strict=True) if np.isfinite(x)})
+    # light to dark over the classes present, so that neighbouring classes differ
+    low = present[0]
+    palette = _blues(present[-1] - low + 1)
     colours = {
-        matched[e]: palette[int(c)]
+        e: palette[int(c) - low]
         for e, c, x in zip(part["entity"], cls, values, strict=True)
         if np.isfinite(x)
     }
-    present = sorted({int(c) for c, x in zip(cls, values, strict=True) if np.isfinite(x)})
+    if quantiles:
+        texts = [_class_text(edges, i) for i in present]
+    else:
+        from cosyn.report.text import translate
+
+        names = [translate(str(c), style.lang) for c in mc["class"]]
+        texts = [f"{names[i]} {_class_text(edges, i)}" for i in present]
     handles = [
-        Patch(facecolor=palette[i], edgecolor="0.4", linewidth=0.5, label=_class_text(edges, i))
-        for i in present
+        Patch(facecolor=palette[i - low], edgecolor="0.4", linewidth=0.5, label=t)
+        for i, t in zip(present, texts, strict=True)
     ]
-    if len(colours) < 31:
+    if len(colours) < len(part) or (geometry is None and len(colours) < 31):
         handles.append(
             Patch(facecolor="white", edgecolor="0.4", linewidth=0.5, label=_w(style, "missing"))
         )
-    return _tile_map(
+    entities = list(part["entity"])
+    return _map(
         style,
-        colours,
+        geometry,
+        {e: colours.get(e, "white") for e in entities},
         handles,
         _w(style, "level_title", series=name, period=period_text(period)),
         _w(style, "quantile_sub" if quantiles else "level_sub", k=k),
     )
+
+
+def _edge_texts(mc: pd.DataFrame) -> list[str]:
+    """Each class of a ``markov_classes`` table as its interval, ``(lo, hi]``."""
+    upper = mc["upper_edge"].to_numpy(dtype=float)
+    out = []
+    for i, hi in enumerate(upper):
+        lo = upper[i - 1] if i else np.nan
+        if not np.isfinite(lo) and not np.isfinite(hi):
+            out.append("")
+        elif not np.isfinite(lo):
+            out.append(f"≤ {hi:.3g}")
+        elif not np.isfinite(hi):
+            out.append(f"> {lo:.3g}")
+        else:
+            out.append(f"({lo:.3g}, {hi:.3g}]")
+    return out
+
+
+def _markov_classes(a: Any, series: str, style: _Style) -> tuple[list[Any], list[str], list[str]]:
+    """The classes of the series in order, their names in ``style.lang`` and their
+    intervals (empty texts when the table of classes has no row)."""
+    from cosyn.report.text import translate
+
+    mc = _rows(a.markov_classes, series)
+    if len(mc):
+        classes = list(mc["class"])
+        edges = _edge_texts(mc)
+    else:
+        m = _rows(a.markov, series)
+        classes = list(dict.fromkeys(m["from"]))
+        edges = [""] * len(classes)
+    names = [translate(str(c), style.lang) for c in classes]
+    return classes, names, edges
+
+
+def _square(frame: pd.DataFrame, classes: list[Any], value: str) -> np.ndarray:
+    """The ``from`` × ``to`` matrix of column ``value`` in the order of ``classes``."""
+    wide = frame.pivot_table(index="from", columns="to", values=value, aggfunc="first")
+    return wide.reindex(index=classes, columns=classes).to_numpy(dtype=float)
+
+
+def _observed(counts: np.ndarray) -> np.ndarray:
+    """Indices of the classes that start or end at least one transition."""
+    return np.flatnonzero((np.nansum(counts, axis=0) + np.nansum(counts, axis=1)) > 0)
+
+
+#: Fill of the rows of a transition matrix whose class is never left (no estimate).
+_NEVER_GREY = "0.88"
+
+
+def _matrix(
+    ax: Any,
+    probs: np.ndarray,
+    counts: np.ndarray,
+    style: _Style,
+    *,
+    with_counts: bool,
+) -> None:
+    """An annotated heat map of transition probabilities (rows: from), on [0, 1]."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
+    k = probs.shape[0]
+    cmap = colormaps["Blues"].with_extremes(bad=_NEVER_GREY)
+    ax.pcolormesh(
+        np.ma.masked_invalid(probs),
+        cmap=cmap,
+        norm=Normalize(0.0, 1.0),
+        edgecolors="0.75",
+        linewidth=0.4,
+        gid="cells",
+    )
+    ax.set_xlim(0, k)
+    ax.set_ylim(k, 0)
+    ax.set_aspect("equal")
+    for r in range(k):
+        for c in range(k):
+            p, n = probs[r, c], counts[r, c]
+            if not np.isfinite(p) or (n == 0 and not with_counts):
+                continue  # a class never left is grey; in small panels a 0 stays blank
+            if n == 0:
+                text, colour = "0", REFERENCE_GREY
+            else:
+                text = f"{p:.2f}" + (f"\n({int(n)})" if with_counts else "")
+                colour = "white" if p > 0.55 else "black"
+            ax.text(
+                c + 0.5,
+                r + 0.5,
+                text,
+                ha="center",
+                va="center",
+                color=colour,
+                fontproperties=style.font(TICK_PT),
+                linespacing=1.0,
+                gid=f"cell:{r}:{c}",
+            )
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _x_labels(ax: Any, labels: list[str], style: _Style, width_in: float) -> None:
+    k = len(labels)
+    wide = k * (max(_text_width(t, TICK_PT) for t in labels) + 0.08) > width_in
+    extra: dict[str, Any] = (
+        {"rotation": 40, "ha": "right", "rotation_mode": "anchor"} if wide else {}
+    )
+    ax.set_xticks(np.arange(k) + 0.5, labels, fontproperties=style.font(TICK_PT), **extra)
+
+
+def _fig_markov(a: Any, series: str, style: _Style, name: str) -> Figure | None:
+    m = _rows(a.markov, series)
+    if not len(m):
+        return None
+    classes, names, edges = _markov_classes(a, series, style)
+    counts = np.nan_to_num(_square(m, classes, "count"))
+    probs = _square(m, classes, "probability")
+    keep = _observed(counts)
+    if not keep.size:
+        return None
+    k = keep.size
+    counts, probs = counts[np.ix_(keep, keep)], probs[np.ix_(keep, keep)]
+    rows = [f"{names[i]}  {edges[i]}".strip() if names[i] != edges[i] else names[i] for i in keep]
+    cols = [edges[i] or names[i] for i in keep]
+    if all(re.fullmatch(r"Q\d+", str(classes[i])) for i in keep):
+        cols = [names[i] for i in keep]
+    cell = 0.62 if k <= 6 else 0.5
+    label_w = min(2.2, max(_text_width(t, TICK_PT) for t in rows) + 0.15)
+    width = min(DOUBLE_COLUMN_IN, max(SINGLE_COLUMN_IN * 1.4, label_w + k * cell + 0.5))
+    fig = _new_figure(width, min(8.0, k * cell + 1.9))
+    ax = fig.add_subplot()
+    _style_axes(ax, style, frame=True)
+    _matrix(ax, probs, counts, style, with_counts=True)
+    ax.set_yticks(np.arange(k) + 0.5, rows, fontproperties=style.font(TICK_PT))
+    _x_labels(ax, cols, style, k * cell)
+    ax.set_ylabel(_w(style, "markov_from"), fontproperties=style.font(LABEL_PT))
+    ax.set_xlabel(_w(style, "markov_to"), fontproperties=style.font(LABEL_PT))
+    _title(
+        fig,
+        style,
+        _w(style, "markov_title", series=name),
+        _w(style, "markov_sub", n=int(counts.sum())),
+    )
+    return fig
+
+
+def _fig_spatial_markov(a: Any, series: str, style: _Style, name: str) -> Figure | None:
+    sm = _rows(a.spatial_markov, series)
+    if not len(sm):
+        return None
+    classes, names, edges = _markov_classes(a, series, style)
+    lags = list(dict.fromkeys(sm["lag_class"]))
+    panels = []
+    for lag in lags:
+        part = sm[sm["lag_class"] == lag]
+        counts = np.nan_to_num(_square(part, classes, "count"))
+        if counts.sum() > 0:
+            panels.append((lag, counts, _square(part, classes, "probability")))
+    if not panels:
+        return None
+    total = sum(c for _, c, _ in panels)
+    keep = _observed(total)
+    k = keep.size
+    labels = [edges[i] or names[i] for i in keep]
+    if all(re.fullmatch(r"Q\d+", str(classes[i])) for i in keep):
+        labels = [names[i] for i in keep]
+    n = len(panels)
+    ncols = min(3, n)
+    nrows = -(-n // ncols)
+    label_w = max(_text_width(t, TICK_PT) for t in labels) + 0.15
+    panel = (DOUBLE_COLUMN_IN - label_w - 0.3) / ncols
+    fig = _new_figure(DOUBLE_COLUMN_IN, min(9.5, nrows * (panel + 0.35) + 1.2 + 0.3 * label_w))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    with_counts = panel / max(k, 1) >= 0.34
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        lag, counts, probs = panels[i]
+        counts, probs = counts[np.ix_(keep, keep)], probs[np.ix_(keep, keep)]
+        _style_axes(ax, style, frame=True)
+        _matrix(ax, probs, counts, style, with_counts=with_counts)
+        lag_text = re.sub(r"^lag\s*", "", str(lag))
+        ax.set_title(
+            _w(style, "lag_panel", lag=lag_text, n=int(counts.sum())),
+            fontproperties=style.font(LABEL_PT),
+            pad=3,
+        )
+        ax.set_gid(f"lag:{lag}")
+        if i % ncols == 0:
+            ax.set_yticks(np.arange(k) + 0.5, labels, fontproperties=style.font(TICK_PT))
+            ax.set_ylabel(_w(style, "markov_from"), fontproperties=style.font(LABEL_PT))
+        else:
+            ax.set_yticks(np.arange(k) + 0.5, [])
+        if i + ncols >= n:  # the lowest panel of its column
+            _x_labels(ax, labels, style, panel)
+            ax.set_xlabel(_w(style, "markov_to"), fontproperties=style.font(LABEL_PT))
+        else:
+            ax.set_xticks(np.arange(k) + 0.5, [])
+    tests = _rows(a.spatial_markov_tests, series)
+    sub = ""
+    if len(tests):
+        t = tests.iloc[0]
+        sub = _w(
+            style,
+            "smarkov_sub",
+            Q=float(t["Q"]),
+            Qp=float(t["Q_p"]),
+            LR=float(t["LR"]),
+            LRp=float(t["LR_p"]),
+        )
+    _title(fig, style, _w(style, "smarkov_title", series=name), sub)
+    return fig
 
 
 # -- entry point ------------------------------------------------------------------------
@@ -612,7 +1347,8 @@ def render_analysis_figures(
     -------
     dict of str to Figure
         Only the figures whose tables have rows, in the order of
-        :data:`ANALYSIS_FIGURES`; the tile maps only when every entity is a province of
+        :data:`ANALYSIS_FIGURES`; the maps only on a geometry file given as ``[analysis]
+        weights`` (when ``result`` is a Result) or when every entity is a province of
         China.
 
     Raises
@@ -623,12 +1359,14 @@ def render_analysis_figures(
     style = _style(lang)
     labels: dict[str, str] = {}
     a = result
+    geometry = None
     if hasattr(result, "analysis") and hasattr(result, "spec"):
         a = result.analysis
         spec_a = getattr(result.spec, "analysis", None)
         if alpha is None and spec_a is not None:
             alpha = float(spec_a.alpha)
         labels = {s.name: s.label or s.name for s in result.spec.subsystems}
+        geometry = _read_shapes(result)
     if a is None:
         return {}
     alpha = 0.05 if alpha is None else float(alpha)
@@ -658,11 +1396,16 @@ def render_analysis_figures(
     figs: dict[str, Figure | None] = {
         "analysis_gini": _fig_gini(a, series, style, name),
         "analysis_gini_groups": _fig_gini_groups(a, series, style, name),
+        "analysis_theil": _fig_theil(a, series, style, name),
+        "analysis_sigma": _fig_sigma(a, series, style, name),
+        "analysis_beta": _fig_beta(a, series, style, name),
         "analysis_density": _fig_density(a, series, style, name),
         "analysis_moran": _fig_moran(a, series, style, name, alpha),
         "analysis_moran_scatter": _fig_scatter(a, series, style, name, period, alpha),
-        "analysis_lisa_map": _fig_lisa_map(a, series, style, name, period, alpha),
-        "analysis_level_map": _fig_level_map(a, series, style, name, period),
+        "analysis_lisa_map": _fig_lisa_map(a, series, style, name, period, alpha, geometry),
+        "analysis_level_map": _fig_level_map(a, series, style, name, period, geometry),
+        "analysis_markov": _fig_markov(a, series, style, name),
+        "analysis_spatial_markov": _fig_spatial_markov(a, series, style, name),
     }
     out = {k: f for k, f in figs.items() if f is not None}
     for f in out.values():
