@@ -192,3 +192,127 @@ def test_groups_that_name_no_province_fail_before_any_file(tmp_path: Path) -> No
     with pytest.raises(cosyn.DataError, match="jewelry"):
         write_reports(res, tmp_path / "out")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# -- the spatio-temporal analysis -----------------------------------------------------------
+
+PROVINCES = ["北京", "天津", "山西", "安徽", "四川", "贵州"]
+
+
+def provinces_with_analysis(folder: Path, **analysis: Any) -> cosyn.Result:
+    """Six provinces in the three china_3 groups over four years, neighbours a ring
+    (a CSV), no permutations (no LISA: kept fast)."""
+    rows = [
+        {"province": e, "year": 2020 + t, "x": 1 + t + k * (t + 1), "z": 3 + 2 * t + (k % 3)}
+        for t in range(4)
+        for k, e in enumerate(PROVINCES)
+    ]
+    neighbours = folder / "neighbours.csv"
+    ring = PROVINCES[1:] + PROVINCES[:1]
+    pd.DataFrame({"entity_a": PROVINCES, "entity_b": ring}).to_csv(neighbours, index=False)
+    spec = {
+        "entity": "province",
+        "period": "year",
+        "method": {"bounds": "panel"},
+        "subsystems": {
+            "econ": {"label": "经济", "indicators": [{"column": "x", "direction": "+"}]},
+            "env": {"label": "环境", "indicators": [{"column": "z", "direction": "+"}]},
+        },
+        "diagnostics": {"coupling": "classic"},
+        "analysis": {
+            "series": ["order", "coupling"],
+            "groups": "china_3",
+            "weights": str(neighbours),
+            "permutations": 0,
+            **analysis,
+        },
+    }
+    return fit(pd.DataFrame(rows), spec)
+
+
+@pytest.fixture
+def catch_html(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The report figures skipped, the analysis figures two small stand-ins, and the
+    ``figures`` the HTML report is handed kept."""
+    import matplotlib.pyplot as plt
+
+    import cosyn.report.analysis_figures
+    import cosyn.report.figures
+    import cosyn.report.html
+
+    seen: dict[str, Any] = {}
+
+    def html(result: Any, path: str | Path, **kw: Any) -> Path:
+        seen.update(kw)
+        Path(path).write_text("<html></html>", encoding="utf-8")
+        return Path(path)
+
+    def analysis_figures(result: Any, lang: str = "en", **_: Any) -> dict[str, Any]:
+        seen["analysis_lang"] = lang
+        return {"analysis_gini": plt.figure(figsize=(1, 1)), "moran": plt.figure(figsize=(1, 1))}
+
+    monkeypatch.setattr(cosyn.report.figures, "render_figures", lambda *a, **k: {})
+    monkeypatch.setattr(cosyn.report.analysis_figures, "render_analysis_figures", analysis_figures)
+    monkeypatch.setattr(cosyn.report.html, "write_html", html)
+    return seen
+
+
+def test_analysis_tables_figures_and_steps(tmp_path: Path, catch_html: dict[str, Any]) -> None:
+    res = provinces_with_analysis(tmp_path)
+    a = res.analysis
+    assert a is not None
+    steps: list[str] = []
+    out = tmp_path / "out"
+    written = write_reports(res, out, lang="zh", step=steps.append)
+    full = {name for name, t in a.tables.items() if len(t)}
+    assert {"gini", "moran", "markov", "spatial_markov_tests", "values", "groups"} <= full
+    assert "lisa" not in full  # permutations = 0: no rows, no file
+    assert {p.name for p in (out / "analysis").glob("*.csv")} == {f"{n}.csv" for n in full}
+    for name in full:  # tidy, English columns, every number read back equal
+        back = pd.read_csv(out / "analysis" / f"{name}.csv")
+        table = a.tables[name]
+        assert list(back.columns) == list(table.columns)
+        for column in table.columns:
+            if pd.api.types.is_float_dtype(table[column].dtype):
+                np.testing.assert_array_equal(back[column].to_numpy(float), table[column])
+    # the figures: every one the analysis draws, saved twice and handed to the report,
+    # each named analysis_… (a name without the prefix gets it)
+    assert catch_html["analysis_lang"] == "zh"
+    assert set(catch_html["figures"]) == {"analysis_gini", "analysis_moran"}
+    for name in ("analysis_gini", "analysis_moran"):
+        assert (out / "figures" / f"{name}.svg") in written
+        assert (out / "figures" / f"{name}.png").is_file()
+    assert steps[0] == "正在进行时空分析"
+    assert "正在写出 analysis/gini.csv" in steps and "正在绘制时空分析图" in steps
+
+
+def test_without_analysis_no_analysis_files(tmp_path: Path, catch_html: dict[str, Any]) -> None:
+    res = trade()
+    write_reports(res, tmp_path / "out", step=lambda _: None)
+    assert not (tmp_path / "out" / "analysis").exists()
+    assert "analysis_lang" not in catch_html and catch_html["figures"] == {}
+
+
+def test_a_missing_neighbours_file_fails_before_any_file(tmp_path: Path) -> None:
+    res = provinces_with_analysis(tmp_path)
+    (tmp_path / "neighbours.csv").unlink()
+    out = tmp_path / "out"
+    with pytest.raises(cosyn.DataError, match=r"neighbours file .* does not exist"):
+        write_reports(res, out)
+    assert not out.exists()
+
+
+def test_a_missing_spatial_extra_fails_before_any_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    res = provinces_with_analysis(tmp_path)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "giddy" else real(name, *a)
+    )
+    out = tmp_path / "out"
+    with pytest.raises(cosyn.SpecError, match=r"pip install 'cosyn\[spatial\]' \(missing: giddy\)"):
+        write_reports(res, out)
+    assert not out.exists()

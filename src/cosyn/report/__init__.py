@@ -4,7 +4,9 @@
 file is written atomically, so an interrupted run never leaves a half-written file.
 Beside the base tables (:data:`TABLES`) it writes a CSV for each diagnostic table the
 spec's ``[diagnostics]`` asked for (:data:`DIAGNOSTIC_TABLES`, listed for one result by
-:func:`diagnostic_tables`).
+:func:`diagnostic_tables`) and, when the spec has an ``[analysis]`` table, one CSV per
+table of the spatio-temporal analysis that has rows (``analysis/<name>.csv``, listed by
+:func:`analysis_csv_tables`) and its figures.
 """
 
 from __future__ import annotations
@@ -16,9 +18,19 @@ from typing import TYPE_CHECKING
 from cosyn.io.write import write_csv
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cosyn.result import Result
 
-__all__ = ["DIAGNOSTIC_TABLES", "TABLES", "diagnostic_tables", "write_reports"]
+__all__ = [
+    "ANALYSIS_FOLDER",
+    "ANALYSIS_PREFIX",
+    "DIAGNOSTIC_TABLES",
+    "TABLES",
+    "analysis_csv_tables",
+    "diagnostic_tables",
+    "write_reports",
+]
 
 #: The CSV tables written by :func:`write_reports`, by file name.
 TABLES: tuple[str, ...] = ("synergy", "subsystem_order", "weights", "order_degree")
@@ -55,15 +67,44 @@ def diagnostic_tables(result: Result) -> tuple[str, ...]:
     return tuple(name for name in DIAGNOSTIC_TABLES if asked[name])
 
 
+#: The folder (inside the output folder) of the analysis tables' CSV files.
+ANALYSIS_FOLDER = "analysis"
+
+#: The name every figure of the analysis starts with (in ``figures/`` and in the figures
+#: handed to the HTML report).
+ANALYSIS_PREFIX = "analysis_"
+
+
+def analysis_csv_tables(result: Result) -> dict[str, pd.DataFrame]:
+    """The tables of ``result.analysis`` that have rows, by name (the
+    :class:`~cosyn.analysis.run.AnalysisResult` attribute, in its order); empty without
+    an ``[analysis]`` table. These are the tidy tables, English column names, one row per
+    observation, written as ``analysis/<name>.csv`` by :func:`write_reports`.
+
+    Raises
+    ------
+    DataError, SpecError
+        The analysis cannot run (see :func:`cosyn.analysis.analyse`).
+    """
+    a = result.analysis
+    if a is None:
+        return {}
+    return {name: table for name, table in a.tables.items() if len(table)}
+
+
 #: The progress steps of :func:`write_reports`, by language.
 _STEPS: dict[str, dict[str, str]] = {
     "en": {
         "csv": "writing {name}",
         "figures": "drawing figures",
+        "analysis": "running the spatio-temporal analysis",
+        "analysis_figures": "drawing the figures of the analysis",
     },
     "zh": {
         "csv": "正在写出 {name}",
         "figures": "正在绘图",
+        "analysis": "正在进行时空分析",
+        "analysis_figures": "正在绘制时空分析图",
     },
 }
 
@@ -81,7 +122,11 @@ def write_reports(
 
     The CSV tables are :data:`TABLES` and the diagnostic tables of
     :func:`diagnostic_tables` (``grey_relation.csv``, ``coupling.csv``, …), each formula-safe
-    (:func:`cosyn.io.write.write_csv`).
+    (:func:`cosyn.io.write.write_csv`). With an ``[analysis]`` table in the spec: the
+    analysis tables with rows (:func:`analysis_csv_tables`) as ``analysis/<name>.csv``, its
+    figures (:func:`cosyn.report.analysis_figures.render_analysis_figures`, every one it
+    returns) as ``figures/analysis_*.svg`` and ``.png`` and in the HTML report, and its
+    tables as sheets of the workbook.
 
     Parameters
     ----------
@@ -109,9 +154,10 @@ def write_reports(
     SpecError
         ``[report] entities`` names an entity the result does not have (raised before
         any file is written).
-    DataError
-        ``[analysis] groups`` cannot give each entity a group (raised before any file
-        is written).
+    DataError, SpecError
+        ``[analysis] groups`` cannot give each entity a group, or the analysis cannot
+        run (the spatial extra missing, a weights file missing, …): raised before any
+        file is written.
     """
     from cosyn.io.write import atomic_write_bytes, atomic_write_text
     from cosyn.report.figures import chosen_entities, png_bytes, render_figures, svg_text
@@ -119,15 +165,22 @@ def write_reports(
     from cosyn.report.tables import spec_groups
     from cosyn.report.workbook import write_workbook
 
-    chosen_entities(result)  # an unknown [report] entities name fails before any file,
-    spec_groups(result)  # and so do [analysis] groups that name no entity's group
     say = step or (lambda _: None)
     words = _STEPS.get(lang, _STEPS["en"])
+    chosen_entities(result)  # an unknown [report] entities name fails before any file,
+    spec_groups(result)  # and so do [analysis] groups that name no entity's group,
+    if result.spec.analysis is not None:  # and an analysis that cannot run
+        say(words["analysis"])
+    analysis = analysis_csv_tables(result)
     out = Path(folder)
     written: list[Path] = []
     for name in (*TABLES, *diagnostic_tables(result)):
         say(words["csv"].format(name=f"{name}.csv"))
         written.append(write_csv(getattr(result, name), out / f"{name}.csv"))
+    for name, table in analysis.items():
+        path = f"{ANALYSIS_FOLDER}/{name}.csv"
+        say(words["csv"].format(name=path))
+        written.append(write_csv(table, out / path))
     say(words["csv"].format(name="results.xlsx"))
     written.append(
         write_workbook(
@@ -136,7 +189,15 @@ def write_reports(
     )
     say(words["figures"])
     inline: dict[str, str] = {}
-    for name, fig in render_figures(result, lang=lang).items():  # drawn once, saved twice
+    drawn = dict(render_figures(result, lang=lang))
+    if result.analysis is not None:
+        from cosyn.report.analysis_figures import render_analysis_figures
+
+        say(words["analysis_figures"])
+        for name, fig in render_analysis_figures(result, lang=lang).items():
+            key = name if name.startswith(ANALYSIS_PREFIX) else ANALYSIS_PREFIX + name
+            drawn[key] = fig
+    for name, fig in drawn.items():  # drawn once, saved twice
         inline[name] = svg_text(fig)
         written.append(atomic_write_text(out / "figures" / f"{name}.svg", inline[name]))
         written.append(atomic_write_bytes(out / "figures" / f"{name}.png", png_bytes(fig)))
