@@ -97,7 +97,8 @@ def test_lisa_columbus_sum_of_ii_bivand2019_and_esda_peer(columbus) -> None:
     assert out["Ii"].sum() * n / (n - 1) / n == pytest.approx(0.5001886, abs=5e-8)
     gal.transform = "r"
     peer = esda.Moran_Local(crime.to_numpy(), gal, permutations=0)
-    np.testing.assert_allclose(out["Ii"].to_numpy(), peer.Is, rtol=1e-12)
+    np.testing.assert_array_equal(out["Ii"].to_numpy(), peer.Is)
+    np.testing.assert_array_equal(out["z"].to_numpy(), peer.z)
     assert list(out["quadrant"]) == [space.QUADRANTS[int(q)] for q in peer.q]
     assert out.index.name == "entity" and list(out.index) == list(crime.index)
     assert not out["significant"].any() and out["p_sim"].isna().all()
@@ -116,19 +117,111 @@ def test_lisa_quadrants_by_sign_of_value_and_lag(columbus) -> None:
     assert ((out["Ii"] > 0) == out["quadrant"].isin(["HH", "LL"])).all()
 
 
-@pytest.mark.slow
-def test_lisa_permutation_significance_matches_esda(columbus) -> None:
-    """esda compiles its permutation code with numba on first use (tens of seconds)."""
-    crime, path, gal = columbus
+# esda 2.8.2 (numba 0.68.1, NumPy 2.4.6): Moran_Local(CRIME, columbus.gal row-standardised,
+# permutations=R, seed=12345); p_sim = (count + 1)/(R + 1), the counts listed in the
+# order of POLYID 1…49.
+ESDA_COLUMBUS_COUNTS = {
+    999: [193, 166, 231, 450, 153, 318, 36, 159, 393, 103, 17, 89, 345, 97, 7, 0, 44, 17,
+          101, 216, 186, 481, 36, 0, 1, 20, 412, 5, 0, 19, 38, 1, 389, 59, 370, 4, 7, 88,
+          17, 15, 64, 74, 415, 489, 347, 47, 63, 214, 200],
+    9999: [1804, 1640, 2355, 4653, 1539, 3297, 373, 1656, 3866, 1098, 158, 923, 3539, 1046,
+           87, 1, 322, 238, 1176, 2263, 1896, 4583, 341, 2, 12, 186, 4208, 53, 12, 200, 376,
+           15, 3955, 522, 3680, 75, 51, 856, 181, 183, 614, 789, 4363, 4819, 3442, 413, 580,
+           2027, 1943],
+}  # fmt: skip
+
+
+def test_lisa_p_sim_equals_esda_columbus_same_seed(columbus) -> None:
+    """Same seed, same permutations as esda: the p-values are esda's, exactly."""
+    crime, path, _ = columbus
     out = local_moran(crime, path, permutations=999, seed=12345)
-    gal.transform = "r"
-    peer = esda.Moran_Local(crime.to_numpy(), gal, permutations=999, seed=12345)
-    np.testing.assert_allclose(out["p_sim"].to_numpy(), peer.p_sim)
-    sig = peer.p_sim < 0.05
-    expected = np.where(sig, [space.QUADRANTS[int(q)] for q in peer.q], "not significant")
-    assert list(out["cluster"]) == list(expected)
+    expected = (np.array(ESDA_COLUMBUS_COUNTS[999]) + 1) / 1000
+    np.testing.assert_array_equal(out["p_sim"].to_numpy(), expected)
+    sig = expected < 0.05
+    assert list(out["cluster"]) == list(np.where(sig, out["quadrant"], "not significant"))
+    assert out["significant"].sum() == 20  # counts up to 48 of 999
     again = local_moran(crime, path, permutations=999, seed=12345)
     pd.testing.assert_frame_equal(out, again)
+
+
+def test_lisa_p_sim_agrees_with_esda_within_monte_carlo_error(columbus) -> None:
+    """Another seed (other permutations), R = 9,999: each p-value within 4.5 standard
+    errors of esda's (two independent estimates of one folded tail probability). Counting
+    the other side without folding (p near 1 for negative Ii), or a p-value that is not
+    (count + 1)/(R + 1), fails here."""
+    crime, path, _ = columbus
+    R = 9999
+    out = local_moran(crime, path, permutations=R, seed=2024)
+    esda_p = (np.array(ESDA_COLUMBUS_COUNTS[R]) + 1) / (R + 1)
+    ours = out["p_sim"].to_numpy()
+    counts = ours * (R + 1) - 1
+    np.testing.assert_allclose(counts, np.round(counts), atol=1e-6)
+    assert (ours >= 1 / (R + 1)).all() and (ours <= 0.5 + 1 / (R + 1)).all()
+    mean = (ours + esda_p) / 2
+    se = np.sqrt(2 * mean * (1 - mean) / R)
+    assert (np.abs(ours - esda_p) <= 4.5 * se + 2 / (R + 1)).all()
+    assert not np.array_equal(ours, esda_p)  # another stream indeed
+    # Ii < 0 too are judged on their own (lower) side: as small as esda's there.
+    neg = out["Ii"].to_numpy() < 0
+    assert neg.any() and (ours[neg] <= 0.5 + 1 / (R + 1)).all()
+
+
+def test_moran_permutation_inference_equals_esda_every_period(columbus) -> None:
+    """esda's Moran permutes in a Python loop from NumPy's global generator seeded with the
+    seed; cosyn evaluates the same permutations for all periods at once."""
+    crime, path, gal = columbus
+    wide = pd.DataFrame(
+        {2001: crime, 2002: np.sqrt(crime), 2003: crime.iloc[::-1].to_numpy()},
+        index=crime.index,
+    )
+    table = moran(wide, path, permutations=499, seed=5)
+    gal.transform = "r"
+    for period in wide.columns:
+        np.random.seed(5)  # noqa: NPY002 - esda's global generator
+        peer = esda.Moran(wide[period].to_numpy(), gal, permutations=499)
+        assert table.loc[period, "p_sim"] == peer.p_sim
+        assert table.loc[period, "z_sim"] == pytest.approx(peer.z_sim, rel=1e-12)
+        assert table.loc[period, "I"] == peer.I
+
+
+def test_lisa_wide_equals_each_period_and_seed_none_is_esdas_global_draw(columbus) -> None:
+    crime, path, _ = columbus
+    wide = pd.DataFrame({"a": crime, "b": -crime + 3 * np.sqrt(crime)}, index=crime.index)
+    long = local_moran(wide, path, permutations=199, seed=8)
+    for period in wide.columns:
+        one = local_moran(wide[period], path, permutations=199, seed=8)
+        part = long[long["period"] == period].set_index("entity").drop(columns="period")
+        pd.testing.assert_frame_equal(part, one)
+    # seed None: esda draws its seed with np.random.randint(12345, 12345000).
+    np.random.seed(21)  # noqa: NPY002
+    drawn = int(np.random.randint(12345, 12345000))  # noqa: NPY002
+    np.random.seed(21)  # noqa: NPY002
+    free = local_moran(crime, path, permutations=199, seed=None)
+    assert np.random.randint(12345, 12345000) == drawn  # noqa: NPY002 - state restored
+    fixed = local_moran(crime, path, permutations=199, seed=drawn)
+    pd.testing.assert_frame_equal(free, fixed)
+
+
+@pytest.mark.slow
+def test_lisa_p_sim_equals_live_esda_on_a_lattice_with_unequal_weights() -> None:
+    """Live peer (esda compiles its numba code here: tens of seconds): inverse-distance
+    weights within a band (unequal weights, 1 to ~20 neighbours), three seeds."""
+    rng = np.random.default_rng(3)
+    xy = rng.random((300, 2))
+    ids = [f"r{i}" for i in range(300)]
+    y = pd.Series(xy[:, 0] + rng.normal(scale=0.3, size=300), index=ids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libpysal's 0 ** −1 on the diagonal; islands
+        band = libpysal.weights.DistanceBand.from_array(
+            xy, threshold=0.12, binary=False, alpha=-1.0, ids=ids, silence_warnings=True
+        )
+        for seed in (0, 1, 12345):
+            out = local_moran(y, band, permutations=999, seed=seed, island="keep")
+            band.transform = "r"
+            peer = esda.Moran_Local(y.to_numpy(), band, permutations=999, seed=seed)
+            keep = ~out["p_sim"].isna().to_numpy()
+            np.testing.assert_array_equal(out["p_sim"].to_numpy()[keep], peer.p_sim[keep])
+            np.testing.assert_array_equal(out["Ii"].to_numpy(), peer.Is)
 
 
 # ---------------------------------------------------------------- hand calculation
