@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import cosyn
-from cosyn.report.methods import formula_html, methods_html, methods_paragraph
+from cosyn.report.methods import (
+    analysis_methods,
+    analysis_methods_html,
+    analysis_notes,
+    formula_html,
+    methods_html,
+    methods_paragraph,
+)
 
 # Two entities × six periods; A = {a1 (+), a2 (−)}, B = {b1 (+)}, C = {c1 (+)} when asked.
 # Every series varies and is positive, so every weighting (CV included) applies.
@@ -452,3 +461,189 @@ def test_obstacles_mention_the_unscaled_product_and_forecast_the_clipping(lang):
     assert "F_i·I_i(t)" in text
     assert ("clipped" in text) if lang == "en" else ("截断" in text)
     assert ("level-ratio outcome" in text) if lang == "en" else ("级比检验结果" in text)
+
+
+# -- the spatio-temporal analysis ([analysis], SPATIAL.md) -------------------------------
+PROVINCES = Path(__file__).resolve().parents[2] / "examples" / "provinces"
+
+
+def province_model(**analysis: object) -> dict:
+    """The bundled 31-province example (bounds and weights over the panel) with the
+    ``[analysis]`` table replaced by ``analysis``."""
+    model = tomllib.loads((PROVINCES / "analysis.toml").read_text(encoding="utf-8"))
+    model["analysis"] = analysis
+    return model
+
+
+def fit_provinces(**analysis: object) -> cosyn.Result:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        return cosyn.fit(PROVINCES / "panel.csv", province_model(**analysis))
+
+
+@pytest.fixture(scope="module")
+def provinces() -> cosyn.Result:
+    """U and D of the 31 provinces: China's four regions, the bundled contiguity, 99
+    permutations (not the default 999) with seed 7, LISA at α = 0.1."""
+    pytest.importorskip("esda")
+    res = fit_provinces(
+        series=["synergy", "coupling"],
+        groups="china_4",
+        weights="china_provinces",
+        permutations=99,
+        seed=7,
+        alpha=0.1,
+    )
+    assert res.analysis is not None  # computed once, here
+    return res
+
+
+def test_analysis_methods_state_the_options_actually_used(provinces):
+    en = "\n\n".join(analysis_methods(provinces, "en"))
+    zh = "\n\n".join(analysis_methods(provinces, "zh"))
+    # groups: the NBS four regions with their sizes (10 + 6 + 12 + 3 = 31)
+    assert "four regions (NBS 2011): East (10), Central (6), West (12), Northeast (3)" in en
+    assert "东部（10 个）、中部（6 个）、西部（12 个）、东北（3 个）" in zh
+    # permutations and seed of Moran's I and LISA, and the LISA level
+    assert "from 99 random permutations of the values (seed 7)" in en
+    assert "99 conditional permutations" in en and "p < 0.1" in en
+    assert "以 99 次随机置换（随机数种子 7）" in zh and "p < 0.1" in zh
+    assert "999" not in en
+    # the bundled contiguity, Hainan linked to Guangdong, row-standardised
+    assert "Hainan, which has no land border, is linked to Guangdong" in en
+    assert "海南没有陆地接壤的省份，按 island_links 设定与广东相连" in zh
+    assert "row-standardised" in en and "行标准化" in zh
+    # Silverman's bandwidth, the speed of convergence, the level edges of the classes
+    assert "h = 0.9·min(σ, IQR/1.34)·n^(−1/5)" in en
+    assert "λ = −ln(1 + β·T) / T" in en
+    assert "the edges 0, 0.3, 0.6, 0.9" in en  # U's levels
+    assert "the edges 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9" in en  # D's levels
+    # U refused by the methods that need values ≥ 0: they ran on D only
+    assert "The synergy degree U can be negative" in en
+    assert "Dagum (1997), per period, for the coupling coordination degree D." in en
+
+
+def test_analysis_methods_cite_what_they_use(provinces):
+    en = analysis_methods(provinces, "en")
+    refs = en[-1].splitlines()
+    assert refs[0] == "References"
+    for work in (
+        "Dagum, C. (1997). A new approach to the decomposition of the Gini income inequality "
+        "ratio. Empirical Economics, 22(4), 515–531.",
+        "Theil, H. (1967).",
+        "Shorrocks, A. F. (1980).",
+        "Barro, R. J., & Sala-i-Martin, X. (1992). Convergence.",
+        "Silverman, B. W. (1986).",
+        "Moran, P. A. P. (1950).",
+        "Anselin, L. (1995). Local indicators of spatial association—LISA.",
+        "Rey, S. J. (2001). Spatial empirics for economic growth and convergence. "
+        "Geographical Analysis, 33(3), 195–214.",
+        "Bickenbach, F., & Bode, E. (2003).",
+        "National Bureau of Statistics of China (2011).",
+    ):
+        assert any(r.startswith(work) for r in refs[1:]), work
+    assert not any(r.startswith("Scott, D. W.") for r in refs)  # Scott's rule not used
+    zh = analysis_methods(provinces, "zh")
+    assert zh[-1].splitlines()[0] == "参考文献"
+    assert "国家统计局. 东西中部和东北地区划分方法[EB/OL]. 北京: 国家统计局, 2011." in zh[-1]
+    assert analysis_methods(provinces, "en", references=False) == en[:-1]
+
+
+def test_methods_text_includes_the_analysis_and_its_references(provinces):
+    text = methods_paragraph(provinces)
+    own = analysis_methods(provinces, references=False)
+    assert "\n\n".join(own) in text
+    refs = text.split("\nReferences\n")[1]
+    assert "Meng, Q., & Han, W. (2000)" in refs and "Dagum, C. (1997)" in refs
+    # the equations of the analysis are numbered on from the model's
+    numbers = [int(n) for n in re.findall(r"    \((\d+)\)$", text, re.M)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    html = str(methods_html(provinces, "en", analysis=False))
+    assert "Spatial Markov chain." not in html and "Dagum, C. (1997)" in html
+    assert "Spatial Markov chain." in str(methods_html(provinces, "en"))
+
+
+def test_analysis_methods_in_chinese_keep_formulas_and_space_latin(provinces):
+    zh = analysis_methods(provinces, "zh", references=False)
+    en = analysis_methods(provinces, "en", references=False)
+    assert equations("\n\n".join(zh)) == equations("\n\n".join(en))
+    text = "\n".join(zh)
+    assert "耦合协调度 D 的区域差异" in text  # a space between D and the Chinese word
+    assert "Series analysed" not in text
+
+
+def test_analysis_methods_describe_only_what_ran():
+    """No groups, no weights, U only: kernel density and the Markov chain of U are all
+    that run, and the notes say why the rest did not."""
+    pytest.importorskip("giddy")
+    res = fit_provinces(series=["synergy"])
+    en = analysis_methods(res, "en", references=False)
+    heads = [p.split(". ", 1)[0] for p in en if p[:1].isupper() and ". " in p[:30]]
+    assert heads == ["Series analysed", "Kernel density", "Markov chain", "Notes"]
+    text = "\n".join(en)
+    for absent in (
+        "Groups.",
+        "Dagum Gini coefficient.",
+        "Theil index.",
+        "Convergence.",
+        "Spatial weights.",
+        "Global Moran's I.",
+        "Local Moran's I (LISA).",
+        "Spatial Markov chain.",
+    ):
+        assert absent not in text, absent
+    assert (
+        "Dagum Gini, Theil, σ- and β-convergence (which need values ≥ 0) were not applied" in text
+    )
+    assert "Markov chain." in text and "Kernel density." in text
+    assert "Notes. No spatial weights (analysis.weights)" in text
+    zh = "\n".join(analysis_methods(res, "zh", references=False))
+    assert "说明。未设定空间权重（analysis.weights）" in zh
+    refs = analysis_methods(res, "en")[-1]
+    assert "Silverman" in refs and "Dagum" not in refs and "Moran" not in refs
+
+
+def test_analysis_methods_other_options(tmp_path):
+    """Groups from a mapping file, neighbours from a CSV, no permutations, Scott's rule,
+    quantile classes, Hainan left an island: each said as given."""
+    pytest.importorskip("giddy")
+    groups = tmp_path / "groups.csv"
+    regions = cosyn.datasets.china_regions("china_3")
+    pd.DataFrame({"entity": regions.index, "group": regions.to_numpy()}).to_csv(groups, index=False)
+    res = fit_provinces(
+        series=["coupling"],
+        groups=str(groups),
+        weights="china_provinces",
+        island_links=False,
+        permutations=0,
+        bandwidth="scott",
+        classes="quantiles",
+        k=4,
+    )
+    en = "\n".join(analysis_methods(res, "en"))
+    assert "by the mapping file groups.csv into 3 groups: East (11), Central (8), West (12)" in en
+    assert "Hainan, which has no land border, has no neighbour (island_links = false)" in en
+    assert "normal approximation (Cliff and Ord 1981) only (analysis.permutations = 0)" in en
+    assert "LISA" not in en.split("References")[0].replace("LISA (whose", "")
+    assert "Scott's (1992) normal-reference bandwidth $h" not in en  # marks are removed
+    assert "Scott's (1992) normal-reference bandwidth h = 1.06·σ·n^(−1/5)" in en
+    assert "Scott, D. W. (1992)" in en and "Silverman, B. W." not in en
+    assert "4 quantiles of all the values of the coupling coordination degree D" in en
+    assert "classed by 4 quantiles of all the lags" in en
+
+
+def test_analysis_methods_without_analysis_is_empty(guangzhou):
+    assert analysis_methods(guangzhou) == []
+    assert analysis_notes(guangzhou, "zh") == []
+    assert str(analysis_methods_html(guangzhou)) == ""
+    assert "Dagum" not in methods_paragraph(guangzhou)
+
+
+def test_analysis_notes_in_chinese(provinces):
+    en = analysis_notes(provinces, "en")
+    zh = analysis_notes(provinces, "zh")
+    assert en == list(provinces.analysis.notes) and len(zh) == len(en)
+    assert "空间权重：内置的中国省级行政区邻接关系；海南没有陆地邻接省份" in zh[0]
+    assert any(n.startswith("协同度 U 可能为负") for n in zh)
+    with pytest.raises(ValueError, match="language"):
+        analysis_notes(provinces, "fr")

@@ -48,12 +48,21 @@ from cosyn.report.text import (
     level_names,
     period_text,
     stage_names,
+    translate,
 )
 
 if TYPE_CHECKING:
     from cosyn.result import Result
 
-__all__ = ["REFERENCES", "formula_html", "methods_html", "methods_paragraph"]
+__all__ = [
+    "REFERENCES",
+    "analysis_methods",
+    "analysis_methods_html",
+    "analysis_notes",
+    "formula_html",
+    "methods_html",
+    "methods_paragraph",
+]
 
 #: Works the methods text cites, by key; the model's own two are always cited.
 REFERENCES: dict[str, dict[str, str]] = {
@@ -112,6 +121,88 @@ REFERENCES: dict[str, dict[str, str]] = {
         "doi:10.13546/j.cnki.tjyjc.2024.22.007",
         "zh": "Fan D, Ke H, Cao R. Modification and improvement of coupling coordination degree "
         "model[J]. 统计与决策, 2024, 40(22): 41-46.",
+    },
+    "dagum1997": {
+        "en": "Dagum, C. (1997). A new approach to the decomposition of the Gini income "
+        "inequality ratio. Empirical Economics, 22(4), 515–531. doi:10.1007/BF01205777",
+        "zh": "Dagum C. A new approach to the decomposition of the Gini income inequality "
+        "ratio[J]. Empirical Economics, 1997, 22(4): 515-531.",
+    },
+    "theil1967": {
+        "en": "Theil, H. (1967). Economics and Information Theory. Amsterdam: North-Holland.",
+        "zh": "Theil H. Economics and Information Theory[M]. Amsterdam: North-Holland, 1967.",
+    },
+    "shorrocks1980": {
+        "en": "Shorrocks, A. F. (1980). The class of additively decomposable inequality "
+        "measures. Econometrica, 48(3), 613–625.",
+        "zh": "Shorrocks A F. The class of additively decomposable inequality measures[J]. "
+        "Econometrica, 1980, 48(3): 613-625.",
+    },
+    "barro1992": {
+        "en": "Barro, R. J., & Sala-i-Martin, X. (1992). Convergence. Journal of Political "
+        "Economy, 100(2), 223–251.",
+        "zh": "Barro R J, Sala-i-Martin X. Convergence[J]. Journal of Political Economy, 1992, "
+        "100(2): 223-251.",
+    },
+    "silverman1986": {
+        "en": "Silverman, B. W. (1986). Density Estimation for Statistics and Data Analysis. "
+        "London: Chapman & Hall.",
+        "zh": "Silverman B W. Density Estimation for Statistics and Data Analysis[M]. London: "
+        "Chapman & Hall, 1986.",
+    },
+    "scott1992": {
+        "en": "Scott, D. W. (1992). Multivariate Density Estimation: Theory, Practice, and "
+        "Visualization. New York: Wiley.",
+        "zh": "Scott D W. Multivariate Density Estimation: Theory, Practice, and "
+        "Visualization[M]. New York: Wiley, 1992.",
+    },
+    "moran1950": {
+        "en": "Moran, P. A. P. (1950). Notes on continuous stochastic phenomena. Biometrika, "
+        "37(1/2), 17–23.",
+        "zh": "Moran P A P. Notes on continuous stochastic phenomena[J]. Biometrika, 1950, "
+        "37(1/2): 17-23.",
+    },
+    "cliff_ord1981": {
+        "en": "Cliff, A. D., & Ord, J. K. (1981). Spatial Processes: Models and Applications. "
+        "London: Pion.",
+        "zh": "Cliff A D, Ord J K. Spatial Processes: Models and Applications[M]. London: "
+        "Pion, 1981.",
+    },
+    "anselin1995": {
+        "en": "Anselin, L. (1995). Local indicators of spatial association—LISA. "
+        "Geographical Analysis, 27(2), 93–115.",
+        "zh": "Anselin L. Local indicators of spatial association—LISA[J]. Geographical "
+        "Analysis, 1995, 27(2): 93-115.",
+    },
+    "anderson_goodman1957": {
+        "en": "Anderson, T. W., & Goodman, L. A. (1957). Statistical inference about Markov "
+        "chains. Annals of Mathematical Statistics, 28(1), 89–110.",
+        "zh": "Anderson T W, Goodman L A. Statistical inference about Markov chains[J]. "
+        "Annals of Mathematical Statistics, 1957, 28(1): 89-110.",
+    },
+    "rey2001": {
+        "en": "Rey, S. J. (2001). Spatial empirics for economic growth and convergence. "
+        "Geographical Analysis, 33(3), 195–214.",
+        "zh": "Rey S J. Spatial empirics for economic growth and convergence[J]. Geographical "
+        "Analysis, 2001, 33(3): 195-214.",
+    },
+    "bickenbach_bode2003": {
+        "en": "Bickenbach, F., & Bode, E. (2003). Evaluating the Markov property in studies "
+        "of economic convergence. International Regional Science Review, 26(3), 363–392.",
+        "zh": "Bickenbach F, Bode E. Evaluating the Markov property in studies of economic "
+        "convergence[J]. International Regional Science Review, 2003, 26(3): 363-392.",
+    },
+    "rey_anselin2007": {
+        "en": "Rey, S. J., & Anselin, L. (2007). PySAL: A Python library of spatial "
+        "analytical methods. The Review of Regional Studies, 37(1), 5–27.",
+        "zh": "Rey S J, Anselin L. PySAL: A Python library of spatial analytical methods[J]. "
+        "The Review of Regional Studies, 2007, 37(1): 5-27.",
+    },
+    "nbs2011": {
+        "en": "National Bureau of Statistics of China (2011). The division of the eastern, "
+        "central, western and northeastern regions [东西中部和东北地区划分方法]. Beijing: "
+        "National Bureau of Statistics.",
+        "zh": "国家统计局. 东西中部和东北地区划分方法[EB/OL]. 北京: 国家统计局, 2011.",
     },
 }
 
@@ -216,13 +307,12 @@ class _Writer:
             self.forecast()
         if d.robustness is not None:
             self.robustness()
-        self.blocks.append(
-            _Refs(
-                self.t("References", "参考文献"),
-                tuple(REFERENCES[k][self.lang] for k in self.cited),
-            )
-        )
         return self.blocks
+
+    def references(self) -> _Refs:
+        return _Refs(
+            self.t("References", "参考文献"), tuple(REFERENCES[k][self.lang] for k in self.cited)
+        )
 
     def intro(self) -> None:
         from cosyn import __version__
@@ -1356,7 +1446,846 @@ class _Writer:
         self.eq("stage agreement = #{d : stage(U^{(d)}) = stage(U)} / D")
 
 
+# -- the spatio-temporal analysis (SPATIAL.md) -------------------------------------------
+#: The notes of :func:`cosyn.analyse` that the methods text states in its own words, by
+#: their opening; their Chinese text for the notes list.
+_GENERAL_NOTES_ZH: tuple[tuple[str, str], ...] = (
+    (
+        "Order degrees are measured against each entity's own range",
+        '有序度按各个体自身的取值范围计算（method.bounds = "entity"）：μ、U 和 D 反映的是个体'
+        "在自身历史中的位置，因此个体间的比较（分组统计、基尼系数、泰尔指数、σ 和 β 收敛、"
+        "核密度、Moran's I、LISA、马尔可夫类型）比较的是这种位置而非水平；method.bounds = "
+        '"panel" 以同一范围衡量所有个体，使个体间可比。',
+    ),
+    (
+        "The weights differ between entities",
+        '各个体的权重不同（method.weights_scope = "entity"）：各个体的有序度对指标的加权不同，'
+        '因此个体间的比较是在不同权重下进行的；method.weights_scope = "panel" 使所有个体采用'
+        "同一套权重。",
+    ),
+    (
+        "Spatial weights: the bundled contiguity of China's provinces; Hainan",
+        "空间权重：内置的中国省级行政区邻接关系；海南没有陆地邻接省份，按 analysis.island_links "
+        "与广东相连。",
+    ),
+    (
+        "The synergy degree U can be negative",
+        "协同度 U 可能为负：Dagum 基尼系数、泰尔指数、σ 收敛和 β 收敛（要求数值非负）只对各子系统"
+        "有序度 μ 和耦合协调度 D 计算。",
+    ),
+    (
+        "The order degrees μ have no level scale",
+        "有序度 μ 没有等级划分：其马尔可夫链的类型取全部时期数值合并后的分位数。",
+    ),
+    (
+        "No spatial weights (analysis.weights)",
+        "未设定空间权重（analysis.weights）：不计算 Moran's I、LISA 和空间马尔可夫链。",
+    ),
+    (
+        "No groups (analysis.groups)",
+        "未设定分组（analysis.groups）：不计算分组统计、Dagum 基尼系数和泰尔指数；σ 收敛只对全体"
+        "个体计算。",
+    ),
+    (
+        "analysis.permutations = 0",
+        "analysis.permutations = 0：全局 Moran's I 只做正态近似检验，不计算 LISA（其显著性需要随机"
+        "置换）。",
+    ),
+)
+#: The method named at the start of a note of one series, in Chinese.
+_NOTE_METHODS_ZH: dict[str, str] = {
+    "Dagum Gini": "Dagum 基尼系数",
+    "Theil": "泰尔指数",
+    "σ-convergence": "σ 收敛",
+    "β-convergence": "β 收敛",
+    "Kernel density": "核密度估计",
+    "Moran's I": "全局 Moran's I",
+    "LISA": "LISA",
+    "Markov chain": "马尔可夫链",
+    "Spatial Markov chain": "空间马尔可夫链",
+}
+_CLASSES_NEVER = re.compile(r"class\(es\) (.+?) never the start")
+_SERIES_NOTE = re.compile(r"^(?P<method>.+?) of series '(?P<series>[^']*)'(?P<rest>.*)$", re.S)
+_NOTE_PHRASES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^ is not computed: "), "未计算："),
+    (re.compile(r"^: Markov chain: "), "：总体转移矩阵："),
+    (re.compile(r"^: lag class (.+?): "), r"：空间滞后类型 \1："),
+    (re.compile(r"^: "), "："),
+    (
+        re.compile(r"the chain has (\d+) recurrent classes; the steady state is not unique"),
+        r"该链有 \1 个常返类，稳态分布不唯一",
+    ),
+    (
+        re.compile(
+            r"some transitions lead into a class that is never left in the data; the steady "
+            r"state is not estimable"
+        ),
+        "部分转移进入数据中从未离开的类型，稳态分布无法估计",
+    ),
+    (re.compile(r"no transition observed; no steady state"), "没有观测到转移，无稳态分布"),
+    (
+        re.compile(r"class\(es\) (.+?) never the start of a transition: their row of P is NaN "),
+        r"类型\1从未作为转移的起点：其转移概率行为空值",
+    ),
+    (re.compile(r"\(no estimate\)"), "（无估计值）"),
+    (
+        re.compile(r"(\d+) conditional row\(s\) with no transition, NaN in P"),
+        r"\1 个条件转移行没有转移，转移概率为空",
+    ),
+)
+
+
+def _series_words(result: Result, name: str, lang: str) -> str:
+    """A series of the analysis as the prose names it: "the order degree μ of 数字经济"."""
+    zh = lang == "zh"
+    if name == "synergy":
+        return "协同度 U" if zh else "the synergy degree U"
+    if name == "coupling":
+        return "耦合协调度 D" if zh else "the coupling coordination degree D"
+    if name == "order:mean":
+        return "各子系统有序度的均值" if zh else "the mean order degree of the subsystems"
+    key = name.split(":", 1)[1] if name.startswith("order:") else name
+    labels = {s.name: s.label or s.name for s in result.spec.subsystems}
+    label = _lit(labels.get(key, key))
+    return f"{label}子系统有序度 μ" if zh else f"the order degree μ of {label}"
+
+
+def analysis_notes(result: Result, lang: str = "en") -> list[str]:
+    """The notes of the analysis of ``result`` (:attr:`AnalysisResult.notes`) in ``lang``.
+
+    English notes as :func:`cosyn.analyse` writes them; in Chinese, the notes whose words
+    are known are translated (the series named by their label) and the others kept as
+    written. Empty without an ``[analysis]`` table.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
+    a = result.analysis
+    if a is None:
+        return []
+    if lang == "en":
+        return list(a.notes)
+    out = []
+    for note in a.notes:
+        out.append(_note_zh(result, note))
+    return out
+
+
+def _note_zh(result: Result, note: str) -> str:
+    for opening, zh in _GENERAL_NOTES_ZH:
+        if note.startswith(opening):
+            return zh
+    m = _SERIES_NOTE.match(note)
+    if not m or m.group("method") not in _NOTE_METHODS_ZH:
+        return note
+    rest = _CLASSES_NEVER.sub(
+        lambda c: (
+            "class(es) "
+            + "、".join(translate(x, "zh") for x in c.group(1).split(", "))
+            + " never the start"
+        ),
+        m.group("rest"),
+    )
+    if m.group("method") == "Markov chain":
+        rest = rest.replace(": Markov chain: ", ": ", 1)
+    for pattern, zh in _NOTE_PHRASES_ZH:
+        rest = pattern.sub(zh, rest, count=1)
+    series = _series_words(result, m.group("series"), "zh").replace(_DOLLAR, "$")
+    gap = " " if re.search(r"[A-Za-zμ]$", series) else ""
+    return f"{series}{gap}的{_NOTE_METHODS_ZH[m.group('method')]}{rest}"
+
+
+class _AnalysisWriter(_Writer):
+    """The paragraphs of the spatio-temporal analysis actually run (tables with rows)."""
+
+    def __init__(self, result: Result, lang: str, first_eq: int = 0) -> None:
+        super().__init__(result, lang)
+        self.cited = []
+        self.eq_number = first_eq
+        analysis = result.analysis
+        assert analysis is not None
+        self.a = analysis
+        spec_a = result.spec.analysis
+        assert spec_a is not None
+        self.opt = spec_a
+
+    def rows(self, table: str) -> list[str]:
+        """The series with rows in ``table``, in the order they were analysed."""
+        frame = getattr(self.a, table)
+        if not len(frame):
+            return []
+        present = set(frame["series"])
+        return [s for s in dict.fromkeys(self.a.values["series"]) if s in present]
+
+    def series(self, names: Sequence[str], then: str = "") -> str:
+        """The series ``names`` in prose (each of the series analysed, or all but U, said
+        so when there are more than two), followed by ``then`` (a Chinese word is spaced
+        from a closing Latin letter)."""
+        analysed = list(dict.fromkeys(self.a.values["series"]))
+        names = list(names)
+        if len(names) > 2 and names == analysed:
+            text = self.t("each series", "各序列")
+        elif len(names) > 2 and names == [n for n in analysed if n != "synergy"]:
+            text = self.t("each series but U", "除 U 以外的各序列")
+        else:
+            words = [_series_words(self.res, n, self.lang) for n in names]
+            if self.lang == "zh":
+                text = "、".join(words)
+            elif len(words) <= 2:
+                text = " and ".join(words)
+            else:
+                text = ", ".join(words[:-1]) + " and " + words[-1]
+        if then and self.lang == "zh" and re.search(r"[A-Za-zα-ωμ]$", text):
+            return f"{text} {then}"
+        return text + then
+
+    def build_analysis(self) -> list[_Block]:
+        self.overview()
+        self.groups()
+        self.gini()
+        self.theil()
+        self.convergence()
+        self.density()
+        self.spatial()
+        self.markov()
+        self.other_notes()
+        return self.blocks
+
+    # -- what was analysed ---------------------------------------------------------------
+    def overview(self) -> None:
+        names = list(dict.fromkeys(self.a.values["series"]))
+        words = [_series_words(self.res, n, self.lang) for n in names]
+        if self.lang == "zh":
+            listed = "、".join(words)
+        else:
+            listed = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+        E = len(self.res.entities)
+        m = self.m
+        from cosyn.analysis.run import BOUNDS_NOTE, WEIGHTS_NOTE
+
+        bounds = ""
+        if BOUNDS_NOTE in self.a.notes:
+            bounds = self.t(
+                " The bounds of the efficacy coefficient were taken per entity: each value "
+                "places an entity within its own range, so the comparisons across entities "
+                "below (differences, spatial association, classes) compare these positions, "
+                'not levels; bounds = "panel" would make the levels comparable.',
+                "功效系数的上下限按个体分别确定：各数值反映个体在自身取值范围内的位置，因此下文"
+                "的个体间比较（差异、空间关联、类型转移）比较的是这种相对位置而非水平；设置 "
+                'bounds = "panel" 可使各个体的水平可比。',
+            )
+        elif m.bounds == "panel" and self.several:
+            bounds = self.t(
+                " The bounds of the efficacy coefficient were taken over the whole panel, so "
+                "the values of different entities are comparable.",
+                "功效系数的上下限按全部个体—时期确定，不同个体的数值可以相互比较。",
+            )
+        if WEIGHTS_NOTE in self.a.notes:
+            bounds += self.t(
+                " The weights were computed per entity and differ between them, so the "
+                "comparisons across entities compare numbers built with different weights; "
+                'weights_scope = "panel" gives every entity the same weights.',
+                "权重按个体分别计算且各不相同，因此个体间比较的数值是在不同权重下构建的；设置 "
+                'weights_scope = "panel" 可使所有个体采用同一套权重。',
+            )
+        refused = ""
+        if "synergy" in names and any(self.rows(t) for t in ("gini", "theil", "sigma", "beta")):
+            refused = self.t(
+                " The synergy degree U can be negative, so the methods that need values ≥ 0 "
+                "(Dagum Gini, Theil, σ- and β-convergence) were applied to the order and "
+                "coupling coordination degrees only.",
+                "协同度 U 可能为负，需要非负数值的方法（Dagum 基尼系数、泰尔指数、σ 收敛和 β 收敛）"
+                "只用于有序度和耦合协调度。",
+            )
+        elif "synergy" in names:
+            refused = self.t(
+                " The synergy degree U can be negative, so Dagum Gini, Theil, σ- and "
+                "β-convergence (which need values ≥ 0) were not applied to it.",
+                "协同度 U 可能为负，因此未对其计算需要非负数值的 Dagum 基尼系数、泰尔指数、σ 收敛"
+                "和 β 收敛。",
+            )
+        self.para(
+            self.t(
+                f"The spatio-temporal analysis covers {listed} of the {E} entities, each "
+                f"period on its own.{bounds}{refused}",
+                f"时空分析的对象为 {E} 个个体的{listed}，逐期计算。{bounds}{refused}",
+            ),
+            self.t("Series analysed.", "分析对象。"),
+        )
+
+    # -- groups, Dagum, Theil, convergence ----------------------------------------------
+    def group_list(self) -> str:
+        groups = self.a.groups
+        counts = groups["group"].value_counts(sort=False)
+        order = list(counts.index)
+        names = {g: str(g) for g in order}
+        if self.opt.groups_kind == "scheme":
+            from cosyn.datasets.china import region_names
+
+            words = region_names(self.lang)
+            rank = {k: i for i, k in enumerate(("East", "Central", "West", "Northeast"))}
+            order.sort(key=lambda g: rank.get(str(g), len(rank)))
+            names = {g: words.get(str(g), str(g)) for g in order}
+        if self.lang == "zh":
+            return "、".join(f"{_lit(names[g])}（{counts[g]} 个）" for g in order)
+        return ", ".join(f"{_lit(names[g])} ({counts[g]})" for g in order)
+
+    def groups(self) -> None:
+        if not self.rows("group_stats"):
+            return
+        k = self.a.groups["group"].nunique()
+        listed = self.group_list()
+        kind = self.opt.groups_kind
+        if kind == "scheme" and self.opt.groups == "china_4":
+            self.cite("nbs2011")
+            how = self.t(
+                "by the National Bureau of Statistics' division of China into four regions "
+                f"(NBS 2011): {listed}",
+                f"按国家统计局（2011）的四大区域划分为 {k} 组：{listed}",
+            )
+        elif kind == "scheme":
+            how = self.t(
+                "by the National Bureau of Statistics' three-belt division of China into "
+                f"eastern, central and western regions: {listed}",
+                f"按国家统计局东、中、西三大地带的划分分为 {k} 组：{listed}",
+            )
+        elif kind == "column":
+            how = self.t(
+                f"by the data column “{_lit(self.opt.groups)}” into {k} groups: {listed}",
+                f"按数据列“{_lit(self.opt.groups)}”分为 {k} 组：{listed}",
+            )
+        else:
+            from pathlib import Path
+
+            file = _lit(Path(str(self.opt.groups)).name)
+            how = self.t(
+                f"by the mapping file {file} into {k} groups: {listed}",
+                f"按分组文件 {file} 分为 {k} 组：{listed}",
+            )
+        self.para(
+            self.t(
+                f"The entities were grouped {how}. For each group and period the number of "
+                "entities, the mean, the standard deviation (divisor n − 1) and the rank of "
+                "the mean are reported.",
+                f"个体{how}。对每组每期报告个体数、均值、标准差（除数 n − 1）及均值排名。",
+            ),
+            self.t("Groups.", "分组。"),
+        )
+
+    def gini(self) -> None:
+        names = self.rows("gini")
+        if not names:
+            return
+        self.cite("dagum1997")
+        self.para(
+            self.t(
+                "Regional differences were measured with the Gini coefficient and its "
+                f"decomposition by Dagum (1997), per period, for {self.series(names)}. With n "
+                "entities in k groups (group j: $n_j$ entities with mean $μ_j$; groups ordered "
+                "by their mean), $p_j = n_j/n$ and $s_j = n_j μ_j/(n μ)$:",
+                "采用 Dagum（1997）基尼系数及其分解方法逐期测度"
+                f"{self.series(names, '的区域差异')}。"
+                "n 个个体分为 k 组（第 j 组 $n_j$ 个个体，均值 $μ_j$，各组按均值排序），"
+                "$p_j = n_j/n$，$s_j = n_j μ_j/(n μ)$：",
+            ),
+            self.t("Dagum Gini coefficient.", "Dagum 基尼系数。"),
+        )
+        self.eq(
+            "G = Σ_j Σ_h Σ_i Σ_r |y_{ji} − y_{hr}| / (2 n² μ)",
+            "G_{jj} = Σ_i Σ_r |y_{ji} − y_{jr}| / (2 n_j² μ_j),   "
+            "G_{jh} = Σ_i Σ_r |y_{ji} − y_{hr}| / (n_j n_h (μ_j + μ_h))",
+            "G_w = Σ_j G_{jj} p_j s_j,   G_{nb} = Σ_{j>h} G_{jh} (p_j s_h + p_h s_j) D_{jh},   "
+            "G_t = Σ_{j>h} G_{jh} (p_j s_h + p_h s_j) (1 − D_{jh})",
+        )
+        self.para(
+            self.t(
+                "where $D_{jh} = (d_{jh} − p_{jh}) / (d_{jh} + p_{jh})$ is the relative "
+                "affluence of group j over group h, $d_{jh}$ the mean over all pairs of "
+                "$max(y_{ji} − y_{hr}, 0)$ and $p_{jh}$ that of $max(y_{hr} − y_{ji}, 0)$. The "
+                "total is the sum of the within-group contribution, the net between-group "
+                "contribution and the intensity of transvariation, $G = G_w + G_{nb} + G_t$; "
+                "each is reported with its share of G, with the within-group Gini $G_{jj}$ of "
+                "every group and the between-group Gini $G_{jh}$ of every pair.",
+                "其中 $D_{jh} = (d_{jh} − p_{jh}) / (d_{jh} + p_{jh})$ 为第 j 组相对第 h 组的"
+                "相对经济影响，$d_{jh}$ 为全部配对的 $max(y_{ji} − y_{hr}, 0)$ 的均值，$p_{jh}$ "
+                "为 $max(y_{hr} − y_{ji}, 0)$ 的均值。总体基尼系数分解为组内差异贡献、组间净值"
+                "差异贡献和超变密度贡献，$G = G_w + G_{nb} + G_t$；报告各项及其贡献率，以及各组"
+                "的组内基尼系数 $G_{jj}$ 和各组对之间的组间基尼系数 $G_{jh}$。",
+            )
+        )
+
+    def theil(self) -> None:
+        names = self.rows("theil")
+        if not names:
+            return
+        self.cite("theil1967")
+        self.cite("shorrocks1980")
+        self.para(
+            self.t(
+                f"Theil's T index (Theil 1967) of {self.series(names)} was decomposed "
+                "additively (Shorrocks 1980) into the inequality within and between the "
+                "groups, with $s_g = n_g μ_g/(n μ)$ the share of group g in the total:",
+                f"{self.series(names, '的泰尔指数')} T（Theil 1967）按组可加分解（Shorrocks 1980）"
+                "为组内差异与组间差异，$s_g = n_g μ_g/(n μ)$ 为第 g 组占总量的份额：",
+            ),
+            self.t("Theil index.", "泰尔指数。"),
+        )
+        self.eq(
+            "T = (1/n) Σ_i (y_i/μ) ln(y_i/μ),   T_g = (1/n_g) Σ_{i∈g} (y_i/μ_g) ln(y_i/μ_g)",
+            "T = T_w + T_b,   T_w = Σ_g s_g T_g,   T_b = Σ_g s_g ln(μ_g/μ)",
+        )
+
+    def convergence(self) -> None:
+        sigma, beta = self.rows("sigma"), self.rows("beta")
+        if not sigma and not beta:
+            return
+        self.cite("barro1992")
+        head = self.t("Convergence.", "收敛分析。")
+        if sigma:
+            by_group = bool(len(self.a.sigma) and self.a.sigma["group"].notna().any())
+            scope = self.t(
+                " for the whole panel and within each group" if by_group else "",
+                "（全体个体及各组）" if by_group else "",
+            )
+            self.para(
+                self.t(
+                    f"σ-convergence of {self.series(sigma)} was measured by the coefficient "
+                    f"of variation in each period{scope}, $CV_t = σ_t / ȳ_t$ with σ the "
+                    "standard deviation (divisor n); a CV that falls over time means the "
+                    "entities draw closer (Barro and Sala-i-Martin 1992).",
+                    f"σ 收敛以各期变异系数衡量{scope}：$CV_t = σ_t / ȳ_t$，σ 为标准差（除数 n），"
+                    f"分析对象为{self.series(sigma)}；变异系数随时间下降表明个体间差距缩小"
+                    "（Barro 和 Sala-i-Martin，1992）。",
+                ),
+                head,
+            )
+            head = ""
+        if beta:
+            b = self.a.beta
+            first, last = _label(b["first_period"].iloc[0]), _label(b["last_period"].iloc[0])
+            span = _fmt(float(b["span"].iloc[0]))
+            self.para(
+                self.t(
+                    f"Absolute β-convergence of {self.series(beta)} was tested by an OLS "
+                    "regression across the entities of the average growth rate between "
+                    f"{first} and {last} (T = {span} periods) on the logarithm of the initial "
+                    "value:",
+                    f"绝对 β 收敛检验以 {first}—{last} 年间（T = {span} 期）的年均增长率对初始"
+                    f"值的对数做截面 OLS 回归，分析对象为{self.series(beta)}：",
+                ),
+                head,
+            )
+            self.eq(
+                "g_i = (1/T) ln(y_{iT} / y_{i0}) = α + β ln y_{i0} + ε_i",
+                "λ = −ln(1 + β·T) / T",
+            )
+            self.para(
+                self.t(
+                    "A negative β significant at the 5% level (two-sided t test, n − 2 "
+                    "degrees of freedom) means that the entities that started lower grew "
+                    "faster; λ is the implied speed of convergence (Barro and Sala-i-Martin "
+                    "1992), undefined when $1 + β·T ≤ 0$.",
+                    "β 为负且在 5% 水平上显著（双侧 t 检验，自由度 n − 2）表明初始水平较低的个体"
+                    "增长更快；λ 为隐含的收敛速度（Barro 和 Sala-i-Martin，1992），"
+                    "$1 + β·T ≤ 0$ 时无定义。",
+                )
+            )
+
+    # -- kernel density ------------------------------------------------------------------
+    def density(self) -> None:
+        names = self.rows("density")
+        if not names:
+            return
+        bw = self.opt.bandwidth
+        if bw == "silverman":
+            self.cite("silverman1986")
+            rule = self.t(
+                "Silverman's (1986) rule-of-thumb bandwidth $h = 0.9·min(σ, IQR/1.34)·n^(−1/5)$ "
+                "in each period",
+                "各期带宽按 Silverman（1986）经验法则取 $h = 0.9·min(σ, IQR/1.34)·n^(−1/5)$",
+            )
+        elif bw == "scott":
+            self.cite("scott1992")
+            rule = self.t(
+                "Scott's (1992) normal-reference bandwidth $h = 1.06·σ·n^(−1/5)$ in each period",
+                "各期带宽按 Scott（1992）正态参照法则取 $h = 1.06·σ·n^(−1/5)$",
+            )
+        else:
+            rule = self.t(
+                f"the bandwidth $h = {_fmt(float(bw))}$ in every period",
+                f"各期带宽均取 $h = {_fmt(float(bw))}$",
+            )
+        self.para(
+            self.t(
+                f"The distribution of {self.series(names)} across the entities was estimated "
+                f"in each period by kernel density with a Gaussian kernel φ and {rule} (σ the "
+                "standard deviation, divisor n − 1):",
+                f"采用高斯核 φ 的核密度估计逐期刻画{self.series(names, '在个体间的分布')}，{rule}"
+                "（σ 为标准差，除数 n − 1）：",
+            ),
+            self.t("Kernel density.", "核密度估计。"),
+        )
+        self.eq("f_t(x) = (1/(n h_t)) Σ_i φ((x − y_{it}) / h_t)")
+        self.para(
+            self.t(
+                "All periods are evaluated on one grid of 256 points, so that the curves can "
+                "be compared; the table gives for each period the location and height of the "
+                "main peak, the number of peaks (local maxima at least 5% of the highest) and "
+                "the width of the main peak at half its height.",
+                "各期在同一组 256 个网格点上计算，以便比较；表中给出各期主峰的位置和高度、波峰"
+                "个数（高度不低于最高峰 5% 的局部极大值）以及主峰的半高宽。",
+            )
+        )
+
+    # -- spatial weights, Moran's I, LISA ------------------------------------------------
+    def weights_text(self) -> str:
+        from pathlib import Path
+
+        from cosyn.spec import Coordinates, Geometry
+
+        o = self.opt
+        if o.weights_kind == "china":
+            if o.island_links:
+                island = self.t(
+                    "; Hainan, which has no land border, is linked to Guangdong (island_links)",
+                    "；海南没有陆地接壤的省份，按 island_links 设定与广东相连",
+                )
+            else:
+                island = self.t(
+                    "; Hainan, which has no land border, has no neighbour (island_links = "
+                    "false) and a spatial lag of 0",
+                    "；海南没有陆地接壤的省份，island_links = false 时无邻居，空间滞后为 0",
+                )
+            return self.t(
+                "the contiguity of China's provincial-level divisions bundled with cosyn (two "
+                f"provinces are neighbours when they share a land border){island}",
+                f"由 cosyn 内置的中国省级行政区邻接关系构建（两省陆地接壤即为邻居）{island}",
+            )
+        if isinstance(o.weights, Geometry):
+            file = _lit(Path(o.weights.file).name)
+            if o.weights.contiguity == "rook":
+                return self.t(
+                    f"rook contiguity of the regions of {file} (neighbours share an edge)",
+                    f"由 {file} 中的区域边界按 rook 邻接构建（共边即为邻居）",
+                )
+            return self.t(
+                f"queen contiguity of the regions of {file} (neighbours share an edge or a corner)",
+                f"由 {file} 中的区域边界按 queen 邻接构建（共边或共点即为邻居）",
+            )
+        if isinstance(o.weights, Coordinates):
+            c = o.weights
+            xy = f"{_lit(c.x)}, {_lit(c.y)}"
+            if c.distance is not None:
+                return self.t(
+                    f"inverse distances $w_{{ij}} = 1/d_{{ij}}$ between the coordinates ({xy})",
+                    f"按坐标（{xy}）计算反距离权重 $w_{{ij}} = 1/d_{{ij}}$",
+                )
+            k = c.k or 4
+            return self.t(
+                f"the k = {k} nearest neighbours of each entity by the coordinates ({xy})",
+                f"按坐标（{xy}）取每个个体最近的 k = {k} 个邻居",
+            )
+        file = _lit(Path(str(o.weights)).name)
+        return self.t(
+            f"the neighbour pairs of {file}, made symmetric",
+            f"由 {file} 中的邻接对构建（对称化）",
+        )
+
+    def spatial(self) -> None:
+        moran, lisa = self.rows("moran"), self.rows("lisa")
+        smarkov = self.rows("spatial_markov")
+        if not (moran or lisa or smarkov):
+            return
+        self.cite("rey_anselin2007")
+        self.para(
+            self.t(
+                f"The spatial weights matrix W is {self.weights_text()}; it was "
+                "row-standardised, $Σ_j w_{ij} = 1$. The spatial statistics were computed with "
+                "PySAL (libpysal, esda, giddy; Rey and Anselin 2007).",
+                f"空间权重矩阵 W {self.weights_text()}，并做行标准化（$Σ_j w_{{ij}} = 1$）。"
+                "空间统计量用 PySAL（libpysal、esda、giddy；Rey 和 Anselin，2007）计算。",
+            ),
+            self.t("Spatial weights.", "空间权重。"),
+        )
+        n_perm, seed = self.opt.permutations, self.opt.seed
+        if moran:
+            self.cite("moran1950")
+            self.cite("cliff_ord1981")
+            self.para(
+                self.t(
+                    f"Global spatial autocorrelation of {self.series(moran)} was measured in "
+                    "each period by Moran's I (Moran 1950), with $z_i = y_i − ȳ$ and "
+                    "$S_0 = Σ_i Σ_j w_{ij}$:",
+                    "采用全局 Moran's I（Moran 1950）逐期检验"
+                    f"{self.series(moran, '的空间自相关')}，"
+                    "其中 $z_i = y_i − ȳ$，$S_0 = Σ_i Σ_j w_{ij}$：",
+                ),
+                self.t("Global Moran's I.", "全局 Moran's I。"),
+            )
+            self.eq("I = (n / S_0) · Σ_i Σ_j w_{ij} z_i z_j / Σ_i z_i²,   E[I] = −1/(n − 1)")
+            if n_perm:
+                perm = self.t(
+                    f", and a pseudo p-value from {n_perm} random permutations of the values "
+                    f"(seed {seed}): $p = (1 + m)/(1 + {n_perm})$, m the number of "
+                    "permutations whose I is at least as extreme as the observed one",
+                    f"；并以 {n_perm} 次随机置换（随机数种子 {seed}）计算伪 p 值："
+                    f"$p = (1 + m)/(1 + {n_perm})$，m 为置换所得 I 不小于观测值（同方向）的次数",
+                )
+            else:
+                perm = self.t(
+                    " only (analysis.permutations = 0)",
+                    "（analysis.permutations = 0，不做随机置换检验）",
+                )
+            self.para(
+                self.t(
+                    "Inference uses the z value with a two-sided p under the normal "
+                    f"approximation (Cliff and Ord 1981){perm}.",
+                    f"显著性检验采用正态近似下的 z 值与双侧 p 值（Cliff 和 Ord，1981）{perm}。",
+                )
+            )
+        if lisa:
+            self.cite("anselin1995")
+            alpha = _fmt(self.opt.alpha)
+            self.para(
+                self.t(
+                    f"Local spatial association of {self.series(lisa)} was measured for every "
+                    "entity and period by the local Moran's I (LISA; Anselin 1995), with z the "
+                    "values standardised in each period:",
+                    f"采用局部 Moran's I（LISA；Anselin 1995）逐期测度每个个体"
+                    f"{self.series(lisa, '的局部空间关联')}，z 为各期标准化后的数值：",
+                ),
+                self.t("Local Moran's I (LISA).", "局部 Moran's I（LISA）。"),
+            )
+            self.eq("I_i = (n − 1) · z_i · Σ_j w_{ij} z_j / Σ_k z_k²")
+            self.para(
+                self.t(
+                    "Each entity falls in a quadrant of the Moran scatter plot by the sign of "
+                    "its value and of its spatial lag: HH (high–high), LH, LL, HL. Its "
+                    f"significance is a pseudo p-value from {n_perm} conditional permutations "
+                    f"(the entity's value fixed, the others permuted; seed {seed}); entities "
+                    f"with $p < {alpha}$ form the HH, LH, LL or HL clusters, the others are "
+                    "not significant.",
+                    "按个体自身数值与其空间滞后的正负，每个个体落入 Moran 散点图的一个象限："
+                    "HH（高—高）、LH、LL、HL。显著性由条件随机置换（固定该个体的数值、置换其余"
+                    f"个体）{n_perm} 次（随机数种子 {seed}）得到的伪 p 值判断；$p < {alpha}$ "
+                    "的个体构成 HH、LH、LL 或 HL 集聚，其余为不显著。",
+                )
+            )
+
+    # -- Markov chains -------------------------------------------------------------------
+    def classes_text(self, names: Sequence[str]) -> str:
+        levels = [n for n in names if n in ("synergy", "coupling")]
+        quant = [n for n in names if n not in levels]
+        by_level = self.opt.classes == "levels"
+        parts = []
+        if by_level and levels:
+            for name in levels:
+                spec = self.res.spec
+                scale = spec.levels if name == "synergy" else spec.diagnostics.coupling_levels
+                edges = ", ".join(_fmt(e) for e in scale.edges)
+                parts.append(
+                    self.t(
+                        f"the levels of {self.series([name])} (intervals (lower, upper] with "
+                        f"the edges {edges})",
+                        f"{self.series([name], '按其等级划分')}（左开右闭区间，分界点 {edges}）",
+                    )
+                )
+        q = quant if by_level else list(names)
+        if q:
+            k = self.opt.k
+            parts.append(
+                self.t(
+                    f"{k} quantiles of all the values of {self.series(q)} pooled over the "
+                    "entities and periods",
+                    f"{self.series(q, '按全部个体和时期数值合并后的')} {k} 分位数划分",
+                )
+            )
+        return self.t("; ".join(parts), "；".join(parts))
+
+    def markov(self) -> None:
+        names = self.rows("markov")
+        smarkov = self.rows("spatial_markov")
+        if not names and not smarkov:
+            return
+        self.cite("anderson_goodman1957")
+        if names:
+            self.para(
+                self.t(
+                    f"The movement of the entities between classes of {self.series(names)} was "
+                    f"described by a Markov chain. Classes: {self.classes_text(names)}. "
+                    "Transitions between consecutive periods were counted and pooled over "
+                    "time, and the transition probabilities estimated by maximum likelihood "
+                    "(Anderson and Goodman 1957):",
+                    f"采用马尔可夫链描述个体在{self.series(names, '各类型之间的转移')}。类型划分："
+                    f"{self.classes_text(names)}。统计相邻时期之间的转移并在各时期合并，"
+                    "以极大似然法估计转移概率（Anderson 和 Goodman，1957）：",
+                ),
+                self.t("Markov chain.", "马尔可夫链。"),
+            )
+            self.eq("p_{ij} = n_{ij} / Σ_j n_{ij},   π = π P,   Σ_i π_i = 1")
+            self.para(
+                self.t(
+                    "with $n_{ij}$ the number of transitions from class i to class j; the "
+                    "steady state π is reported where it is unique, with the shares of the "
+                    "classes in the first and the last period.",
+                    "其中 $n_{ij}$ 为由类型 i 转移到类型 j 的次数；稳态分布 π 唯一时给出，并给出"
+                    "首末两期各类型所占比例。",
+                )
+            )
+        if smarkov:
+            self.cite("rey2001")
+            self.cite("bickenbach_bode2003")
+            leveled = all(s in ("synergy", "coupling") for s in smarkov)
+            if self.opt.classes != "levels":
+                lag = self.t(
+                    f"classed by {self.opt.k} quantiles of all the lags pooled over the "
+                    "entities and periods",
+                    f"按全部个体和时期滞后值合并后的 {self.opt.k} 分位数划分",
+                )
+            elif leveled:
+                lag = self.t("classed by the same scale as the values", "按与数值相同的类型划分")
+            else:
+                lag = self.t(
+                    "classed by the same scale as the values for the series with a level "
+                    f"scale and by {self.opt.k} pooled quantiles of the lags otherwise",
+                    "有等级区间的序列按与数值相同的等级划分，其余按全部滞后值合并后的 "
+                    f"{self.opt.k} 分位数划分",
+                )
+            self.para(
+                self.t(
+                    f"The spatial Markov chain (Rey 2001) of {self.series(smarkov)} conditions "
+                    "each transition on the class of the entity's spatial lag in the starting "
+                    "period, $lag_i = Σ_j w_{ij} y_j$ (the mean of its neighbours), "
+                    f"{lag}, giving one transition matrix per lag class. Whether the "
+                    "conditional matrices differ from the pooled one was tested by the "
+                    "likelihood ratio LR and Pearson's Q, both χ² with degrees of freedom "
+                    "corrected for empty cells (Bickenbach and Bode 2003).",
+                    f"空间马尔可夫链（Rey 2001）将{self.series(smarkov, '的每次转移')}以个体在"
+                    "起始时期的空间滞后 $lag_i = Σ_j w_{ij} y_j$（邻居数值的加权平均）所属类型为"
+                    f"条件，滞后值{lag}，每个滞后类型得到一个转移概率矩阵。以似然比统计量 LR 和 "
+                    "Pearson Q 统计量检验条件转移矩阵与总体转移矩阵是否相同，二者均服从 χ² 分布，"
+                    "自由度按空单元修正（Bickenbach 和 Bode，2003）。",
+                ),
+                self.t("Spatial Markov chain.", "空间马尔可夫链。"),
+            )
+
+    # -- notes -----------------------------------------------------------------------------
+    def other_notes(self) -> None:
+        """The notes that change what was computed and that the text above has not said:
+        a method not computed for a series, notes of the spec's options not known here."""
+        said = [o for o, _ in _GENERAL_NOTES_ZH if not o.startswith(("No spatial", "No groups"))]
+        notes = []
+        for note in self.a.notes:
+            if any(note.startswith(s) for s in said):
+                continue
+            m = _SERIES_NOTE.match(note)
+            if m and m.group("method") in _NOTE_METHODS_ZH:
+                if not m.group("rest").startswith(" is not computed"):
+                    continue  # a remark on one chain or period: in the notes list
+            notes.append(_note_zh(self.res, note) if self.lang == "zh" else note)
+        if notes:
+            sep = "" if self.lang == "zh" else " "
+            self.para(sep.join(_lit(n) for n in notes), self.t("Notes.", "说明。"))
+
+
 # -- rendering -------------------------------------------------------------------------
+def _document(result: Result, lang: str, analysis: bool = True) -> list[_Block]:
+    """The blocks of the methods text: the model, the diagnostics, the spatio-temporal
+    analysis (when ``analysis`` and the spec has one) and the references of all of them
+    (the analysis's works are cited even when its paragraphs are left out)."""
+    writer = _Writer(result, lang)
+    blocks = writer.build()
+    if result.spec.analysis is not None and result.analysis is not None:
+        extra = _AnalysisWriter(result, lang, first_eq=writer.eq_number)
+        more = extra.build_analysis()
+        for key in extra.cited:
+            writer.cite(key)
+        if analysis:
+            blocks = blocks + more
+    return [*blocks, writer.references()]
+
+
+def _analysis_blocks(result: Result, lang: str) -> tuple[list[_Block], _Refs] | None:
+    """The analysis's blocks, numbered on from the model's formulas, and its references."""
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
+    if result.spec.analysis is None or result.analysis is None:
+        return None
+    main = _Writer(result, lang)
+    main.build()
+    writer = _AnalysisWriter(result, lang, first_eq=main.eq_number)
+    blocks = writer.build_analysis()
+    return blocks, writer.references()
+
+
+def _plain(blocks: Sequence[_Block], lang: str) -> list[str]:
+    out: list[str] = []
+    sep = "" if lang == "zh" else " "
+    for block in blocks:
+        if isinstance(block, _Para):
+            body = "".join(s for _, s in _pieces(block.text))
+            out.append(f"{block.heading}{sep}{body}" if block.heading else body)
+        elif isinstance(block, _Eq):
+            lines = [f"    {line}" for line in block.lines]
+            lines[-1] += f"    ({block.number})"
+            out.append("\n".join(lines))
+        else:
+            out.append("\n".join([block.heading, *block.items]))
+    return out
+
+
+def analysis_methods(result: Result, lang: str = "en", *, references: bool = True) -> list[str]:
+    """The methods of the spatio-temporal analysis of ``result`` as paragraphs of text.
+
+    One paragraph per method actually run (a table of :attr:`Result.analysis` with rows),
+    each naming the series and the options used: the groups (the National Bureau of
+    Statistics' regions of ``china_3``/``china_4``, a data column or a mapping file, with
+    the size of every group); Dagum's (1997) Gini decomposition
+    ``G = G_w + G_nb + G_t``; Theil's index and its within/between decomposition (Theil
+    1967; Shorrocks 1980); σ- and absolute β-convergence with the speed
+    ``λ = −ln(1 + β·T)/T`` (Barro and Sala-i-Martin 1992); the Gaussian kernel density
+    with its bandwidth rule (Silverman 1986, Scott 1992 or the number given); the spatial
+    weights (the bundled China contiguity with Hainan linked to Guangdong, a neighbours
+    CSV, queen/rook contiguity of a geometry file, k nearest neighbours or inverse
+    distance), row-standardised; global Moran's I (Moran 1950) with the normal
+    approximation (Cliff and Ord 1981) and the number of permutations and seed; LISA
+    (Anselin 1995) with conditional permutations and α; the Markov chain of level classes
+    or quantiles and the spatial Markov chain (Rey 2001) with its homogeneity test
+    (Bickenbach and Bode 2003). The notes of the analysis that change what was computed
+    follow. Display formulas are paragraphs of their own (indented lines, numbered on
+    from the formulas of :func:`methods_paragraph`).
+
+    Parameters
+    ----------
+    result : Result
+        A fitted model whose spec has an ``[analysis]`` table.
+    lang : {"en", "zh"}
+        Language of the words; the formulas are the same in both.
+    references : bool, default True
+        End with the reference list of the works cited (a heading line, then one work a
+        line), as :func:`methods_paragraph` ends.
+
+    Returns
+    -------
+    list of str
+        Empty when the spec has no ``[analysis]``.
+    """
+    found = _analysis_blocks(result, lang)
+    if found is None:
+        return []
+    blocks, refs = found
+    return _plain([*blocks, refs] if references else blocks, lang)
+
+
+def analysis_methods_html(result: Result, lang: str = "en", *, references: bool = True) -> Markup:
+    """:func:`analysis_methods` as an HTML fragment, marked up as :func:`methods_html`
+    (empty without an ``[analysis]`` table)."""
+    found = _analysis_blocks(result, lang)
+    if found is None:
+        return Markup("")
+    blocks, refs = found
+    return _html([*blocks, refs] if references else blocks, lang)
+
+
 def _pieces(text: str) -> list[tuple[bool, str]]:
     """Split prose at ``$`` marks into (is_formula, text) pieces, user ``$`` restored."""
     return [(n % 2 == 1, s.replace(_DOLLAR, "$")) for n, s in enumerate(text.split("$")) if s]
@@ -1394,19 +2323,7 @@ def methods_paragraph(result: Result, lang: str = "en") -> str:
     >>> print(methods_paragraph(res).split("\\n\\n")[3])
         upper_i = max_i + a·|max_i|,   lower_i = min_i − a·|min_i|,   a = 0.1    (1)
     """
-    out: list[str] = []
-    sep = "" if lang == "zh" else " "
-    for block in _Writer(result, lang).build():
-        if isinstance(block, _Para):
-            body = "".join(s for _, s in _pieces(block.text))
-            out.append(f"{block.heading}{sep}{body}" if block.heading else body)
-        elif isinstance(block, _Eq):
-            lines = [f"    {line}" for line in block.lines]
-            lines[-1] += f"    ({block.number})"
-            out.append("\n".join(lines))
-        else:
-            out.append("\n".join([block.heading, *block.items]))
-    return "\n\n".join(out) + "\n"
+    return "\n\n".join(_plain(_document(result, lang), lang)) + "\n"
 
 
 _SUP_BRACE = re.compile(r"\^\{([^{}]*)\}")
@@ -1431,7 +2348,7 @@ def formula_html(text: str) -> Markup:
     return Markup(html)
 
 
-def methods_html(result: Result, lang: str = "en") -> Markup:
+def methods_html(result: Result, lang: str = "en", *, analysis: bool = True) -> Markup:
     """The methods section of ``result`` as an HTML fragment (plain HTML, no scripts).
 
     The content of :func:`methods_paragraph`: paragraphs in ``<p>`` with a bold run-in
@@ -1442,13 +2359,22 @@ def methods_html(result: Result, lang: str = "en") -> Markup:
     references in ``<ul class="references">``. Every text from the model or the data is
     escaped. The classes are styled by the page that includes the fragment.
 
+    With ``analysis=False`` the paragraphs of the spatio-temporal analysis are left out
+    (a page that shows them in their own section, :func:`analysis_methods_html`); its
+    works stay in the reference list.
+
     Returns
     -------
     markupsafe.Markup
         Safe to insert unescaped into a Jinja2 template.
     """
+    return _html(_document(result, lang, analysis), lang)
+
+
+def _html(blocks: Sequence[_Block], lang: str) -> Markup:
+    """Blocks as the HTML fragment :func:`methods_html` describes."""
     out = ['<div class="methods">']
-    for block in _Writer(result, lang).build():
+    for block in blocks:
         if isinstance(block, _Para):
             body = "".join(
                 f'<span class="math">{formula_html(s)}</span>' if math_ else str(escape(s))
