@@ -319,27 +319,20 @@ def _wide_by(
     """Series, period, then one column per key combination (``label(*key)``) of ``value``."""
     spec = names.result.spec
     h_series, h_period = _h("series", lang), header("period", lang, spec)
-    rows: list[dict[str, Any]] = []
-    columns: list[str] = [h_series, h_period]
+    frames = []
     for series, block in _blocks(table):
         combos = list(dict.fromkeys(zip(*(block[k] for k in keys), strict=True)))
         if keys == ["group"]:
             combos = [(g,) for g in names.group_order(block["group"])]
-        for combo in combos:
-            col = label(*combo)
-            if col not in columns:
-                columns.append(col)
-        for period in dict.fromkeys(block["period"]):
-            part = block[block["period"] == period]
-            row: dict[str, Any] = {h_series: names.series(series), h_period: _period(period)}
-            for combo in combos:
-                hit = np.ones(len(part), dtype=bool)
-                for k, v in zip(keys, combo, strict=True):
-                    hit &= (part[k] == v).to_numpy()
-                vals = part.loc[hit, value].to_numpy(dtype=float)
-                row[label(*combo)] = float(vals[0]) if len(vals) else np.nan
-            rows.append(row)
-    return pd.DataFrame(rows, columns=columns)
+        periods = list(dict.fromkeys(block["period"]))
+        cells = block.set_index(["period", *keys])[value].astype(float).unstack(keys)
+        columns: Any = combos if len(keys) > 1 else [c[0] for c in combos]
+        body = cells.reindex(index=periods, columns=columns)
+        frame = pd.DataFrame(body.to_numpy(), columns=[label(*c) for c in combos])
+        frame.insert(0, h_period, [_period(p) for p in periods])
+        frame.insert(0, h_series, names.series(series))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True, sort=False)
 
 
 def _pair(names: _Names) -> Any:
@@ -457,16 +450,14 @@ def _matrix_block(
     block: pd.DataFrame, classes: list[Any], names: _Names, lang: str
 ) -> list[dict[str, Any]]:
     """From-class rows × to-class columns with n (transitions from the class)."""
+    P = block.pivot(index="from", columns="to", values="probability").astype(float)
+    P = P.reindex(index=classes, columns=classes)
+    n = block.groupby("from", sort=False)["count"].sum().reindex(classes, fill_value=0)
+    shown = [names.cls(c) for c in classes]
     rows = []
-    for c in classes:
-        part = block[block["from"] == c]
-        row: dict[str, Any] = {
-            _h("from", lang): names.cls(c),
-            _h("transitions", lang): int(part["count"].sum()),
-        }
-        for d in classes:
-            cell = part.loc[part["to"] == d, "probability"].to_numpy(dtype=float)
-            row[names.cls(d)] = float(cell[0]) if len(cell) else np.nan
+    for i, c in enumerate(classes):
+        row: dict[str, Any] = {_h("from", lang): shown[i], _h("transitions", lang): int(n[c])}
+        row.update(zip(shown, P.loc[c].to_numpy(dtype=float).tolist(), strict=True))
         rows.append(row)
     return rows
 

@@ -381,6 +381,29 @@ _PAPER_SHEETS: dict[str, tuple[str, str]] = {
     "coupling_wide": ("Coupling D", "耦合协调度"),
     "coupling": ("Coupling coordination", "耦合协调"),
 }
+#: Names of the sheets of the analysis tables
+#: (:func:`cosyn.report.analysis_tables.analysis_paper_tables`), by the table's key,
+#: (English, Chinese); ``{}`` is the series' label (the Markov tables come one per series).
+_ANALYSIS_SHEETS: dict[str, tuple[str, str]] = {
+    "analysis_group_stats": ("Group statistics", "分组统计"),
+    "analysis_gini": ("Dagum Gini", "Dagum基尼系数"),
+    "analysis_gini_within": ("Gini within groups", "区域内基尼系数"),
+    "analysis_gini_between": ("Gini between groups", "区域间基尼系数"),
+    "analysis_theil": ("Theil index", "泰尔指数"),
+    "analysis_sigma": ("σ-convergence", "σ收敛"),
+    "analysis_beta": ("β-convergence", "β收敛"),
+    "analysis_density": ("Kernel density", "核密度"),
+    "analysis_moran": ("Moran's I", "全局莫兰指数"),
+    "analysis_lisa": ("LISA clusters", "LISA集聚"),
+    "analysis_markov": ("Markov {}", "马尔可夫（{}）"),
+    "analysis_spatial_markov": ("Spatial Markov {}", "空间马尔可夫（{}）"),
+    "analysis_spatial_markov_tests": ("Spatial Markov tests", "空间马尔可夫检验"),
+}
+#: Columns of the analysis tables shown with 2 decimals (shares in per cent) and with
+#: Excel's General format (p-values, whose small values 4 decimals would show as 0), by
+#: their key in :data:`cosyn.report.analysis_tables.ANALYSIS_HEADERS`.
+_ANALYSIS_PERCENT: tuple[str, ...] = ("share_Gw", "share_Gnb", "share_Gt", "share_Tw", "share_Tb")
+_ANALYSIS_GENERAL: tuple[str, ...] = ("p", "p_norm", "p_sim", "LR_p", "Q_p")
 #: Column headers of the result sheets in Chinese that the paper tables' words
 #: (:data:`cosyn.report.tables.HEADERS`) do not hold, by sheet key and column ("*": every
 #: sheet). English keeps the result tables' own column names.
@@ -1012,23 +1035,32 @@ def _paper_sheet(key: str, title: str, lang: str) -> str:
     return name[:31]
 
 
-def _paper_tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
+def _unique_sheet(name: str, seen: set[str]) -> str:
+    """``name``, or ``name`` cut and followed by ``~2``, ``~3`` … when a sheet of that
+    name (compared case-blind, as Excel does) is in ``seen``; added to ``seen``."""
+    sheet = name
+    n = 1
+    while sheet.lower() in seen:  # two labels cut to the same 31 characters
+        n += 1
+        sheet = f"{name[: 31 - len(str(n)) - 1]}~{n}"
+    seen.add(sheet.lower())
+    return sheet
+
+
+def _paper_tables(
+    result: Result, styles: _Styles, lang: str, seen: set[str] | None = None
+) -> list[_Table]:
     """A sheet for each table a paper prints (:func:`cosyn.report.tables.paper_tables`):
     its title in the first row, the table below with its header frozen; numbers shown
     with 4 decimals (weight shares in % with 2), stored with full precision."""
     out = []
     labels = _subsystem_labels(result)
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     for table in paper_tables(result, lang):
         frame = table.table
         key = table.key
         label = labels.get(key.removeprefix("order_"), "") if key.startswith("order_") else ""
-        sheet = base = _paper_sheet(key, label, lang)
-        n = 1
-        while sheet.lower() in seen:  # two labels cut to the same 31 characters
-            n += 1
-            sheet = f"{base[: 31 - len(str(n)) - 1]}~{n}"
-        seen.add(sheet.lower())
+        sheet = _unique_sheet(_paper_sheet(key, label, lang), seen)
         wide = key in ("synergy", "coupling_wide") or key.startswith("order_")
         out.append(
             _frame_table(
@@ -1037,6 +1069,56 @@ def _paper_tables(result: Result, styles: _Styles, lang: str) -> list[_Table]:
                 styles,
                 formats={header("weight_pct", lang): styles.percent},
                 freeze="B3" if wide else "A3",
+                sheet=sheet,
+                caption=table.title,
+            )
+        )
+    return out
+
+
+def _analysis_sheet(key: str, result: Result, lang: str) -> str:
+    """The sheet name of the analysis table ``key`` (at most 31 characters, none that
+    Excel refuses); a Markov table's name holds its series' label."""
+    from cosyn.report.analysis_tables import PER_SERIES, analysis_series_label, series_key
+
+    idx = LANGS.index(lang)
+    family = next((f for f in PER_SERIES if key.startswith(f + "_")), None)
+    if family is None:
+        name = _ANALYSIS_SHEETS[key][idx]
+    else:
+        a = result.analysis
+        assert a is not None
+        table = a.markov if family == "analysis_markov" else a.spatial_markov
+        tail = key.removeprefix(family + "_")
+        series = next((str(s) for s in table["series"] if series_key(str(s)) == tail), tail)
+        name = _ANALYSIS_SHEETS[family][idx].format(analysis_series_label(result, series, lang))
+    name = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")
+    return name[:31]
+
+
+def _analysis_tables(result: Result, styles: _Styles, lang: str, seen: set[str]) -> list[_Table]:
+    """A sheet for each table of the spatio-temporal analysis
+    (:func:`cosyn.report.analysis_tables.analysis_paper_tables`), as the paper tables:
+    title row, header frozen, 4 decimals shown (shares in % with 2, p-values in Excel's
+    General format), full precision stored."""
+    from cosyn.report.analysis_tables import ANALYSIS_HEADERS, analysis_paper_tables
+
+    if result.spec.analysis is None:
+        return []
+    idx = LANGS.index(lang)
+    percent = {ANALYSIS_HEADERS[k][idx]: styles.percent for k in _ANALYSIS_PERCENT}
+    general = frozenset(ANALYSIS_HEADERS[k][idx] for k in _ANALYSIS_GENERAL)
+    out = []
+    for table in analysis_paper_tables(result, lang):
+        sheet = _unique_sheet(_analysis_sheet(table.key, result, lang), seen)
+        out.append(
+            _frame_table(
+                f"paper:{table.key}",
+                table.table,
+                styles,
+                general=general,
+                formats=percent,
+                freeze="A3",
                 sheet=sheet,
                 caption=table.title,
             )
@@ -1558,7 +1640,8 @@ def _readme(
     else:
         doc.add(w["ahp_cr"], w["none"])
     doc.add(w["dropped"], ", ".join(result.dropped) if result.dropped else w["none"])
-    notes = [*result.notes, *_cut_notes(tables, lang)]
+    analysis = result.analysis.notes if result.analysis is not None else ()
+    notes = [*result.notes, *analysis, *_cut_notes(tables, lang)]
     if notes:
         for note in notes:
             doc.add(w["notes"], note)
@@ -1693,7 +1776,9 @@ def write_workbook(
     Notes
     -----
     Sheets: the paper tables (:func:`cosyn.report.tables.paper_tables`, a title row above
-    each), then README, data, bounds, order_degree, weights, subsystem_order, synergy
+    each) and, with an ``[analysis]`` table in the spec, the tables of the analysis
+    (:func:`cosyn.report.analysis_tables.analysis_paper_tables`, one sheet each, its notes
+    on the README sheet), then README, data, bounds, order_degree, weights, subsystem_order, synergy
     (:data:`SHEETS`; named in ``lang``), then a sheet for each diagnostic table asked for
     (:func:`cosyn.report.diagnostic_tables`: grey_relation, grey_cross, coupling,
     obstacles, forecast, robustness), holding the :class:`~cosyn.result.Result` table of
@@ -1723,7 +1808,9 @@ def write_workbook(
 
     wb = Workbook()
     styles = _styles(wb)
-    paper = _paper_tables(result, styles, lang)
+    seen = {_sheet_name(n, lang).lower() for n in (*SHEETS, *DIAGNOSTIC_TABLES)}
+    paper = _paper_tables(result, styles, lang, seen)
+    paper += _analysis_tables(result, styles, lang, seen)
     tables = paper + _tables(result, styles, lang) + _diagnostic_tables(result, styles, lang)
     doc = _readme(
         result,
