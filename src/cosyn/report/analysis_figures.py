@@ -72,6 +72,9 @@ LISA_COLOURS: dict[str, str] = {
     "not significant": "#E0E0E0",
 }
 
+#: Hatches of the two outlier clusters, whose light colours are alike in grey print.
+_LISA_HATCHES: dict[str, str] = {LISA_COLOURS["LH"]: "//", LISA_COLOURS["HL"]: "\\\\"}
+
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "gini_title": "Dagum Gini decomposition of {series}",
@@ -98,6 +101,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "lisa_title": "LISA clusters of {series}, {period}",
         "lisa_sub": "p_sim < {alpha:g}, {perm} permutations",
         "level_title": "{series} by province, {period}",
+        "region_title": "{series} by region, {period}",
         "level_sub": "{k} level classes of the series' scale",
         "quantile_sub": "{k} quantile classes of this period",
         "not significant": "not significant",
@@ -110,7 +114,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "T": "total T",
         "tshare": "{pct:.0f}% of T on average",
         "sigma_title": "σ-convergence of {series}",
-        "sigma_sub": "coefficient of variation CV = sd / mean across entities, by period",
+        "sigma_sub": "CV = sd / mean across the entities of each period",
         "sigma_ylabel": "coefficient of variation",
         "whole": "all entities",
         "beta_title": "Absolute β-convergence of {series}, {first}–{last}",
@@ -162,6 +166,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "lisa_title": "{series}的LISA集聚图，{period}",
         "lisa_sub": "p_sim < {alpha:g}，{perm} 次置换",
         "level_title": "{series}分省分布，{period}",
+        "region_title": "{series}分地区分布，{period}",
         "level_sub": "{k} 个等级（该指标的等级划分）",
         "quantile_sub": "本期 {k} 分位数分类",
         "not significant": "不显著",
@@ -174,7 +179,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "T": "总体 T",
         "tshare": "平均占 T 的 {pct:.0f}%",
         "sigma_title": "{series}的σ收敛",
-        "sigma_sub": "变异系数 CV = 标准差 / 均值（各时期横截面）",
+        "sigma_sub": "各时期个体间的 CV = 标准差 / 均值",
         "sigma_ylabel": "变异系数",
         "whole": "全部",
         "beta_title": "{series}的绝对β收敛，{first}–{last}",
@@ -304,7 +309,11 @@ def _stacked(
                 facecolor=colour,
                 edgecolor="white",
                 hatch=hatch,
-                label=f"{_w(style, key)} ({_w(style, share_word, pct=pct)})",
+                label=(
+                    f"{_w(style, key)}（{_w(style, share_word, pct=pct)}）"
+                    if style.lang == "zh"
+                    else f"{_w(style, key)} ({_w(style, share_word, pct=pct)})"
+                ),
             )
         )
     ax.plot(x, table[total].to_numpy(dtype=float), color="black", marker="o", ms=2.5, lw=0.8)
@@ -531,7 +540,7 @@ def _fig_gini_groups(a: Any, series: str, style: _Style, name: str) -> Figure | 
     gb = _rows(a.gini_between, series)
     if not len(gw) and not len(gb):
         return None
-    fig = _new_figure(DOUBLE_COLUMN_IN, 2.8)
+    fig = _new_figure(DOUBLE_COLUMN_IN, 3.3)
     axes = fig.subplots(1, 2, sharey=True)
     for ax, frame, what, keys in (
         (axes[0], gw, "within", ("group",)),
@@ -551,13 +560,20 @@ def _fig_gini_groups(a: Any, series: str, style: _Style, name: str) -> Figure | 
                 pos,
                 part[value].to_numpy(dtype=float),
                 lw=1.0,
-                marker="o",
-                ms=2,
+                marker=_MARKERS[i % len(_MARKERS)],
+                ms=2.5,
                 label=label,
                 **_line_style(i),
             )
         _period_ticks(ax, [period_text(p) for p in periods], style, 3.0)
-        ax.legend(frameon=False, prop=style.font(LEGEND_PT), ncols=2 if what == "between" else 1)
+        ax.legend(  # below the plot: inside, it would cover lines
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.1),
+            frameon=False,
+            prop=style.font(LEGEND_PT),
+            ncols=3 if what == "between" else 2,
+            handlelength=2.2,
+        )
     axes[0].set_ylabel(_w(style, "gini_ylabel"), fontproperties=style.font(LABEL_PT))
     _title(fig, style, _w(style, "groups_title", series=name))
     return fig
@@ -820,6 +836,7 @@ def _tile_map(
                 facecolor=colour,
                 edgecolor="0.4",
                 linewidth=0.5,
+                hatch=_LISA_HATCHES.get(colour),
                 gid=f"tile:{prov}",
             )
         )
@@ -927,7 +944,7 @@ def _shape_map(
     w = bounds[2] - bounds[0] or 1.0
     h = (bounds[3] - bounds[1]) * aspect or 1.0
     width = 5.0
-    fig = _new_figure(width, float(np.clip(width * h / w, 2.5, 6.5)) + 1.3)
+    fig = _new_figure(width, float(np.clip(0.95 * width * h / w, 2.5, 6.5)) + 1.0)
     ax = fig.add_subplot()
     ax.set_axis_off()
     for entity, geom in shapes.items():
@@ -941,6 +958,7 @@ def _shape_map(
                 facecolor=colour,
                 edgecolor="0.4",
                 linewidth=0.5,
+                hatch=_LISA_HATCHES.get(colour),
                 gid=f"region:{entity}",
             )
         )
@@ -1007,7 +1025,12 @@ def _fig_lisa_map(
             facecolor=v,
             edgecolor="0.4",
             linewidth=0.5,
-            label=f"{_w(style, k) if k == 'not significant' else k} ({counts.get(k, 0)})",
+            hatch=_LISA_HATCHES.get(v),
+            label=(
+                f"{_w(style, k)}（{counts.get(k, 0)}）"
+                if k == "not significant" and style.lang == "zh"
+                else f"{_w(style, k) if k == 'not significant' else k} ({counts.get(k, 0)})"
+            ),
         )
         for k, v in LISA_COLOURS.items()
     ]
@@ -1097,7 +1120,12 @@ def _fig_level_map(
         geometry,
         {e: colours.get(e, "white") for e in entities},
         handles,
-        _w(style, "level_title", series=name, period=period_text(period)),
+        _w(
+            style,
+            "level_title" if geometry is None else "region_title",
+            series=name,
+            period=period_text(period),
+        ),
         _w(style, "quantile_sub" if quantiles else "level_sub", k=k),
     )
 
