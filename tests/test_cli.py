@@ -553,3 +553,138 @@ def test_missing_cjk_font_is_said_once_and_not_with_quiet(tmp_path, monkeypatch)
     result = invoke("-q", "demo", "--out", str(tmp_path / "b"), "--lang", "zh")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
+
+
+# -- [analysis]: the spatio-temporal analysis in every output --------------------------------
+
+ANALYSIS_MODEL = """
+title = "Eight regions on a ring"
+entity = "region"
+period = "year"
+
+[subsystems.econ]
+label = "Economy"
+indicators = {{ gdp = "+", jobs = "+" }}
+
+[subsystems.env]
+label = "Environment"
+indicators = {{ green = "+", waste = "-" }}
+
+[diagnostics]
+coupling = "classic"
+
+[analysis]
+series = ["order", "coupling"]
+groups = "zone"
+weights = "neighbours.csv"
+permutations = {permutations}
+"""
+REGIONS = ["Ash", "Birch", "Cedar", "Elm", "Fir", "Hazel", "Oak", "Pine"]
+
+
+def analysis_model(folder: Path, permutations: int) -> Path:
+    """Eight regions in two zones (a data column) whose neighbours form a ring (a CSV next
+    to the model); indicators that grow at region-specific rates."""
+    rows = [
+        {
+            "region": r,
+            "year": 2015 + t,
+            "zone": "North" if k < 4 else "South",
+            "gdp": 10 + k + t * (1 + k % 3),
+            "jobs": 5 + 2 * t + (k * t) % 4,
+            "green": 20 + t * (1 + k % 4) + k,
+            "waste": 30 - t - (k % 2) * t,
+        }
+        for t in range(5)
+        for k, r in enumerate(REGIONS)
+    ]
+    pd.DataFrame(rows).to_csv(folder / "panel.csv", index=False)
+    ring = REGIONS[1:] + REGIONS[:1]
+    pd.DataFrame({"entity_a": REGIONS, "entity_b": ring}).to_csv(
+        folder / "neighbours.csv", index=False
+    )
+    model = folder / "model.toml"
+    model.write_text(ANALYSIS_MODEL.format(permutations=permutations), encoding="utf-8")
+    return model
+
+
+def _written(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_run_with_analysis_writes_its_tables_sheets_and_figures(tmp_path, monkeypatch):
+    # drawing is tested with the figures; here the figures are stand-ins (kept fast)
+    import matplotlib.pyplot as plt
+
+    import cosyn.report.analysis_figures
+    import cosyn.report.figures
+
+    monkeypatch.setattr(cosyn.report.figures, "render_figures", lambda *a, **k: {})
+    monkeypatch.setattr(
+        cosyn.report.analysis_figures,
+        "render_analysis_figures",
+        lambda *a, **k: {"analysis_moran": plt.figure(figsize=(1, 1))},
+    )
+    model = analysis_model(tmp_path, permutations=0)
+    out = tmp_path / "out"
+    result = invoke("run", str(model), "--data", str(tmp_path / "panel.csv"), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    files = _written(out)
+    for name in ("gini", "gini_within", "theil", "sigma", "moran", "markov", "spatial_markov"):
+        assert f"analysis/{name}.csv" in files
+    assert "analysis/lisa.csv" not in files  # permutations = 0: no LISA
+    assert {"figures/analysis_moran.svg", "figures/analysis_moran.png"} <= files
+    gini = pd.read_csv(out / "analysis" / "gini.csv")
+    assert set(gini["series"]) == {"order:econ", "order:env", "order:mean", "coupling"}
+    assert (gini["G"] - gini["Gw"] - gini["Gnb"] - gini["Gt"]).abs().max() < 1e-12
+    groups = pd.read_csv(out / "analysis" / "groups.csv")
+    assert dict(zip(groups["entity"], groups["group"], strict=True))["Pine"] == "South"
+    wb = load_workbook(out / "results.xlsx", read_only=True)
+    for sheet in ("Dagum Gini", "Moran's I", "Markov μ Economy", "Spatial Markov D"):
+        assert sheet in wb.sheetnames
+    gw = wb["Gini within groups"]
+    assert [c.value for c in next(gw.iter_rows(min_row=2, max_row=2))][2:4] == ["North", "South"]
+    wb.close()
+
+
+def test_run_with_an_analysis_that_cannot_run_writes_nothing(tmp_path):
+    model = analysis_model(tmp_path, permutations=0)
+    (tmp_path / "neighbours.csv").unlink()
+    out = tmp_path / "out"
+    result = invoke("run", str(model), "--data", str(tmp_path / "panel.csv"), "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("DataError: neighbours file")
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.slow
+def test_run_with_analysis_end_to_end_zh(tmp_path):
+    # slow: LISA's permutations (esda compiles its kernel) and every figure drawn
+    model = analysis_model(tmp_path, permutations=99)
+    out = tmp_path / "out"
+    result = invoke(
+        "-q",
+        "run",
+        str(model),
+        "--data",
+        str(tmp_path / "panel.csv"),
+        "--out",
+        str(out),
+        "--lang",
+        "zh",
+    )
+    assert result.exit_code == 0, result.output
+    files = _written(out)
+    assert {"analysis/lisa.csv", "analysis/moran.csv", "analysis/spatial_markov.csv"} <= files
+    lisa = pd.read_csv(out / "analysis" / "lisa.csv")
+    assert len(lisa) == 4 * 5 * len(REGIONS)  # 4 series × 5 years × 8 regions
+    drawn = {f for f in files if f.startswith("figures/analysis_") and f.endswith(".svg")}
+    assert "figures/analysis_moran.svg" in drawn and "figures/analysis_gini.svg" in drawn
+    for svg in drawn:
+        assert svg.replace(".svg", ".png") in files
+    wb = load_workbook(out / "results.xlsx", read_only=True)
+    assert {"Dagum基尼系数", "LISA集聚", "全局莫兰指数"} <= set(wb.sheetnames)
+    wb.close()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("<svg") >= len(drawn)
