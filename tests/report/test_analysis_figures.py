@@ -546,3 +546,70 @@ def test_maps_on_the_users_geometry(tmp_path):
     # without the geometry, zones are no provinces: no map
     plain = render_analysis_figures(a)
     assert "analysis_lisa_map" not in plain and "analysis_level_map" not in plain
+
+
+@pytest.mark.slow
+def test_a_fit_with_a_geometry_file_draws_its_maps(tmp_path):
+    """A model whose weights are a GeoJSON of 16 zones (no provinces): fit, analyse and
+    draw the LISA and level maps on the zones, the file found next to the model."""
+    pytest.importorskip("geopandas")
+    pytest.importorskip("esda")
+    import warnings
+
+    from matplotlib.patches import PathPatch
+
+    import cosyn
+
+    names = [f"zone {i}" for i in range(16)]
+    _grid_geojson(tmp_path / "zones.geojson", names)
+    rng = np.random.default_rng(3)
+    rows = []
+    for i, zone in enumerate(names):
+        level = 1 + (i % 4) + (i // 4)  # rising to the north-east: neighbours alike
+        for year in range(2016, 2022):
+            growth = 1 + 0.05 * (year - 2016)
+            rows.append(
+                {
+                    "name": zone,
+                    "year": year,
+                    **{k: level * growth * rng.uniform(0.9, 1.1) for k in ("x1", "x2", "y1", "y2")},
+                }
+            )
+    pd.DataFrame(rows).to_csv(tmp_path / "panel.csv", index=False)
+    (tmp_path / "model.toml").write_text(
+        """
+entity = "name"
+period = "year"
+[method]
+bounds = "panel"
+weights = "entropy"
+weights_scope = "panel"
+[subsystems.a]
+indicators = [{column = "x1"}, {column = "x2"}]
+[subsystems.b]
+indicators = [{column = "y1"}, {column = "y2"}]
+[diagnostics]
+coupling = "classic"
+[analysis]
+series = ["coupling"]
+weights = "zones.geojson"
+permutations = 49
+classes = "quantiles"
+k = 4
+""",
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = cosyn.fit(tmp_path / "panel.csv", cosyn.Spec.from_toml(tmp_path / "model.toml"))
+        assert len(result.analysis.lisa)
+    for lang in ("en", "zh"):
+        figs = render_analysis_figures(result, lang)
+        for name in ("analysis_lisa_map", "analysis_level_map"):
+            regions = [
+                p
+                for p in figs[name].findobj(PathPatch)
+                if (p.get_gid() or "").startswith("region:")
+            ]
+            assert sorted(p.get_gid()[7:] for p in regions) == sorted(names), (lang, name)
+            assert png_bytes(figs[name], dpi=40)[:4] == b"\x89PNG"
