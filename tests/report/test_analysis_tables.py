@@ -353,3 +353,22 @@ def test_series_labels(result: cosyn.Result) -> None:
     assert analysis_series_label(result, "order:mean", "zh") == "μ（均值）"
     with pytest.raises(ValueError, match="language"):
         analysis_series_label(result, "synergy", "fr")
+
+
+def test_groups_of_a_data_column_as_written() -> None:
+    # a groups column of numbers: the group statistics show them as written, the wide
+    # tables name their columns by them as text
+    data = small_panel()
+    zone = dict(zip(PROVINCES, [2, 2, 1, 1, 3, 3], strict=True))
+    data["zone"] = data["province"].map(zone)
+    spec = small_spec(None, series=["order"], groups="zone")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        res = cosyn.fit(data, spec)
+    tables = _by_key(res, "zh")
+    stats = tables["analysis_group_stats"]
+    assert stats["分组"].iloc[:3].tolist() == [2, 1, 3]  # in order of appearance
+    within = tables["analysis_gini_within"]
+    assert list(within.columns[2:]) == ["2", "1", "3"]
+    assert list(tables["analysis_gini_between"].columns[2:]) == ["2-1", "2-3", "1-3"]
+    assert list(tables["analysis_theil"].columns[-3:]) == ["T（2）", "T（1）", "T（3）"]

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 import cosyn
 from cosyn.report.analysis_tables import analysis_paper_tables
+from cosyn.report.methods import analysis_notes
 from cosyn.report.workbook import write_workbook
 
 pytestmark = pytest.mark.skipif(
@@ -147,5 +148,9 @@ def test_chinese_sheet_names_and_analysis_notes(result: cosyn.Result, tmp_path: 
     readme = [row for row in wb["说明"].iter_rows(values_only=True)]
     notes = [row[1] for row in readme if row[0] == "说明与警告"]
     assert BOUNDS_NOTE in a.notes
-    for note in a.notes:
-        assert note in notes or any(note in str(n) for n in notes)
+    zh = analysis_notes(result, "zh")
+    assert len(zh) == len(a.notes) and all(note in notes for note in zh)
+    assert BOUNDS_NOTE not in zh  # said in Chinese
+    en = load_workbook(write_workbook(result, tmp_path / "en.xlsx"))
+    readme = [row for row in en["README"].iter_rows(values_only=True)]
+    assert BOUNDS_NOTE in [row[1] for row in readme]

@@ -328,7 +328,7 @@ def _wide_by(
         cells = block.set_index(["period", *keys])[value].astype(float).unstack(keys)
         columns: Any = combos if len(keys) > 1 else [c[0] for c in combos]
         body = cells.reindex(index=periods, columns=columns)
-        frame = pd.DataFrame(body.to_numpy(), columns=[label(*c) for c in combos])
+        frame = pd.DataFrame(body.to_numpy(), columns=[str(label(*c)) for c in combos])
         frame.insert(0, h_period, [_period(p) for p in periods])
         frame.insert(0, h_series, names.series(series))
         frames.append(frame)
@@ -395,7 +395,9 @@ def _beta(a: AnalysisResult, names: _Names, lang: str) -> pd.DataFrame:
             _h("p", lang): t["p"].to_numpy(dtype=float),
             _h("r2", lang): t["r2"].to_numpy(dtype=float),
             _h("speed", lang): t["speed"].to_numpy(dtype=float),
-            _h("converging", lang): [yes if bool(c) else no for c in t["converging"]],
+            _h("converging", lang): [
+                None if pd.isna(c) else yes if bool(c) else no for c in t["converging"]
+            ],
         }
     )
 

@@ -1640,8 +1640,9 @@ def _readme(
     else:
         doc.add(w["ahp_cr"], w["none"])
     doc.add(w["dropped"], ", ".join(result.dropped) if result.dropped else w["none"])
-    analysis = result.analysis.notes if result.analysis is not None else ()
-    notes = [*result.notes, *analysis, *_cut_notes(tables, lang)]
+    from cosyn.report.methods import analysis_notes
+
+    notes = [*result.notes, *analysis_notes(result, lang), *_cut_notes(tables, lang)]
     if notes:
         for note in notes:
             doc.add(w["notes"], note)
