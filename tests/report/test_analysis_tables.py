@@ -372,3 +372,24 @@ def test_groups_of_a_data_column_as_written() -> None:
     assert list(within.columns[2:]) == ["2", "1", "3"]
     assert list(tables["analysis_gini_between"].columns[2:]) == ["2-1", "2-3", "1-3"]
     assert list(tables["analysis_theil"].columns[-3:]) == ["T（2）", "T（1）", "T（3）"]
+
+
+def test_lisa_table_from_the_permutations(tmp_path: Path) -> None:
+    ring = ring_neighbours(tmp_path / "ring.csv")
+    res = _fit(small_spec(ring, series=["order"], permutations=99))
+    a = res.analysis
+    assert a is not None and len(a.lisa)
+    table = _by_key(res)["analysis_lisa"]
+    assert len(table) == a.lisa.groupby(["series", "period"]).ngroups == 3 * 4
+    quadrants = ["HH (high–high)", "LH (low–high)", "LL (low–low)", "HL (high–low)"]
+    for row, (_, block) in zip(
+        table.itertuples(index=False), a.lisa.groupby(["series", "period"], sort=False), strict=True
+    ):
+        shown = dict(zip(table.columns, row, strict=True))
+        listed = [e for q in quadrants for e in str(shown[q]).split(", ") if e]
+        significant = block[block["significant"]]
+        assert sorted(listed) == sorted(significant["entity"])
+        assert shown["Not significant (n)"] == len(block) - len(significant)
+        for q in quadrants:
+            members = significant.loc[significant["quadrant"] == q[:2], "entity"]
+            assert str(shown[q]) == ", ".join(members)
