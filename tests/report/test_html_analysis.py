@@ -63,7 +63,13 @@ def provinces() -> cosyn.Result:
 def figures() -> dict[str, str]:
     """The model's figures and three of the analysis, one of a name the report does not
     know (captioned from its name)."""
-    names = [*FIGURE_NAMES, "analysis_moran", "analysis_lisa_map", "analysis_new_thing"]
+    names = [
+        *FIGURE_NAMES,
+        "analysis_new_thing",
+        "analysis_moran",
+        "analysis_lisa_map",
+        "analysis_gini",
+    ]
     return {name: svg_figure(name) for name in names}
 
 
@@ -170,21 +176,23 @@ def test_analysis_figures_in_their_section_numbered_after_the_others(pages):
     sec = section_of(root)
     shown = sec.find_all("figure")
     assert [f.attrs["data-figure"] for f in shown] == [
-        "analysis_moran",
+        "analysis_gini",  # regional differences
+        "analysis_moran",  # spatial association
         "analysis_lisa_map",
-        "analysis_new_thing",
+        "analysis_new_thing",  # a name of no part: last
     ]
     numbers = [
         int(re.search(r"(\d+)\.", text(f.find_all("figcaption")[0])).group(1)) for f in shown
     ]
     before = len(main.find_all("figure"))
-    assert numbers == [before + 1, before + 2, before + 3]
+    assert numbers == [before + 1, before + 2, before + 3, before + 4]
     captions = [text(f.find_all("figcaption")[0]) for f in shown]
-    assert "Global Moran's I by period." in captions[0]
-    assert "LISA clusters" in captions[1]
-    assert captions[2].endswith("New thing.")
+    assert "Dagum Gini coefficient by period" in captions[0]
+    assert "Global Moran's I by period." in captions[1]
+    assert "LISA clusters" in captions[2]
+    assert captions[3].endswith("New thing.")
     zh = [text(f.find_all("figcaption")[0]) for f in section_of(pages["zh"]).find_all("figure")]
-    assert "各时期的全局 Moran's I。" in zh[0]
+    assert "各时期的全局 Moran's I。" in zh[1]
 
 
 def test_notes_listed_the_first_ones_at_once(pages, provinces):
@@ -240,3 +248,50 @@ def test_analysis_section_in_chromium(tmp_path, provinces, figures):
         assert values == sorted(values) and len(values) == len(provinces.analysis.moran)
         assert values != list(provinces.analysis.moran["I"])  # not already in that order
         browser.close()
+
+
+def test_each_part_holds_its_methods_figures_and_tables(pages):
+    root = pages["en"]
+
+    def part(name: str) -> Node:
+        [node] = [n for n in root.iter() if n.attrs.get("id") == f"analysis-{name}"]
+        return node
+
+    def keys(node: Node) -> list[str]:
+        return [t.attrs["data-table"] for t in node.find_all("table")]
+
+    differences, space, time = part("differences"), part("space"), part("time")
+    assert text(differences.find_all("h3")[0]) == "Regional differences"
+    assert "Dagum Gini coefficient." in text(differences) and "Groups." in text(differences)
+    assert keys(differences) == [
+        "analysis_group_stats",
+        "analysis_gini",
+        "analysis_gini_within",
+        "analysis_gini_between",
+        "analysis_theil",
+        "analysis_sigma",
+        "analysis_beta",
+    ]
+    assert "Global Moran's I." in text(space) and "Spatial weights." in text(space)
+    assert keys(space) == ["analysis_moran", "analysis_lisa"]
+    assert [f.attrs["data-figure"] for f in space.find_all("figure")] == [
+        "analysis_moran",
+        "analysis_lisa_map",
+    ]
+    assert "Spatial Markov chain." in text(time)
+    assert all(k.startswith(("analysis_markov_", "analysis_spatial_markov")) for k in keys(time))
+    assert keys(part("distribution")) == ["analysis_density"]
+    assert [f.attrs["data-figure"] for f in part("other").find_all("figure")] == [
+        "analysis_new_thing"
+    ]
+    nav = [a.attrs["href"] for a in section_of(root).find_all("nav")[0].find_all("a")]
+    assert nav == [
+        "#analysis-differences",
+        "#analysis-distribution",
+        "#analysis-space",
+        "#analysis-time",
+        "#analysis-other",
+        "#analysis-notes",
+    ]
+    zh = [text(h) for h in section_of(pages["zh"]).find_all("h3")]
+    assert zh[:4] == ["区域差异", "分布动态", "空间关联", "类型转移"]

@@ -15,6 +15,7 @@ import cosyn
 from cosyn.report.methods import (
     analysis_methods,
     analysis_methods_html,
+    analysis_methods_sections,
     analysis_notes,
     formula_html,
     methods_html,
@@ -647,3 +648,15 @@ def test_analysis_notes_in_chinese(provinces):
     assert any(n.startswith("协同度 U 可能为负") for n in zh)
     with pytest.raises(ValueError, match="language"):
         analysis_notes(provinces, "fr")
+
+
+def test_analysis_methods_sections_split_the_same_paragraphs(provinces):
+    parts = analysis_methods_sections(provinces, "en")
+    assert list(parts) == ["overview", "differences", "distribution", "space", "time"]
+    assert "Dagum Gini coefficient." in parts["differences"]
+    assert "Spatial weights." in parts["space"] and "Dagum" not in parts["space"]
+    whole = str(analysis_methods_html(provinces, "en", references=False))
+    for html in parts.values():
+        body = str(html).removeprefix('<div class="methods">\n').removesuffix("\n</div>")
+        assert body in whole
+    assert analysis_methods_sections(provinces, "zh")["time"].count("马尔可夫链") >= 2

@@ -59,7 +59,7 @@ from cosyn.io.write import atomic_write_text, file_sha256
 from cosyn.methods.levels import classify
 from cosyn.report.figures import DIAGNOSTIC_FIGURES, FIGURES
 from cosyn.report.methods import (
-    analysis_methods_html,
+    analysis_methods_sections,
     analysis_notes,
     formula_html,
     methods_html,
@@ -193,10 +193,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "analysis": "Spatio-temporal analysis",
         "analysis_intro": "Regional differences, the distribution over time, spatial "
         "association and the transitions between classes, as the model's [analysis] table "
-        "asks.",
-        "analysis_methods": "Methods of the analysis",
-        "analysis_figures": "Figures of the analysis",
-        "analysis_tables": "Tables of the analysis",
+        "asks: each part gives its methods, figures and tables.",
+        "analysis_differences": "Regional differences",
+        "analysis_distribution": "Distribution over time",
+        "analysis_space": "Spatial association",
+        "analysis_time": "Transitions between classes",
+        "analysis_other": "Other results",
         "analysis_notes": "Notes of the analysis",
         "analysis_no_notes": "The analysis raised no notes.",
         "analysis_show_notes": "Show all {n} notes",
@@ -375,10 +377,12 @@ _WORDS: dict[str, dict[str, str]] = {
         # the spatio-temporal analysis ([analysis])
         "analysis": "时空分析",
         "analysis_intro": "按模型 [analysis] 表的要求，分析区域差异、分布的动态演进、空间关联"
-        "以及类型之间的转移。",
-        "analysis_methods": "时空分析方法",
-        "analysis_figures": "时空分析的图",
-        "analysis_tables": "时空分析的表",
+        "以及类型之间的转移；每一部分依次给出方法、图和表。",
+        "analysis_differences": "区域差异",
+        "analysis_distribution": "分布动态",
+        "analysis_space": "空间关联",
+        "analysis_time": "类型转移",
+        "analysis_other": "其他结果",
         "analysis_notes": "时空分析说明",
         "analysis_no_notes": "时空分析没有说明事项。",
         "analysis_show_notes": "展开全部 {n} 条说明",
@@ -569,7 +573,11 @@ def _figures(
     ones before."""
     if not figures:
         return [], {}, []
-    apart = [n for n in figures if str(n).startswith(ANALYSIS_PREFIX)]
+    order = [p for p, _ in ANALYSIS_PARTS] + ["other"]
+    apart = sorted(
+        (n for n in figures if str(n).startswith(ANALYSIS_PREFIX)),
+        key=lambda n: order.index(_part_of(str(n))),
+    )  # numbered in the order of the parts that show them
     names = [n for n in FIGURE_NAMES if n in figures]
     names += [
         n for n in figures if n not in FIGURE_NAMES and n not in diagnostic and n not in apart
@@ -1211,29 +1219,65 @@ def _diagnostics(
 # -- the spatio-temporal analysis (SPATIAL.md) -----------------------------------------
 #: Notes of the analysis shown at once; more are folded behind ``<details>``.
 ANALYSIS_NOTES_SHOWN = 5
+#: The parts of the analysis section, each with the methods paragraphs of its topic
+#: (:data:`cosyn.report.methods.ANALYSIS_TOPICS`) and the figures and tables whose names
+#: start with one of its prefixes (after ``analysis_``); a figure or table of no part
+#: is shown in a last part of its own.
+ANALYSIS_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("differences", ("group", "gini", "theil", "sigma", "beta")),
+    ("distribution", ("density",)),
+    ("space", ("moran", "lisa", "level_map")),
+    ("time", ("markov", "spatial_markov")),
+)
+
+
+def _part_of(name: str) -> str:
+    bare = name[len(ANALYSIS_PREFIX) :] if name.startswith(ANALYSIS_PREFIX) else name
+    for part, prefixes in ANALYSIS_PARTS:
+        if bare.startswith(prefixes):
+            return part
+    return "other"
 
 
 def _analysis(
     result: Result, lang: str, figures: Sequence[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """Everything the Spatio-temporal analysis section shows, or None when the spec has
-    no ``[analysis]``: the methods paragraphs (:func:`analysis_methods_html`, without the
-    references, which join those of the Methods section), the figures drawn for it, the
-    tables papers print (:func:`cosyn.report.analysis_tables.analysis_paper_tables`,
-    sortable, a long one folded and paged) and the notes."""
+    no ``[analysis]``: the paragraph of what was analysed, then one part per topic that
+    ran (regional differences, distribution, spatial association, transitions) with its
+    methods paragraphs (:func:`analysis_methods_sections`; their works are cited in the
+    Methods section's reference list), its figures and its tables
+    (:func:`cosyn.report.analysis_tables.analysis_paper_tables`, sortable, a long one
+    folded and paged), and the notes."""
     if result.spec.analysis is None or result.analysis is None:
         return None
     from cosyn.report.analysis_tables import analysis_paper_tables
 
+    w = _WORDS[lang]
+    methods = analysis_methods_sections(result, lang)
     tables = [
         _frame_table(t.key, t.title, t.table, len(t.table), lang)
         for t in analysis_paper_tables(result, lang)
     ]
+    parts = []
+    for part in [p for p, _ in ANALYSIS_PARTS] + ["other"]:
+        mine_f = [f for f in figures if _part_of(str(f["name"])) == part]
+        mine_t = [t for t in tables if _part_of(str(t["key"])) == part]
+        if part not in methods and not mine_f and not mine_t:
+            continue
+        parts.append(
+            {
+                "id": f"analysis-{part}",
+                "title": w[f"analysis_{part}"],
+                "methods": methods.get(part, ""),
+                "figures": mine_f,
+                "tables": mine_t,
+            }
+        )
     notes = analysis_notes(result, lang)
     return {
-        "methods": analysis_methods_html(result, lang, references=False),
-        "figures": list(figures),
-        "tables": tables,
+        "overview": methods.get("overview", ""),
+        "parts": parts,
         "notes": notes[:ANALYSIS_NOTES_SHOWN],
         "notes_more": notes[ANALYSIS_NOTES_SHOWN:],
     }

@@ -55,9 +55,11 @@ if TYPE_CHECKING:
     from cosyn.result import Result
 
 __all__ = [
+    "ANALYSIS_TOPICS",
     "REFERENCES",
     "analysis_methods",
     "analysis_methods_html",
+    "analysis_methods_sections",
     "analysis_notes",
     "formula_html",
     "methods_html",
@@ -1639,15 +1641,22 @@ class _AnalysisWriter(_Writer):
         return text + then
 
     def build_analysis(self) -> list[_Block]:
-        self.overview()
-        self.groups()
-        self.gini()
-        self.theil()
-        self.convergence()
-        self.density()
-        self.spatial()
-        self.markov()
-        self.other_notes()
+        steps = (
+            ("overview", self.overview),
+            ("differences", self.groups),
+            ("differences", self.gini),
+            ("differences", self.theil),
+            ("differences", self.convergence),
+            ("distribution", self.density),
+            ("space", self.spatial),
+            ("time", self.markov),
+            ("notes", self.other_notes),
+        )
+        self.topics: list[str] = []
+        for topic, step in steps:
+            before = len(self.blocks)
+            step()
+            self.topics += [topic] * (len(self.blocks) - before)
         return self.blocks
 
     # -- what was analysed ---------------------------------------------------------------
@@ -2284,6 +2293,41 @@ def analysis_methods_html(result: Result, lang: str = "en", *, references: bool 
         return Markup("")
     blocks, refs = found
     return _html([*blocks, refs] if references else blocks, lang)
+
+
+#: The parts of the analysis's methods text, in order (:func:`analysis_methods_sections`):
+#: what was analysed; regional differences (groups, Dagum, Theil, σ/β-convergence); the
+#: distribution (kernel density); space (weights, Moran's I, LISA); time (Markov chains);
+#: the notes that change what was computed.
+ANALYSIS_TOPICS: tuple[str, ...] = (
+    "overview",
+    "differences",
+    "distribution",
+    "space",
+    "time",
+    "notes",
+)
+
+
+def analysis_methods_sections(result: Result, lang: str = "en") -> dict[str, Markup]:
+    """The paragraphs of :func:`analysis_methods_html` split by topic
+    (:data:`ANALYSIS_TOPICS`), without references: for a page that shows each topic's
+    methods beside its figures and tables. Only topics with paragraphs; empty without an
+    ``[analysis]`` table."""
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
+    if result.spec.analysis is None or result.analysis is None:
+        return {}
+    main = _Writer(result, lang)
+    main.build()
+    writer = _AnalysisWriter(result, lang, first_eq=main.eq_number)
+    blocks = writer.build_analysis()
+    out = {}
+    for topic in ANALYSIS_TOPICS:
+        mine = [b for b, t in zip(blocks, writer.topics, strict=True) if t == topic]
+        if mine:
+            out[topic] = _html(mine, lang)
+    return out
 
 
 def _pieces(text: str) -> list[tuple[bool, str]]:
