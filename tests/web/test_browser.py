@@ -452,3 +452,142 @@ def test_every_figure_of_a_province_run_is_in_the_page(server, browser):
     sync_api.expect(page.locator("#zoom")).to_be_hidden()
     assert errors == []
     page.close()
+
+
+# -- [analysis]: a section per analysis ------------------------------------------------------
+def _province_model(tmp_path: Path, **analysis) -> Path:
+    """The example's model with coupling only (and ``[analysis]`` when given)."""
+    import tomllib
+
+    import tomli_w
+
+    model = tomllib.loads((PROVINCES / "model.toml").read_text(encoding="utf-8"))
+    model["diagnostics"] = {"coupling": "classic"}
+    if analysis:
+        model["analysis"] = analysis
+    path = tmp_path / "model.toml"
+    path.write_text(tomli_w.dumps(model), encoding="utf-8")
+    return path
+
+
+def _province_years(tmp_path: Path, years: tuple[int, ...]) -> Path:
+    frame = pd.read_csv(PROVINCES / "panel.csv", dtype=str, keep_default_na=False)
+    path = tmp_path / "provinces.csv"
+    frame[frame["年份"].isin([str(y) for y in years])].to_csv(path, index=False)
+    return path
+
+
+def _check_sections(page, section_start: str, figure: bool = True) -> None:
+    """Every section is there; a table of each section with rows; Moran's I drawn."""
+    sections = page.locator("#analysis-sections section.analysis-section")
+    sync_api.expect(sections).to_have_count(4)
+    sync_api.expect(page.locator("#h-an-inequality")).to_contain_text(section_start)
+    for section, table in (
+        ("inequality", "analysis_gini"),
+        ("distribution", "analysis_density"),
+        ("spatial", "analysis_moran"),
+        ("dynamics", "analysis_spatial_markov_tests"),
+    ):
+        box = page.locator(f"#an-{section}")
+        box.locator(f"#tab-analysis-{table}").click()
+        rows = box.locator(f"#table-analysis-{table} tbody tr")
+        assert rows.count() > 0
+        assert box.locator(".table-bar .range").inner_text()
+    if figure:
+        image = page.locator("#an-spatial #fig-analysis_moran img")
+        sync_api.expect(image).to_be_visible(timeout=300_000)
+        assert image.evaluate("img => img.naturalWidth") > 100
+
+
+@pytest.mark.skipif(not (PROVINCES / "panel.csv").exists(), reason="no examples/provinces")
+def test_the_analysis_from_the_page_a_section_per_analysis(server, browser, tmp_path):
+    """Upload the province example, turn the analysis on, run: the sections, a table of
+    each, a figure; the language switch keeps the settings and redraws in Chinese."""
+    pytest.importorskip("esda", reason="pip install 'cosyn[spatial]'")
+    SHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/")
+    page.set_input_files("#spec-file", str(_province_model(tmp_path)))
+    page.set_input_files("#data-file", str(_province_years(tmp_path, (2019, 2020, 2021, 2022))))
+    page.locator("#model-check .ok").wait_for(timeout=60_000)
+    # Off until asked for; then the settings open.
+    sync_api.expect(page.locator("#a-on")).not_to_be_checked()
+    sync_api.expect(page.locator("#a-groups")).to_be_disabled()
+    page.check("#a-on")
+    sync_api.expect(page.locator("#a-groups")).to_be_enabled()
+    page.check("#a-series-coupling")
+    page.select_option("#a-groups", "china_4")
+    page.select_option("#a-weights", "china_provinces")
+    page.fill("#a-permutations", "99")
+    page.locator("#a-permutations").dispatch_event("change")
+    page.locator("#model-check .ok").wait_for(timeout=60_000)
+    page.screenshot(path=str(SHOTS / "analysis_1_settings.png"), full_page=True)
+    page.click("#run")
+    _check_sections(page, "Regional differences")
+    sync_api.expect(page.locator("#analysis-methods-text p").first).to_contain_text("Series")
+    page.screenshot(path=str(SHOTS / "analysis_2_results.png"), full_page=True)
+
+    # Switching language keeps the settings and shows the analysis again, in Chinese.
+    page.click("#lang-switch")
+    sync_api.expect(page.locator("#h-an-inequality")).to_contain_text("区域差异", timeout=60_000)
+    assert page.locator("#a-on").is_checked()
+    assert page.locator("#a-series-coupling").is_checked()
+    assert page.locator("#a-groups").input_value() == "china_4"
+    assert page.locator("#a-weights").input_value() == "china_provinces"
+    assert page.locator("#a-permutations").input_value() == "99"
+    _check_sections(page, "区域差异", figure=False)  # drawn in the slow test below
+    sync_api.expect(page.locator("#analysis-methods-text p").first).to_contain_text("分析")
+    page.screenshot(path=str(SHOTS / "analysis_3_chinese.png"), full_page=True)
+
+    # Over the server's bound: the check names the key, Run stays off.
+    page.fill("#a-permutations", "99999")
+    page.locator("#a-permutations").dispatch_event("change")
+    sync_api.expect(page.locator("#model-check .error")).to_contain_text(
+        "[analysis] permutations = 99,999", timeout=60_000
+    )
+    sync_api.expect(page.locator("#run")).to_be_disabled()
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (PROVINCES / "panel.csv").exists(), reason="no examples/provinces")
+def test_a_model_file_with_analysis_runs_in_chinese_every_figure_drawn(server, browser, tmp_path):
+    """The whole example (31 provinces × 12 years) with a model file's [analysis]: china_4,
+    the province contiguity, 999 permutations; every figure of the analysis drawn."""
+    pytest.importorskip("esda", reason="pip install 'cosyn[spatial]'")
+    SHOTS.mkdir(exist_ok=True)
+    model = _province_model(
+        tmp_path,
+        series=["order", "coupling"],
+        groups="china_4",
+        weights="china_provinces",
+        permutations=999,
+        classes="quantiles",
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/?lang=zh")
+    page.set_input_files("#spec-file", str(model))
+    page.set_input_files("#data-file", str(PROVINCES / "panel.csv"))
+    page.locator("#model-check .ok").wait_for(timeout=60_000)
+    # The model file's settings are on the page.
+    assert page.locator("#a-on").is_checked()
+    assert page.locator("#a-series-order").is_checked()
+    assert not page.locator("#a-series-synergy").is_checked()
+    assert page.locator("#a-groups").input_value() == "china_4"
+    assert page.locator("#a-permutations").input_value() == "999"
+    page.click("#run")
+    _check_sections(page, "区域差异")
+    figures = page.locator("#analysis-sections figure")
+    count = figures.count()
+    assert count >= 5
+    sync_api.expect(page.locator("#analysis-sections figure img")).to_have_count(
+        count, timeout=300_000
+    )
+    page.screenshot(path=str(SHOTS / "analysis_4_model_file_zh.png"), full_page=True)
+    assert errors == []
+    page.close()

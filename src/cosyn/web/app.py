@@ -46,6 +46,7 @@ from cosyn.web.guard import (
     DEFAULT_MAX_DRAWS,
     DEFAULT_MAX_FORECAST,
     DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_MAX_PERMUTATION_CELLS,
     DEFAULT_MAX_UPLOAD,
     DEFAULT_TIMEOUT,
     LOOPBACK_NAMES,
@@ -91,11 +92,42 @@ class TableOut(BaseModel):
         description="paper: the key of `cosyn.report.tables.paper_tables`; long: the "
         "`Result` table (synergy, subsystem_order, weights, order_degree, diagnostics)"
     )
-    kind: str = Field(description="paper (the tables papers print) or long (one row each)")
+    kind: str = Field(
+        description="paper (the tables papers print), long (one row each) or analysis"
+    )
     title: str = Field(description="The table's title in the language asked for")
     tab: str = Field(description="A short name of the table, in the language asked for")
     columns: list[str]
     rows: list[list[Any]]
+
+
+class AnalysisTableOut(TableOut):
+    """A table of the spatio-temporal analysis, with the section of the page it is in."""
+
+    section: str = Field(description="The key of the section (see AnalysisOut.sections)")
+
+
+class AnalysisSectionOut(BaseModel):
+    key: str = Field(description="inequality, distribution, spatial or dynamics")
+    title: str = Field(description="The section's heading in the language asked for")
+
+
+class AnalysisFigureOut(BaseModel):
+    name: str = Field(description="Drawn by `POST /api/figure?name=…`")
+    title: str = Field(description="The figure's heading in the language asked for")
+    section: str
+
+
+class AnalysisOut(BaseModel):
+    """The spatio-temporal analysis of `[analysis]`: a section per analysis."""
+
+    sections: list[AnalysisSectionOut]
+    tables: list[AnalysisTableOut] = Field(
+        description="`cosyn.report.analysis_tables.analysis_paper_tables`, each in a section"
+    )
+    figures: list[AnalysisFigureOut]
+    notes: list[str] = Field(description="What the analysis left out, and why")
+    methods: list[str] = Field(description="The methods paragraphs, with their references")
 
 
 class FitOut(BaseModel):
@@ -124,6 +156,7 @@ class FitOut(BaseModel):
     obstacles: list[dict[str, Any]] | None = Field(None, description="[diagnostics] obstacles")
     forecast: list[dict[str, Any]] | None = Field(None, description="[diagnostics] forecast")
     robustness: list[dict[str, Any]] | None = Field(None, description="[diagnostics] robustness")
+    analysis: AnalysisOut | None = Field(None, description="[analysis]")
 
 
 class InspectOut(BaseModel):
@@ -194,6 +227,7 @@ def create_app(
     max_draws: int = DEFAULT_MAX_DRAWS,
     max_forecast: int = DEFAULT_MAX_FORECAST,
     max_draw_cells: int = DEFAULT_MAX_DRAW_CELLS,
+    max_permutation_cells: int = DEFAULT_MAX_PERMUTATION_CELLS,
     timeout: float = DEFAULT_TIMEOUT,
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
     workers: int | None = None,
@@ -217,6 +251,9 @@ def create_app(
         forecast`` (default 20 periods); more is answered 422 before any work starts.
     max_draw_cells : int
         Largest draws × rows × indicators of a robustness run (default 50 million).
+    max_permutation_cells : int
+        Largest ``[analysis] permutations`` × rows × series analysed of an analysis with
+        spatial weights (default 20 million); more is answered 422 before work starts.
     timeout : float
         Wall-time limit in seconds of one request's work (default 60); past it the work
         is stopped and the request answered 422.
@@ -243,6 +280,7 @@ def create_app(
         max_draws=max_draws,
         max_forecast=max_forecast,
         max_draw_cells=max_draw_cells,
+        max_permutation_cells=max_permutation_cells,
     )
     runner = Runner(timeout, max_memory_mb, workers or max(2, os.cpu_count() or 2))
     run = runner.run

@@ -2,10 +2,11 @@
 
 Body size (checked while the body streams in), zip bombs (:mod:`cosyn.io.archive`), the
 size of the table, and the size-driving options of the spec (robustness draws, forecast
-horizon). Each guard raises :class:`TooLarge` (answered with HTTP 413) or a message
-answered 422 that says which limit was hit and how to change it. :class:`HostGuard`
-answers only requests addressed to the server's own names and refuses cross-origin
-requests that change state (DNS rebinding, a page of another site posting to the API).
+horizon, the permutations of the analysis). Each guard raises :class:`TooLarge`
+(answered with HTTP 413) or a message answered 422 that says which limit was hit and how
+to change it. :class:`HostGuard` answers only requests addressed to the server's own
+names and refuses cross-origin requests that change state (DNS rebinding, a page of
+another site posting to the API).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_MAX_DRAW_CELLS",
     "DEFAULT_MAX_FORECAST",
     "DEFAULT_MAX_MEMORY_MB",
+    "DEFAULT_MAX_PERMUTATION_CELLS",
     "DEFAULT_MAX_UNCOMPRESSED",
     "DEFAULT_MAX_UPLOAD",
     "DEFAULT_TIMEOUT",
@@ -43,6 +45,10 @@ DEFAULT_MAX_DRAWS = 2_000
 DEFAULT_MAX_FORECAST = 20
 #: Largest draws × rows × indicators of a robustness run: 50 million (a few hundred MB).
 DEFAULT_MAX_DRAW_CELLS = 50_000_000
+#: Largest rows × series × permutations of the permutation inference of ``[analysis]``
+#: (Moran's I and LISA draw that many values): 20 million, about 9 times the 31 provinces ×
+#: 12 years × 6 series × 999 permutations of the province example.
+DEFAULT_MAX_PERMUTATION_CELLS = 20_000_000
 #: Wall-time limit of one request's work, in seconds.
 DEFAULT_TIMEOUT = 60.0
 #: Memory limit (``RLIMIT_DATA``: heap and arrays) of the process doing one request's work, MiB.

@@ -51,6 +51,15 @@ PRELOAD = [
     "pandas.io.formats.string",
     "pyarrow.pandas_compat",  # pandas imports it when pyarrow is installed
     "pyarrow.vendored.version",
+    # [analysis]: PySAL takes seconds to import (skipped without the spatial extra)
+    "libpysal",
+    "esda",
+    "giddy",
+    "cosyn.analysis.run",
+    "cosyn.analysis.space",
+    "cosyn.analysis.markov",
+    "cosyn.report.analysis_figures",
+    "cosyn.report.analysis_tables",
     "cosyn.web.warmup",  # last: one small fit, so children start with warm caches
 ]
 

@@ -35,6 +35,7 @@ from cosyn.web.guard import (
     DEFAULT_MAX_DRAW_CELLS,
     DEFAULT_MAX_DRAWS,
     DEFAULT_MAX_FORECAST,
+    DEFAULT_MAX_PERMUTATION_CELLS,
     DEFAULT_MAX_UNCOMPRESSED,
     TooLarge,
     check_cells,
@@ -48,6 +49,7 @@ __all__ = [
     "Checked",
     "Limits",
     "UserError",
+    "analysis_series_count",
     "check_job",
     "check_model_upload",
     "check_spec_limits",
@@ -102,6 +104,8 @@ class Limits:
     max_forecast: int = DEFAULT_MAX_FORECAST
     #: Largest draws × rows × indicators of a robustness run (its arrays' size).
     max_draw_cells: int = DEFAULT_MAX_DRAW_CELLS
+    #: Largest rows × series × ``[analysis] permutations`` (Moran's I and LISA).
+    max_permutation_cells: int = DEFAULT_MAX_PERMUTATION_CELLS
 
 
 @dataclass(frozen=True)
@@ -282,12 +286,25 @@ def _server_file_problems(spec: Any) -> list[str]:
     return out
 
 
+def analysis_series_count(spec: Any) -> int:
+    """How many series ``[analysis] series`` analyses: ``synergy`` and ``coupling`` one
+    each, ``order`` one per subsystem and their mean (0 without ``[analysis]``)."""
+    analysis = getattr(spec, "analysis", None)
+    if analysis is None:
+        return 0
+    sizes = {"synergy": 1, "coupling": 1, "order": len(spec.subsystems) + 1}
+    return sum(sizes.get(name, 1) for name in analysis.series)
+
+
 def check_spec_limits(spec: Any, limits: Limits, rows: int) -> None:
     """Refuse a spec whose size-driving options pass this server's limits (HTTP 422).
 
     ``[diagnostics] forecast`` over ``limits.max_forecast``; ``[diagnostics.robustness]
     draws`` over ``limits.max_draws``, or draws × ``rows`` × indicators over
-    ``limits.max_draw_cells``; ``[analysis]`` keys that name a file on the server.
+    ``limits.max_draw_cells``; ``[analysis] permutations`` × ``rows`` × the series
+    analysed (:func:`analysis_series_count`) over ``limits.max_permutation_cells`` when
+    the analysis has spatial weights (only Moran's I and LISA permute); ``[analysis]``
+    keys that name a file on the server.
     """
     diagnostics = spec.diagnostics
     problems = []
@@ -309,6 +326,19 @@ def check_spec_limits(spec: Any, limits: Limits, rows: int) -> None:
                 f"[diagnostics.robustness] draws = {robust.draws:,} on up to {rows:,} rows × "
                 f"{len(spec.columns)} indicators is {size:,} values, over this server's limit "
                 f"of {limits.max_draw_cells:,}; use fewer draws"
+            )
+    analysis = getattr(spec, "analysis", None)
+    if analysis is not None and analysis.weights is not None and analysis.permutations > 0:
+        series = analysis_series_count(spec)
+        size = analysis.permutations * max(rows, 1) * series
+        if size > limits.max_permutation_cells:
+            most = limits.max_permutation_cells // (max(rows, 1) * series)
+            problems.append(
+                f"[analysis] permutations = {analysis.permutations:,} on up to {rows:,} rows "
+                f"× {series} series is {size:,} permuted values, over this server's limit of "
+                f"{limits.max_permutation_cells:,}; use at most {most:,} permutations"
+                + (" (or 0: the normal approximation only)" if most < 99 else "")
+                + " or fewer series"
             )
     problems += _server_file_problems(spec)
     if problems:
@@ -798,7 +828,144 @@ def fit_job(
         out["figure_names"] = list(_figure_names(result))
         if figures:
             out["figures"] = _figures(result, lang)
+        if spec.analysis is not None:
+            out["analysis"] = _analysis(result, lang, folder, names)
     return out
+
+
+#: The sections of the analysis on the page, in order: key, (English, Chinese) title.
+ANALYSIS_SECTIONS: tuple[tuple[str, tuple[str, str]], ...] = (
+    (
+        "inequality",
+        (
+            "Regional differences: groups, Dagum Gini, Theil, convergence",
+            "区域差异：分组、Dagum 基尼系数、泰尔指数与收敛",
+        ),
+    ),
+    ("distribution", ("Distribution over time: kernel density", "分布动态：核密度估计")),
+    (
+        "spatial",
+        ("Spatial correlation: Moran's I, LISA, maps", "空间相关性：莫兰指数、LISA 与地图"),
+    ),
+    (
+        "dynamics",
+        ("Dynamics: Markov and spatial Markov chains", "动态演进：马尔可夫链与空间马尔可夫链"),
+    ),
+)
+
+#: Short names of the analysis tables for the page's tabs, (English, Chinese); a table
+#: not named here is shown under its title.
+_ANALYSIS_TABS: dict[str, tuple[str, str]] = {
+    "analysis_group_stats": ("Group means", "分组均值"),
+    "analysis_gini": ("Dagum Gini", "Dagum 基尼系数"),
+    "analysis_gini_within": ("Within groups G_jj", "组内 G_jj"),
+    "analysis_gini_between": ("Between groups G_jh", "组间 G_jh"),
+    "analysis_theil": ("Theil", "泰尔指数"),
+    "analysis_theil_groups": ("Theil by group", "分组泰尔指数"),
+    "analysis_sigma": ("σ-convergence", "σ 收敛"),
+    "analysis_beta": ("β-convergence", "β 收敛"),
+    "analysis_density": ("Kernel density", "核密度"),
+    "analysis_moran": ("Moran's I", "莫兰指数"),
+    "analysis_lisa": ("LISA", "LISA"),
+    "analysis_markov": ("Markov", "马尔可夫"),
+    "analysis_markov_classes": ("Markov classes", "马尔可夫类型"),
+    "analysis_spatial_markov": ("Spatial Markov", "空间马尔可夫"),
+    "analysis_spatial_markov_tests": ("Homogeneity tests", "同质性检验"),
+}
+
+
+def analysis_section(name: str) -> str:
+    """The section of the page (a key of :data:`ANALYSIS_SECTIONS`) of an analysis table
+    or figure, from its name: Markov chains are dynamics, kernel densities the
+    distribution, Moran's I, LISA and maps spatial, the rest (groups, Gini, Theil, σ and
+    β) regional differences."""
+    key = name.removeprefix("analysis_")
+    if "markov" in key or "transition" in key:
+        return "dynamics"
+    if "density" in key or "kernel" in key or "ridge" in key:
+        return "distribution"
+    if any(word in key for word in ("moran", "lisa", "map", "spatial", "lag")):
+        return "spatial"
+    return "inequality"
+
+
+def _analysis(result: Any, lang: str, folder: Path, names: dict[str, str]) -> dict[str, Any]:
+    """The spatio-temporal analysis for the page: its tables (each with its section), the
+    names and captions of its figures (each drawn by :func:`figure_upload`), its notes and
+    the methods paragraphs."""
+    from cosyn.report.analysis_tables import (
+        PER_SERIES,
+        analysis_paper_tables,
+        analysis_series_label,
+        series_key,
+    )
+
+    zh = int(lang == "zh")
+    analysis = result.analysis
+    # the tables that come one per series: their tab is the family's and the series' label
+    per_series = {
+        f"{family}_{series_key(s)}": (family, analysis_series_label(result, s, lang))
+        for family in PER_SERIES
+        for s in (dict.fromkeys(analysis.values["series"]) if analysis is not None else ())
+    }
+    tables = []
+    for t in analysis_paper_tables(result, lang):
+        if t.key in per_series:
+            family, label = per_series[t.key]
+            tab = f"{_ANALYSIS_TABS[family][zh]} {label}"
+        else:
+            tab = _ANALYSIS_TABS[t.key][zh] if t.key in _ANALYSIS_TABS else t.title
+        section = analysis_section(t.key)
+        tables.append(
+            {
+                "name": t.key,
+                "kind": "analysis",
+                "title": t.title,
+                "tab": tab,
+                "section": section,
+                **table_json(t.table),
+            }
+        )
+    figures = [
+        {"name": name, "title": title, "section": analysis_section(name)}
+        for name, title in _analysis_figure_titles(result, lang).items()
+    ]
+    return {
+        "sections": [{"key": key, "title": titles[zh]} for key, titles in ANALYSIS_SECTIONS],
+        "tables": tables,
+        "figures": figures,
+        "notes": [_rewrite(n, folder, names) for n in _analysis_notes(result, lang)],
+        "methods": [_rewrite(p, folder, names) for p in _analysis_methods(result, lang)],
+    }
+
+
+def _analysis_figure_titles(result: Any, lang: str) -> dict[str, str]:
+    """The figures of the analysis, each name with its title as drawn (the figure's
+    heading, else its first panel's)."""
+    from cosyn.report.analysis_figures import render_analysis_figures
+
+    out = {}
+    for name, fig in render_analysis_figures(result, lang).items():
+        heading = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+        if not heading:
+            heading = next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+        out[name] = heading.split("\n")[0] or name
+    return out
+
+
+def _analysis_methods(result: Any, lang: str) -> list[str]:
+    """The methods of the analysis (:func:`cosyn.report.methods.analysis_methods`):
+    paragraphs, display formulas (indented) and, last, the reference list."""
+    from cosyn.report.methods import analysis_methods
+
+    return list(analysis_methods(result, lang))
+
+
+def _analysis_notes(result: Any, lang: str) -> list[str]:
+    """The notes of the analysis in ``lang`` (:func:`cosyn.report.methods.analysis_notes`)."""
+    from cosyn.report.methods import analysis_notes
+
+    return list(analysis_notes(result, lang))
 
 
 def _summary(result: Any, lang: str, shown: str) -> str:
@@ -824,7 +991,8 @@ def figure_upload(
     lang: str = "en",
     run: Run = _direct,
 ) -> str:
-    """One figure of the report (a name of ``figure_names``) as SVG text.
+    """One figure of the report (a name of ``figure_names``, or of the analysis'
+    ``figures`` when the spec has ``[analysis]``) as SVG text.
 
     The page asks for each figure on its own, so that the tables show at once and each
     figure's drawing has the whole time limit.
@@ -850,13 +1018,20 @@ def figure_job(
     from cosyn.report import figures
 
     folder = Path(folder_)
-    _, result, names = _fit(folder, Path(data_), shown, spec_text, limits, checked)
+    spec, result, names = _fit(folder, Path(data_), shown, spec_text, limits, checked)
     known = _figure_names(result)
-    if name not in known:
-        raise UserError(
-            f"error: this model has no figure {name!r}; its figures are {', '.join(known)}"
-        )
     with _user_errors(folder, names):
+        if name.startswith("analysis_") and spec.analysis is not None:
+            from cosyn.report.analysis_figures import render_analysis_figures
+
+            drawn = render_analysis_figures(result, lang)
+            if name in drawn:
+                return figures.svg_text(drawn[name])
+            known += tuple(drawn)
+        if name not in known:
+            raise UserError(
+                f"error: this model has no figure {name!r}; its figures are {', '.join(known)}"
+            )
         fig = getattr(figures, f"figure_{name}")(result, lang)
         return figures.svg_text(fig)
 

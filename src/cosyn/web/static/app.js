@@ -54,6 +54,20 @@ const WORDS = {
     err_SpecError: "Problem in the model", err_DataError: "Problem in the data",
     err_TooLarge: "Over this server's size limits", err_TimeLimit: "Stopped at the time limit",
     err_error: "Error", err_BadHost: "Refused", err_CrossOrigin: "Refused",
+    h_analysis_set: "Spatio-temporal analysis (optional)", an_on: "Analyse where, how unevenly and where next",
+    h_an_on: "Regional differences, the distribution over time, spatial correlation and dynamics across the entities",
+    an_series: "Series", h_an_series: "What is analysed", ser_synergy: "U synergy degree", ser_order: "μ order degrees",
+    ser_coupling: "D coupling coordination", h_ser_coupling: "D needs Coupling coordination (Diagnostics, above)",
+    an_groups: "Groups", h_an_groups: "Groups of entities: group means, Dagum Gini and Theil decompositions",
+    grp_china_3: "China: East / Central / West (china_3)", grp_china_4: "China: East / Central / West / Northeast (china_4)",
+    column_word: "column", an_weights: "Spatial weights",
+    h_an_weights: "Who neighbours whom: Moran's I, LISA, spatial Markov chains",
+    w_china: "China's provinces, shared borders (china_provinces)", w_coords: "Coordinates: k nearest neighbours",
+    from_model: "as in the model file", an_x: "x (longitude) column", an_y: "y (latitude) column", an_k: "k nearest neighbours",
+    an_permutations: "Permutations", h_an_permutations: "Of the Moran's I and LISA inference; 0 = normal approximation only",
+    an_seed: "Seed", h_an_seed: "Of the permutations: the same seed gives the same p-values",
+    h_analysis: "Spatio-temporal analysis", h_methods: "Methods (a paragraph for the paper, with references)",
+    an_notes: "Notes of the analysis", an_tables: "Tables", an_nothing: "Nothing to show here with these settings.",
   },
   zh: {
     title: "cosyn — 各子系统是否协同发展？", intro: "数据留在本机：计算在本地 cosyn 服务器中完成。",
@@ -101,6 +115,19 @@ const WORDS = {
     enlarge: "放大", drawing: "正在绘制…", entities: "个主体", sort_hint: "点击列标题排序",
     err_SpecError: "模型设定有误", err_DataError: "数据有误", err_TooLarge: "超出服务器的大小限制",
     err_TimeLimit: "超过时间限制，已停止", err_error: "出错", err_BadHost: "已拒绝", err_CrossOrigin: "已拒绝",
+    h_analysis_set: "时空分析（可选）", an_on: "进行时空分析：区域差异、分布、空间与动态",
+    h_an_on: "各主体之间的区域差异、分布动态、空间相关性与动态演进",
+    an_series: "分析对象", h_an_series: "分析哪些结果", ser_synergy: "U 协同度", ser_order: "μ 有序度",
+    ser_coupling: "D 耦合协调度", h_ser_coupling: "D 需要先在上方诊断中选择耦合协调度",
+    an_groups: "分组", h_an_groups: "主体分组：分组均值、Dagum 基尼系数与泰尔指数分解",
+    grp_china_3: "中国三大地区：东部／中部／西部（china_3）", grp_china_4: "中国四大地区：东部／中部／西部／东北（china_4）",
+    column_word: "列", an_weights: "空间权重", h_an_weights: "邻接关系：用于莫兰指数、LISA 与空间马尔可夫链",
+    w_china: "中国省级行政区陆地相邻（china_provinces）", w_coords: "坐标：k 近邻",
+    from_model: "沿用模型文件", an_x: "x（经度）列", an_y: "y（纬度）列", an_k: "近邻数 k",
+    an_permutations: "置换次数", h_an_permutations: "莫兰指数与 LISA 的置换检验；0 = 仅用正态近似",
+    an_seed: "随机种子", h_an_seed: "置换的随机种子：相同种子得到相同的 p 值",
+    h_analysis: "时空分析", h_methods: "研究方法（可用于论文的段落，附参考文献）",
+    an_notes: "分析说明（cosyn 的英文原文）", an_tables: "表格", an_nothing: "按当前设置，本部分没有可显示的结果。",
   },
 };
 // Option values stay the spec's keys; only what is shown is translated.
@@ -151,7 +178,7 @@ const opt = (v) => OPTIONS[LANG][v] ?? v;
 const $ = (id) => document.getElementById(id);
 const state = {
   file: null, info: null, base: {}, subsystems: [], rows: [], title: "", method: {}, diag: null, entities: "",
-  toml: "", result: null, check: null, checkError: null, tableView: {}, activeTable: null, urls: [],
+  toml: "", result: null, check: null, checkError: null, tableView: {}, activeTab: {}, urls: [], an: null, anColumns: "",
 };
 
 function el(tag, attrs, ...kids) {
@@ -294,6 +321,7 @@ function fillColumns(info, base) {
   state.method = { ...(base.method || {}) };
   state.entities = ((base.report || {}).entities || []).join(", ");
   state.diag = null;
+  state.an = analysisState(base.analysis);
   drawSubsystems(); drawIndicators(); drawMethod();
 }
 
@@ -362,6 +390,7 @@ function drawMethod() {
   box.append(el("div", { class: "field wide" }, el("label", { for: "m-entities", text: t("entities_shown") }), shown,
     el("small", { text: t("h_entities_shown") })));
   drawDiagnostics(box);
+  drawAnalysis();
 }
 
 function drawDiagnostics(box) {
@@ -383,6 +412,7 @@ function drawDiagnostics(box) {
 }
 
 function readMethod() {
+  readAnalysis();
   if (!$("m-weights")) return;
   for (const [key, kind] of METHOD) {
     const raw = $("m-" + key).value;
@@ -411,6 +441,8 @@ function buildSpec() {
   spec.report = { ...(base.report || {}), entities: names };
   if (!names.length) delete spec.report.entities;
   if (!Object.keys(spec.report).length) delete spec.report;
+  const analysis = buildAnalysis(base.analysis);
+  if (analysis) spec.analysis = analysis; else delete spec.analysis;
   const axes = axisColumns();
   for (const name of state.subsystems) {
     const old = (base.subsystems || {})[name] || {};
@@ -420,6 +452,121 @@ function buildSpec() {
     if (inds.length) spec.subsystems[name] = { ...old, label: old.label || name, indicators: inds };
   }
   return spec;
+}
+
+// ---- [analysis]: the spatio-temporal analysis ---------------------------------------------
+// The settings the page shows; the keys it does not show (classes, k, alpha, bandwidth,
+// island_links) stay as the model file had them.
+const SERIES = ["synergy", "order", "coupling"];
+function analysisState(a) {
+  const given = a || {};
+  const w = given.weights;
+  let weights = "", x = "", y = "", k = 4;
+  if (w === "china_provinces") weights = w;
+  else if (w && typeof w === "object" && "x" in w && w.k !== undefined && w.distance === undefined) {
+    weights = "coordinates"; x = w.x; y = w.y; k = w.k;
+  } else if (w !== undefined && w !== null) weights = "model";
+  return { on: Boolean(a), series: given.series || ["order"], groups: given.groups || "", weights, x, y, k,
+    permutations: given.permutations ?? 999, seed: given.seed ?? 0 };
+}
+
+// Columns the analysis may read: neither entity, period nor an assigned indicator.
+function analysisColumns() {
+  const axes = axisColumns();
+  const used = new Set(state.rows.filter((r) => r.sub && state.subsystems.includes(r.sub)).map((r) => r.column));
+  const free = state.info.columns.filter((c) => !axes.has(c) && !used.has(c));
+  const coords = free.filter((c) => state.info.numeric.includes(c));
+  return { free, coords, signature: JSON.stringify([free, coords]) };
+}
+
+function drawAnalysis() {
+  const box = $("analysis-fields"); box.replaceChildren();
+  const a = state.an;
+  if (!a || !state.info) return;
+  const cols = analysisColumns();
+  state.anColumns = cols.signature;
+  const changed = (redraw) => () => { readAnalysis(); if (redraw) drawAnalysis(); mappingChanged(); };
+  const on = el("input", { id: "a-on", type: "checkbox", onchange: changed(true) });
+  on.checked = a.on;
+  box.append(el("p", { class: "an-switch" }, el("label", { for: "a-on" }, on, el("span", { text: " " + t("an_on") })),
+    el("small", { text: t("h_an_on") })));
+  const field = (id, key, input, help) => el("div", { class: "field" },
+    el("label", { for: id, text: t(key) }), input, help ? el("small", { text: t(help) }) : "");
+  // series: U, μ, D
+  const series = el("div", { class: "checks", role: "group", "aria-labelledby": "a-series-head" }, ...SERIES.map((name) => {
+    const box1 = el("input", { id: "a-series-" + name, type: "checkbox", value: name, onchange: changed(false) });
+    box1.checked = a.series.includes(name);
+    return el("label", { for: "a-series-" + name, class: "inline" }, box1, el("span", { text: " " + t("ser_" + name) }));
+  }));
+  const seriesField = el("div", { class: "field" }, el("span", { class: "label", id: "a-series-head", text: t("an_series") }),
+    series, el("small", { text: t("h_an_series") + "; " + t("h_ser_coupling") }));
+  // groups: none, a bundled scheme, or a column of the upload
+  const groupValues = [["", t("none")], ["china_3", t("grp_china_3")], ["china_4", t("grp_china_4")],
+    ...cols.free.map((c) => [c, `${t("column_word")}${t("colon")}${c}`])];
+  if (a.groups && !groupValues.some(([v]) => v === a.groups)) groupValues.push([a.groups, `${t("from_model")}${t("colon")}${a.groups}`]);
+  const groups = el("select", { id: "a-groups", onchange: changed(false) }, ...groupValues.map(([v, text]) => el("option", { value: v, text })));
+  groups.value = a.groups;
+  // weights: none, China's provinces, coordinates (two columns and k), or the model file's
+  const weightValues = [["", t("none")], ["china_provinces", t("w_china")], ["coordinates", t("w_coords")]];
+  if (a.weights === "model") {
+    const w = ((state.base || {}).analysis || {}).weights;
+    weightValues.push(["model", `${t("from_model")}${t("colon")}${typeof w === "string" ? w : JSON.stringify(w)}`]);
+  }
+  const weights = el("select", { id: "a-weights", onchange: changed(true) }, ...weightValues.map(([v, text]) => el("option", { value: v, text })));
+  weights.value = a.weights;
+  const coordSelect = (id, value) => {
+    const values = cols.coords.includes(value) || !value ? cols.coords : [...cols.coords, value];
+    const s1 = el("select", { id, onchange: changed(false) }, el("option", { value: "", text: t("none") }),
+      ...values.map((c) => el("option", { value: c, text: c })));
+    s1.value = value || "";
+    return s1;
+  };
+  const k = el("input", { id: "a-k", type: "number", min: "1", step: "1", onchange: changed(false) });
+  k.value = String(a.k);
+  const coords = el("div", { class: "field coords", id: "a-coords", hidden: a.weights !== "coordinates" },
+    el("label", { for: "a-x", text: t("an_x") }), coordSelect("a-x", a.x),
+    el("label", { for: "a-y", text: t("an_y") }), coordSelect("a-y", a.y),
+    el("label", { for: "a-k", text: t("an_k") }), k);
+  const perms = el("input", { id: "a-permutations", type: "number", min: "0", step: "1", onchange: changed(false) });
+  perms.value = String(a.permutations);
+  const seed = el("input", { id: "a-seed", type: "number", min: "0", step: "1", onchange: changed(false) });
+  seed.value = String(a.seed);
+  box.append(el("fieldset", { class: "method an-inner", id: "analysis-inner", disabled: !a.on },
+    seriesField, field("a-groups", "an_groups", groups, "h_an_groups"), field("a-weights", "an_weights", weights, "h_an_weights"),
+    coords, field("a-permutations", "an_permutations", perms, "h_an_permutations"), field("a-seed", "an_seed", seed, "h_an_seed")));
+}
+
+function readAnalysis() {
+  const a = state.an;
+  if (!a || !$("a-on")) return;
+  const whole = (id, dflt) => {
+    const raw = $(id).value.trim();
+    if (raw === "") return dflt;
+    const n = Number(raw);
+    return Number.isFinite(n) ? n : raw;  // the server names what is wrong with it
+  };
+  a.on = $("a-on").checked;
+  a.series = SERIES.filter((name) => $("a-series-" + name).checked);
+  a.groups = $("a-groups").value;
+  a.weights = $("a-weights").value;
+  a.x = $("a-x").value; a.y = $("a-y").value;
+  a.k = whole("a-k", 4);
+  a.permutations = whole("a-permutations", 999);
+  a.seed = whole("a-seed", 0);
+}
+
+// The [analysis] table of the spec, or null when the analysis is off.
+function buildAnalysis(given) {
+  const a = state.an;
+  if (!a || !a.on) return null;
+  const old = { ...(given || {}) };
+  const out = { ...old, series: a.series, permutations: a.permutations, seed: a.seed };
+  if (a.groups) out.groups = a.groups; else delete out.groups;
+  if (a.weights === "china_provinces") out.weights = "china_provinces";
+  else if (a.weights === "coordinates") out.weights = { x: a.x, y: a.y, k: a.k };
+  else if (a.weights === "model") out.weights = old.weights;
+  else delete out.weights;
+  return out;
 }
 
 // What is missing before the model can run; empty when it can.
@@ -444,6 +591,7 @@ function updateRun() {
 
 let checkTimer = null, checkSeq = 0;
 function mappingChanged() {
+  if (state.an && analysisColumns().signature !== state.anColumns) drawAnalysis();  // the free columns changed
   state.check = null; state.checkError = null;
   drawModelCheck(); updateRun();
   clearTimeout(checkTimer);
@@ -526,7 +674,8 @@ function showResults(res) {
   $("h-notes").hidden = !res.notes.length;
   $("notes").replaceChildren(...res.notes.map((n) => el("li", { text: n })));
   drawStages(res.stages);
-  drawFigures(res.figure_names || []);
+  drawAnalysisResults(res.analysis || null);
+  drawFigures(res.figure_names || [], res.analysis || null);
   drawTables(res.tables);
   const dl = $("downloads"); dl.replaceChildren();
   for (const name of ["zip", "results.xlsx", "report.html", "synergy.csv", "subsystem_order.csv", "weights.csv", "order_degree.csv", "model.toml"]) {
@@ -557,19 +706,24 @@ function drawStages(stages) {
   }));
 }
 
-// Figures: each drawn by its own request (two at a time), shown as it arrives.
+// Figures: each drawn by its own request (two at a time), shown as it arrives; the
+// report's figures first, then those of the analysis, each in its section.
 let figureRun = 0;
-async function drawFigures(names) {
+async function drawFigures(names, analysis) {
   const run = ++figureRun;
   state.urls.forEach((u) => URL.revokeObjectURL(u)); state.urls = [];
   const box = $("figures"); box.replaceChildren();
-  const slots = names.map((name) => {
-    const title = FIGURES[LANG][name] || name;
+  const place = (into, name, title) => {
     const slot = el("div", { class: "figure-slot", text: t("drawing") });
     const figure = el("figure", { id: "fig-" + name }, slot, el("figcaption", { text: title }));
-    box.append(figure);
+    into.append(figure);
     return { name, title, slot, figure };
-  });
+  };
+  const slots = names.map((name) => place(box, name, FIGURES[LANG][name] || name));
+  for (const f of (analysis ? analysis.figures : [])) {
+    const into = $("an-figures-" + f.section);
+    if (into) slots.push(place(into, f.name, f.title));
+  }
   const draw = async ({ name, title, slot, figure }) => {
     let blob;
     try {
@@ -600,30 +754,71 @@ function zoom(url, title) {
   d.showModal();
 }
 
+// ---- the analysis: a section per analysis -------------------------------------------------
+function drawAnalysisResults(an) {
+  $("analysis-results").hidden = !an;
+  const sections = $("analysis-sections"); sections.replaceChildren();
+  if (!an) return;
+  $("analysis-methods").hidden = !an.methods.length;
+  // paragraphs; display formulas (indented lines) as they are; last, the references
+  $("analysis-methods-text").replaceChildren(...an.methods.map((p, k) => {
+    if (/^\s/.test(p)) return el("pre", { class: "formula", text: p.replace(/^ {4}/gm, "") });
+    if (k === an.methods.length - 1 && p.includes("\n")) {
+      const [head, ...works] = p.split("\n");
+      return el("div", { class: "references" }, el("strong", { text: head }), el("ul", {}, ...works.map((w) => el("li", { text: w }))));
+    }
+    return el("p", { text: p });
+  }));
+  $("analysis-notes-box").hidden = !an.notes.length;
+  $("analysis-notes-head").textContent = `${t("an_notes")} (${an.notes.length})`;
+  $("analysis-notes").replaceChildren(...an.notes.map((n) => el("li", { text: n })));
+  for (const s of an.sections) {
+    const tables = an.tables.filter((tb) => tb.section === s.key);
+    const figures = an.figures.filter((f) => f.section === s.key);
+    const section = el("section", { class: "analysis-section", id: "an-" + s.key, "aria-labelledby": "h-an-" + s.key },
+      el("h4", { id: "h-an-" + s.key, text: s.title }));
+    if (!tables.length && !figures.length) section.append(el("p", { class: "note", text: t("an_nothing") }));
+    if (figures.length) section.append(el("div", { class: "figures", id: "an-figures-" + s.key }));
+    if (tables.length) {
+      const box = el("div", { class: "an-tables", id: "an-tables-" + s.key });
+      section.append(box);
+      drawTabbed(box, tables, [["analysis", "an_tables"]], "-" + s.key);
+    }
+    sections.append(section);
+  }
+}
+
 // ---- tables: paged, sortable, filterable --------------------------------------------------
 function drawTables(tables) {
-  const box = $("tables"); box.replaceChildren();
+  drawTabbed($("tables"), tables, [["paper", "paper_tables"], ["long", "long_tables"]], "");
+}
+
+// Tabs over ``tables`` (one row of tabs per kind in ``groups``) and the chosen table;
+// ``suffix`` tells the ids of this box's panel, filter and page size from another's.
+function drawTabbed(box, tables, groups, suffix) {
+  box.replaceChildren();
   for (const tb of tables) tb.key = `${tb.kind}-${tb.name}`;
   const byKey = Object.fromEntries(tables.map((tb) => [tb.key, tb]));
-  if (!byKey[state.activeTable]) state.activeTable = tables.length ? tables[0].key : null;
-  const panel = el("div", { class: "table-panel", role: "tabpanel", id: "table-panel" });
+  if (!byKey[state.activeTab[suffix]]) state.activeTab[suffix] = tables.length ? tables[0].key : null;
+  const panelId = "table-panel" + suffix;
+  const panel = el("div", { class: "table-panel", role: "tabpanel", id: panelId });
   const select = (key) => {
-    state.activeTable = key;
+    state.activeTab[suffix] = key;
     box.querySelectorAll("[role=tab]").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.key === key)));
-    drawTable(panel, byKey[key]);
+    drawTable(panel, byKey[key], suffix);
   };
-  for (const [kind, head] of [["paper", "paper_tables"], ["long", "long_tables"]]) {
+  for (const [kind, head] of groups) {
     const mine = tables.filter((tb) => tb.kind === kind);
     if (!mine.length) continue;
     box.append(el("div", { class: "tabs", role: "tablist", "aria-label": t(head) },
       el("span", { class: "tabs-head", text: t(head) + ":" }),
       ...mine.map((tb) => el("button", {
-        type: "button", role: "tab", "data-key": tb.key, id: "tab-" + tb.key, "aria-controls": "table-panel",
-        "aria-selected": String(tb.key === state.activeTable), text: tb.tab, title: tb.title, onclick: () => select(tb.key),
+        type: "button", role: "tab", "data-key": tb.key, id: "tab-" + tb.key, "aria-controls": panelId,
+        "aria-selected": String(tb.key === state.activeTab[suffix]), text: tb.tab, title: tb.title, onclick: () => select(tb.key),
       }))));
   }
   box.append(panel);
-  if (state.activeTable) select(state.activeTable);
+  if (state.activeTab[suffix]) select(state.activeTab[suffix]);
 }
 
 function cellText(v) {
@@ -642,7 +837,7 @@ function compare(a, b) {
   return String(a).localeCompare(String(b), LANG === "zh" ? "zh-CN" : "en", { numeric: true });
 }
 
-function drawTable(panel, tb) {
+function drawTable(panel, tb, suffix) {
   const view = state.tableView[tb.key] || (state.tableView[tb.key] = { sort: null, dir: 1, page: 0, size: 25, filter: "" });
   const needle = view.filter.trim().toLowerCase();
   let rows = needle ? tb.rows.filter((r) => r.some((v) => cellText(v).toLowerCase().includes(needle))) : tb.rows.slice();
@@ -657,15 +852,15 @@ function drawTable(panel, tb) {
   const pages = Math.max(1, Math.ceil(rows.length / size));
   view.page = Math.min(view.page, pages - 1);
   const start = view.page * size, shown = rows.slice(start, start + size);
-  const redraw = () => drawTable(panel, tb);
+  const redraw = () => drawTable(panel, tb, suffix);
 
   const filter = el("input", { type: "search", value: view.filter, "aria-label": t("filter"), placeholder: t("filter"), class: "filter" });
   filter.addEventListener("input", () => {
     view.filter = filter.value; view.page = 0; redraw();
-    const again = $("table-filter"); again.focus(); again.setSelectionRange(again.value.length, again.value.length);
+    const again = $("table-filter" + suffix); again.focus(); again.setSelectionRange(again.value.length, again.value.length);
   });
-  filter.id = "table-filter";
-  const sizeSel = el("select", { "aria-label": t("per_page"), id: "table-size" },
+  filter.id = "table-filter" + suffix;
+  const sizeSel = el("select", { "aria-label": t("per_page"), id: "table-size" + suffix },
     ...PAGE_SIZES.map((n) => el("option", { value: String(n), text: n ? String(n) : t("all") })));
   sizeSel.value = String(view.size);
   sizeSel.addEventListener("change", () => { view.size = Number(sizeSel.value); view.page = 0; redraw(); });
