@@ -742,6 +742,17 @@ _NAME_OFFSETS: tuple[tuple[float, float], ...] = (
 )
 
 
+def _covered(
+    box: tuple[float, float, float, float], others: list[tuple[float, float, float, float]]
+) -> float:
+    """The area of ``box`` (x0, y0, x1, y1) that ``others`` cover, summed."""
+    return sum(
+        max(0.0, min(box[2], b[2]) - max(box[0], b[0]))
+        * max(0.0, min(box[3], b[3]) - max(box[1], b[1]))
+        for b in others
+    )
+
+
 def _name_points(
     ax: Any,
     names: list[str],
@@ -755,19 +766,24 @@ def _name_points(
     not cover a name already placed (the texts' extents estimated from their length;
     ``span`` the data width and height of the axes, ``size_in`` their size in inches)."""
     to_x, to_y = span[0] / (72 * size_in[0]), span[1] / (72 * size_in[1])  # data per pt
-    placed: list[tuple[float, float, float, float]] = []
+    x_lo, x_hi = ax.get_xlim()
+    r_x, r_y = 2 * to_x, 2 * to_y  # the other named points are in the way too
+    dots = [(xi - r_x, yi - r_y, xi + r_x, yi + r_y) for xi, yi in zip(x, y, strict=True)]
+    labels: list[tuple[float, float, float, float]] = []
     for name, xi, yi in sorted(zip(names, x, y, strict=True), key=lambda t: -t[2]):
         w = _text_width(name, TICK_PT) * 72 * to_x
         h = TICK_PT * 1.1 * to_y
+        options = []
         for dx, dy in _NAME_OFFSETS:
             x0 = xi + dx * to_x - (w if dx < 0 else 0.0)
             y0 = yi + dy * to_y
-            box = (x0, y0, x0 + w, y0 + h)
-            if not any(
-                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
-            ):
-                break
-        placed.append(box)
+            options.append(((dx, dy), (x0, y0, x0 + w, y0 + h)))
+        # within the plot's width if possible, then clear of the names already placed
+        inside = [o for o in options if x_lo <= o[1][0] and o[1][2] <= x_hi] or options
+        others = labels + [d for d in dots if not (d[0] < xi < d[2] and d[1] < yi < d[3])]
+        # the first place that covers nothing, else the one that covers least
+        (dx, dy), box = min(inside, key=lambda o: _covered(o[1], others))
+        labels.append(box)
         ax.annotate(
             name,
             (xi, yi),
