@@ -20,7 +20,7 @@ from cosyn.errors import DataError, SpecError
 libpysal = pytest.importorskip("libpysal")
 pytest.importorskip("giddy")
 
-from cosyn.analysis.markov import markov, spatial_markov  # noqa: E402
+from cosyn.analysis.markov import _stationary, markov, spatial_markov  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -287,3 +287,21 @@ def test_rows_sum_to_one_or_are_nan_and_counts_add_up(rows: list[list[float]]) -
         assert ss.sum() == pytest.approx(1.0)
         p = r.P.fillna(0).to_numpy()
         np.testing.assert_allclose(ss @ p, ss, atol=1e-9)
+
+
+@given(st.integers(2, 7), st.integers(0, 2**32 - 1), st.floats(0.0, 0.8))
+@settings(max_examples=60, deadline=None)
+def test_stationary_distributions_equal_giddy_steady_state(k: int, seed: int, sparsity: float):
+    # giddy.ergodic.steady_state (quantecon MarkovChain, numba-compiled) is the peer: one
+    # row per recurrent class, irreducible, reducible and periodic chains alike.
+    ergodic = pytest.importorskip("giddy.ergodic")
+    rng = np.random.default_rng(seed)
+    p = rng.random((k, k)) * (rng.random((k, k)) >= sparsity)
+    p[np.arange(k), rng.integers(0, k, k)] += 0.1  # every row leads somewhere
+    p /= p.sum(axis=1, keepdims=True)
+    got = _stationary(p)
+    want = np.atleast_2d(ergodic.steady_state(p))
+    assert got.shape == want.shape
+    # the same classes, in either order: sort the rows by where their mass is
+    got, want = (a[np.lexsort((a > 0).T)] for a in (got, want))
+    np.testing.assert_allclose(got, want, atol=1e-12)

@@ -265,9 +265,35 @@ def _quiet() -> contextlib.AbstractContextManager[Any]:
     return contextlib.redirect_stdout(io.StringIO())
 
 
+def _stationary(p: np.ndarray) -> np.ndarray:
+    """The stationary distributions of a stochastic matrix, one row per recurrent class.
+
+    The recurrent classes are the strongly connected components of the transition graph
+    that no transition leaves (scipy ``connected_components``); on each, π = πP is solved
+    by the Grassmann–Taksar–Heyman algorithm (quantecon ``gth_solve``, the solver giddy's
+    ``steady_state`` reaches through ``quantecon.MarkovChain``), here without numba
+    compilation (``use_jit=False``), which would cost seconds in every new process. Zero
+    outside the class.
+    """
+    from quantecon.markov import gth_solve
+    from scipy.sparse.csgraph import connected_components
+
+    edges = p > 0
+    n_comp, comp = connected_components(edges, directed=True, connection="strong")
+    rows = []
+    for c in range(n_comp):
+        inside = comp == c
+        if edges[np.ix_(inside, ~inside)].any():  # transient: some transition leaves it
+            continue
+        row = np.zeros(p.shape[0])
+        row[inside] = gth_solve(p[np.ix_(inside, inside)], use_jit=False)
+        rows.append(row)
+    return np.array(rows)
+
+
 def _steady(p: np.ndarray, what: str, notes: list[str]) -> np.ndarray:
     """Steady state of a transition matrix whose empty rows are NaN."""
-    ergodic = _pysal("giddy.ergodic", "The steady state")
+    _pysal("giddy.ergodic", "The steady state")  # the extra's message when it is missing
     k = p.shape[0]
     seen = ~np.isnan(p).any(axis=1)
     out = np.full(k, np.nan)
@@ -281,16 +307,14 @@ def _steady(p: np.ndarray, what: str, notes: list[str]) -> np.ndarray:
             "the steady state is not estimable"
         )
         return out
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        s = np.asarray(ergodic.steady_state(sub), dtype=float)
-    if s.ndim != 1:
+    s = _stationary(sub)
+    if s.shape[0] != 1:
         notes.append(
             f"{what}: the chain has {s.shape[0]} recurrent classes; the steady state is not unique"
         )
         return out
     out[:] = 0.0  # nothing flows into a class never left: its long-run share is 0
-    out[seen] = s
+    out[seen] = s[0]
     return out
 
 
