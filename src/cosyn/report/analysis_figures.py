@@ -1315,8 +1315,9 @@ def _fig_spatial_markov(a: Any, series: str, style: _Style, name: str) -> Figure
     ncols = min(3, n)
     nrows = -(-n // ncols)
     label_w = max(_text_width(t, TICK_PT) for t in labels) + 0.15
-    panel = (DOUBLE_COLUMN_IN - label_w - 0.3) / ncols
-    fig = _new_figure(DOUBLE_COLUMN_IN, min(9.5, nrows * (panel + 0.35) + 1.2 + 0.3 * label_w))
+    panel = min(2.4, (DOUBLE_COLUMN_IN - label_w - 0.3) / ncols)
+    width = max(SINGLE_COLUMN_IN * 1.4, min(DOUBLE_COLUMN_IN, label_w + 0.5 + ncols * panel))
+    fig = _new_figure(width, min(9.5, nrows * (panel + 0.35) + 1.2 + 0.3 * label_w))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     with_counts = panel / max(k, 1) >= 0.34
     for i, ax in enumerate(axes):
