@@ -128,6 +128,7 @@ def test_numbers_equal_the_analysis_result(result: cosyn.Result, tmp_path: Path)
     markov = wb["Markov μ 经济"]
     assert markov["A2"].value == "Class at t" and markov["B2"].value == "n"
     assert wb["Spatial Markov D"]["A2"].value == "Spatial lag class"
+    assert wb["Spatial Markov tests"]["A2"].value == "Series"
 
 
 def test_chinese_sheet_names_and_analysis_notes(result: cosyn.Result, tmp_path: Path) -> None:

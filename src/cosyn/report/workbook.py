@@ -1083,7 +1083,7 @@ def _analysis_sheet(key: str, result: Result, lang: str) -> str:
 
     idx = LANGS.index(lang)
     family = next((f for f in PER_SERIES if key.startswith(f + "_")), None)
-    if family is None:
+    if key in _ANALYSIS_SHEETS or family is None:  # analysis_spatial_markov_tests is one
         name = _ANALYSIS_SHEETS[key][idx]
     else:
         a = result.analysis
