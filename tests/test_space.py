@@ -202,6 +202,64 @@ def test_lisa_wide_equals_each_period_and_seed_none_is_esdas_global_draw(columbu
     pd.testing.assert_frame_equal(free, fixed)
 
 
+def _lattice(n: int = 200, seed: int = 4) -> tuple[pd.DataFrame, object]:
+    """Three periods on random points; inverse-distance weights within a band (unequal
+    weights, varying neighbour counts, some islands)."""
+    rng = np.random.default_rng(seed)
+    xy = rng.random((n, 2))
+    ids = [f"r{i}" for i in range(n)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libpysal's 0 ** −1 on the diagonal; islands
+        band = libpysal.weights.DistanceBand.from_array(
+            xy, threshold=0.1, binary=False, alpha=-1.0, ids=ids, silence_warnings=True
+        )
+    noise = rng.normal(scale=0.4, size=(n, 3))
+    wide = pd.DataFrame(xy[:, [0]] + noise, index=ids, columns=[2020, 2021, 2022])
+    return wide, band
+
+
+def test_moran_every_field_equals_esda_per_period() -> None:
+    wide, band = _lattice()
+    assert band.islands  # kept, with a zero lag
+    table = moran(wide, band, permutations=0)  # a given W's islands stay islands
+    band.transform = "r"
+    for period in wide.columns:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            peer = esda.Moran(wide[period].to_numpy(), band, permutations=0)
+        row = table.loc[period]
+        for ours, theirs in (
+            ("I", "I"),
+            ("EI", "EI"),
+            ("VI_norm", "VI_norm"),
+            ("z", "z_norm"),
+            ("p_norm", "p_norm"),
+            ("VI_rand", "VI_rand"),
+            ("z_rand", "z_rand"),
+            ("p_rand", "p_rand"),
+        ):
+            assert row[ours] == pytest.approx(getattr(peer, theirs), rel=1e-12), ours
+        assert row["n"] == peer.n
+
+
+def test_lisa_ii_z_lag_quadrant_equal_esda_per_period() -> None:
+    wide, band = _lattice()
+    long = local_moran(wide, band, permutations=0)
+    band.transform = "r"
+    for period in wide.columns:
+        part = long[long["period"] == period]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            peer = esda.Moran_Local(wide[period].to_numpy(), band, permutations=0)
+        np.testing.assert_allclose(part["Ii"].to_numpy(), peer.Is, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(part["z"].to_numpy(), peer.z, rtol=1e-12)
+        lag = np.asarray(band.sparse @ peer.z).ravel()
+        np.testing.assert_allclose(part["lag"].to_numpy(), lag, rtol=1e-12, atol=1e-15)
+        assert list(part["quadrant"]) == [space.QUADRANTS[int(q)] for q in peer.q]
+        isl = part["entity"].isin(band.islands).to_numpy()
+        assert (part.loc[isl, "cluster"] == "no neighbours").all()
+
+
 @pytest.mark.slow
 def test_lisa_p_sim_equals_live_esda_on_a_lattice_with_unequal_weights() -> None:
     """Live peer (esda compiles its numba code here: tens of seconds): inverse-distance

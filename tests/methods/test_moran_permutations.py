@@ -110,7 +110,7 @@ def test_local_p_sim_approaches_the_enumerated_conditional_distribution() -> Non
     scale = (n - 1) / (z @ z)
     ii = z * (dense @ z) * scale
     R = 20_000
-    r = K.local_moran_permutations(z, w, ii, R, seed=11)
+    r = K.local_moran_permutations(z, w, ii, R, seed=11, moments=True)
     assert r.p_sim.shape == (n, 1)
     se = math.sqrt(0.25 / R)
     for i in range(n):
@@ -162,7 +162,7 @@ def test_periods_at_once_equal_one_at_a_time_and_chunks_change_nothing(monkeypat
     y = rng.normal(size=(n, T)) + xy[:, [0]]
     z = (y - y.mean(axis=0)) / y.std(axis=0)
     ii = z * (w @ z) * ((n - 1) / (z * z).sum(axis=0))
-    both = K.local_moran_permutations(z, w, ii, 199, seed=9)
+    both = K.local_moran_permutations(z, w, ii, 199, seed=9, moments=True)
     for t in range(T):
         one = K.local_moran_permutations(z[:, t], w, ii[:, t], 199, seed=9)
         np.testing.assert_array_equal(one.p_sim[:, 0], both.p_sim[:, t])
@@ -170,7 +170,7 @@ def test_periods_at_once_equal_one_at_a_time_and_chunks_change_nothing(monkeypat
     assert both.EI_sim[7].tolist() == [0.0] * T and both.seI_sim[7].tolist() == [0.0] * T
     g = K.global_moran_permutations(y, w, np.zeros(T), 199, seed=9, keep=True)
     monkeypatch.setattr(K, "_CHUNK", 1_000)  # a few entities / permutations per chunk
-    small = K.local_moran_permutations(z, w, ii, 199, seed=9)
+    small = K.local_moran_permutations(z, w, ii, 199, seed=9, moments=True)
     np.testing.assert_array_equal(small.p_sim, both.p_sim)
     np.testing.assert_allclose(small.z_sim, both.z_sim, rtol=1e-12)
     g_small = K.global_moran_permutations(y, w, np.zeros(T), 199, seed=9, keep=True)

@@ -11,12 +11,14 @@ Conventions
 - Weights are symmetrised (a pair given one way counts both ways) and row-standardised
   by default (``transform="r"``, each row sums to 1), the convention of GeoDa and of the
   literature the analysis follows (Anselin 1995).
-- The statistics (I, its moments, Ii, quadrants) are esda's. Their permutation
-  inference is computed by :mod:`cosyn.methods.moran`, which follows esda's algorithms
-  (total randomisation for I, conditional randomisation for Ii; Anselin 1995) and draws
-  esda's own permutations from the same seed (NumPy's legacy Mersenne Twister), so
-  ``p_sim`` equals esda's, vectorised over periods and without esda's numba compilation
-  (tens of seconds on the first local Moran in a process).
+- The statistics follow esda (``Moran``, ``Moran_Local``) operation for operation and
+  equal its numbers (the tests compare every field): they are computed by
+  :mod:`cosyn.methods.moran` for every period at once, with esda's permutation
+  inference (total randomisation for I, conditional randomisation for Ii; Anselin 1995)
+  on esda's own permutations drawn from the same seed (NumPy's legacy Mersenne Twister),
+  so ``p_sim`` equals esda's — without esda's numba compilation (tens of seconds on the
+  first local Moran in a process), its per-permutation Python loop for I, or its
+  rebuilding of the weights' sparse matrix on every call.
 - ``seed`` makes the permutation inference reproducible; every period of a wide input
   uses the same ``seed`` (the same permutations). ``seed=None`` draws from NumPy's
   global generator as esda does, whose state is restored afterwards, so other code is
@@ -49,7 +51,12 @@ import pandas as pd
 
 from cosyn.errors import CosynWarning, DataError, SpecError, quote
 from cosyn.io.read import label_text, read_table
-from cosyn.methods.moran import global_moran_permutations, local_moran_permutations
+from cosyn.methods.moran import (
+    global_moran_permutations,
+    local_moran_permutations,
+    local_moran_statistics,
+    moran_statistics,
+)
 
 __all__ = [
     "QUADRANTS",
@@ -92,6 +99,14 @@ def _seeded(seed: int | None) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(state)  # noqa: NPY002
+
+
+def _global_stream() -> np.random.RandomState:
+    """A copy of NumPy's global generator, which esda permutes with when not seeded: the
+    same permutations as esda's, the global state left as it was."""
+    rs = np.random.RandomState()  # esda's stream
+    rs.set_state(np.random.get_state())  # noqa: NPY002
+    return rs
 
 
 def _nearest(name: str, known: Sequence[str]) -> str:
@@ -641,6 +656,15 @@ def _check_not_constant(y: np.ndarray, period: Any, wide: bool) -> None:
 def _weights_for(
     neighbours: Any, entities: Sequence[Hashable], island: Literal["error", "keep"]
 ) -> Any:
+    """Row-standardised weights in the entities' order; a W that already is (as the
+    analysis pipeline passes) is used as it is, not rebuilt."""
+    if (
+        type(neighbours).__module__.startswith("libpysal")
+        and list(neighbours.id_order) == list(entities)
+        and str(neighbours.transform).lower() == "r"
+        and not neighbours.sparse.diagonal().any()
+    ):
+        return neighbours
     return neighbour_weights(neighbours, entities, island=island, transform="r")
 
 
@@ -665,10 +689,11 @@ def moran(
 
     ``I = (n / S0) · Σ_i Σ_j w_ij z_i z_j / Σ_i z_i²``, ``z = y − ȳ``, ``S0 = Σ_ij w_ij``
     (Moran 1950); ``E[I] = −1/(n − 1)``; the variance under normality and under
-    randomisation as in Cliff and Ord (1981); computed by :class:`esda.Moran`. The
+    randomisation as in Cliff and Ord (1981); the numbers of :class:`esda.Moran`, computed
+    for all periods at once by :func:`cosyn.methods.moran.moran_statistics`. The
     permutation inference (``p_sim``, ``z_sim``) is esda's total randomisation, evaluated
-    for all periods at once by :func:`cosyn.methods.moran.global_moran_permutations` on
-    the permutations esda draws from the same seed (esda loops over them in Python).
+    by :func:`cosyn.methods.moran.global_moran_permutations` on the permutations esda
+    draws from the same seed (esda loops over them in Python).
 
     Parameters
     ----------
@@ -697,40 +722,31 @@ def moran(
     """
     _check_permutations(permutations, seed)
     frame, wide = _as_frame(values)
-    esda = _pysal("esda", "Moran's I")
     w = _weights_for(neighbours, list(frame.index), island)
     notes = _island_notes(w)
-    stats = []
     for period in frame.columns:
-        y = frame[period].to_numpy()
-        _check_not_constant(y, period, wide)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            stats.append(esda.Moran(y, w, transformation="r", permutations=0))
+        _check_not_constant(frame[period].to_numpy(), period, wide)
+    y = frame.to_numpy()
+    stats = moran_statistics(y, w.sparse)
     p_sim = z_sim = np.full(frame.shape[1], math.nan)
     if permutations:
-        rs: int | np.random.RandomState = 0 if seed is None else int(seed)
-        if seed is None:  # esda permutes with NumPy's global generator: a copy of it
-            rs = np.random.RandomState()
-            rs.set_state(np.random.get_state())  # noqa: NPY002
-        inference = global_moran_permutations(
-            frame.to_numpy(), w.sparse, [m.I for m in stats], int(permutations), rs
-        )
+        stream = int(seed) if seed is not None else _global_stream()
+        inference = global_moran_permutations(y, w.sparse, stats.I, int(permutations), stream)
         p_sim, z_sim = inference.p_sim, inference.z_sim
     rows: dict[Any, MoranResult] = {}
-    for t, (period, m) in enumerate(zip(frame.columns, stats, strict=True)):
+    for t, period in enumerate(frame.columns):
         rows[period] = MoranResult(
-            I=float(m.I),
-            EI=float(m.EI),
-            VI_norm=float(m.VI_norm),
-            z=float(m.z_norm),
-            p_norm=float(m.p_norm),
-            VI_rand=float(m.VI_rand),
-            z_rand=float(m.z_rand),
-            p_rand=float(m.p_rand),
+            I=float(stats.I[t]),
+            EI=float(stats.EI),
+            VI_norm=float(stats.VI_norm),
+            z=float(stats.z_norm[t]),
+            p_norm=float(stats.p_norm[t]),
+            VI_rand=float(stats.VI_rand[t]),
+            z_rand=float(stats.z_rand[t]),
+            p_rand=float(stats.p_rand[t]),
             p_sim=float(p_sim[t]),
             z_sim=float(z_sim[t]),
-            n=int(m.n),
+            n=int(stats.n),
             permutations=int(permutations),
             seed=None if seed is None else int(seed),
             notes=notes,
@@ -754,14 +770,15 @@ def local_moran(
     """Local Moran's I (LISA) per entity, with its quadrant and permutation significance.
 
     ``I_i = (n − 1) · z_i · Σ_j w_ij z_j / Σ_k z_k²`` with ``z`` the values centred and
-    divided by their (population) standard deviation (Anselin 1995), computed by
-    :class:`esda.Moran_Local`. Its inference is esda's conditional randomisation (each
-    entity's value held fixed, the other n − 1 values permuted and k_i of them put in its
-    neighbours' places; Anselin 1995, §4; Rey and Anselin 2007), evaluated by
-    :func:`cosyn.methods.moran.local_moran_permutations` as sparse products over chunks
-    of entities, every period at once, on the permutations esda draws from the same seed
-    — so ``p_sim`` equals esda's — but without esda's numba code, which is compiled on the
-    first call in every process (tens of seconds).
+    divided by their (population) standard deviation (Anselin 1995): the numbers of
+    :class:`esda.Moran_Local`, computed for all periods at once by
+    :func:`cosyn.methods.moran.local_moran_statistics`. Its inference is esda's
+    conditional randomisation (each entity's value held fixed, the other n − 1 values
+    permuted and k_i of them put in its neighbours' places; Anselin 1995, §4; Rey and
+    Anselin 2007), evaluated by :func:`cosyn.methods.moran.local_moran_permutations` as
+    sparse products over chunks of entities, every period at once, on the permutations
+    esda draws from the same seed — so ``p_sim`` equals esda's — but without esda's numba
+    code, which is compiled on the first call in every process (tens of seconds).
 
     Quadrants from the sign of the value and of its spatial lag (esda's ``q``,
     ``geoda_quads=False``): 1 ``HH`` (z > 0, lag > 0), 2 ``LH`` (z ≤ 0, lag > 0), 3 ``LL``
@@ -806,44 +823,35 @@ def local_moran(
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise SpecError(f"alpha must be a number between 0 and 1, got {alpha!r}")
     frame, wide = _as_frame(values)
-    esda = _pysal("esda", "Local Moran (LISA)")
     w = _weights_for(neighbours, list(frame.index), island)
-    isl = np.array([e in set(w.islands) for e in frame.index], dtype=bool)
-    stats = []
+    islands = set(w.islands)
+    isl = np.array([e in islands for e in frame.index], dtype=bool)
     for period in frame.columns:
-        y = frame[period].to_numpy()
-        _check_not_constant(y, period, wide)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            stats.append(esda.Moran_Local(y, w, transformation="r", permutations=0))
+        _check_not_constant(frame[period].to_numpy(), period, wide)
+    stats = local_moran_statistics(frame.to_numpy(), w.sparse)
     p_all = np.full(frame.shape, np.nan)
     if permutations:
         if seed is None:
             with _seeded(None):  # esda's draw of a seed from the global generator
                 draw = int(np.random.randint(12345, 12345000))  # noqa: NPY002
         inference = local_moran_permutations(
-            np.column_stack([lm.z for lm in stats]),
-            w.sparse,
-            np.column_stack([lm.Is for lm in stats]),
-            int(permutations),
-            draw if seed is None else int(seed),
+            stats.z, w.sparse, stats.Is, int(permutations), draw if seed is None else int(seed)
         )
         p_all = inference.p_sim
+    names = np.array([None, *(QUADRANTS[q] for q in sorted(QUADRANTS))], dtype=object)
     parts = []
-    for t, (period, lm) in enumerate(zip(frame.columns, stats, strict=True)):
-        z = np.asarray(lm.z, dtype=float)
-        lag = np.asarray(w.sparse @ z, dtype=float).ravel()
+    for t, period in enumerate(frame.columns):
         p = p_all[:, t].copy()
         p[isl] = np.nan
-        quadrant = np.array([QUADRANTS[int(q)] for q in np.asarray(lm.q)], dtype=object)
+        quadrant = names[stats.q[:, t]]
         significant = (p < alpha) & ~isl
         cluster = np.where(significant, quadrant, NOT_SIGNIFICANT).astype(object)
         cluster[isl] = NO_NEIGHBOURS
         part = pd.DataFrame(
             {
-                "Ii": np.asarray(lm.Is, dtype=float),
-                "z": z,
-                "lag": lag,
+                "Ii": stats.Is[:, t],
+                "z": stats.z[:, t],
+                "lag": stats.lag[:, t],
                 "quadrant": quadrant,
                 "p_sim": p,
                 "significant": significant,

@@ -67,11 +67,16 @@ from scipy import sparse
 __all__ = [
     "GlobalPermutation",
     "LocalPermutation",
+    "LocalStatistics",
+    "MoranStatistics",
     "conditional_draws",
     "folded_p",
     "global_moran_permutations",
     "local_moran_permutations",
+    "local_moran_statistics",
+    "moran_statistics",
     "total_permutations",
+    "weight_sums",
 ]
 
 #: Stored entries (sparse non-zeros plus result cells) handled at once; bounds memory
@@ -167,6 +172,155 @@ def _csr(w: sparse.spmatrix | sparse.sparray, n: int) -> sparse.csr_matrix:
     return m
 
 
+def _by_period(y: ArrayLike, what: str) -> NDArray[np.float64]:
+    """Values as a C-contiguous (T, n) array: each period's reductions then sum in the
+    order NumPy uses for a single period's vector (esda's, to the last bit)."""
+    return np.ascontiguousarray(_panel(y, what).T)
+
+
+@dataclass(frozen=True)
+class MoranStatistics:
+    """Global Moran's I per period with its moments (esda's ``Moran`` attributes).
+
+    Attributes (arrays of shape (T,); ``n``, ``s0``, ``s1``, ``s2`` scalars)
+    ----------
+    I, EI : ``(n / S0) · z'Wz / z'z`` and ``−1/(n − 1)``.
+    VI_norm, z_norm, p_norm : variance under normality, z-value, two-sided p.
+    VI_rand, z_rand, p_rand : variance under randomisation (kurtosis-corrected), z, p.
+    """
+
+    I: NDArray[np.float64]  # noqa: E741 - the statistic's published name
+    EI: float
+    VI_norm: float
+    z_norm: NDArray[np.float64]
+    p_norm: NDArray[np.float64]
+    VI_rand: NDArray[np.float64]
+    z_rand: NDArray[np.float64]
+    p_rand: NDArray[np.float64]
+    n: int
+    s0: float
+    s1: float
+    s2: float
+
+
+def weight_sums(w: sparse.spmatrix | sparse.sparray) -> tuple[float, float, float]:
+    """``S0 = Σ_ij w_ij``, ``S1 = ½ Σ_ij (w_ij + w_ji)²``, ``S2 = Σ_i (w_i· + w_·i)²``
+    (Cliff and Ord 1981, p. 19), as libpysal's ``W.s0``, ``s1``, ``s2``."""
+    m = sparse.csr_matrix(w, dtype=float)
+    s0 = float(m.sum())
+    t = m + m.T
+    s1 = float(t.multiply(t).sum() / 2.0)
+    rows = np.asarray(m.sum(axis=1)).ravel()
+    cols = np.asarray(m.sum(axis=0)).ravel()
+    s2 = float(((rows + cols) ** 2).sum())
+    return s0, s1, s2
+
+
+def moran_statistics(y: ArrayLike, w: sparse.spmatrix | sparse.sparray) -> MoranStatistics:
+    """Global Moran's I and its normal and randomisation moments, every period at once.
+
+    ``z = y − ȳ``; ``I = (n / S0) · z'Wz / z'z``; ``E[I] = −1/(n − 1)``;
+    ``Var_N[I] = (n²S1 − nS2 + 3S0²) / ((n² − 1) S0²) − E[I]²``;
+    ``Var_R[I] = (n((n² − 3n + 3)S1 − nS2 + 3S0²) − b2((n² − n)S1 − 2nS2 + 6S0²)) /
+    ((n − 1)(n − 2)(n − 3) S0²) − E[I]²`` with the kurtosis ``b2 = (Σz⁴/n) / (Σz²/n)²``
+    (Cliff and Ord 1981, eqs. 1.35–1.36); p-values two-sided, from the side of z. The
+    operations are esda's ``Moran`` (2.x), in its order, so the numbers equal esda's.
+
+    Parameters
+    ----------
+    y : array (n,) or (n, T)
+    w : sparse matrix (n, n)
+        The weights as used (e.g. row-standardised).
+    """
+    from scipy import stats
+
+    yt = _by_period(y, "y")  # (T, n)
+    n = yt.shape[1]
+    m = _csr(w, n)
+    s0, s1, s2 = weight_sums(m)
+    z = yt - yt.mean(axis=1, keepdims=True)
+    z2ss = (z * z).sum(axis=1)
+    ei = -1.0 / (n - 1)
+    n2, s02 = n * n, s0 * s0
+    vi_norm = (n2 * s1 - n * s2 + 3 * s02) / ((n - 1) * (n + 1) * s02) - (1.0 / (n - 1)) ** 2
+    k = ((z**4).sum(axis=1) / n) / ((z**2).sum(axis=1) / n) ** 2
+    a = n * ((n2 - 3 * n + 3) * s1 - n * s2 + 3 * s02)
+    b = k * ((n2 - n) * s1 - 2 * n * s2 + 6 * s02)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vi_rand = (a - b) / ((n - 1) * (n - 2) * (n - 3) * s02) - ei * ei
+        lag = np.asarray(m @ z.T).T  # (T, n)
+        inum = (z * lag).sum(axis=1)
+        i = n / s0 * inum / z2ss
+        z_norm = (i - ei) / vi_norm ** (1 / 2.0)
+        z_rand = (i - ei) / vi_rand ** (1 / 2.0)
+    p_norm = 2.0 * np.where(z_norm > 0, stats.norm.sf(z_norm), stats.norm.cdf(z_norm))
+    p_rand = 2.0 * np.where(z_norm > 0, stats.norm.sf(z_rand), stats.norm.cdf(z_rand))
+    return MoranStatistics(
+        I=i,
+        EI=ei,
+        VI_norm=float(vi_norm),
+        z_norm=z_norm,
+        p_norm=p_norm,
+        VI_rand=vi_rand,
+        z_rand=z_rand,
+        p_rand=p_rand,
+        n=n,
+        s0=s0,
+        s1=s1,
+        s2=s2,
+    )
+
+
+@dataclass(frozen=True)
+class LocalStatistics:
+    """Local Moran's I per entity and period (esda's ``Moran_Local`` attributes).
+
+    Attributes, arrays of shape (n, T)
+    ----------
+    Is : ``(n − 1) · z_i · lag_i / Σ z²``.
+    z : the standardised values ``(y − ȳ)/σ`` (population σ).
+    lag : ``Σ_j w_ij z_j``.
+    q : quadrant codes 1 HH, 2 LH, 3 LL, 4 HL (``z > 0`` high, ``lag > 0`` high).
+    """
+
+    Is: NDArray[np.float64]
+    z: NDArray[np.float64]
+    lag: NDArray[np.float64]
+    q: NDArray[np.int64]
+
+
+def local_moran_statistics(y: ArrayLike, w: sparse.spmatrix | sparse.sparray) -> LocalStatistics:
+    """Local Moran's I, the standardised values, their spatial lag and quadrant.
+
+    ``z = (y − ȳ)/σ``; ``I_i = (n − 1) · z_i · Σ_j w_ij z_j / Σ_k z_k²`` (Anselin 1995,
+    eq. 12, with esda's scaling ``n − 1``); quadrants as esda's ``q`` with
+    ``geoda_quads=False``. The operations are esda's ``Moran_Local``, in its order.
+    """
+    yt = _by_period(y, "y")  # (T, n)
+    n = yt.shape[1]
+    m = _csr(w, n)
+    z = yt - yt.mean(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z /= yt.std(axis=1, keepdims=True)
+    lag = np.asarray(m @ z.T).T  # (T, n)
+    den = (z * z).sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        is_ = (n - 1) * z * lag / den
+    hi, lag_hi = z > 0, lag > 0
+    q = np.select([hi & lag_hi, ~hi & lag_hi, ~hi & ~lag_hi], [1, 2, 3], 4)
+    return LocalStatistics(Is=is_.T.copy(), z=z.T.copy(), lag=lag.T.copy(), q=q.T.astype(np.int64))
+
+
+def _off_diagonal(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    """The stored non-zero entries off the diagonal, each row's in their stored order
+    (esda's ``setdiag(0)`` and ``eliminate_zeros``, without SciPy's efficiency warning)."""
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    keep = (rows != m.indices) & (m.data != 0)
+    indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=m.shape[0]), out=indptr[1:])
+    return sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+
+
 @dataclass(frozen=True)
 class GlobalPermutation:
     """Permutation inference of global Moran's I, one value per period.
@@ -241,8 +395,7 @@ def global_moran_permutations(
     for lo in range(0, permutations, step):  # chunks of permutations, bounded memory
         idx = perms[lo : lo + step]  # (c, n)
         c = len(idx)
-        zp = z[idx]  # (c, n, T)
-        cols = zp.transpose(1, 0, 2).reshape(n, c * periods)  # (n, c·T)
+        cols = z[idx.T].reshape(n, c * periods)  # (n, c, T) → (n, c·T), no copy
         lag = np.asarray(m @ cols)  # (n, c·T)
         num = np.einsum("ij,ij->j", cols, lag).reshape(c, periods)
         sim[lo : lo + c] = n / s0 * num / z2ss  # esda's order of operations
@@ -268,15 +421,15 @@ class LocalPermutation:
     ----------
     p_sim : ndarray (n, T)
         esda's pseudo p-value (see :func:`folded_p`).
-    EI_sim, seI_sim, z_sim : ndarray (n, T)
+    EI_sim, seI_sim, z_sim : ndarray (n, T) or None
         Mean and (population) standard deviation of each entity's permuted I_i, and
-        ``(I_i − EI_sim) / seI_sim``.
+        ``(I_i − EI_sim) / seI_sim`` (None unless asked for with ``moments=True``).
     """
 
     p_sim: NDArray[np.float64]
-    EI_sim: NDArray[np.float64]
-    seI_sim: NDArray[np.float64]
-    z_sim: NDArray[np.float64]
+    EI_sim: NDArray[np.float64] | None = None
+    seI_sim: NDArray[np.float64] | None = None
+    z_sim: NDArray[np.float64] | None = None
 
 
 def local_moran_permutations(
@@ -285,6 +438,8 @@ def local_moran_permutations(
     observed: ArrayLike,
     permutations: int = 999,
     seed: int | np.random.RandomState = 0,
+    *,
+    moments: bool = False,
 ) -> LocalPermutation:
     """Conditional-randomisation reference distribution of local Moran's I (LISA).
 
@@ -310,6 +465,8 @@ def local_moran_permutations(
         ``R`` ≥ 1.
     seed : int or numpy.random.RandomState
         Seed of esda's stream (esda's ``Moran_Local(seed=…)``).
+    moments : bool
+        Also give the mean, standard deviation and z of each permuted distribution.
 
     Returns
     -------
@@ -321,47 +478,58 @@ def local_moran_permutations(
     entities (memory bounded by ``_CHUNK`` entries); weights linking every pair of
     entities (inverse distance without a band) make it ``R · n² · T``.
     """
-    zz = _panel(z, "z")
-    n, periods = zz.shape
+    zt = _by_period(z, "z")  # (T, n)
+    periods, n = zt.shape
+    zz = np.ascontiguousarray(zt.T)  # (n, T)
     obs = np.asarray(observed, dtype=float)
     obs = obs[:, None] if obs.ndim == 1 else obs
     if obs.shape != (n, periods):
         raise ValueError(f"observed must have shape {(n, periods)}, got {obs.shape}")
     if permutations < 1:
         raise ValueError(f"permutations must be 1 or more, got {permutations}")
-    m = _csr(w, n)
-    m.setdiag(0)
-    m.eliminate_zeros()
+    m = _off_diagonal(_csr(w, n))
     card = np.diff(m.indptr)
     k_max = int(card.max()) if n else 0
-    draws = conditional_draws(n, k_max, permutations, seed)  # (R, k_max)
-    scaling = (n - 1) / (zz * zz).sum(axis=0)  # (T,)
+    index = np.int32 if n < 2**31 - 1 else np.int64
+    draws = conditional_draws(n, k_max, permutations, seed).astype(index)  # (R, k_max)
+    scaling = (n - 1) / (zt * zt).sum(axis=1)  # (T,), summed as esda sums one period
 
     larger = np.zeros((n, periods), dtype=np.int64)
-    ei = np.zeros((n, periods))
-    se = np.zeros((n, periods))
+    ei = np.zeros((n, periods)) if moments else None
+    se = np.zeros((n, periods)) if moments else None
     per_entity = permutations * (max(k_max, 1) + 2 * periods)
     step = max(1, _CHUNK // per_entity)
     slots = np.arange(k_max)
     for lo in range(0, n, step):  # chunks of entities, bounded memory
-        ids = np.arange(lo, min(lo + step, n))
+        ids = np.arange(lo, min(lo + step, n), dtype=index)
         c = len(ids)
-        k = card[ids]
+        k = card[lo : lo + c]
         # Entity of each (entity, draw, slot): the draw among the others, shifted past i.
         who = draws[None, :, :] + (draws[None, :, :] >= ids[:, None, None])  # (c, R, k_max)
-        used = np.broadcast_to((slots < k[:, None])[:, None, :], who.shape)
-        # Weights of each entity's row, in CSR order, padded to k_max.
-        wts = np.zeros((c, k_max))
-        wts[(slots < k[:, None])] = m.data[m.indptr[lo] : m.indptr[lo + c]]
-        data = np.broadcast_to(wts[:, None, :], who.shape)[used]
-        indptr = np.concatenate(([0], np.cumsum(np.repeat(k, permutations))))
-        s = sparse.csr_matrix((data, who[used], indptr), shape=(c * permutations, n))
+        row_w = m.data[m.indptr[lo] : m.indptr[lo + c]]  # each row's weights, CSR order
+        if (k == k_max).all():  # every row full (k nearest neighbours): no padding
+            cols = who.reshape(-1)
+            data = np.broadcast_to(row_w.reshape(c, 1, k_max), who.shape).reshape(-1)
+        else:
+            full = slots < k[:, None]  # (c, k_max)
+            wts = np.zeros((c, k_max))
+            wts[full] = row_w
+            used = np.broadcast_to(full[:, None, :], who.shape)
+            cols = who[used]
+            data = np.broadcast_to(wts[:, None, :], who.shape)[used]
+        indptr = np.zeros(c * permutations + 1, dtype=np.int64)
+        np.cumsum(np.repeat(k, permutations), out=indptr[1:])
+        s = sparse.csr_matrix((data, cols, indptr), shape=(c * permutations, n))
         lag = np.asarray(s @ zz).reshape(c, permutations, periods)  # (c, R, T)
-        zi = zz[ids][:, None, :]  # (c, 1, T)
-        sim = zi * lag * scaling  # esda's order: z_i · lag · scaling
-        larger[ids] = (sim >= obs[ids][:, None, :]).sum(axis=1)
-        ei[ids] = sim.mean(axis=1)
-        se[ids] = sim.std(axis=1)
+        sim = zz[lo : lo + c, None, :] * lag  # esda's order: (z_i · lag) · scaling
+        sim *= scaling
+        larger[lo : lo + c] = (sim >= obs[lo : lo + c, None, :]).sum(axis=1)
+        if ei is not None and se is not None:
+            ei[lo : lo + c] = sim.mean(axis=1)
+            se[lo : lo + c] = sim.std(axis=1)
+    p_sim = folded_p(larger, permutations)
+    if ei is None or se is None:
+        return LocalPermutation(p_sim=p_sim)
     with np.errstate(divide="ignore", invalid="ignore"):
         zs = (obs - ei) / se
-    return LocalPermutation(p_sim=folded_p(larger, permutations), EI_sim=ei, seI_sim=se, z_sim=zs)
+    return LocalPermutation(p_sim=p_sim, EI_sim=ei, seI_sim=se, z_sim=zs)
