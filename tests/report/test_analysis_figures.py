@@ -210,6 +210,13 @@ def provinces() -> AnalysisResult:
 
 
 @pytest.fixture(scope="module")
+def drawn(provinces: AnalysisResult) -> dict[str, dict]:
+    """The figures of ``provinces`` in each language, drawn once for the tests that only
+    look at them."""
+    return {lang: render_analysis_figures(provinces, lang) for lang in ("en", "zh")}
+
+
+@pytest.fixture(scope="module")
 def towns() -> AnalysisResult:
     return _tables([f"town {i}" for i in range(12)], None)
 
@@ -257,8 +264,8 @@ def _texts(fig) -> str:
         ),
     ],
 )
-def test_each_figure_is_drawn_with_its_words(provinces, lang, words):
-    figs = render_analysis_figures(provinces, lang)
+def test_each_figure_is_drawn_with_its_words(drawn, lang, words):
+    figs = drawn[lang]
     assert tuple(figs) == ANALYSIS_FIGURES
     for name, expected in words.items():
         text = _texts(figs[name])
@@ -271,17 +278,17 @@ def test_each_figure_is_drawn_with_its_words(provinces, lang, words):
     assert png_bytes(figs["analysis_lisa_map"], dpi=50)[:4] == b"\x89PNG"
 
 
-def test_chinese_text_uses_the_cjk_font(provinces):
+def test_chinese_text_uses_the_cjk_font(provinces, drawn):
     font = cjk_font()
     if font is None:
         pytest.skip("no CJK font installed: apt-get install fonts-wqy-zenhei")
-    fig = render_analysis_figures(provinces, "zh")["analysis_lisa_map"]
+    fig = drawn["zh"]["analysis_lisa_map"]
     beijing = [t for t in fig.findobj(Text) if t.get_text() == "北京"]
     assert beijing and font in beijing[0].get_fontfamily()
 
 
-def test_lisa_tiles_one_per_province_coloured_by_cluster(provinces):
-    fig = render_analysis_figures(provinces)["analysis_lisa_map"]
+def test_lisa_tiles_one_per_province_coloured_by_cluster(provinces, drawn):
+    fig = drawn["en"]["analysis_lisa_map"]
     tiles = {
         r.get_gid()[5:]: to_hex(r.get_facecolor())
         for r in fig.findobj(Rectangle)
@@ -311,16 +318,16 @@ def test_lisa_map_of_a_chosen_period(provinces):
     assert "2020" in _texts(fig)
 
 
-def test_ridgeline_has_one_line_per_period(provinces):
-    fig = render_analysis_figures(provinces)["analysis_density"]
+def test_ridgeline_has_one_line_per_period(provinces, drawn):
+    fig = drawn["en"]["analysis_density"]
     ridges = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "ridge"]
     assert len(ridges) == len(PERIODS)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["2020", "2021", "2022"]
 
 
-def test_moran_marks_significant_periods_filled(provinces):
-    ax = render_analysis_figures(provinces)["analysis_moran"].axes[0]
+def test_moran_marks_significant_periods_filled(provinces, drawn):
+    ax = drawn["en"]["analysis_moran"].axes[0]
     by_gid = {c.get_gid(): c for c in ax.findobj(PathCollection)}
     filled = by_gid["significant"].get_offsets()
     hollow = by_gid["not_significant"].get_offsets()
@@ -333,8 +340,8 @@ def test_moran_marks_significant_periods_filled(provinces):
     assert np.allclose(np.asarray(by_gid["significant"].get_offsets())[:, 0], [0])
 
 
-def test_scatter_slope_is_morans_i_and_names_significant_points(provinces):
-    fig = render_analysis_figures(provinces)["analysis_moran_scatter"]
+def test_scatter_slope_is_morans_i_and_names_significant_points(provinces, drawn):
+    fig = drawn["en"]["analysis_moran_scatter"]
     ax = fig.axes[0]
     (slope,) = [ln for ln in ax.get_lines() if ln.get_gid() == "slope"]
     x, y = slope.get_data()
@@ -384,42 +391,8 @@ def test_a_result_gives_its_analysis_subsystem_labels_and_alpha(provinces):
     assert render_analysis_figures(SimpleNamespace(analysis=None, spec=spec)) == {}
 
 
-@pytest.mark.slow
-def test_the_province_example_draws_every_figure(tmp_path):
-    """The bundled province example through the whole pipeline (esda's LISA compiles)."""
-    pytest.importorskip("esda")
-    import warnings
-    from pathlib import Path
-
-    import cosyn
-
-    example = Path(__file__).resolve().parents[2] / "examples" / "provinces"
-    if not example.is_dir():
-        pytest.skip("examples/provinces is not in this tree")
-    model = (example / "model.toml").read_text(encoding="utf-8")
-    model = "\n".join(
-        line
-        for line in model.splitlines()
-        if not line.startswith(("robustness", "forecast", "obstacles", "gra"))
-    )
-    model += (
-        '\n[analysis]\nseries = ["coupling"]\ngroups = "china_4"\n'
-        'weights = "china_provinces"\npermutations = 99\n'
-    )
-    (tmp_path / "model.toml").write_text(model, encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = cosyn.fit(example / "panel.csv", cosyn.Spec.from_toml(tmp_path / "model.toml"))
-    for lang in ("en", "zh"):
-        figs = render_analysis_figures(result, lang)
-        assert tuple(figs) == ANALYSIS_FIGURES
-        assert "99" in _texts(figs["analysis_lisa_map"])
-        for fig in figs.values():
-            assert png_bytes(fig, dpi=40)[:4] == b"\x89PNG"
-
-
-def test_theil_bars_stack_to_the_total(provinces):
-    ax = render_analysis_figures(provinces)["analysis_theil"].axes[0]
+def test_theil_bars_stack_to_the_total(provinces, drawn):
+    ax = drawn["en"]["analysis_theil"].axes[0]
     within = [b.get_height() for b in ax.patches if b.get_gid() == "part:Tw"]
     between = [b for b in ax.patches if b.get_gid() == "part:Tb"]
     assert within == pytest.approx([0.03, 0.025, 0.02])
@@ -427,8 +400,8 @@ def test_theil_bars_stack_to_the_total(provinces):
     assert between[0].get_hatch()  # the parts differ in black-and-white print
 
 
-def test_sigma_lines_are_the_cv_of_the_panel_and_each_group(provinces):
-    ax = render_analysis_figures(provinces)["analysis_sigma"].axes[0]
+def test_sigma_lines_are_the_cv_of_the_panel_and_each_group(provinces, drawn):
+    ax = drawn["en"]["analysis_sigma"].axes[0]
     lines = {ln.get_gid(): ln for ln in ax.get_lines()}
     assert np.allclose(lines["cv:all"].get_ydata(), [0.2, 0.19, 0.18])
     assert np.allclose(lines["cv:West"].get_ydata(), [0.2, 0.19, 0.18])
@@ -436,8 +409,8 @@ def test_sigma_lines_are_the_cv_of_the_panel_and_each_group(provinces):
     assert lines["cv:East"].get_marker() != lines["cv:West"].get_marker()
 
 
-def test_beta_points_are_log_initial_value_and_average_growth(provinces):
-    fig = render_analysis_figures(provinces)["analysis_beta"]
+def test_beta_points_are_log_initial_value_and_average_growth(provinces, drawn):
+    fig = drawn["en"]["analysis_beta"]
     ax = fig.axes[0]
     v = provinces.values.pivot(index="entity", columns="period", values="value")
     # by hand: g_i = (1/T) ln(y_iT / y_i0), T = 2 periods
@@ -455,8 +428,8 @@ def test_beta_points_are_log_initial_value_and_average_growth(provinces):
     assert (y[1] - y[0]) / (x[1] - x[0]) == pytest.approx(-0.25)
 
 
-def test_markov_cells_give_probability_and_count_and_grey_unleft_rows(provinces):
-    ax = render_analysis_figures(provinces)["analysis_markov"].axes[0]
+def test_markov_cells_give_probability_and_count_and_grey_unleft_rows(provinces, drawn):
+    ax = drawn["en"]["analysis_markov"].axes[0]
     cells = {t.get_gid(): t.get_text() for t in ax.texts}
     # counts [[5, 3, 0], [1, 6, 2], [0, 0, 0]]: row sums 8, 9; "high" is never left
     assert cells["cell:0:0"] == "0.62\n(5)" and cells["cell:0:1"] == "0.38\n(3)"
@@ -464,12 +437,12 @@ def test_markov_cells_give_probability_and_count_and_grey_unleft_rows(provinces)
     assert not any(k.startswith("cell:2:") for k in cells)
     rows = [t.get_text() for t in ax.get_yticklabels()]
     assert rows == ["low  ≤ 0.4", "mid  (0.4, 0.7]", "high  > 0.7"]
-    zh = render_analysis_figures(provinces, "zh")["analysis_markov"]
+    zh = drawn["zh"]["analysis_markov"]
     assert "(0.4, 0.7]" in _texts(zh)
 
 
-def test_spatial_markov_one_panel_per_lag_class_with_transitions(provinces):
-    fig = render_analysis_figures(provinces)["analysis_spatial_markov"]
+def test_spatial_markov_one_panel_per_lag_class_with_transitions(provinces, drawn):
+    fig = drawn["en"]["analysis_spatial_markov"]
     panels = [ax for ax in fig.axes if (ax.get_gid() or "").startswith("lag:")]
     # the third lag class has no transition: no panel
     assert [ax.get_gid() for ax in panels] == ["lag:lag ≤0.4", "lag:lag (0.4, 0.7]"]
@@ -506,7 +479,11 @@ def test_maps_on_the_users_geometry(tmp_path):
 
     names = [f"zone {i}" for i in range(16)]
     _grid_geojson(tmp_path / "zones.geojson", names)
-    a = _tables(names, None)
+    full = _tables(names, None)
+    keep = ("values", "lisa", "moran", "markov_classes")  # what the maps need
+    a = dataclasses.replace(
+        full, **{k: _empty(k) for k in full.tables if k not in keep and k != "groups"}
+    )
     spec = SimpleNamespace(
         analysis=Analysis(series=("coupling",), weights="zones.geojson"),
         subsystems=[],
@@ -515,10 +492,10 @@ def test_maps_on_the_users_geometry(tmp_path):
     )
     (tmp_path / "model.toml").write_text("")
     result = SimpleNamespace(analysis=a, spec=spec, entities=pd.Index(names))
+    figs = {lang: render_analysis_figures(result, lang) for lang in ("en", "zh")}
     for lang in ("en", "zh"):
-        figs = render_analysis_figures(result, lang)
-        assert "analysis_lisa_map" in figs and "analysis_level_map" in figs
-    fig = render_analysis_figures(result)["analysis_lisa_map"]
+        assert "analysis_lisa_map" in figs[lang] and "analysis_level_map" in figs[lang]
+    fig = figs["en"]["analysis_lisa_map"]
     regions = {
         p.get_gid()[7:]: p
         for p in fig.findobj(PathPatch)
@@ -532,7 +509,7 @@ def test_maps_on_the_users_geometry(tmp_path):
     box = regions["zone 5"].get_path().get_extents()
     assert (box.x0, box.y0, box.x1, box.y1) == (1, 1, 2, 2)
     assert "zone 5" in _texts(fig)
-    level = render_analysis_figures(result)["analysis_level_map"]
+    level = figs["en"]["analysis_level_map"]
     shaded = {
         p.get_gid()[7:]: to_hex(p.get_facecolor())
         for p in level.findobj(PathPatch)
