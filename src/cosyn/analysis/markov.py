@@ -291,31 +291,32 @@ def _stationary(p: np.ndarray) -> np.ndarray:
     return np.array(rows)
 
 
-def _steady(p: np.ndarray, what: str, notes: list[str]) -> np.ndarray:
-    """Steady state of a transition matrix whose empty rows are NaN."""
+def _steady(p: np.ndarray, classes: Sequence[str]) -> tuple[np.ndarray, str | None]:
+    """Steady state of a transition matrix whose empty rows are NaN, and why it is NaN.
+
+    Returns the steady state (NaN where it cannot be given) and ``None``, or NaN and a
+    short reason naming the classes concerned.
+    """
     _pysal("giddy.ergodic", "The steady state")  # the extra's message when it is missing
     k = p.shape[0]
     seen = ~np.isnan(p).any(axis=1)
     out = np.full(k, np.nan)
     if not seen.any():
-        notes.append(f"{what}: no transition observed; no steady state")
-        return out
+        return out, "no transition observed"
     sub = p[np.ix_(seen, seen)]
     if not np.allclose(sub.sum(axis=1), 1.0):
-        notes.append(
-            f"{what}: some transitions lead into a class that is never left in the data; "
-            "the steady state is not estimable"
+        into = np.flatnonzero((np.nan_to_num(p[seen]) > 0).any(axis=0) & ~seen)
+        return out, (
+            "not estimable: transitions lead into "
+            + ", ".join(str(classes[int(i)]) for i in into)
+            + ", never left in the data"
         )
-        return out
     s = _stationary(sub)
     if s.shape[0] != 1:
-        notes.append(
-            f"{what}: the chain has {s.shape[0]} recurrent classes; the steady state is not unique"
-        )
-        return out
+        return out, f"not unique: {s.shape[0]} recurrent classes"
     out[:] = 0.0  # nothing flows into a class never left: its long-run share is 0
     out[seen] = s[0]
-    return out
+    return out, None
 
 
 def _nan_rows(counts: np.ndarray) -> np.ndarray:
@@ -378,7 +379,9 @@ def markov(
             f"class(es) {', '.join(empty)} never the start of a transition: their row of P "
             "is NaN (no estimate)"
         )
-    steady = _steady(p, "Markov chain", notes)
+    steady, why = _steady(p, classes)
+    if why is not None:
+        notes.append(f"no steady state ({why})")
     return MarkovResult(
         classes=classes,
         edges=e,
@@ -476,7 +479,17 @@ def spatial_markov(
         lag_names = ["lag " + c for c in _labels(got_le, None, "lag labels")]
     glob = markov(frame, edges=got_e, labels=classes)
     P = _nan_rows(T)
-    S = np.vstack([_steady(P[i], f"lag class {lag_names[i]}", notes) for i in range(m_got)])
+    steadies = [_steady(P[i], classes) for i in range(m_got)]
+    S = np.vstack([state for state, _ in steadies])
+    why_lags: dict[str, list[str]] = {}
+    for name, (_, why) in zip(lag_names, steadies, strict=True):
+        if why is not None:
+            why_lags.setdefault(why, []).append(name)
+    if why_lags:
+        notes.append(
+            "no steady state for "
+            + "; ".join(f"{', '.join(names)} ({why})" for why, names in why_lags.items())
+        )
     empty = [
         f"{lag_names[i]}: {classes[a]}"
         for i, a in zip(*np.nonzero(T.sum(axis=2) == 0), strict=True)
@@ -508,5 +521,5 @@ def spatial_markov(
         Q=float(Q),
         Q_p=float(Q_p),
         dof=int(dof),
-        notes=tuple(notes) + glob.notes,
+        notes=tuple(notes),
     )
