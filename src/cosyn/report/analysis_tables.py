@@ -433,17 +433,23 @@ def _lisa(a: AnalysisResult, names: _Names, lang: str) -> pd.DataFrame:
     spec = names.result.spec
     sep = ", " if lang == "en" else "、"
     h_series, h_period = _h("series", lang), header("period", lang, spec)
+    significant = t["significant"].to_numpy(dtype=bool)
+    keys = [t["series"], t["period"]]
+    members = (
+        t[significant]
+        .groupby(["series", "period", "quadrant"], sort=False)["entity"]
+        .agg(lambda e: sep.join(map(str, e)))
+        .to_dict()
+    )
+    quiet = pd.Series(~significant, index=t.index).groupby(keys, sort=False).sum()
     rows = []
-    for series, block in _blocks(t):
-        for period in dict.fromkeys(block["period"]):
-            part = block[block["period"] == period]
-            row: dict[str, Any] = {h_series: names.series(series), h_period: _period(period)}
-            significant = part["significant"].to_numpy(dtype=bool)
-            for q in QUADRANTS:
-                hit = significant & (part["quadrant"] == q).to_numpy()
-                row[_h(q, lang)] = sep.join(str(e) for e in part.loc[hit, "entity"])
-            row[_h("not_significant", lang)] = int((~significant).sum())
-            rows.append(row)
+    for key, n in quiet.items():
+        pair: tuple[Any, Any] = key  # type: ignore[assignment]
+        row: dict[str, Any] = {h_series: names.series(pair[0]), h_period: _period(pair[1])}
+        for q in QUADRANTS:
+            row[_h(q, lang)] = members.get((*pair, q), "")
+        row[_h("not_significant", lang)] = int(n)
+        rows.append(row)
     columns = [h_series, h_period, *(_h(q, lang) for q in QUADRANTS), _h("not_significant", lang)]
     return pd.DataFrame(rows, columns=columns)
 
@@ -452,14 +458,20 @@ def _matrix_block(
     block: pd.DataFrame, classes: list[Any], names: _Names, lang: str
 ) -> list[dict[str, Any]]:
     """From-class rows × to-class columns with n (transitions from the class)."""
-    P = block.pivot(index="from", columns="to", values="probability").astype(float)
-    P = P.reindex(index=classes, columns=classes)
-    n = block.groupby("from", sort=False)["count"].sum().reindex(classes, fill_value=0)
+    k = len(classes)
+    position = {c: i for i, c in enumerate(classes)}
+    i = block["from"].map(position).to_numpy(dtype=float)
+    j = block["to"].map(position).to_numpy(dtype=float)
+    known = np.isfinite(i) & np.isfinite(j)
+    i, j = i[known].astype(np.intp), j[known].astype(np.intp)
+    P = np.full((k, k), np.nan)
+    P[i, j] = block["probability"].to_numpy(dtype=float)[known]
+    n = np.bincount(i, weights=block["count"].to_numpy(dtype=float)[known], minlength=k)
     shown = [names.cls(c) for c in classes]
     rows = []
-    for i, c in enumerate(classes):
-        row: dict[str, Any] = {_h("from", lang): shown[i], _h("transitions", lang): int(n[c])}
-        row.update(zip(shown, P.loc[c].to_numpy(dtype=float).tolist(), strict=True))
+    for r in range(k):
+        row: dict[str, Any] = {_h("from", lang): shown[r], _h("transitions", lang): int(n[r])}
+        row.update(zip(shown, P[r].tolist(), strict=True))
         rows.append(row)
     return rows
 
@@ -486,8 +498,8 @@ def _spatial_markov(a: AnalysisResult, names: _Names, lang: str, series: str) ->
     block = a.spatial_markov[a.spatial_markov["series"] == series]
     classes = _classes(a, series, block)
     frames = []
-    for lag in dict.fromkeys(block["lag_class"]):
-        frame = pd.DataFrame(_matrix_block(block[block["lag_class"] == lag], classes, names, lang))
+    for lag, part in block.groupby("lag_class", sort=False):
+        frame = pd.DataFrame(_matrix_block(part, classes, names, lang))
         frame.insert(0, _h("lag_class", lang), names.cls(str(lag).removeprefix("lag ")))
         frames.append(frame)
     return _counts_as_ints(pd.concat(frames, ignore_index=True), lang)
