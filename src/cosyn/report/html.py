@@ -588,9 +588,10 @@ def _figures(
     for number, name in enumerate(names, start=1):
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", str(name)).strip("-") or "figure"
         svg = inline_svg(figures[name], f"f{number}-{slug}-", name=str(name))
-        caption = words.get(f"cap_{name}")
-        if caption is None and str(name).startswith(ANALYSIS_PREFIX):
-            caption = str(name)[len(ANALYSIS_PREFIX) :].replace("_", " ").capitalize() + "."
+        caption: str | Markup | None = words.get(f"cap_{name}")
+        if str(name).startswith(ANALYSIS_PREFIX):  # captions with G_w, G_jj: subscripts
+            bare = str(name)[len(ANALYSIS_PREFIX) :].replace("_", " ").capitalize() + "."
+            caption = formula_html(caption) if caption is not None else bare
         out.append(
             {
                 "name": name,
