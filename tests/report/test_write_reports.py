@@ -316,3 +316,14 @@ def test_a_missing_spatial_extra_fails_before_any_file(
     with pytest.raises(cosyn.SpecError, match=r"pip install 'cosyn\[spatial\]' \(missing: giddy\)"):
         write_reports(res, out)
     assert not out.exists()
+
+
+def test_report_figures_are_those_written(tmp_path: Path, catch_html: dict[str, Any]) -> None:
+    from cosyn.report import report_figures
+
+    res = provinces_with_analysis(tmp_path)
+    steps: list[str] = []
+    drawn = report_figures(res, "en", step=steps.append)
+    assert set(drawn) == {"analysis_gini", "analysis_moran"}
+    assert steps == ["drawing figures", "drawing the figures of the analysis"]
+    assert report_figures(trade(), "en") == {}

@@ -19,6 +19,7 @@ from cosyn.io.write import write_csv
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from cosyn.result import Result
 
@@ -29,6 +30,7 @@ __all__ = [
     "TABLES",
     "analysis_csv_tables",
     "diagnostic_tables",
+    "report_figures",
     "write_reports",
 ]
 
@@ -109,6 +111,33 @@ _STEPS: dict[str, dict[str, str]] = {
 }
 
 
+def report_figures(
+    result: Result, lang: str = "en", *, step: Callable[[str], None] | None = None
+) -> dict[str, Figure]:
+    """Every figure of the report, by name: those of
+    :func:`cosyn.report.figures.render_figures` and, when the spec has an ``[analysis]``
+    table, every one :func:`cosyn.report.analysis_figures.render_analysis_figures` draws,
+    each named with :data:`ANALYSIS_PREFIX` (``analysis_gini``, ``analysis_moran`` …), as
+    :func:`write_reports` saves them and the HTML report places them.
+
+    ``step`` is called with a short description, in ``lang``, before each kind of figure.
+    """
+    from cosyn.report.figures import render_figures
+
+    say = step or (lambda _: None)
+    words = _STEPS.get(lang, _STEPS["en"])
+    say(words["figures"])
+    drawn = dict(render_figures(result, lang=lang))
+    if result.spec.analysis is not None and result.analysis is not None:
+        from cosyn.report.analysis_figures import render_analysis_figures
+
+        say(words["analysis_figures"])
+        for name, fig in render_analysis_figures(result, lang=lang).items():
+            key = name if name.startswith(ANALYSIS_PREFIX) else ANALYSIS_PREFIX + name
+            drawn[key] = fig
+    return drawn
+
+
 def write_reports(
     result: Result,
     folder: str | Path,
@@ -160,7 +189,7 @@ def write_reports(
         file is written.
     """
     from cosyn.io.write import atomic_write_bytes, atomic_write_text
-    from cosyn.report.figures import chosen_entities, png_bytes, render_figures, svg_text
+    from cosyn.report.figures import chosen_entities, png_bytes, svg_text
     from cosyn.report.html import write_html
     from cosyn.report.tables import spec_groups
     from cosyn.report.workbook import write_workbook
@@ -187,17 +216,8 @@ def write_reports(
             result, out / "results.xlsx", data_file=data_file, lang=lang, data_name=data_name
         )
     )
-    say(words["figures"])
     inline: dict[str, str] = {}
-    drawn = dict(render_figures(result, lang=lang))
-    if result.analysis is not None:
-        from cosyn.report.analysis_figures import render_analysis_figures
-
-        say(words["analysis_figures"])
-        for name, fig in render_analysis_figures(result, lang=lang).items():
-            key = name if name.startswith(ANALYSIS_PREFIX) else ANALYSIS_PREFIX + name
-            drawn[key] = fig
-    for name, fig in drawn.items():  # drawn once, saved twice
+    for name, fig in report_figures(result, lang, step=say).items():  # drawn once, saved twice
         inline[name] = svg_text(fig)
         written.append(atomic_write_text(out / "figures" / f"{name}.svg", inline[name]))
         written.append(atomic_write_bytes(out / "figures" / f"{name}.png", png_bytes(fig)))
