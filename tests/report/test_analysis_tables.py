@@ -194,27 +194,97 @@ def _match(shown: pd.Series, source: pd.Series) -> None:
     np.testing.assert_array_equal(shown.to_numpy(dtype=float), source.to_numpy(dtype=float))
 
 
+#: Every number column of the long tables: shown header → (source table, column, factor).
+SOURCES: dict[str, dict[str, tuple[str, float]]] = {
+    "analysis_group_stats": {
+        "N": ("n", 1),
+        "Mean": ("mean", 1),
+        "SD": ("sd", 1),
+        "Rank": ("rank", 1),
+    },
+    "analysis_gini": {
+        "Overall G": ("G", 1),
+        "Within G_w": ("Gw", 1),
+        "Between G_nb": ("Gnb", 1),
+        "Transvariation G_t": ("Gt", 1),
+        "Within share (%)": ("share_w", 100),
+        "Between share (%)": ("share_nb", 100),
+        "Transvariation share (%)": ("share_t", 100),
+    },
+    "analysis_theil": {
+        "Theil T": ("T", 1),
+        "Within T_w": ("Tw", 1),
+        "Between T_b": ("Tb", 1),
+        "Within share (%)": ("share_w", 100),
+        "Between share (%)": ("share_b", 100),
+    },
+    "analysis_sigma": {
+        "Mean": ("mean", 1),
+        "SD σ": ("sd", 1),
+        "Coefficient of variation": ("cv", 1),
+    },
+    "analysis_beta": {
+        "N": ("n", 1),
+        "Span T": ("span", 1),
+        "β": ("beta", 1),
+        "SE": ("se", 1),
+        "t": ("t", 1),
+        "p": ("p", 1),
+        "R²": ("r2", 1),
+        "Speed of convergence": ("speed", 1),
+    },
+    "analysis_density": {
+        "Bandwidth": ("bandwidth", 1),
+        "Main peak location": ("peak_location", 1),
+        "Main peak height": ("peak_height", 1),
+        "Number of peaks": ("n_peaks", 1),
+        "Width at half height": ("width", 1),
+    },
+    "analysis_moran": {
+        "Moran's I": ("I", 1),
+        "E[I]": ("EI", 1),
+        "z": ("z", 1),
+        "p (normal)": ("p_norm", 1),
+        "p (permutations)": ("p_sim", 1),
+    },
+    "analysis_spatial_markov_tests": {
+        "LR": ("LR", 1),
+        "p (LR)": ("LR_p", 1),
+        "Q": ("Q", 1),
+        "p (Q)": ("Q_p", 1),
+        "Degrees of freedom": ("dof", 1),
+    },
+}
+
+
 def test_numbers_equal_the_analysis_tables(result: cosyn.Result) -> None:
     a = result.analysis
     assert a is not None
     t = _by_key(result)
-    gini = t["analysis_gini"]
-    for col, src in [("Overall G", "G"), ("Within G_w", "Gw"), ("Between G_nb", "Gnb")]:
-        _match(gini[col], a.gini[src])
-    _match(gini["Between share (%)"], a.gini["share_nb"] * 100)
-    _match(t["analysis_group_stats"]["SD"], a.group_stats["sd"])
-    _match(t["analysis_theil"]["Between T_b"], a.theil["Tb"])
-    _match(t["analysis_sigma"]["Coefficient of variation"], a.sigma["cv"])
-    _match(t["analysis_beta"]["β"], a.beta["beta"])
-    _match(t["analysis_beta"]["p"], a.beta["p"])
-    _match(t["analysis_density"]["Main peak location"], a.density["peak_location"])
-    _match(t["analysis_moran"]["Moran's I"], a.moran["I"])
-    _match(t["analysis_moran"]["z"], a.moran["z"])
-    _match(t["analysis_spatial_markov_tests"]["Q"], a.spatial_markov_tests["Q"])
-    assert t["analysis_beta"]["Converging"].isin(["yes", "no"]).all()
-    # wide tables: one column per group, values in the long table's order
+    for key, columns in SOURCES.items():
+        source = getattr(a, key.removeprefix("analysis_"))
+        shown = t[key]
+        assert len(shown) == len(source)
+        numeric = [c for c in shown.columns if c not in ("Series", "Year", "Group")]
+        assert set(numeric) - {"Converging", "First period", "Last period"} - set(
+            c for c in numeric if c.startswith("T (")
+        ) == set(columns), key
+        for header_, (column, factor) in columns.items():
+            _match(shown[header_], source[column] * factor)
+        labels = [analysis_series_label(result, s, "en") for s in source["series"]]
+        assert shown["Series"].tolist() == labels
+    assert t["analysis_beta"]["Converging"].tolist() == [
+        "yes" if c else "no" for c in a.beta["converging"]
+    ]
+    # wide tables: one column per group (pair), values in the long table's order
     within = t["analysis_gini_within"][["East", "Central", "West"]].to_numpy().ravel()
     np.testing.assert_array_equal(within, a.gini_within["G_jj"].to_numpy(dtype=float))
+    pairs = ["East–Central", "East–West", "Central–West"]
+    between = t["analysis_gini_between"][pairs].to_numpy().ravel()
+    np.testing.assert_array_equal(between, a.gini_between["G_jh"].to_numpy(dtype=float))
+    groups = ["T (East)", "T (Central)", "T (West)"]
+    theil_g = t["analysis_theil"][groups].to_numpy().ravel()
+    np.testing.assert_array_equal(theil_g, a.theil_groups["T_g"].to_numpy(dtype=float))
 
 
 def test_markov_matrix_equals_the_long_table(result: cosyn.Result) -> None:
