@@ -8,7 +8,7 @@ the columns line up with Chinese entity and indicator names.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.cells import cell_len
@@ -89,6 +89,29 @@ _WORDS: dict[str, dict[str, str]] = {
         "robustness_line": "{draws} draws (κ = {kappa}, margin {m0}–{m1}, seed {seed}): the "
         "stage in {p} holds in {agree} of draws on average; 90% band width of U {width} on "
         "average",
+        "analysis": "Spatio-temporal analysis",
+        "inequality": "inequality",
+        "gini_line": "Dagum Gini of {s} in {p}: G = {G} (within {w}, net between {nb}, "
+        "transvariation {t}); {p0}: {G0}",
+        "convergence": "convergence",
+        "sigma_line": "CV of {s}: {cv0} in {p0}, {cv1} in {p}",
+        "beta_line": "; β = {b} (p = {pv}): {verdict}",
+        "beta_yes": "absolute β-convergence, speed {speed} per period",
+        "beta_yes_no_speed": "absolute β-convergence",
+        "beta_no": "no significant β-convergence",
+        "moran": "Moran's I",
+        "moran_line": "{s} in {p}: I = {I} (z = {z}, {test}); significant at α = {a} in {k} "
+        "of {T} periods",
+        "p_sim": "p_sim = {p}, {R} permutations",
+        "p_norm": "p = {p}, normal approximation",
+        "lisa": "LISA",
+        "lisa_line": "{s} in {p}: {counts}",
+        "not_significant": "not significant",
+        "markov": "Markov chain",
+        "markov_line": "{s}: {k} classes, {n} transitions; staying in the class: {lo}–{hi}",
+        "homogeneity": "; spatial Markov homogeneity Q = {Q} (p = {qp}): {verdict}",
+        "lag_matters": "the neighbours' class matters",
+        "lag_not": "no evidence that the neighbours' class matters",
         "notes": "Notes",
     },
     "zh": {
@@ -151,6 +174,28 @@ _WORDS: dict[str, dict[str, str]] = {
         "robustness": "稳健性",
         "robustness_line": "抽样 {draws} 次（κ = {kappa}，调整幅度 {m0}–{m1}，随机种子 {seed}）："
         "{p} 期发展阶段平均在 {agree} 的抽样中保持不变；U 的 90% 区间平均宽度为 {width}",
+        "analysis": "时空分析",
+        "inequality": "区域差异",
+        "gini_line": "{s} 的 Dagum 基尼系数：{p} 期 G = {G}（组内 {w}，组间净差异 {nb}，"
+        "超变密度 {t}）；{p0} 期 {G0}",
+        "convergence": "收敛性",
+        "sigma_line": "{s} 的变异系数：{p0} 期 {cv0}，{p} 期 {cv1}",
+        "beta_line": "；β = {b}（p = {pv}）：{verdict}",
+        "beta_yes": "存在绝对 β 收敛，收敛速度每期 {speed}",
+        "beta_yes_no_speed": "存在绝对 β 收敛",
+        "beta_no": "无显著的 β 收敛",
+        "moran": "Moran's I",
+        "moran_line": "{s}：{p} 期 I = {I}（z = {z}，{test}）；{T} 期中 {k} 期在 α = {a} 下显著",
+        "p_sim": "p_sim = {p}，置换 {R} 次",
+        "p_norm": "p = {p}，正态近似",
+        "lisa": "LISA",
+        "lisa_line": "{s}：{p} 期 {counts}",
+        "not_significant": "不显著",
+        "markov": "马尔可夫链",
+        "markov_line": "{s}：{k} 个类型，{n} 次转移；保持原类型的概率 {lo}–{hi}",
+        "homogeneity": "；空间马尔可夫齐性检验 Q = {Q}（p = {qp}）：{verdict}",
+        "lag_matters": "邻域类型有显著影响",
+        "lag_not": "未见邻域类型的显著影响",
         "notes": "说明（原文为英文）",
     },
 }
@@ -443,6 +488,146 @@ def _diagnostic_lines(res: Result, lang: str) -> list[str]:
     return lines
 
 
+def _first(table: Any, series: Sequence[str]) -> tuple[str, Any] | None:
+    """The first analysed series (in the spec's order) that has rows in ``table``."""
+    for name in series:
+        rows = table[table["series"] == name]
+        if len(rows):
+            return name, rows
+    return None
+
+
+def _analysis_lines(res: Result, lang: str) -> list[str]:
+    """One line per analysis of ``[analysis]`` that has results, for its first series.
+
+    The last period's Dagum decomposition (and the first period's G), σ (first and last
+    CV) and β-convergence, global Moran's I with the count of periods significant at
+    ``alpha``, the LISA clusters of the last period, the pooled Markov chain's staying
+    probabilities and the spatial Markov homogeneity test.
+    """
+    from cosyn.report.analysis_tables import analysis_series_label
+
+    a = res.analysis
+    spec_a = res.spec.analysis
+    if a is None or spec_a is None:
+        return []
+    w = _WORDS[lang]
+    alpha = float(spec_a.alpha)
+    series = list(dict.fromkeys(a.values["series"]))
+    lines: list[str] = []
+
+    def line(key: str, text: str) -> None:
+        lines.append("  " + _pad(w[key], _LABEL_WIDTH) + text)
+
+    def label(name: str) -> str:
+        return analysis_series_label(res, name, lang)
+
+    def pct(x: float) -> str:
+        return f"{x:.0%}"
+
+    found = _first(a.gini, series)
+    if found is not None:
+        name, g = found
+        first, last = g.iloc[0], g.iloc[-1]
+        line(
+            "inequality",
+            w["gini_line"].format(
+                s=label(name),
+                p=period_text(last.period),
+                G=f"{last.G:.3f}",
+                w=pct(last.share_w),
+                nb=pct(last.share_nb),
+                t=pct(last.share_t),
+                p0=period_text(first.period),
+                G0=f"{first.G:.3f}",
+            ),
+        )
+    sigma = a.sigma[a.sigma["group"].isna()] if len(a.sigma) else a.sigma
+    found = _first(sigma, series)
+    if found is not None:
+        name, sg = found
+        text = w["sigma_line"].format(
+            s=label(name),
+            p0=period_text(sg.period.iloc[0]),
+            cv0=f"{sg.cv.iloc[0]:.3f}",
+            p=period_text(sg.period.iloc[-1]),
+            cv1=f"{sg.cv.iloc[-1]:.3f}",
+        )
+        beta = a.beta[a.beta["series"] == name]
+        if len(beta):
+            b = beta.iloc[0]
+            if bool(b.converging):
+                verdict = (
+                    w["beta_yes"].format(speed=f"{b.speed:.2%}")
+                    if np.isfinite(b.speed)
+                    else w["beta_yes_no_speed"]
+                )
+            else:
+                verdict = w["beta_no"]
+            text += w["beta_line"].format(b=f"{b.beta:.4f}", pv=f"{b.p:.3g}", verdict=verdict)
+        line("convergence", text)
+    found = _first(a.moran, series)
+    if found is not None:
+        name, m = found
+        last = m.iloc[-1]
+        use_sim = bool(np.isfinite(m.p_sim).all()) and int(last.permutations) > 0
+        p_col = m.p_sim if use_sim else m.p_norm
+        test = (
+            w["p_sim"].format(p=f"{last.p_sim:.3f}", R=int(last.permutations))
+            if use_sim
+            else w["p_norm"].format(p=f"{last.p_norm:.3f}")
+        )
+        line(
+            "moran",
+            w["moran_line"].format(
+                s=label(name),
+                p=period_text(last.period),
+                I=f"{last.I:.3f}",
+                z=f"{last.z:.2f}",
+                test=test,
+                a=f"{alpha:g}",
+                k=int((p_col < alpha).sum()),
+                T=len(m),
+            ),
+        )
+    found = _first(a.lisa, series)
+    if found is not None:
+        name, li = found
+        period = li.period.iloc[-1]
+        at = li[li.period == period]
+        counts = at.cluster.value_counts()
+        parts = [f"{q} {int(counts.get(q, 0))}" for q in ("HH", "LL", "LH", "HL")]
+        parts.append(f"{w['not_significant']} {int(counts.get('not significant', 0))}")
+        line(
+            "lisa",
+            w["lisa_line"].format(
+                s=label(name), p=period_text(period), counts=w["sep"].join(parts)
+            ),
+        )
+    found = _first(a.markov, series)
+    if found is not None:
+        name, mk = found
+        stay = mk[(mk["from"] == mk["to"]) & mk.probability.notna()].probability
+        classes = len(dict.fromkeys(mk["from"]))
+        text = w["markov_line"].format(
+            s=label(name),
+            k=classes,
+            n=int(mk["count"].sum()),
+            lo=f"{stay.min():.2f}" if len(stay) else "–",
+            hi=f"{stay.max():.2f}" if len(stay) else "–",
+        )
+        tests = a.spatial_markov_tests[a.spatial_markov_tests["series"] == name]
+        if len(tests) and np.isfinite(tests.Q_p.iloc[0]):
+            qp = float(tests.Q_p.iloc[0])
+            text += w["homogeneity"].format(
+                Q=f"{tests.Q.iloc[0]:.2f}",
+                qp=f"{qp:.3g}",
+                verdict=w["lag_matters" if qp < alpha else "lag_not"],
+            )
+        line("markov", text)
+    return lines
+
+
 def render_summary(res: Result, lang: str = "en", *, data_name: str | None = None) -> str:
     """Render the overview of :class:`~cosyn.result.Result` as plain text in ``lang``.
 
@@ -495,6 +680,10 @@ def render_summary(res: Result, lang: str = "en", *, data_name: str | None = Non
     out += _stage_counts(res, lang)
     if res.diagnostics is not None:
         out += ["", w["diagnostics"], *_diagnostic_lines(res, lang)]
-    if res.notes:
-        out += ["", w["notes"], *(f"  ! {n}" for n in res.notes)]
+    analysis = _analysis_lines(res, lang)
+    if analysis:
+        out += ["", w["analysis"], *analysis]
+    notes = [*res.notes, *(res.analysis.notes if analysis and res.analysis else ())]
+    if notes:
+        out += ["", w["notes"], *(f"  ! {n}" for n in notes)]
     return "\n".join(out)
