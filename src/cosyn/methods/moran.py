@@ -124,9 +124,13 @@ def total_permutations(
     -------
     ndarray of shape (permutations, n)
     """
-    rs = _generator(seed)
-    out = np.empty((permutations, n), dtype=np.intp)
-    for r in range(permutations):  # R short calls into NumPy; esda's stream, row by row
+    return _permutation_rows(_generator(seed), n, permutations)
+
+
+def _permutation_rows(rs: np.random.RandomState, n: int, rows: int) -> NDArray[np.intp]:
+    """The next ``rows`` permutations of ``0 … n − 1`` from ``rs``, one row each."""
+    out = np.empty((rows, n), dtype=np.intp)
+    for r in range(rows):  # short calls into NumPy; esda's stream, row by row
         out[r] = rs.permutation(n)
     return out
 
@@ -378,23 +382,24 @@ def global_moran_permutations(
     -------
     GlobalPermutation
     """
-    values = _panel(y, "y")
-    n, periods = values.shape
+    yt = _by_period(y, "y")  # (T, n)
+    periods, n = yt.shape
     obs = np.asarray(observed, dtype=float).reshape(-1)
     if obs.shape != (periods,):
         raise ValueError(f"observed must hold one I per period ({periods}), got {obs.shape}")
     if permutations < 1:
         raise ValueError(f"permutations must be 1 or more, got {permutations}")
     m = _csr(w, n)
-    z = values - values.mean(axis=0)
-    z2ss = (z * z).sum(axis=0)
+    zt = yt - yt.mean(axis=1, keepdims=True)
+    z2ss = (zt * zt).sum(axis=1)  # (T,), summed as esda sums one period
+    z = np.ascontiguousarray(zt.T)  # (n, T)
     s0 = m.sum()
-    perms = total_permutations(n, permutations, seed)
+    rs = _generator(seed)
     sim = np.empty((permutations, periods))
     step = max(1, _CHUNK // (3 * n * periods))
     for lo in range(0, permutations, step):  # chunks of permutations, bounded memory
-        idx = perms[lo : lo + step]  # (c, n)
-        c = len(idx)
+        c = min(step, permutations - lo)
+        idx = _permutation_rows(rs, n, c)  # the next c of esda's permutations
         cols = z[idx.T].reshape(n, c * periods)  # (n, c, T) → (n, c·T), no copy
         lag = np.asarray(m @ cols)  # (n, c·T)
         num = np.einsum("ij,ij->j", cols, lag).reshape(c, periods)
