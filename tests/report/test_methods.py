@@ -660,3 +660,47 @@ def test_analysis_methods_sections_split_the_same_paragraphs(provinces):
         body = str(html).removeprefix('<div class="methods">\n').removesuffix("\n</div>")
         assert body in whole
     assert analysis_methods_sections(provinces, "zh")["time"].count("马尔可夫链") >= 2
+
+
+@pytest.mark.parametrize(
+    ("note", "zh"),
+    [
+        (
+            "Markov chain of series 'coupling': no steady state (not unique: 2 recurrent classes)",
+            "耦合协调度 D 的马尔可夫链：无稳态分布（不唯一：有 2 个常返类）",
+        ),
+        (
+            "Markov chain of series 'synergy': no steady state (not estimable: transitions "
+            "lead into moderate, high, never left in the data)",
+            "协同度 U 的马尔可夫链：无稳态分布（无法估计：转移进入数据中从未离开的类型 "
+            "中度协同、高度协同）",
+        ),
+        (
+            "Spatial Markov chain of series 'synergy': no steady state for lag (0, 0.3], "
+            "lag >0.9 (no transition observed); lag ≤0 (not unique: 3 recurrent classes)",
+            "协同度 U 的空间马尔可夫链：以下空间滞后类型无稳态分布：滞后 (0, 0.3]、滞后 >0.9"
+            "（没有观测到转移）；滞后 ≤0（不唯一：有 3 个常返类）",
+        ),
+        (
+            "Markov chain of series 'synergy': class(es) high, extreme never the start of a "
+            "transition: their row of P is NaN (no estimate)",
+            "协同度 U 的马尔可夫链：类型 高度协同、极度协同 从未作为转移的起点，其转移概率行"
+            "为空（无估计值）",
+        ),
+        (
+            "Spatial Markov chain of series 'coupling': 2 conditional row(s) with no "
+            "transition, NaN in P (lag Q1: Q3; lag Q4: Q1)",
+            "耦合协调度 D 的空间马尔可夫链：2 个条件转移行没有观测到转移，转移概率为空"
+            "（滞后 Q1：Q3；滞后 Q4：Q1）",
+        ),
+        (
+            "Dagum Gini of series 'coupling' is not computed: in every period every value is 0",
+            "耦合协调度 D 的 Dagum 基尼系数未计算：in every period every value is 0",
+        ),
+        ("A note nobody knows.", "A note nobody knows."),
+    ],
+)
+def test_analysis_notes_translated_phrase_by_phrase(provinces, note, zh):
+    from cosyn.report.methods import _note_zh
+
+    assert _note_zh(provinces, note) == zh

@@ -1506,33 +1506,91 @@ _NOTE_METHODS_ZH: dict[str, str] = {
     "Markov chain": "马尔可夫链",
     "Spatial Markov chain": "空间马尔可夫链",
 }
-_CLASSES_NEVER = re.compile(r"class\(es\) (.+?) never the start")
+
+
 _SERIES_NOTE = re.compile(r"^(?P<method>.+?) of series '(?P<series>[^']*)'(?P<rest>.*)$", re.S)
-_NOTE_PHRASES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^ is not computed: "), "未计算："),
-    (re.compile(r"^: Markov chain: "), "：总体转移矩阵："),
-    (re.compile(r"^: lag class (.+?): "), r"：空间滞后类型 \1："),
-    (re.compile(r"^: "), "："),
+
+
+def _class_zh(name: str) -> str:
+    """A class or lag class name of a note in Chinese: level names translated, "lag "
+    as 滞后."""
+    name = name.strip()
+    if name.startswith("lag "):
+        return "滞后 " + _class_zh(name[4:])
+    return translate(name, "zh")
+
+
+def _classes_zh(names: str) -> str:
+    return "、".join(_class_zh(n) for n in names.split(", "))
+
+
+def _why_zh(why: str) -> str:
+    """Why a Markov chain has no steady state (:mod:`cosyn.analysis.markov`), in Chinese."""
+    if why == "no transition observed":
+        return "没有观测到转移"
+    m = re.fullmatch(r"not unique: (\d+) recurrent classes", why)
+    if m:
+        return f"不唯一：有 {m.group(1)} 个常返类"
+    m = re.fullmatch(r"not estimable: transitions lead into (.+), never left in the data", why)
+    if m:
+        return f"无法估计：转移进入数据中从未离开的类型 {_classes_zh(m.group(1))}"
+    return why
+
+
+def _lag_groups_zh(text: str) -> str:
+    """``lag Q1, lag (0, 0.3] (why); lag Q3 (why)`` in Chinese."""
+    parts = []
+    for item in text.split("; "):
+        m = re.fullmatch(r"(.+?) \(((?:no transition|not unique|not estimable).*)\)", item)
+        if not m:
+            parts.append(item)
+            continue
+        names = [n if n.startswith("lag ") else f"lag {n}" for n in m.group(1).split(", lag ")]
+        parts.append(f"{'、'.join(_class_zh(n) for n in names)}（{_why_zh(m.group(2))}）")
+    return "；".join(parts)
+
+
+#: The remarks of one chain or method after "<method> of series '<s>'", in Chinese: a
+#: pattern on the whole remark and its translation.
+_REMARKS_ZH: tuple[tuple[re.Pattern[str], Any], ...] = (
     (
-        re.compile(r"the chain has (\d+) recurrent classes; the steady state is not unique"),
-        r"该链有 \1 个常返类，稳态分布不唯一",
+        re.compile(r"no steady state for (.+)"),
+        lambda m: f"以下空间滞后类型无稳态分布：{_lag_groups_zh(m.group(1))}",
+    ),
+    (re.compile(r"no steady state \((.+)\)"), lambda m: f"无稳态分布（{_why_zh(m.group(1))}）"),
+    (
+        re.compile(
+            r"class\(es\) (.+?) never the start of a transition: their row of P is NaN "
+            r"\(no estimate\)"
+        ),
+        lambda m: (
+            f"类型 {_classes_zh(m.group(1))} 从未作为转移的起点，其转移概率行为空（无估计值）"
+        ),
+    ),
+    (
+        re.compile(r"(\d+) conditional row\(s\) with no transition, NaN in P \((.*)\)"),
+        lambda m: (
+            f"{m.group(1)} 个条件转移行没有观测到转移，转移概率为空（"
+            + "；".join(
+                "：".join(_class_zh(x) for x in pair.split(": ")) if pair != "…" else pair
+                for pair in m.group(2).split("; ")
+            )
+            + "）"
+        ),
+    ),
+    (
+        re.compile(r"entities without neighbours \((.+)\) have a spatial lag of 0"),
+        lambda m: f"没有邻居的个体（{m.group(1)}）空间滞后为 0",
     ),
     (
         re.compile(
-            r"some transitions lead into a class that is never left in the data; the steady "
-            r"state is not estimable"
+            r"Not enough unique values in (.+) for (\d+) quantile classes: (\d+) made "
+            r"\(tied values share a class\)"
         ),
-        "部分转移进入数据中从未离开的类型，稳态分布无法估计",
-    ),
-    (re.compile(r"no transition observed; no steady state"), "没有观测到转移，无稳态分布"),
-    (
-        re.compile(r"class\(es\) (.+?) never the start of a transition: their row of P is NaN "),
-        r"类型\1从未作为转移的起点：其转移概率行为空值",
-    ),
-    (re.compile(r"\(no estimate\)"), "（无估计值）"),
-    (
-        re.compile(r"(\d+) conditional row\(s\) with no transition, NaN in P"),
-        r"\1 个条件转移行没有转移，转移概率为空",
+        lambda m: (
+            f"数值的不同取值不足以划分 {m.group(2)} 个分位数类型：只划分了 {m.group(3)} 个"
+            "（相同数值归入同一类型）"
+        ),
     ),
 )
 
@@ -1579,21 +1637,22 @@ def _note_zh(result: Result, note: str) -> str:
     m = _SERIES_NOTE.match(note)
     if not m or m.group("method") not in _NOTE_METHODS_ZH:
         return note
-    rest = _CLASSES_NEVER.sub(
-        lambda c: (
-            "class(es) "
-            + "、".join(translate(x, "zh") for x in c.group(1).split(", "))
-            + " never the start"
-        ),
-        m.group("rest"),
+    rest = m.group("rest")
+    head, remark = (
+        ("未计算：", rest[len(" is not computed: ") :])
+        if rest.startswith(" is not computed: ")
+        else ("：", rest.removeprefix(": "))
     )
-    if m.group("method") == "Markov chain":
-        rest = rest.replace(": Markov chain: ", ": ", 1)
-    for pattern, zh in _NOTE_PHRASES_ZH:
-        rest = pattern.sub(zh, rest, count=1)
+    for pattern, zh in _REMARKS_ZH:
+        found = pattern.fullmatch(remark)
+        if found:
+            remark = zh(found)
+            break
     series = _series_words(result, m.group("series"), "zh").replace(_DOLLAR, "$")
     gap = " " if re.search(r"[A-Za-zμ]$", series) else ""
-    return f"{series}{gap}的{_NOTE_METHODS_ZH[m.group('method')]}{rest}"
+    method = _NOTE_METHODS_ZH[m.group("method")]
+    after = " " if re.match(r"[A-Za-zσβ]", method) else ""
+    return f"{series}{gap}的{after}{method}{head}{remark}"
 
 
 class _AnalysisWriter(_Writer):
@@ -1983,6 +2042,13 @@ class _AnalysisWriter(_Writer):
         if isinstance(o.weights, Coordinates):
             c = o.weights
             xy = f"{_lit(c.x)}, {_lit(c.y)}"
+            if c.distance is not None and c.k:
+                return self.t(
+                    f"inverse distances $w_{{ij}} = 1/d_{{ij}}$ between each entity and its "
+                    f"k = {c.k} nearest neighbours by the coordinates ({xy})",
+                    f"按坐标（{xy}）取每个个体最近的 k = {c.k} 个邻居，权重为反距离 "
+                    "$w_{ij} = 1/d_{ij}$",
+                )
             if c.distance is not None:
                 return self.t(
                     f"inverse distances $w_{{ij}} = 1/d_{{ij}}$ between the coordinates ({xy})",
