@@ -528,6 +528,11 @@ def test_the_analysis_from_the_page_a_section_per_analysis(server, browser, tmp_
     _check_sections(page, "Regional differences")
     sync_api.expect(page.locator("#analysis-methods-text p").first).to_contain_text("Series")
     page.screenshot(path=str(SHOTS / "analysis_2_results.png"), full_page=True)
+    # The figures of another series: D instead of the first μ.
+    assert page.locator("#an-series").input_value() == "order:digital"
+    page.select_option("#an-series", "coupling")
+    caption = page.locator("#an-spatial #fig-analysis_moran figcaption")
+    sync_api.expect(caption).to_have_text("Global Moran's I of coupling coordination degree D")
 
     # Switching language keeps the settings and shows the analysis again, in Chinese.
     page.click("#lang-switch")
@@ -537,6 +542,7 @@ def test_the_analysis_from_the_page_a_section_per_analysis(server, browser, tmp_
     assert page.locator("#a-groups").input_value() == "china_4"
     assert page.locator("#a-weights").input_value() == "china_provinces"
     assert page.locator("#a-permutations").input_value() == "99"
+    sync_api.expect(caption).to_contain_text("耦合协调度 D")  # the series stays chosen
     _check_sections(page, "区域差异", figure=False)  # drawn in the slow test below
     sync_api.expect(page.locator("#analysis-methods-text p").first).to_contain_text("分析")
     page.screenshot(path=str(SHOTS / "analysis_3_chinese.png"), full_page=True)

@@ -157,6 +157,41 @@ def test_an_analysis_figure_is_drawn_on_its_own(client, panel_csv, english):
     assert "no figure 'analysis_nope'" in message and name in message and "synergy_path" in message
 
 
+def test_the_figures_of_another_series(client, panel_csv, english):
+    a = english["analysis"]
+    assert [s["key"] for s in a["series"]] == [
+        "order:digital",
+        "order:cluster",
+        "order:ecology",
+        "order:mean",
+        "coupling",
+    ]
+    assert [s["label"] for s in a["series"]][-2:] == ["mean μ", "D"]
+    assert a["figure_series"] == "order:digital"
+    r = _fit(client, panel_csv, _toml(_model()), series="coupling")
+    assert r.status_code == 200, r.text
+    b = r.json()["analysis"]
+    assert b["figure_series"] == "coupling"
+    assert b["tables"] == a["tables"]  # the tables hold every series
+    moran = next(f for f in b["figures"] if f["name"] == "analysis_moran")
+    assert moran["title"] == "Global Moran's I of coupling coordination degree D"
+    files = {"data": ("provinces.csv", panel_csv)}
+    spec = {"spec": _toml(_model())}
+    drawn = client.post("/api/figure?name=analysis_moran&series=coupling", files=files, data=spec)
+    assert drawn.status_code == 200, drawn.text
+    first = client.post("/api/figure?name=analysis_moran", files=files, data=spec)
+    assert drawn.content != first.content
+    for r in (
+        _fit(client, panel_csv, _toml(_model()), series="synergy"),
+        client.post("/api/figure?name=analysis_moran&series=synergy", files=files, data=spec),
+    ):
+        assert r.status_code == 422
+        assert (
+            "the analysis has no series 'synergy'; its series are order:digital, "
+            "order:cluster, order:ecology, order:mean, coupling" in r.json()["error"]
+        )
+
+
 def test_in_chinese_the_sections_tables_and_notes_are_chinese(client, panel_csv):
     body = _fit(client, panel_csv, _toml(_model()), lang="zh").json()
     a = body["analysis"]

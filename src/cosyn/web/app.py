@@ -112,6 +112,11 @@ class AnalysisSectionOut(BaseModel):
     title: str = Field(description="The section's heading in the language asked for")
 
 
+class AnalysisSeriesOut(BaseModel):
+    key: str = Field(description="synergy, order:<subsystem>, order:mean or coupling")
+    label: str = Field(description="As the tables print it: U, μ 数字经济, mean μ, D")
+
+
 class AnalysisFigureOut(BaseModel):
     name: str = Field(description="Drawn by `POST /api/figure?name=…`")
     title: str = Field(description="The figure's heading in the language asked for")
@@ -125,6 +130,8 @@ class AnalysisOut(BaseModel):
     tables: list[AnalysisTableOut] = Field(
         description="`cosyn.report.analysis_tables.analysis_paper_tables`, each in a section"
     )
+    series: list[AnalysisSeriesOut] = Field(description="The series analysed, in order")
+    figure_series: str | None = Field(description="The series the figures draw")
     figures: list[AnalysisFigureOut]
     notes: list[str] = Field(description="What the analysis left out, and why")
     methods: list[str] = Field(description="The methods paragraphs, with their references")
@@ -206,6 +213,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     },
 }
 DataFile = Annotated[UploadFile, File(description="The data: a CSV or XLSX file")]
+#: The series of ``[analysis]`` whose figures are drawn (a key of ``analysis.series``).
+SERIES_HELP = "The analysed series the analysis figures draw (default the first)"
 SpecText = Annotated[
     str | None,
     Form(
@@ -354,6 +363,7 @@ def create_app(
         spec: SpecText = None,
         figures: Annotated[bool, Form(description="Add SVG charts")] = False,
         lang: Annotated[Lang, Form()] = "en",
+        series: Annotated[str | None, Form(max_length=200, description=SERIES_HELP)] = None,
     ) -> dict[str, Any]:
         """Fit the model to the uploaded data: summary, synergy, subsystem order, weights."""
         return await run_in_threadpool(
@@ -364,6 +374,7 @@ def create_app(
             limits,
             figures=figures,
             lang=lang,
+            series=series,
             run=run,
         )
 
@@ -383,6 +394,7 @@ def create_app(
         name: Annotated[
             str, Query(max_length=40, description="A name of the fit's `figure_names`")
         ] = "synergy_path",
+        series: Annotated[str | None, Query(max_length=200, description=SERIES_HELP)] = None,
     ) -> Response:
         """Fit and draw one figure of the report (the page asks for each on its own)."""
         svg = await run_in_threadpool(
@@ -393,6 +405,7 @@ def create_app(
             limits,
             name=name,
             lang=lang,
+            series=series,
             run=run,
         )
         return Response(svg.encode("utf-8"), media_type="image/svg+xml")

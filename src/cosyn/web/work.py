@@ -49,6 +49,8 @@ __all__ = [
     "Checked",
     "Limits",
     "UserError",
+    "analysed_series",
+    "analysis_json",
     "analysis_series_count",
     "check_job",
     "check_model_upload",
@@ -774,6 +776,7 @@ def fit_upload(
     *,
     figures: bool = False,
     lang: str = "en",
+    series: str | None = None,
     run: Run = _direct,
 ) -> dict[str, Any]:
     """Fit the uploaded data with the spec; the tables as JSON-safe records.
@@ -784,12 +787,13 @@ def fit_upload(
     paper tables and the long tables as headers and rows in ``lang``, see
     :func:`table_json`), ``stages`` (each entity's last stage with the stage's meaning)
     and ``figure_names`` (each drawn by :func:`figure_upload`; all of them inline as SVG
-    when ``figures``). The upload is checked (:func:`check_upload`) before ``run``
-    starts the work.
+    when ``figures``). With ``[analysis]``, ``analysis`` (:func:`analysis_json`; its
+    figures drawn for ``series``, default the first analysed). The upload is checked
+    (:func:`check_upload`) before ``run`` starts the work.
     """
     with private_folder() as folder:
         data, shown, checked = _receive(source, filename, folder, limits)
-        args = (str(folder), str(data), shown, spec_text, limits, checked, figures, lang)
+        args = (str(folder), str(data), shown, spec_text, limits, checked, figures, lang, series)
         result: dict[str, Any] = run(fit_job, *args)
         return result
 
@@ -803,6 +807,7 @@ def fit_job(
     checked: Checked,
     figures: bool,
     lang: str,
+    series: str | None = None,
 ) -> dict[str, Any]:
     """The work of :func:`fit_upload` on the saved upload."""
     from cosyn.report import diagnostic_tables
@@ -829,7 +834,7 @@ def fit_job(
         if figures:
             out["figures"] = _figures(result, lang)
         if spec.analysis is not None:
-            out["analysis"] = _analysis(result, lang, folder, names)
+            out["analysis"] = analysis_json(result, lang, series, folder, names)
     return out
 
 
@@ -889,10 +894,23 @@ def analysis_section(name: str) -> str:
     return "inequality"
 
 
-def _analysis(result: Any, lang: str, folder: Path, names: dict[str, str]) -> dict[str, Any]:
-    """The spatio-temporal analysis for the page: its tables (each with its section), the
-    names and captions of its figures (each drawn by :func:`figure_upload`), its notes and
-    the methods paragraphs."""
+def analysis_json(
+    result: Any,
+    lang: str,
+    series: str | None = None,
+    folder: Path | None = None,
+    names: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The spatio-temporal analysis for the page.
+
+    ``sections`` (:data:`ANALYSIS_SECTIONS`), ``tables``
+    (:func:`cosyn.report.analysis_tables.analysis_paper_tables`, each with its section),
+    ``series`` (each analysed series with its label), ``figure_series`` and ``figures``
+    (the names, titles and sections of the figures of that series, each drawn by
+    :func:`figure_upload`), ``notes`` and ``methods`` (paragraphs, indented display
+    formulas, the reference list last). Paths of ``folder`` in the texts are rewritten to
+    the upload's ``names``.
+    """
     from cosyn.report.analysis_tables import (
         PER_SERIES,
         analysis_paper_tables,
@@ -926,26 +944,50 @@ def _analysis(result: Any, lang: str, folder: Path, names: dict[str, str]) -> di
                 **table_json(t.table),
             }
         )
+    known = analysed_series(result, series)
     figures = [
         {"name": name, "title": title, "section": analysis_section(name)}
-        for name, title in _analysis_figure_titles(result, lang).items()
+        for name, title in _analysis_figure_titles(result, lang, series).items()
     ]
+
+    def rewrite(text: str) -> str:
+        return _rewrite(text, folder, names or {}) if folder is not None else text
+
     return {
         "sections": [{"key": key, "title": titles[zh]} for key, titles in ANALYSIS_SECTIONS],
         "tables": tables,
+        "series": [{"key": s, "label": analysis_series_label(result, s, lang)} for s in known],
+        "figure_series": series if series is not None else (known[0] if known else None),
         "figures": figures,
-        "notes": [_rewrite(n, folder, names) for n in _analysis_notes(result, lang)],
-        "methods": [_rewrite(p, folder, names) for p in _analysis_methods(result, lang)],
+        "notes": [rewrite(n) for n in _analysis_notes(result, lang)],
+        "methods": [rewrite(p) for p in _analysis_methods(result, lang)],
     }
 
 
-def _analysis_figure_titles(result: Any, lang: str) -> dict[str, str]:
-    """The figures of the analysis, each name with its title as drawn (the figure's
-    heading, else its first panel's)."""
+def analysed_series(result: Any, series: str | None = None) -> list[str]:
+    """The series of ``result.analysis`` (the ``series`` column of its tables), in order.
+
+    Raises
+    ------
+    UserError
+        ``series`` is given and is not one of them (they are named).
+    """
+    analysis = result.analysis
+    known = list(dict.fromkeys(analysis.values["series"])) if analysis is not None else []
+    if series is not None and series not in known:
+        raise UserError(
+            f"error: the analysis has no series {series!r}; its series are {', '.join(known)}"
+        )
+    return known
+
+
+def _analysis_figure_titles(result: Any, lang: str, series: str | None) -> dict[str, str]:
+    """The figures of the analysis of ``series``, each name with its title as drawn (the
+    figure's heading, else its first panel's)."""
     from cosyn.report.analysis_figures import render_analysis_figures
 
     out = {}
-    for name, fig in render_analysis_figures(result, lang).items():
+    for name, fig in render_analysis_figures(result, lang, series=series).items():
         heading = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
         if not heading:
             heading = next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
@@ -989,17 +1031,18 @@ def figure_upload(
     *,
     name: str,
     lang: str = "en",
+    series: str | None = None,
     run: Run = _direct,
 ) -> str:
     """One figure of the report (a name of ``figure_names``, or of the analysis'
-    ``figures`` when the spec has ``[analysis]``) as SVG text.
+    ``figures`` when the spec has ``[analysis]``, of its ``series``) as SVG text.
 
     The page asks for each figure on its own, so that the tables show at once and each
     figure's drawing has the whole time limit.
     """
     with private_folder() as folder:
         data, shown, checked = _receive(source, filename, folder, limits)
-        args = (str(folder), str(data), shown, spec_text, limits, checked, name, lang)
+        args = (str(folder), str(data), shown, spec_text, limits, checked, name, lang, series)
         svg: str = run(figure_job, *args)
         return svg
 
@@ -1013,6 +1056,7 @@ def figure_job(
     checked: Checked,
     name: str,
     lang: str,
+    series: str | None = None,
 ) -> str:
     """The work of :func:`figure_upload` on the saved upload."""
     from cosyn.report import figures
@@ -1024,7 +1068,8 @@ def figure_job(
         if name.startswith("analysis_") and spec.analysis is not None:
             from cosyn.report.analysis_figures import render_analysis_figures
 
-            drawn = render_analysis_figures(result, lang)
+            analysed_series(result, series)
+            drawn = render_analysis_figures(result, lang, series=series)
             if name in drawn:
                 return figures.svg_text(drawn[name])
             known += tuple(drawn)

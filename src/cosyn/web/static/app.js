@@ -56,18 +56,18 @@ const WORDS = {
     err_error: "Error", err_BadHost: "Refused", err_CrossOrigin: "Refused",
     h_analysis_set: "Spatio-temporal analysis (optional)", an_on: "Analyse where, how unevenly and where next",
     h_an_on: "Regional differences, the distribution over time, spatial correlation and dynamics across the entities",
-    an_series: "Series", h_an_series: "What is analysed", ser_synergy: "U synergy degree", ser_order: "μ order degrees",
-    ser_coupling: "D coupling coordination", h_ser_coupling: "D needs Coupling coordination (Diagnostics, above)",
+    an_series: "Series", h_an_series: "What is analysed; D needs Coupling coordination (Diagnostics, above)", ser_synergy: "U synergy degree", ser_order: "μ order degrees",
+    ser_coupling: "D coupling coordination",
     an_groups: "Groups", h_an_groups: "Groups of entities: group means, Dagum Gini and Theil decompositions",
-    grp_china_3: "China: East / Central / West (china_3)", grp_china_4: "China: East / Central / West / Northeast (china_4)",
+    grp_china_3: "china_3: East, Central, West", grp_china_4: "china_4: East, Central, West, Northeast",
     column_word: "column", an_weights: "Spatial weights",
     h_an_weights: "Who neighbours whom: Moran's I, LISA, spatial Markov chains",
-    w_china: "China's provinces, shared borders (china_provinces)", w_coords: "Coordinates: k nearest neighbours",
+    w_china: "china_provinces: shared borders", w_coords: "coordinates: k nearest neighbours",
     from_model: "as in the model file", an_x: "x (longitude) column", an_y: "y (latitude) column", an_k: "k nearest neighbours",
     an_permutations: "Permutations", h_an_permutations: "Of the Moran's I and LISA inference; 0 = normal approximation only",
     an_seed: "Seed", h_an_seed: "Of the permutations: the same seed gives the same p-values",
     h_analysis: "Spatio-temporal analysis", h_methods: "Methods (a paragraph for the paper, with references)",
-    an_notes: "Notes of the analysis", an_tables: "Tables", an_nothing: "Nothing to show here with these settings.",
+    an_series_fig: "Figures of the series", an_notes: "Notes of the analysis", an_tables: "Tables", an_nothing: "Nothing to show here with these settings.",
   },
   zh: {
     title: "cosyn — 各子系统是否协同发展？", intro: "数据留在本机：计算在本地 cosyn 服务器中完成。",
@@ -117,17 +117,17 @@ const WORDS = {
     err_TimeLimit: "超过时间限制，已停止", err_error: "出错", err_BadHost: "已拒绝", err_CrossOrigin: "已拒绝",
     h_analysis_set: "时空分析（可选）", an_on: "进行时空分析：区域差异、分布、空间与动态",
     h_an_on: "各主体之间的区域差异、分布动态、空间相关性与动态演进",
-    an_series: "分析对象", h_an_series: "分析哪些结果", ser_synergy: "U 协同度", ser_order: "μ 有序度",
-    ser_coupling: "D 耦合协调度", h_ser_coupling: "D 需要先在上方诊断中选择耦合协调度",
+    an_series: "分析对象", h_an_series: "分析哪些结果；D 需要先在上方诊断中选择耦合协调度", ser_synergy: "U 协同度", ser_order: "μ 有序度",
+    ser_coupling: "D 耦合协调度",
     an_groups: "分组", h_an_groups: "主体分组：分组均值、Dagum 基尼系数与泰尔指数分解",
-    grp_china_3: "中国三大地区：东部／中部／西部（china_3）", grp_china_4: "中国四大地区：东部／中部／西部／东北（china_4）",
+    grp_china_3: "china_3：东部、中部、西部", grp_china_4: "china_4：东部、中部、西部、东北",
     column_word: "列", an_weights: "空间权重", h_an_weights: "邻接关系：用于莫兰指数、LISA 与空间马尔可夫链",
-    w_china: "中国省级行政区陆地相邻（china_provinces）", w_coords: "坐标：k 近邻",
+    w_china: "china_provinces：省际陆地相邻", w_coords: "坐标：k 近邻",
     from_model: "沿用模型文件", an_x: "x（经度）列", an_y: "y（纬度）列", an_k: "近邻数 k",
     an_permutations: "置换次数", h_an_permutations: "莫兰指数与 LISA 的置换检验；0 = 仅用正态近似",
     an_seed: "随机种子", h_an_seed: "置换的随机种子：相同种子得到相同的 p 值",
     h_analysis: "时空分析", h_methods: "研究方法（可用于论文的段落，附参考文献）",
-    an_notes: "分析说明（cosyn 的英文原文）", an_tables: "表格", an_nothing: "按当前设置，本部分没有可显示的结果。",
+    an_series_fig: "图形所用指标", an_notes: "分析说明", an_tables: "表格", an_nothing: "按当前设置，本部分没有可显示的结果。",
   },
 };
 // Option values stay the spec's keys; only what is shown is translated.
@@ -178,7 +178,7 @@ const opt = (v) => OPTIONS[LANG][v] ?? v;
 const $ = (id) => document.getElementById(id);
 const state = {
   file: null, info: null, base: {}, subsystems: [], rows: [], title: "", method: {}, diag: null, entities: "",
-  toml: "", result: null, check: null, checkError: null, tableView: {}, activeTab: {}, urls: [], an: null, anColumns: "",
+  toml: "", result: null, check: null, checkError: null, tableView: {}, activeTab: {}, urls: {}, an: null, anColumns: "", anSeries: null,
 };
 
 function el(tag, attrs, ...kids) {
@@ -499,7 +499,7 @@ function drawAnalysis() {
     return el("label", { for: "a-series-" + name, class: "inline" }, box1, el("span", { text: " " + t("ser_" + name) }));
   }));
   const seriesField = el("div", { class: "field" }, el("span", { class: "label", id: "a-series-head", text: t("an_series") }),
-    series, el("small", { text: t("h_an_series") + "; " + t("h_ser_coupling") }));
+    series, el("small", { text: t("h_an_series") }));
   // groups: none, a bundled scheme, or a column of the upload
   const groupValues = [["", t("none")], ["china_3", t("grp_china_3")], ["china_4", t("grp_china_4")],
     ...cols.free.map((c) => [c, `${t("column_word")}${t("colon")}${c}`])];
@@ -644,6 +644,7 @@ function drawModelCheck() {
 // ---- run and results --------------------------------------------------------------------
 async function run() {
   if (!state.file || missing()) return;
+  state.anSeries = null;  // a new model: its figures start with its first series
   const button = $("run"); button.disabled = true;
   try {
     state.toml = await specToml();
@@ -656,7 +657,7 @@ async function run() {
 async function fitAndShow() {
   $("run-info").textContent = t("running");
   try {
-    const res = await (await call("/api/fit", form(), "run-error")).json();
+    const res = await (await call("/api/fit", form(state.anSeries ? { series: state.anSeries } : {}), "run-error")).json();
     state.result = res;
     showResults(res);
   } catch (e) { /* the message is shown next to the Run button */ } finally { $("run-info").textContent = ""; }
@@ -706,47 +707,94 @@ function drawStages(stages) {
   }));
 }
 
-// Figures: each drawn by its own request (two at a time), shown as it arrives; the
-// report's figures first, then those of the analysis, each in its section.
-let figureRun = 0;
-async function drawFigures(names, analysis) {
-  const run = ++figureRun;
-  state.urls.forEach((u) => URL.revokeObjectURL(u)); state.urls = [];
+// Figures: each drawn by its own request (two at a time over the whole page), shown as it
+// arrives; the report's figures first, then those of the analysis, each in its section.
+// Each area ("main", "analysis") can be drawn anew on its own: what an older drawing of
+// the area still had queued is dropped.
+const figureQueue = [];
+const figureRuns = { main: 0, analysis: 0 };
+let figureWorkers = 0;
+
+function drawFigures(names, analysis) {
+  drawMainFigures(names);
+  drawAnalysisFigures(analysis);
+}
+
+function drawMainFigures(names) {
   const box = $("figures"); box.replaceChildren();
-  const place = (into, name, title) => {
-    const slot = el("div", { class: "figure-slot", text: t("drawing") });
-    const figure = el("figure", { id: "fig-" + name }, slot, el("figcaption", { text: title }));
-    into.append(figure);
-    return { name, title, slot, figure };
-  };
-  const slots = names.map((name) => place(box, name, FIGURES[LANG][name] || name));
+  queueFigures("main", names.map((name) => placeFigure(box, name, FIGURES[LANG][name] || name)));
+}
+
+function drawAnalysisFigures(analysis) {
+  const slots = [];
   for (const f of (analysis ? analysis.figures : [])) {
     const into = $("an-figures-" + f.section);
-    if (into) slots.push(place(into, f.name, f.title));
+    if (into) slots.push({ ...placeFigure(into, f.name, f.title), series: analysis.figure_series });
   }
-  const draw = async ({ name, title, slot, figure }) => {
-    let blob;
-    try {
-      const r = await call("/api/figure?name=" + encodeURIComponent(name), form());
-      blob = await r.blob();
-    } catch (e) {
-      if (run !== figureRun) return;
-      const err = e.body || { error: String(e), kind: "error" };
-      slot.replaceChildren(el("div", { class: "error" }, el("strong", { text: t("err_" + (err.kind || "error")) }), el("span", { text: err.error })));
-      return;
-    }
-    if (run !== figureRun) return;
-    const url = URL.createObjectURL(blob.type ? blob : new Blob([blob], { type: "image/svg+xml" }));
-    state.urls.push(url);
-    const img = el("img", { src: url, alt: title, "data-name": name });
-    // Shown a quarter larger than drawn (the figures' text is set for print), never wider
-    // than the page: a narrow figure sits beside the next one.
-    img.addEventListener("load", () => { figure.style.flexBasis = `${Math.round(img.naturalWidth * 1.25)}px`; });
-    slot.replaceWith(el("button", { type: "button", class: "zoom", "aria-label": `${t("enlarge")}: ${title}`, onclick: () => zoom(url, title) }, img));
-  };
-  const queue = slots.slice();
-  const worker = async () => { while (queue.length && run === figureRun) await draw(queue.shift()); };
-  await Promise.all([worker(), worker()]);
+  queueFigures("analysis", slots);
+}
+
+function placeFigure(into, name, title) {
+  const slot = el("div", { class: "figure-slot", text: t("drawing") });
+  const figure = el("figure", { id: "fig-" + name }, slot, el("figcaption", { text: title }));
+  into.append(figure);
+  return { name, title, slot, figure };
+}
+
+function queueFigures(area, slots) {
+  const run = ++figureRuns[area];
+  (state.urls[area] || []).forEach((u) => URL.revokeObjectURL(u));
+  state.urls[area] = [];
+  for (const s of slots) figureQueue.push({ ...s, area, run });
+  while (figureWorkers < 2) {
+    figureWorkers += 1;
+    (async () => {
+      while (figureQueue.length) {
+        const item = figureQueue.shift();
+        if (item.run === figureRuns[item.area]) await drawFigure(item);
+      }
+      figureWorkers -= 1;
+    })();
+  }
+}
+
+async function drawFigure({ name, title, slot, figure, area, run, series }) {
+  const current = () => run === figureRuns[area];
+  let blob;
+  try {
+    const query = "?name=" + encodeURIComponent(name) + (series ? "&series=" + encodeURIComponent(series) : "");
+    blob = await (await call("/api/figure" + query, form())).blob();
+  } catch (e) {
+    if (!current()) return;
+    const err = e.body || { error: String(e), kind: "error" };
+    slot.replaceChildren(el("div", { class: "error" }, el("strong", { text: t("err_" + (err.kind || "error")) }), el("span", { text: err.error })));
+    return;
+  }
+  if (!current()) return;
+  const url = URL.createObjectURL(blob.type ? blob : new Blob([blob], { type: "image/svg+xml" }));
+  state.urls[area].push(url);
+  const img = el("img", { src: url, alt: title, "data-name": name });
+  // Shown a quarter larger than drawn (the figures' text is set for print), never wider
+  // than the page: a narrow figure sits beside the next one.
+  img.addEventListener("load", () => { figure.style.flexBasis = `${Math.round(img.naturalWidth * 1.25)}px`; });
+  slot.replaceWith(el("button", { type: "button", class: "zoom", "aria-label": `${t("enlarge")}: ${title}`, onclick: () => zoom(url, title) }, img));
+}
+
+// Another series for the analysis' figures: the analysis again (its figures' names and
+// titles are the series'), the report's figures stay.
+async function figureSeriesChanged() {
+  const pick = $("an-series");
+  const value = pick.value;
+  pick.disabled = true; $("an-series-status").textContent = t("running");
+  try {
+    const res = await (await call("/api/fit", form({ series: value }), "run-error")).json();
+    state.anSeries = value; state.result = res;
+    drawAnalysisResults(res.analysis);
+    drawAnalysisFigures(res.analysis);
+  } catch (e) {
+    pick.value = state.anSeries || (state.result.analysis || {}).figure_series || ""; pick.disabled = false;
+    $("an-series-status").textContent = "";
+  }
 }
 
 function zoom(url, title) {
@@ -759,6 +807,12 @@ function drawAnalysisResults(an) {
   $("analysis-results").hidden = !an;
   const sections = $("analysis-sections"); sections.replaceChildren();
   if (!an) return;
+  // the series the figures draw: one at a time, the first by default
+  const pick = $("an-series");
+  pick.replaceChildren(...an.series.map((s) => el("option", { value: s.key, text: s.label })));
+  pick.value = an.figure_series || "";
+  pick.disabled = an.series.length < 2;
+  $("an-series-status").textContent = "";
   $("analysis-methods").hidden = !an.methods.length;
   // paragraphs; display formulas (indented lines) as they are; last, the references
   $("analysis-methods-text").replaceChildren(...an.methods.map((p, k) => {
@@ -925,6 +979,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("example").addEventListener("click", example);
   $("run").addEventListener("click", run);
   $("lang-switch").addEventListener("click", switchLanguage);
+  $("an-series").addEventListener("change", figureSeriesChanged);
   $("title").addEventListener("change", () => { state.title = $("title").value; mappingChanged(); });
   for (const id of ["entity", "period"]) $(id).addEventListener("change", () => { drawIndicators(); drawSubsystems(); mappingChanged(); });
   $("add-subsystem").addEventListener("click", () => {
