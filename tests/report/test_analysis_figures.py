@@ -238,6 +238,7 @@ def _texts(fig) -> str:
                 "analysis_moran_scatter": ["Moran scatter", "2022", "I = 0.300", "HH", "LH"],
                 "analysis_lisa_map": ["LISA", "2022", "not significant", "Beijing"],
                 "analysis_level_map": ["by province", "2022", "low ≤ 0.4", "mid (0.4, 0.7]"],
+                "analysis_level_maps": ["by province in 2020, 2021, 2022", "mid (0.4, 0.7]"],
                 "analysis_theil": ["Theil", "T_w", "63% of T", "total T"],  # (60 + 62.5 + 66.7) / 3
                 "analysis_sigma": ["σ-convergence", "all entities", "East", "West"],
                 "analysis_beta": ["β = −0.25", "SE 0.05", "p < 0.001", "34.66%", "East"],
@@ -255,6 +256,7 @@ def _texts(fig) -> str:
                 "analysis_moran_scatter": ["莫兰散点图", "空间滞后"],
                 "analysis_lisa_map": ["LISA集聚图", "不显著", "北京", "内蒙古"],
                 "analysis_level_map": ["分省分布", "等级"],
+                "analysis_level_maps": ["分省分布：2020、2021、2022"],
                 "analysis_theil": ["泰尔指数", "组间差异"],
                 "analysis_sigma": ["σ收敛", "变异系数", "东部"],
                 "analysis_beta": ["β收敛", "收敛速度", "标准误"],
@@ -520,6 +522,14 @@ def test_maps_on_the_users_geometry(tmp_path):
     lum = {e: sum(int(c[i : i + 2], 16) for i in (1, 3, 5)) for e, c in shaded.items()}
     assert lum[values.idxmax()] == min(lum.values())
     assert lum[values.idxmin()] == max(lum.values())
+    several = figs["zh"]["analysis_level_maps"]
+    drawn_regions = [
+        p.get_gid()[7:]
+        for p in several.findobj(PathPatch)
+        if (p.get_gid() or "").startswith("region:")
+    ]
+    assert sorted(drawn_regions) == sorted(names * len(PERIODS))
+    assert "分地区分布" in _texts(several)
     # without the geometry, zones are no provinces: no map
     plain = render_analysis_figures(a)
     assert "analysis_lisa_map" not in plain and "analysis_level_map" not in plain
@@ -590,3 +600,23 @@ k = 4
             ]
             assert sorted(p.get_gid()[7:] for p in regions) == sorted(names), (lang, name)
             assert png_bytes(figs[name], dpi=40)[:4] == b"\x89PNG"
+
+
+def test_level_maps_of_several_periods_share_one_scale(provinces, drawn):
+    fig = drawn["en"]["analysis_level_maps"]
+    panels = [ax for ax in fig.axes if (ax.get_gid() or "").startswith("period:")]
+    assert [ax.get_gid() for ax in panels] == ["period:2020", "period:2021", "period:2022"]
+    colour_of_class: dict[int, set[str]] = {}
+    for ax, period in zip(panels, PERIODS, strict=True):
+        tiles = {
+            r.get_gid()[5:]: to_hex(r.get_facecolor())
+            for r in ax.patches
+            if (r.get_gid() or "").startswith("tile:")
+        }
+        v = provinces.values[provinces.values["period"] == period]
+        # the level classes of the tables: ≤ 0.4, (0.4, 0.7], > 0.7
+        for entity, value in zip(v["entity"], v["value"], strict=True):
+            c = int(np.searchsorted([0.4, 0.7], value, side="left"))
+            colour_of_class.setdefault(c, set()).add(tiles[entity])
+    assert all(len(colours) == 1 for colours in colour_of_class.values())
+    assert len({next(iter(c)) for c in colour_of_class.values()}) == len(colour_of_class)

@@ -34,6 +34,7 @@ from cosyn.report.figures import (
     REFERENCE_GREY,
     SINGLE_COLUMN_IN,
     TICK_PT,
+    _legend_below,
     _line_style,
     _new_figure,
     _period_ticks,
@@ -60,6 +61,7 @@ ANALYSIS_FIGURES: tuple[str, ...] = (
     "analysis_moran_scatter",
     "analysis_lisa_map",
     "analysis_level_map",
+    "analysis_level_maps",
     "analysis_markov",
     "analysis_spatial_markov",
 )
@@ -102,6 +104,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "lisa_sub": "p_sim < {alpha:g}, {perm} permutations",
         "level_title": "{series} by province, {period}",
         "region_title": "{series} by region, {period}",
+        "levels_title": "{series} by province in {periods}",
+        "regions_title": "{series} by region in {periods}",
+        "pooled_sub": "{k} quantile classes of all periods pooled (the Markov classes)",
         "level_sub": "{k} level classes of the series' scale",
         "quantile_sub": "{k} quantile classes of this period",
         "not significant": "not significant",
@@ -167,6 +172,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "lisa_sub": "p_sim < {alpha:g}，{perm} 次置换",
         "level_title": "{series}分省分布，{period}",
         "region_title": "{series}分地区分布，{period}",
+        "levels_title": "{series}分省分布：{periods}",
+        "regions_title": "{series}分地区分布：{periods}",
+        "pooled_sub": "全部时期合并的 {k} 分位数分类（即马尔可夫链的类型）",
         "level_sub": "{k} 个等级（该指标的等级划分）",
         "quantile_sub": "本期 {k} 分位数分类",
         "not significant": "不显著",
@@ -828,18 +836,14 @@ def _map_legend(ax: Any, handles: list[Any], style: _Style) -> None:
     )
 
 
-def _tile_map(
-    style: _Style, colours: dict[str, str], handles: list[Any], title: str, sub: str
-) -> Figure:
-    """One square per province of :func:`cosyn.datasets.china_tiles`, coloured by
-    ``colours`` (canonical name → colour; a province absent is white)."""
+def _draw_tiles(ax: Any, style: _Style, colours: dict[str, str]) -> None:
+    """One square per province of :func:`cosyn.datasets.china_tiles` on ``ax``, coloured
+    by ``colours`` (canonical name → colour; a province absent is white)."""
     from cosyn.datasets import china_tiles, province_names
 
     tiles = china_tiles()
     r0, r1 = int(tiles["row"].min()), int(tiles["row"].max())
     c0, c1 = int(tiles["col"].min()), int(tiles["col"].max())
-    fig = _new_figure(5.0, 5.0)
-    ax = fig.add_subplot()
     ax.set_axis_off()
     english = province_names("en")
     for prov, r, c in tiles[["province", "row", "col"]].itertuples(index=False):
@@ -870,9 +874,6 @@ def _tile_map(
     ax.set_xlim(c0 - 0.5, c1 + 0.5)
     ax.set_ylim(-r1 - 0.5, -r0 + 0.5)
     ax.set_aspect("equal")
-    _map_legend(ax, handles, style)
-    _title(fig, style, title, sub)
-    return fig
 
 
 def _read_shapes(result: Any) -> dict[Any, Any] | None:
@@ -938,30 +939,25 @@ def _path(geom: Any) -> Any:
 MAX_MAP_LABELS = 40
 
 
-def _shape_map(
-    style: _Style,
-    geometry: dict[str, Any],
-    colours: dict[Any, str],
-    handles: list[Any],
-    title: str,
-    sub: str,
-) -> Figure:
-    """A choropleth of the user's regions: each entity's polygon in ``colours[entity]``
-    (white when absent), named on the map when there are at most
-    :data:`MAX_MAP_LABELS` regions."""
-    from matplotlib.patches import PathPatch
-
+def _shape_extent(geometry: dict[str, Any]) -> tuple[tuple[float, ...], float]:
+    """The bounds (x0, y0, x1, y1) of the regions and the axes' aspect (degrees of
+    longitude shrink with latitude when the file's coordinates are geographic)."""
     shapes: dict[Any, Any] = geometry["shapes"]
     x0, y0, x1, y1 = np.array([g.bounds for g in shapes.values()], dtype=float).T
     bounds = (float(x0.min()), float(y0.min()), float(x1.max()), float(y1.max()))
     aspect = 1.0
-    if geometry["geographic"]:  # degrees of longitude shrink with latitude
+    if geometry["geographic"]:
         aspect = 1.0 / max(0.2, float(np.cos(np.radians((bounds[1] + bounds[3]) / 2))))
-    w = bounds[2] - bounds[0] or 1.0
-    h = (bounds[3] - bounds[1]) * aspect or 1.0
-    width = 5.0
-    fig = _new_figure(width, float(np.clip(0.95 * width * h / w, 2.5, 6.5)) + 1.0)
-    ax = fig.add_subplot()
+    return bounds, aspect
+
+
+def _draw_shapes(ax: Any, style: _Style, geometry: dict[str, Any], colours: dict[Any, str]) -> None:
+    """Each entity's polygon on ``ax`` in ``colours[entity]`` (white when absent), named
+    on the map when there are at most :data:`MAX_MAP_LABELS` regions."""
+    from matplotlib.patches import PathPatch
+
+    shapes: dict[Any, Any] = geometry["shapes"]
+    bounds, aspect = _shape_extent(geometry)
     ax.set_axis_off()
     for entity, geom in shapes.items():
         path = _path(geom)
@@ -989,13 +985,42 @@ def _shape_map(
                 fontproperties=style.font(TICK_PT),
                 color="white" if _luminance(colour) < 0.45 else "black",
             )
+    w = bounds[2] - bounds[0] or 1.0
     pad_x, pad_y = 0.02 * w, 0.02 * (bounds[3] - bounds[1] or 1.0)
     ax.set_xlim(bounds[0] - pad_x, bounds[2] + pad_x)
     ax.set_ylim(bounds[1] - pad_y, bounds[3] + pad_y)
     ax.set_aspect(aspect)
-    _map_legend(ax, handles, style)
-    _title(fig, style, title, sub)
-    return fig
+
+
+def _map_height(geometry: dict[str, Any] | None, width: float) -> float:
+    """The height of a map ``width`` inches wide: the tile grid is square, a geometry as
+    its bounds (within 2.5–6.5 in)."""
+    if geometry is None:
+        return width
+    bounds, aspect = _shape_extent(geometry)
+    w = bounds[2] - bounds[0] or 1.0
+    h = (bounds[3] - bounds[1]) * aspect or 1.0
+    return float(np.clip(0.95 * width * h / w, 0.5 * width, 1.3 * width))
+
+
+def _map_colours(geometry: dict[str, Any] | None, colours: dict[Any, str]) -> dict[Any, str] | None:
+    """``colours`` by entity as the map draws them: by entity on a geometry, by canonical
+    province name on the tile grid; None when there is no map to draw."""
+    if geometry is not None:
+        return colours
+    matched = _provinces(list(colours))
+    if matched is None:
+        return None
+    return {matched[e]: c for e, c in colours.items()}
+
+
+def _draw_map(
+    ax: Any, style: _Style, geometry: dict[str, Any] | None, colours: dict[Any, str]
+) -> None:
+    if geometry is not None:
+        _draw_shapes(ax, style, geometry, colours)
+    else:
+        _draw_tiles(ax, style, colours)
 
 
 def _map(
@@ -1008,12 +1033,15 @@ def _map(
 ) -> Figure | None:
     """The user's regions when a geometry is given, else the tile grid of China's
     provinces when every entity is one, else nothing."""
-    if geometry is not None:
-        return _shape_map(style, geometry, colours, handles, title, sub)
-    matched = _provinces(list(colours))
-    if matched is None:
+    drawn = _map_colours(geometry, colours)
+    if drawn is None:
         return None
-    return _tile_map(style, {matched[e]: c for e, c in colours.items()}, handles, title, sub)
+    fig = _new_figure(5.0, _map_height(geometry, 5.0) + (0.0 if geometry is None else 1.0))
+    ax = fig.add_subplot()
+    _draw_map(ax, style, geometry, drawn)
+    _map_legend(ax, handles, style)
+    _title(fig, style, title, sub)
+    return fig
 
 
 def _fig_lisa_map(
@@ -1079,6 +1107,64 @@ def _class_text(edges: list[float], i: int) -> str:
     return f"({edges[i - 1]:.3g}, {edges[i]:.3g}]"
 
 
+def _level_scale(
+    a: Any, series: str, style: _Style, values: np.ndarray, pooled: bool
+) -> tuple[list[float], list[str] | None, bool]:
+    """The upper edges of the level classes of the series, their names (None for
+    quantiles) and whether they are quantiles.
+
+    The level scale of the series when its Markov classes are levels; otherwise
+    quantiles: with ``pooled`` those of the Markov classes (all periods pooled, so that
+    maps of several periods compare), else of ``values`` (one period: pooled quantiles
+    would put a trending series in one class)."""
+    mc = _rows(a.markov_classes, series)
+    quantiles = not len(mc) or all(re.fullmatch(r"Q\d+", str(c)) for c in mc["class"])
+    if not quantiles:
+        from cosyn.report.text import translate
+
+        edges = [float(e) for e in mc["upper_edge"] if pd.notna(e)]
+        return edges, [translate(str(c), style.lang) for c in mc["class"]], False
+    if pooled and len(mc):
+        return [float(e) for e in mc["upper_edge"] if pd.notna(e)], None, True
+    q = len(mc) if len(mc) else 5
+    finite = values[np.isfinite(values)]
+    return [float(e) for e in np.unique(np.quantile(finite, np.arange(1, q) / q))], None, True
+
+
+def _level_colours(
+    parts: list[pd.DataFrame], edges: list[float], names: list[str] | None, style: _Style
+) -> tuple[list[dict[Any, str]], list[Any]]:
+    """Entity → colour of each frame of values (light to dark over the classes present
+    in any of them, so that neighbouring classes differ; white when missing) and the
+    legend's handles."""
+    classes = [np.searchsorted(edges, p["value"].to_numpy(dtype=float), side="left") for p in parts]
+    finite = [np.isfinite(p["value"].to_numpy(dtype=float)) for p in parts]
+    present = sorted({int(c) for cls, ok in zip(classes, finite, strict=True) for c in cls[ok]})
+    low = present[0]
+    palette = _blues(present[-1] - low + 1)
+    colours = [
+        {
+            e: palette[int(c) - low] if good else "white"
+            for e, c, good in zip(p["entity"], cls, ok, strict=True)
+        }
+        for p, cls, ok in zip(parts, classes, finite, strict=True)
+    ]
+    handles: list[Any] = [
+        Patch(
+            facecolor=palette[i - low],
+            edgecolor="0.4",
+            linewidth=0.5,
+            label=_class_text(edges, i) if names is None else f"{names[i]} {_class_text(edges, i)}",
+        )
+        for i in present
+    ]
+    if not all(ok.all() for ok in finite):
+        handles.append(
+            Patch(facecolor="white", edgecolor="0.4", linewidth=0.5, label=_w(style, "missing"))
+        )
+    return colours, handles
+
+
 def _fig_level_map(
     a: Any,
     series: str,
@@ -1091,50 +1177,19 @@ def _fig_level_map(
     if not len(v):
         return None
     part = v[v["period"] == period]
-    if not len(part):
-        return None
     values = part["value"].to_numpy(dtype=float)
-    finite = values[np.isfinite(values)]
-    if not finite.size:
+    if not np.isfinite(values).any():
         return None
-    mc = _rows(a.markov_classes, series)
-    quantiles = not len(mc) or all(re.fullmatch(r"Q\d+", str(c)) for c in mc["class"])
-    if quantiles:  # pooled quantiles would put a trending series in one class: this period's
-        q = len(mc) if len(mc) else 5
-        edges = [float(e) for e in np.unique(np.quantile(finite, np.arange(1, q) / q))]
-    else:  # the level scale of the series
-        edges = [float(e) for e in mc["upper_edge"] if pd.notna(e)]
-    k = len(edges) + 1
-    cls = np.searchsorted(edges, values, side="left")
-    present = sorted({int(c) for c, x in zip(cls, values, strict=True) if np.isfinite(x)})
-    # light to dark over the classes present, so that neighbouring classes differ
-    low = present[0]
-    palette = _blues(present[-1] - low + 1)
-    colours = {
-        e: palette[int(c) - low]
-        for e, c, x in zip(part["entity"], cls, values, strict=True)
-        if np.isfinite(x)
-    }
-    if quantiles:
-        texts = [_class_text(edges, i) for i in present]
-    else:
-        from cosyn.report.text import translate
-
-        names = [translate(str(c), style.lang) for c in mc["class"]]
-        texts = [f"{names[i]} {_class_text(edges, i)}" for i in present]
-    handles = [
-        Patch(facecolor=palette[i - low], edgecolor="0.4", linewidth=0.5, label=t)
-        for i, t in zip(present, texts, strict=True)
-    ]
-    if len(colours) < len(part) or (geometry is None and len(colours) < 31):
+    edges, names, quantiles = _level_scale(a, series, style, values, pooled=False)
+    (colours,), handles = _level_colours([part], edges, names, style)
+    if geometry is None and len(part) < 31:  # tiles without a value
         handles.append(
             Patch(facecolor="white", edgecolor="0.4", linewidth=0.5, label=_w(style, "missing"))
         )
-    entities = list(part["entity"])
     return _map(
         style,
         geometry,
-        {e: colours.get(e, "white") for e in entities},
+        colours,
         handles,
         _w(
             style,
@@ -1142,8 +1197,67 @@ def _fig_level_map(
             series=name,
             period=period_text(period),
         ),
-        _w(style, "quantile_sub" if quantiles else "level_sub", k=k),
+        _w(style, "quantile_sub" if quantiles else "level_sub", k=len(edges) + 1),
     )
+
+
+#: How many periods the multi-period level map shows (first, last and evenly between).
+MAP_PERIODS = 4
+
+
+def _fig_level_maps(
+    a: Any, series: str, style: _Style, name: str, geometry: dict[str, Any] | None
+) -> Figure | None:
+    """Level maps of :data:`MAP_PERIODS` periods side by side, on one scale."""
+    v = _rows(a.values, series)
+    if not len(v):
+        return None
+    periods = _periods(v)
+    if len(periods) < 2:
+        return None
+    chosen = [
+        periods[i]
+        for i in dict.fromkeys(np.linspace(0, len(periods) - 1, MAP_PERIODS).round().astype(int))
+    ]
+    parts = [v[v["period"] == p] for p in chosen]
+    if _map_colours(geometry, dict.fromkeys(parts[0]["entity"], "white")) is None:
+        return None
+    values = v["value"].to_numpy(dtype=float)
+    if not np.isfinite(values).any():
+        return None
+    edges, names, quantiles = _level_scale(a, series, style, values, pooled=True)
+    colours, handles = _level_colours(parts, edges, names, style)
+    n = len(chosen)
+    ncols = 2 if n > 1 else 1
+    nrows = -(-n // ncols)
+    panel = (DOUBLE_COLUMN_IN - 0.2) / ncols
+    height = nrows * (_map_height(geometry, panel) + 0.25) + 1.2
+    fig = _new_figure(DOUBLE_COLUMN_IN, min(9.5, height))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        drawn = _map_colours(geometry, colours[i])
+        assert drawn is not None
+        _draw_map(ax, style, geometry, drawn)
+        ax.set_title(period_text(chosen[i]), fontproperties=style.font(LABEL_PT), pad=2)
+        ax.set_gid(f"period:{period_text(chosen[i])}")
+    _legend_below(fig, style, handles, 3)
+    _title(
+        fig,
+        style,
+        _w(
+            style,
+            "levels_title" if geometry is None else "regions_title",
+            series=name,
+            periods="、".join(map(period_text, chosen))
+            if style.lang == "zh"
+            else ", ".join(map(period_text, chosen)),
+        ),
+        _w(style, "pooled_sub" if quantiles else "level_sub", k=len(edges) + 1),
+    )
+    return fig
 
 
 def _edge_texts(mc: pd.DataFrame) -> list[str]:
@@ -1449,6 +1563,7 @@ def render_analysis_figures(
         "analysis_moran_scatter": _fig_scatter(a, series, style, name, period, alpha),
         "analysis_lisa_map": _fig_lisa_map(a, series, style, name, period, alpha, geometry),
         "analysis_level_map": _fig_level_map(a, series, style, name, period, geometry),
+        "analysis_level_maps": _fig_level_maps(a, series, style, name, geometry),
         "analysis_markov": _fig_markov(a, series, style, name),
         "analysis_spatial_markov": _fig_spatial_markov(a, series, style, name),
     }
