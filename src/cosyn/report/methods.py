@@ -2071,13 +2071,31 @@ class _AnalysisWriter(_Writer):
         if not (moran or lisa or smarkov):
             return
         self.cite("rey_anselin2007")
+        stats = [n for n, ran in (("Moran's I", moran), ("LISA", lisa)) if ran]
+        perm = self.opt.permutations > 0
+        if self.lang == "zh":
+            tools = "空间权重用 PySAL 的 libpysal 构建" + (
+                "，空间马尔可夫链用其 giddy 估计" if smarkov else ""
+            )
+            if stats:
+                tools += f"；{' 和 '.join(stats)} 的计算" + ("及随机置换方案" if perm else "")
+                tools += "与 PySAL 的 esda 相同"
+            tools += "（Rey 和 Anselin，2007）。"
+        else:
+            tools = "The weights were built with PySAL's libpysal" + (
+                ", the spatial Markov chains estimated with its giddy" if smarkov else ""
+            )
+            if stats:
+                tools += f"; {' and '.join(stats)} {'are' if len(stats) > 1 else 'is'} "
+                tools += "computed as PySAL's esda computes " + ("them" if len(stats) > 1 else "it")
+                tools += ", with its permutation scheme" if perm else ""
+            tools += " (Rey and Anselin 2007)."
         self.para(
             self.t(
                 f"The spatial weights matrix W is {self.weights_text()}; it was "
-                "row-standardised, $Σ_j w_{ij} = 1$. The spatial statistics were computed with "
-                "PySAL (libpysal, esda, giddy; Rey and Anselin 2007).",
+                f"row-standardised, $Σ_j w_{{ij}} = 1$. {tools}",
                 f"空间权重矩阵 W {self.weights_text()}，并做行标准化（$Σ_j w_{{ij}} = 1$）。"
-                "空间统计量用 PySAL（libpysal、esda、giddy；Rey 和 Anselin，2007）计算。",
+                f"{tools}",
             ),
             self.t("Spatial weights.", "空间权重。"),
         )
