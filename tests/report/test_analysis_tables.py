@@ -463,3 +463,13 @@ def test_lisa_table_from_the_permutations(tmp_path: Path) -> None:
         for q in quadrants:
             members = significant.loc[significant["quadrant"] == q[:2], "entity"]
             assert str(shown[q]) == ", ".join(members)
+
+
+def test_a_shared_subsystem_label_names_its_key(result: cosyn.Result) -> None:
+    import dataclasses as dc
+
+    spec = result.spec
+    subsystems = tuple(dc.replace(s, label="同一") for s in spec.subsystems)
+    copy = dc.replace(result, spec=dc.replace(spec, subsystems=subsystems))
+    assert analysis_series_label(copy, "order:econ", "en") == "μ 同一 (econ)"
+    assert analysis_series_label(copy, "order:env", "zh") == "μ（同一，env）"

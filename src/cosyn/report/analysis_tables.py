@@ -190,8 +190,9 @@ def analysis_series_label(result: Result, series: str, lang: str = "en") -> str:
 
     ``"synergy"`` → ``U``; ``"coupling"`` → ``D``; ``"order:<subsystem>"`` → ``μ`` and
     the subsystem's label (``μ Digital economy``, ``μ（数字经济）``); ``"order:mean"`` →
-    the mean of the order degrees (``mean μ``, ``μ（均值）``). Any other name is returned
-    as it is.
+    the mean of the order degrees (``mean μ``, ``μ（均值）``). A label two subsystems
+    share is followed by the subsystem's key (``μ Trade (city)``, ``μ（Trade，city）``).
+    Any other name is returned as it is.
 
     Raises
     ------
@@ -209,6 +210,8 @@ def analysis_series_label(result: Result, series: str, lang: str = "en") -> str:
         key = series.split(":", 1)[1]
         labels = {s.name: s.label or s.name for s in result.spec.subsystems}
         label = labels.get(key, key)
+        if list(labels.values()).count(label) > 1:  # a label two subsystems share
+            label = f"{label} ({key})" if lang == "en" else f"{label}，{key}"
         return f"μ {label}" if lang == "en" else f"μ（{label}）"
     return series
 
@@ -244,7 +247,7 @@ class _Names:
         return analysis_series_label(self.result, str(name), self.lang)
 
     def group(self, group: Any) -> Any:
-        if group is None or (isinstance(group, float) and np.isnan(group)):
+        if group is None or (np.ndim(group) == 0 and pd.isna(group)):
             return header("all", self.lang)
         return self.regions.get(str(group), group) if self.scheme else group
 
