@@ -2072,13 +2072,13 @@ class _AnalysisWriter(_Writer):
             return
         self.cite("rey_anselin2007")
         stats = [n for n, ran in (("Moran's I", moran), ("LISA", lisa)) if ran]
-        perm = self.opt.permutations > 0
+        permuted = self.opt.permutations > 0
         if self.lang == "zh":
             tools = "空间权重用 PySAL 的 libpysal 构建" + (
                 "，空间马尔可夫链用其 giddy 估计" if smarkov else ""
             )
             if stats:
-                tools += f"；{' 和 '.join(stats)} 的计算" + ("及随机置换方案" if perm else "")
+                tools += f"；{' 和 '.join(stats)} 的计算" + ("及随机置换方案" if permuted else "")
                 tools += "与 PySAL 的 esda 相同"
             tools += "（Rey 和 Anselin，2007）。"
         else:
@@ -2088,7 +2088,7 @@ class _AnalysisWriter(_Writer):
             if stats:
                 tools += f"; {' and '.join(stats)} {'are' if len(stats) > 1 else 'is'} "
                 tools += "computed as PySAL's esda computes " + ("them" if len(stats) > 1 else "it")
-                tools += ", with its permutation scheme" if perm else ""
+                tools += ", with its permutation scheme" if permuted else ""
             tools += " (Rey and Anselin 2007)."
         self.para(
             self.t(
