@@ -31,7 +31,7 @@ def test_the_model_makes_provinces_comparable_and_asks_for_every_analysis() -> N
     spec = cosyn.Spec.from_toml(MODEL)
     a = spec.analysis
     assert a is not None
-    assert set(a.series) == {"synergy", "order", "coupling"}
+    assert a.series == ("synergy", "order", "coupling")
     assert (a.groups, a.weights, a.permutations, a.seed) == ("china_4", "china_provinces", 999, 0)
     # the same subsystems and indicators as model.toml, which the other examples use
     base = cosyn.Spec.from_toml(EXAMPLE / "model.toml")
@@ -101,8 +101,19 @@ def test_every_figure_renders(result: cosyn.Result, lang: str) -> None:
     from cosyn.report.analysis_figures import ANALYSIS_FIGURES, render_analysis_figures
     from cosyn.report.figures import cjk_font, png_bytes
 
-    figs = render_analysis_figures(result, lang)  # the first series: D
+    figs = render_analysis_figures(result, lang)
     assert tuple(figs) == ANALYSIS_FIGURES
+
+    def text(name: str) -> str:
+        return " ".join(t.get_text() for t in figs[name].findobj(Text))
+
+    # each figure draws the first series with its rows: U has Moran's I but no Gini, so
+    # the Gini figure draws the first μ (数字经济)
+    u, mu = ("协同度 U", "数字经济有序度") if lang == "zh" else ("synergy degree U", "数字经济")
+    assert u in text("analysis_moran") and u in text("analysis_markov")
+    assert mu in text("analysis_gini") and u not in text("analysis_gini")
+    d = render_analysis_figures(result, lang, series="coupling")
+    assert tuple(d) == ANALYSIS_FIGURES
     for name, fig in figs.items():
         assert png_bytes(fig, dpi=40)[:4] == b"\x89PNG", name
     mu = render_analysis_figures(result, lang, series="order:digital")

@@ -17,6 +17,7 @@ from cosyn.datasets import china_regions, china_tiles
 from cosyn.report.analysis_figures import (
     ANALYSIS_FIGURES,
     LISA_COLOURS,
+    analysis_figure_names,
     render_analysis_figures,
 )
 from cosyn.report.figures import cjk_font, png_bytes
@@ -620,3 +621,51 @@ def test_level_maps_of_several_periods_share_one_scale(provinces, drawn):
             colour_of_class.setdefault(c, set()).add(tiles[entity])
     assert all(len(colours) == 1 for colours in colour_of_class.values())
     assert len({next(iter(c)) for c in colour_of_class.values()}) == len(colour_of_class)
+
+
+def _with_synergy_first(a: AnalysisResult) -> AnalysisResult:
+    """The tables with a series U before D that has values, Moran's I and LISA but none of
+    the tables that need values ≥ 0 (as the pipeline leaves it)."""
+    u = {
+        name: pd.concat([getattr(a, name).assign(series="synergy"), getattr(a, name)])
+        for name in ("values", "moran", "lisa")
+    }
+    u["moran"] = u["moran"].assign(
+        I=np.where(u["moran"]["series"] == "synergy", 0.111, u["moran"]["I"])
+    )
+    return dataclasses.replace(a, **u)
+
+
+def test_by_default_each_figure_draws_the_first_series_with_its_rows(provinces):
+    a = _with_synergy_first(provinces)
+    figs = render_analysis_figures(a)
+    assert tuple(figs) == ANALYSIS_FIGURES
+    # U comes first: the figures it has rows for draw U, the others D
+    for name in ("analysis_moran", "analysis_moran_scatter", "analysis_lisa_map"):
+        assert "synergy degree U" in _texts(figs[name]), name
+    assert "I = 0.111" in _texts(figs["analysis_moran_scatter"])
+    for name in ("analysis_gini", "analysis_theil", "analysis_sigma", "analysis_beta"):
+        text = _texts(figs[name])
+        assert "coupling coordination degree D" in text and "synergy" not in text, name
+    # a series asked for is drawn alone
+    only_u = render_analysis_figures(a, series="synergy")
+    assert "analysis_gini" not in only_u and "analysis_moran" in only_u
+
+
+def test_figure_names_without_drawing_and_a_chosen_few(provinces, towns):
+    a = _with_synergy_first(provinces)
+    assert analysis_figure_names(a) == ANALYSIS_FIGURES
+    u_only = (
+        "analysis_moran",
+        "analysis_moran_scatter",
+        "analysis_lisa_map",
+        "analysis_level_map",
+        "analysis_level_maps",
+    )
+    assert analysis_figure_names(a, series="synergy") == u_only
+    assert tuple(render_analysis_figures(a, series="synergy")) == u_only
+    assert analysis_figure_names(towns) == tuple(render_analysis_figures(towns))
+    few = render_analysis_figures(a, names=["analysis_markov", "analysis_moran"])
+    assert tuple(few) == ("analysis_moran", "analysis_markov")
+    with pytest.raises(ValueError, match="analysis_gini"):
+        render_analysis_figures(a, names=["analysis_nothing"])

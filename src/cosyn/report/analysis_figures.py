@@ -17,6 +17,7 @@ give the clusters and classes)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,12 @@ from cosyn.report.figures import (
 )
 from cosyn.report.text import period_text
 
-__all__ = ["ANALYSIS_FIGURES", "LISA_COLOURS", "render_analysis_figures"]
+__all__ = [
+    "ANALYSIS_FIGURES",
+    "LISA_COLOURS",
+    "analysis_figure_names",
+    "render_analysis_figures",
+]
 
 #: Names of the figures, in drawing order.
 ANALYSIS_FIGURES: tuple[str, ...] = (
@@ -1476,6 +1482,106 @@ def _fig_spatial_markov(a: Any, series: str, style: _Style, name: str) -> Figure
 
 
 # -- entry point ------------------------------------------------------------------------
+#: The tables each figure is drawn from: a figure of a series is drawn when one of them has
+#: rows of the series.
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "analysis_gini": ("gini",),
+    "analysis_gini_groups": ("gini_within", "gini_between"),
+    "analysis_theil": ("theil",),
+    "analysis_sigma": ("sigma",),
+    "analysis_beta": ("beta",),
+    "analysis_density": ("density_curves",),
+    "analysis_moran": ("moran",),
+    "analysis_moran_scatter": ("lisa",),
+    "analysis_lisa_map": ("lisa",),
+    "analysis_level_map": ("values",),
+    "analysis_level_maps": ("values",),
+    "analysis_markov": ("markov",),
+    "analysis_spatial_markov": ("spatial_markov",),
+}
+#: The figures that are maps (drawn only on a geometry or China's provinces).
+_MAPS: tuple[str, ...] = ("analysis_lisa_map", "analysis_level_map", "analysis_level_maps")
+
+
+def _has_rows(a: Any, figure: str, series: str) -> bool:
+    return any(len(_rows(getattr(a, t), series)) for t in _SOURCES[figure])
+
+
+def _inputs(result: Any) -> tuple[Any, dict[str, str], float | None, dict[str, Any] | None]:
+    """The tables, subsystem labels, spec alpha and geometry of a Result (or of bare
+    tables: no labels, alpha or geometry)."""
+    if hasattr(result, "analysis") and hasattr(result, "spec"):
+        spec_a = getattr(result.spec, "analysis", None)
+        alpha = float(spec_a.alpha) if spec_a is not None else None
+        labels = {s.name: s.label or s.name for s in result.spec.subsystems}
+        return result.analysis, labels, alpha, _read_shapes(result)
+    return result, {}, None, None
+
+
+def _figure_series(a: Any, series: str | None) -> dict[str, str]:
+    """The series each figure draws: ``series`` for all, or by default, for each figure,
+    the first analysed series whose tables have its rows (U has no Gini, Theil, σ or β:
+    those figures then draw the next series)."""
+    known = list(dict.fromkeys(a.values["series"])) if len(a.values) else []
+    if series is not None:
+        if known and series not in known:
+            raise ValueError(f"series {series!r} is not among the analysed series {known}")
+        return dict.fromkeys(ANALYSIS_FIGURES, series)
+    if not known:
+        return {}
+    return {f: next((s for s in known if _has_rows(a, f, s)), known[0]) for f in ANALYSIS_FIGURES}
+
+
+def _period_of(a: Any, series: str, period: Any) -> Any:
+    """``period`` as it is in the tables of ``series`` (also given as its label:
+    ``"2022"`` for 2022); default the last period with LISA rows, else with values."""
+    lisa = _rows(a.lisa, series)
+    source = lisa if len(lisa) else _rows(a.values, series)
+    if not len(source):
+        return period
+    periods = _periods(source)
+    if period is None:
+        return periods[-1]
+    if period in periods:
+        return period
+    by_text = {period_text(p): p for p in periods}
+    if period_text(period) not in by_text:
+        raise ValueError(
+            f"period {period!r} is not among the periods of series {series!r}: "
+            + ", ".join(by_text)
+        )
+    return by_text[period_text(period)]
+
+
+def analysis_figure_names(result: Any, *, series: str | None = None) -> tuple[str, ...]:
+    """The names of the figures :func:`render_analysis_figures` draws, without drawing.
+
+    Every figure whose tables have rows of its series (the maps only on a geometry or
+    China's provinces), in the order of :data:`ANALYSIS_FIGURES`. A figure whose rows
+    cannot be drawn (e.g. a Markov chain with no transition) is named here and missing
+    from the drawing.
+
+    Raises
+    ------
+    ValueError
+        ``series`` not in the tables.
+    """
+    a, _, _, geometry = _inputs(result)
+    if a is None:
+        return ()
+    chosen = _figure_series(a, series)
+    names = []
+    for figure, s in chosen.items():
+        if not _has_rows(a, figure, s):
+            continue
+        if figure in _MAPS:
+            entities = dict.fromkeys(_rows(a.values, s)["entity"], "white")
+            if _map_colours(geometry, entities) is None:
+                continue
+        names.append(figure)
+    return tuple(names)
+
+
 def render_analysis_figures(
     result: Any,
     lang: str = "en",
@@ -1483,24 +1589,31 @@ def render_analysis_figures(
     series: str | None = None,
     period: Any = None,
     alpha: float | None = None,
+    names: Iterable[str] | None = None,
 ) -> dict[str, Figure]:
-    """The figures of the spatio-temporal analysis of one series, by name.
+    """The figures of the spatio-temporal analysis, by name.
 
     Parameters
     ----------
     result : Result or AnalysisResult
         A fitted model with an ``[analysis]`` table (its :attr:`Result.analysis` is
-        drawn; subsystem labels and ``alpha`` come from its spec) or the tables
-        themselves.
+        drawn; subsystem labels, ``alpha`` and a geometry file come from its spec) or the
+        tables themselves.
     lang : {"en", "zh"}
         Language of the texts.
     series : str, optional
-        The series drawn (the ``series`` column of the tables); default the first.
+        The series drawn (the ``series`` column of the tables). Default: for each figure
+        the first analysed series that has its rows (the synergy degree U, first by
+        default, has no Gini, Theil, σ or β: those figures draw the next series; every
+        title names its series).
     period : optional
-        The period of the Moran scatter plot and the maps (also as its label prints:
-        ``"2022"`` for 2022); default the last.
+        The period of the Moran scatter plot and the single-period maps (also as its
+        label prints: ``"2022"`` for 2022); default the last.
     alpha : float, optional
         Significance level (default the spec's ``[analysis] alpha``, else 0.05).
+    names : iterable of str, optional
+        Draw only these figures (names of :data:`ANALYSIS_FIGURES`; see
+        :func:`analysis_figure_names`).
 
     Returns
     -------
@@ -1513,61 +1626,61 @@ def render_analysis_figures(
     Raises
     ------
     ValueError
-        ``series`` or ``period`` not in the tables (the known ones named).
+        ``series``, ``period`` or a name of ``names`` unknown (the known ones named).
     """
     style = _style(lang)
-    labels: dict[str, str] = {}
-    a = result
-    geometry = None
-    if hasattr(result, "analysis") and hasattr(result, "spec"):
-        a = result.analysis
-        spec_a = getattr(result.spec, "analysis", None)
-        if alpha is None and spec_a is not None:
-            alpha = float(spec_a.alpha)
-        labels = {s.name: s.label or s.name for s in result.spec.subsystems}
-        geometry = _read_shapes(result)
+    a, labels, spec_alpha, geometry = _inputs(result)
     if a is None:
         return {}
-    alpha = 0.05 if alpha is None else float(alpha)
-    known = list(dict.fromkeys(a.values["series"])) if len(a.values) else []
-    if series is None:
-        if not known:
-            return {}
-        series = known[0]
-    elif known and series not in known:
-        raise ValueError(f"series {series!r} is not among the analysed series {known}")
-    name = _series_name(series, style, labels)
-    v = _rows(a.values, series)
-    lisa = _rows(a.lisa, series)
-    source = lisa if len(lisa) else v
-    if len(source):
-        periods = _periods(source)
-        if period is None:
-            period = periods[-1]
-        elif period not in periods:  # "2022" for 2022: matched as the labels print
-            by_text = {period_text(p): p for p in periods}
-            if period_text(period) not in by_text:
-                raise ValueError(
-                    f"period {period!r} is not among the periods of series {series!r}: "
-                    + ", ".join(by_text)
-                )
-            period = by_text[period_text(period)]
-    figs: dict[str, Figure | None] = {
-        "analysis_gini": _fig_gini(a, series, style, name),
-        "analysis_gini_groups": _fig_gini_groups(a, series, style, name),
-        "analysis_theil": _fig_theil(a, series, style, name),
-        "analysis_sigma": _fig_sigma(a, series, style, name),
-        "analysis_beta": _fig_beta(a, series, style, name),
-        "analysis_density": _fig_density(a, series, style, name),
-        "analysis_moran": _fig_moran(a, series, style, name, alpha),
-        "analysis_moran_scatter": _fig_scatter(a, series, style, name, period, alpha),
-        "analysis_lisa_map": _fig_lisa_map(a, series, style, name, period, alpha, geometry),
-        "analysis_level_map": _fig_level_map(a, series, style, name, period, geometry),
-        "analysis_level_maps": _fig_level_maps(a, series, style, name, geometry),
-        "analysis_markov": _fig_markov(a, series, style, name),
-        "analysis_spatial_markov": _fig_spatial_markov(a, series, style, name),
-    }
-    out = {k: f for k, f in figs.items() if f is not None}
-    for f in out.values():
-        _warn_missing_cjk(f)
+    alpha = float(alpha if alpha is not None else spec_alpha if spec_alpha is not None else 0.05)
+    wanted = set(ANALYSIS_FIGURES if names is None else names)
+    unknown = wanted - set(ANALYSIS_FIGURES)
+    if unknown:
+        raise ValueError(
+            f"unknown figure(s) {sorted(unknown)}; the figures: {', '.join(ANALYSIS_FIGURES)}"
+        )
+    chosen = _figure_series(a, series)
+    periods: dict[str, Any] = {}
+    for figure in ("analysis_moran_scatter", "analysis_lisa_map", "analysis_level_map"):
+        s = chosen.get(figure)
+        if s is not None and s not in periods:
+            periods[s] = _period_of(a, s, period)
+
+    def draw(figure: str, s: str) -> Figure | None:
+        name = _series_name(s, style, labels)
+        at = periods.get(s)
+        if figure == "analysis_gini":
+            return _fig_gini(a, s, style, name)
+        if figure == "analysis_gini_groups":
+            return _fig_gini_groups(a, s, style, name)
+        if figure == "analysis_theil":
+            return _fig_theil(a, s, style, name)
+        if figure == "analysis_sigma":
+            return _fig_sigma(a, s, style, name)
+        if figure == "analysis_beta":
+            return _fig_beta(a, s, style, name)
+        if figure == "analysis_density":
+            return _fig_density(a, s, style, name)
+        if figure == "analysis_moran":
+            return _fig_moran(a, s, style, name, alpha)
+        if figure == "analysis_moran_scatter":
+            return _fig_scatter(a, s, style, name, at, alpha)
+        if figure == "analysis_lisa_map":
+            return _fig_lisa_map(a, s, style, name, at, alpha, geometry)
+        if figure == "analysis_level_map":
+            return _fig_level_map(a, s, style, name, at, geometry)
+        if figure == "analysis_level_maps":
+            return _fig_level_maps(a, s, style, name, geometry)
+        if figure == "analysis_markov":
+            return _fig_markov(a, s, style, name)
+        return _fig_spatial_markov(a, s, style, name)
+
+    out: dict[str, Figure] = {}
+    for figure, s in chosen.items():
+        if figure not in wanted or not _has_rows(a, figure, s):
+            continue
+        fig = draw(figure, s)
+        if fig is not None:
+            _warn_missing_cjk(fig)
+            out[figure] = fig
     return out
