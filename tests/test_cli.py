@@ -688,3 +688,5 @@ def test_run_with_analysis_end_to_end_zh(tmp_path):
     wb.close()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("<svg") >= len(drawn)
+    for title in ("Dagum 基尼系数及其分解", "全局莫兰指数", "D 的马尔可夫转移概率矩阵"):
+        assert title in html
