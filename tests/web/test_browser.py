@@ -595,5 +595,15 @@ def test_a_model_file_with_analysis_runs_in_chinese_every_figure_drawn(server, b
         count, timeout=300_000
     )
     page.screenshot(path=str(SHOTS / "analysis_4_model_file_zh.png"), full_page=True)
+    # model.toml: the keys the page does not show are the model file's
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 model.toml").click()
+    path = tmp_path / "downloaded.toml"
+    info.value.save_as(path)
+    import tomllib
+
+    analysis = tomllib.loads(path.read_text(encoding="utf-8"))["analysis"]
+    assert analysis["classes"] == "quantiles"
+    assert analysis["permutations"] == 999 and analysis["groups"] == "china_4"
     assert errors == []
     page.close()

@@ -610,6 +610,7 @@ def serve(
     timeout: float = DEFAULT_TIMEOUT,
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
     allow_hosts: Iterable[str] = (),
+    max_permutation_cells: int = DEFAULT_MAX_PERMUTATION_CELLS,
 ) -> None:
     """Run the app with uvicorn until interrupted (Ctrl+C).
 
@@ -646,6 +647,7 @@ def serve(
         max_cells=max_cells,
         max_draws=max_draws,
         max_forecast=max_forecast,
+        max_permutation_cells=max_permutation_cells,
         timeout=timeout,
         max_memory_mb=max_memory_mb,
         hosts=bound_names(host) | set(allow_hosts),
