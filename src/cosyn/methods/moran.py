@@ -1,15 +1,15 @@
-"""Permutation inference for Moran's I and local Moran (LISA), vectorised over periods.
+"""Moran's I and local Moran (LISA) with their permutation inference, every period at once.
 
 Pure NumPy/SciPy kernels: values entity axis first, ``(n, T)`` for ``T`` periods; the
-weights a SciPy sparse matrix in the entities' order (no labels, no files). The
-statistics themselves (I, Ii, quadrants) are computed by the caller (PySAL's ``esda``);
-these kernels give the reference distributions under randomisation and the pseudo
-p-values, with the algorithms and conventions of ``esda`` (``Moran`` and
-``Moran_Local``, esda 2.x), and draw the very same permutations from the same seed, so
-they reproduce esda's ``p_sim`` and ``z_sim`` while compiling nothing: esda's local
-Moran runs its conditional randomisation in numba code compiled on the first call in
-every process (tens of seconds), and its global Moran evaluates each permutation in a
-Python loop.
+weights a SciPy sparse matrix in the entities' order (no labels, no files). They follow
+PySAL's ``esda`` (``Moran`` and ``Moran_Local``, esda 2.x) operation for operation — the
+statistics and their moments in esda's order of operations, the reference distributions
+under randomisation with esda's algorithms, conventions and the very same permutations
+drawn from the same seed — so they reproduce esda's numbers, ``p_sim`` included, while
+compiling nothing and looping over neither entities nor permutations: esda's local Moran
+runs its conditional randomisation in numba code compiled on the first call in every
+process (tens of seconds), its global Moran evaluates each permutation in a Python loop,
+and both rebuild the weights' sparse matrix on every call (one call per period).
 
 Global Moran (total randomisation; Cliff and Ord 1981, §2.3)
     the ``n`` values are permuted as a whole ``R`` times; for each permutation ``π``
@@ -41,6 +41,14 @@ Random stream
     is the only step that walks the permutations one by one (``R`` short calls into
     NumPy, shared by every entity and period); the statistics are evaluated as sparse
     matrix products over chunks of entities × permutations.
+
+What differs from esda
+    Not the random stream: the same seed gives the same permutations and the same
+    ``p_sim`` (the tests compare them bit for bit). Only the evaluation differs: the
+    permuted sums are added in another order than numba's, so a permuted statistic
+    that equals the observed one up to the last bit (a tie, e.g. from repeated values)
+    could be counted on the other side; with continuous values this does not happen.
+    ``seed=None`` draws from NumPy's global generator, as esda does.
 
 References
 ----------
