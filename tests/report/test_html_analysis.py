@@ -295,3 +295,12 @@ def test_each_part_holds_its_methods_figures_and_tables(pages):
     ]
     zh = [text(h) for h in section_of(pages["zh"]).find_all("h3")]
     assert zh[:4] == ["区域差异", "分布动态", "空间关联", "类型转移"]
+
+
+def test_every_analysis_figure_has_a_caption_in_both_languages():
+    from cosyn.report.analysis_figures import ANALYSIS_FIGURES
+    from cosyn.report.html import _WORDS
+
+    for lang in ("en", "zh"):
+        missing = [n for n in ANALYSIS_FIGURES if f"cap_{n}" not in _WORDS[lang]]
+        assert not missing, (lang, missing)
