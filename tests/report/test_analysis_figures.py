@@ -669,3 +669,19 @@ def test_figure_names_without_drawing_and_a_chosen_few(provinces, towns):
     assert tuple(few) == ("analysis_moran", "analysis_markov")
     with pytest.raises(ValueError, match="analysis_gini"):
         render_analysis_figures(a, names=["analysis_nothing"])
+
+
+def test_ridgeline_peaks_of_very_different_heights_each_on_its_own_scale(provinces):
+    curves = provinces.density_curves.copy()
+    curves.loc[curves["period"] == 2020, "density"] *= 10  # a narrow first period
+    fig = render_analysis_figures(
+        dataclasses.replace(provinces, density_curves=curves), names=["analysis_density"]
+    )["analysis_density"]
+    ridges = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "ridge"]
+    bases = list(fig.axes[0].get_yticks())
+    heights = [float(np.max(r.get_ydata())) - b for r, b in zip(ridges, bases, strict=True)]
+    assert heights == pytest.approx([1.0, 1.0, 1.0])
+    assert "each curve scaled to its own peak" in _texts(fig)
+    # on one scale (peaks alike), the highest peak is 1 and the others in proportion
+    same = render_analysis_figures(provinces, names=["analysis_density"])["analysis_density"]
+    assert "own peak" not in _texts(same)

@@ -98,6 +98,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "density_title": "Kernel density of {series} by period",
         "density_sub": "Gaussian kernel, bandwidth {h}; {n} periods",
         "density_ylabel": "period",
+        "density_own": "each curve scaled to its own peak (heights in the table)",
         "moran_title": "Global Moran's I of {series}",
         "moran_sub": "filled: p_sim < {alpha:g} ({perm} permutations); open: not significant",
         "moran_sub0": "normal approximation: filled where p < {alpha:g}",
@@ -166,6 +167,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "density_title": "{series}各时期的核密度",
         "density_sub": "高斯核，带宽 {h}；{n} 个时期",
         "density_ylabel": "时期",
+        "density_own": "各曲线按自身峰值缩放（峰高见表）",
         "moran_title": "{series}的全局莫兰指数",
         "moran_sub": "实心：p_sim < {alpha:g}（{perm} 次置换）；空心：不显著",
         "moran_sub0": "正态近似：实心为 p < {alpha:g}",
@@ -593,6 +595,11 @@ def _fig_gini_groups(a: Any, series: str, style: _Style, name: str) -> Figure | 
     return fig
 
 
+#: Above this ratio of the highest to the lowest peak, each density curve of the ridgeline
+#: is scaled to its own peak.
+MAX_PEAK_RATIO = 3.0
+
+
 def _fig_density(a: Any, series: str, style: _Style, name: str) -> Figure | None:
     c = _rows(a.density_curves, series)
     if not len(c):
@@ -603,12 +610,18 @@ def _fig_density(a: Any, series: str, style: _Style, name: str) -> Figure | None
     ax = fig.add_subplot()
     _style_axes(ax, style)
     ax.spines["left"].set_visible(False)
-    top = float(np.nanmax(c["density"].to_numpy(dtype=float))) or 1.0
+    peaks = c.groupby("period", sort=False)["density"].max().reindex(periods).to_numpy(float)
+    finite = peaks[np.isfinite(peaks) & (peaks > 0)]
+    # peaks of very different heights (a narrow early distribution) would flatten the
+    # others on one scale: then each curve is scaled to its own peak, and the subtitle says so
+    own = finite.size > 1 and float(finite.max()) > MAX_PEAK_RATIO * float(finite.min())
+    top = float(finite.max()) if finite.size else 1.0
     step = 0.6  # each period's baseline, in units of the highest density
     for i, p in enumerate(periods):
         part = c[c["period"] == p]
         x = part["x"].to_numpy(dtype=float)
-        y = part["density"].to_numpy(dtype=float) / top
+        scale = peaks[i] if own and np.isfinite(peaks[i]) and peaks[i] > 0 else top
+        y = part["density"].to_numpy(dtype=float) / scale
         base = (n - 1 - i) * step
         ax.fill_between(x, base, base + y, color="white", zorder=2 * i)
         ax.plot(x, base + y, color="black", lw=0.8, zorder=2 * i + 1, gid="ridge")
@@ -625,7 +638,12 @@ def _fig_density(a: Any, series: str, style: _Style, name: str) -> Figure | None
         fig,
         style,
         _w(style, "density_title", series=name),
-        _w(style, "density_sub", n=n, h=_bandwidths(a, series)),
+        style.join(
+            [
+                _w(style, "density_sub", n=n, h=_bandwidths(a, series)),
+                _w(style, "density_own") if own else "",
+            ]
+        ),
     )
     return fig
 
