@@ -304,3 +304,13 @@ def test_every_analysis_figure_has_a_caption_in_both_languages():
     for lang in ("en", "zh"):
         missing = [n for n in ANALYSIS_FIGURES if f"cap_{n}" not in _WORDS[lang]]
         assert not missing, (lang, missing)
+
+
+def test_figures_section_points_to_the_analysis_figures(pages):
+    main = section(_Tree(pages["en"]), "figures")
+    [note] = main.find_all("p", "analysis-figures")
+    n = len(main.find_all("figure"))
+    assert text(note) == f"Figures {n + 1}–{n + 4} are in the section Spatio-temporal analysis."
+    assert note.find_all("a")[0].attrs["href"] == "#analysis"
+    [zh] = section(_Tree(pages["zh"]), "figures").find_all("p", "analysis-figures")
+    assert text(zh) == f"图 {n + 1}–{n + 4} 见“时空分析”一节。"

@@ -228,6 +228,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "diagnostics_intro": "Checks and extensions run beside the synergy model, as the "
         "model's [diagnostics] table asks.",
         "diag_figures": "Figures of the diagnostics:",
+        "analysis_figures_in": "Figures {a}–{b} are in the section ",
+        "analysis_figures_in_end": ".",
         "diag_truncated": "Each table shows the first {shown} of {total} entities; all of "
         "them are in the CSV files ({files}) and in results.xlsx.",
         "cap_grey_relation": "Grey relational grade of each indicator with its subsystem's "
@@ -409,6 +411,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "diagnostics_intro": "按模型 [diagnostics] 表的要求，在协同度模型之外进行的"
         "检验与扩展分析。",
         "diag_figures": "诊断分析的图：",
+        "analysis_figures_in": "图 {a}–{b} 见“",
+        "analysis_figures_in_end": "”一节。",
         "diag_truncated": "各表仅显示前 {shown} 个个体（共 {total} 个）；全部个体见 CSV 文件"
         "（{files}）和 results.xlsx。",
         "cap_grey_relation": "各指标与所属子系统有序度的灰色关联度。",
@@ -1280,6 +1284,7 @@ def _analysis(
         )
     notes = analysis_notes(result, lang)
     return {
+        "figures": list(figures),
         "overview": methods.get("overview", ""),
         "parts": parts,
         "notes": notes[:ANALYSIS_NOTES_SHOWN],
