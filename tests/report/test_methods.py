@@ -704,3 +704,36 @@ def test_analysis_notes_translated_phrase_by_phrase(provinces, note, zh):
     from cosyn.report.methods import _note_zh
 
     assert _note_zh(provinces, note) == zh
+
+
+def test_analysis_methods_warn_when_entities_are_not_comparable():
+    """Bounds and entropy weights per entity (the example's model.toml): the text says
+    that comparisons across entities compare positions in each entity's own range, and
+    the notes in Chinese say so too."""
+    pytest.importorskip("giddy")
+    from cosyn.analysis.run import BOUNDS_NOTE, WEIGHTS_NOTE
+
+    model = province_model(series=["coupling"], groups="china_3")
+    model["method"].update(bounds="entity", weights_scope="entity")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        res = cosyn.fit(PROVINCES / "panel.csv", model)
+    assert BOUNDS_NOTE in res.analysis.notes and WEIGHTS_NOTE in res.analysis.notes
+    [en] = [p for p in analysis_methods(res, "en") if p.startswith("Series analysed.")]
+    assert "The bounds of the efficacy coefficient were taken per entity" in en
+    assert 'bounds = "panel" would make the levels comparable' in en
+    assert "The weights were computed per entity and differ between them" in en
+    [zh] = [p for p in analysis_methods(res, "zh") if p.startswith("分析对象。")]
+    assert "功效系数的上下限按个体分别确定" in zh and "权重按个体分别计算且各不相同" in zh
+    notes = analysis_notes(res, "zh")
+    assert any(n.startswith("有序度按各个体自身的取值范围计算") for n in notes)
+    assert any(n.startswith("各个体的权重不同") for n in notes)
+    # the notes paragraph does not repeat what the first paragraph says
+    [said] = [p for p in analysis_methods(res, "en") if p.startswith("Notes.")]
+    assert said == (
+        "Notes. No spatial weights (analysis.weights): Moran's I, LISA and the spatial "
+        "Markov chain are not computed."
+    )
+    # china_3: the three belts, Liaoning with the East
+    groups = next(p for p in analysis_methods(res, "en") if p.startswith("Groups."))
+    assert "East (11), Central (8), West (12)" in groups

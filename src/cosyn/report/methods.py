@@ -1721,6 +1721,8 @@ class _AnalysisWriter(_Writer):
     # -- what was analysed ---------------------------------------------------------------
     def overview(self) -> None:
         names = list(dict.fromkeys(self.a.values["series"]))
+        if not names:
+            return
         words = [_series_words(self.res, n, self.lang) for n in names]
         if self.lang == "zh":
             listed = "、".join(words)
