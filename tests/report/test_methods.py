@@ -737,3 +737,91 @@ def test_analysis_methods_warn_when_entities_are_not_comparable():
     # china_3: the three belts, Liaoning with the East
     groups = next(p for p in analysis_methods(res, "en") if p.startswith("Groups."))
     assert "East (11), Central (8), West (12)" in groups
+
+
+def _zones(tmp_path: Path, n_periods: int = 5) -> tuple[pd.DataFrame, list[str]]:
+    """16 zones on a 4 × 4 grid (a GeoJSON of unit squares) with a panel that varies."""
+    from test_analysis_figures import _grid_geojson
+
+    names = [f"zone {i}" for i in range(16)]
+    _grid_geojson(tmp_path / "zones.geojson", names)
+    rng = np.random.default_rng(5)
+    rows = []
+    for i, name in enumerate(names):
+        r, c = divmod(i, 4)
+        for t in range(n_periods):
+            rows.append(
+                {
+                    "name": name,
+                    "t": 2000 + t,
+                    "lon": c + 0.5,
+                    "lat": r + 0.5,
+                    "a1": 1.0 + r + t * (1 + 0.1 * c) + rng.uniform(0, 0.5),
+                    "b1": 2.0 + c + t * (1 + 0.1 * r) + rng.uniform(0, 0.5),
+                }
+            )
+    return pd.DataFrame(rows), names
+
+
+def _zones_model(weights: object) -> dict:
+    return {
+        "entity": "name",
+        "period": "t",
+        "method": {"bounds": "panel", "weights": "equal"},
+        "subsystems": {
+            "A": {"indicators": {"a1": "+"}},
+            "B": {"indicators": {"b1": "+"}},
+        },
+        "analysis": {"series": ["order"], "weights": weights, "permutations": 19},
+    }
+
+
+@pytest.mark.parametrize(
+    ("weights", "en", "zh"),
+    [
+        (
+            {"file": "ZONES", "contiguity": "rook"},
+            "W is rook contiguity of the regions of zones.geojson (neighbours share an edge)",
+            "由 zones.geojson 中的区域边界按 rook 邻接构建（共边即为邻居）",
+        ),
+        (
+            "ZONES",
+            "W is queen contiguity of the regions of zones.geojson (neighbours share an edge "
+            "or a corner)",
+            "按 queen 邻接构建（共边或共点即为邻居）",
+        ),
+        (
+            {"x": "lon", "y": "lat", "k": 3},
+            "W is the k = 3 nearest neighbours of each entity by the coordinates (lon, lat)",
+            "按坐标（lon, lat）取每个个体最近的 k = 3 个邻居",
+        ),
+    ],
+)
+def test_analysis_methods_name_the_spatial_weights(tmp_path, weights, en, zh):
+    if not isinstance(weights, dict) or "file" in weights:
+        pytest.importorskip("geopandas")
+    pytest.importorskip("esda")
+    data, _ = _zones(tmp_path)
+    path = str(tmp_path / "zones.geojson")
+    w = path if weights == "ZONES" else weights
+    if isinstance(w, dict) and "file" in w:
+        w = {**w, "file": path}
+    res = fit(data, _zones_model(w))
+    assert en in "\n".join(analysis_methods(res, "en"))
+    assert zh in "\n".join(analysis_methods(res, "zh"))
+    assert "row-standardised" in "\n".join(analysis_methods(res, "en"))
+
+
+def test_analysis_methods_groups_from_a_data_column(tmp_path):
+    pytest.importorskip("giddy")
+    data, _ = _zones(tmp_path)
+    data["region"] = np.where(data["lat"] < 2, "南区", "北区")
+    model = _zones_model(None)
+    del model["analysis"]["weights"]
+    model["analysis"]["groups"] = "region"
+    res = fit(data, model)
+    en = "\n".join(analysis_methods(res, "en"))
+    assert "by the data column “region” into 2 groups: 南区 (8), 北区 (8)" in en
+    zh = "\n".join(analysis_methods(res, "zh"))
+    assert "按数据列“region”分为 2 组：南区（8 个）、北区（8 个）" in zh
+    assert "National Bureau of Statistics" not in en
