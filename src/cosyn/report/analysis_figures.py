@@ -35,6 +35,7 @@ from cosyn.report.figures import (
     REFERENCE_GREY,
     SINGLE_COLUMN_IN,
     TICK_PT,
+    _fit,
     _legend_below,
     _line_style,
     _new_figure,
@@ -1410,14 +1411,16 @@ def _fig_markov(a: Any, series: str, style: _Style, name: str) -> Figure | None:
     if all(re.fullmatch(r"Q\d+", str(classes[i])) for i in keep):
         cols = [names[i] for i in keep]
     cell = 0.62 if k <= 6 else 0.5
-    label_w = min(2.2, max(_text_width(t, TICK_PT) for t in rows) + 0.15)
-    width = min(DOUBLE_COLUMN_IN, max(SINGLE_COLUMN_IN * 1.4, label_w + k * cell + 0.5))
+    label_w = min(2.4, max(_text_width(t, TICK_PT) for t in rows) + 0.15)
+    rows = [_fit(t, label_w, TICK_PT) for t in rows]
+    width = min(DOUBLE_COLUMN_IN, max(SINGLE_COLUMN_IN * 1.4, label_w + k * cell + 0.9))
+    cell = min(cell, (width - label_w - 0.9) / k)
     fig = _new_figure(width, min(8.0, k * cell + 1.9))
     ax = fig.add_subplot()
     _style_axes(ax, style, frame=True)
     _matrix(ax, probs, counts, style, with_counts=True)
     ax.set_yticks(np.arange(k) + 0.5, rows, fontproperties=style.font(TICK_PT))
-    _x_labels(ax, cols, style, k * cell)
+    _x_labels(ax, cols, style, min(width - label_w - 0.5, fig.get_figheight() - 1.3))
     ax.set_ylabel(_w(style, "markov_from"), fontproperties=style.font(LABEL_PT))
     ax.set_xlabel(_w(style, "markov_to"), fontproperties=style.font(LABEL_PT))
     _title(
