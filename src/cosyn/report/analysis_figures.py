@@ -247,6 +247,16 @@ def _group_name(group: Any, style: _Style) -> str:
     return region_names(style.lang).get(str(group), str(group))
 
 
+def _group_order(groups: Any) -> list[Any]:
+    """The distinct groups, China's regions in their usual order (East, Central, West,
+    Northeast) first, the others as they come."""
+    from cosyn.datasets import region_names
+
+    found = list(dict.fromkeys(groups))
+    usual = [g for g in region_names("en") if g in found]
+    return usual + [g for g in found if g not in usual]
+
+
 def _rows(table: pd.DataFrame, series: str) -> pd.DataFrame:
     return table[table["series"] == series] if len(table) else table
 
@@ -461,7 +471,7 @@ def _fig_beta(a: Any, series: str, style: _Style, name: str) -> Figure | None:
     handles: list[Any] = []
     if groups is not None:
         g = groups.reindex(wide.index)
-        for i, key in enumerate(dict.fromkeys(g.dropna())):
+        for i, key in enumerate(_group_order(g.dropna())):
             mask = (g == key).to_numpy()
             colour = OKABE_ITO[i % len(OKABE_ITO)]
             marker = ("o", *_MARKERS)[i % (len(_MARKERS) + 1)]
