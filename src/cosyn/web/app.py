@@ -131,7 +131,10 @@ class AnalysisOut(BaseModel):
         description="`cosyn.report.analysis_tables.analysis_paper_tables`, each in a section"
     )
     series: list[AnalysisSeriesOut] = Field(description="The series analysed, in order")
-    figure_series: str | None = Field(description="The series the figures draw")
+    figure_series: str | None = Field(
+        description="The series the figures draw; null: each figure the first series "
+        "that has its rows"
+    )
     figures: list[AnalysisFigureOut]
     notes: list[str] = Field(description="What the analysis left out, and why")
     methods: list[str] = Field(description="The methods paragraphs, with their references")

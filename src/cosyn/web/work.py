@@ -906,9 +906,10 @@ def analysis_json(
     ``sections`` (:data:`ANALYSIS_SECTIONS`), ``tables``
     (:func:`cosyn.report.analysis_tables.analysis_paper_tables`, each with its section),
     ``series`` (each analysed series with its label), ``figure_series`` and ``figures``
-    (the names, titles and sections of the figures of that series, each drawn by
-    :func:`figure_upload`), ``notes`` and ``methods`` (paragraphs, indented display
-    formulas, the reference list last). Paths of ``folder`` in the texts are rewritten to
+    (the names, titles and sections of the figures of that series — None: each figure
+    of the first series with its rows —, each drawn by :func:`figure_upload`),
+    ``notes`` and ``methods`` (paragraphs, indented display formulas, the reference list
+    last). Paths of ``folder`` in the texts are rewritten to
     the upload's ``names``.
     """
     from cosyn.report.analysis_tables import (
@@ -957,7 +958,7 @@ def analysis_json(
         "sections": [{"key": key, "title": titles[zh]} for key, titles in ANALYSIS_SECTIONS],
         "tables": tables,
         "series": [{"key": s, "label": analysis_series_label(result, s, lang)} for s in known],
-        "figure_series": series if series is not None else (known[0] if known else None),
+        "figure_series": series,
         "figures": figures,
         "notes": [rewrite(n) for n in _analysis_notes(result, lang)],
         "methods": [rewrite(p) for p in _analysis_methods(result, lang)],
@@ -1065,14 +1066,20 @@ def figure_job(
     spec, result, names = _fit(folder, Path(data_), shown, spec_text, limits, checked)
     known = _figure_names(result)
     with _user_errors(folder, names):
-        if name.startswith("analysis_") and spec.analysis is not None:
-            from cosyn.report.analysis_figures import render_analysis_figures
+        if spec.analysis is not None:
+            from cosyn.report.analysis_figures import (
+                analysis_figure_names,
+                render_analysis_figures,
+            )
 
             analysed_series(result, series)
-            drawn = render_analysis_figures(result, lang, series=series)
-            if name in drawn:
+            theirs = analysis_figure_names(result, series=series)
+            if name in theirs:  # only the one asked for is drawn
+                drawn = render_analysis_figures(result, lang, series=series, names=[name])
+                if name not in drawn:
+                    raise UserError(f"error: figure {name!r} has nothing to draw for this data")
                 return figures.svg_text(drawn[name])
-            known += tuple(drawn)
+            known += theirs
         if name not in known:
             raise UserError(
                 f"error: this model has no figure {name!r}; its figures are {', '.join(known)}"

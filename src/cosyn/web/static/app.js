@@ -67,7 +67,7 @@ const WORDS = {
     an_permutations: "Permutations", h_an_permutations: "Of the Moran's I and LISA inference; 0 = normal approximation only",
     an_seed: "Seed", h_an_seed: "Of the permutations: the same seed gives the same p-values",
     h_analysis: "Spatio-temporal analysis", h_methods: "Methods (a paragraph for the paper, with references)",
-    an_series_fig: "Figures of the series", an_notes: "Notes of the analysis", an_tables: "Tables", an_nothing: "Nothing to show here with these settings.",
+    an_series_fig: "Figures of the series", an_series_auto: "each: the first series it has", an_notes: "Notes of the analysis", an_tables: "Tables", an_nothing: "Nothing to show here with these settings.",
   },
   zh: {
     title: "cosyn — 各子系统是否协同发展？", intro: "数据留在本机：计算在本地 cosyn 服务器中完成。",
@@ -127,7 +127,7 @@ const WORDS = {
     an_permutations: "置换次数", h_an_permutations: "莫兰指数与 LISA 的置换检验；0 = 仅用正态近似",
     an_seed: "随机种子", h_an_seed: "置换的随机种子：相同种子得到相同的 p 值",
     h_analysis: "时空分析", h_methods: "研究方法（可用于论文的段落，附参考文献）",
-    an_series_fig: "图形所用指标", an_notes: "分析说明", an_tables: "表格", an_nothing: "按当前设置，本部分没有可显示的结果。",
+    an_series_fig: "图形所用指标", an_series_auto: "各图取首个有结果的指标", an_notes: "分析说明", an_tables: "表格", an_nothing: "按当前设置，本部分没有可显示的结果。",
   },
 };
 // Option values stay the spec's keys; only what is shown is translated.
@@ -787,8 +787,8 @@ async function figureSeriesChanged() {
   const value = pick.value;
   pick.disabled = true; $("an-series-status").textContent = t("running");
   try {
-    const res = await (await call("/api/fit", form({ series: value }), "run-error")).json();
-    state.anSeries = value; state.result = res;
+    const res = await (await call("/api/fit", form(value ? { series: value } : {}), "run-error")).json();
+    state.anSeries = value || null; state.result = res;
     drawAnalysisResults(res.analysis);
     drawAnalysisFigures(res.analysis);
   } catch (e) {
@@ -809,7 +809,8 @@ function drawAnalysisResults(an) {
   if (!an) return;
   // the series the figures draw: one at a time, the first by default
   const pick = $("an-series");
-  pick.replaceChildren(...an.series.map((s) => el("option", { value: s.key, text: s.label })));
+  pick.replaceChildren(el("option", { value: "", text: t("an_series_auto") }),
+    ...an.series.map((s) => el("option", { value: s.key, text: s.label })));
   pick.value = an.figure_series || "";
   pick.disabled = an.series.length < 2;
   $("an-series-status").textContent = "";
