@@ -48,7 +48,6 @@ What differs from esda
     permuted sums are added in another order than numba's, so a permuted statistic
     that equals the observed one up to the last bit (a tie, e.g. from repeated values)
     could be counted on the other side; with continuous values this does not happen.
-    ``seed=None`` draws from NumPy's global generator, as esda does.
 
 References
 ----------
