@@ -314,3 +314,11 @@ def test_figures_section_points_to_the_analysis_figures(pages):
     assert note.find_all("a")[0].attrs["href"] == "#analysis"
     [zh] = section(_Tree(pages["zh"]), "figures").find_all("p", "analysis-figures")
     assert text(zh) == f"图 {n + 1}–{n + 4} 见“时空分析”一节。"
+
+
+def test_one_analysis_figure_is_named_alone(provinces, figures):
+    one = {k: v for k, v in figures.items() if k in FIGURE_NAMES or k == "analysis_moran"}
+    root = parse(render_html(provinces, figures=one, lang="zh")).root
+    [note] = section(_Tree(root), "figures").find_all("p", "analysis-figures")
+    n = len(FIGURE_NAMES)
+    assert text(note) == f"图 {n + 1} 见“时空分析”一节。"

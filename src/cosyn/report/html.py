@@ -229,6 +229,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "model's [diagnostics] table asks.",
         "diag_figures": "Figures of the diagnostics:",
         "analysis_figures_in": "Figures {a}–{b} are in the section ",
+        "analysis_figure_in": "Figure {a} is in the section ",
         "analysis_figures_in_end": ".",
         "diag_truncated": "Each table shows the first {shown} of {total} entities; all of "
         "them are in the CSV files ({files}) and in results.xlsx.",
@@ -412,6 +413,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "检验与扩展分析。",
         "diag_figures": "诊断分析的图：",
         "analysis_figures_in": "图 {a}–{b} 见“",
+        "analysis_figure_in": "图 {a} 见“",
         "analysis_figures_in_end": "”一节。",
         "diag_truncated": "各表仅显示前 {shown} 个个体（共 {total} 个）；全部个体见 CSV 文件"
         "（{files}）和 results.xlsx。",
