@@ -693,7 +693,19 @@ def _fig_moran(a: Any, series: str, style: _Style, name: str, alpha: float) -> F
         zorder=2,
         gid="not_significant",
     )
-    ax.axhline(float(m["EI"].iloc[0]), color=REFERENCE_GREY, lw=0.6, ls="--")
+    ei = float(m["EI"].iloc[0])
+    ax.axhline(ei, color=REFERENCE_GREY, lw=0.6, ls="--", gid="EI")
+    ax.annotate(
+        f"E[I] = {ei:.3f}".replace("-", "−"),
+        (1.0, ei),
+        xycoords=("axes fraction", "data"),
+        xytext=(0, 2),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        color=REFERENCE_GREY,
+        fontproperties=style.font(TICK_PT),
+    )
     _period_ticks(ax, [period_text(q) for q in periods], style, 4.0)
     ax.set_ylabel(_w(style, "moran_ylabel"), fontproperties=style.font(LABEL_PT))
     sub = (
