@@ -422,6 +422,45 @@ def test_coordinates_knn_and_inverse_distance_by_hand() -> None:
         weights_from_coordinates(pts, "x", "y", k=4)
 
 
+def test_inverse_distance_among_the_k_nearest_by_hand() -> None:
+    """Points at x = 0, 1, 3, 7 on a line, k = 2: a's nearest are b (d = 1) and c (d = 3),
+    weights 1 and 1/3, row-standardised 0.75 and 0.25; d's nearest are c (4) and b (6),
+    weights 1/4 and 1/6, i.e. 0.6 and 0.4. With power 2: a gets 1 and 1/9 → 0.9, 0.1."""
+    pts = pd.DataFrame({"x": [0.0, 1.0, 3.0, 7.0], "y": [0.0, 0.0, 0.0, 0.0]}, index=list("abcd"))
+    w = weights_from_coordinates(pts, "x", "y", k=2, distance="inverse")
+    full = w.full()[0]
+    np.testing.assert_allclose(full[0], [0, 0.75, 0.25, 0])
+    np.testing.assert_allclose(full[3], [0, 0.4, 0.6, 0])
+    knn = weights_from_coordinates(pts, "x", "y", k=2)
+    assert {e: set(v) for e, v in w.neighbors.items()} == {
+        e: set(v) for e, v in knn.neighbors.items()
+    }  # the same neighbours, weighted
+    sq = weights_from_coordinates(pts, "x", "y", k=2, distance="inverse", power=2)
+    np.testing.assert_allclose(sq.full()[0][0], [0, 0.9, 0.1, 0])
+    five = pd.concat([pts, pd.DataFrame({"x": [9.0], "y": [1.0]}, index=["e"])])
+    default = weights_from_coordinates(five, "x", "y")  # k = 4 without distance
+    assert all(len(v) == 4 for v in default.neighbors.values())
+    with pytest.raises(DataError, match="same point"):
+        weights_from_coordinates(
+            pd.DataFrame({"x": [0.0, 0.0, 5.0], "y": [1.0, 1.0, 0.0]}, index=list("abc")),
+            "x",
+            "y",
+            k=1,
+            distance="inverse",
+        )
+
+
+def test_inverse_distance_between_every_pair_warns_above_the_limit(monkeypatch) -> None:
+    pts = pd.DataFrame({"x": [0.0, 1.0, 3.0, 7.0], "y": [0.0, 2.0, 1.0, 0.0]}, index=list("abcd"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 4 entities: below the limit, no warning
+        w = weights_from_coordinates(pts, "x", "y", distance="inverse")
+    assert all(len(v) == 3 for v in w.neighbors.values())
+    monkeypatch.setattr(space, "DENSE_WARNING", 3)
+    with pytest.warns(CosynWarning, match=r"every pair of the 4 entities.*give k"):
+        weights_from_coordinates(pts, "x", "y", distance="inverse")
+
+
 def test_geometry_queen_matches_the_gal_file(columbus) -> None:
     pytest.importorskip("geopandas")
     from libpysal.examples import get_path

@@ -59,6 +59,7 @@ from cosyn.methods.moran import (
 )
 
 __all__ = [
+    "DENSE_WARNING",
     "QUADRANTS",
     "MoranResult",
     "local_moran",
@@ -432,11 +433,15 @@ def weights_from_geometry(
     return _build_w(entities, _both_ways(links), island, transform, f"geometry file {str(p)!r}")
 
 
+#: Entities above which inverse-distance weights between every pair draw a warning.
+DENSE_WARNING = 1_000
+
+
 def weights_from_coordinates(
     frame: pd.DataFrame,
     x: str,
     y: str,
-    k: int = 4,
+    k: int | None = None,
     *,
     distance: Literal["inverse"] | None = None,
     power: float = 1.0,
@@ -452,14 +457,19 @@ def weights_from_coordinates(
         or the column ``entity`` when given. Their order is the order of ``w.id_order``.
     x, y : str
         Coordinate columns (projected units, or longitude/latitude for a rough layout).
-    k : int
-        Number of nearest neighbours (libpysal ``KNN``), when ``distance`` is None.
-        KNN weights are not symmetric (j among i's k nearest does not imply the
-        converse); they are kept as libpysal builds them.
+    k : int, optional
+        Number of nearest neighbours (libpysal ``KNN``; 4 when neither ``k`` nor
+        ``distance`` is given). KNN weights are not symmetric (j among i's k nearest does
+        not imply the converse); they are kept as libpysal builds them. With
+        ``distance="inverse"``: the inverse-distance weights among each entity's ``k``
+        nearest neighbours (the same neighbours, weighted ``d_ij^-power``).
     distance : {"inverse"}, optional
-        Inverse-distance weights between every pair of entities, ``w_ij = d_ij^-power``
-        (libpysal ``DistanceBand`` with a threshold above the largest distance,
-        ``binary=False``); ``k`` is then ignored.
+        Inverse-distance weights ``w_ij = d_ij^-power``: among the ``k`` nearest
+        neighbours when ``k`` is given, else between every pair of entities (libpysal
+        ``DistanceBand`` with a threshold above the largest distance, ``binary=False``).
+        Every pair linked makes LISA's conditional permutations cost ``permutations × n²``
+        per period; above :data:`DENSE_WARNING` entities a
+        :class:`~cosyn.errors.CosynWarning` says so and suggests ``k``.
     power : float
         The exponent of the inverse distance (1 by default; 2 for gravity weights).
     entity : str, optional
@@ -471,8 +481,10 @@ def weights_from_coordinates(
     ------
     DataError
         Missing or non-numeric coordinates (naming the entity), duplicate entities,
-        two entities at one point (inverse distance), ``k`` not below the number of
-        entities.
+        two linked entities at one point (inverse distance).
+    SpecError
+        ``k`` not a whole number below the number of entities; a bad ``distance`` or
+        ``power``.
     """
     _check_options("error", transform)
     weights_mod = _pysal("libpysal.weights", "Spatial weights")
@@ -492,15 +504,34 @@ def weights_from_coordinates(
             + ", ".join(quote(ids[i]) for i in np.flatnonzero(bad))
         )
     n = len(ids)
-    if distance is None:
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k < n:
-            raise SpecError(f"k must be a whole number from 1 to {n - 1}, got {k!r}")
+    if distance not in (None, "inverse"):
+        raise SpecError(f"distance must be 'inverse' or omitted, got {distance!r}")
+    if distance is not None and not (
+        isinstance(power, int | float) and not isinstance(power, bool) and power > 0
+    ):
+        raise SpecError(f"power must be a positive number, got {power!r}")
+    if k is None and distance is None:
+        k = 4
+    if k is not None and (
+        isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k < n
+    ):
+        raise SpecError(f"k must be a whole number from 1 to {n - 1}, got {k!r}")
+    if k is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             w = weights_mod.KNN.from_array(xy, k=int(k), ids=ids)
-    elif distance == "inverse":
-        if not (isinstance(power, int | float) and power > 0):
-            raise SpecError(f"power must be a positive number, got {power!r}")
+        if distance == "inverse":
+            w = _inverse_knn(w, xy, ids, float(power), weights_mod)
+    else:
+        if n > DENSE_WARNING:
+            warnings.warn(
+                f"inverse distance without k links every pair of the {n} entities "
+                f"({n * (n - 1):,} links): LISA's conditional permutations then cost "
+                "permutations × n² per period (minutes for thousands of entities); give k to "
+                "weight only the k nearest neighbours by inverse distance",
+                CosynWarning,
+                stacklevel=2,
+            )
         d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
         same = np.argwhere(np.triu(d == 0, k=1))
         if len(same):
@@ -514,10 +545,31 @@ def weights_from_coordinates(
             w = weights_mod.DistanceBand.from_array(
                 xy, threshold=float(d.max()) * 1.01, binary=False, alpha=-float(power), ids=ids
             )
-    else:
-        raise SpecError(f"distance must be 'inverse' or omitted, got {distance!r}")
     w.transform = transform
     return w
+
+
+def _inverse_knn(knn: Any, xy: np.ndarray, ids: list[Any], power: float, weights_mod: Any) -> Any:
+    """The k-nearest-neighbour links of ``knn`` weighted by ``d_ij^-power``."""
+    where = {e: i for i, e in enumerate(ids)}
+    neighbors: dict[Any, list[Any]] = {}
+    weights: dict[Any, list[float]] = {}
+    for e in ids:
+        i = where[e]
+        nb = list(knn.neighbors[e])
+        j = np.array([where[b] for b in nb], dtype=np.intp)
+        d = np.hypot(xy[j, 0] - xy[i, 0], xy[j, 1] - xy[i, 1])
+        if (d == 0).any():
+            other = nb[int(np.argmax(d == 0))]
+            raise DataError(
+                f"{quote(e)} and {quote(other)} are at the same point; inverse distance is "
+                "infinite there (use k nearest neighbours without distance, or move one point)"
+            )
+        neighbors[e] = nb
+        weights[e] = list(d**-power)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return weights_mod.W(neighbors, weights, id_order=ids, silence_warnings=True)
 
 
 # --------------------------------------------------------------------------- Moran
