@@ -1241,6 +1241,11 @@ ANALYSIS_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+def _is_markov(key: str) -> bool:
+    """A Markov matrix of one series (its last row is the steady state)."""
+    return key.startswith(f"{ANALYSIS_PREFIX}markov_")
+
+
 def _part_of(name: str) -> str:
     bare = name[len(ANALYSIS_PREFIX) :] if name.startswith(ANALYSIS_PREFIX) else name
     for part, prefixes in ANALYSIS_PARTS:
@@ -1266,7 +1271,8 @@ def _analysis(
     w = _WORDS[lang]
     methods = analysis_methods_sections(result, lang)
     tables = [
-        _frame_table(t.key, t.title, t.table, len(t.table), lang)
+        # a Markov matrix's last row, the steady state, stays below the sorted rows
+        _frame_table(t.key, t.title, t.table, len(t.table) - _is_markov(t.key), lang)
         for t in analysis_paper_tables(result, lang)
     ]
     parts = []
