@@ -909,8 +909,12 @@ def analysis_json(
     (the names, titles and sections of the figures of that series — None: each figure
     of the first series with its rows —, each drawn by :func:`figure_upload`),
     ``notes`` and ``methods`` (paragraphs, indented display formulas, the reference list
-    last). Paths of ``folder`` in the texts are rewritten to
-    the upload's ``names``.
+    last). Paths of ``folder`` in the texts are rewritten to the upload's ``names``.
+
+    Raises
+    ------
+    UserError
+        ``series`` is not a series of the analysis.
     """
     from cosyn.report.analysis_tables import (
         PER_SERIES,
@@ -920,12 +924,12 @@ def analysis_json(
     )
 
     zh = int(lang == "zh")
-    analysis = result.analysis
+    known = analysed_series(result, series)
     # the tables that come one per series: their tab is the family's and the series' label
     per_series = {
         f"{family}_{series_key(s)}": (family, analysis_series_label(result, s, lang))
         for family in PER_SERIES
-        for s in (dict.fromkeys(analysis.values["series"]) if analysis is not None else ())
+        for s in known
     }
     tables = []
     for t in analysis_paper_tables(result, lang):
@@ -945,7 +949,6 @@ def analysis_json(
                 **table_json(t.table),
             }
         )
-    known = analysed_series(result, series)
     figures = [
         {"name": name, "title": title, "section": analysis_section(name)}
         for name, title in _analysis_figure_titles(result, lang, series).items()
