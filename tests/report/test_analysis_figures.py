@@ -685,3 +685,22 @@ def test_ridgeline_peaks_of_very_different_heights_each_on_its_own_scale(provinc
     # on one scale (peaks alike), the highest peak is 1 and the others in proportion
     same = render_analysis_figures(provinces, names=["analysis_density"])["analysis_density"]
     assert "own peak" not in _texts(same)
+
+
+def test_region_paths_keep_holes_and_every_part():
+    shapely = pytest.importorskip("shapely")
+    from cosyn.report.analysis_figures import _path
+
+    ring = shapely.Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (3, 1), (3, 3), (1, 3)]])
+    island = shapely.Polygon([(10, 0), (11, 0), (11, 1), (10, 1)])
+    path = _path(shapely.MultiPolygon([ring, island]))
+
+    def signed_area(xy):  # shoelace: > 0 counter-clockwise
+        x, y = np.asarray(xy, dtype=float).T
+        return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+
+    # outline, hole, island; the hole wound against the outline so that the non-zero
+    # filling rule (matplotlib's) leaves it empty
+    areas = [signed_area(xy) for xy in path.to_polygons(closed_only=False)]
+    assert areas == pytest.approx([16.0, -4.0, 1.0])
+    assert _path(shapely.LineString([(0, 0), (1, 1)])) is None

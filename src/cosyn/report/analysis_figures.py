@@ -961,6 +961,7 @@ def _read_shapes(result: Any) -> dict[Any, Any] | None:
 def _path(geom: Any) -> Any:
     """A matplotlib Path of the polygons of a shapely geometry (holes kept)."""
     from matplotlib.path import Path
+    from shapely.geometry.polygon import orient
 
     polys = list(getattr(geom, "geoms", [geom]))
     vertices: list[np.ndarray] = []
@@ -971,6 +972,8 @@ def _path(geom: Any) -> Any:
             continue
         if poly.geom_type != "Polygon":
             continue
+        # holes wound against the outline, so that the filling leaves them out
+        poly = orient(poly, sign=1.0)
         for ring in (poly.exterior, *poly.interiors):
             xy = np.asarray(ring.coords, dtype=float)[:, :2]
             if len(xy) < 3:
@@ -1006,6 +1009,7 @@ def _draw_shapes(ax: Any, style: _Style, geometry: dict[str, Any], colours: dict
     shapes: dict[Any, Any] = geometry["shapes"]
     bounds, aspect = _shape_extent(geometry)
     ax.set_axis_off()
+    edge = 0.5 if len(shapes) <= 100 else 0.15  # many small regions: thin borders
     for entity, geom in shapes.items():
         path = _path(geom)
         if path is None:
@@ -1016,7 +1020,7 @@ def _draw_shapes(ax: Any, style: _Style, geometry: dict[str, Any], colours: dict
                 path,
                 facecolor=colour,
                 edgecolor="0.4",
-                linewidth=0.5,
+                linewidth=edge,
                 hatch=_LISA_HATCHES.get(colour),
                 gid=f"region:{entity}",
             )
