@@ -64,6 +64,7 @@ def test_default_series_adds_coupling_when_it_is_on() -> None:
         ({"groups": "region", "weights": "neighbours.csv", "permutations": 0}, False),
         ({"weights": {"x": "lon", "y": "lat", "k": 6}, "seed": MAX_SEED}, False),
         ({"weights": {"x": "lon", "y": "lat", "distance": "inverse"}}, False),
+        ({"weights": {"x": "lon", "y": "lat", "distance": "inverse", "k": 8}}, False),
         ({"weights": "shapes/regions.geojson", "classes": "quantiles", "k": 4}, False),
         ({"weights": {"file": "r.gpkg", "name": "NAME", "contiguity": "rook"}}, False),
         ({"alpha": 0.5, "bandwidth": 0.25, "permutations": MAX_PERMUTATIONS}, False),
@@ -117,9 +118,9 @@ def test_paths_are_not_checked_at_parse_time() -> None:
         ({"weights": {"x": "lon", "y": "lat", "kk": 4}}, "analysis.weights.kk", "'k'"),
         ({"weights": {"x": "lon", "y": "lat", "k": 0}}, "analysis.weights.k", "[1, 100]"),
         (
-            {"weights": {"x": "lon", "y": "lat", "k": 4, "distance": "inverse"}},
+            {"weights": {"x": "lon", "y": "lat", "k": 101, "distance": "inverse"}},
             "analysis.weights.k",
-            "not both",
+            "[1, 100]",
         ),
         (
             {"weights": {"x": "lon", "y": "lat", "distance": "inverted"}},
@@ -256,6 +257,7 @@ _weights = st.one_of(
     st.sampled_from(["china_provinces", "pairs.csv", "maps/r.geojson", "r.gpkg"]),
     st.builds(lambda k: {"x": "lon", "y": "lat", "k": k}, st.integers(1, 100)),
     st.just({"x": "lon", "y": "lat", "distance": "inverse"}),
+    st.builds(lambda k: {"x": "lon", "y": "lat", "k": k, "distance": "inverse"}, st.integers(1, 9)),
     st.builds(
         lambda c, n: {"file": "r.shp", "contiguity": c, **({"name": n} if n else {})},
         st.sampled_from(["queen", "rook"]),

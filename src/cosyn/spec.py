@@ -811,8 +811,10 @@ class Coordinates:
     """Spatial weights from coordinates held in two data columns (``weights = {x, y, …}``).
 
     ``k`` nearest neighbours (``1 ≤ k ≤`` :data:`MAX_NEIGHBOURS`, default 4), or, with
-    ``distance = "inverse"``, inverse-distance weights between every pair (then ``k`` is
-    None). The columns are read with the data and must be constant within each entity.
+    ``distance = "inverse"``, inverse-distance weights: among the ``k`` nearest
+    neighbours when ``k`` is given, else between every pair (``k`` None; slow beyond about
+    1,000 entities, which a warning says). The columns are read with the data and must be
+    constant within each entity.
     """
 
     x: str
@@ -833,13 +835,9 @@ class Coordinates:
             found = _choice_problem(self.distance, DISTANCE_WEIGHTS)
             if found:
                 problems.append(_problem(f"{key}.distance", found))
-            if self.k is not None:
-                problems.append(
-                    _problem(f"{key}.k", "give either k (nearest neighbours) or distance, not both")
-                )
         elif self.k is None:
             problems.append(_problem(f"{key}.k", "give k (nearest neighbours) or distance"))
-        else:
+        if self.k is not None:
             k, found = _whole(self.k, 1, MAX_NEIGHBOURS, _WHY_NEIGHBOURS)
             if found:
                 problems.append(_problem(f"{key}.k", found))
@@ -1255,8 +1253,10 @@ def _analysis_dict(a: Analysis) -> dict[str, Any]:
         if f.name == "series" or value == getattr(default, f.name):
             continue
         if isinstance(value, Coordinates):
-            value = {"x": value.x, "y": value.y} | (
-                {"k": value.k} if value.k is not None else {"distance": value.distance}
+            value = (
+                {"x": value.x, "y": value.y}
+                | ({"k": value.k} if value.k is not None else {})
+                | ({"distance": value.distance} if value.distance is not None else {})
             )
         elif isinstance(value, Geometry):
             value = {"file": value.file, "contiguity": value.contiguity} | (

@@ -440,7 +440,7 @@ def resolve_weights(spec: Spec, panel: Panel) -> tuple[Any, tuple[str, ...]]:
     c = a.weights
     frame = panel.attributes[[c.x, c.y]]
     if c.distance is not None:
-        return space.weights_from_coordinates(frame, c.x, c.y, distance="inverse"), ()
+        return space.weights_from_coordinates(frame, c.x, c.y, k=c.k, distance="inverse"), ()
     return space.weights_from_coordinates(frame, c.x, c.y, k=c.k or 4), ()
 
 
