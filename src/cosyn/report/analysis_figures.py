@@ -81,8 +81,13 @@ LISA_COLOURS: dict[str, str] = {
     "not significant": "#E0E0E0",
 }
 
-#: Hatches of the two outlier clusters, whose light colours are alike in grey print.
-_LISA_HATCHES: dict[str, str] = {LISA_COLOURS["LH"]: "//", LISA_COLOURS["HL"]: "\\\\"}
+#: Hatches of the clusters whose colours are alike in grey print: the two outliers (light)
+#: and LL against HH (dark).
+_LISA_HATCHES: dict[str, str] = {
+    LISA_COLOURS["LH"]: "//",
+    LISA_COLOURS["HL"]: "\\\\",
+    LISA_COLOURS["LL"]: "..",
+}
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -870,11 +875,49 @@ def _luminance(colour: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def _hatch_colour(colour: str) -> str:
+    """Hatch lines that show on ``colour``: white on a dark fill, grey on a light one."""
+    return "white" if _luminance(colour) < 0.45 else "0.4"
+
+
+def _hatch(ax: Any, patch: Any, colour: str) -> None:
+    """Overlay the hatch of ``colour`` (:data:`_LISA_HATCHES`) on ``patch``, in lines that
+    show on its fill (a hatch takes the colour of its patch's edge: hence a patch of its
+    own, with no fill and no outline)."""
+    hatch = _LISA_HATCHES.get(colour)
+    if not hatch:
+        return
+    from copy import copy
+
+    overlay = copy(patch)
+    overlay.set(fill=False, hatch=hatch, edgecolor=_hatch_colour(colour), linewidth=0, gid="hatch")
+    ax.add_patch(overlay)
+
+
+def _name_box(colour: str) -> dict[str, Any] | None:
+    """A box of the fill behind a region's name where a hatch would cross it."""
+    if colour not in _LISA_HATCHES:
+        return None
+    return {"boxstyle": "square,pad=0.1", "facecolor": colour, "edgecolor": "none"}
+
+
+def _hatched_handle(colour: str, label: str) -> Any:
+    """A legend entry of a fill ``colour`` with its hatch, as :func:`_hatch` draws it."""
+    box = Patch(facecolor=colour, edgecolor="0.4", linewidth=0.5, label=label)
+    hatch = _LISA_HATCHES.get(colour)
+    if not hatch:
+        return box
+    return (box, Patch(fill=False, hatch=hatch, edgecolor=_hatch_colour(colour), linewidth=0))
+
+
 def _map_legend(ax: Any, handles: list[Any], style: _Style) -> None:
-    """The legend of a map below it, in as many columns (up to 3) as its texts allow."""
-    widest = max((_text_width(h.get_label(), LEGEND_PT) for h in handles), default=0.0)
+    """The legend of a map below it, in as many columns (up to 3) as its texts allow; a
+    handle may be a tuple of patches drawn over each other (a fill and its hatch)."""
+    labels = [(h[0] if isinstance(h, tuple) else h).get_label() for h in handles]
+    widest = max((_text_width(t, LEGEND_PT) for t in labels), default=0.0)
     ax.legend(
         handles=handles,
+        labels=labels,
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
         ncols=3 if widest < 1.3 else 2 if widest < 2.1 else 1,
@@ -895,18 +938,17 @@ def _draw_tiles(ax: Any, style: _Style, colours: dict[str, str]) -> None:
     english = province_names("en")
     for prov, r, c in tiles[["province", "row", "col"]].itertuples(index=False):
         colour = colours.get(prov, "white")
-        ax.add_patch(
-            Rectangle(
-                (c - 0.46, -r - 0.46),
-                0.92,
-                0.92,
-                facecolor=colour,
-                edgecolor="0.4",
-                linewidth=0.5,
-                hatch=_LISA_HATCHES.get(colour),
-                gid=f"tile:{prov}",
-            )
+        tile = Rectangle(
+            (c - 0.46, -r - 0.46),
+            0.92,
+            0.92,
+            facecolor=colour,
+            edgecolor="0.4",
+            linewidth=0.5,
+            gid=f"tile:{prov}",
         )
+        ax.add_patch(tile)
+        _hatch(ax, tile, colour)
         text = prov if style.lang == "zh" else _TILE_NAMES.get(prov, english.get(prov, prov))
         ax.text(
             c,
@@ -916,6 +958,7 @@ def _draw_tiles(ax: Any, style: _Style, colours: dict[str, str]) -> None:
             va="center",
             fontproperties=style.font(TICK_PT),
             color="white" if _luminance(colour) < 0.45 else "black",
+            bbox=_name_box(colour),
             linespacing=0.9,
         )
     ax.set_xlim(c0 - 0.5, c1 + 0.5)
@@ -1015,16 +1058,11 @@ def _draw_shapes(ax: Any, style: _Style, geometry: dict[str, Any], colours: dict
         if path is None:
             continue
         colour = colours.get(entity, "white")
-        ax.add_patch(
-            PathPatch(
-                path,
-                facecolor=colour,
-                edgecolor="0.4",
-                linewidth=edge,
-                hatch=_LISA_HATCHES.get(colour),
-                gid=f"region:{entity}",
-            )
+        region = PathPatch(
+            path, facecolor=colour, edgecolor="0.4", linewidth=edge, gid=f"region:{entity}"
         )
+        ax.add_patch(region)
+        _hatch(ax, region, colour)
         if len(shapes) <= MAX_MAP_LABELS:
             point = geom.representative_point()
             ax.text(
@@ -1035,6 +1073,7 @@ def _draw_shapes(ax: Any, style: _Style, geometry: dict[str, Any], colours: dict
                 va="center",
                 fontproperties=style.font(TICK_PT),
                 color="white" if _luminance(colour) < 0.45 else "black",
+                bbox=_name_box(colour),
             )
     w = bounds[2] - bounds[0] or 1.0
     pad_x, pad_y = 0.02 * w, 0.02 * (bounds[3] - bounds[1] or 1.0)
@@ -1116,16 +1155,11 @@ def _fig_lisa_map(
     }
     counts = part["cluster"].value_counts().to_dict()
     handles = [
-        Patch(
-            facecolor=v,
-            edgecolor="0.4",
-            linewidth=0.5,
-            hatch=_LISA_HATCHES.get(v),
-            label=(
-                f"{_w(style, k)}（{counts.get(k, 0)}）"
-                if k == "not significant" and style.lang == "zh"
-                else f"{_w(style, k) if k == 'not significant' else k} ({counts.get(k, 0)})"
-            ),
+        _hatched_handle(
+            v,
+            f"{_w(style, k)}（{counts.get(k, 0)}）"
+            if k == "not significant" and style.lang == "zh"
+            else f"{_w(style, k) if k == 'not significant' else k} ({counts.get(k, 0)})",
         )
         for k, v in LISA_COLOURS.items()
     ]
