@@ -704,3 +704,13 @@ def test_region_paths_keep_holes_and_every_part():
     areas = [signed_area(xy) for xy in path.to_polygons(closed_only=False)]
     assert areas == pytest.approx([16.0, -4.0, 1.0])
     assert _path(shapely.LineString([(0, 0), (1, 1)])) is None
+
+
+def test_lisa_clusters_alike_in_grey_print_are_hatched(provinces, drawn):
+    fig = drawn["en"]["analysis_lisa_map"]
+    hatches = [p for p in fig.axes[0].patches if p.get_gid() == "hatch"]
+    last = provinces.lisa[provinces.lisa["period"] == 2022]
+    # LL, LH and HL are hatched (HH and not significant differ from them in grey)
+    assert len(hatches) == int(last["cluster"].isin(["LL", "LH", "HL"]).sum())
+    by_hatch = {p.get_hatch(): to_hex(p.get_edgecolor()) for p in hatches}
+    assert by_hatch == {"..": "#ffffff", "//": "#666666", "\\\\": "#666666"}
