@@ -16,6 +16,7 @@ give the clusters and classes)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -966,6 +967,29 @@ def _draw_tiles(ax: Any, style: _Style, colours: dict[str, str]) -> None:
     ax.set_aspect("equal")
 
 
+@functools.lru_cache(maxsize=4)
+def _geometry_file(path: str, mtime: float, column: str) -> tuple[dict[str, Any], bool] | None:
+    """Name → geometry of a geometry file and whether its coordinates are geographic;
+    None when it cannot be read or has no column ``column``. Cached by path and
+    modification time (the figures of one fit are drawn one call at a time)."""
+    from cosyn.io.read import label_text
+
+    try:
+        import geopandas as gpd
+
+        frame = gpd.read_file(path)
+    except Exception:  # no geopandas or an unreadable file: the analysis said so already
+        return None
+    if column not in frame.columns:
+        return None
+    by_name = {
+        label_text(v).strip(): g
+        for v, g in zip(frame[column], frame.geometry, strict=True)
+        if g is not None and not g.is_empty
+    }
+    return by_name, bool(frame.crs is not None and frame.crs.is_geographic)
+
+
 def _read_shapes(result: Any) -> dict[Any, Any] | None:
     """Entity → shapely geometry of the spec's geometry file (``[analysis] weights``),
     matched by the same name column as the spatial weights; None without one, or when
@@ -980,24 +1004,18 @@ def _read_shapes(result: Any) -> dict[Any, Any] | None:
     from cosyn.analysis.run import resolve_path
     from cosyn.io.read import label_text
 
+    path = resolve_path(weights.file, spec)
     try:
-        import geopandas as gpd
-
-        frame = gpd.read_file(resolve_path(weights.file, spec))
-    except Exception:  # no geopandas or an unreadable file: the analysis said so already
+        mtime = path.stat().st_mtime
+    except OSError:
         return None
-    column = weights.name or spec.entity or "entity"
-    if column not in frame.columns:
+    found = _geometry_file(str(path), mtime, weights.name or spec.entity or "entity")
+    if found is None:
         return None
-    by_name = {
-        label_text(v).strip(): g
-        for v, g in zip(frame[column], frame.geometry, strict=True)
-        if g is not None and not g.is_empty
-    }
+    by_name, geographic = found
     shapes = {e: by_name.get(label_text(e).strip()) for e in result.entities}
     if any(g is None for g in shapes.values()):
         return None
-    geographic = bool(frame.crs is not None and frame.crs.is_geographic)
     return {"shapes": shapes, "geographic": geographic}
 
 
