@@ -714,3 +714,18 @@ def test_lisa_clusters_alike_in_grey_print_are_hatched(provinces, drawn):
     assert len(hatches) == int(last["cluster"].isin(["LL", "LH", "HL"]).sum())
     by_hatch = {p.get_hatch(): to_hex(p.get_edgecolor()) for p in hatches}
     assert by_hatch == {"..": "#ffffff", "//": "#666666", "\\\\": "#666666"}
+
+
+def test_a_period_u_lacks_is_drawn_from_the_next_series(provinces):
+    """U has no base period: asked for it, the maps and scatter plot draw D."""
+    a = _with_synergy_first(provinces)
+    keep = ~((a.values["series"] == "synergy") & (a.values["period"] == 2020))
+    lisa_keep = ~((a.lisa["series"] == "synergy") & (a.lisa["period"] == 2020))
+    a = dataclasses.replace(a, values=a.values[keep], lisa=a.lisa[lisa_keep])
+    figs = render_analysis_figures(a, period=2020)
+    assert "coupling coordination degree D, 2020" in _texts(figs["analysis_moran_scatter"])
+    assert "synergy degree U" in _texts(
+        render_analysis_figures(a, period=2022)["analysis_moran_scatter"]
+    )
+    with pytest.raises(ValueError, match="2021, 2022"):
+        render_analysis_figures(a, series="synergy", period=2020)

@@ -1707,7 +1707,9 @@ def render_analysis_figures(
         title names its series).
     period : optional
         The period of the Moran scatter plot and the single-period maps (also as its
-        label prints: ``"2022"`` for 2022); default the last.
+        label prints: ``"2022"`` for 2022); default the last. With the default
+        ``series``, these figures draw the first series that has this period (U has no
+        base period).
     alpha : float, optional
         Significance level (default the spec's ``[analysis] alpha``, else 0.05).
     names : iterable of str, optional
@@ -1742,7 +1744,20 @@ def render_analysis_figures(
     periods: dict[str, Any] = {}
     for figure in ("analysis_moran_scatter", "analysis_lisa_map", "analysis_level_map"):
         s = chosen.get(figure)
-        if s is not None and s not in periods:
+        if s is None:
+            continue
+        if series is None and period is not None:  # the first series that has the period
+            known = list(dict.fromkeys(a.values["series"]))
+            for other in [s, *known]:
+                if not _has_rows(a, figure, other):
+                    continue
+                try:
+                    periods[other] = _period_of(a, other, period)
+                except ValueError:
+                    continue
+                chosen[figure] = s = other
+                break
+        if s not in periods:
             periods[s] = _period_of(a, s, period)
 
     def draw(figure: str, s: str) -> Figure | None:
