@@ -608,3 +608,44 @@ def test_a_model_file_with_analysis_runs_in_chinese_every_figure_drawn(server, b
     assert analysis.get("permutations", 999) == 999  # the default is not written
     assert errors == []
     page.close()
+
+
+@pytest.mark.skipif(not (PROVINCES / "panel.csv").exists(), reason="no examples/provinces")
+def test_the_analysis_settings_offer_the_uploads_free_columns(server, browser, tmp_path):
+    """Groups from a text column, weights from two numeric columns: the columns neither
+    entity, period nor indicator are offered, and cosyn check accepts the model."""
+    pytest.importorskip("esda", reason="pip install 'cosyn[spatial]'")
+    from cosyn.datasets import china_provinces
+
+    table = china_provinces().set_index("province")
+    frame = pd.read_csv(_province_years(tmp_path, (2021, 2022)))
+    frame["区域"] = frame["省份"].map(table["china_4"])
+    frame["lon"] = frame["省份"].map(table["col"]).astype(float)
+    frame["lat"] = -frame["省份"].map(table["row"]).astype(float)
+    data = tmp_path / "with_columns.csv"
+    frame.to_csv(data, index=False)
+    page, errors = _page(browser, server + "/")
+    page.set_input_files("#spec-file", str(_province_model(tmp_path)))
+    page.set_input_files("#data-file", str(data))
+    page.locator("#model-check .ok").wait_for(timeout=60_000)
+    page.check("#a-on")
+    groups = page.locator("#a-groups option").evaluate_all("o => o.map(x => x.value)")
+    assert groups == ["", "china_3", "china_4", "区域", "lon", "lat"]
+    assert page.locator("#a-coords").is_hidden()
+    page.select_option("#a-weights", "coordinates")
+    sync_api.expect(page.locator("#a-coords")).to_be_visible()
+    xs = page.locator("#a-x option").evaluate_all("o => o.map(x => x.value)")
+    assert xs == ["", "lon", "lat"]  # numbers only
+    page.select_option("#a-groups", "区域")
+    page.select_option("#a-x", "lon")
+    page.select_option("#a-y", "lat")
+    page.fill("#a-k", "3")
+    page.locator("#a-k").dispatch_event("change")
+    page.locator("#model-check .ok").wait_for(timeout=60_000)
+    sync_api.expect(page.locator("#run")).to_be_enabled()
+    # a column given to a subsystem is no longer offered (where it is not the one chosen)
+    page.get_by_label("Subsystem lon", exact=True).select_option("digital")
+    sync_api.expect(page.locator("#a-groups option")).to_have_count(5)
+    assert page.locator("#a-y option").evaluate_all("o => o.map(x => x.value)") == ["", "lat"]
+    assert errors == []
+    page.close()
