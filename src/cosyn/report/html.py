@@ -218,8 +218,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "against its spatial lag (the weighted mean of its neighbours).",
         "cap_analysis_lisa_map": "LISA clusters (local Moran's I) of the entities.",
         "cap_analysis_level_map": "Level classes of the entities.",
-        "cap_analysis_level_maps": "Level classes of the entities in the first, a middle and "
-        "the last period, on one scale.",
+        "cap_analysis_level_maps": "Level classes of the entities in the first and the last "
+        "period and up to two periods between, on one scale.",
         "cap_analysis_markov": "Markov transition probabilities between classes.",
         "cap_analysis_spatial_markov": "Spatial Markov transition probabilities, one matrix "
         "per class of the spatial lag.",
@@ -404,7 +404,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "（邻居数值的加权平均）。",
         "cap_analysis_lisa_map": "各个体的 LISA 集聚类型（局部 Moran's I）。",
         "cap_analysis_level_map": "各个体的等级类型。",
-        "cap_analysis_level_maps": "首期、中间一期和末期各个体的等级类型（同一标尺）。",
+        "cap_analysis_level_maps": "首期、末期及其间至多两期各个体的等级类型（同一标尺）。",
         "cap_analysis_markov": "类型之间的马尔可夫转移概率。",
         "cap_analysis_spatial_markov": "空间马尔可夫转移概率，每个空间滞后类型一个矩阵。",
         # diagnostics
