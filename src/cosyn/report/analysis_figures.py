@@ -161,29 +161,29 @@ _WORDS: dict[str, dict[str, str]] = {
         "never": "no transition",
     },
     "zh": {
-        "gini_title": "{series}的Dagum基尼系数分解",
+        "gini_title": "{series} 的 Dagum 基尼系数分解",
         "gini_ylabel": "基尼系数",
         "Gw": "组内差异 G_w",
         "Gnb": "组间净差异 G_nb",
         "Gt": "超变密度 G_t",
         "G": "总体 G",
         "share": "平均占 G 的 {pct:.0f}%",
-        "groups_title": "{series}的组内与组间基尼系数",
+        "groups_title": "{series} 的组内与组间基尼系数",
         "within": "组内 G_jj",
         "between": "组间 G_jh",
-        "density_title": "{series}各时期的核密度",
+        "density_title": "{series} 各时期的核密度",
         "density_sub": "高斯核，带宽 {h}；{n} 个时期",
         "density_ylabel": "时期",
         "density_own": "各曲线按自身峰值缩放（峰高见表）",
-        "moran_title": "{series}的全局莫兰指数",
+        "moran_title": "{series} 的全局莫兰指数",
         "moran_sub": "实心：p_sim < {alpha:g}（{perm} 次置换）；空心：不显著",
         "moran_sub0": "正态近似：实心为 p < {alpha:g}",
         "moran_ylabel": "莫兰指数 I",
-        "scatter_title": "{series}的莫兰散点图，{period}",
+        "scatter_title": "{series} 的莫兰散点图，{period}",
         "scatter_sub": "I = {I:.3f}；标注：LISA p_sim < {alpha:g}（{perm} 次置换）",
         "scatter_x": "标准化值 z",
         "scatter_y": "z 的空间滞后",
-        "lisa_title": "{series}的LISA集聚图，{period}",
+        "lisa_title": "{series} 的 LISA 集聚图，{period}",
         "lisa_sub": "p_sim < {alpha:g}，{perm} 次置换",
         "level_title": "{series}分省分布，{period}",
         "region_title": "{series}分地区分布，{period}",
@@ -195,17 +195,17 @@ _WORDS: dict[str, dict[str, str]] = {
         "not significant": "不显著",
         "period": "时期",
         "missing": "无数据",
-        "theil_title": "{series}的泰尔指数：组内与组间",
+        "theil_title": "{series} 的泰尔指数：组内与组间",
         "theil_ylabel": "泰尔指数 T",
         "Tw": "组内差异 T_w",
         "Tb": "组间差异 T_b",
         "T": "总体 T",
         "tshare": "平均占 T 的 {pct:.0f}%",
-        "sigma_title": "{series}的σ收敛",
+        "sigma_title": "{series} 的 σ 收敛",
         "sigma_sub": "各时期个体间的 CV = 标准差 / 均值",
         "sigma_ylabel": "变异系数",
         "whole": "全部",
-        "beta_title": "{series}的绝对β收敛，{first}–{last}",
+        "beta_title": "{series} 的绝对 β 收敛，{first}–{last}",
         "beta_sub": "g_i = (1/T)·ln(y_iT / y_i0) 对 ln y_i0 的最小二乘回归，T = {span:g}",
         "beta_x": "ln {series}，{first}",
         "beta_y": "平均增长率 g，{first}–{last}",
@@ -213,11 +213,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "beta_speed": "收敛速度 每期 {speed}",
         "beta_r2": "R² = {r2:.3f}，n = {n}",
         "entities": "个体",
-        "markov_title": "{series}的马尔可夫转移概率",
+        "markov_title": "{series} 的马尔可夫转移概率",
         "markov_sub": "相邻时期共 {n} 次转移；单元格：概率（次数）；灰色：该类型无转出",
         "markov_from": "t 期类型",
         "markov_to": "t + 1 期类型",
-        "smarkov_title": "{series}的空间马尔可夫转移概率",
+        "smarkov_title": "{series} 的空间马尔可夫转移概率",
         "smarkov_sub": (
             "按 t 期邻域空间滞后的类型划分；单元格：概率；灰色：无转出；"
             "同质性检验：Q = {Q:.2f}（p = {Qp:.3f}），LR = {LR:.2f}（p = {LRp:.3f}）"
@@ -229,7 +229,9 @@ _WORDS: dict[str, dict[str, str]] = {
 
 
 def _w(style: _Style, key: str, **values: Any) -> str:
-    return _WORDS[style.lang][key].format(**values)
+    text = _WORDS[style.lang][key].format(**values)
+    # Chinese titles space Latin letters off ("D 的 LISA 集聚图"), not a full-width bracket
+    return text.replace("） ", "）") if style.lang == "zh" else text
 
 
 def _series_name(series: str, style: _Style, labels: dict[str, str]) -> str:
