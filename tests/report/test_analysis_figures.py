@@ -255,7 +255,7 @@ def _texts(fig) -> str:
                 "analysis_density": ["核密度", "带宽"],
                 "analysis_moran": ["莫兰指数", "次置换"],
                 "analysis_moran_scatter": ["莫兰散点图", "空间滞后"],
-                "analysis_lisa_map": ["LISA集聚图", "不显著", "北京", "内蒙古"],
+                "analysis_lisa_map": ["LISA 集聚图", "不显著", "北京", "内蒙古"],
                 "analysis_level_map": ["分省分布", "等级"],
                 "analysis_level_maps": ["分省分布：2020、2021、2022"],
                 "analysis_theil": ["泰尔指数", "组间差异"],
