@@ -455,6 +455,13 @@ def init(
     help="Largest [diagnostics] forecast (periods).",
 )
 @click.option(
+    "--max-permutation-cells",
+    type=click.IntRange(min=1),
+    default=20_000_000,
+    show_default=True,
+    help="Largest [analysis] permutations × data rows × series analysed (with spatial weights).",
+)
+@click.option(
     "--fit-timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=60.0,
@@ -482,6 +489,7 @@ def serve(
     max_cells: int,
     max_draws: int,
     max_forecast: int,
+    max_permutation_cells: int,
     fit_timeout: float,
     max_memory_mb: int,
     allow_hosts: tuple[str, ...],
@@ -506,6 +514,7 @@ def serve(
             max_cells=max_cells,
             max_draws=max_draws,
             max_forecast=max_forecast,
+            max_permutation_cells=max_permutation_cells,
             timeout=fit_timeout,
             max_memory_mb=max_memory_mb,
             allow_hosts=allow_hosts,

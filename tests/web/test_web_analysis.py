@@ -239,6 +239,7 @@ def test_groups_from_a_column_and_weights_from_coordinates(client, panel, panel_
 
 def test_permutations_times_data_size_is_refused_before_any_work(client, panel_csv):
     model = _model(permutations=99_999)
+    client.app.state.runner.warm()  # the fork server's start is not the request's
     start = time.perf_counter()
     r = _fit(client, panel_csv, _toml(model))
     assert time.perf_counter() - start < 10  # refused, not computed
@@ -276,6 +277,36 @@ def test_the_permutation_bound_is_exact_and_needs_weights():
     assert work.analysis_series_count(cosyn.Spec.from_dict(_model())) == 5
     full = _model(series=["synergy", "order", "coupling"])
     assert work.analysis_series_count(cosyn.Spec.from_dict(full)) == 6
+
+
+def test_the_downloaded_report_holds_the_analysis_figures(client, panel_csv, english):
+    r = client.post(
+        "/api/report?file=report.html",
+        files={"data": ("provinces.csv", panel_csv)},
+        data={"spec": _toml(_model()), "lang": "zh"},
+    )
+    assert r.status_code == 200, r.text
+    html = r.text
+    for f in english["analysis"]["figures"]:
+        assert f'data-figure="{f["name"]}"' in html
+    assert 'data-figure="synergy_path"' in html
+
+
+def test_cosyn_serve_takes_the_permutation_limit(monkeypatch):
+    from click.testing import CliRunner
+
+    import cosyn.web.app
+    from cosyn.cli import main
+
+    seen: dict = {}
+    monkeypatch.setattr(cosyn.web.app, "serve", lambda **kw: seen.update(kw))
+    result = CliRunner().invoke(main, ["serve", "--max-permutation-cells", "5000"])
+    assert result.exit_code == 0, result.output
+    assert seen["max_permutation_cells"] == 5000
+    app = cosyn.web.app.create_app(max_permutation_cells=5000)
+    assert app.state.limits.max_permutation_cells == 5000
+    help_text = CliRunner().invoke(main, ["serve", "--help"]).output
+    assert "--max-permutation-cells" in help_text
 
 
 def test_a_model_file_with_its_analysis_round_trips_through_the_page_endpoints(client):

@@ -338,7 +338,8 @@ def check_spec_limits(spec: Any, limits: Limits, rows: int) -> None:
             problems.append(
                 f"[analysis] permutations = {analysis.permutations:,} on up to {rows:,} rows "
                 f"× {series} series is {size:,} permuted values, over this server's limit of "
-                f"{limits.max_permutation_cells:,}; use at most {most:,} permutations"
+                f"{limits.max_permutation_cells:,} (cosyn serve --max-permutation-cells); use "
+                f"at most {most:,} permutations"
                 + (" (or 0: the normal approximation only)" if most < 99 else "")
                 + " or fewer series"
             )
@@ -1151,7 +1152,7 @@ def report_job(
         if file == "report.html":
             html = render_html(
                 result,
-                figures=_all_figures(result, lang),
+                figures=_report_figures(result, lang),
                 data_file=data,
                 lang=lang,
                 data_name=shown,
@@ -1167,9 +1168,20 @@ def report_job(
 
 
 def _all_figures(result: Any, lang: str) -> dict[str, str]:
+    """Every figure of the report as SVG: the base figures and the diagnostics'
+    (:func:`cosyn.report.figures.render_figures`)."""
     from cosyn.report.figures import render_figures, svg_text
 
     return {name: svg_text(fig) for name, fig in render_figures(result, lang=lang).items()}
+
+
+def _report_figures(result: Any, lang: str) -> dict[str, str]:
+    """Every figure ``report.html`` places, as SVG: :func:`_all_figures` and, with
+    ``[analysis]``, the analysis' (:func:`cosyn.report.report_figures`)."""
+    from cosyn.report import report_figures
+    from cosyn.report.figures import svg_text
+
+    return {name: svg_text(fig) for name, fig in report_figures(result, lang).items()}
 
 
 def example() -> tuple[str, bytes, str]:
