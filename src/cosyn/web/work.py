@@ -839,7 +839,8 @@ def fit_job(
     return out
 
 
-#: The sections of the analysis on the page, in order: key, (English, Chinese) title.
+#: The sections of the analysis on the page, in order: key, (English, Chinese) title (the
+#: HTML report's words, then what each section holds).
 ANALYSIS_SECTIONS: tuple[tuple[str, tuple[str, str]], ...] = (
     (
         "inequality",
@@ -851,11 +852,14 @@ ANALYSIS_SECTIONS: tuple[tuple[str, tuple[str, str]], ...] = (
     ("distribution", ("Distribution over time: kernel density", "分布动态：核密度估计")),
     (
         "spatial",
-        ("Spatial correlation: Moran's I, LISA, maps", "空间相关性：莫兰指数、LISA 与地图"),
+        ("Spatial association: Moran's I, LISA, maps", "空间关联：莫兰指数、LISA 与地图"),
     ),
     (
         "dynamics",
-        ("Dynamics: Markov and spatial Markov chains", "动态演进：马尔可夫链与空间马尔可夫链"),
+        (
+            "Transitions between classes: Markov and spatial Markov chains",
+            "类型转移：马尔可夫链与空间马尔可夫链",
+        ),
     ),
 )
 
