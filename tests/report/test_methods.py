@@ -16,6 +16,7 @@ from cosyn.report.methods import (
     analysis_methods,
     analysis_methods_html,
     analysis_methods_sections,
+    analysis_methods_topics,
     analysis_notes,
     formula_html,
     methods_html,
@@ -660,6 +661,15 @@ def test_analysis_methods_sections_split_the_same_paragraphs(provinces):
         body = str(html).removeprefix('<div class="methods">\n').removesuffix("\n</div>")
         assert body in whole
     assert analysis_methods_sections(provinces, "zh")["time"].count("马尔可夫链") >= 2
+
+
+def test_analysis_methods_topics_are_the_plain_paragraphs_by_topic(provinces):
+    for lang in ("en", "zh"):
+        topics = analysis_methods_topics(provinces, lang)
+        assert list(topics) == list(analysis_methods_sections(provinces, lang))
+        flat = [p for paragraphs in topics.values() for p in paragraphs]
+        assert flat == analysis_methods(provinces, lang, references=False)
+    assert any("Dagum" in p for p in analysis_methods_topics(provinces, "en")["differences"])
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,7 @@ __all__ = [
     "analysis_methods",
     "analysis_methods_html",
     "analysis_methods_sections",
+    "analysis_methods_topics",
     "analysis_notes",
     "formula_html",
     "methods_html",
@@ -2395,11 +2396,8 @@ ANALYSIS_TOPICS: tuple[str, ...] = (
 )
 
 
-def analysis_methods_sections(result: Result, lang: str = "en") -> dict[str, Markup]:
-    """The paragraphs of :func:`analysis_methods_html` split by topic
-    (:data:`ANALYSIS_TOPICS`), without references: for a page that shows each topic's
-    methods beside its figures and tables. Only topics with paragraphs; empty without an
-    ``[analysis]`` table."""
+def _topic_blocks(result: Result, lang: str) -> dict[str, list[_Block]]:
+    """The blocks of the analysis methods text by topic, without references."""
     if lang not in LANGS:
         raise ValueError(f"language must be one of {LANGS}, got {lang!r}")
     if result.spec.analysis is None or result.analysis is None:
@@ -2408,12 +2406,28 @@ def analysis_methods_sections(result: Result, lang: str = "en") -> dict[str, Mar
     main.build()
     writer = _AnalysisWriter(result, lang, first_eq=main.eq_number)
     blocks = writer.build_analysis()
-    out = {}
+    out: dict[str, list[_Block]] = {}
     for topic in ANALYSIS_TOPICS:
         mine = [b for b, t in zip(blocks, writer.topics, strict=True) if t == topic]
         if mine:
-            out[topic] = _html(mine, lang)
+            out[topic] = mine
     return out
+
+
+def analysis_methods_sections(result: Result, lang: str = "en") -> dict[str, Markup]:
+    """The paragraphs of :func:`analysis_methods_html` split by topic
+    (:data:`ANALYSIS_TOPICS`), without references: for a page that shows each topic's
+    methods beside its figures and tables. Only topics with paragraphs; empty without an
+    ``[analysis]`` table."""
+    return {topic: _html(blocks, lang) for topic, blocks in _topic_blocks(result, lang).items()}
+
+
+def analysis_methods_topics(result: Result, lang: str = "en") -> dict[str, list[str]]:
+    """The plain-text paragraphs of :func:`analysis_methods` split by topic
+    (:data:`ANALYSIS_TOPICS`), without references: for a page that shows each topic's
+    methods beside its figures as text. Only topics with paragraphs; empty without an
+    ``[analysis]`` table."""
+    return {topic: _plain(blocks, lang) for topic, blocks in _topic_blocks(result, lang).items()}
 
 
 def _pieces(text: str) -> list[tuple[bool, str]]:
