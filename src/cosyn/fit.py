@@ -112,15 +112,15 @@ def fit(
     panel = build_panel(data, spec, sheet)
     base = _base_index(method.base, panel)
     notes: list[str] = []
-    x, imputed, lower, upper, flat = _complete_and_bound(panel, spec, notes)
+    x, imputed, lower, upper, top, flat = _complete_and_bound(panel, spec, notes)
     keep, active = _constant_indicators(x, lower, upper, flat, spec, panel, notes)
     if not keep.all():
         spec, x, imputed = _drop(spec, keep, x, imputed)
-        lower, upper = lower[..., keep], upper[..., keep]
+        lower, upper, top = lower[..., keep], upper[..., keep], top[..., keep]
     _check_active(active, spec, panel)
     _warn_outside_explicit(x, lower, upper, spec, panel, notes)
     positive = np.array([i.positive for i in spec.indicators])
-    u = _order_degrees(x, positive, lower, upper, spec, active)
+    u = _order_degrees(x, positive, lower, upper, top, spec, active)
     weights, cr, scores = _weights(x, u, positive, spec, panel, notes, active)
     membership = _membership(spec)
     mu = subsystem_order(u, weights, membership, method.aggregation, active)  # type: ignore[arg-type]
@@ -187,9 +187,10 @@ def _range(index: Any) -> str:
 
 def _complete_and_bound(
     panel: Panel, spec: Spec, notes: list[str]
-) -> tuple[Array, NDArray[np.bool_], Array, Array, NDArray[np.bool_]]:
-    """Values after imputation, the filled-cell mask, the bounds (METHOD.md §0–§1), and
-    where the data are constant in the bounds scope (max = min; shape of the bounds).
+) -> tuple[Array, NDArray[np.bool_], Array, Array, Array, NDArray[np.bool_]]:
+    """Values after imputation, the filled-cell mask, the bounds (METHOD.md §0–§1), the
+    largest value and where the data are constant in the bounds scope (max = min; the
+    last two shaped as the bounds).
 
     The observed range of the raw values doubles as the test for missing cells (NaN
     propagates through min and max), so complete data costs no extra pass. Bounds that
@@ -216,7 +217,7 @@ def _complete_and_bound(
         if ind.upper is not None:
             upper[..., i] = ind.upper
     _check_bounds(x, lo, hi, lower, upper, spec, panel)
-    return x, imputed, lower, upper, hi == lo
+    return x, imputed, lower, upper, hi, hi == lo
 
 
 def _imputation_overflow(x: Array, panel: Panel, spec: Spec) -> DataError:
@@ -709,10 +710,14 @@ def _order_degrees(
     positive: NDArray[np.bool_],
     lower: Array,
     upper: Array,
+    top: Array,
     spec: Spec,
     active: NDArray[np.bool_] | None,
 ) -> Array:
-    """u of every cell (METHOD.md §1), per block of entities; NaN where not in use."""
+    """u of every cell (METHOD.md §1), per block of entities; NaN where not in use.
+
+    ``top`` is the data's maximum in the bounds scope (shaped as the bounds).
+    """
     explicit = any(i.lower is not None or i.upper is not None for i in spec.indicators)
     u = np.empty_like(x)
     if active is not None:  # bounds per entity: a left-out series has upper = lower
@@ -721,7 +726,8 @@ def _order_degrees(
     def step(s: slice) -> None:
         lo = lower if lower.shape[0] == 1 else lower[s]
         hi = upper if upper.shape[0] == 1 else upper[s]
-        efficacy(x[s], positive, lower=lo, upper=hi, clip=explicit, out=u[s])
+        most = top if top.shape[0] == 1 else top[s]
+        efficacy(x[s], positive, lower=lo, upper=hi, clip=explicit, out=u[s], data_max=most)
 
     _per_entity_block(step, x.shape[0])
     if active is not None:

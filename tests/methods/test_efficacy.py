@@ -317,3 +317,22 @@ def test_widen_refuses_a_margin_that_is_not_finite_and_non_negative(margin):
 def test_efficacy_refuses_nan_bounds():
     with pytest.raises(ValueError, match="upper bound equals lower bound"):
         efficacy([[1.0], [2.0]], True, lower=np.nan, upper=3.0)
+
+
+def test_a_value_on_a_bound_has_order_degree_plus_zero():
+    # margin 0: lower = min, upper = max; the negative indicator's maximum sits on its
+    # upper bound, u = (10 − 10)/8 = +0.0 (never −0.0), with or without data_max
+    x = col(2.0, 4.0, 10.0).repeat(2, axis=1)
+    for given in ({}, {"lower": col(2.0)[0], "upper": col(10.0)[0], "data_max": col(10.0)[0]}):
+        u = efficacy(x, [True, False], margin=0.0, **given)
+        assert u[0, 0] == 0.0 and not np.signbit(u[0, 0])  # positive: x = lower
+        assert u[2, 1] == 0.0 and not np.signbit(u[2, 1])  # negative: x = upper
+    u = efficacy(x, [True, False], lower=col(2.0)[0], upper=col(10.0)[0])  # no data_max
+    assert not np.signbit(u).any()
+
+
+def test_explicit_upper_reached_by_a_negative_indicator_gives_plus_zero():
+    x = col(1.0, 5.0, 9.0)
+    u = efficacy(x, False, lower=0.0, upper=5.0, data_max=9.0)  # 9 > upper: clipped
+    np.testing.assert_array_equal(u[:, 0], [0.8, 0.0, 0.0])  # (5 − 1)/5, 0/5, clip(−4/5)
+    assert not np.signbit(u).any()

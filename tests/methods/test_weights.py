@@ -390,3 +390,16 @@ def test_entropy_column_whose_sums_overflow_is_nan_not_zero():
     d = entropy_divergence(np.array([[1e308, 1.0], [1e308, 2.0], [1e308, 4.0]]))
     assert np.isnan(d[0])
     assert d[1] == pytest.approx(entropy_divergence(np.array([[1.0], [2.0], [4.0]]))[0])
+
+
+def test_entropy_divergence_of_a_stack_equals_each_matrix_alone():
+    # a stack larger than the logarithm buffer, zeros in some columns (0·ln 0 = 0)
+    rng = np.random.default_rng(5)
+    X = rng.random((700, 30, 7))
+    X[3, :, 2] = 0.0
+    X[650, 4, 5] = 0.0
+    stacked = entropy_divergence(X)
+    alone = np.array([entropy_divergence(m) for m in X])
+    np.testing.assert_array_equal(stacked, alone)
+    # the same numbers when the stack is not C-ordered
+    np.testing.assert_allclose(entropy_divergence(np.asfortranarray(X)), alone, rtol=0, atol=1e-15)

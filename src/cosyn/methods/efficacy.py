@@ -68,6 +68,7 @@ def efficacy(
     upper: ArrayLike | None = None,
     clip: bool | None = None,
     out: NDArray[np.float64] | None = None,
+    data_max: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Order degree ``u ∈ [0, 1]`` of each value by the efficacy coefficient.
 
@@ -100,6 +101,10 @@ def efficacy(
         ``lower`` or ``upper`` is given; bounds from the data need no clipping.
     out : ndarray, optional
         Array of the shape of ``x`` to write ``u`` into (no new array is made).
+    data_max : array_like, optional
+        The largest value of ``x`` in the scope of the bounds (shaped as ``upper``), when
+        the caller has it: where no value of a negative indicator reaches its upper bound,
+        the pass that makes a zero ``u`` positive (``+0.0``) is skipped.
 
     Returns
     -------
@@ -124,7 +129,9 @@ def efficacy(
     if clip is None:
         clip = lower is not None or upper is not None
     if lower is None or upper is None:
-        lo, hi = widened_bounds(arr, margin, axis)
+        top = arr.max(axis=axis, keepdims=True)
+        lo, hi = widen(arr.min(axis=axis, keepdims=True), top, margin)
+        data_max = top
     if lower is not None:
         lo = np.asarray(lower, dtype=float)
     if upper is not None:
@@ -136,11 +143,13 @@ def efficacy(
     if not np.all(np.isfinite(span)):
         raise ValueError("upper − lower is not finite (the bounds overflow): rescale the data")
     pos = np.asarray(positive, dtype=bool)
-    # x·(+1) + (−lower) = x − lower, or x·(−1) + upper = upper − x: each exactly as the
-    # formula rounds it, and +0.0 (never −0.0) where x sits on a bound.
-    u = np.multiply(arr, np.where(pos, 1.0, -1.0), out=out)
-    u += np.where(pos, -lo, hi)
-    u /= span
+    # (x − lower)/span, or (x − upper)/(−span) = (upper − x)/span: a negation is exact and
+    # rounding is symmetric in sign, so each is exactly as the formula rounds it.
+    u = np.subtract(arr, np.where(pos, lo, hi), out=out)
+    u /= np.where(pos, span, -span)
     if clip:
         np.clip(u, 0.0, 1.0, out=u)
+    # x = upper on a negative indicator gives (+0.0)/(−span) = −0.0: u is +0.0 there.
+    if not pos.all() and (data_max is None or np.any(~pos & (np.asarray(data_max) >= hi))):
+        u += 0.0
     return u

@@ -123,8 +123,7 @@ def entropy_divergence(X: ArrayLike, *, validate: bool = True) -> NDArray[np.flo
     if validate and np.any(arr < 0):
         raise ValueError("entropy weights need non-negative values")
     with np.errstate(over="ignore", invalid="ignore"):  # overflow gives NaN below
-        total = arr.sum(axis=-2)
-        xlogx = _sum_xlogx(arr)
+        total, xlogx = _sums(arr)
         safe = np.where(total > 0, total, 1.0)
         e = -(xlogx / safe - np.log(safe)) / np.log(n)
     d = 1.0 - e
@@ -135,21 +134,41 @@ def entropy_divergence(X: ArrayLike, *, validate: bool = True) -> NDArray[np.flo
     return np.asarray(np.where(overflow, np.nan, out), dtype=float)
 
 
-def _sum_xlogx(arr: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``Σ_t x ln x`` over axis -2 with ``0·ln 0 = 0``.
+#: Cells of the logarithm buffer of :func:`_sums` (512 KiB: it stays in cache).
+_LOG_CELLS = 65_536
 
-    One logarithm of the whole matrix; the few columns that hold a 0 (their sum comes out
-    NaN from ``0·(−inf)``) are summed again with the 0 cells left out.
+
+def _sums(arr: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``Σ_t x`` and ``Σ_t x ln x`` over axis -2, with ``0·ln 0 = 0``.
+
+    One logarithm per cell; for a C-ordered stack of matrices, a few matrices of the
+    leading axis at a time into one small buffer while they are in cache (each matrix is
+    summed as on its own, so the sums do not depend on the stack); the few
+    columns that hold a 0 (their sum comes out NaN from ``0·(−inf)``) are summed again
+    with the 0 cells left out.
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        logs = np.log(arr)
-        out = np.einsum("...ti,...ti->...i", arr, logs)
+        if arr.ndim < 3 or arr.shape[0] < 2 or not arr.flags.c_contiguous:
+            total = arr.sum(axis=-2)
+            out = np.einsum("...ti,...ti->...i", arr, np.log(arr))
+        else:
+            n = arr.shape[0]
+            step = max(1, _LOG_CELLS // max(1, arr[0].size))
+            total = np.empty(arr.shape[:-2] + arr.shape[-1:])
+            out = np.empty_like(total)
+            logs = np.empty((min(step, n), *arr.shape[1:]))
+            for a in range(0, n, step):
+                part = arr[a : a + step]
+                buf = logs[: len(part)]
+                np.sum(part, axis=-2, out=total[a : a + step])
+                np.log(part, out=buf)
+                np.einsum("...ti,...ti->...i", part, buf, out=out[a : a + step])
     redo = np.isnan(out)
     if redo.any():
         cols = np.moveaxis(arr, -2, -1)[redo]  # (r, n): the series that hold a 0
         safe = np.where(cols > 0, cols, 1.0)
         out[redo] = (cols * np.log(safe)).sum(axis=-1)
-    return np.asarray(out, dtype=float)
+    return total, np.asarray(out, dtype=float)
 
 
 def entropy_weights(X: ArrayLike) -> NDArray[np.float64]:
