@@ -615,7 +615,8 @@ def analysis_paper_tables(result: Result, lang: str = "en") -> list[PaperTable]:
             frame = a.markov if key == "analysis_markov" else a.spatial_markov
             build_one = _markov if key == "analysis_markov" else _spatial_markov
             for series in dict.fromkeys(frame["series"]):
-                title = _TITLES[key][idx].format(series=names.series(series))
+                # "D 的…", but "μ（数字经济）的…": no space after a full-width bracket
+                title = _TITLES[key][idx].format(series=names.series(series)).replace("） ", "）")
                 table = build_one(a, names, lang, str(series))
                 out.append(PaperTable(f"{key}_{series_key(str(series))}", title, table))
             continue
