@@ -433,3 +433,44 @@ def test_column_names_that_differ_only_in_spaces_are_refused(wide):
         DataError, match=r"'gdp' and 'gdp ' \(alike but for spaces\) in columns 3 and 7 \(C and G\)"
     ):
         build_panel(frame, SPEC)
+
+
+def test_the_cube_copied_in_pieces_and_threads_is_the_frame(monkeypatch):
+    import importlib
+
+    panel_module = importlib.import_module("cosyn.panel")
+    monkeypatch.setattr(panel_module, "_COPY_CELLS", 7)  # pieces of 2 rows of 3 columns
+    monkeypatch.setattr(panel_module, "_MIN_THREAD_ROWS", 4)
+    if hasattr(panel_module.os, "sched_getaffinity"):
+        monkeypatch.setattr(panel_module.os, "sched_getaffinity", lambda _: {0, 1, 2})
+    rng = np.random.default_rng(3)
+    E, T = 5, 4
+    frame = pd.DataFrame(
+        {
+            "e": np.repeat([f"r{i}" for i in range(E)], T),
+            "t": np.tile(np.arange(T), E),
+            **{c: rng.uniform(1, 9, E * T) for c in ("a1", "a2", "b1")},
+        }
+    )
+    spec = Spec.from_dict(
+        {
+            "entity": "e",
+            "period": "t",
+            "subsystems": {
+                "a": {"indicators": {"a1": "+", "a2": "-"}},
+                "b": {"indicators": {"b1": "+"}},
+            },
+        }
+    )
+    panel = build_panel(frame, spec)
+    np.testing.assert_array_equal(
+        panel.values, frame[["a1", "a2", "b1"]].to_numpy().reshape(E, T, 3)
+    )
+    assert panel.values.flags.c_contiguous
+    frame.loc[17, "a2"] = -np.inf  # in the last of three threads' rows
+    frame.loc[2, "b1"] = np.nan  # a missing cell is no error
+    with pytest.raises(DataError, match=r"infinite values in the DataFrame: row 17 column 'a2';"):
+        build_panel(frame, spec)
+    frame.loc[17, "a2"] = 1e308
+    frame.loc[18, "a2"] = 1e308  # finite cells whose sum overflows
+    assert np.isnan(build_panel(frame, spec).values[0, 2, 2])

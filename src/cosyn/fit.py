@@ -123,8 +123,7 @@ def fit(
     u = _order_degrees(x, positive, lower, upper, top, spec, active)
     weights, cr, scores = _weights(x, u, positive, spec, panel, notes, active)
     membership = _membership(spec)
-    mu = subsystem_order(u, weights, membership, method.aggregation, active)  # type: ignore[arg-type]
-    synergy, t0, t1 = synergy_path(mu, base)
+    mu, synergy, t0, t1 = _order_and_synergy(u, weights, membership, method, active, base)
     _check_synergy(synergy, t1, panel)
     arrays = FitArrays(x, positive, membership, u, weights, mu, synergy, base, active=active)
     diagnostics = run_diagnostics(spec, arrays, panel.entities, notes)
@@ -733,6 +732,31 @@ def _order_degrees(
     if active is not None:
         np.copyto(u, np.nan, where=~active[:, None, :])
     return u
+
+
+def _order_and_synergy(
+    u: Array,
+    weights: Array,
+    membership: NDArray[np.bool_],
+    method: Method,
+    active: NDArray[np.bool_] | None,
+    base: str | int,
+) -> tuple[Array, Array, NDArray[np.intp], NDArray[np.intp]]:
+    """Subsystem order degrees μ (METHOD.md §3) and the synergy path U (§4), per block of
+    entities; with the base and compared period of each column of U."""
+    E, T = u.shape[:2]
+    mu = np.empty((E, T, membership.shape[1]))
+    paths: dict[int, tuple[Array, NDArray[np.intp], NDArray[np.intp]]] = {}
+
+    def step(s: slice) -> None:
+        act = None if active is None else active[s]
+        mu[s] = subsystem_order(u[s], weights[s], membership, method.aggregation, act)  # type: ignore[arg-type]
+        paths[s.start] = synergy_path(mu[s], base)
+
+    _per_entity_block(step, E)
+    _, t0, t1 = paths[0]
+    synergy = np.concatenate([paths[start][0] for start in sorted(paths)])
+    return mu, synergy, t0, t1
 
 
 def _membership(spec: Spec) -> NDArray[np.bool_]:

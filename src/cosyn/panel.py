@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -488,15 +491,16 @@ def _numeric_block(
         block = np.column_stack(
             [converted[c] if c in converted else frame[c].to_numpy(dtype=float) for c in columns]
         )
+        if block.size == 0:
+            return block
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e308 − (−1e308) is no error
+            finite = bool(np.isfinite(block.max()) and np.isfinite(block.min()))
     else:
         # C order (entity-period rows, indicators contiguous): every later pass over the
         # cube runs along memory. This is also the one copy that keeps the input apart.
-        block = np.ascontiguousarray(frame[list(columns)].to_numpy(dtype=float, na_value=np.nan))
-    if block.size == 0:
-        return block
-    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 − (−1e308) is not an error
-        if np.isfinite(block.max()) and np.isfinite(block.min()):
-            return block  # two cheap reductions: no NaN and no infinity anywhere
+        block, finite = _c_ordered(frame[list(columns)].to_numpy(dtype=float, na_value=np.nan))
+    if finite:
+        return block  # no NaN and no infinity anywhere
     infinite = np.isinf(block)
     if infinite.any():
         r, k = np.nonzero(infinite)
@@ -510,6 +514,50 @@ def _numeric_block(
             "replace them with finite numbers or leave the cells empty"
         )
     return block
+
+
+#: Cells copied at a time by :func:`_c_ordered` (640 KiB: a piece is summed in cache).
+_COPY_CELLS = 81_920
+#: Fewest rows per thread when :func:`_c_ordered` splits a copy between the cores.
+_MIN_THREAD_ROWS = 65_536
+
+
+def _c_ordered(src: NDArray[np.float64]) -> tuple[NDArray[np.float64], bool]:
+    """A C-ordered copy of a (rows, columns) block, and whether every cell is finite.
+
+    A pandas frame holds its float columns as one (columns, rows) array, so the copy is
+    a transposition: it is made a few thousand rows at a time (in threads on a large
+    frame; NumPy releases the GIL while it copies), and each piece is summed while it is
+    in cache. A finite sum means no NaN and no infinity; any other sum (a NaN, an
+    infinity, or finite values whose sum overflows) is told apart by the caller.
+    """
+    n, m = src.shape
+    out = np.empty((n, m))
+    if out.size == 0:
+        return out, True
+    step = max(1, _COPY_CELLS // m)
+    finite: list[bool] = []
+
+    def part(rows: slice) -> None:
+        ok = True
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e308 + 1e308 is no error
+            for a in range(rows.start, rows.stop, step):
+                piece = out[a : min(a + step, rows.stop)]
+                np.copyto(piece, src[a : min(a + step, rows.stop)])
+                ok = ok and bool(np.isfinite(piece.sum()))
+        finite.append(ok)
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    k = max(1, min(cores or 1, n // _MIN_THREAD_ROWS))
+    edges = [n * j // k for j in range(k + 1)]
+    blocks = [slice(a, b) for a, b in itertools.pairwise(edges)]
+    if k == 1:
+        part(blocks[0])
+    else:
+        with ThreadPoolExecutor(k) as pool:
+            for done in [pool.submit(part, b) for b in blocks]:
+                done.result()
+    return out, all(finite)
 
 
 def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
