@@ -527,6 +527,9 @@ def test_the_analysis_from_the_page_a_section_per_analysis(server, browser, tmp_
     page.click("#run")
     _check_sections(page, "Regional differences")
     sync_api.expect(page.locator("#analysis-methods-text p").first).to_contain_text("Series")
+    # each section has the methods of its analyses
+    page.locator("#an-spatial details.section-methods summary").click()
+    sync_api.expect(page.locator("#an-spatial details.section-methods")).to_contain_text("Moran")
     page.screenshot(path=str(SHOTS / "analysis_2_results.png"), full_page=True)
     # The figures of another series: D instead of the first μ.
     assert page.locator("#an-series").input_value() == ""  # each figure its first series

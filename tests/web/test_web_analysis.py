@@ -88,7 +88,7 @@ def english(client, panel_csv):
 
 def test_the_fit_has_a_section_per_analysis_with_the_library_tables(english, panel_file):
     from cosyn.report.analysis_tables import analysis_paper_tables
-    from cosyn.report.methods import analysis_methods, analysis_notes
+    from cosyn.report.methods import analysis_methods, analysis_methods_topics, analysis_notes
 
     a = english["analysis"]
     assert [s["key"] for s in a["sections"]] == [
@@ -124,6 +124,11 @@ def test_the_fit_has_a_section_per_analysis_with_the_library_tables(english, pan
     want_p = m[(m["series"] == "coupling") & (m["period"] == YEARS[-1])]["p_sim"].item()
     row = frame[(frame.iloc[:, 0] == "D") & (frame.iloc[:, 1] == YEARS[-1])]
     assert row["p (permutations)"].item() == pytest.approx(want_p, abs=0)
+    topics = analysis_methods_topics(result, "en")
+    by_key = {s["key"]: s["methods"] for s in a["sections"]}
+    assert by_key["inequality"] == topics["differences"]
+    assert by_key["spatial"] == topics["space"] and by_key["dynamics"] == topics["time"]
+    assert by_key["distribution"] == topics["distribution"]
     assert a["notes"] == analysis_notes(result, "en")
     assert a["methods"] == analysis_methods(result, "en")
     assert a["methods"][-1].startswith("References")

@@ -110,6 +110,10 @@ class AnalysisTableOut(TableOut):
 class AnalysisSectionOut(BaseModel):
     key: str = Field(description="inequality, distribution, spatial or dynamics")
     title: str = Field(description="The section's heading in the language asked for")
+    methods: list[str] = Field(
+        default_factory=list,
+        description="The methods paragraphs of this section's analyses (formulas indented)",
+    )
 
 
 class AnalysisSeriesOut(BaseModel):

@@ -908,7 +908,8 @@ def analysis_json(
 ) -> dict[str, Any]:
     """The spatio-temporal analysis for the page.
 
-    ``sections`` (:data:`ANALYSIS_SECTIONS`), ``tables``
+    ``sections`` (:data:`ANALYSIS_SECTIONS`, each with the methods paragraphs of its
+    topic), ``tables``
     (:func:`cosyn.report.analysis_tables.analysis_paper_tables`, each with its section),
     ``series`` (each analysed series with its label), ``figure_series`` and ``figures``
     (the names, titles and sections of the figures of that series — None: each figure
@@ -962,8 +963,16 @@ def analysis_json(
     def rewrite(text: str) -> str:
         return _rewrite(text, folder, names or {}) if folder is not None else text
 
+    topics = _analysis_methods_topics(result, lang)
     return {
-        "sections": [{"key": key, "title": titles[zh]} for key, titles in ANALYSIS_SECTIONS],
+        "sections": [
+            {
+                "key": key,
+                "title": titles[zh],
+                "methods": [rewrite(p) for p in topics.get(_SECTION_TOPICS[key], [])],
+            }
+            for key, titles in ANALYSIS_SECTIONS
+        ],
         "tables": tables,
         "series": [{"key": s, "label": analysis_series_label(result, s, lang)} for s in known],
         "figure_series": series,
@@ -1010,6 +1019,22 @@ def _analysis_methods(result: Any, lang: str) -> list[str]:
     from cosyn.report.methods import analysis_methods
 
     return list(analysis_methods(result, lang))
+
+
+#: The topic of :func:`cosyn.report.methods.analysis_methods_topics` of each section.
+_SECTION_TOPICS: dict[str, str] = {
+    "inequality": "differences",
+    "distribution": "distribution",
+    "spatial": "space",
+    "dynamics": "time",
+}
+
+
+def _analysis_methods_topics(result: Any, lang: str) -> dict[str, list[str]]:
+    """The methods paragraphs by topic (:func:`cosyn.report.methods.analysis_methods_topics`)."""
+    from cosyn.report.methods import analysis_methods_topics
+
+    return {k: list(v) for k, v in analysis_methods_topics(result, lang).items()}
 
 
 def _analysis_notes(result: Any, lang: str) -> list[str]:

@@ -67,7 +67,7 @@ const WORDS = {
     an_permutations: "Permutations", h_an_permutations: "Of the Moran's I and LISA inference; 0 = normal approximation only",
     an_seed: "Seed", h_an_seed: "Of the permutations: the same seed gives the same p-values",
     h_analysis: "Spatio-temporal analysis", h_methods: "Methods (a paragraph for the paper, with references)",
-    an_series_fig: "Figures of the series", an_series_auto: "each: the first series it has", an_notes: "Notes of the analysis", an_tables: "Tables", an_nothing: "Nothing to show here with these settings.",
+    h_section_methods: "Methods of this section", an_series_fig: "Figures of the series", an_series_auto: "each: the first series it has", an_notes: "Notes of the analysis", an_tables: "Tables", an_nothing: "Nothing to show here with these settings.",
   },
   zh: {
     title: "cosyn — 各子系统是否协同发展？", intro: "数据留在本机：计算在本地 cosyn 服务器中完成。",
@@ -127,7 +127,7 @@ const WORDS = {
     an_permutations: "置换次数", h_an_permutations: "莫兰指数与 LISA 的置换检验；0 = 仅用正态近似",
     an_seed: "随机种子", h_an_seed: "置换的随机种子：相同种子得到相同的 p 值",
     h_analysis: "时空分析", h_methods: "研究方法（可用于论文的段落，附参考文献）",
-    an_series_fig: "图形所用指标", an_series_auto: "各图取首个有结果的指标", an_notes: "分析说明", an_tables: "表格", an_nothing: "按当前设置，本部分没有可显示的结果。",
+    h_section_methods: "本部分的研究方法", an_series_fig: "图形所用指标", an_series_auto: "各图取首个有结果的指标", an_notes: "分析说明", an_tables: "表格", an_nothing: "按当前设置，本部分没有可显示的结果。",
   },
 };
 // Option values stay the spec's keys; only what is shown is translated.
@@ -815,15 +815,7 @@ function drawAnalysisResults(an) {
   pick.disabled = an.series.length < 2;
   $("an-series-status").textContent = "";
   $("analysis-methods").hidden = !an.methods.length;
-  // paragraphs; display formulas (indented lines) as they are; last, the references
-  $("analysis-methods-text").replaceChildren(...an.methods.map((p, k) => {
-    if (/^\s/.test(p)) return el("pre", { class: "formula", text: p.replace(/^ {4}/gm, "") });
-    if (k === an.methods.length - 1 && p.includes("\n")) {
-      const [head, ...works] = p.split("\n");
-      return el("div", { class: "references" }, el("strong", { text: head }), el("ul", {}, ...works.map((w) => el("li", { text: w }))));
-    }
-    return el("p", { text: p });
-  }));
+  $("analysis-methods-text").replaceChildren(...methodsNodes(an.methods, true));
   $("analysis-notes-box").hidden = !an.notes.length;
   $("analysis-notes-head").textContent = `${t("an_notes")} (${an.notes.length})`;
   $("analysis-notes").replaceChildren(...an.notes.map((n) => el("li", { text: n })));
@@ -832,6 +824,10 @@ function drawAnalysisResults(an) {
     const figures = an.figures.filter((f) => f.section === s.key);
     const section = el("section", { class: "analysis-section", id: "an-" + s.key, "aria-labelledby": "h-an-" + s.key },
       el("h4", { id: "h-an-" + s.key, text: s.title }));
+    if ((s.methods || []).length) {
+      section.append(el("details", { class: "methods section-methods" }, el("summary", { text: t("h_section_methods") }),
+        ...methodsNodes(s.methods, false)));
+    }
     if (!tables.length && !figures.length) section.append(el("p", { class: "note", text: t("an_nothing") }));
     if (figures.length) section.append(el("div", { class: "figures", id: "an-figures-" + s.key }));
     if (tables.length) {
@@ -841,6 +837,19 @@ function drawAnalysisResults(an) {
     }
     sections.append(section);
   }
+}
+
+// Methods text: paragraphs; display formulas (indented lines) as they are; with
+// ``references``, the last element is the reference list (a heading line, a work a line).
+function methodsNodes(paragraphs, references) {
+  return paragraphs.map((p, k) => {
+    if (/^\s/.test(p)) return el("pre", { class: "formula", text: p.replace(/^ {4}/gm, "") });
+    if (references && k === paragraphs.length - 1 && p.includes("\n")) {
+      const [head, ...works] = p.split("\n");
+      return el("div", { class: "references" }, el("strong", { text: head }), el("ul", {}, ...works.map((w) => el("li", { text: w }))));
+    }
+    return el("p", { text: p });
+  });
 }
 
 // ---- tables: paged, sortable, filterable --------------------------------------------------
