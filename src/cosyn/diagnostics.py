@@ -4,7 +4,10 @@
 and computes, as asked: grey relational grades, coupling coordination (with the relative
 development degree and its lag type), obstacle degrees, GM(1,1) forecasts and the
 robustness Monte Carlo. Like :mod:`cosyn.fit` it works on the whole panel at once (entity
-axis first); the tidy tables are built by :class:`~cosyn.result.Result` on first access.
+axis first), except the robustness Monte Carlo, which runs its draws in chunks of entities
+and keeps only their percentiles and agreement figures
+(:func:`~cosyn.methods.robustness.robustness_draws`); the tidy tables are built by
+:class:`~cosyn.result.Result` on first access.
 
 Every failure a user can cause here is a :class:`~cosyn.errors.DataError` naming the spec
 key, the entity and the series, and what to do; every fallback is a note.

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+import robustness_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -797,3 +798,114 @@ def test_no_spread_reproduces_the_point_with_explicit_bounds(seed, scope, aggreg
     np.testing.assert_array_equal(res.synergy, U)
     for band in (res.synergy_p5, res.synergy_median, res.synergy_p95):
         np.testing.assert_allclose(band, U, rtol=0, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# chunks of entities: the same numbers as every draw held at once, whatever the chunk
+# ---------------------------------------------------------------------------------------
+
+STORED = np.load(robustness_cases.REFERENCE)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, None])
+@pytest.mark.parametrize("name", list(robustness_cases.kernel_cases()))
+def test_kernel_equals_the_stored_unchunked_output(name, chunk):
+    # the stored outputs come from the kernel that kept every draw of every entity
+    # (robustness_cases.py says which commit); chunks of 1, 7 and all entities
+    args, kw = robustness_cases.kernel_cases()[name]()
+    res = robustness_draws(*args, **kw, chunk_entities=chunk)
+    for field in robustness_cases.FIELDS:
+        expected = STORED[f"kernel/{name}/{field}"]
+        np.testing.assert_allclose(
+            getattr(res, field), expected, rtol=0, atol=1e-12, err_msg=f"{name}: {field}"
+        )
+
+
+@pytest.mark.parametrize("name", list(robustness_cases.fit_cases()))
+def test_fit_table_equals_the_stored_unchunked_output(name):
+    table = robustness_cases.fit_result(robustness_cases.fit_cases()[name]).robustness
+    for column in robustness_cases.TABLE_COLUMNS:
+        expected = STORED[f"fit/{name}/{column}"]
+        np.testing.assert_allclose(
+            table[column].to_numpy(dtype=float), expected, rtol=0, atol=1e-12,
+            err_msg=f"{name}: {column}",
+        )  # fmt: skip
+
+
+def test_draws_and_figures_are_bitwise_the_same_for_any_chunks_and_threads():
+    # the same seed gives the same numbers, to the last bit, whatever the chunks of
+    # entities (1, 7, all), the memory budget (a store in memory or in a temporary file)
+    # and the threads
+    x, w = random_panel(E=9, T=6)
+    kw = {"bounds_axis": 1, "draws": 23, "seed": 12, "return_draws": True}
+    whole = fields(robustness_draws(x, POSITIVE, w, MEMBERSHIP, chunk_entities=None, **kw))
+    for extra in (
+        {"chunk_entities": 1},
+        {"chunk_entities": 7, "workers": 3},
+        {"chunk_bytes": 1},  # one entity a chunk, one draw a block, stores in a file
+        {"chunk_bytes": 2**40, "workers": 1},  # one chunk, stores in memory
+    ):
+        other = fields(robustness_draws(x, POSITIVE, w, MEMBERSHIP, **kw, **extra))
+        for name in whole:
+            np.testing.assert_array_equal(other[name], whole[name], err_msg=f"{extra} {name}")
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    axis=st.sampled_from([1, (0, 1)]),
+    scope=st.sampled_from(["entity", "panel"]),
+    aggregation=st.sampled_from(["weighted_sum", "weighted_geometric", "geometric"]),
+    explicit=st.booleans(),
+    left_out=st.booleans(),
+    chunk=st.integers(1, 8),
+)
+def test_any_chunks_give_the_numbers_of_one_chunk(
+    seed, axis, scope, aggregation, explicit, left_out, chunk
+):
+    x, w = random_panel(seed=seed, E=8, T=5)
+    kw: dict = {
+        "bounds_axis": axis,
+        "draws": 17,
+        "seed": seed,
+        "aggregation": aggregation,
+        "weights_scope": scope,
+    }
+    if explicit:
+        kw.update(robustness_cases._explicit(x))
+    if left_out:
+        active = np.ones(w.shape, dtype=bool)
+        active[3, 4] = False
+        w = np.where(active, w, 0.0)
+        w /= (w @ MEMBERSHIP)[:, MEMBERSHIP.argmax(axis=1)]
+        kw["active"] = active
+    try:
+        one = robustness_draws(x, POSITIVE, w, MEMBERSHIP, chunk_entities=None, **kw)
+    except ValueError:  # explicit bounds that cross a widened one for this panel
+        return
+    many = robustness_draws(x, POSITIVE, w, MEMBERSHIP, chunk_entities=chunk, **kw)
+    for name, value in fields(one).items():
+        np.testing.assert_array_equal(getattr(many, name), value, err_msg=name)
+
+
+def test_an_underflow_found_in_a_later_chunk_starts_the_draws_again(monkeypatch):
+    # κ small enough for gamma variates to underflow, but the up-front search for such
+    # draws switched off: the first chunk that meets one stops the run, the draws are
+    # searched and the run starts again — the stored output, whatever the chunks
+    from cosyn.methods import robustness
+
+    monkeypatch.setattr(robustness, "_may_underflow", lambda *args: False)
+    name = "tiny_concentration-weights_entity"
+    args, kw = robustness_cases.kernel_cases()[name]()
+    for chunk in (1, 3, None):
+        res = robustness_draws(*args, **kw, chunk_entities=chunk)
+        for field in robustness_cases.FIELDS:
+            np.testing.assert_allclose(
+                getattr(res, field), STORED[f"kernel/{name}/{field}"], rtol=0, atol=1e-12
+            )
+
+
+def test_bad_chunk_entities_is_an_error():
+    x, w = random_panel()
+    with pytest.raises(ValueError, match="chunk_entities must be a positive integer"):
+        robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=3, chunk_entities=0)

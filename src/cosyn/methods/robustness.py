@@ -10,8 +10,11 @@ stage and its rank.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
+import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,9 +26,9 @@ from numpy.typing import ArrayLike, NDArray
 from cosyn.methods.aggregation import AGGREGATIONS, subsystem_order
 from cosyn.methods.efficacy import efficacy
 from cosyn.methods.levels import STAGE_EDGES, classify
-from cosyn.methods.synergy import synergy_path
+from cosyn.methods.synergy import SYNERGY_ROUNDOFF, synergy_path
 
-__all__ = ["QUANTILES", "RobustnessResult", "robustness_draws"]
+__all__ = ["CHUNK_BYTES", "QUANTILES", "RobustnessResult", "robustness_draws"]
 
 Aggregation = Literal["weighted_sum", "geometric", "weighted_geometric"]
 Array = NDArray[np.float64]
@@ -35,6 +38,8 @@ _Out = TypeVar("_Out")
 
 #: Probabilities of the bands: 5th percentile, median, 95th percentile.
 QUANTILES: tuple[float, float, float] = (0.05, 0.5, 0.95)
+#: Default memory budget of one chunk of entities, in bytes (128 MiB).
+CHUNK_BYTES = 2**27
 
 
 @dataclass(frozen=True, repr=False)
@@ -138,7 +143,8 @@ def robustness_draws(
     active: ArrayLike | None = None,
     weights_scope: Literal["entity", "panel"] | None = None,
     return_draws: bool = False,
-    chunk_bytes: int = 2**28,
+    chunk_bytes: int = CHUNK_BYTES,
+    chunk_entities: int | None = None,
     workers: int | None = None,
 ) -> RobustnessResult:
     """Percentile bands of μ and U, and stage and rank stability, over random draws.
@@ -206,8 +212,11 @@ def robustness_draws(
     return_draws : bool
         Also return the weights, U, ranks and μ of every draw (memory: see Notes).
     chunk_bytes : int
-        Working memory per chunk of draws (default 256 MiB); it sets the chunk size, never
-        a draw (see Notes).
+        Memory budget of one chunk (default :data:`CHUNK_BYTES`, 128 MiB): the number of
+        entities in a chunk is the most whose draws fit in it, at least 1 (see Notes). It
+        never changes a number of the result.
+    chunk_entities : int, optional
+        Entities per chunk, instead of the number ``chunk_bytes`` gives (for tests).
     workers : int, optional
         Threads working on chunks at once (default: the CPUs available to the process);
         the result does not depend on it.
@@ -235,10 +244,11 @@ def robustness_draws(
       *positive* point weight, in C order over the ``(E, I)`` weight array (entity by
       entity, indicators in order; the ``(1, I)`` panel vector with
       ``weights_scope = "panel"``). So the draws depend only on ``seed`` and the inputs,
-      never on ``chunk_bytes`` or ``workers``, and the first ``n`` draws of a run are the
+      never on the chunks or ``workers``, and the first ``n`` draws of a run are the
       ``n`` draws of a run with ``draws = n``. The output is bitwise identical for the
-      same seed, inputs and ``chunk_bytes``, whatever ``workers``; another ``chunk_bytes``
-      can change the last bit of a weighted-sum μ or U (the rounding of the matrix
+      same seed and inputs, whatever ``chunk_bytes``, ``chunk_entities`` and ``workers``
+      (every sum runs over one entity's own values in a fixed order); another number of
+      draws can change the last bit of a weighted-sum μ or U (the rounding of the matrix
       products), never a draw.
     - **Margin.** One ``a_d`` per draw, shared by every entity and indicator: the margin
       is one global choice of the analyst (METHOD.md §1).
@@ -282,24 +292,42 @@ def robustness_draws(
       A U within rounding of an edge (e.g. U = 0 where some ``Δ_j = 0`` exactly) may flip
       stage between the point and a draw that reproduces it.
 
-    Speed and memory. For ``"weighted_sum"`` no ``u`` is materialised: with
-    ``m_i = lower_i`` (positive) or ``upper_i`` (negative) and ``s_i = ±1``,
-    ``u_i = s_i·(x_i − m_i(a))/span_i(a)`` is affine in ``x``, so
-    ``μ_j = Σ_{i∈j} [φ_i s_i / span_i]·(x_i − r_i) + c_j`` with ``r_i`` the entity's
-    minimum (subtracted first, for accuracy) and ``c_j = Σ_{i∈j} [φ_i s_i/span_i]·(r_i − m_i)``:
-    one batched matrix product over entities of (draws × indicators) @ (indicators ×
-    periods) per subsystem (BLAS). The geometric aggregations have no such shortcut:
-    ``u`` (E·T·I values per draw) is materialised chunk by chunk and passed to
-    :func:`subsystem_order` — several times slower. The random numbers are drawn with one
-    vectorised call per draw (its own stream, above); all other work is vectorised over
-    the draws of a chunk and the entities. Draws run in chunks of
-    ``max(1, chunk_bytes // bytes_per_draw)`` (``bytes_per_draw`` counts the temporaries
-    of one draw generously: ten (E, I) arrays, three (E, T, k), ten (E, P), and five
-    (E, T, I) for the geometric forms), ``workers`` chunks at a time on threads (NumPy
-    releases the GIL). Every draw's μ, U and rank is kept for the percentiles: about
-    ``D·E·(8·T·k + 12·P)`` bytes (2.3 GiB for 1,000 draws of 3,000 × 30 × 40 with k = 2),
-    plus ``8·D·E·I`` for ``weight_draws``, plus ``workers × chunk_bytes`` of working
-    memory; the percentiles then sort blocks of about ``chunk_bytes / 2``.
+    Speed and memory. The draws run in chunks of whole entities: a chunk draws the
+    weights of its entities for every draw (each draw's stream continues where the
+    previous chunk left it, so the numbers are the same as in one piece), computes μ and
+    U of every draw, and reduces them at once to the percentiles of μ and U and the stage
+    agreement; then its draws are dropped. What is not per entity is done before the
+    first chunk: the bounds of ``bounds = "panel"`` (min and max over the panel), the
+    margins of every draw, and with ``weights_scope = "panel"`` the shared weight vector
+    of every draw (``D × I`` numbers). Ranks compare the entities within a draw, so they
+    cannot be reduced chunk by chunk: each chunk writes U of its draws to a store
+    (``8·D·E·P`` bytes), which is then read back a block of draws at a time (every
+    entity) to rank them, and the ranks (2 bytes each up to 65,535 entities, else 4)
+    are read back a chunk of entities at a time for their percentiles. A store larger
+    than ``chunk_bytes`` is a temporary file (in :func:`tempfile.gettempdir`, deleted at
+    the end), not memory — 830 MiB of disk for 1,000 draws of 3,000 entities × 29
+    compared periods.
+
+    Chunk size: ``max(1, chunk_bytes // bytes_per_entity)`` entities, where
+    ``bytes_per_entity ≈ 8·D·(6·I + k·T + 8·P)`` counts the weights, coefficients, μ, U
+    and their temporaries of one entity over all ``D`` draws; a block of draws for the
+    ranks holds ``max(1, chunk_bytes // (48·E·P))`` draws. Peak memory is about
+    ``workers × chunk_bytes`` above the inputs and the point fit, whatever ``D × E``
+    (with ``return_draws``, plus every draw: ``D·E·(8·I + 8·T·k + 12·P)`` bytes).
+
+    For ``"weighted_sum"`` no ``u`` is materialised: with ``m_i = lower_i`` (positive) or
+    ``upper_i`` (negative) and ``s_i = ±1``, ``u_i = s_i·(x_i − m_i(a))/span_i(a)`` is
+    affine in ``x``, so ``μ_j = Σ_{i∈j} [φ_i s_i / span_i]·(x_i − r_i) + c_j`` with ``r_i``
+    the entity's minimum (subtracted first, for accuracy) and
+    ``c_j = Σ_{i∈j} [φ_i s_i/span_i]·(r_i − m_i)``: one matrix product per entity and
+    subsystem of (periods × indicators) @ (indicators × draws) (BLAS), which leaves the
+    draws of each (entity, period) side by side for the percentiles. The geometric
+    aggregations have no such shortcut: ``u`` is materialised for blocks of draws within
+    the chunk and passed to :func:`subsystem_order` — several times slower. The random
+    numbers are drawn with one vectorised call per draw and chunk (each draw has its own
+    stream); all other work is vectorised over the draws and the entities of a chunk.
+    ``workers`` chunks run at a time on threads (NumPy releases the GIL); their random
+    numbers are drawn in chunk order.
     """
     # -- inputs -----------------------------------------------------------------------
     xx = np.asarray(x, dtype=float)
@@ -387,7 +415,7 @@ def robustness_draws(
     stage_point = classify(U_point, stage_edges)
     rank_point = _min_rank(U_point.T).T  # ranks over entities, per compared period
 
-    # -- what every draw shares ---------------------------------------------------------
+    # -- what every draw shares, drawn or reduced before the chunks ----------------------
     draw_weights = aggregation != "geometric" and math.isfinite(concentration)
     if geo_weights is not None:
         phi_draw, reference_phi, support_mask = geo_weights, geo_weights, None
@@ -413,60 +441,123 @@ def robustness_draws(
         active=act,
         concentration=concentration if draw_weights else None,
         margin_range=(a_lo, a_hi),
-        children=np.random.SeedSequence(seed).spawn(D),
-        base=base,
+        seed=seed,
+        draws=D,
         aggregation="weighted_geometric" if geo_weights is not None else aggregation,
+        chunk_bytes=chunk_bytes,
     )
     # the interval (lower, upper] of each point stage: a draw keeps the stage iff inside
     edges = np.concatenate(([-np.inf], np.asarray(stage_edges, dtype=float), [np.inf]))
     stage_lower = edges[stage_point]  # (E, P)
     stage_upper = edges[stage_point + 1]
-    rank_point_t = np.ascontiguousarray(rank_point.T)  # (P, E)
 
-    # Draw-major stores: each chunk writes one contiguous block.
-    store_mu = np.empty((D, E, k, T))
-    store_U = np.empty((D, E, P))
-    store_rank = np.empty((D, P, E), dtype=np.int32)
-    margins = np.empty(D)
-    keep_weights = return_draws and aggregation != "geometric"
-    weight_store = np.empty((D, *phi_draw.shape)) if keep_weights else None
-
-    per_draw = _bytes_per_draw(E, T, n_ind, k, P, aggregation)
-    size = max(1, min(D, chunk_bytes // per_draw))
-    chunks = [(d0, min(D, d0 + size)) for d0 in range(0, D, size)]
+    # -- chunks of entities ---------------------------------------------------------------
+    if chunk_entities is None:
+        per_entity = _bytes_per_entity(D, T, n_ind, k, P)
+        size = max(1, min(E, chunk_bytes // per_entity))
+    elif int(chunk_entities) != chunk_entities or chunk_entities < 1:
+        raise ValueError(f"chunk_entities must be a positive integer, got {chunk_entities!r}")
+    else:
+        size = min(E, int(chunk_entities))
+    chunks = [(e0, min(E, e0 + size)) for e0 in range(0, E, size)]
     n_workers = _workers(workers, len(chunks))
 
-    def run(chunk: tuple[int, int]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        d0, d1 = chunk
-        a, w = shared.draw(d0, d1)  # (dc,), (dc, E or 1, I)
-        margins[d0:d1] = a
+    U_bands = np.empty((len(QUANTILES), E, P))
+    mu_bands = np.empty((len(QUANTILES), E, T, k))
+    stage_count = np.empty((E, P), dtype=np.int64)
+    keep_weights = return_draws and aggregation != "geometric"
+    weight_store = np.empty((D, *phi_draw.shape)) if keep_weights else None
+    synergy_store = np.empty((D, E, P)) if return_draws else None
+    mu_store = np.empty((D, E, k, T)) if return_draws else None
+
+    # Ranks need every entity of a draw: U goes to a store, chunk by chunk, laid out so
+    # that a chunk's block of draws is contiguous: chunk (e0, e1) holds (D, P, e1 − e0)
+    # values from offset e0·D·P.
+    rank_dtype = np.uint16 if E <= np.iinfo(np.uint16).max else np.int32
+    in_memory = D * E * P * (8 + np.dtype(rank_dtype).itemsize) <= chunk_bytes
+    u_store = _Store(D * E * P, np.float64, in_memory)
+    rank_store = _Store(D * E * P, rank_dtype, in_memory)
+
+    def reduce_chunk(chunk: tuple[int, int], w: Array) -> None:
+        e0, e1 = chunk
+        n = e1 - e0
+        ws = shared.workspace
+        mu = ws.get("mu", (n, k, T, D))  # the draws of each (entity, subsystem, period) together
+        shared.fill_mu(e0, e1, w, mu)
         if weight_store is not None:
-            weight_store[d0:d1] = w
-        mu = store_mu[d0:d1]  # (dc, E, k, T), filled in place
-        shared.fill_mu(mu, a, w)
-        U = synergy_path(mu.transpose(0, 1, 3, 2), base)[0]  # (dc, E, P)
-        store_U[d0:d1] = U
-        same_stage = ((U > stage_lower) & (U <= stage_upper)).sum(axis=0)
-        ranks = store_rank[d0:d1]  # (dc, P, E)
-        ranks[...] = _min_rank(np.ascontiguousarray(U.transpose(0, 2, 1)))
-        same_rank = (ranks == rank_point_t).sum(axis=0).T
-        return same_stage, same_rank
+            if weight_store.shape[1] == 1:
+                weight_store[...] = w[:, :1]
+            else:
+                weight_store[:, e0:e1] = w
+        U = ws.get("U", (n, P, D))  # (entity, compared period, draw)
+        _synergy_by_draw(mu, base, U, ws)
+        inside, above = ws.get("inside", U.shape, bool), ws.get("above", U.shape, bool)
+        np.greater(U, stage_lower[e0:e1, :, None], out=inside)
+        np.less_equal(U, stage_upper[e0:e1, :, None], out=above)
+        inside &= above
+        stage_count[e0:e1] = np.count_nonzero(inside, axis=-1)
+        by_draw = ws.get("by_draw", (D, P, n))
+        np.copyto(by_draw, U.transpose(2, 1, 0))
+        u_store.write(e0 * D * P, by_draw)
+        if synergy_store is not None and mu_store is not None:
+            synergy_store[:, e0:e1] = U.transpose(2, 0, 1)
+            mu_store[:, e0:e1] = mu.transpose(3, 0, 1, 2)
+        U_bands[:, e0:e1] = _quantiles(U.reshape(-1, D)).reshape(-1, n, P)
+        mu_bands[:, e0:e1] = _quantiles(mu.reshape(-1, D)).reshape(-1, n, k, T).swapaxes(2, 3)
 
-    stage_count = np.zeros((E, P), dtype=np.int64)
-    rank_count = np.zeros((E, P), dtype=np.int64)
-    for same_stage, same_rank in _map(run, chunks, n_workers):
-        stage_count += same_stage
-        rank_count += same_rank
+    try:
+        if shared.near_zero:  # tiny concentrations: the log-space draws found first
+            shared.find_log_space(chunks)
+        try:
+            _in_chunk_order(shared.weights, reduce_chunk, chunks, n_workers)
+        except _Underflow:  # tiny concentrations: find every log-space draw, then again
+            shared.find_log_space(chunks)
+            _in_chunk_order(shared.weights, reduce_chunk, chunks, n_workers)
 
-    # -- percentiles over the draw axis, in blocks -----------------------------------------
-    U_bands = _bands(store_U, chunk_bytes, n_workers)  # (3, E, P)
-    rank_bands = np.ascontiguousarray(_bands(store_rank, chunk_bytes, n_workers).swapaxes(1, 2))
-    mu_bands = np.ascontiguousarray(_bands(store_mu, chunk_bytes, n_workers).swapaxes(2, 3))
+        # -- ranks: blocks of draws over every entity --------------------------------------
+        rank_point_t = np.ascontiguousarray(rank_point.T)  # (P, E)
+        rank_store_full = np.empty((D, P, E), dtype=np.int32) if return_draws else None
+        block = max(1, min(D, chunk_bytes // (48 * E * P)))
+
+        def rank_block(d0: int) -> NDArray[np.int64]:
+            d1 = min(D, d0 + block)
+            values = np.empty((d1 - d0, P, E))
+            for e0, e1 in chunks:  # one contiguous read per chunk
+                part = np.empty((d1 - d0, P, e1 - e0))
+                u_store.read(e0 * D * P + d0 * P * (e1 - e0), part)
+                values[:, :, e0:e1] = part
+            ranks = _min_rank(values)  # (db, P, E)
+            del values
+            if rank_store_full is not None:
+                rank_store_full[d0:d1] = ranks
+            for e0, e1 in chunks:
+                part = np.ascontiguousarray(ranks[:, :, e0:e1], dtype=rank_dtype)
+                rank_store.write(e0 * D * P + d0 * P * (e1 - e0), part)
+            return np.asarray((ranks == rank_point_t).sum(axis=0))  # (P, E)
+
+        rank_count = np.zeros((P, E), dtype=np.int64)
+        for same_rank in _map(rank_block, list(range(0, D, block)), _workers(workers, D)):
+            rank_count += same_rank
+
+        # -- percentiles of the ranks: chunks of entities again ----------------------------
+        rank_bands = np.empty((len(QUANTILES), E, P))
+
+        def rank_chunk(chunk: tuple[int, int]) -> None:
+            e0, e1 = chunk
+            ranks = np.empty((D, P, e1 - e0), dtype=rank_dtype)
+            rank_store.read(e0 * D * P, ranks)
+            by_entity = np.ascontiguousarray(ranks.transpose(2, 1, 0))  # (n, P, D)
+            rank_bands[:, e0:e1] = _quantiles(by_entity.reshape(-1, D)).reshape(-1, e1 - e0, P)
+
+        _map(rank_chunk, chunks, n_workers)
+    finally:
+        u_store.close()
+        rank_store.close()
 
     return RobustnessResult(
         t0=t0,
         t1=t1,
-        margins=margins,
+        margins=shared.margins,
         synergy=U_point,
         synergy_p5=U_bands[0],
         synergy_median=U_bands[1],
@@ -477,26 +568,34 @@ def robustness_draws(
         rank_p5=rank_bands[0],
         rank_median=rank_bands[1],
         rank_p95=rank_bands[2],
-        rank_agreement=rank_count / D,
+        rank_agreement=np.ascontiguousarray(rank_count.T) / D,
         mu=mu_point,
         mu_p5=mu_bands[0],
         mu_median=mu_bands[1],
         mu_p95=mu_bands[2],
         weight_draws=weight_store,
-        synergy_draws=store_U if return_draws else None,
-        rank_draws=store_rank.transpose(0, 2, 1) if return_draws else None,
-        mu_draws=store_mu.transpose(0, 1, 3, 2) if return_draws else None,
+        synergy_draws=synergy_store,
+        rank_draws=None if rank_store_full is None else rank_store_full.transpose(0, 2, 1),
+        mu_draws=None if mu_store is None else mu_store.transpose(0, 1, 3, 2),
     )
 
 
 # -- the draws -----------------------------------------------------------------------------
 
 
-class _Draws:
-    """Random draws and their μ; read-only after construction, so chunks run in threads.
+class _Underflow(Exception):
+    """A draw whose gamma variates underflow turned up in a chunk after the first."""
 
-    Arrays of a chunk are draw-major, ``(dc, E, …)``: the draws of one chunk are written
-    as one contiguous block of each store.
+
+class _Draws:
+    """Random draws and their μ, chunk of entities by chunk of entities.
+
+    Everything here that is not per entity — the margins, the bounds of
+    ``bounds = "panel"``, the shared weight vectors of ``weights_scope = "panel"`` — is
+    drawn or computed once, in ``__init__``. Per-entity weights are drawn by
+    :meth:`weights`, which must be called for the chunks in order (each draw's stream
+    goes on where the previous chunk left it); :meth:`fill_mu` is read-only, so chunks
+    run in threads.
     """
 
     def __init__(
@@ -515,27 +614,42 @@ class _Draws:
         active: NDArray[np.bool_] | None,
         concentration: float | None,
         margin_range: tuple[float, float],
-        children: list[np.random.SeedSequence],
-        base: str | int,
+        seed: int,
+        draws: int,
         aggregation: Aggregation,
+        chunk_bytes: int,
     ) -> None:
         self.x = x
         self.positive = positive
         self.phi = phi  # (E or 1, I): the point weights, returned when none are drawn
         self.support_mask = support_mask  # (E, I) or None: each entity's own indicators
         self.membership = membership
-        self.memf = membership.astype(float)
         self.columns = [_positions(col) for col in membership.T]
         self.subsystem_of = membership.argmax(axis=1)
-        # Gamma shapes κ·φ of the positive weights, in C order of the reference array.
+        self.aggregation = aggregation
+        self.chunk_bytes = chunk_bytes
+        self.D = draws
+        self.workspace = _Workspace()
+        # Gamma shapes κ·φ of the positive weights, in C order of the reference array;
+        # the variates of entity rows e0..e1 are alpha[start[e0]:start[e1]].
         self.support = reference > 0
         self.dense = bool(self.support.all())
         self.ref_shape = reference.shape
         self.alpha = None if concentration is None else concentration * reference[self.support]
+        self.start = np.concatenate(([0], np.cumsum(self.support.sum(axis=1))))
         self.margin_range = margin_range
-        self.children = children
-        self.base = base
-        self.aggregation = aggregation
+        self.children = np.random.SeedSequence(seed).spawn(draws)
+        # Each draw's stream: the margin first (one per draw, for every entity).
+        self.streams = [np.random.default_rng(child) for child in self.children]
+        self.margins = np.array([rng.uniform(*margin_range) for rng in self.streams])
+        # Draws whose gamma variates underflow: d → their log-space streams (see
+        # :meth:`find_log_space`), or for panel weights their log-space weight vector.
+        self.log_streams: dict[int, tuple[np.random.Generator, np.random.Generator]] = {}
+        self.shared: Array | None = None  # (D, 1, I) panel weights, normalised
+        self.shared_gammas: Array | None = None  # (D, 1, I) raw, with a support mask
+        self.shared_log: dict[int, Array] = {}
+        if self.alpha is not None and self.ref_shape[0] == 1:
+            self._draw_panel_vectors()
         # Bounds at margin a: lower = L0 − a·Ls, upper = U0 + a·Us (METHOD.md §1); an
         # explicit bound has Ls = 0 or Us = 0 and stays where it is.
         has_lo, has_hi = np.isfinite(fixed_lo), np.isfinite(fixed_hi)
@@ -543,10 +657,11 @@ class _Draws:
         self.Ls = np.where(has_lo, 0.0, np.abs(lo))
         self.U0 = np.where(has_hi, fixed_hi, hi)
         self.Us = np.where(has_hi, 0.0, np.abs(hi))
-        if has_lo.any() or has_hi.any():  # outside explicit bounds: u clipped, as the fit
-            x = np.clip(x, np.where(has_lo, fixed_lo, -np.inf), np.where(has_hi, fixed_hi, np.inf))
-            self.x = x
-        sign = np.where(positive, 1.0, -1.0)
+        # outside explicit bounds: u clipped, as the fit (the data clipped chunk by chunk)
+        self.clip = None
+        if has_lo.any() or has_hi.any():
+            self.clip = (np.where(has_lo, fixed_lo, -np.inf), np.where(has_hi, fixed_hi, np.inf))
+        self.sign = np.where(positive, 1.0, -1.0)
         span0 = self.U0 - self.L0
         slope = self.Us + self.Ls
         lo_a = margin_range[0]
@@ -568,56 +683,58 @@ class _Draws:
         # the limit of u as a → 0+, where the span is 0 at a = 0 (0 for left-out cells)
         with np.errstate(divide="ignore", invalid="ignore"):
             off_slope = np.where(positive, self.Ls, -self.Us)
-            self.limit = np.where(flat & (slope > 0), off_slope / (sign * slope), 0.0)
+            self.limit = np.where(flat & (slope > 0), off_slope / (self.sign * slope), 0.0)
         if active is not None:
             self.limit = np.where(active, self.limit, 0.0)
-        if aggregation == "weighted_sum":
-            # span(a)·s = (U0 − L0)·s + a·(Us + Ls)·s, with s = ±1 the direction
-            self.signed_range = sign * span0
-            self.signed_slope = sign * slope
-            # r: each entity's minimum, subtracted from x before the products (accuracy).
-            ref = x.min(axis=1)  # (E, I)
-            centred = (x - ref[:, None, :]).transpose(0, 2, 1)  # (E, I, T)
-            self.xs = [np.ascontiguousarray(centred[:, c, :]) for c in self.columns]
-            # r − m(a) = (r − m(0)) + a·(Ls for a positive indicator, −Us for a negative)
-            self.offset_0 = ref - np.where(positive, self.L0, self.U0)  # (E, I)
-            self.offset_slope = off_slope  # (Eb, I)
+        # span(a)·s = (U0 − L0)·s + a·(Us + Ls)·s, with s = ±1 the direction
+        self.signed_range = self.sign * span0  # (Eb, I)
+        self.signed_slope = self.sign * slope
+        # r − m(a) = (r − m(0)) + a·(Ls for a positive indicator, −Us for a negative)
+        self.offset_slope = off_slope  # (Eb, I)
+        self.near_zero = (
+            self.alpha is not None
+            and self.ref_shape[0] > 1
+            and _may_underflow(self.alpha, self.support, self.columns, draws)
+        )
 
-    def draw(self, d0: int, d1: int) -> tuple[Array, Array]:
-        """Margins (dc,) and weights (dc, E or 1, I) of draws ``d0..d1−1``."""
-        a = np.empty(d1 - d0)
-        g = np.zeros((d1 - d0, *self.ref_shape)) if self.alpha is not None else None
-        for n, d in enumerate(range(d0, d1)):  # RNG only: one vectorised call per draw
-            rng = np.random.default_rng(self.children[d])
-            a[n] = rng.uniform(*self.margin_range)
-            if g is not None:
-                assert self.alpha is not None
-                if self.dense:
-                    g[n].reshape(-1)[:] = rng.standard_gamma(self.alpha)
-                else:
-                    g[n][self.support] = rng.standard_gamma(self.alpha)
-        if g is None:
-            return a, np.broadcast_to(self.phi, (d1 - d0, *self.phi.shape))
-        if self.support_mask is not None:
-            g = g * self.support_mask  # (dc, E, I): the shared draw, each entity's part
-        sums = g @ self.memf  # (dc, E or 1, k)
-        owned = (self.phi > 0) @ self.memf > 0 if self.support_mask is not None else None
-        small = sums < _SMALLEST_SUM
-        if owned is not None:
-            small &= owned
-        for m in np.flatnonzero(small.any(axis=(1, 2))):  # rare: tiny concentrations only
-            g[m] = self._log_space(d0 + int(m))
-            sums[m] = 1.0
-        g /= sums[..., self.subsystem_of]
-        return a, g
+    # -- weights --------------------------------------------------------------------------
 
-    def _log_space(self, d: int) -> Array:
-        """Weights of draw ``d`` from log-space gamma variates (no underflow).
+    def _subsystem_sums(self, g: Array, out: Array | None = None) -> Array:
+        """Σ over each subsystem's indicators (last axis), entity by entity, in a fixed
+        order: the same for a row whatever the other rows (unlike a matrix product)."""
+        if out is None:
+            out = np.empty((*g.shape[:-1], len(self.columns)))
+        for j, cols in enumerate(self.columns):
+            np.add.reduce(g[..., cols], axis=-1, out=out[..., j])
+        return out
 
-        The draw's stream continues after its margin and gamma variates:
-        ``ln g = ln Gamma(α + 1) + ln(V)/α`` with ``V ~ Uniform(0, 1]`` has the law of
-        ``ln Gamma(α)``; each subsystem is then normalised by a log-sum-exp.
-        """
+    def _draw_panel_vectors(self) -> None:
+        """The shared (1, I) weight vector of every draw (``weights_scope = "panel"``)."""
+        assert self.alpha is not None
+        g = np.zeros((self.D, *self.ref_shape))
+        for d, rng in enumerate(self.streams):  # RNG only: one vectorised call per draw
+            g[d][self.support] = rng.standard_gamma(self.alpha)
+        if self.support_mask is None:
+            sums = self._subsystem_sums(g)  # (D, 1, k)
+            for m in np.flatnonzero((sums < _SMALLEST_SUM).any(axis=(1, 2))):
+                g[m] = self._normalised_log(self._panel_log(int(m)))
+                sums[m] = 1.0
+            g /= sums[..., self.subsystem_of]
+            self.shared = g
+            return
+        # Each entity takes the shared draw restricted to its own indicators: a draw is
+        # drawn again in log space when it underflows for any entity (any pattern of
+        # indicators in use).
+        self.shared_gammas = g
+        patterns = np.unique(self.support_mask, axis=0)  # (n_patterns, I)
+        owned = self._subsystem_sums(patterns.astype(float)) > 0
+        for d in range(self.D):
+            sums = self._subsystem_sums(g[d] * patterns)
+            if ((sums < _SMALLEST_SUM) & owned).any():
+                self.shared_log[d] = self._panel_log(d)
+
+    def _panel_log(self, d: int) -> Array:
+        """Log-space gamma variates (1, I) of draw ``d`` with one panel vector."""
         assert self.alpha is not None
         rng = np.random.default_rng(self.children[d])
         rng.uniform(*self.margin_range)
@@ -626,66 +743,345 @@ class _Draws:
         log_g[self.support] = np.log(rng.standard_gamma(self.alpha + 1.0)) + (
             np.log1p(-rng.random(self.alpha.size)) / self.alpha
         )
-        if self.support_mask is not None:
-            log_g = np.where(self.support_mask, log_g, -np.inf)
-        top = np.full((*log_g.shape[:-1], len(self.columns)), -np.inf)
-        for j, cols in enumerate(self.columns):  # k subsystems: a handful
-            top[..., j] = log_g[..., cols].max(axis=-1)
+        return log_g
+
+    def _normalised_log(self, log_g: Array) -> Array:
+        """Weights from log-space gamma variates, normalised per subsystem (log-sum-exp).
+
+        ``ln g = ln Gamma(α + 1) + ln(V)/α`` with ``V ~ Uniform(0, 1]`` has the law of
+        ``ln Gamma(α)``; each subsystem is normalised by its largest ``ln g`` first.
+        """
+        top = np.stack([log_g[..., cols].max(axis=-1) for cols in self.columns], axis=-1)
         top = np.where(np.isfinite(top), top, 0.0)
         g = np.exp(log_g - top[..., self.subsystem_of])
-        total = g @ self.memf
+        total = self._subsystem_sums(g)
         return np.asarray(g / np.where(total > 0, total, 1.0)[..., self.subsystem_of])
 
-    def fill_mu(self, mu: Array, a: Array, w: Array) -> None:
-        """Write μ of the draws with margins ``a`` (dc,) and weights ``w`` into ``mu``.
+    def find_log_space(self, chunks: Sequence[tuple[int, int]]) -> None:
+        """Find the draws whose gamma variates underflow for some entity, and set up their
+        log-space streams (per-entity weights).
 
-        ``mu`` has shape (dc, E, k, T).
+        Each draw's stream is run through once, chunk by chunk; a draw that underflows
+        keeps that stream, now just after its gamma variates, for the ``Gamma(α + 1)``
+        variates, and a copy run past those for the uniforms — the order in which the
+        whole-draw log-space redraw takes them.
         """
-        a3 = a[:, None, None]
-        if self.aggregation == "weighted_sum":
-            self._fill_affine(mu, a3, w)
-            return
-        # u = x·(±1) + (−lower or upper), then / span — exactly as efficacy rounds it.
-        lower = self.L0 - a3 * self.Ls  # (dc, Eb, I) — METHOD.md §1
-        upper = self.U0 + a3 * self.Us
-        offset = np.where(self.positive, -lower, upper)[:, :, None, :]
-        u = np.multiply(self.x, np.where(self.positive, 1.0, -1.0)) + offset
-        span = upper - lower
-        if self.flat is not None:
-            span = np.where(self.flat, 1.0, span)
-        u /= span[:, :, None, :]  # (dc, E, T, I)
-        if self.flat is not None:
-            u = np.where(self.flat[:, None, :], self.limit[:, None, :], u)
-        np.clip(u, 0.0, 1.0, out=u)
-        order = subsystem_order(u, w, self.membership, self.aggregation)  # (dc, E, T, k)
-        mu[...] = order.transpose(0, 1, 3, 2)
+        assert self.alpha is not None
+        # the main streams start again after their margins
+        self.streams = [np.random.default_rng(child) for child in self.children]
+        for rng in self.streams:
+            rng.uniform(*self.margin_range)
+        found: list[tuple[int, np.random.Generator]] = []
+        for d, child in enumerate(self.children):  # RNG only: one call per draw and chunk
+            rng = np.random.default_rng(child)
+            rng.uniform(*self.margin_range)
+            small = False
+            for e0, e1 in chunks:
+                g = np.zeros((e1 - e0, self.ref_shape[1]))
+                g[self.support[e0:e1]] = rng.standard_gamma(self._alpha_rows(e0, e1))
+                small = small or bool((self._subsystem_sums(g) < _SMALLEST_SUM).any())
+            if small:
+                found.append((d, rng))
+        self.log_streams = {}
+        for d, gammas in found:
+            uniforms = copy.deepcopy(gammas)
+            for e0, e1 in chunks:
+                uniforms.standard_gamma(self._alpha_rows(e0, e1) + 1.0)
+            self.log_streams[d] = (gammas, uniforms)
 
-    def _fill_affine(self, mu: Array, a3: Array, w: Array) -> None:
+    def _alpha_rows(self, e0: int, e1: int) -> Array:
+        assert self.alpha is not None
+        return self.alpha[self.start[e0] : self.start[e1]]
+
+    def weights(self, chunk: tuple[int, int]) -> Array:
+        """Weights (D, n or 1, I) of every draw for the entities ``e0..e1−1``.
+
+        Per-entity weights take the next variates of each draw's stream: call this for
+        the chunks in order.
+        """
+        e0, e1 = chunk
+        if self.alpha is None:
+            rows = _rows(self.phi, e0, e1)
+            return np.broadcast_to(rows, (self.D, *rows.shape))
+        if self.shared is not None:
+            return self.shared
+        if self.shared_gammas is not None:
+            assert self.support_mask is not None
+            mask = self.support_mask[e0:e1]
+            g = self.shared_gammas * mask  # (D, n, I): the shared draw, each entity's part
+            sums = self._subsystem_sums(g)
+            for d, log_g in self.shared_log.items():
+                g[d] = self._normalised_log(np.where(mask, log_g, -np.inf))
+                sums[d] = 1.0
+            g /= sums[..., self.subsystem_of]
+            return g
+        n = e1 - e0
+        alpha = self._alpha_rows(e0, e1)
+        support = self.support[e0:e1]
+        g = self.workspace.get("g", (self.D, n, self.ref_shape[1]))
+        if not self.dense or self.log_streams:
+            g.fill(0.0)
+        for d, rng in enumerate(self.streams):  # RNG only: one vectorised call per draw
+            if d in self.log_streams:
+                continue
+            if self.dense:
+                rng.standard_gamma(alpha, out=g[d].reshape(-1))
+            else:
+                g[d][support] = rng.standard_gamma(alpha)
+        sums = self._subsystem_sums(g, self.workspace.get("sums", (self.D, n, len(self.columns))))
+        small = np.asarray((sums < _SMALLEST_SUM).any(axis=(1, 2)))
+        for d, (gammas, uniforms) in self.log_streams.items():
+            log_g = np.full((n, self.ref_shape[1]), -np.inf)
+            log_g[support] = np.log(gammas.standard_gamma(alpha + 1.0)) + (
+                np.log1p(-uniforms.random(alpha.size)) / alpha
+            )
+            g[d] = self._normalised_log(log_g)
+            sums[d] = 1.0
+            small[d] = False
+        if small.any():
+            raise _Underflow
+        for j, cols in enumerate(self.columns):  # φ_i = g_i / Σ_{i'∈j} g_i'
+            g[..., cols] /= sums[..., j : j + 1]
+        return g
+
+    # -- μ ------------------------------------------------------------------------------
+
+    def fill_mu(self, e0: int, e1: int, w: Array, mu: Array) -> None:
+        """Write μ of every draw of the entities ``e0..e1−1`` into ``mu`` (n, k, T, D).
+
+        ``w`` holds the weights of :meth:`weights` (D, n or 1, I).
+        """
+        x = self.x[e0:e1]
+        if self.clip is not None:
+            x = np.clip(x, *self.clip)
+        if self.aggregation == "weighted_sum":
+            self._fill_affine(e0, e1, x, w, mu)
+            return
+        # u = x·(±1) + (−lower or upper), then / span — exactly as efficacy rounds it;
+        # materialised for blocks of draws (D_b, n, T, I).
+        n, T, n_ind = x.shape
+        L0, Ls, U0, Us = (_rows(v, e0, e1) for v in (self.L0, self.Ls, self.U0, self.Us))
+        flat = None if self.flat is None else _rows(self.flat, e0, e1)
+        limit = _rows(self.limit, e0, e1)
+        size = max(1, self.chunk_bytes // (48 * n * T * n_ind))
+        for d0 in range(0, self.D, size):  # blocks of draws within the chunk
+            d1 = min(self.D, d0 + size)
+            a3 = self.margins[d0:d1, None, None]
+            lower = L0 - a3 * Ls  # (db, Eb, I) — METHOD.md §1
+            upper = U0 + a3 * Us
+            offset = np.where(self.positive, -lower, upper)[:, :, None, :]
+            u = np.multiply(x, self.sign) + offset
+            span = upper - lower
+            if flat is not None:
+                span = np.where(flat, 1.0, span)
+            u /= span[:, :, None, :]  # (db, n, T, I)
+            if flat is not None:
+                u = np.where(flat[:, None, :], limit[:, None, :], u)
+            np.clip(u, 0.0, 1.0, out=u)
+            order = subsystem_order(u, w[d0:d1], self.membership, self.aggregation)
+            mu[..., d0:d1] = order.transpose(1, 3, 2, 0)  # (db, n, T, k) → (n, k, T, db)
+
+    def _fill_affine(self, e0: int, e1: int, x: Array, w: Array, mu: Array) -> None:
         """Weighted sum by the affine form of u (METHOD.md §1, §3): no u materialised.
 
-        ``μ_j = Σ_{i∈j} c_i·(x_i − r_i) + Σ_{i∈j} c_i·(r_i − m_i)``, ``c_i = φ_i s_i/span_i``.
+        ``μ_j = Σ_{i∈j} c_i·(x_i − r_i) + Σ_{i∈j} c_i·(r_i − m_i)``, ``c_i = φ_i s_i/span_i``,
+        with the draws on the last axis: (n, T, I_j) @ (n, I_j, D) per subsystem.
         """
-        den = self.signed_range + self.signed_slope * a3  # (dc, Eb, I)
-        if self.flat is not None:
-            den = np.where(self.flat, 1.0, den)
-        coef = w / den  # (dc, E or 1, I)
-        const = coef * (self.offset_0 + self.offset_slope * a3)  # (dc, E, I)
-        if self.flat is not None:  # u is its limit there: no part of x, a constant
-            coef = np.where(self.flat, 0.0, coef)
-            const = np.where(self.flat, w * self.limit, const)
-        coef_e = coef.transpose(1, 0, 2)  # (E or 1, dc, I)
+        a = self.margins
+        ws = self.workspace
+        n, _, n_ind = x.shape
+        ref = x.min(axis=1)  # (n, I): r, each entity's minimum, subtracted first (accuracy)
+        centred = x - ref[:, None, :]  # (n, T, I)
+        offset_0 = ref - np.where(self.positive, _rows(self.L0, e0, e1), _rows(self.U0, e0, e1))
+        signed_range = _rows(self.signed_range, e0, e1)
+        den = ws.get("den", (signed_range.shape[0], n_ind, self.D))  # (Eb, I, D)
+        np.multiply(_rows(self.signed_slope, e0, e1)[..., None], a, out=den)
+        den += signed_range[..., None]
+        flat = None if self.flat is None else _rows(self.flat, e0, e1)[..., None]
+        if flat is not None:
+            den = np.where(flat, 1.0, den)
+        w_t = w.transpose(1, 2, 0)  # (n or 1, I, D)
+        coef = ws.get("coef", np.broadcast_shapes(w_t.shape, den.shape))  # (n or 1, I, D)
+        np.divide(w_t, den, out=coef)
+        const = ws.get("const", (n, n_ind, self.D))
+        np.multiply(_rows(self.offset_slope, e0, e1)[..., None], a, out=const)
+        const += offset_0[..., None]
+        const *= coef
+        if flat is not None:  # u is its limit there: no part of x, a constant
+            coef = np.where(flat, 0.0, coef)
+            const[...] = np.where(flat, w_t * _rows(self.limit, e0, e1)[..., None], const)
+        total = ws.get("total", (n, self.D))
         for j, cols in enumerate(self.columns):  # k subsystems: a handful
-            block = mu[:, :, j, :]  # (dc, E, T)
-            # (E, dc, I_j) @ (E, I_j, T), written straight into the block
-            np.matmul(coef_e[:, :, cols], self.xs[j], out=block.transpose(1, 0, 2))
-            block += const[:, :, cols].sum(axis=-1)[..., None]
+            block = mu[:, j]  # (n, T, D)
+            np.matmul(np.ascontiguousarray(centred[:, :, cols]), coef[:, cols], out=block)
+            np.add.reduce(const[:, cols], axis=1, out=total)
+            block += total[:, None, :]
         # As subsystem_order: Σφ·u can leave [0, 1] by an ulp.
-        np.maximum(mu, 0.0, out=mu)
-        np.minimum(mu, 1.0, out=mu)
+        np.clip(mu, 0.0, 1.0, out=mu)
+
+
+def _synergy_by_draw(mu: Array, base: str | int, out: Array, ws: _Workspace) -> None:
+    """U of every draw from μ laid out (n, k, T, D), into ``out`` (n, P, D).
+
+    The operations of :func:`~cosyn.methods.synergy.synergy_degree`, in the same order
+    (so the same numbers), on the draws side by side: ``Δ_j = μ_j(t1) − μ_j(t0)``, a
+    change ``|Δ_j| ≤`` :data:`SYNERGY_ROUNDOFF` counts as none,
+    ``U = θ·Π_j |Δ_j|^(1/k)`` with ``θ = +1`` only when every subsystem rose, ``+0.0``
+    never ``−0.0``. METHOD.md §4, §8.
+    """
+    T, k = mu.shape[2], mu.shape[1]
+    if base == "adjacent":
+        before, after = mu[:, :, :-1], mu[:, :, 1:]
+    else:
+        start = 0 if base == "first" else int(base)
+        if not 0 <= start < T:
+            raise ValueError(f"base index {start} is outside 0..{T - 1}")
+        before, after = mu[:, :, start : start + 1], mu[:, :, start + 1 :]
+    change = ws.get("change", out.shape)
+    moved = ws.get("moved", out.shape, bool)
+    rose = ws.get("rose", out.shape, bool)
+    rising = ws.get("rising", out.shape, bool)
+    for j in range(k):  # k subsystems: a handful
+        np.subtract(after[:, j], before[:, j], out=change)
+        np.abs(change, out=change)
+        np.greater(change, SYNERGY_ROUNDOFF, out=moved)
+        np.greater(after[:, j], before[:, j], out=rose)
+        rose &= moved
+        if j == 0:
+            rising[...] = rose
+        else:
+            rising &= rose
+        # the root of each factor, not of the product: Π|Δ| underflows for small moves
+        if k == 2:
+            np.sqrt(change, out=change)
+        else:
+            np.power(change, 1.0 / k, out=change)
+        change *= moved  # where(moved, root, 0): the roots are finite and ≥ 0
+        if j == 0:
+            out[...] = change
+        else:
+            out *= change
+    np.logical_not(rising, out=moved)
+    np.negative(out, out=out, where=moved)
+    out += 0.0  # −0.0 becomes +0.0
+
+
+class _Workspace(threading.local):
+    """Arrays reused from chunk to chunk, one set per thread (no new pages per chunk)."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, NDArray[Any]] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: Any = np.float64) -> NDArray[Any]:
+        """An uninitialised array of this shape, sharing memory with the last one of the
+        same name in this thread."""
+        size = math.prod(shape)
+        array = self.arrays.get(name)
+        if array is None or array.size < size or array.dtype != np.dtype(dtype):
+            array = np.empty(size, dtype)
+            self.arrays[name] = array
+        return array[:size].reshape(shape)
+
+
+def _may_underflow(
+    alpha: Array, support: NDArray[np.bool_], columns: Sequence[Any], draws: int
+) -> bool:
+    """Whether the gamma variates of some subsystem could sum below :data:`_SMALLEST_SUM`.
+
+    A subsystem's variates sum to a ``Gamma(A)`` variate, ``A = Σ α`` over its positive
+    weights, which falls below ``ε`` with probability at most ``ε^A / Γ(A + 1)``; this is
+    True when that, times the number of (draw, entity, subsystem) sums, exceeds 1e-9.
+    """
+    shapes = np.zeros(support.shape)
+    shapes[support] = alpha
+    total = np.stack([shapes[:, cols].sum(axis=-1) for cols in columns], axis=-1)
+    a = float(total[total > 0].min())
+    log_p = a * math.log(_SMALLEST_SUM) - math.lgamma(a + 1.0)
+    return log_p + math.log(draws * total.size) > math.log(1e-9)
 
 
 #: A subsystem's gamma variates summing below this are drawn again in log space.
 _SMALLEST_SUM = 1e-300
+
+
+def _rows(values: NDArray[Any], e0: int, e1: int) -> NDArray[Any]:
+    """Rows ``e0..e1−1`` of a per-entity array, or its one row when it is the panel's."""
+    return values if values.shape[0] == 1 else values[e0:e1]
+
+
+def _in_chunk_order(
+    draw: Callable[[tuple[int, int]], Array],
+    reduce: Callable[[tuple[int, int], Array], None],
+    chunks: Sequence[tuple[int, int]],
+    workers: int,
+) -> None:
+    """``reduce(chunk, draw(chunk))`` for every chunk, on ``workers`` threads.
+
+    ``draw`` runs for the chunks one at a time and in order (it moves each draw's random
+    stream on); ``reduce`` runs for several chunks at once.
+    """
+    turns = [threading.Event() for _ in range(len(chunks) + 1)]
+    turns[0].set()
+    failed = threading.Event()
+
+    def job(n: int) -> None:
+        turns[n].wait()
+        try:
+            if failed.is_set():
+                return
+            w = draw(chunks[n])
+        except BaseException:
+            failed.set()
+            raise
+        finally:
+            turns[n + 1].set()
+        if not failed.is_set():
+            reduce(chunks[n], w)
+
+    _map(job, list(range(len(chunks))), workers)
+
+
+class _Store:
+    """A flat array of the draws that cannot be reduced per chunk of entities (U for the
+    ranks, and the ranks): in memory, or in a temporary file when large."""
+
+    def __init__(self, size: int, dtype: Any, in_memory: bool) -> None:
+        self.dtype = np.dtype(dtype)
+        self.array: NDArray[Any] | None = np.empty(size, self.dtype) if in_memory else None
+        self.file = None if in_memory else tempfile.TemporaryFile()
+        self.lock = threading.Lock()
+
+    def write(self, offset: int, values: NDArray[Any]) -> None:
+        """Write ``values`` (in C order) from element ``offset`` on."""
+        values = np.ascontiguousarray(values, dtype=self.dtype)
+        if self.array is not None:
+            self.array[offset : offset + values.size] = values.reshape(-1)
+            return
+        assert self.file is not None
+        with self.lock:
+            self.file.seek(offset * self.dtype.itemsize)
+            self.file.write(values.reshape(-1).data.cast("B"))
+
+    def read(self, offset: int, out: NDArray[Any]) -> None:
+        """Fill ``out`` (C-contiguous, this store's dtype) from element ``offset`` on."""
+        if self.array is not None:
+            out.reshape(-1)[:] = self.array[offset : offset + out.size]
+            return
+        assert self.file is not None
+        view = out.reshape(-1).data.cast("B")
+        with self.lock:
+            self.file.seek(offset * self.dtype.itemsize)
+            done = 0
+            while done < len(view):
+                got = self.file.readinto(view[done:])
+                if not got:
+                    raise OSError("robustness: the temporary store of the draws is short")
+                done += got
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        self.array = None
 
 
 def _normalised(phi: Array, memf: Array) -> Array:
@@ -740,13 +1136,12 @@ def _bounds_axes(bounds_axis: int | tuple[int, ...]) -> int | tuple[int, int]:
     )
 
 
-def _bytes_per_draw(E: int, T: int, n_ind: int, k: int, P: int, aggregation: str) -> int:
-    """Working memory of one draw in a chunk (float64 temporaries, counted generously)."""
-    per_indicator = 10 * E * n_ind  # gammas, weights, bounds, coefficients, constants
-    per_period = E * T * k * 3 + E * P * 10  # μ, U, its stage, the rank sort
-    if aggregation != "weighted_sum":
-        per_indicator += 5 * E * T * n_ind  # u, ln u, φ·ln u, the zero mask
-    return 8 * (per_indicator + per_period)
+def _bytes_per_entity(D: int, T: int, n_ind: int, k: int, P: int) -> int:
+    """Working memory of one entity's draws in a chunk (float64, counted generously):
+    weights, gammas and the coefficients and constants of the affine form (six of
+    I × D), μ (k·T × D), and U with the temporaries of the synergy degree (eight of
+    P × D). The geometric forms materialise u in blocks of draws within this budget."""
+    return 8 * D * (6 * n_ind + k * T + 8 * P)
 
 
 def _workers(workers: int | None, n_jobs: int) -> int:
@@ -791,33 +1186,25 @@ def _min_rank(values: Array) -> IntArray:
     return ranks.reshape(values.shape)
 
 
-def _bands(store: NDArray[Any], chunk_bytes: int, workers: int) -> Array:
-    """``np.quantile(store, QUANTILES, axis=0, method="linear")`` for a draw-major store.
+def _quantiles(rows: NDArray[Any]) -> Array:
+    """``np.quantile(rows, QUANTILES, axis=1, method="linear")``, sorting ``rows`` in place.
 
-    Block by block over the other axes: transpose the block so the draws are contiguous,
-    sort them (a full SIMD sort is several times faster than numpy's multi-point partition
-    for three quantiles), and interpolate as numpy's ``_lerp`` does, so the result is the
-    same number.
+    ``rows`` (columns, draws) holds the draws of each column side by side. A full sort
+    along the draws is faster here than numpy's multi-point partition for three
+    quantiles; the interpolation is numpy's ``_lerp``, so the result is the same number.
+    Returns (3, columns).
     """
-    n = store.shape[0]
-    flat = store.reshape(n, -1)
-    out = np.empty((len(QUANTILES), flat.shape[1]))
-    q = np.asarray(QUANTILES)
-    h = (n - 1) * q  # numpy's virtual index for method "linear" (H&F type 7)
+    n = rows.shape[-1]
+    rows.sort(axis=-1)
+    out = np.empty((len(QUANTILES), rows.shape[0]))
+    h = (n - 1) * np.asarray(QUANTILES)  # numpy's virtual index for "linear" (H&F type 7)
     below = np.clip(np.floor(h), 0, n - 1).astype(np.intp)
     above = np.clip(below + 1, 0, n - 1)
     gamma = h - below
-    size = max(1, min(flat.shape[1], chunk_bytes // (16 * n)))
-
-    def block(c0: int) -> None:
-        c1 = min(flat.shape[1], c0 + size)
-        part = np.sort(flat[:, c0:c1].T, axis=-1)  # (columns, draws)
-        for n_q in range(len(QUANTILES)):
-            lo = part[:, below[n_q]].astype(float)
-            hi = part[:, above[n_q]].astype(float)
-            diff = hi - lo
-            g = gamma[n_q]
-            out[n_q, c0:c1] = hi - diff * (1 - g) if g >= 0.5 else lo + diff * g
-
-    _map(block, list(range(0, flat.shape[1], size)), workers)
-    return out.reshape(len(QUANTILES), *store.shape[1:])
+    for n_q in range(len(QUANTILES)):
+        lo = rows[:, below[n_q]].astype(float)
+        hi = rows[:, above[n_q]].astype(float)
+        diff = hi - lo
+        g = gamma[n_q]
+        out[n_q] = hi - diff * (1 - g) if g >= 0.5 else lo + diff * g
+    return out
