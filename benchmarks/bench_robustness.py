@@ -1,19 +1,26 @@
-"""Benchmark ``robustness_draws`` against a per-draw loop over the point-fit kernels.
+"""Benchmark ``robustness_draws`` (draws in chunks of entities) against the unchunked kernel.
 
 One random panel (entities × periods × indicators; two subsystems, the first and second
 half of the indicators; every fourth indicator negative; entropy-like random weights per
-entity), bounds per entity, weighted sum, synergy from the first period. Timed in one run:
+entity), bounds per entity, weighted sum, synergy from the first period. Timed in one run,
+each kernel in a fresh Python process of its own (so that each peak resident memory is its
+own):
 
 (a) ``robustness_draws`` with ``--draws`` draws (default 1,000): margins
     ``Uniform(0.05, 0.2)``, Dirichlet weights with κ = 50, bands of μ and U, stage and
-    rank agreement, rank bands — wall time, CPU time of the process, and the peak
-    resident memory (``resource.getrusage``, ``ru_maxrss``) after it;
-(b) the same work as a plain loop over draws, each draw running ``efficacy``,
+    rank agreement, rank bands — wall time, CPU time of the process (all threads: on a
+    shared, loaded machine the wall time grows with the load, the CPU time much less),
+    and the peak resident memory of the process (``ru_maxrss``);
+(b) the baseline: the same call on the kernel as it was before its draws ran in chunks
+    (``robustness_unchunked.py``, every draw of every entity held in memory), with the
+    same figures; the two results must agree to 1e-12 (the script exits with status 1 if
+    not);
+(c) the same work as a plain loop over draws, each draw running ``efficacy``,
     ``subsystem_order`` and ``synergy_path`` on the whole panel (vectorised over
     entities), ranking the entities and classifying the stages — on ``--loop-draws``
     draws, scaled linearly to ``--draws``. It draws the same random numbers as (a), so
-    its synergy values must equal those of (a) (the script exits with status 1 if not).
-    The loop leaves out the final percentiles; that favours the loop.
+    its synergy values must equal those of (a) (exit status 1 if not). The loop leaves
+    out the final percentiles; that favours the loop.
 
 Run from the repository root::
 
@@ -26,11 +33,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -57,6 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--workers", type=int, default=None, help="threads (default: all CPUs)")
     p.add_argument("--seed", type=int, default=20240501, help="random seed")
+    p.add_argument("--no-baseline", action="store_true", help="leave out (b), the baseline")
+    p.add_argument("--kernel", choices=["chunked", "unchunked"], help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.entities < 1 or args.periods < 2 or args.indicators < 2 or args.draws < 1:
         p.error("need --entities ≥ 1, --periods ≥ 2, --indicators ≥ 2, --draws ≥ 1")
@@ -134,8 +148,79 @@ def peak_rss() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
+#: Arrays of the two results compared, and the keys of their figures.
+COMPARED = (
+    "synergy_p5",
+    "synergy_median",
+    "synergy_p95",
+    "stage_agreement",
+    "rank_p5",
+    "rank_median",
+    "rank_p95",
+    "rank_agreement",
+    "mu_p5",
+    "mu_median",
+    "mu_p95",
+)
+
+
+def kernel_kwargs(args: argparse.Namespace) -> dict:
+    return {
+        "bounds_axis": 1,
+        "margin_range": MARGIN_RANGE,
+        "concentration": CONCENTRATION,
+        "seed": args.seed,
+        "stage_edges": STAGE_EDGES,
+        "workers": args.workers,
+    }
+
+
+def run_kernel(args: argparse.Namespace) -> int:
+    """In a fresh process: one kernel on the panel; figures as JSON, bands to ``--out``."""
+    x, positive, weights, membership = make_panel(
+        args.entities, args.periods, args.indicators, args.seed
+    )
+    if args.kernel == "chunked":
+        kernel = robustness_draws
+    else:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from robustness_unchunked import robustness_draws as kernel
+    gc.collect()
+    before = peak_rss()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    res = kernel(x, positive, weights, membership, draws=args.draws, **kernel_kwargs(args))
+    wall = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0
+    peak = peak_rss()
+    np.savez(args.out, **{name: getattr(res, name) for name in COMPARED})
+    print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "before": before}))
+    return 0
+
+
+def measure(args: argparse.Namespace, kernel: str, out: Path) -> dict:
+    """Run one kernel in a fresh Python process and return its figures."""
+    cmd = [
+        sys.executable,
+        __file__,
+        f"--entities={args.entities}",
+        f"--periods={args.periods}",
+        f"--indicators={args.indicators}",
+        f"--draws={args.draws}",
+        f"--seed={args.seed}",
+        f"--kernel={kernel}",
+        f"--out={out}",
+    ]
+    if args.workers is not None:
+        cmd.append(f"--workers={args.workers}")
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    figures: dict = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.kernel:
+        return run_kernel(args)
     E, T, n_ind, D, n_loop = (
         args.entities,
         args.periods,
@@ -144,14 +229,6 @@ def main(argv: list[str] | None = None) -> int:
         args.loop_draws,
     )
     x, positive, weights, membership = make_panel(E, T, n_ind, args.seed)
-    kwargs = {
-        "bounds_axis": 1,
-        "margin_range": MARGIN_RANGE,
-        "concentration": CONCENTRATION,
-        "seed": args.seed,
-        "stage_edges": STAGE_EDGES,
-        "workers": args.workers,
-    }
 
     print(f"robustness_draws benchmark — {E:,} entities × {T} periods × {n_ind} indicators")
     print(
@@ -167,21 +244,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.machine()} {platform.system()}, CPUs available {cpus}, "
         f"workers {args.workers or cpus}, load average before {load[0]:.2f}"
     )
-    print(f"  cube {size(x.nbytes)} float64; peak RSS before the run {size(peak_rss())}")
+    print(f"  cube {size(x.nbytes)} float64; each kernel runs in a fresh process")
     print()
 
-    # (a) the kernel
-    gc.collect()
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    res = robustness_draws(x, positive, weights, membership, draws=D, **kwargs)
-    t_kernel = time.perf_counter() - wall0
-    cpu_kernel = time.process_time() - cpu0
-    peak = peak_rss()
-    stored = D * E * (8 * T * 2 + 12 * res.t1.size)
-    del res
-    gc.collect()
+    with tempfile.TemporaryDirectory() as tmp:
+        chunked = measure(args, "chunked", Path(tmp) / "chunked.npz")
+        baseline = None
+        if not args.no_baseline:
+            baseline = measure(args, "unchunked", Path(tmp) / "unchunked.npz")
+            a = np.load(Path(tmp) / "chunked.npz")
+            b = np.load(Path(tmp) / "unchunked.npz")
+            band_diff = max(float(np.max(np.abs(a[name] - b[name]))) for name in COMPARED)
+    stored = D * E * (8 * T * 2 + 12 * (T - 1))
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
-    # (b) the per-draw loop, on a few draws
+    # (c) the per-draw loop, on a few draws
     wall0 = time.perf_counter()
     loop_U = per_draw_loop(x, positive, weights, membership, n_loop, D, args.seed)
     t_loop = time.perf_counter() - wall0
@@ -189,33 +266,50 @@ def main(argv: list[str] | None = None) -> int:
 
     # the loop's draws are the kernel's first draws (the random streams are per draw)
     check = robustness_draws(
-        x, positive, weights, membership, draws=n_loop, return_draws=True, **kwargs
+        x, positive, weights, membership, draws=n_loop, return_draws=True, **kernel_kwargs(args)
     )
     assert check.synergy_draws is not None
     diff = float(np.max(np.abs(check.synergy_draws - loop_U)))
     same = diff <= ATOL
 
-    w = 50
+    w = 52
 
     def row(label: str, value: str) -> None:
         print(f"{label:<{w}} {value:>14}")
 
     row("measure", "value")
-    row(f"(a) robustness_draws, {D:,} draws: wall", f"{t_kernel:.2f} s")
-    row("    CPU time of the process (all threads)", f"{cpu_kernel:.2f} s")
-    row("    peak resident memory (ru_maxrss)", size(peak))
-    row("    of which the stored draws of μ, U, rank", size(stored))
-    row(f"(b) per-draw loop, {n_loop:,} draws measured", f"{t_loop:.2f} s")
+    row(f"(a) robustness_draws in chunks, {D:,} draws: wall", f"{chunked['wall']:.2f} s")
+    row("    CPU time of the process (all threads)", f"{chunked['cpu']:.2f} s")
+    row("    peak resident memory (ru_maxrss)", size(chunked["peak"]))
+    row("    of which before the call (panel, imports)", size(chunked["before"]))
+    if baseline is not None:
+        row(f"(b) baseline, unchunked kernel, {D:,} draws: wall", f"{baseline['wall']:.2f} s")
+        row("    CPU time of the process (all threads)", f"{baseline['cpu']:.2f} s")
+        row("    peak resident memory (ru_maxrss)", size(baseline["peak"]))
+        row("    of which the stored draws of μ, U, rank", size(stored))
+        row("(a) / (b): wall", f"{chunked['wall'] / baseline['wall']:.2f}")
+        row("(a) / (b): CPU time", f"{chunked['cpu'] / baseline['cpu']:.2f}")
+        row("(a) / (b): peak resident memory", f"{chunked['peak'] / baseline['peak']:.2f}")
+    row(f"(c) per-draw loop, {n_loop:,} draws measured", f"{t_loop:.2f} s")
     row(f"    scaled linearly to {D:,} draws (×{D / n_loop:g})", f"{t_loop_full:.1f} s")
-    row("speed-up of (a) over (b) scaled", f"{t_loop_full / t_kernel:.1f}×")
+    row("speed-up of (a) over (c) scaled", f"{t_loop_full / chunked['wall']:.1f}×")
+    print(f"load average after the kernels {load_after:.2f}")
     print()
+    ok = True
+    if baseline is not None:
+        agree = band_diff <= ATOL
+        ok = ok and agree
+        print(
+            f"bands, agreements and ranks of (a) vs (b): max |diff| = {band_diff:.3g} "
+            f"(atol {ATOL:g}) — " + ("agree" if agree else "DIFFER")
+        )
     print(
         f"synergy of the loop vs the kernel, {n_loop} draws × {E:,} entities × "
         f"{loop_U.shape[-1]} periods: max |diff| = {diff:.3g} (atol {ATOL:g}) — "
         + ("agree" if same else "DIFFER")
     )
-    if not same:
-        print("error: the per-draw loop and robustness_draws disagree", file=sys.stderr)
+    if not (ok and same):
+        print("error: the kernels or the per-draw loop disagree", file=sys.stderr)
         return 1
     return 0
 
