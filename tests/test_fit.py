@@ -825,3 +825,43 @@ def test_critic_input_minmax_reverses_negative_indicators():
     res = cosyn.fit(data, spec)
     scaled = np.array([[0, 0.5, 1], [0, 0.25, 1], [0, 1, 0.75]]).T  # a3: (5 − x)/4
     np.testing.assert_allclose(res.weight_values[0, :3], cosyn.critic_weights(scaled))
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        {},
+        {"weights": "critic"},
+        {"margin": 0.0, "on_constant": "drop"},
+        {"weights_scope": "panel"},
+        {"base": "adjacent"},
+    ],
+)
+def test_one_pass_over_the_data_gives_the_numbers_of_step_by_step(monkeypatch, method):
+    import importlib
+
+    fit_module = importlib.import_module("cosyn.fit")
+    rng = np.random.default_rng(8)
+    E, T = 9, 6
+    data = pd.DataFrame(
+        {
+            "e": np.repeat([f"r{i}" for i in range(E)], T),
+            "t": np.tile(np.arange(T), E),
+            "a1": rng.uniform(1, 9, E * T),
+            "a2": rng.uniform(-9, 9, E * T),
+            "b1": rng.uniform(0, 9, E * T),
+        }
+    )
+    data.loc[data.e == "r4", "a1"] = 3.0  # constant, not at 0: a note, and weight 0
+    data.loc[7, "b1"] = 0.0
+    spec = {**hand_spec(margin=0.1), "entity": "e", "method": {"margin": 0.1, **method}}
+    monkeypatch.setattr(fit_module, "AHEAD_CELLS", 2 * T * 3)  # pieces of 2 entities
+    with pytest.warns(cosyn.CosynWarning, match="constant at 3"):
+        one_pass = cosyn.fit(data, spec)
+    monkeypatch.setattr(fit_module._Ahead, "plan", classmethod(lambda cls, spec, pos: None))
+    with pytest.warns(cosyn.CosynWarning, match="constant at 3"):
+        steps = cosyn.fit(data, spec)
+    for name in ("lower", "upper", "u", "weight_values", "mu", "synergy_values"):
+        a, b = getattr(one_pass, name), getattr(steps, name)
+        assert a.tobytes() == b.tobytes(), name  # the same bits, signs of zero included
+    assert one_pass.notes == steps.notes

@@ -112,16 +112,22 @@ def fit(
     panel = build_panel(data, spec, sheet)
     base = _base_index(method.base, panel)
     notes: list[str] = []
-    x, imputed, lower, upper, top, flat = _complete_and_bound(panel, spec, notes)
+    positive = np.array([i.positive for i in spec.indicators])
+    ahead = _Ahead.plan(spec, positive)
+    x, imputed, lower, upper, top, flat = _complete_and_bound(panel, spec, notes, ahead)
     keep, active = _constant_indicators(x, lower, upper, flat, spec, panel, notes)
     if not keep.all():
         spec, x, imputed = _drop(spec, keep, x, imputed)
         lower, upper, top = lower[..., keep], upper[..., keep], top[..., keep]
+        positive = positive[keep]
     _check_active(active, spec, panel)
     _warn_outside_explicit(x, lower, upper, spec, panel, notes)
-    positive = np.array([i.positive for i in spec.indicators])
-    u = _order_degrees(x, positive, lower, upper, top, spec, active)
-    weights, cr, scores = _weights(x, u, positive, spec, panel, notes, active)
+    if ahead is not None and ahead.u is not None and keep.all() and active is None:
+        u, divergence = ahead.u, ahead.divergence
+    else:
+        u = _order_degrees(x, positive, lower, upper, top, spec, active)
+        divergence = None
+    weights, cr, scores = _weights(x, u, positive, spec, panel, notes, active, divergence)
     membership = _membership(spec)
     mu, synergy, t0, t1 = _order_and_synergy(u, weights, membership, method, active, base)
     _check_synergy(synergy, t1, panel)
@@ -185,7 +191,7 @@ def _range(index: Any) -> str:
 
 
 def _complete_and_bound(
-    panel: Panel, spec: Spec, notes: list[str]
+    panel: Panel, spec: Spec, notes: list[str], ahead: _Ahead | None = None
 ) -> tuple[Array, NDArray[np.bool_], Array, Array, Array, NDArray[np.bool_]]:
     """Values after imputation, the filled-cell mask, the bounds (METHOD.md §0–§1), the
     largest value and where the data are constant in the bounds scope (max = min; the
@@ -194,6 +200,8 @@ def _complete_and_bound(
     The observed range of the raw values doubles as the test for missing cells (NaN
     propagates through min and max), so complete data costs no extra pass. Bounds that
     overflow, and explicit bounds that leave no room for the data, are refused here.
+    With ``ahead``, the same pass over the data also computes what it can of the next
+    steps (:class:`_Ahead`).
     """
     x = panel.values
     if x.shape[1] < 2:
@@ -201,15 +209,21 @@ def _complete_and_bound(
             f"{panel.source} has a single period ({quote(panel.periods[0])}); synergy compares "
             "periods, so at least 2 are needed"
         )
-    lo, hi = _observed_range(x, spec.method)
+    if ahead is not None:
+        lo, hi, lower, upper = ahead.run(x)
+    else:
+        lo, hi = _observed_range(x, spec.method)
     if np.isfinite(lo).all() and np.isfinite(hi).all():
         imputed = np.zeros(x.shape, dtype=bool)
     else:
+        if ahead is not None:
+            ahead.discard()
         x, imputed = _impute(panel, spec.method.impute, notes)
         lo, hi = _observed_range(x, spec.method)
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
             raise _imputation_overflow(x, panel, spec)
-    lower, upper = widen(lo, hi, spec.method.margin)
+    if ahead is None or not ahead.done:
+        lower, upper = widen(lo, hi, spec.method.margin)
     for i, ind in enumerate(spec.indicators):
         if ind.lower is not None:
             lower[..., i] = ind.lower
@@ -234,6 +248,96 @@ def _imputation_overflow(x: Array, panel: Panel, spec: Spec) -> DataError:
         "by a power of ten, e.g. express it in millions); order degrees do not depend on the "
         "unit"
     )
+
+
+#: Entities a thread of :meth:`_Ahead.run` takes at a time (≈ 2 MiB of 30 × 40 cells):
+#: the order degrees and entropy of a piece are computed while it is in cache.
+AHEAD_CELLS = 262_144
+
+
+class _Ahead:
+    """Bounds, order degrees and entropy divergences in one pass over the data.
+
+    For the common case — bounds per entity from the data (no explicit bounds) and, for
+    the entropy, ``entropy_input = "order"`` per entity — each piece of entities has its
+    range, widened bounds, u (METHOD.md §1) and divergence ``d`` (§2) computed while it is
+    in cache, by the same kernels and so to the same bits as step by step. ``done`` says
+    whether every piece could be (complete data whose spans are finite and positive);
+    the checks of :func:`fit` still run on the bounds, and if a series is constant or
+    dropped, or data are missing, fit computes u and d again step by step.
+    """
+
+    def __init__(self, positive: NDArray[np.bool_], margin: float, entropy: bool) -> None:
+        self.positive = positive
+        self.margin = margin
+        self.entropy = entropy
+        self.done = False
+        self.u: Array | None = None
+        self.divergence: Array | None = None
+
+    @classmethod
+    def plan(cls, spec: Spec, positive: NDArray[np.bool_]) -> _Ahead | None:
+        """An :class:`_Ahead` when the spec's bounds come from each entity's data."""
+        m = spec.method
+        if m.bounds != "entity" or any(
+            i.lower is not None or i.upper is not None for i in spec.indicators
+        ):
+            return None
+        objective = m.objective if m.weights == "combined" else m.weights
+        entropy = (
+            m.weights not in ("given", "ahp")
+            and objective == "entropy"
+            and m.entropy_input == "order"
+            and m.weights_scope == "entity"
+        )
+        return cls(positive, m.margin, entropy)
+
+    def discard(self) -> None:
+        """Forget u and d (the data were completed after the pass)."""
+        self.done = False
+        self.u = self.divergence = None
+
+    def run(self, x: Array) -> tuple[Array, Array, Array, Array]:
+        """Observed min and max, and the widened lower and upper bounds, (E, 1, I) each;
+        u and d as far as ``done``."""
+        E, _, n_ind = x.shape
+        lo, hi = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
+        lower, upper = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
+        u = np.empty_like(x)
+        d = np.empty((E, n_ind)) if self.entropy else None
+        step = max(1, AHEAD_CELLS // max(1, x[0].size))
+        failed: list[bool] = []
+
+        def block(s: slice) -> None:
+            ok = True
+            with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
+                for a in range(s.start, s.stop, step):
+                    c = slice(a, min(a + step, s.stop))
+                    np.min(x[c], axis=1, keepdims=True, out=lo[c])
+                    np.max(x[c], axis=1, keepdims=True, out=hi[c])
+                    lower[c], upper[c] = widen(lo[c], hi[c], self.margin)
+                    span = upper[c] - lower[c]
+                    ok = ok and bool(np.all(span > 0) and np.all(np.isfinite(span)))
+                    if not ok:
+                        continue  # the bounds still; u and d step by step after the checks
+                    efficacy(
+                        x[c],
+                        self.positive,
+                        lower=lower[c],
+                        upper=upper[c],
+                        clip=False,
+                        out=u[c],
+                        data_max=hi[c],
+                    )
+                    if d is not None:
+                        d[c] = entropy_divergence(u[c], validate=False)
+            failed.append(not ok)
+
+        _per_entity_block(block, E)
+        self.done = not any(failed)
+        if self.done:
+            self.u, self.divergence = u, d
+        return lo, hi, lower, upper
 
 
 def _observed_range(x: Array, method: Method) -> tuple[Array, Array]:
@@ -775,6 +879,7 @@ def _weights(
     panel: Panel,
     notes: list[str],
     active: NDArray[np.bool_] | None = None,
+    divergence: Array | None = None,
 ) -> tuple[Array, dict[str, float], WeightScores]:
     """Weights (E, I), normalised within each subsystem (METHOD.md §2), the AHP
     consistency ratios and the scores the weights were computed from.
@@ -784,6 +889,8 @@ def _weights(
     others of its subsystem are renormalised. Scores come from the weights scope: per
     entity, a left-out series counts as absent; pooled over the panel, the entity's cells
     of it enter as u = 0 (their raw values are 0: the series is constant at 0).
+    ``divergence``, when given, holds the entropy divergences already computed per
+    entity from u (:class:`_Ahead`).
     """
     method = spec.method
     E, _, n_ind = x.shape
@@ -794,8 +901,7 @@ def _weights(
         u = np.where(active[:, None, :], u, 0.0)
         if scope == "entity":  # a constant column: no information, and a positive mean
             x = np.where(active[:, None, :], x, 1.0)
-    divergence = None
-    if scheme not in ("given", "ahp") and objective == "entropy":
+    if divergence is None and scheme not in ("given", "ahp") and objective == "entropy":
         # One pass over every column; each subsystem then normalises its own slice.
         matrix = _entropy_input(x, u, positive, method.entropy_input, scope)
         with np.errstate(over="ignore", invalid="ignore"):  # checked below

@@ -23,7 +23,7 @@ import difflib
 import itertools
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -459,15 +459,29 @@ def _check_duplicates(
     )
 
 
+def _is_number_column(col: pd.Series) -> bool:
+    """A column of numbers as stored (not text, not truth values)."""
+    return bool(
+        pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
+    )
+
+
 def _numeric_block(
-    frame: pd.DataFrame, columns: Sequence[str], origin: _Origin
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    origin: _Origin,
+    copied: Future[tuple[NDArray[np.float64], bool]] | None = None,
 ) -> NDArray[np.float64]:
-    """The indicator columns as floats; non-numeric and infinite cells are errors."""
+    """The indicator columns as floats; non-numeric and infinite cells are errors.
+
+    ``copied`` is the copy of the columns already under way (:func:`_copy_ahead`), used
+    when no column needs reading as text.
+    """
     problems: list[str] = []
     converted: dict[str, Any] = {}
     for c in columns:
         col = frame[c]
-        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        if _is_number_column(col):
             continue
         as_text = col.astype("string").str.strip()
         blank = as_text.isna() | (as_text == "")
@@ -498,7 +512,11 @@ def _numeric_block(
     else:
         # C order (entity-period rows, indicators contiguous): every later pass over the
         # cube runs along memory. This is also the one copy that keeps the input apart.
-        block, finite = _c_ordered(frame[list(columns)].to_numpy(dtype=float, na_value=np.nan))
+        block, finite = (
+            copied.result()
+            if copied is not None
+            else _c_ordered(frame[list(columns)].to_numpy(dtype=float, na_value=np.nan))
+        )
     if finite:
         return block  # no NaN and no infinity anywhere
     infinite = np.isinf(block)
@@ -560,6 +578,22 @@ def _c_ordered(src: NDArray[np.float64]) -> tuple[NDArray[np.float64], bool]:
     return out, all(finite)
 
 
+def _copy_ahead(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> Future[tuple[NDArray[np.float64], bool]] | None:
+    """Start :func:`_c_ordered` on a large frame's indicator columns in a thread, so that
+    the copy runs while the entity and period labels are read; None when a column needs
+    reading as text, or the frame is small."""
+    if len(frame) < _MIN_THREAD_ROWS or not all(_is_number_column(frame[c]) for c in columns):
+        return None
+    values = frame[list(columns)].to_numpy(dtype=float, na_value=np.nan)
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(_c_ordered, values)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     needed = {spec.period: "period"}
     if spec.entity is not None:
@@ -567,6 +601,8 @@ def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     needed.update(_indicator_keys(spec))
     needed.update(_attribute_keys(spec))
     _require_columns(frame, needed, origin)
+    columns = list(spec.columns)
+    copied = _copy_ahead(frame, columns)
     entities, e_codes, periods, t_codes, time = _axis_keys(frame, spec, origin)
     E, T = len(entities), len(periods)
     keys = e_codes * T + t_codes
@@ -580,8 +616,7 @@ def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
         else "period (if the data holds several entities, name their column with spec key "
         "'entity')",
     )
-    columns = list(spec.columns)
-    block = _numeric_block(frame, columns, origin)
+    block = _numeric_block(frame, columns, origin, copied)
     if len(keys) == E * T and np.array_equal(keys, np.arange(E * T)):
         cube = block.reshape(E, T, len(columns))
     else:
