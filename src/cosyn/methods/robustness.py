@@ -308,12 +308,16 @@ def robustness_draws(
     the end), not memory — 830 MiB of disk for 1,000 draws of 3,000 entities × 29
     compared periods.
 
-    Chunk size: ``max(1, chunk_bytes // bytes_per_entity)`` entities, where
-    ``bytes_per_entity ≈ 8·D·(6·I + k·T + 8·P)`` counts the weights, coefficients, μ, U
-    and their temporaries of one entity over all ``D`` draws; a block of draws for the
-    ranks holds ``max(1, chunk_bytes // (48·E·P))`` draws. Peak memory is about
-    ``workers × chunk_bytes`` above the inputs and the point fit, whatever ``D × E``
-    (with ``return_draws``, plus every draw: ``D·E·(8·I + 8·T·k + 12·P)`` bytes).
+    Chunk size, from the memory budget ``chunk_bytes``: half of it holds the weights of
+    the chunk's entities over all ``D`` draws, ``8·D·(I + k)`` bytes an entity, so a
+    chunk has ``max(1, chunk_bytes // 2 // (8·D·(I + k)))`` entities (the fewer the
+    chunks, the fewer calls to the random generators); the other half computes and
+    reduces them in parts of ``max(1, chunk_bytes // 2 // (8·D·(3·I + k·T + 3·P)))``
+    entities (coefficients, μ, U and the temporaries of one entity over all draws). A
+    block of draws for the ranks holds ``max(1, chunk_bytes // (48·E·P))`` draws. Peak
+    memory is about ``workers × chunk_bytes`` above the inputs and the point fit,
+    whatever ``D × E`` (with ``return_draws``, plus every draw:
+    ``D·E·(8·I + 8·T·k + 12·P)`` bytes).
 
     For ``"weighted_sum"`` no ``u`` is materialised: with ``m_i = lower_i`` (positive) or
     ``upper_i`` (negative) and ``s_i = ±1``, ``u_i = s_i·(x_i − m_i(a))/span_i(a)`` is
@@ -452,13 +456,16 @@ def robustness_draws(
     stage_upper = edges[stage_point + 1]
 
     # -- chunks of entities ---------------------------------------------------------------
+    # A chunk draws the weights of its entities (half the budget), then computes and
+    # reduces them in parts of a few entities (the other half).
     if chunk_entities is None:
-        per_entity = _bytes_per_entity(D, T, n_ind, k, P)
-        size = max(1, min(E, chunk_bytes // per_entity))
+        draws_per_entity, reduce_per_entity = _bytes_per_entity(D, T, n_ind, k, P)
+        size = max(1, min(E, chunk_bytes // 2 // draws_per_entity))
+        part = max(1, min(size, chunk_bytes // 2 // reduce_per_entity))
     elif int(chunk_entities) != chunk_entities or chunk_entities < 1:
         raise ValueError(f"chunk_entities must be a positive integer, got {chunk_entities!r}")
     else:
-        size = min(E, int(chunk_entities))
+        size = part = min(E, int(chunk_entities))
     chunks = [(e0, min(E, e0 + size)) for e0 in range(0, E, size)]
     n_workers = _workers(workers, len(chunks))
 
@@ -479,7 +486,11 @@ def robustness_draws(
     rank_store = _Store(D * E * P, rank_dtype, in_memory)
 
     def reduce_chunk(chunk: tuple[int, int], w: Array) -> None:
-        e0, e1 = chunk
+        for s0 in range(chunk[0], chunk[1], part):  # parts of the chunk, a few entities each
+            s1 = min(chunk[1], s0 + part)
+            reduce_part(s0, s1, w if w.shape[1] == 1 else w[:, s0 - chunk[0] : s1 - chunk[0]])
+
+    def reduce_part(e0: int, e1: int, w: Array) -> None:
         n = e1 - e0
         ws = shared.workspace
         mu = ws.get("mu", (n, k, T, D))  # the draws of each (entity, subsystem, period) together
@@ -1048,7 +1059,7 @@ class _Store:
     def __init__(self, size: int, dtype: Any, in_memory: bool) -> None:
         self.dtype = np.dtype(dtype)
         self.array: NDArray[Any] | None = np.empty(size, self.dtype) if in_memory else None
-        self.file = None if in_memory else tempfile.TemporaryFile()
+        self.file = None if in_memory else tempfile.TemporaryFile(buffering=0)
         self.lock = threading.Lock()
 
     def write(self, offset: int, values: NDArray[Any]) -> None:
@@ -1058,9 +1069,16 @@ class _Store:
             self.array[offset : offset + values.size] = values.reshape(-1)
             return
         assert self.file is not None
+        data = values.reshape(-1).data.cast("B")
+        position = offset * self.dtype.itemsize
+        if hasattr(os, "pwrite"):  # no shared file position: no lock
+            done = 0
+            while done < len(data):
+                done += os.pwrite(self.file.fileno(), data[done:], position + done)
+            return
         with self.lock:
-            self.file.seek(offset * self.dtype.itemsize)
-            self.file.write(values.reshape(-1).data.cast("B"))
+            self.file.seek(position)
+            self.file.write(data)
 
     def read(self, offset: int, out: NDArray[Any]) -> None:
         """Fill ``out`` (C-contiguous, this store's dtype) from element ``offset`` on."""
@@ -1069,11 +1087,16 @@ class _Store:
             return
         assert self.file is not None
         view = out.reshape(-1).data.cast("B")
+        position = offset * self.dtype.itemsize
+        done = 0
         with self.lock:
-            self.file.seek(offset * self.dtype.itemsize)
-            done = 0
+            if not hasattr(os, "preadv"):
+                self.file.seek(position)
             while done < len(view):
-                got = self.file.readinto(view[done:])
+                if hasattr(os, "preadv"):
+                    got = os.preadv(self.file.fileno(), [view[done:]], position + done)
+                else:
+                    got = self.file.readinto(view[done:]) or 0
                 if not got:
                     raise OSError("robustness: the temporary store of the draws is short")
                 done += got
@@ -1136,12 +1159,13 @@ def _bounds_axes(bounds_axis: int | tuple[int, ...]) -> int | tuple[int, int]:
     )
 
 
-def _bytes_per_entity(D: int, T: int, n_ind: int, k: int, P: int) -> int:
-    """Working memory of one entity's draws in a chunk (float64, counted generously):
-    weights, gammas and the coefficients and constants of the affine form (six of
-    I × D), μ (k·T × D), and U with the temporaries of the synergy degree (eight of
-    P × D). The geometric forms materialise u in blocks of draws within this budget."""
-    return 8 * D * (6 * n_ind + k * T + 8 * P)
+def _bytes_per_entity(D: int, T: int, n_ind: int, k: int, P: int) -> tuple[int, int]:
+    """Working memory of one entity's draws: drawing its weights (the gamma variates and
+    their subsystem sums), and computing and reducing them (the denominators,
+    coefficients and constants of the affine form, three of I × D; μ, k·T × D; U, the
+    changes of the synergy degree and U by draw, three of P × D, and three boolean masks).
+    The geometric forms materialise u in blocks of draws within the same budget."""
+    return 8 * D * (n_ind + k), 8 * D * (3 * n_ind + k * T + 3 * P) + 3 * D * P
 
 
 def _workers(workers: int | None, n_jobs: int) -> int:
@@ -1167,22 +1191,26 @@ def _map(func: Callable[[_In], _Out], jobs: Sequence[_In], workers: int) -> list
 
 
 def _min_rank(values: Array) -> IntArray:
-    """Rank along the last axis, 1 = largest; ties share the smallest rank ("min")."""
+    """Rank along the last axis, 1 = largest; ties share the smallest rank ("min").
+
+    From the ascending order: the value at position ``p`` of a row of ``n`` has
+    ``n − 1 − q`` values above it, ``q`` the last position of its run of equal values.
+    """
     n = values.shape[-1]
-    neg = -values.reshape(-1, n)
-    order = np.argsort(neg, axis=-1)
-    order += (np.arange(neg.shape[0]) * n)[:, None]  # positions in the flat array
-    ordered = neg.reshape(-1)[order]
-    new = np.empty(ordered.shape, dtype=bool)  # a run of equal values starts here
-    new[:, :1] = True
-    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
-    ranks = np.empty(neg.size, dtype=np.int32)
-    if new.all():  # no ties: the sorted position is the rank
-        ranks[order] = np.arange(1, n + 1, dtype=np.int32)
-    else:  # the position where each run starts, carried along the run
-        start = np.maximum.accumulate(np.where(new, np.arange(n, dtype=np.int32), 0), axis=-1)
-        start += 1
-        ranks[order] = start
+    rows = values.reshape(-1, n)
+    order = np.argsort(rows, axis=-1)
+    order += (np.arange(rows.shape[0]) * n)[:, None]  # positions in the flat array
+    ordered = rows.reshape(-1)[order]
+    tie = ordered[:, 1:] == ordered[:, :-1]  # position p holds the value of p + 1
+    ranks = np.empty(rows.size, dtype=np.int32)
+    if not tie.any():  # the sorted position gives the rank
+        ranks[order] = np.arange(n, 0, -1, dtype=np.int32)
+    else:  # the last position of each run, carried back along the run
+        ends = np.empty(order.shape, dtype=np.int32)
+        ends[:, :-1] = np.where(tie, n, np.arange(n - 1, dtype=np.int32))
+        ends[:, -1] = n - 1
+        last = np.minimum.accumulate(ends[:, ::-1], axis=-1)[:, ::-1]
+        ranks[order] = n - last
     return ranks.reshape(values.shape)
 
 
