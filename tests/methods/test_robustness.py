@@ -843,6 +843,7 @@ def test_draws_and_figures_are_bitwise_the_same_for_any_chunks_and_threads():
         {"chunk_entities": 1},
         {"chunk_entities": 7, "workers": 3},
         {"chunk_bytes": 1},  # one entity a chunk, one draw a block, stores in a file
+        {"chunk_bytes": 32_292},  # chunks of 9 entities reduced in parts of 2
         {"chunk_bytes": 2**40, "workers": 1},  # one chunk, stores in memory
     ):
         other = fields(robustness_draws(x, POSITIVE, w, MEMBERSHIP, **kw, **extra))

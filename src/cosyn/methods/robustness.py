@@ -467,6 +467,8 @@ def robustness_draws(
     else:
         size = part = min(E, int(chunk_entities))
     chunks = [(e0, min(E, e0 + size)) for e0 in range(0, E, size)]
+    # the parts, in order: the store of U holds part (e0, e1) as (D, P, e1 − e0) at e0·D·P
+    parts = [(s0, min(c1, s0 + part)) for c0, c1 in chunks for s0 in range(c0, c1, part)]
     n_workers = _workers(workers, len(chunks))
 
     U_bands = np.empty((len(QUANTILES), E, P))
@@ -533,17 +535,17 @@ def robustness_draws(
         def rank_block(d0: int) -> NDArray[np.int64]:
             d1 = min(D, d0 + block)
             values = np.empty((d1 - d0, P, E))
-            for e0, e1 in chunks:  # one contiguous read per chunk
-                part = np.empty((d1 - d0, P, e1 - e0))
-                u_store.read(e0 * D * P + d0 * P * (e1 - e0), part)
-                values[:, :, e0:e1] = part
+            for e0, e1 in parts:  # one contiguous read per part
+                piece = np.empty((d1 - d0, P, e1 - e0))
+                u_store.read(e0 * D * P + d0 * P * (e1 - e0), piece)
+                values[:, :, e0:e1] = piece
             ranks = _min_rank(values)  # (db, P, E)
             del values
             if rank_store_full is not None:
                 rank_store_full[d0:d1] = ranks
-            for e0, e1 in chunks:
-                part = np.ascontiguousarray(ranks[:, :, e0:e1], dtype=rank_dtype)
-                rank_store.write(e0 * D * P + d0 * P * (e1 - e0), part)
+            for e0, e1 in parts:
+                piece = np.ascontiguousarray(ranks[:, :, e0:e1], dtype=rank_dtype)
+                rank_store.write(e0 * D * P + d0 * P * (e1 - e0), piece)
             return np.asarray((ranks == rank_point_t).sum(axis=0))  # (P, E)
 
         rank_count = np.zeros((P, E), dtype=np.int64)
@@ -560,7 +562,7 @@ def robustness_draws(
             by_entity = np.ascontiguousarray(ranks.transpose(2, 1, 0))  # (n, P, D)
             rank_bands[:, e0:e1] = _quantiles(by_entity.reshape(-1, D)).reshape(-1, e1 - e0, P)
 
-        _map(rank_chunk, chunks, n_workers)
+        _map(rank_chunk, parts, n_workers)
     finally:
         u_store.close()
         rank_store.close()
