@@ -267,7 +267,14 @@ def robustness_draws(
       stream after its first variates: ``ln g_i = ln Gamma(κφ_i + 1) + ln(V_i)/(κφ_i)``,
       ``V_i ~ Uniform(0, 1]`` (the same Gamma(κφ_i) law), normalised by a log-sum-exp.
       No weight is ever NaN; as ``κ → 0`` each draw puts weight ≈ 1 on one indicator,
-      indicator ``i`` with probability ``φ_i`` — the limit of the Dirichlet.
+      indicator ``i`` with probability ``φ_i`` — the limit of the Dirichlet. Whether a
+      draw underflows depends on every entity, and the chunks see them one after the
+      other: when κ is small enough for an underflow to be likely (a subsystem's
+      variates sum to a ``Gamma(κ·Σφ)`` variate, below 1e-300 with probability at most
+      ``1e-300^(κΣφ) / Γ(κΣφ + 1)``), every draw's variates are run through once before
+      the chunks to find those draws; when one turns up anyway, the chunks start again
+      after that search. Either way the numbers are those of drawing the whole draw at
+      once.
     - **Explicit bounds** (``lower``/``upper``) are the same in every draw; only the
       widened ones move with ``a_d``. Values outside explicit bounds get ``u`` clipped to
       [0, 1] (as the point fit): the data are clipped to the explicit bounds first, which
