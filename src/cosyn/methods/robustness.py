@@ -1069,6 +1069,8 @@ class _Store:
         self.dtype = np.dtype(dtype)
         self.array: NDArray[Any] | None = np.empty(size, self.dtype) if in_memory else None
         self.file = None if in_memory else tempfile.TemporaryFile(buffering=0)
+        if self.file is not None:  # its full size at once (sparse): cheaper writes
+            self.file.truncate(size * self.dtype.itemsize)
         self.lock = threading.Lock()
 
     def write(self, offset: int, values: NDArray[Any]) -> None:
