@@ -467,7 +467,7 @@ def test_the_cube_copied_in_pieces_and_threads_is_the_frame(monkeypatch):
         panel.values, frame[["a1", "a2", "b1"]].to_numpy().reshape(E, T, 3)
     )
     assert panel.values.flags.c_contiguous
-    frame.loc[17, "a2"] = -np.inf  # in the last of three threads' rows
+    frame.loc[17, "a2"] = -np.inf  # in one of the last parts
     frame.loc[2, "b1"] = np.nan  # a missing cell is no error
     with pytest.raises(DataError, match=r"infinite values in the DataFrame: row 17 column 'a2';"):
         build_panel(frame, spec)

@@ -778,6 +778,8 @@ def _warn_outside_explicit(
 #: Fewest entities per thread: below twice this, fit runs its per-entity steps on one
 #: thread (threads pay off only on large panels).
 MIN_BLOCK_ENTITIES = 2048
+#: Parts of each thread's share of the entities, handed out to whichever thread is free.
+PARTS_PER_THREAD = 4
 
 
 def _entity_blocks(E: int) -> list[slice]:
@@ -798,13 +800,18 @@ def _per_entity_block(step: Callable[[slice], None], E: int) -> None:
     Only for steps that are independent per entity, each block writing its own part of a
     preallocated output: the result is identical to one call over all entities (NumPy
     releases the GIL in its loops, so the blocks run on the machine's cores at once).
+    Each thread's block is cut into :data:`PARTS_PER_THREAD` parts taken in turn by the
+    first free thread, so that a thread the system holds back (a machine shared with
+    other work) leaves its remaining parts to the others.
     """
     blocks = _entity_blocks(E)
     if len(blocks) == 1:
         step(blocks[0])
         return
+    edges = np.linspace(0, E, len(blocks) * PARTS_PER_THREAD + 1).astype(int)
+    parts = [slice(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
     with ThreadPoolExecutor(len(blocks)) as pool:
-        for done in [pool.submit(step, b) for b in blocks]:
+        for done in [pool.submit(step, p) for p in parts]:
             done.result()
 
 

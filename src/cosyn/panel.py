@@ -567,13 +567,12 @@ def _c_ordered(src: NDArray[np.float64]) -> tuple[NDArray[np.float64], bool]:
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     k = max(1, min(cores or 1, n // _MIN_THREAD_ROWS))
-    edges = [n * j // k for j in range(k + 1)]
-    blocks = [slice(a, b) for a, b in itertools.pairwise(edges)]
     if k == 1:
-        part(blocks[0])
-    else:
+        part(slice(0, n))
+    else:  # four parts a thread, taken by whichever thread is free
+        edges = [n * j // (4 * k) for j in range(4 * k + 1)]
         with ThreadPoolExecutor(k) as pool:
-            for done in [pool.submit(part, b) for b in blocks]:
+            for done in [pool.submit(part, slice(a, b)) for a, b in itertools.pairwise(edges)]:
                 done.result()
     return out, all(finite)
 
