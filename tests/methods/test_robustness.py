@@ -910,3 +910,24 @@ def test_bad_chunk_entities_is_an_error():
     x, w = random_panel()
     with pytest.raises(ValueError, match="chunk_entities must be a positive integer"):
         robustness_draws(x, POSITIVE, w, MEMBERSHIP, bounds_axis=1, draws=3, chunk_entities=0)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("base", ["first", "adjacent", 1])
+def test_synergy_of_the_draws_side_by_side_is_synergy_path_bit_for_bit(k, base):
+    # μ laid out (entity, subsystem, period, draw) gives, draw by draw, synergy_path's U
+    # to the last bit: rising and falling subsystems, no change (U = +0.0), changes at
+    # and just above the round-off limit 1e-12
+    from cosyn.methods.robustness import _synergy_by_draw, _Workspace
+
+    rng = np.random.default_rng(k)
+    mu = rng.uniform(0, 1, size=(4, k, 6, 9))
+    mu[0, :, 2] = mu[0, :, 1]  # no change from period 1 to 2
+    mu[1, 0, 3] = mu[1, 0, 0] + 1e-12  # a change at the round-off limit
+    mu[2, 1, 4] = mu[2, 1, 0] + 2e-12  # just above it
+    mu[3, :, 5] = mu[3, :, 0] - 0.1  # every subsystem falls
+    reference = synergy_path(mu.transpose(0, 3, 2, 1), base)[0]  # (4, 9, P)
+    out = np.empty((4, reference.shape[-1], 9))
+    _synergy_by_draw(mu, base, out, _Workspace())
+    np.testing.assert_array_equal(out.transpose(0, 2, 1), reference)
+    assert not np.signbit(out[out == 0]).any()  # +0.0, never −0.0

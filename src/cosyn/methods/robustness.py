@@ -963,14 +963,13 @@ def _synergy_by_draw(mu: Array, base: str | int, out: Array, ws: _Workspace) -> 
     rising = ws.get("rising", out.shape, bool)
     for j in range(k):  # k subsystems: a handful
         np.subtract(after[:, j], before[:, j], out=change)
+        # moved and rose (|Δ| > R and μ(t1) > μ(t0)) is Δ > R: a difference of two
+        # floats is positive exactly when the first is larger
+        np.greater(change, SYNERGY_ROUNDOFF, out=rising if j == 0 else rose)
+        if j > 0:
+            rising &= rose
         np.abs(change, out=change)
         np.greater(change, SYNERGY_ROUNDOFF, out=moved)
-        np.greater(after[:, j], before[:, j], out=rose)
-        rose &= moved
-        if j == 0:
-            rising[...] = rose
-        else:
-            rising &= rose
         # the root of each factor, not of the product: Π|Δ| underflows for small moves
         if k == 2:
             np.sqrt(change, out=change)
