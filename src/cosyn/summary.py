@@ -517,6 +517,8 @@ def _analysis_lines(res: Result, lang: str) -> list[str]:
     lines: list[str] = []
 
     def line(key: str, text: str) -> None:
+        if lang == "zh":  # "D 的…", but "μ（数字经济）的…"
+            text = text.replace("） ", "）")
         lines.append("  " + _pad(w[key], _LABEL_WIDTH) + text)
 
     def label(name: str) -> str:
