@@ -189,3 +189,18 @@ def test_left_out_indicator_under_every_aggregation_by_hand():
 def test_a_subsystem_with_no_active_indicator_is_refused():
     with pytest.raises(ValueError, match="at least one active indicator"):
         subsystem_order(U3, np.full((2, 3), 1 / 3), MEM3, "weighted_sum", ~ACTIVE3 & False)
+
+
+def test_weighted_sum_of_a_wide_stack_is_the_batched_product_bit_for_bit():
+    # 700 entities (more than one buffer), subsystems of 3 and 4 of 7 columns
+    rng = np.random.default_rng(2)
+    u = rng.random((700, 30, 7))
+    w = rng.random((700, 7))
+    w[:, :3] /= w[:, :3].sum(axis=1, keepdims=True)
+    w[:, 3:] /= w[:, 3:].sum(axis=1, keepdims=True)
+    mem = np.zeros((7, 2), dtype=bool)
+    mem[:3, 0] = mem[3:, 1] = True
+    mu = subsystem_order(u, w, mem)
+    for j, cols in enumerate((slice(0, 3), slice(3, 7))):
+        expected = np.clip((u[..., cols] @ w[:, cols, None])[..., 0], 0.0, 1.0)
+        assert mu[..., j].tobytes() == np.ascontiguousarray(expected).tobytes()

@@ -79,7 +79,7 @@ def subsystem_order(
         out = np.empty((*np.broadcast_shapes(uu.shape[:-1], w.shape[:-1]), mem.shape[1]))
         for j in range(mem.shape[1]):  # per subsystem: u[..., members] @ φ[..., members]
             members = _members(mem[:, j])
-            out[..., j] = (uu[..., members] @ w[..., 0, members, None])[..., 0]
+            out[..., j] = _weighted_sum(uu[..., members], w[..., 0, members])
         # Weights sum to 1 only up to rounding: Σφ·1 can be 1 + 2⁻⁵²; μ stays in [0, 1].
         return np.clip(out, 0.0, 1.0, out=out)
     if aggregation == "geometric":
@@ -88,6 +88,38 @@ def subsystem_order(
     if aggregation == "weighted_geometric":
         return _weighted_geometric(uu, w, mem)
     raise ValueError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
+
+
+#: Cells of u copied at a time by :func:`_weighted_sum` (512 KiB).
+_SUM_CELLS = 65_536
+
+
+def _weighted_sum(u: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``u @ w`` over the last axis: ``u`` (E, T, m), ``w`` (E, m) → (E, T).
+
+    A stack of (T, m) matrices cut out of the columns of a C-ordered (E, T, I) array (one
+    subsystem's columns) is copied a few matrices at a time into a C-ordered buffer
+    first: NumPy's matmul runs faster on it (a sixth less time on 5,000 × 30 × 20), with
+    the same numbers. Any other layout is multiplied as it is.
+    """
+    cut = (
+        u.ndim == 3
+        and not u.flags.c_contiguous
+        and u.strides[2] == u.itemsize
+        and u.strides[1] >= u.shape[2] * u.itemsize
+        and u.strides[0] == u.shape[1] * u.strides[1]
+    )
+    if not cut or w.ndim != 2 or w.shape[0] != u.shape[0]:
+        return np.asarray((u @ w[..., None])[..., 0], dtype=float)
+    n = u.shape[0]
+    step = max(1, _SUM_CELLS // max(1, u[0].size))
+    out = np.empty(u.shape[:-1])
+    buf = np.empty((min(step, n), *u.shape[1:]))
+    for a in range(0, n, step):
+        part = buf[: min(step, n - a)]
+        np.copyto(part, u[a : a + len(part)])
+        out[a : a + len(part)] = (part @ w[a : a + len(part), :, None])[..., 0]
+    return out
 
 
 def _members(column: NDArray[np.float64]) -> slice | NDArray[np.intp]:
