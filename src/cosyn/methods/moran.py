@@ -66,10 +66,13 @@ Rey, S. J. and Anselin, L. (2007). PySAL: a Python library of spatial analytical
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import sparse
+
+if TYPE_CHECKING:  # SciPy comes with the spatial extra; imported where it is used
+    from scipy import sparse
 
 __all__ = [
     "GlobalPermutation",
@@ -177,6 +180,8 @@ def _panel(z: ArrayLike, what: str) -> NDArray[np.float64]:
 
 
 def _csr(w: sparse.spmatrix | sparse.sparray, n: int) -> sparse.csr_matrix:
+    from scipy import sparse
+
     m = sparse.csr_matrix(w, dtype=float, copy=True)
     if m.shape != (n, n):
         raise ValueError(f"the weights are {m.shape[0]} × {m.shape[1]}; the values have n = {n}")
@@ -217,6 +222,8 @@ class MoranStatistics:
 def weight_sums(w: sparse.spmatrix | sparse.sparray) -> tuple[float, float, float]:
     """``S0 = Σ_ij w_ij``, ``S1 = ½ Σ_ij (w_ij + w_ji)²``, ``S2 = Σ_i (w_i· + w_·i)²``
     (Cliff and Ord 1981, p. 19), as libpysal's ``W.s0``, ``s1``, ``s2``."""
+    from scipy import sparse
+
     m = sparse.csr_matrix(w, dtype=float)
     s0 = float(m.sum())
     t = m + m.T
@@ -325,6 +332,8 @@ def local_moran_statistics(y: ArrayLike, w: sparse.spmatrix | sparse.sparray) ->
 def _off_diagonal(m: sparse.csr_matrix) -> sparse.csr_matrix:
     """The stored non-zero entries off the diagonal, each row's in their stored order
     (esda's ``setdiag(0)`` and ``eliminate_zeros``, without SciPy's efficiency warning)."""
+    from scipy import sparse
+
     rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
     keep = (rows != m.indices) & (m.data != 0)
     indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
@@ -490,6 +499,8 @@ def local_moran_permutations(
     entities (memory bounded by ``_CHUNK`` entries); weights linking every pair of
     entities (inverse distance without a band) make it ``R · n² · T``.
     """
+    from scipy import sparse
+
     zt = _by_period(z, "z")  # (T, n)
     periods, n = zt.shape
     zz = np.ascontiguousarray(zt.T)  # (n, T)
