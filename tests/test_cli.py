@@ -655,7 +655,11 @@ def test_run_with_an_analysis_that_cannot_run_writes_nothing(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("DataError: neighbours file")
     assert "Traceback" not in result.stderr
-    assert not out.exists() or not any(out.iterdir())
+    assert not out.exists()  # not even an empty folder
+    mine = tmp_path / "mine"  # a folder the user made is left where it was
+    mine.mkdir()
+    result = invoke("run", str(model), "--data", str(tmp_path / "panel.csv"), "--out", str(mine))
+    assert result.exit_code == 1 and mine.is_dir()
 
 
 @pytest.mark.slow

@@ -221,12 +221,18 @@ def _fit_and_report(
     ctx.lang = lang
     say = _SAY[lang]
     spec = _with_entities(spec, entities)
+    created = not out.exists()
     _writable_folder(out)
-    with ctx.progress(say["fitting"].format(name=data.name)) as step:
-        result = fit(data, spec, sheet=sheet)
-        _check_entities(result, entities is not None)
-        step(say["writing"])
-        written = write_reports(result, out, data_file=data, lang=lang, step=step)
+    try:
+        with ctx.progress(say["fitting"].format(name=data.name)) as step:
+            result = fit(data, spec, sheet=sheet)
+            _check_entities(result, entities is not None)
+            step(say["writing"])
+            written = write_reports(result, out, data_file=data, lang=lang, step=step)
+    except BaseException:
+        if created and not any(out.iterdir()):  # a failed run leaves no empty folder
+            out.rmdir()
+        raise
     ctx.out.print(render_summary(result, lang), markup=False)
     ctx.say(say["wrote"].format(n=len(written), out=out))
 
