@@ -169,6 +169,18 @@ def test_check_ok_and_every_problem_listed(tmp_path):
     assert "column 'cluster_import': row 5 'n/a*'" in result.stderr
 
 
+def test_check_in_chinese(tmp_path):
+    result = invoke("check", str(MODEL), "--data", str(TRADE), "--lang", "zh")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"通过：{MODEL} 与数据 {TRADE} 没有发现问题"
+    data = pd.read_csv(TRADE).drop(columns="city_export")
+    data.to_csv(tmp_path / "d.csv", index=False)
+    result = invoke("check", str(MODEL), "--data", str(tmp_path / "d.csv"), "--lang", "zh")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("发现 1 个问题：\n1. ")
+    assert "column 'city_export'" in result.stderr  # cosyn's own wording, as everywhere
+
+
 def test_check_spec_only(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('period = "t"\n[subsystems.a]\nindicators = {x = "up"}\n', encoding="utf-8")

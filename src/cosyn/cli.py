@@ -160,6 +160,9 @@ _SAY: dict[str, dict[str, str]] = {
         "writing": "writing outputs",
         "wrote": "\nwrote {n} files to {out}/ (report.html, results.xlsx, CSV, figures)",
         "warning": "warning: ",
+        "problems": "{n} problem{s} found:",
+        "ok": "ok: {model} has no problems",
+        "ok_data": "ok: {model} with {data} has no problems",
         "numerical": "warning: a numerical step warned: {message}{where} — a result may not "
         "be a finite number; check the outputs, and please report it with the command you ran",
     },
@@ -168,6 +171,9 @@ _SAY: dict[str, dict[str, str]] = {
         "writing": "正在写出结果",
         "wrote": "\n已将 {n} 个文件写入 {out}/（report.html、results.xlsx、CSV 表、图）",
         "warning": "警告：",
+        "problems": "发现 {n} 个问题：",
+        "ok": "通过：{model} 没有发现问题",
+        "ok_data": "通过：{model} 与数据 {data} 没有发现问题",
         "numerical": "警告：数值计算步骤发出警告：{message}{where}——结果可能不是有限数；"
         "请检查输出，并附上所运行的命令报告此问题",
     },
@@ -357,21 +363,30 @@ def run(
     help="Data file to check against the model.",
 )
 @click.option("--sheet", help="Worksheet of an XLSX data file (default: the first).")
+@click.option(
+    "--lang",
+    type=LANG,
+    default="en",
+    show_default=True,
+    help="Language of check's own words (the problems keep cosyn's English wording).",
+)
 @click.pass_obj
-def check(ctx: Context, model: Path, data: Path | None, sheet: str | None) -> None:
+def check(ctx: Context, model: Path, data: Path | None, sheet: str | None, lang: str) -> None:
     """Validate MODEL (and its data) and list every problem found; exit 1 if any."""
     from cosyn.check import find_problems
 
+    say = _SAY[lang]
     with _user_errors(ctx):
         problems, notes = find_problems(model, data, sheet)
     for note in notes:
-        click.echo(f"warning: {note}", err=True)
+        click.echo(f"{say['warning']}{note}", err=True)
     if problems:
-        click.echo(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} found:", err=True)
+        plural = "s" if len(problems) > 1 else ""
+        click.echo(say["problems"].format(n=len(problems), s=plural), err=True)
         for n, text in enumerate(problems, 1):
             click.echo(f"{n}. {text}", err=True)
         sys.exit(1)
-    click.echo(f"ok: {model}" + (f" with {data}" if data else "") + " has no problems")
+    click.echo(say["ok_data" if data else "ok"].format(model=model, data=data))
 
 
 @main.command(epilog="Example: cosyn init panel.csv -o model.toml")
