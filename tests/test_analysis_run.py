@@ -295,6 +295,22 @@ def test_moran_with_china_provinces_against_the_definition(frame: pd.DataFrame) 
 
 
 @needs_space
+def test_a_province_whose_neighbours_are_not_in_the_data(frame: pd.DataFrame) -> None:
+    # Without Guangdong, Hainan (linked only to it) has no neighbour: the message speaks of
+    # the spec's keys; island_links = false keeps it with a spatial lag of 0, said in a note.
+    without = frame[frame[ENTITY] != "广东"]
+    table = {"series": ["coupling"], "weights": "china_provinces", "permutations": 0}
+    res = _fit(without, _spec(table))
+    with pytest.raises(
+        DataError, match=r"'海南' has no neighbour among the provinces.*island_links"
+    ):
+        _ = res.analysis
+    kept = _fit(without, _spec({**table, "island_links": False})).analysis
+    assert kept is not None and len(kept.moran) == len(res.periods)
+    assert any("海南" in n for n in kept.notes)
+
+
+@needs_space
 def test_neighbours_csv_gives_the_same_moran(frame: pd.DataFrame, tmp_path: Path) -> None:
     pairs = cosyn.datasets.china_contiguity()
     pairs.to_csv(tmp_path / "pairs.csv", index=False)

@@ -422,6 +422,17 @@ def resolve_weights(spec: Spec, panel: Panel) -> tuple[Any, tuple[str, ...]]:
                 "has no land border, is linked to Guangdong (analysis.island_links)."
             )
         island: Literal["error", "keep"] = "error" if a.island_links else "keep"
+        linked = set(pairs["entity_a"]) | set(pairs["entity_b"])
+        alone = [e for e in entities if e not in linked]
+        if alone and island == "error":
+            raise DataError(
+                f"[analysis] weights = 'china_provinces': "
+                f"{', '.join(quote(e) for e in alone)} "
+                f"{'has' if len(alone) == 1 else 'have'} no neighbour among the provinces in "
+                "the data (its neighbours are not in the data); set analysis.island_links = "
+                "false to keep such a province without neighbours (a spatial lag of 0), or "
+                "give a neighbours CSV (weights = \"neighbours.csv\") that links it"
+            )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             w = space.neighbour_weights(pairs, entities, island=island)
