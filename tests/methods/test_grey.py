@@ -282,6 +282,20 @@ def test_gra_identical_series_grade_one(x0, m):
     np.testing.assert_array_equal(r, np.ones(m))
 
 
+def test_gra_differences_of_rounding_are_no_differences():
+    # 0.01·(1 + 2⁻⁵²) differs from 0.01 in the last bit only: after the division by the
+    # initial value Δmax is ~2e-16, which must not be read as a pattern of differences.
+    x0 = np.array([0.01, 0.01, 0.01])
+    X = np.array([[0.01], [np.nextafter(0.01, 1.0)], [0.01]])
+    for c in (1.0, 0.01, 1e3):
+        np.testing.assert_array_equal(
+            grey_relational_grade(c * x0, c * X, normalize="initial"), [1.0]
+        )
+    # a real difference of 1e-9 of the series' size is kept
+    X[1, 0] = 0.01 * (1 + 1e-9)
+    assert grey_relational_grade(x0, X, normalize="initial")[0] < 1.0
+
+
 @FEW
 @given(reference_and_comparison(POSITIVE), st.floats(0.01, 1e3))
 def test_gra_initial_is_invariant_under_a_common_positive_scaling(case, c):

@@ -30,6 +30,7 @@ __all__ = [
     "GM11_GRADE_LIMITS",
     "GM11_STATUS",
     "GRA_NORMALIZATIONS",
+    "SAME",
     "GM11Batch",
     "gm11",
     "gm11_batch",
@@ -44,6 +45,10 @@ __all__ = [
 
 #: Allowed values of ``normalize`` in the grey relational kernels.
 GRA_NORMALIZATIONS: tuple[str, ...] = ("none", "initial", "mean", "minmax")
+
+#: A largest difference ``Δmax`` at most this times the largest absolute value of the
+#: (normalised) series is rounding: the series count as identical (every ``ξ = 1``).
+SAME = 1e-12
 
 #: GM(1,1) accuracy grades by code (``GM11Batch.grade`` holds the index into this tuple).
 GM11_GRADES: tuple[str, ...] = ("good", "qualified", "barely", "unqualified")
@@ -237,7 +242,13 @@ def grey_relational_coefficients(
         dmin = np.where(used, delta, np.inf).min(axis=(-2, -1), keepdims=True)
         dmax = np.where(used, delta, -np.inf).max(axis=(-2, -1), keepdims=True)
         dmin, dmax = np.where(np.isfinite(dmax), dmin, 0.0), np.where(np.isfinite(dmax), dmax, 0.0)
-    identical = dmax == 0
+    # Differences within round-off of the series' size are no differences: a Δmax that
+    # small would turn rounding noise (e.g. of the initial-value division) into grades.
+    size = np.maximum(
+        np.abs(x0).max(axis=-1, keepdims=True)[..., None],
+        np.abs(xi).max(axis=(-2, -1), keepdims=True),
+    )
+    identical = dmax <= SAME * size
     safe = np.where(identical, 1.0, dmax)
     # Divided through by Δmax (as greytheory does): no overflow of ρ·Δmax + Δ near the
     # largest floats; algebraically the same ratio.
@@ -298,7 +309,9 @@ def grey_relational_grades(
     Conventions:
 
     * ``Δmax = 0`` (every comparison series equals the reference, e.g. identical constant
-      series): every ``ξ = 1`` and every grade is 1, with no division.
+      series): every ``ξ = 1`` and every grade is 1, with no division. So is a ``Δmax``
+      within :data:`SAME` (1e-12) of the largest absolute value of the series: such
+      differences are rounding, e.g. of the division by the initial value.
     * A divisor of 0 is refused with a ValueError naming the series: ``"initial"`` with a
       first value 0, ``"mean"`` with mean 0, ``"minmax"`` with a constant series (never a
       silent NaN). A negative first value or mean is used as it is (the series is
