@@ -233,6 +233,21 @@ def test_not_an_archive(tmp_path, content, fragment):
         check_xlsx_archive(path)
 
 
+def test_a_zip_version_not_read_is_a_damaged_workbook(tmp_path):
+    # A changed byte in the central directory can ask for "zip file version 6.4", which
+    # Python's zipfile refuses with NotImplementedError: one DataError, not a traceback.
+    wb = Workbook()
+    wb.active.append(["year", "a"])
+    path = tmp_path / "v.xlsx"
+    wb.save(path)
+    content = bytearray(path.read_bytes())
+    at = content.index(b"PK\x01\x02")  # the first central directory entry
+    content[at + 6 : at + 8] = struct.pack("<H", 64)  # version needed to extract: 6.4
+    path.write_bytes(bytes(content))
+    with pytest.raises(DataError, match=r"of a kind not read: zip file version 6\.4"):
+        check_xlsx_archive(path)
+
+
 def test_damaged_deflate_data(tmp_path):
     content = bytearray(bomb_xlsx(sheet=b"<worksheet>" + b"<row/>" * 1000 + b"</worksheet>"))
     with zipfile.ZipFile(io.BytesIO(bytes(content))) as zf:

@@ -229,6 +229,8 @@ def _check(
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise _damaged(shown, f"not a ZIP archive: {exc}") from None
+    except NotImplementedError as exc:  # e.g. "zip file version 6.4" in a damaged header
+        raise _damaged(shown, f"a ZIP archive of a kind not read: {exc}") from None
     with zf:
         members = zf.infolist()
         if len(members) > max_members:
