@@ -431,7 +431,7 @@ def resolve_weights(spec: Spec, panel: Panel) -> tuple[Any, tuple[str, ...]]:
                 f"{'has' if len(alone) == 1 else 'have'} no neighbour among the provinces in "
                 "the data (its neighbours are not in the data); set analysis.island_links = "
                 "false to keep such a province without neighbours (a spatial lag of 0), or "
-                "give a neighbours CSV (weights = \"neighbours.csv\") that links it"
+                'give a neighbours CSV (weights = "neighbours.csv") that links it'
             )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
