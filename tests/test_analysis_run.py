@@ -516,40 +516,21 @@ def _coordinates(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarra
 
 
 @needs_space
-def test_coordinate_weights_k_nearest(frame: pd.DataFrame) -> None:
+@pytest.mark.parametrize("inverse", [False, True], ids=["k-nearest", "inverse-among-k"])
+def test_coordinate_weights_k_nearest(frame: pd.DataFrame, inverse: bool) -> None:
     data, xy = _coordinates(frame)
-    table = {"series": ["coupling"], "weights": {"x": "lon", "y": "lat", "k": 3}}
-    res = _fit(data, _spec({**table, "permutations": 0}))
+    weights = {"x": "lon", "y": "lat", "k": 3} | ({"distance": "inverse"} if inverse else {})
+    res = _fit(data, _spec({"series": ["coupling"], "weights": weights, "permutations": 0}))
     r = res.analysis
     assert r is not None
     pts = np.array([xy[e] for e in res.entities])
     dist = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
     np.fill_diagonal(dist, np.inf)
-    W = np.zeros_like(dist)  # each entity's 3 nearest, by hand; row-standardised
-    np.put_along_axis(W, np.argsort(dist, axis=1)[:, :3], 1.0, axis=1)
-    W /= W.sum(axis=1, keepdims=True)
-    d = _wide(res, "coupling")
-    for _, row in r.moran.iterrows():
-        moran_i, _, z = _moran_by_hand(d[row["period"]].to_numpy(), W)
-        assert row["I"] == pytest.approx(moran_i) and row["z"] == pytest.approx(z)
-
-
-@needs_space
-def test_inverse_distance_among_the_k_nearest_from_the_spec(frame: pd.DataFrame) -> None:
-    data, xy = _coordinates(frame)
-    table = {
-        "series": ["coupling"],
-        "weights": {"x": "lon", "y": "lat", "k": 3, "distance": "inverse"},
-    }
-    res = _fit(data, _spec({**table, "permutations": 0}))
-    r = res.analysis
-    assert r is not None
-    pts = np.array([xy[e] for e in res.entities])
-    dist = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
-    np.fill_diagonal(dist, np.inf)
-    W = np.zeros_like(dist)  # 1/d to each entity's 3 nearest, by hand; row-standardised
+    # each entity's 3 nearest, by hand, weighted 1 (or 1/d); row-standardised
     nearest = np.argsort(dist, axis=1)[:, :3]
-    np.put_along_axis(W, nearest, 1.0 / np.take_along_axis(dist, nearest, axis=1), axis=1)
+    link = 1.0 / np.take_along_axis(dist, nearest, axis=1) if inverse else 1.0
+    W = np.zeros_like(dist)
+    np.put_along_axis(W, nearest, link, axis=1)
     W /= W.sum(axis=1, keepdims=True)
     d = _wide(res, "coupling")
     for _, row in r.moran.iterrows():
