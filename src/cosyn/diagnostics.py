@@ -192,13 +192,28 @@ def _grades(reference: Array, comparison: Array, d: Diagnostics) -> Array:
 # -- coupling coordination (METHOD.md §7–§8) -----------------------------------------------
 
 
+def coupling_zero_note(names: list[str]) -> str:
+    """The note for subsystems whose order degree is 0 throughout the panel."""
+    return (
+        "coupling: the order degree of subsystem "
+        + ", ".join(repr(n) for n in names)
+        + " is 0 in every entity and period, so C = 0 and D = 0 throughout (the "
+        "relative development degree E is undefined where the denominator is 0)"
+    )
+
+
 def _coupling(
-    mu: Array, spec: Spec, d: Diagnostics, notes: list[str]
+    mu: Array,
+    spec: Spec,
+    d: Diagnostics,
+    notes: list[str],
+    mu_range: tuple[Array, Array] | None = None,
 ) -> tuple[tuple[Array, Array, Array], tuple[Array, NDArray[np.int8]], Array]:
-    """C, T, D; the relative development degree and lag; the scores used."""
+    """C, T, D; the relative development degree and lag; the scores used. ``mu_range``
+    is the whole panel's minimum and maximum of each μ when ``mu`` is a part of it."""
     scores = mu
     if d.coupling_input == "rescale":
-        scores, constant = rescale_scores(mu)
+        scores, constant = rescale_scores(mu, observed=mu_range)
         if constant.any():
             names = [spec.subsystems[j].name for j in np.flatnonzero(constant)]
             notes.append(
@@ -207,13 +222,13 @@ def _coupling(
                 + " is the same in every entity and period, so min-max rescaling is 0/0; "
                 "it is set to 0.5, the middle of [0.01, 0.99]"
             )
-    if not (scores.max(axis=(0, 1)) > 0).all():
-        zero = [spec.subsystems[j].name for j in np.flatnonzero(~(scores.max(axis=(0, 1)) > 0))]
+    if mu_range is None:
+        top = scores.max(axis=(0, 1))
+    else:  # rescaled scores are ≥ 0.01 everywhere
+        top = mu_range[1] if d.coupling_input != "rescale" else np.ones(scores.shape[-1])
+    if not (top > 0).all():
         notes.append(
-            "coupling: the order degree of subsystem "
-            + ", ".join(repr(n) for n in zero)
-            + " is 0 in every entity and period, so C = 0 and D = 0 throughout (the "
-            "relative development degree E is undefined where the denominator is 0)"
+            coupling_zero_note([spec.subsystems[j].name for j in np.flatnonzero(~(top > 0))])
         )
     c, t, dd = coupling_arrays(scores, d.coupling, d.coupling_weights)  # type: ignore[arg-type]
     development = relative_development(scores, d.lag_edges)
@@ -412,8 +427,12 @@ def run_diagnostics(
     fit: FitArrays,
     entities: Any,
     notes: list[str],
+    mu_range: tuple[Array, Array] | None = None,
 ) -> DiagnosticArrays | None:
     """Compute every diagnostic the spec asks for (None when it asks for none).
+
+    ``mu_range`` gives the whole panel's minimum and maximum of each subsystem order
+    degree when ``fit`` holds a part of the panel (the coupling's panel-wide figures).
 
     Raises
     ------
@@ -435,7 +454,7 @@ def run_diagnostics(
             gra, cross = _gra(u, mu, spec, d, fit.active)
     if d.coupling:
         with _as_data_error("coupling", "the coupling coordination"):
-            coupling, development, scores = _coupling(mu, spec, d, notes)
+            coupling, development, scores = _coupling(mu, spec, d, notes, mu_range)
     if d.obstacles:
         with _as_data_error("obstacles", "the obstacle degree"):
             fi, obstacles = _obstacles(u, weights, spec, d, fit.active)

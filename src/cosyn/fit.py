@@ -13,6 +13,7 @@ import os
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,20 @@ from cosyn.methods import (
 )
 from cosyn.methods.efficacy import widen
 from cosyn.methods.impute import outside_observed
+from cosyn.methods.pooled import ColumnMoments, EntropySums
 from cosyn.panel import Panel, build_panel
 from cosyn.result import Result, WeightScores
 from cosyn.spec import Method, Spec, Subsystem
 
-__all__ = ["as_spec", "fit"]
+__all__ = [
+    "PanelFigures",
+    "as_spec",
+    "fit",
+    "fit_panel",
+    "observed_figures",
+    "prepare",
+    "weight_statistics",
+]
 
 _QUOTE = 5
 Array = NDArray[np.float64]
@@ -71,12 +81,20 @@ def as_spec(spec: Spec | Mapping[str, Any] | str | Path) -> Spec:
     raise SpecError(f"spec must be a cosyn.Spec, a dict or a TOML path, got {type(spec).__name__}")
 
 
+ENGINES = ("numpy", "dask")
+
+
 def fit(
     data: Any,
     spec: Spec | Mapping[str, Any] | str | Path,
     *,
     sheet: str | int | None = None,
-) -> Result:
+    engine: str = "numpy",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    partition_entities: int | None = None,
+) -> Any:
     """Fit the composite system synergy model to panel data.
 
     Parameters
@@ -84,15 +102,26 @@ def fit(
     data : path, pandas.DataFrame, xarray.Dataset or xarray.DataArray
         Indicator values by entity and period: a CSV/XLSX/Parquet file, a frame in wide
         layout (one column per indicator) or long layout (``indicator`` and ``value``
-        columns), or an xarray object. Never modified.
+        columns), or an xarray object. Never modified. With ``engine="dask"``: a Parquet
+        file or dataset folder, a ``dask.dataframe.DataFrame`` or a Dask-backed xarray
+        object (and any of the above).
     spec : Spec, dict, or path of a TOML model file
     sheet : str or int, optional
         Worksheet to read when ``data`` is an XLSX file.
+    engine : {"numpy", "dask"}
+        ``"numpy"`` (the reference) holds the panel in memory; ``"dask"`` maps the same
+        pipeline over chunks of whole entities on a Dask cluster (``pip install
+        'cosyn[dask]'``; see :func:`cosyn.engines.dask.fit_dask`).
+    scheduler, workers, memory_limit, partition_entities
+        Dask engine only: the address of a running scheduler; or the number of workers
+        and each worker's memory limit (e.g. ``"2GB"``) of the local cluster started for
+        the fit; and the entities a chunk holds.
 
     Returns
     -------
     Result
-        Arrays of every step; tidy tables are built on first access.
+        Arrays of every step; tidy tables are built on first access. With
+        ``engine="dask"``, a :class:`cosyn.engines.dask.DaskResult` (lazy tables).
 
     Raises
     ------
@@ -107,15 +136,96 @@ def fit(
     ``U = θ·(Π|Δμ_j|)^(1/k)`` from ``base``; levels and stages with ``(lower, upper]``
     intervals.
     """
+    if engine not in ENGINES:
+        raise SpecError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
+    dask_options = {
+        "scheduler": scheduler,
+        "workers": workers,
+        "memory_limit": memory_limit,
+        "partition_entities": partition_entities,
+    }
+    if engine == "dask":
+        from cosyn.engines.dask import fit_dask
+
+        return fit_dask(
+            data,
+            spec,
+            scheduler=scheduler,
+            workers=workers,
+            memory_limit=memory_limit,
+            partition_entities=partition_entities,
+        )
+    given = [k for k, v in dask_options.items() if v is not None]
+    if given:
+        raise SpecError(f"{', '.join(given)} apply to engine='dask' only; add engine='dask'")
     spec = as_spec(spec)
-    method = spec.method
     panel = build_panel(data, spec, sheet)
-    base = _base_index(method.base, panel)
+    result = fit_panel(panel, spec)
+    for note in result.notes:
+        warnings.warn(note, CosynWarning, stacklevel=2)
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class PanelFigures:
+    """Figures of the whole panel given to a fit of a part of it (chunks of whole
+    entities, :mod:`cosyn.engines.dask`), so that the part's numbers are the whole
+    panel's.
+
+    Attributes
+    ----------
+    low, high : ndarray (I,) or None
+        Minimum and maximum of every indicator of the spec over the panel after
+        imputation (``bounds = "panel"``, and the scale of the raw-value weight inputs
+        with ``weights_scope = "panel"``).
+    everywhere : ndarray of bool (I,) or None
+        Indicators whose order degree is undefined for every entity
+        (``on_constant = "drop"`` drops them from the panel).
+    pooled : EntropySums or ColumnMoments or None
+        The pooled weight statistics of the kept indicators (``weights_scope =
+        "panel"``, :func:`weight_statistics` of every part merged).
+    mu_low, mu_high : ndarray (k,) or None
+        Minimum and maximum of each subsystem order degree over the panel (coupling).
+    """
+
+    low: Array | None = None
+    high: Array | None = None
+    everywhere: NDArray[np.bool_] | None = None
+    pooled: EntropySums | ColumnMoments | None = None
+    mu_low: Array | None = None
+    mu_high: Array | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A panel up to its order degrees: what the weights start from."""
+
+    spec: Spec  # without the indicators dropped as constant
+    panel: Panel
+    x: Array
+    imputed: NDArray[np.bool_]
+    lower: Array
+    upper: Array
+    u: Array
+    positive: NDArray[np.bool_]
+    keep: NDArray[np.bool_]
+    active: NDArray[np.bool_] | None
+    divergence: Array | None
+    notes: list[str]
+    low: Array | None  # the panel minimum and maximum of the kept indicators, if given
+    high: Array | None
+
+
+def prepare(panel: Panel, spec: Spec, figures: PanelFigures | None = None) -> Prepared:
+    """Impute, bound, check constants and compute the order degrees (METHOD.md §0–§1)."""
     notes: list[str] = []
     positive = np.array([i.positive for i in spec.indicators])
     ahead = _Ahead.plan(spec, positive)
-    x, imputed, lower, upper, top, flat = _complete_and_bound(panel, spec, notes, ahead)
-    keep, active = _constant_indicators(x, lower, upper, flat, spec, panel, notes)
+    x, imputed, lower, upper, top, flat = _complete_and_bound(panel, spec, notes, ahead, figures)
+    everywhere = None if figures is None else figures.everywhere
+    keep, active = _constant_indicators(x, lower, upper, flat, spec, panel, notes, everywhere)
+    low = None if figures is None or figures.low is None else figures.low[keep]
+    high = None if figures is None or figures.high is None else figures.high[keep]
     if not keep.all():
         spec, x, imputed = _drop(spec, keep, x, imputed)
         lower, upper, top = lower[..., keep], upper[..., keep], top[..., keep]
@@ -127,34 +237,116 @@ def fit(
     else:
         u = _order_degrees(x, positive, lower, upper, top, spec, active)
         divergence = None
-    weights, cr, scores = _weights(x, u, positive, spec, panel, notes, active, divergence)
+    return Prepared(
+        spec,
+        panel,
+        x,
+        imputed,
+        lower,
+        upper,
+        u,
+        positive,
+        keep,
+        active,
+        divergence,
+        notes,
+        low,
+        high,
+    )
+
+
+def fit_panel(panel: Panel, spec: Spec, figures: PanelFigures | None = None) -> Result:
+    """The pipeline of :func:`fit` on a :class:`~cosyn.panel.Panel`; notes are in the
+    result (no warning is raised). ``figures`` gives the whole panel's figures when
+    ``panel`` is a part of it."""
+    method = spec.method
+    base = _base_index(method.base, panel)
+    p = prepare(panel, spec, figures)
+    spec, notes = p.spec, p.notes
+    pooled = None if figures is None else figures.pooled
+    weights, cr, scores = _weights(
+        p.x, p.u, p.positive, spec, panel, notes, p.active, p.divergence, pooled, p.low, p.high
+    )
     membership = _membership(spec)
-    mu, synergy, t0, t1 = _order_and_synergy(u, weights, membership, method, active, base)
+    mu, synergy, t0, t1 = _order_and_synergy(p.u, weights, membership, method, p.active, base)
     _check_synergy(synergy, t1, panel)
-    arrays = FitArrays(x, positive, membership, u, weights, mu, synergy, base, active=active)
-    diagnostics = run_diagnostics(spec, arrays, panel.entities, notes)
-    for note in notes:
-        warnings.warn(note, CosynWarning, stacklevel=2)
+    arrays = FitArrays(p.x, p.positive, membership, p.u, weights, mu, synergy, base, p.active)
+    mu_range = None
+    if figures is not None and figures.mu_low is not None and figures.mu_high is not None:
+        mu_range = (figures.mu_low, figures.mu_high)
+    diagnostics = run_diagnostics(spec, arrays, panel.entities, notes, mu_range)
     return Result(
         spec=spec,
         panel=panel,
-        x=x,
-        imputed=imputed,
-        lower=lower,
-        upper=upper,
-        u=u,
+        x=p.x,
+        imputed=p.imputed,
+        lower=p.lower,
+        upper=p.upper,
+        u=p.u,
         weight_values=weights,
         mu=mu,
         synergy_values=synergy,
         t0=t0,
         t1=t1,
         ahp_cr=cr,
-        dropped=tuple(c for c, k in zip(panel.indicators, keep, strict=True) if not k),
+        dropped=tuple(c for c, k in zip(panel.indicators, p.keep, strict=True) if not k),
         notes=tuple(notes),
         diagnostics=diagnostics,
-        active=active,
+        active=p.active,
         weight_scores=scores,
     )
+
+
+def weight_statistics(p: Prepared) -> EntropySums | ColumnMoments | None:
+    """What this part of the panel adds to the pooled weights of ``weights_scope =
+    "panel"`` (None when the weights need no pooled figures): the entropy's sums, or the
+    moments CRITIC and CV need, of the same matrix the whole-panel fit pools
+    (:mod:`cosyn.methods.pooled`). ``p`` must have been prepared with the panel's
+    ``low`` and ``high`` where the weight input scales raw values."""
+    m = p.spec.method
+    scheme = m.weights
+    objective = m.objective if scheme == "combined" else scheme
+    if m.weights_scope != "panel" or scheme in ("given", "ahp") or objective == "equal":
+        return None
+    u = p.u if p.active is None else np.where(p.active[:, None, :], p.u, 0.0)
+    observed = None if p.low is None or p.high is None else (p.low, p.high)
+    if objective == "entropy":
+        matrix = _entropy_input(p.x, u, p.positive, m.entropy_input, "panel", observed)
+        return EntropySums.of(matrix[0])
+    if objective == "critic":
+        if m.critic_input == "minmax":
+            matrix = _minmax(_in_scope(p.x, "panel"), p.positive, observed)
+        else:
+            matrix = _in_scope(u, "panel")
+        return ColumnMoments.of(matrix[0])
+    assert observed is not None, "CV over the panel needs the panel's low and high"
+    return ColumnMoments.of(_in_scope(p.x, "panel")[0] / _abs_scale(*observed))
+
+
+def observed_figures(panel: Panel, spec: Spec) -> tuple[Array, Array, NDArray[np.bool_]]:
+    """What a part of the panel adds to :class:`PanelFigures`: the minimum and maximum
+    (I,) of every indicator after imputation, and whether each indicator's order degree
+    is undefined (upper = lower) for every entity of the part, with bounds per entity."""
+    x = panel.values
+    if np.isnan(x).any():
+        x, _ = _impute(panel, spec.method.impute, [])
+        if not np.isfinite(x).all():
+            raise _imputation_overflow(x, panel, spec)
+    lower, upper = widen(x.min(axis=1), x.max(axis=1), spec.method.margin)
+    for i, ind in enumerate(spec.indicators):
+        if ind.lower is not None:
+            lower[..., i] = ind.lower
+        if ind.upper is not None:
+            upper[..., i] = ind.upper
+    with np.errstate(over="ignore", invalid="ignore"):
+        undefined = np.asarray((upper - lower <= 0).all(axis=0))
+    return x.min(axis=(0, 1)), x.max(axis=(0, 1)), undefined
+
+
+def _abs_scale(low: Array, high: Array) -> Array:
+    """The largest |x| of each column from its minimum and maximum (1 where it is 0)."""
+    scale = np.maximum(np.abs(low), np.abs(high))
+    return np.asarray(np.where(scale > 0, scale, 1.0))
 
 
 def _base_index(base: str | int | float, panel: Panel) -> str | int:
@@ -191,7 +383,11 @@ def _range(index: Any) -> str:
 
 
 def _complete_and_bound(
-    panel: Panel, spec: Spec, notes: list[str], ahead: _Ahead | None = None
+    panel: Panel,
+    spec: Spec,
+    notes: list[str],
+    ahead: _Ahead | None = None,
+    figures: PanelFigures | None = None,
 ) -> tuple[Array, NDArray[np.bool_], Array, Array, Array, NDArray[np.bool_]]:
     """Values after imputation, the filled-cell mask, the bounds (METHOD.md §0–§1), the
     largest value and where the data are constant in the bounds scope (max = min; the
@@ -200,6 +396,7 @@ def _complete_and_bound(
     The observed range of the raw values doubles as the test for missing cells (NaN
     propagates through min and max), so complete data costs no extra pass. Bounds that
     overflow, and explicit bounds that leave no room for the data, are refused here.
+    With ``bounds = "panel"`` and ``figures``, the range is the whole panel's.
     With ``ahead``, the same pass over the data also computes what it can of the next
     steps (:class:`_Ahead`).
     """
@@ -222,6 +419,9 @@ def _complete_and_bound(
         lo, hi = _observed_range(x, spec.method)
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
             raise _imputation_overflow(x, panel, spec)
+    if spec.method.bounds == "panel" and figures is not None and figures.low is not None:
+        assert figures.high is not None
+        lo, hi = figures.low[None, None, :].copy(), figures.high[None, None, :].copy()
     if ahead is None or not ahead.done:
         lower, upper = widen(lo, hi, spec.method.margin)
     for i, ind in enumerate(spec.indicators):
@@ -616,6 +816,7 @@ def _constant_indicators(
     spec: Spec,
     panel: Panel,
     notes: list[str],
+    everywhere: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_] | None]:
     """Constant series (METHOD.md §8): the indicators to keep, and the (E, I) mask of
     those in use per entity (None when every kept indicator is in use everywhere).
@@ -625,7 +826,8 @@ def _constant_indicators(
     is left out in the bounds scope: for every entity with ``bounds = "panel"`` (or when
     it is constant for every entity), else for the entities where it is constant only.
     Any other constant series (``max = min``, ``upper > lower``) carries no change over
-    the periods: a note names it.
+    the periods: a note names it. ``everywhere``, when given, says which indicators are
+    undefined for every entity of the whole panel (this panel being a part of it).
     """
     E, n_ind = x.shape[0], x.shape[2]
     undefined = np.broadcast_to((upper - lower <= 0)[:, 0, :], (E, n_ind))
@@ -646,7 +848,8 @@ def _constant_indicators(
             + " — its order degree is undefined (upper bound = lower bound). Remove it from "
             "the spec, or set method.on_constant = 'drop' to leave it out"
         )
-    everywhere: NDArray[np.bool_] = np.asarray(undefined.all(axis=0))
+    if everywhere is None:
+        everywhere = np.asarray(undefined.all(axis=0))
     keep = ~everywhere
     partial: NDArray[np.bool_] = np.asarray(undefined[:, keep])
     which = np.flatnonzero(undefined.any(axis=0))
@@ -887,6 +1090,9 @@ def _weights(
     notes: list[str],
     active: NDArray[np.bool_] | None = None,
     divergence: Array | None = None,
+    pooled: EntropySums | ColumnMoments | None = None,
+    low: Array | None = None,
+    high: Array | None = None,
 ) -> tuple[Array, dict[str, float], WeightScores]:
     """Weights (E, I), normalised within each subsystem (METHOD.md §2), the AHP
     consistency ratios and the scores the weights were computed from.
@@ -897,7 +1103,9 @@ def _weights(
     entity, a left-out series counts as absent; pooled over the panel, the entity's cells
     of it enter as u = 0 (their raw values are 0: the series is constant at 0).
     ``divergence``, when given, holds the entropy divergences already computed per
-    entity from u (:class:`_Ahead`).
+    entity from u (:class:`_Ahead`). ``pooled`` (with the panel's ``low`` and ``high``)
+    holds the whole panel's statistics when ``x`` is a part of it and the weights scope
+    is the panel (:func:`weight_statistics`).
     """
     method = spec.method
     E, _, n_ind = x.shape
@@ -908,6 +1116,8 @@ def _weights(
         u = np.where(active[:, None, :], u, 0.0)
         if scope == "entity":  # a constant column: no information, and a positive mean
             x = np.where(active[:, None, :], x, 1.0)
+    if isinstance(pooled, EntropySums) and scope == "panel":
+        divergence = pooled.divergence()[None, :]
     if divergence is None and scheme not in ("given", "ahp") and objective == "entropy":
         # One pass over every column; each subsystem then normalises its own slice.
         matrix = _entropy_input(x, u, positive, method.entropy_input, scope)
@@ -971,6 +1181,7 @@ def _weights(
                     notes,
                     act,
                     {name: v[:, cols] for name, v in values.items()},
+                    _pooled_columns(pooled, cols, low, high),
                 )
             if act is not None:
                 w = normalize_weights(np.broadcast_to(w, (E, len(s.indicators))), act)
@@ -1037,16 +1248,21 @@ def _objective(
     notes: list[str],
     active: NDArray[np.bool_] | None = None,
     scores: dict[str, Array] | None = None,
+    pooled: tuple[ColumnMoments, Array] | None = None,
 ) -> Array:
     """Equal, CV or CRITIC weights of one subsystem, shape (E, m) or (1, m).
 
     ``scores`` (views of the subsystem's columns, rows as the weights scope) receive what
     the weights are computed from: CV's mean, sd and ratio; CRITIC's σ, conflict and
-    information (:class:`cosyn.result.WeightScores`).
+    information (:class:`cosyn.result.WeightScores`). ``pooled`` holds the whole panel's
+    moments of the subsystem's columns and the CV scale, when ``x`` is a part of the
+    panel and the scope is the panel.
     """
     scope = spec.method.weights_scope
     if name == "equal":
         return equal_weights(u.shape[-1])[None, :]
+    if pooled is not None and scope == "panel":
+        return _pooled_objective(name, pooled, s, spec, panel, notes, scores)
     if name == "cv":
         raw = _in_scope(x, scope)
         # the sign of the mean, on the columns scaled to |x| ≤ 1 (a raw sum can overflow)
@@ -1086,6 +1302,64 @@ def _objective(
     return normalize_weights(info, act)
 
 
+def _pooled_columns(
+    pooled: EntropySums | ColumnMoments | None,
+    cols: slice,
+    low: Array | None,
+    high: Array | None,
+) -> tuple[ColumnMoments, Array] | None:
+    """The moments of one subsystem's columns, and their CV scale (the largest |x|)."""
+    if not isinstance(pooled, ColumnMoments):
+        return None
+    part = ColumnMoments(
+        pooled.n,
+        pooled.mean[cols],
+        pooled.comoment[cols, cols],
+        pooled.low[cols],
+        pooled.high[cols],
+    )
+    scale = np.ones(part.mean.shape) if low is None or high is None else _abs_scale(low, high)[cols]
+    return part, scale
+
+
+def _pooled_objective(
+    name: str,
+    pooled: tuple[ColumnMoments, Array],
+    s: Subsystem,
+    spec: Spec,
+    panel: Panel,
+    notes: list[str],
+    scores: dict[str, Array] | None,
+) -> Array:
+    """CV or CRITIC weights (1, m) of one subsystem from the panel's pooled moments, as
+    :func:`_objective` computes them from the stacked panel."""
+    moments, scale = pooled
+    sd = moments.std()[None, :]
+    if name == "cv":  # the moments are of the columns divided by their largest |x|
+        mean = moments.mean[None, :]
+        if np.any(mean <= 0):
+            i = int(np.argwhere(mean <= 0)[0][1])
+            raise DataError(
+                f"method.weights = 'cv' needs positive means, but indicator "
+                f"{s.columns[i]!r} has mean {mean[0, i] * scale[i]:g} — use another "
+                "weighting such as 'entropy' or 'critic'"
+            )
+        with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
+            if scores is not None:
+                scores["mean"][...] = mean * scale
+                scores["sd"][...] = sd * scale
+                scores["cv"][...] = sd / mean
+            return normalize_weights(sd / mean)
+    with np.errstate(over="ignore", invalid="ignore"):
+        info = np.clip(moments.critic_information(), 0.0, None)[None, :]
+        if scores is not None:
+            scores["sigma"][...] = sd
+            scores["conflict"][...] = np.where(sd > 0, info / np.where(sd > 0, sd, 1.0), np.nan)
+            scores["information"][...] = info
+    _note_equal(info, "CRITIC", s, spec, panel, notes)
+    return normalize_weights(info)
+
+
 def _note_equal(
     score: Array,
     what: str,
@@ -1116,42 +1390,63 @@ def _note_equal(
     )
 
 
-def _entropy_input(x: Array, u: Array, positive: NDArray[np.bool_], how: str, scope: str) -> Array:
+def _entropy_input(
+    x: Array,
+    u: Array,
+    positive: NDArray[np.bool_],
+    how: str,
+    scope: str,
+    observed: tuple[Array, Array] | None = None,
+) -> Array:
     """The non-negative matrix the entropy weights are computed from (``entropy_input``).
 
     ``order``: the order degrees u. ``minmax``: raw values scaled to [0, 1] within the
     weights scope, reversed for negative indicators. ``rescale``: the same into
     [0.002, 0.998]. ``shift`` (SPSSAU's convention): the raw values, negated for negative
     indicators, and a column with any value ≤ 0 shifted by ``|min| + 0.01``.
+    ``observed`` — the minimum and maximum (I,) of each column over the whole panel —
+    replaces those of ``x`` when ``x`` is a part of the panel.
     """
     if how == "order":
         return _in_scope(u, scope)
     raw = _in_scope(x, scope)
     if how == "shift":
         v = np.where(positive, raw, -raw)
-        low = v.min(axis=-2, keepdims=True)
+        if observed is None:
+            low = v.min(axis=-2, keepdims=True)
+            high = v.max(axis=-2, keepdims=True)
+        else:  # the extremes of −x are −max and −min
+            low = np.where(positive, observed[0], -observed[1])[None, None, :]
+            high = np.where(positive, observed[1], -observed[0])[None, None, :]
         with np.errstate(over="ignore"):  # values near 1e308: the weights say so
             shifted = np.where(low <= 0, v + np.abs(low) + 0.01, v)
+            # rounding is monotone: the largest shifted value is the largest value shifted
+            top = np.where(low <= 0, high + np.abs(low) + 0.01, high)
         # p = x/Σx does not change when a column is divided by its largest value, and
         # Σ x ln x then cannot overflow (a column that overflowed above stays inf).
-        top = shifted.max(axis=-2, keepdims=True)
         return np.asarray(shifted / np.where(np.isfinite(top) & (top > 0), top, 1.0))
-    scaled = _minmax(raw, positive)
+    scaled = _minmax(raw, positive, observed)
     if how == "rescale":
         scaled = 0.002 + 0.996 * scaled
     return scaled
 
 
-def _minmax(raw: Array, positive: NDArray[np.bool_]) -> Array:
+def _minmax(
+    raw: Array, positive: NDArray[np.bool_], observed: tuple[Array, Array] | None = None
+) -> Array:
     """Raw values min-max scaled to [0, 1] along the observation axis (-2), reversed for
     negative indicators; a constant column is 0 (``entropy_input`` and ``critic_input =
     "minmax"``, the published convention: Diakoulaki et al. 1995 scale before CRITIC).
 
     A range wider than the largest double (−1e308 to 1e308) is scaled in halves, which
-    is exact: the result is right for every finite input.
+    is exact: the result is right for every finite input. ``observed`` gives the minimum
+    and maximum (I,) over the whole panel when ``raw`` is a part of it.
     """
-    low = raw.min(axis=-2, keepdims=True)
-    high = raw.max(axis=-2, keepdims=True)
+    if observed is None:
+        low = raw.min(axis=-2, keepdims=True)
+        high = raw.max(axis=-2, keepdims=True)
+    else:
+        low, high = observed[0][None, None, :], observed[1][None, None, :]
     with np.errstate(over="ignore"):
         span = high - low
     if not np.isfinite(span).all():

@@ -8,9 +8,11 @@ the columns line up with Chinese entity and indicator names.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 from rich.cells import cell_len
 
 from cosyn.methods.grey import GM11_GRADES
@@ -19,13 +21,32 @@ from cosyn.report.text import gm11_grades, method_word, period_text, shown_sourc
 if TYPE_CHECKING:
     from cosyn.result import Result
 
-__all__ = ["render_summary", "text_table"]
+__all__ = ["PanelTotals", "render_summary", "text_table"]
 
 #: Entities and period columns shown in full before the summary condenses.
 MAX_ENTITIES = 12
 MAX_PERIODS = 8
 #: Display width of the labels in the left column of the parameter lines.
 _LABEL_WIDTH = 15
+
+
+@dataclass(frozen=True, eq=False)
+class PanelTotals:
+    """Figures of the whole panel when the result at hand holds a sample of its
+    entities (the Dask engine): the count of entities, the stages at the last compared
+    period, the weights' mean, minimum and maximum over the entities, every note, the
+    entities of the sample, and the cells filled in of all cells."""
+
+    entities: int
+    stage_counts: NDArray[np.int64]
+    weight_mean: NDArray[np.float64]
+    weight_min: NDArray[np.float64]
+    weight_max: NDArray[np.float64]
+    notes: tuple[str, ...]
+    sample: int
+    imputed: int
+    cells: int
+
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -73,6 +94,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "more_entities": "… and {n} more entities",
         "stage_in": "stage in {p}: ",
         "diagnostics": "Diagnostics",
+        "sampled": "  (figures of the first {n} of {total} entities; the full tables are in the "
+        "Parquet datasets)",
         "gra": "grey relation",
         "gra_line": "grade of each indicator against its subsystem: {lo}–{hi}; {weak}",
         "gra_weak": "weak (< {t}): {names}",
@@ -159,6 +182,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "more_entities": "……另有 {n} 个个体",
         "stage_in": "{p} 期各发展阶段：",
         "diagnostics": "诊断分析",
+        "sampled": "  （以上为 {total} 个个体中前 {n} 个的数字；完整表格见 Parquet 数据集）",
         "gra": "灰色关联",
         "gra_line": "各指标与所属子系统的关联度：{lo}–{hi}；{weak}",
         "gra_weak": "弱关联（< {t}）：{names}",
@@ -268,7 +292,7 @@ def _line(label: str, text: str) -> str:
     return _pad(label, _LABEL_WIDTH) + text
 
 
-def _method_lines(res: Result, lang: str) -> list[str]:
+def _method_lines(res: Result, lang: str, totals: PanelTotals | None = None) -> list[str]:
     w = _WORDS[lang]
     m = res.spec.method
     weights = _opt(m.weights, lang)
@@ -299,7 +323,9 @@ def _method_lines(res: Result, lang: str) -> list[str]:
         _line(
             w["imputation"],
             w["filled"].format(
-                how=_opt(m.impute, lang), n=int(res.imputed.sum()), total=res.imputed.size
+                how=_opt(m.impute, lang),
+                n=int(res.imputed.sum()) if totals is None else totals.imputed,
+                total=res.imputed.size if totals is None else totals.cells,
             ),
         ),
     ]
@@ -322,12 +348,17 @@ def _method_lines(res: Result, lang: str) -> list[str]:
     return lines
 
 
-def _weights_block(res: Result, lang: str) -> list[str]:
+def _weights_block(res: Result, lang: str, totals: PanelTotals | None = None) -> list[str]:
     w = _WORDS[lang]
     values = res.weight_values
     E = values.shape[0]
-    same = bool(np.allclose(values, values[:1]))
-    per_entity = not same and E <= MAX_ENTITIES
+    if totals is not None:  # the rows are the panel's mean, minimum and maximum
+        values = np.stack([totals.weight_mean, totals.weight_min, totals.weight_max])
+        E = totals.entities
+        same = bool(np.allclose(totals.weight_min, totals.weight_max))
+    else:
+        same = bool(np.allclose(values, values[:1]))
+    per_entity = not same and E <= MAX_ENTITIES and totals is None
     lines = []
     start = 0
     for s in res.spec.subsystems:
@@ -340,6 +371,8 @@ def _weights_block(res: Result, lang: str) -> list[str]:
             index, rows = [w["all_entities"]], block[:1]
         elif per_entity:
             index, rows = [str(e) for e in res.entities], block
+        elif totals is not None:
+            index, rows = [w["mean"], w["min"], w["max"]], block
         else:
             index = [w["mean"], w["min"], w["max"]]
             rows = np.stack([block.mean(axis=0), block.min(axis=0), block.max(axis=0)])
@@ -364,10 +397,11 @@ def _shown_rows(res: Result) -> list[int]:
     return list(range(min(len(res.entities), MAX_ENTITIES)))
 
 
-def _synergy_block(res: Result, lang: str) -> list[str]:
+def _synergy_block(res: Result, lang: str, total: int | None = None) -> list[str]:
     w = _WORDS[lang]
     U = res.synergy_values
     E, P = U.shape
+    E = E if total is None else total
     periods = [period_text(p) for p in res.periods.take(res.t1)]
     cols = list(range(P))
     note = []
@@ -395,10 +429,14 @@ def _synergy_block(res: Result, lang: str) -> list[str]:
     return lines + note
 
 
-def _stage_counts(res: Result, lang: str) -> list[str]:
+def _stage_counts(res: Result, lang: str, totals: PanelTotals | None = None) -> list[str]:
     codes = res.stage_codes[:, -1]
     names = [translate(n, lang) for n in res.spec.stages.names]
-    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    counts = (
+        np.bincount(codes[codes >= 0], minlength=len(names))
+        if totals is None
+        else totals.stage_counts
+    )
     last = period_text(res.periods[res.t1[-1]])
     parts = [f"{names[i]} {int(c)}" for i, c in enumerate(counts)]
     return ["  " + _WORDS[lang]["stage_in"].format(p=last) + " · ".join(parts)]
@@ -630,7 +668,13 @@ def _analysis_lines(res: Result, lang: str) -> list[str]:
     return lines
 
 
-def render_summary(res: Result, lang: str = "en", *, data_name: str | None = None) -> str:
+def render_summary(
+    res: Result,
+    lang: str = "en",
+    *,
+    data_name: str | None = None,
+    totals: PanelTotals | None = None,
+) -> str:
     """Render the overview of :class:`~cosyn.result.Result` as plain text in ``lang``.
 
     Sections: data and model, method parameters, weights per subsystem, the synergy path
@@ -642,13 +686,17 @@ def render_summary(res: Result, lang: str = "en", *, data_name: str | None = Non
     display width (:func:`text_table`).
 
     ``data_name`` is the name to show for the data file (a web upload's own name) instead
-    of its path (:func:`cosyn.report.text.shown_source`).
+    of its path (:func:`cosyn.report.text.shown_source`). ``totals`` gives the whole
+    panel's counts, weights and notes when ``res`` holds a sample of its entities; the
+    synergy table and the diagnostics lines then show the sample, and say so.
     """
     if lang not in _WORDS:
         raise ValueError(f"language must be one of {tuple(_WORDS)}, got {lang!r}")
     w = _WORDS[lang]
     spec = res.spec
     E, T, n_ind = res.u.shape
+    if totals is not None:
+        E = totals.entities
     periods = res.periods
     title = spec.title or w["title"]
     subsystems = w["sep"].join(
@@ -676,16 +724,20 @@ def render_summary(res: Result, lang: str = "en", *, data_name: str | None = Non
     if spec.source:
         out.append(_line(w["model"], str(spec.source)))
     out.append(_line(w["subsystems"], subsystems))
-    out += _method_lines(res, lang)
-    out += ["", w["weights_title"], *_weights_block(res, lang)]
-    out += ["", w["synergy_title"].format(base=base), *_synergy_block(res, lang)]
-    out += _stage_counts(res, lang)
+    out += _method_lines(res, lang, totals)
+    out += ["", w["weights_title"], *_weights_block(res, lang, totals)]
+    total = None if totals is None else totals.entities
+    out += ["", w["synergy_title"].format(base=base), *_synergy_block(res, lang, total)]
+    out += _stage_counts(res, lang, totals)
     if res.diagnostics is not None:
         out += ["", w["diagnostics"], *_diagnostic_lines(res, lang)]
+        if totals is not None and totals.sample < totals.entities:
+            out.append(w["sampled"].format(n=totals.sample, total=totals.entities))
     analysis = _analysis_lines(res, lang)
     if analysis:
         out += ["", w["analysis"], *analysis]
-    notes = [*res.notes, *(res.analysis.notes if analysis and res.analysis else ())]
+    own = res.notes if totals is None else totals.notes
+    notes = [*own, *(res.analysis.notes if analysis and res.analysis else ())]
     if notes:
         out += ["", w["notes"], *(f"  ! {n}" for n in notes)]
     return "\n".join(out)

@@ -258,7 +258,11 @@ LAG_EDGES: tuple[float, float] = (0.8, 1.2)
 
 
 def rescale_scores(
-    scores: ArrayLike, low: float = RESCALE_RANGE[0], high: float = RESCALE_RANGE[1]
+    scores: ArrayLike,
+    low: float = RESCALE_RANGE[0],
+    high: float = RESCALE_RANGE[1],
+    *,
+    observed: tuple[ArrayLike, ArrayLike] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Min-max rescale each subsystem's scores into ``[low, high]`` over every observation.
 
@@ -279,6 +283,9 @@ def rescale_scores(
         Scores of ``k`` subsystems on the last axis, finite.
     low, high : float
         The target range, ``low < high``.
+    observed : (array_like, array_like) of shape (k,), optional
+        ``(min U_j, max U_j)`` over the whole panel, when ``scores`` holds a part of it
+        (the Dask engine's chunks of entities); by default those of ``scores``.
 
     Returns
     -------
@@ -294,7 +301,10 @@ def rescale_scores(
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError(f"rescale range must be finite with low < high, got {(low, high)!r}")
     flat = u.reshape(-1, u.shape[-1])
-    lo, hi = flat.min(axis=0), flat.max(axis=0)
+    if observed is None:
+        lo, hi = flat.min(axis=0), flat.max(axis=0)
+    else:
+        lo, hi = np.asarray(observed[0], dtype=float), np.asarray(observed[1], dtype=float)
     constant = ~(hi > lo)
     span = np.where(constant, 1.0, hi - lo)
     out = low + (high - low) * ((u - lo) / span)

@@ -1,0 +1,819 @@
+"""The Dask engine: :func:`cosyn.fit` over partitions of whole entities (SCALE.md).
+
+With bounds and weights per entity (the defaults) every step of METHOD.md §0–§5 and of
+the diagnostics is independent per entity. The panel is therefore split into partitions
+that each hold whole entities (every period of an entity in one partition), and each
+partition runs the NumPy engine unchanged (:func:`cosyn.fit.fit_panel`). What is
+panel-wide is computed first, as reductions over the partitions, and handed to every
+partition (:class:`cosyn.fit.PanelFigures`):
+
+1. the periods of the panel (every partition is laid on all of them);
+2. with ``bounds = "panel"``, a panel-scope weight input on raw values (entropy's
+   ``minmax``/``rescale``/``shift``, CRITIC's ``minmax``, CV) or ``on_constant =
+   "drop"``: each indicator's minimum and maximum after imputation, and the indicators
+   whose order degree is undefined for every entity;
+3. with ``weights_scope = "panel"``: the pooled weight statistics (the entropy's sums
+   or the column moments of CRITIC and CV, :mod:`cosyn.methods.pooled`);
+4. with ``coupling_input = "rescale"``: each subsystem order degree's minimum and
+   maximum.
+
+Then one pass fits every partition. The tables are lazy Dask DataFrames (computed again
+when read); :meth:`DaskResult.to_parquet` writes each as a Parquet dataset (one file per
+partition) and gathers the summary's figures in the same pass. The robustness Monte
+Carlo and the ``[analysis]`` table need the whole panel at once and are refused here,
+with a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import math
+import operator
+import re
+import shutil
+import uuid
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from cosyn.errors import DataError, SpecError
+from cosyn.fit import (
+    PanelFigures,
+    as_spec,
+    fit_panel,
+    observed_figures,
+    prepare,
+    weight_statistics,
+)
+from cosyn.io.guess import with_long_names
+from cosyn.panel import Panel, _build, _indicator_keys, _Origin, _period_codes, _PositionOrigin
+from cosyn.result import Result
+from cosyn.spec import Diagnostics, Spec
+
+__all__ = ["DASK_EXTRA_MESSAGE", "DaskResult", "fit_dask"]
+
+DASK_EXTRA_MESSAGE = (
+    "engine='dask' needs Dask and its distributed scheduler, which are not installed: "
+    "pip install 'cosyn[dask]'"
+)
+
+#: Rows of a pandas frame (or CSV/XLSX file) per partition when the Dask engine splits it.
+ROWS_PER_PARTITION = 250_000
+#: Entities fitted eagerly for the summary and the reports (besides ``[report] entities``).
+SAMPLE_ENTITIES = 50
+#: The tables every fit has, in the order they are written.
+CORE_TABLES = ("synergy", "subsystem_order", "weights", "order_degree", "bounds")
+
+Array = NDArray[np.float64]
+
+# The scheduler logs each shuffle it starts and ends at WARNING level: not for users.
+logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
+
+
+def require_dask() -> None:
+    """Raise one SpecError naming the extra when Dask is not installed."""
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        raise SpecError(DASK_EXTRA_MESSAGE) from None
+
+
+# -- the cluster ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep the cluster's start-up chatter off the user's terminal."""
+    names = ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.worker")
+    old = {n: logging.getLogger(n).level for n in names}
+    for n in names:
+        logging.getLogger(n).setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for n, level in old.items():
+            logging.getLogger(n).setLevel(level)
+
+
+def connect(
+    scheduler: str | None = None, workers: int | None = None, memory_limit: str | None = None
+) -> tuple[Any, Callable[[], None]]:
+    """The client to run on, and what closes what was started for it.
+
+    A scheduler address connects to it; otherwise a client already connected in this
+    process is used as is (unless ``workers`` or ``memory_limit`` ask for a cluster of
+    their own); otherwise a :class:`distributed.LocalCluster` is started on this machine
+    (one thread per worker, ``workers`` processes, default 2 or the number of CPUs if
+    fewer) and closed with the result.
+    """
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        if workers is not None or memory_limit is not None:
+            raise SpecError(
+                "--scheduler connects to a running cluster, whose workers and memory are "
+                "its own; leave out --workers and --memory-limit, or leave out --scheduler"
+            )
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise DataError(
+                f"cannot reach the Dask scheduler at {scheduler!r} ({exc}) — check the "
+                "address (e.g. tcp://10.0.0.5:8786) and that the scheduler is running"
+            ) from None
+        return client, client.close
+    if workers is None and memory_limit is None:
+        from distributed import get_client
+
+        with contextlib.suppress(ValueError):
+            return get_client(), lambda: None
+    if workers is not None and workers < 1:
+        raise SpecError(f"workers must be at least 1, got {workers}")
+    from dask.utils import parse_bytes
+
+    if memory_limit is not None:
+        try:
+            parse_bytes(memory_limit)
+        except (ValueError, TypeError):
+            raise SpecError(
+                f"memory limit {memory_limit!r} is not a size; write it like 2GB or 512MiB"
+            ) from None
+    import os
+
+    n = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
+    with _quiet():
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory_limit if memory_limit is not None else "auto",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+
+    def close() -> None:
+        with _quiet():
+            client.close()
+            cluster.close()
+
+    return client, close
+
+
+# -- the data as a Dask DataFrame of whole entities --------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Axes:
+    """What every partition shares: the periods of the panel and the data's name."""
+
+    periods: pd.Index
+    time: Array
+    source: str
+
+
+def _as_dask_frame(data: Any, spec: Spec) -> tuple[Any, str]:
+    """A Dask DataFrame of the data, and its name for messages."""
+    import dask.dataframe as dd
+
+    if isinstance(data, dd.DataFrame):
+        return data, "the Dask DataFrame"
+    if isinstance(data, str | Path):
+        path = Path(data)
+        if not path.exists():
+            raise DataError(f"data file {str(data)!r} does not exist")
+        if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+            try:
+                return dd.read_parquet(str(path)), f"data file {str(data)!r}"
+            except Exception as exc:  # pyarrow's errors name no cosyn key
+                raise DataError(f"cannot read {str(data)!r} as Parquet ({exc})") from None
+        from cosyn.io.read import read_table
+
+        frame = read_table(path, None, na_values=spec.na_values)
+        return _from_pandas(frame), f"data file {str(data)!r}"
+    if isinstance(data, pd.DataFrame):
+        return _from_pandas(data), "the DataFrame"
+    import xarray as xr
+
+    if isinstance(data, xr.DataArray):
+        name = str(data.name) if data.name is not None else "value"
+        if "indicator" in data.dims:
+            data = data.to_dataset(dim="indicator")
+        else:
+            data = data.to_dataset(name=name)
+    if isinstance(data, xr.Dataset):
+        dims = [d for d in (spec.entity, spec.period) if d is not None and d in data.dims]
+        other = [d for d in data.dims if d not in dims]
+        return data.to_dask_dataframe(dim_order=[*dims, *other]), "the xarray Dataset"
+    raise DataError(
+        f"engine='dask' cannot read data of type {type(data).__name__}; give a Parquet file "
+        "or dataset folder, a dask.dataframe.DataFrame, a Dask-backed xarray object, or "
+        "any input of the NumPy engine"
+    )
+
+
+def _from_pandas(frame: pd.DataFrame) -> Any:
+    import dask.dataframe as dd
+
+    n = max(1, math.ceil(len(frame) / ROWS_PER_PARTITION))
+    return dd.from_pandas(frame.reset_index(drop=not _named_index(frame)), npartitions=n)
+
+
+def _named_index(frame: pd.DataFrame) -> bool:
+    return any(n is not None for n in frame.index.names)
+
+
+def _check_columns(ddf: Any, spec: Spec, source: str) -> Any:
+    """The frame with long-layout names read as cosyn's; a DataError naming each spec
+    key whose column is missing."""
+    names = with_long_names(ddf._meta).columns
+    ddf = ddf.rename(columns=dict(zip(ddf.columns, names, strict=True)))
+    columns = set(map(str, ddf.columns))
+    long = {"indicator", "value"} <= columns
+    needed = {spec.period: "period"}
+    if spec.entity is not None:
+        needed[spec.entity] = "entity"
+    if not long:
+        needed.update(_indicator_keys(spec))
+    missing = [f"{c!r} (spec key {k!r})" for c, k in needed.items() if c not in columns]
+    if missing:
+        raise DataError(
+            f"{source} has no column "
+            + ", ".join(missing)
+            + "; its columns are "
+            + ", ".join(repr(c) for c in list(ddf.columns)[:20])
+        )
+    return ddf
+
+
+def _whole_entities(ddf: Any, spec: Spec, partition_entities: int | None) -> Any:
+    """The frame with every entity's rows in one partition: as it is when they already
+    are (files written entity by entity), else shuffled on the entity column."""
+    if spec.entity is None:
+        return ddf.repartition(npartitions=1)
+    column = ddf[spec.entity]
+    if partition_entities is not None:
+        if partition_entities < 1:
+            raise SpecError(f"partition_entities must be at least 1, got {partition_entities}")
+        entities = int(column.nunique().compute())
+        n = max(1, math.ceil(entities / partition_entities))
+        return ddf.shuffle(on=spec.entity, npartitions=n)
+    if ddf.npartitions == 1:
+        return ddf
+    spread = column.map_partitions(lambda s: s.drop_duplicates(), meta=column._meta)
+    if int(spread.value_counts().max().compute()) <= 1:
+        return ddf
+    return ddf.shuffle(on=spec.entity, npartitions=ddf.npartitions)
+
+
+def _axes(ddf: Any, spec: Spec, source: str) -> _Axes:
+    """The sorted periods of the whole panel, with their numeric positions."""
+    values = ddf[spec.period].drop_duplicates().compute().reset_index(drop=True)
+    periods, _, time = _period_codes(values, spec.period, _Origin(source, None))
+    if len(periods) < 2:
+        raise DataError(
+            f"{source} has a single period ({periods[0]!r}); synergy compares periods, so "
+            "at least 2 are needed"
+        )
+    return _Axes(periods, time, source)
+
+
+def _part_panel(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Panel | None:
+    """One partition as a Panel laid on every period of the panel (None when empty)."""
+    if len(frame) == 0:
+        return None
+    frame = with_long_names(frame.reset_index(drop=True))
+    source = f"{axes.source} (rows counted from 0 within a partition of entities)"
+    panel = _build(frame, spec, _PositionOrigin(source))
+    if panel.periods.equals(axes.periods):
+        return replace(panel, source=axes.source, time=axes.time)
+    where = axes.periods.get_indexer(panel.periods)
+    values = np.full((panel.values.shape[0], len(axes.periods), panel.values.shape[2]), np.nan)
+    values[:, where] = panel.values
+    return replace(panel, values=values, periods=axes.periods, time=axes.time, source=axes.source)
+
+
+# -- what every partition computes -----------------------------------------------------
+
+
+def _observed_part(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Any:
+    panel = _part_panel(frame, spec, axes)
+    return None if panel is None else observed_figures(panel, spec)
+
+
+def _pooled_part(frame: pd.DataFrame, spec: Spec, axes: _Axes, figures: PanelFigures) -> Any:
+    panel = _part_panel(frame, spec, axes)
+    return None if panel is None else weight_statistics(prepare(panel, spec, figures))
+
+
+def _mu_part(frame: pd.DataFrame, spec: Spec, axes: _Axes, figures: PanelFigures) -> Any:
+    panel = _part_panel(frame, spec, axes)
+    if panel is None:
+        return None
+    mu = fit_panel(panel, replace(spec, diagnostics=Diagnostics()), figures).mu
+    return mu.min(axis=(0, 1)), mu.max(axis=(0, 1))
+
+
+@dataclass(frozen=True, eq=False)
+class Facts:
+    """The summary's figures of a set of entities, merged over the partitions."""
+
+    entities: int
+    stage_counts: NDArray[np.int64]  # at the last compared period
+    level_counts: NDArray[np.int64]
+    weight_sum: Array  # (I,) over entities
+    weight_min: Array
+    weight_max: Array
+    mu_max: Array  # (k,)
+    imputed: int  # cells filled in
+    cells: int
+    notes: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def of(cls, res: Result) -> Facts:
+        stages = res.stage_codes[:, -1]
+        levels = res.level_codes[:, -1]
+        w = res.weight_values
+        return cls(
+            len(res.entities),
+            np.bincount(stages[stages >= 0], minlength=len(res.spec.stages.names)),
+            np.bincount(levels[levels >= 0], minlength=len(res.spec.levels.names)),
+            w.sum(axis=0),
+            w.min(axis=0),
+            w.max(axis=0),
+            res.mu.max(axis=(0, 1)),
+            int(res.imputed.sum()),
+            int(res.imputed.size),
+            res.notes,
+        )
+
+    def merge(self, other: Facts) -> Facts:
+        return Facts(
+            self.entities + other.entities,
+            self.stage_counts + other.stage_counts,
+            self.level_counts + other.level_counts,
+            self.weight_sum + other.weight_sum,
+            np.minimum(self.weight_min, other.weight_min),
+            np.maximum(self.weight_max, other.weight_max),
+            np.maximum(self.mu_max, other.mu_max),
+            self.imputed + other.imputed,
+            self.cells + other.cells,
+            (*self.notes, *other.notes),  # merged for reading by merge_notes
+        )
+
+
+def _fit_part(
+    frame: pd.DataFrame,
+    spec: Spec,
+    axes: _Axes,
+    figures: PanelFigures,
+    meta: dict[str, pd.DataFrame],
+) -> dict[str, Any]:
+    """Every table of one partition, and its :class:`Facts` (None when it is empty)."""
+    panel = _part_panel(frame, spec, axes)
+    if panel is None:
+        return {**meta, "facts": None}
+    res = fit_panel(panel, spec, figures)
+    out: dict[str, Any] = {name: getattr(res, name) for name in meta}
+    out["facts"] = Facts.of(res)
+    return out
+
+
+def _write_part(part: dict[str, Any], folder: str, index: int, names: Sequence[str]) -> Any:
+    """Write one partition's tables as ``folder/<table>/part.<index>.parquet``."""
+    for name in names:
+        target = Path(folder) / name
+        target.mkdir(parents=True, exist_ok=True)
+        part[name].to_parquet(target / f"part.{index:05d}.parquet", index=False)
+    return part["facts"]
+
+
+#: Notes shown; the others are counted.
+MAX_NOTES = 20
+_COUNTED = re.compile(r"(\d+)(\D.*)", re.DOTALL)
+
+
+def merge_notes(notes: Sequence[str]) -> tuple[str, ...]:
+    """The notes of every partition, each once: notes that differ only in the count
+    they start with ("24 forecast series failed …", "15 forecast series failed …") are
+    one note with the counts added; past :data:`MAX_NOTES` the rest are counted."""
+    counts: dict[str, int | None] = {}
+    for note in notes:
+        found = _COUNTED.fullmatch(note)
+        if found is None:
+            counts.setdefault(note, None)
+        else:
+            key = "\0" + found.group(2)
+            counts[key] = (counts.get(key) or 0) + int(found.group(1))
+    merged = [f"{n}{key[1:]}" if n is not None else key for key, n in counts.items()]
+    if len(merged) > MAX_NOTES:
+        rest = len(merged) - MAX_NOTES
+        merged = [*merged[:MAX_NOTES], f"… and {rest} more notes from other partitions of entities"]
+    return tuple(merged)
+
+
+def _merge_facts(parts: Sequence[Facts | None]) -> Facts:
+    found = [p for p in parts if p is not None]
+    if not found:
+        raise DataError("the data has no rows")
+    return functools.reduce(Facts.merge, found)
+
+
+# -- the result --------------------------------------------------------------------------
+
+
+class DaskResult:
+    """What ``cosyn.fit(..., engine="dask")`` computed: lazy tables, an eager summary.
+
+    Attributes
+    ----------
+    spec : Spec
+        The specification used (without indicators dropped as constant from the panel).
+    sample : Result
+        A NumPy-engine result of the first entities (and of those ``[report] entities``
+        names), with the whole panel's figures: its numbers are the whole fit's for
+        those entities. The reports draw from it.
+    periods : pandas.Index
+    n_entities : int
+        Entities in the panel (known once :attr:`facts` is).
+    notes : tuple of str
+        Every note of every partition (each once).
+    table_names : tuple of str
+        The tables: ``synergy``, ``subsystem_order``, ``weights``, ``order_degree``,
+        ``bounds`` and those of the diagnostics the spec asks for.
+    """
+
+    def __init__(
+        self,
+        spec: Spec,
+        parts: list[Any],
+        meta: dict[str, pd.DataFrame],
+        sample: Result,
+        axes: _Axes,
+        bounds: pd.DataFrame | None,
+        client: Any,
+        close: Callable[[], None],
+    ) -> None:
+        self.spec = spec
+        self.sample = sample
+        self.periods = axes.periods
+        self.source = axes.source
+        self.table_names = tuple(meta)
+        self.client = client
+        self._parts = parts
+        self._meta = meta
+        self._bounds = bounds
+        self._facts: Facts | None = None
+        self._tables: dict[str, Any] = {}
+        self._finalizer = weakref.finalize(self, close)
+
+    # -- life ----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the cluster started for this fit (a client given or found is left)."""
+        self._finalizer()
+
+    def __enter__(self) -> DaskResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- eager figures -------------------------------------------------------------------
+    @property
+    def facts(self) -> Facts:
+        """The summary's figures over every entity (one pass over the data when not yet
+        gathered by :meth:`to_parquet`)."""
+        if self._facts is None:
+            import dask
+            from dask import delayed
+
+            found = dask.compute(*[delayed(operator.getitem)(p, "facts") for p in self._parts])
+            self._facts = _merge_facts(found)
+        return self._facts
+
+    @property
+    def n_entities(self) -> int:
+        return self.facts.entities
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return merge_notes((*self.facts.notes, *_panel_notes(self.facts, self.spec)))
+
+    def stage_counts(self) -> pd.Series:
+        """Entities per development stage at the last compared period."""
+        return pd.Series(self.facts.stage_counts, index=list(self.spec.stages.names))
+
+    def level_counts(self) -> pd.Series:
+        """Entities per synergy level at the last compared period."""
+        return pd.Series(self.facts.level_counts, index=list(self.spec.levels.names))
+
+    # -- lazy tables ---------------------------------------------------------------------
+    def table(self, name: str) -> Any:
+        """One table as a lazy Dask DataFrame (partition by partition of entities)."""
+        if name not in self._meta:
+            raise SpecError(
+                f"DaskResult has no table {name!r}; it has " + ", ".join(self.table_names)
+            )
+        if name not in self._tables:
+            import dask.dataframe as dd
+            from dask import delayed
+
+            if name == "bounds" and self._bounds is not None:
+                self._tables[name] = dd.from_pandas(self._bounds, npartitions=1)
+            else:
+                pieces = [delayed(operator.getitem)(p, name) for p in self._parts]
+                self._tables[name] = dd.from_delayed(
+                    pieces, meta=self._meta[name], verify_meta=False
+                )
+        return self._tables[name]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self.__dict__.get("_meta", {}):
+            raise AttributeError(name)
+        return self.table(name)
+
+    def to_parquet(
+        self, folder: str | Path, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, Path]:
+        """Write every table as a Parquet dataset ``folder/<table>/`` (one file per
+        partition), and gather the summary's figures in the same pass.
+
+        Each dataset appears under its final name only when complete (written beside it
+        and moved in); ``progress(done, total)`` is called as partitions finish.
+        """
+        from dask import delayed
+        from distributed import as_completed
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = folder / f".cosyn-partial-{uuid.uuid4().hex}"
+        names = [n for n in self.table_names if not (n == "bounds" and self._bounds is not None)]
+        tasks = [delayed(_write_part)(p, str(staging), i, names) for i, p in enumerate(self._parts)]
+        try:
+            futures = self.client.compute(tasks)
+            total, facts = len(futures), []
+            if progress is not None:
+                progress(0, total)
+            for done, future in enumerate(as_completed(futures), start=1):
+                facts.append(future.result())
+                if progress is not None:
+                    progress(done, total)
+            self._facts = _merge_facts(facts)
+            if self._bounds is not None:
+                (staging / "bounds").mkdir(parents=True, exist_ok=True)
+                self._bounds.to_parquet(staging / "bounds" / "part.00000.parquet", index=False)
+            written = {}
+            for name in self.table_names:
+                source, target = staging / name, folder / name
+                if not source.exists():  # no partition at all: an empty dataset
+                    source.mkdir(parents=True)
+                    self._meta[name].to_parquet(source / "part.00000.parquet", index=False)
+                if target.exists():
+                    old = folder / f".cosyn-old-{uuid.uuid4().hex}"
+                    target.rename(old)
+                    source.rename(target)
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    source.rename(target)
+                written[name] = target
+            return written
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    # -- reading -------------------------------------------------------------------------
+    def summary(self, lang: str = "en") -> str:
+        """The overview of :meth:`cosyn.Result.summary` over every entity: the counts and
+        notes are the whole panel's; the synergy table shows the first entities."""
+        from cosyn.summary import PanelTotals, render_summary
+
+        f = self.facts
+        totals = PanelTotals(
+            entities=f.entities,
+            stage_counts=f.stage_counts,
+            weight_mean=f.weight_sum / max(f.entities, 1),
+            weight_min=f.weight_min,
+            weight_max=f.weight_max,
+            notes=self.notes,
+            sample=len(self.sample.entities),
+            imputed=f.imputed,
+            cells=f.cells,
+        )
+        return render_summary(self.sample, lang, totals=totals)
+
+    def __repr__(self) -> str:
+        shown = f"{self._facts.entities} entities" if self._facts else "entities not counted yet"
+        return (
+            f"<cosyn.DaskResult: {shown} × {len(self.periods)} periods, tables "
+            f"{', '.join(self.table_names)} (lazy Dask DataFrames); .summary() for the "
+            "overview>"
+        )
+
+
+# -- fit -------------------------------------------------------------------------------
+
+
+def _tables(spec: Spec) -> list[str]:
+    d = spec.diagnostics
+    names = list(CORE_TABLES)
+    if d.gra:
+        names += ["grey_relation"] + (["grey_cross"] if len(spec.subsystems) > 1 else [])
+    if d.coupling:
+        names.append("coupling")
+    if d.obstacles:
+        names.append("obstacles")
+    if d.forecast:
+        names.append("forecast")
+    return names
+
+
+def _refuse(spec: Spec) -> None:
+    if spec.diagnostics.robustness is not None:
+        raise SpecError(
+            "[diagnostics.robustness] ranks every entity among all entities in every draw, "
+            "which needs the whole panel at once: it runs on engine='numpy' only. Remove it "
+            "for the Dask engine, or run it with the NumPy engine on the entities that fit "
+            "in memory"
+        )
+    if spec.analysis is not None:
+        raise SpecError(
+            "[analysis] (regional differences, distributions, Moran's I, Markov chains) "
+            "reads the whole panel at once and runs on engine='numpy' only: fit with the "
+            "Dask engine without it, then run the analysis on the synergy table "
+            "(res.synergy.compute()) with the NumPy engine"
+        )
+
+
+def _raw_weight_input(spec: Spec) -> bool:
+    m = spec.method
+    objective = m.objective if m.weights == "combined" else m.weights
+    if m.weights_scope != "panel" or m.weights in ("given", "ahp"):
+        return False
+    return (
+        objective == "cv"
+        or (objective == "entropy" and m.entropy_input != "order")
+        or (objective == "critic" and m.critic_input == "minmax")
+    )
+
+
+def _figures(parts: list[Any], spec: Spec, axes: _Axes) -> PanelFigures:
+    """The whole panel's figures every partition needs (reductions, in order)."""
+    import dask
+    from dask import delayed
+
+    m, d = spec.method, spec.diagnostics
+    figures = PanelFigures()
+    if m.bounds == "panel" or _raw_weight_input(spec) or m.on_constant == "drop":
+        found = [
+            o for o in dask.compute(*[delayed(_observed_part)(p, spec, axes) for p in parts]) if o
+        ]
+        if not found:
+            raise DataError(f"{axes.source} has no rows")
+        figures = PanelFigures(
+            low=np.min([o[0] for o in found], axis=0),
+            high=np.max([o[1] for o in found], axis=0),
+            everywhere=np.all([o[2] for o in found], axis=0) if m.bounds == "entity" else None,
+        )
+    if m.weights_scope == "panel":
+        stats = dask.compute(*[delayed(_pooled_part)(p, spec, axes, figures) for p in parts])
+        stats = [s for s in stats if s is not None]
+        if stats:
+            figures = replace(figures, pooled=functools.reduce(lambda a, b: a.merge(b), stats))
+    if d.coupling and d.coupling_input == "rescale":
+        ranges = [
+            r
+            for r in dask.compute(*[delayed(_mu_part)(p, spec, axes, figures) for p in parts])
+            if r
+        ]
+        figures = replace(
+            figures,
+            mu_low=np.min([r[0] for r in ranges], axis=0),
+            mu_high=np.max([r[1] for r in ranges], axis=0),
+        )
+    elif d.coupling:  # μ is used as it is; the zero test is made on the merged facts
+        k = len(spec.subsystems)
+        figures = replace(figures, mu_low=np.zeros(k), mu_high=np.ones(k))
+    return figures
+
+
+#: Partitions read at most to find the sample's entities.
+SAMPLE_PARTITIONS = 16
+
+
+def _sample_frame(ddf: Any, frames: list[Any], spec: Spec, n: int) -> pd.DataFrame:
+    """The rows of the first ``n`` entities (of the first partitions) and of the
+    entities ``[report] entities`` names."""
+    import dask
+
+    if spec.entity is None:
+        return pd.concat(dask.compute(*frames), ignore_index=True)
+    pieces, seen = [], 0
+    for frame in frames[:SAMPLE_PARTITIONS]:
+        part = frame.compute()
+        keep = pd.unique(part[spec.entity])[: n - seen]
+        pieces.append(part[part[spec.entity].isin(keep)])
+        seen += len(keep)
+        if seen >= n:
+            break
+    rows = pd.concat(pieces, ignore_index=True)
+    keep = pd.unique(rows[spec.entity])
+    named = [e for e in spec.report.entities if e not in set(map(str, keep))]
+    if named:
+        column = ddf[spec.entity].astype(str)
+        extra = ddf[column.isin(named)].compute()
+        rows = pd.concat([rows, extra], ignore_index=True)
+    return rows
+
+
+def fit_dask(
+    data: Any,
+    spec: Spec | Any,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    partition_entities: int | None = None,
+    sample_entities: int = SAMPLE_ENTITIES,
+    eager: bool = True,
+) -> DaskResult:
+    """:func:`cosyn.fit` on a Dask cluster, partition by partition of whole entities.
+
+    Parameters
+    ----------
+    data : path, dask.dataframe.DataFrame, xarray object or pandas.DataFrame
+        A Parquet file or dataset folder (wide or long layout), a Dask DataFrame, a
+        Dask-backed xarray Dataset or DataArray, or any input of the NumPy engine.
+    spec : Spec, dict, or path of a TOML model file
+    scheduler : str, optional
+        Address of a running Dask scheduler. Without it, a client already connected in
+        this process is used, else a :class:`distributed.LocalCluster` is started and
+        closed with the result (:meth:`DaskResult.close`, or a ``with`` block).
+    workers, memory_limit : optional
+        Workers (processes of one thread) and the memory limit of each (``"2GB"``) of
+        the local cluster.
+    partition_entities : int, optional
+        Entities per partition (the data are shuffled on the entity column); by default
+        the data's own partitions when each holds whole entities, else shuffled into as
+        many partitions.
+    sample_entities : int
+        Entities fitted eagerly for the summary and the reports.
+    eager : bool
+        Gather the summary's figures now (one pass over the data); with False they are
+        gathered by :meth:`DaskResult.to_parquet` in its pass, or on first use.
+
+    Returns
+    -------
+    DaskResult
+
+    Notes
+    -----
+    Every table equals the NumPy engine's to round-off (pooled sums are added in another
+    order): tested to 1e-12 for every option of METHOD.md. ``[diagnostics.robustness]``
+    and ``[analysis]`` need the whole panel at once and are refused with a message.
+    """
+    require_dask()
+    spec = as_spec(spec)
+    _refuse(spec)
+    from dask import delayed
+
+    client, close = connect(scheduler, workers, memory_limit)
+    try:
+        raw, source = _as_dask_frame(data, spec)
+        ddf = _whole_entities(_check_columns(raw, spec, source), spec, partition_entities)
+        axes = _axes(ddf, spec, source)
+        frames = ddf.to_delayed()
+        figures = _figures(frames, spec, axes)
+        sample_panel = _part_panel(_sample_frame(ddf, frames, spec, sample_entities), spec, axes)
+        if sample_panel is None:
+            raise DataError(f"{source} has no rows")
+        sample = fit_panel(sample_panel, spec, figures)
+        meta = {name: getattr(sample, name).iloc[:0] for name in _tables(spec)}
+        bounds = sample.bounds if spec.method.bounds == "panel" else None
+        parts = [delayed(_fit_part)(f, spec, axes, figures, meta) for f in frames]
+        result = DaskResult(sample.spec, parts, meta, sample, axes, bounds, client, close)
+        if eager:
+            _ = result.facts
+    except BaseException:
+        close()
+        raise
+    return result
+
+
+def _panel_notes(facts: Facts, spec: Spec) -> tuple[str, ...]:
+    """Notes only the whole panel can tell (made on the merged figures)."""
+    d = spec.diagnostics
+    if not d.coupling or d.coupling_input == "rescale":
+        return ()
+    from cosyn.diagnostics import coupling_zero_note
+
+    zero = [s.name for s, top in zip(spec.subsystems, facts.mu_max, strict=True) if top <= 0]
+    return (coupling_zero_note(zero),) if zero else ()
