@@ -874,11 +874,12 @@ def _constant_lines(
 ) -> list[str]:
     """One line per indicator: which constant, and for which entities (the first few)."""
     lines = []
+    panel_scope = rows == 1 and spec.method.bounds == "panel"
     for i in np.flatnonzero(mask.any(axis=0)):
         ents = np.flatnonzero(mask[:, i])
         values = x[ents, 0, i]
-        if rows == 1 or panel.entity_name is None:
-            where = " over the panel" if panel.entity_name is not None and rows == 1 else ""
+        if panel_scope or panel.entity_name is None:
+            where = " over the panel" if panel.entity_name is not None and panel_scope else ""
             lines.append(
                 f"indicator {spec.columns[i]!r} is constant at {x[ents[0], 0, i]:g}{where}"
             )

@@ -157,7 +157,7 @@ def connect(
             threads_per_worker=1,
             processes=True,
             memory_limit=memory_limit if memory_limit is not None else "auto",
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)
@@ -256,9 +256,15 @@ def _check_columns(ddf: Any, spec: Spec, source: str) -> Any:
     return ddf
 
 
-def _whole_entities(ddf: Any, spec: Spec, partition_entities: int | None) -> Any:
+#: A shuffled frame is kept in the workers' memory (rather than shuffled again by each
+#: pass) when its numbers take at most this share of their total memory limit.
+PERSIST_SHARE = 0.25
+
+
+def _whole_entities(ddf: Any, spec: Spec, partition_entities: int | None, client: Any) -> Any:
     """The frame with every entity's rows in one partition: as it is when they already
-    are (files written entity by entity), else shuffled on the entity column."""
+    are (files written entity by entity), else shuffled on the entity column — and then
+    held in the workers' memory when it is small beside it (every pass reads it)."""
     if spec.entity is None:
         return ddf.repartition(npartitions=1)
     column = ddf[spec.entity]
@@ -267,13 +273,18 @@ def _whole_entities(ddf: Any, spec: Spec, partition_entities: int | None) -> Any
             raise SpecError(f"partition_entities must be at least 1, got {partition_entities}")
         entities = int(column.nunique().compute())
         n = max(1, math.ceil(entities / partition_entities))
-        return ddf.shuffle(on=spec.entity, npartitions=n)
-    if ddf.npartitions == 1:
+    elif ddf.npartitions == 1:
         return ddf
-    spread = column.map_partitions(lambda s: s.drop_duplicates(), meta=column._meta)
-    if int(spread.value_counts().max().compute()) <= 1:
-        return ddf
-    return ddf.shuffle(on=spec.entity, npartitions=ddf.npartitions)
+    else:
+        spread = column.map_partitions(lambda s: s.drop_duplicates(), meta=column._meta)
+        if int(spread.value_counts().max().compute()) <= 1:
+            return ddf
+        n = ddf.npartitions
+    shuffled = ddf.shuffle(on=spec.entity, npartitions=n)
+    workers = client.scheduler_info().get("workers", {}).values()
+    memory = sum(w.get("memory_limit") or 0 for w in workers)
+    size = int(ddf.shape[0].compute()) * len(ddf.columns) * 16
+    return shuffled.persist() if size <= PERSIST_SHARE * memory else shuffled
 
 
 def _axes(ddf: Any, spec: Spec, source: str) -> _Axes:
@@ -705,8 +716,9 @@ def _figures(parts: list[Any], spec: Spec, axes: _Axes) -> PanelFigures:
     return figures
 
 
-#: Partitions read at most to find the sample's entities.
+#: Partitions read at most to find the sample's entities, and read at a time.
 SAMPLE_PARTITIONS = 16
+SAMPLE_BATCH = 4
 
 
 def _sample_frame(ddf: Any, frames: list[Any], spec: Spec, n: int) -> pd.DataFrame:
@@ -717,11 +729,11 @@ def _sample_frame(ddf: Any, frames: list[Any], spec: Spec, n: int) -> pd.DataFra
     if spec.entity is None:
         return pd.concat(dask.compute(*frames), ignore_index=True)
     pieces, seen = [], 0
-    for frame in frames[:SAMPLE_PARTITIONS]:
-        part = frame.compute()
-        keep = pd.unique(part[spec.entity])[: n - seen]
-        pieces.append(part[part[spec.entity].isin(keep)])
-        seen += len(keep)
+    for start in range(0, min(len(frames), SAMPLE_PARTITIONS), SAMPLE_BATCH):
+        for part in dask.compute(*frames[start : start + SAMPLE_BATCH]):
+            keep = pd.unique(part[spec.entity])[: n - seen]
+            pieces.append(part[part[spec.entity].isin(keep)])
+            seen += len(keep)
         if seen >= n:
             break
     rows = pd.concat(pieces, ignore_index=True)
@@ -788,7 +800,8 @@ def fit_dask(
     client, close = connect(scheduler, workers, memory_limit)
     try:
         raw, source = _as_dask_frame(data, spec)
-        ddf = _whole_entities(_check_columns(raw, spec, source), spec, partition_entities)
+        ddf = _check_columns(raw, spec, source)
+        ddf = _whole_entities(ddf, spec, partition_entities, client)
         axes = _axes(ddf, spec, source)
         frames = ddf.to_delayed()
         figures = _figures(frames, spec, axes)
