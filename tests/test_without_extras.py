@@ -1,6 +1,6 @@
 """cosyn without its optional extras: ``pip install .`` (the README's first command) has
-neither SciPy nor PySAL, so ``import cosyn`` and a fit must not need them, and an
-``[analysis]`` table must name the extra to install."""
+neither SciPy, PySAL nor Dask, so ``import cosyn`` and a fit must not need them, and an
+``[analysis]`` table or ``engine="dask"`` must name the extra to install."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ import subprocess
 import sys
 import textwrap
 
-BLOCKED = ("scipy", "esda", "libpysal", "giddy", "mapclassify", "quantecon", "geopandas")
+BLOCKED = (
+    "scipy",
+    "esda",
+    "libpysal",
+    "giddy",
+    "mapclassify",
+    "quantecon",
+    "geopandas",
+    "dask",
+    "distributed",
+)
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
@@ -57,3 +67,18 @@ def test_analysis_without_the_spatial_extra_names_it() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "pip install 'cosyn[spatial]'" in done.stdout
+
+
+def test_the_dask_engine_names_its_extra() -> None:
+    done = _run(
+        """
+        import cosyn
+        from cosyn.datasets import data_path
+        try:
+            cosyn.fit(data_path("trade.csv"), data_path("trade_model.toml"), engine="dask")
+        except cosyn.SpecError as exc:
+            print(exc)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'cosyn[dask]'" in done.stdout
