@@ -154,6 +154,7 @@ def fit(
             workers=workers,
             memory_limit=memory_limit,
             partition_entities=partition_entities,
+            sheet=sheet,
         )
     given = [k for k, v in dask_options.items() if v is not None]
     if given:

@@ -182,7 +182,7 @@ class _Axes:
     source: str
 
 
-def _as_dask_frame(data: Any, spec: Spec) -> tuple[Any, str]:
+def _as_dask_frame(data: Any, spec: Spec, sheet: str | int | None = None) -> tuple[Any, str]:
     """A Dask DataFrame of the data, and its name for messages."""
     import dask.dataframe as dd
 
@@ -199,7 +199,7 @@ def _as_dask_frame(data: Any, spec: Spec) -> tuple[Any, str]:
                 raise DataError(f"cannot read {str(data)!r} as Parquet ({exc})") from None
         from cosyn.io.read import read_table
 
-        frame = read_table(path, None, na_values=spec.na_values)
+        frame = read_table(path, sheet, na_values=spec.na_values)
         return _from_pandas(frame), f"data file {str(data)!r}"
     if isinstance(data, pd.DataFrame):
         return _from_pandas(data), "the DataFrame"
@@ -756,6 +756,7 @@ def fit_dask(
     partition_entities: int | None = None,
     sample_entities: int = SAMPLE_ENTITIES,
     eager: bool = True,
+    sheet: str | int | None = None,
 ) -> DaskResult:
     """:func:`cosyn.fit` on a Dask cluster, partition by partition of whole entities.
 
@@ -781,6 +782,8 @@ def fit_dask(
     eager : bool
         Gather the summary's figures now (one pass over the data); with False they are
         gathered by :meth:`DaskResult.to_parquet` in its pass, or on first use.
+    sheet : str or int, optional
+        Worksheet to read when ``data`` is an XLSX file.
 
     Returns
     -------
@@ -799,7 +802,7 @@ def fit_dask(
 
     client, close = connect(scheduler, workers, memory_limit)
     try:
-        raw, source = _as_dask_frame(data, spec)
+        raw, source = _as_dask_frame(data, spec, sheet)
         ddf = _check_columns(raw, spec, source)
         ddf = _whole_entities(ddf, spec, partition_entities, client)
         axes = _axes(ddf, spec, source)
