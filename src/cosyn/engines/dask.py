@@ -158,7 +158,7 @@ def connect(
             processes=True,
             memory_limit=memory_limit if memory_limit is not None else "auto",
             dashboard_address=":0",
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # a failed task reaches the client as its error
         )
         client = Client(cluster)
 
