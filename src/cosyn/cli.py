@@ -50,6 +50,31 @@ class Context:
         with self.err.status(first) as status:
             yield lambda text: status.update(text)
 
+    @contextmanager
+    def partitions(self, text: str) -> Iterator[Callable[[int, int], None]]:
+        """A progress bar of partitions done, fed by ``progress(done, total)``, on a
+        terminal; silent otherwise or with --quiet."""
+        if self.quiet or not self.err.is_terminal:
+            yield lambda _done, _total: None
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=self.err) as bar:
+            task = bar.add_task(text, total=None)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+
     def say(self, text: str) -> None:
         if not self.quiet:
             self.err.print(text)
@@ -159,6 +184,11 @@ _SAY: dict[str, dict[str, str]] = {
         "fitting": "reading and fitting {name}",
         "writing": "writing outputs",
         "wrote": "\nwrote {n} files to {out}/ (report.html, results.xlsx, CSV, figures)",
+        "starting": "starting Dask and reading {name}",
+        "partitions": "partitions of entities done",
+        "wrote_dask": "\nwrote the full tables of {total} entities as Parquet datasets to "
+        "{tables}/ (one folder per table), and {n} files to {out}/ (report.html, "
+        "results.xlsx, figures) from a sample of {shown} entities",
         "warning": "warning: ",
         "problems": "{n} problem{s} found:",
         "ok": "ok: {model} has no problems",
@@ -170,6 +200,11 @@ _SAY: dict[str, dict[str, str]] = {
         "fitting": "正在读取并计算 {name}",
         "writing": "正在写出结果",
         "wrote": "\n已将 {n} 个文件写入 {out}/（report.html、results.xlsx、CSV 表、图）",
+        "starting": "正在启动 Dask 并读取 {name}",
+        "partitions": "已完成的个体分区",
+        "wrote_dask": "\n已将全部 {total} 个个体的完整结果表以 Parquet 数据集写入 {tables}/"
+        "（每张表一个文件夹），并根据 {shown} 个个体的样本将 {n} 个文件写入 {out}/"
+        "（report.html、results.xlsx、图）",
         "warning": "警告：",
         "problems": "发现 {n} 个问题：",
         "ok": "通过：{model} 没有发现问题",
@@ -241,6 +276,118 @@ def _fit_and_report(
         raise
     ctx.out.print(render_summary(result, lang), markup=False)
     ctx.say(say["wrote"].format(n=len(written), out=out))
+
+
+#: The folder, inside ``--out``, of the Dask engine's full tables (one Parquet dataset
+#: folder per table: ``<out>/tables/synergy/part.00000.parquet`` …).
+TABLES_FOLDER = "tables"
+
+
+@dataclasses.dataclass(frozen=True)
+class DaskOptions:
+    """``cosyn run --engine dask`` and where its cluster is."""
+
+    scheduler: str | None = None
+    workers: int | None = None
+    memory_limit: str | None = None
+
+
+@contextmanager
+def _quiet_workers(ctx: Context) -> Iterator[None]:
+    """Local workers started meanwhile keep a failed task to themselves.
+
+    A worker logs every task that raised, with its traceback, on the terminal; the error
+    reaches the command anyway and is printed as one line. The worker processes read
+    Dask's logging levels from the environment when they start, so the variable is set
+    only while the cluster starts (not with --debug, nor over the user's own).
+    """
+    key = "DASK_LOGGING"
+    if ctx.debug or key in os.environ:
+        yield
+        return
+    os.environ[key] = repr({"distributed.worker": "critical"})
+    try:
+        yield
+    finally:
+        os.environ.pop(key, None)
+
+
+def _fit_dask_and_report(
+    ctx: Context,
+    spec: Any,
+    data: Path,
+    out: Path,
+    lang: str,
+    entities: str | None,
+    options: DaskOptions,
+) -> None:
+    """``cosyn run --engine dask``: the full tables as Parquet datasets in
+    ``<out>/tables/<table>/``, the summary of every entity, and the workbook, report and
+    figures of a sample of entities (no CSV tables: a CSV of the sample would read as
+    the full table)."""
+    from cosyn.engines.dask import fit_dask, require_dask
+    from cosyn.report import write_reports
+    from cosyn.report.sample import Sample
+
+    ctx.lang = lang
+    say = _SAY[lang]
+    require_dask()
+    spec = _with_entities(spec, entities)
+    created = not out.exists()
+    _writable_folder(out)
+    tables = out / TABLES_FOLDER
+    tables_created = not tables.exists()
+    try:
+        with ctx.progress(say["starting"].format(name=data.name)), _quiet_workers(ctx):
+            res = fit_dask(
+                data,
+                spec,
+                scheduler=options.scheduler,
+                workers=options.workers,
+                memory_limit=options.memory_limit,
+                eager=False,
+            )
+        with res:
+            _check_entities(res.sample, entities is not None)
+            with ctx.partitions(say["partitions"]) as progress:
+                datasets = res.to_parquet(tables, progress=progress)
+            summary = res.summary(lang)
+            notes = res.notes
+            sample = Sample(
+                shown=len(res.sample.entities),
+                total=res.n_entities,
+                datasets=datasets,
+                summary=summary,
+                stage_counts=tuple(int(n) for n in res.stage_counts()),
+            )
+        for note in notes:
+            ctx.say(f"{say['warning']}{note}")
+        ctx.out.print(summary, markup=False)
+        with ctx.progress(say["writing"]) as step:
+            folder_data = data.is_dir()
+            written = write_reports(
+                res.sample,
+                out,
+                data_file=None if folder_data else data,
+                data_name=str(data) if folder_data else None,
+                lang=lang,
+                step=step,
+                sample=sample,
+            )
+    except BaseException:
+        for folder, made in ((tables, tables_created), (out, created)):
+            if made and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()  # a failed run leaves no empty folder
+        raise
+    ctx.say(
+        say["wrote_dask"].format(
+            total=f"{sample.total:,}",
+            shown=sample.shown,
+            tables=tables,
+            n=len(written),
+            out=out,
+        )
+    )
 
 
 def _out_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -327,14 +474,39 @@ def demo(ctx: Context, out: Path, lang: str, entities: str | None) -> None:
 @click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--data",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help="Data file (CSV, XLSX, Parquet); optional when MODEL is a workbook with an "
-    "'indicators' sheet.",
+    "'indicators' sheet. With --engine dask also a Parquet dataset folder.",
 )
 @click.option("--sheet", help="Worksheet of an XLSX data file (default: the first).")
 @_out_option("cosyn-results")
 @_lang_option
 @_entities_option
+@click.option(
+    "--engine",
+    type=click.Choice(["numpy", "dask"]),
+    default="numpy",
+    show_default=True,
+    help="numpy: the panel in memory. dask: chunks of whole entities on a Dask cluster "
+    "(pip install 'cosyn[dask]'); the full tables go to OUT/tables/<table>/ as Parquet "
+    "datasets, the report and workbook show a sample of entities.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: the address of a running Dask scheduler "
+    "(e.g. tcp://10.0.0.5:8786), instead of a local cluster.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="With --engine dask: worker processes of the local cluster (default: 2, or 1 on one CPU).",
+)
+@click.option(
+    "--memory-limit",
+    metavar="SIZE",
+    help="With --engine dask: memory limit of each local worker, e.g. 2GB.",
+)
 @_quiet_option
 @click.pass_obj
 def run(
@@ -345,14 +517,53 @@ def run(
     out: Path,
     lang: str,
     entities: str | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    memory_limit: str | None,
 ) -> None:
     """Fit MODEL (a TOML file, or a workbook with an 'indicators' sheet) and write reports."""
     from cosyn.io.sheets import load_model, model_data
 
+    options = DaskOptions(scheduler, workers, memory_limit)
+    if engine != "dask":
+        given = [
+            name
+            for name, value in (
+                ("--scheduler", scheduler),
+                ("--workers", workers),
+                ("--memory-limit", memory_limit),
+            )
+            if value is not None
+        ]
+        if given:
+            raise click.UsageError(
+                f"{', '.join(given)} appl{'y' if len(given) > 1 else 'ies'} to the Dask "
+                "engine only; add --engine dask"
+            )
+        if data is not None and data.is_dir():
+            raise click.BadParameter(
+                f"{str(data)!r} is a folder; the NumPy engine reads a data file (a Parquet "
+                "dataset folder needs --engine dask)",
+                param_hint="'--data'",
+            )
+    elif sheet is not None:
+        raise click.UsageError(
+            "--sheet applies to the NumPy engine only; for --engine dask convert the "
+            "worksheet to Parquet (pandas: read_excel(...).to_parquet(...))"
+        )
     with _user_errors(ctx):
         spec = load_model(model)
         data_file, data_sheet = model_data(model, data)
-        _fit_and_report(ctx, spec, data_file, sheet or data_sheet, out, lang, entities)
+        if engine == "dask":
+            if data is None:
+                raise DataError(
+                    f"--engine dask reads the data from --data (a Parquet file or dataset "
+                    f"folder), not from the data sheet of {str(model)!r}: add --data"
+                )
+            _fit_dask_and_report(ctx, spec, data_file, out, lang, entities, options)
+        else:
+            _fit_and_report(ctx, spec, data_file, sheet or data_sheet, out, lang, entities)
 
 
 @main.command(epilog="Example: cosyn check model.toml --data panel.csv")

@@ -7,6 +7,11 @@ spec's ``[diagnostics]`` asked for (:data:`DIAGNOSTIC_TABLES`, listed for one re
 :func:`diagnostic_tables`) and, when the spec has an ``[analysis]`` table, one CSV per
 table of the spatio-temporal analysis that has rows (``analysis/<name>.csv``, listed by
 :func:`analysis_csv_tables`) and its figures.
+
+When the result holds a sample of a larger fit's entities (the Dask engine, whose full
+tables are Parquet datasets; :class:`cosyn.report.sample.Sample`), no CSV table is
+written — a CSV of the sample would read as the full table — and the workbook and the
+HTML report say which sample they show and where the full tables are.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from cosyn.report.sample import Sample
     from cosyn.result import Result
 
 __all__ = [
@@ -146,6 +152,7 @@ def write_reports(
     data_name: str | None = None,
     lang: str = "en",
     step: Callable[[str], None] | None = None,
+    sample: Sample | None = None,
 ) -> list[Path]:
     """Write the tables, the workbook, the figures and the HTML report into ``folder``.
 
@@ -172,6 +179,11 @@ def write_reports(
     step : callable, optional
         Called with a short description, in ``lang``, before each step (for a progress
         display).
+    sample : cosyn.report.sample.Sample, optional
+        ``result`` is a sample of a larger fit's entities whose full tables are Parquet
+        datasets (the Dask engine): no CSV table is written, and the workbook's README
+        sheet and the HTML report say how many of how many entities they show and where
+        each full table is.
 
     Returns
     -------
@@ -203,7 +215,8 @@ def write_reports(
     analysis = analysis_csv_tables(result)
     out = Path(folder)
     written: list[Path] = []
-    for name in (*TABLES, *diagnostic_tables(result)):
+    csv_tables = () if sample is not None else (*TABLES, *diagnostic_tables(result))
+    for name in csv_tables:
         say(words["csv"].format(name=f"{name}.csv"))
         written.append(write_csv(getattr(result, name), out / f"{name}.csv"))
     for name, table in analysis.items():
@@ -213,7 +226,12 @@ def write_reports(
     say(words["csv"].format(name="results.xlsx"))
     written.append(
         write_workbook(
-            result, out / "results.xlsx", data_file=data_file, lang=lang, data_name=data_name
+            result,
+            out / "results.xlsx",
+            data_file=data_file,
+            lang=lang,
+            data_name=data_name,
+            sample=sample,
         )
     )
     inline: dict[str, str] = {}
@@ -230,6 +248,7 @@ def write_reports(
             data_file=data_file,
             lang=lang,
             data_name=data_name,
+            sample=sample,
         )
     )
     return written

@@ -8,8 +8,10 @@ are the system's — so it opens offline, from an e-mail attachment or a USB sti
 prints as it shows. The script only enlarges a figure on a click (a lightbox; Esc or a
 click closes it) and sorts and pages the tables; the page reads the same without it.
 
-Sections: title and provenance (data file with its SHA-256, model, cosyn version,
-date); the summary (entities, periods, subsystems, method, stage counts, and the text
+Sections: title; for a sample of a larger fit's entities (the Dask engine, ``sample=``) a
+notice of how many of how many entities the report shows, where the Parquet datasets of
+the full tables are and Excel's row limit; provenance (data file with its SHA-256, model,
+cosyn version, date); the summary (entities, periods, subsystems, method, stage counts, and the text
 summary of :func:`cosyn.summary.render_summary` in the report's language); the figures,
 at the full text width (at most :data:`MAX_ZOOM` times their drawn size); a stage card
 per entity (latest synergy degree, level, stage and what that stage means, or the focus
@@ -79,6 +81,7 @@ from cosyn.report.text import (
 )
 
 if TYPE_CHECKING:
+    from cosyn.report.sample import Sample
     from cosyn.result import Result
 
 __all__ = [
@@ -1169,9 +1172,15 @@ def _robustness_table(result: Result, lang: str, w: Mapping[str, str]) -> dict[s
 
 
 def _diagnostics(
-    result: Result, lang: str, figures: Mapping[str, dict[str, Any]]
+    result: Result,
+    lang: str,
+    figures: Mapping[str, dict[str, Any]],
+    full: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
-    """Everything the Diagnostics section shows, or None when none was asked for."""
+    """Everything the Diagnostics section shows, or None when none was asked for.
+
+    ``full`` maps a table's name to where its full table is when the CSV files do not
+    hold it (the Parquet datasets of a sample's fit)."""
     names = _asked(result)
     if not names:
         return None
@@ -1217,6 +1226,8 @@ def _diagnostics(
         )
     E = len(result.entities)
     files = [f for n in names for f in _DIAGNOSTIC_CSV[n]]
+    if full is not None:
+        files = [full.get(f.removesuffix(".csv"), f) for f in files]
     sep = "、" if lang == "zh" else ", "
     truncated = (
         w["diag_truncated"].format(shown=_limit(E), total=E, files=sep.join(files))
@@ -1306,6 +1317,8 @@ def _context(
     data_file: str | Path | None,
     lang: str,
     data_name: str | None = None,
+    sample: Sample | None = None,
+    folder: Path | None = None,
 ) -> dict[str, Any]:
     from cosyn import __version__
 
@@ -1320,11 +1333,43 @@ def _context(
         path = Path(data_file)
         provenance += [(w["data_file"], data_name or path.name), (w["sha256"], file_sha256(path))]
     else:
-        provenance += [(w["data"], result.panel.source), (w["sha256"], w["no_hash"])]
+        source = data_name or result.panel.source  # a data folder is named, not hashed
+        provenance += [(w["data"], source), (w["sha256"], w["no_hash"])]
     model = Path(spec.source).name if spec.source else w["model_inline"]
     provenance += [(w["model"], model), (w["version"], __version__), (w["date"], today)]
     asked = _asked(result)
     base_figures, diagnostic_figures, analysis_figures = _figures(figures, w, asked)
+    summary_text = _summary_text(
+        result, lang, data_name or (Path(data_file).name if data_file is not None else None)
+    )
+    stage_counts = _stage_counts(result, lang)
+    stage_counts_title = w["stage_counts"].format(p=last)
+    shown: dict[str, Any] | None = None
+    full: dict[str, str] | None = None
+    if sample is not None:
+        from cosyn.report.sample import sample_texts
+
+        t = sample_texts(sample, lang, doc="report", base=folder)
+        shown = {
+            "title": t.title,
+            "headline": t.headline,
+            "where": t.where,
+            "tables": t.tables,
+            "excel": t.excel,
+            "summary": t.summary if sample.summary else "",
+            "entities_of": t.entities_of,
+        }
+        full = dict(t.tables)
+        if t.folder:
+            provenance.insert(1 if data_file is None else 2, (t.label_full, t.folder))
+        if sample.summary:
+            summary_text = sample.summary
+        if sample.stage_counts is not None:
+            stage_counts = [
+                (name, int(n), code)
+                for (name, _, code), n in zip(stage_counts, sample.stage_counts, strict=True)
+            ]
+            stage_counts_title = t.stages.format(p=last)
     return {
         "lang": lang,
         "w": w,
@@ -1345,17 +1390,16 @@ def _context(
         "n_indicators": n_ind,
         "indicators": _indicator_rows(result, lang),
         "method_facts": _method_facts(result, lang),
-        "stage_counts": _stage_counts(result, lang),
+        "stage_counts": stage_counts,
         "last_period": last,
-        "stage_counts_title": w["stage_counts"].format(p=last),
+        "stage_counts_title": stage_counts_title,
         "stages_intro": _stages_intro(result, w, last),
         "card_label": w["focus"] if stage_texts(result, lang)[1] else w["meaning"],
-        "summary_text": _summary_text(
-            result, lang, data_name or (Path(data_file).name if data_file is not None else None)
-        ),
+        "summary_text": summary_text,
+        "sample": shown,
         "figures": base_figures,
         "diagnostic_figures": list(diagnostic_figures.values()),
-        "diagnostics": _diagnostics(result, lang, diagnostic_figures),
+        "diagnostics": _diagnostics(result, lang, diagnostic_figures, full),
         "cards": _stage_cards(result, lang),
         "paper_tables": _paper_tables(result, lang),
         "page_rows": PAGE_ROWS,
@@ -1380,11 +1424,16 @@ def render_html(
     data_file: str | Path | None = None,
     lang: str = "en",
     data_name: str | None = None,
+    sample: Sample | None = None,
+    folder: str | Path | None = None,
 ) -> str:
-    """The HTML report of ``result`` as text (see :func:`write_html`)."""
+    """The HTML report of ``result`` as text (see :func:`write_html`; ``folder`` is where
+    it will be written, from which the datasets of ``sample`` are shown)."""
     _check_lang(lang)
     template = _environment().get_template("report.html.j2")
-    return template.render(**_context(result, figures, data_file, lang, data_name))
+    base = Path(folder) if folder is not None else None
+    context = _context(result, figures, data_file, lang, data_name, sample, base)
+    return template.render(**context)
 
 
 def write_html(
@@ -1395,6 +1444,7 @@ def write_html(
     data_file: str | Path | None = None,
     lang: str = "en",
     data_name: str | None = None,
+    sample: Sample | None = None,
 ) -> Path:
     """Write the self-contained HTML report of ``result`` to ``path`` (atomically).
 
@@ -1423,11 +1473,24 @@ def write_html(
     data_name : str, optional
         The name to show for the data file (e.g. the name a web upload had), instead of
         the name of ``data_file`` on disk.
+    sample : cosyn.report.sample.Sample, optional
+        ``result`` holds a sample of a larger fit's entities (the Dask engine): the
+        report then opens with a notice of how many of how many entities it shows, where
+        each full table's Parquet dataset is and Excel's row limit; its summary shows the
+        stage counts and the text summary of every entity (when ``sample`` has them).
 
     Returns
     -------
     Path
         ``path``.
     """
-    html = render_html(result, figures=figures, data_file=data_file, lang=lang, data_name=data_name)
+    html = render_html(
+        result,
+        figures=figures,
+        data_file=data_file,
+        lang=lang,
+        data_name=data_name,
+        sample=sample,
+        folder=Path(path).resolve().parent,
+    )
     return atomic_write_text(path, html)

@@ -68,6 +68,10 @@ Conventions
   header, and less the title row on the paper tables' sheets); the README sheet says
   which sheet was cut and where the full table is, and so does a
   :class:`~cosyn.errors.CosynWarning`.
+- A workbook of a sample of a larger fit's entities (the Dask engine, ``sample=``, a
+  :class:`cosyn.report.sample.Sample`) opens its README sheet with how many of how many
+  entities the sheets hold, the Parquet dataset folder of each full table, and Excel's
+  row limit.
 - Why not a library writer: ``benchmarks/bench_workbook.py`` writes the same result
   sheets with XlsxWriter (``constant_memory``), openpyxl (write-only) and this module.
   Both libraries write numbers with 16 significant digits, so many values read back
@@ -125,6 +129,7 @@ from cosyn.spec import Method
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
+    from cosyn.report.sample import Sample
     from cosyn.result import Result
 
 __all__ = ["DECIMALS", "IMPUTED_FILL", "MAX_ROWS", "SHEETS", "write_workbook"]
@@ -1538,6 +1543,8 @@ def _readme(
     lang: str,
     written: str,
     data_name: str | None = None,
+    sample: Sample | None = None,
+    folder: Path | None = None,
 ) -> _Readme:
     from cosyn import __version__
 
@@ -1548,6 +1555,8 @@ def _readme(
     if spec.title:
         doc.add(spec.title)
     doc.blank()
+    if sample is not None:
+        _sample_rows(doc, sample, lang, folder)
 
     doc.add(w["sheets"], kind="section")
     paper = [t for t in tables if t.caption]
@@ -1658,6 +1667,21 @@ def _readme(
     return doc
 
 
+def _sample_rows(doc: _Readme, sample: Sample, lang: str, folder: Path | None) -> None:
+    """The README's first section when the workbook holds a sample of the entities: how
+    many of how many, where each full table's Parquet dataset is, Excel's row limit."""
+    from cosyn.report.sample import sample_texts
+
+    t = sample_texts(sample, lang, doc="workbook", base=folder)
+    doc.add(t.title, kind="section")
+    doc.add(t.label_sample, t.headline, kind="sample")
+    doc.add(t.label_full, t.where)
+    for name, path in t.tables:
+        doc.add(name, path)
+    doc.add(t.label_excel, t.excel)
+    doc.blank()
+
+
 # -- the workbook ------------------------------------------------------------------------
 def _put(ws: Worksheet, row: int, col: int, value: Any, bold: bool = False) -> Any:
     """Write one cell through openpyxl; formula-looking text stays text (quotePrefix)."""
@@ -1682,6 +1706,8 @@ def _write_readme(ws: Worksheet, doc: _Readme) -> None:
             cell = _put(ws, r, c, value, bold=kind in ("section", "header") or c == 1)
             if kind == "title":
                 cell.font = Font(bold=True, size=14)
+            elif kind == "sample" and c == 2:
+                cell.font = Font(bold=True, color="9C2A00")
             elif kind == "legend" and c == 2:
                 cell.fill = fill
             if c == 2 and isinstance(value, str) and len(value) > 70:
@@ -1749,6 +1775,7 @@ def write_workbook(
     data_file: str | Path | None = None,
     lang: str = "en",
     data_name: str | None = None,
+    sample: Sample | None = None,
 ) -> Path:
     """Write the results of ``result`` as an XLSX workbook at ``path``, atomically.
 
@@ -1768,6 +1795,11 @@ def write_workbook(
     data_name : str, optional
         The name to show for the data file (e.g. a web upload's own name) instead of its
         path on disk.
+    sample : cosyn.report.sample.Sample, optional
+        ``result`` holds a sample of a larger fit's entities (the Dask engine): the
+        README sheet then opens with a section that says how many of how many entities
+        the sheets show, where each full table's Parquet dataset is, and that a sheet
+        holds at most 1,048,576 rows.
 
     Returns
     -------
@@ -1821,6 +1853,8 @@ def write_workbook(
         lang=lang,
         written=written,
         data_name=data_name,
+        sample=sample,
+        folder=target.resolve().parent,
     )
     skeleton, table_paths = _skeleton(wb, tables, doc, len(paper), lang)
 
