@@ -301,6 +301,23 @@ def test_to_parquet_writes_one_dataset_per_table(client: Any, tmp_path: Path) ->
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(res.table_names)
 
 
+def test_partitions_are_fitted_in_blocks_of_entities(client: Any, tmp_path: Path) -> None:
+    from cosyn.engines.dask import fit_dask
+
+    frame = make_panel()
+    spec = with_diagnostics(base_spec(weights_scope="panel", bounds="panel"), obstacles=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        ref = cosyn.fit(frame, spec)
+    # one entity is 8 periods × 8 indicators = 64 cells: blocks of 2 entities
+    res = fit_dask(frame, spec, partition_entities=6, block_cells=130)
+    written = res.to_parquet(tmp_path)
+    assert len(list(written["synergy"].glob("part.*.parquet"))) > res.synergy.npartitions
+    for name in res.table_names:
+        assert_same_table(getattr(ref, name), pd.read_parquet(written[name]), name)
+        assert_same_table(getattr(ref, name), res.table(name).compute(), name)
+
+
 def test_summary_counts_every_entity(client: Any) -> None:
     frame = make_panel()
     with warnings.catch_warnings():

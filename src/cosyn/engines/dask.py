@@ -30,7 +30,6 @@ import contextlib
 import functools
 import logging
 import math
-import operator
 import re
 import shutil
 import uuid
@@ -175,11 +174,13 @@ def connect(
 
 @dataclass(frozen=True, eq=False)
 class _Axes:
-    """What every partition shares: the periods of the panel and the data's name."""
+    """What every partition shares: the periods of the panel, the data's name, and the
+    cells a worker fits at a time."""
 
     periods: pd.Index
     time: Array
     source: str
+    block_cells: int = 2_000_000
 
 
 def _as_dask_frame(data: Any, spec: Spec, sheet: str | int | None = None) -> tuple[Any, str]:
@@ -287,7 +288,7 @@ def _whole_entities(ddf: Any, spec: Spec, partition_entities: int | None, client
     return shuffled.persist() if size <= PERSIST_SHARE * memory else shuffled
 
 
-def _axes(ddf: Any, spec: Spec, source: str) -> _Axes:
+def _axes(ddf: Any, spec: Spec, source: str, block_cells: int) -> _Axes:
     """The sorted periods of the whole panel, with their numeric positions."""
     values = ddf[spec.period].drop_duplicates().compute().reset_index(drop=True)
     periods, _, time = _period_codes(values, spec.period, _Origin(source, None))
@@ -296,7 +297,7 @@ def _axes(ddf: Any, spec: Spec, source: str) -> _Axes:
             f"{source} has a single period ({periods[0]!r}); synergy compares periods, so "
             "at least 2 are needed"
         )
-    return _Axes(periods, time, source)
+    return _Axes(periods, time, source, block_cells)
 
 
 def _part_panel(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Panel | None:
@@ -317,22 +318,67 @@ def _part_panel(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Panel | None:
 # -- what every partition computes -----------------------------------------------------
 
 
+#: Cells (entity-periods × indicators) a worker fits at a time when it writes or reduces
+#: a partition: the fit of a block and its tables take about fifteen times its cube
+#: (≈ 16 MB here), so a worker's memory is bounded by the block, not by the partition.
+BLOCK_CELLS = 2_000_000
+
+
+def _blocks(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Iterator[Panel]:
+    """The entities of a partition as Panels of at most :data:`BLOCK_CELLS` cells (at
+    least one entity each), in the order the entities first appear."""
+    if len(frame) == 0:
+        return
+    per_entity = len(axes.periods) * len(spec.columns)
+    per_block = max(1, axes.block_cells // max(1, per_entity))
+    if spec.entity is None:
+        codes = np.zeros(len(frame), dtype=np.intp)
+    else:
+        codes, _ = pd.factorize(frame[spec.entity])
+    if codes.max(initial=0) < per_block:
+        panel = _part_panel(frame, spec, axes)
+        if panel is not None:
+            yield panel
+        return
+    for _, rows in frame.groupby(codes // per_block, sort=True):
+        panel = _part_panel(rows, spec, axes)
+        if panel is not None:
+            yield panel
+
+
+def _merged(values: Iterator[Any], merge: Callable[[Any, Any], Any]) -> Any:
+    """``merge`` folded over ``values`` (None when there are none)."""
+    out = None
+    for v in values:
+        out = v if out is None else merge(out, v)
+    return out
+
+
+def _merge_observed(a: Any, b: Any) -> Any:
+    return np.minimum(a[0], b[0]), np.maximum(a[1], b[1]), a[2] & b[2]
+
+
 def _observed_part(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Any:
-    panel = _part_panel(frame, spec, axes)
-    return None if panel is None else observed_figures(panel, spec)
+    blocks = (observed_figures(panel, spec) for panel in _blocks(frame, spec, axes))
+    return _merged(blocks, _merge_observed)
 
 
 def _pooled_part(frame: pd.DataFrame, spec: Spec, axes: _Axes, figures: PanelFigures) -> Any:
-    panel = _part_panel(frame, spec, axes)
-    return None if panel is None else weight_statistics(prepare(panel, spec, figures))
+    blocks = (
+        weight_statistics(prepare(panel, spec, figures)) for panel in _blocks(frame, spec, axes)
+    )
+    return _merged((b for b in blocks if b is not None), lambda a, b: a.merge(b))
 
 
 def _mu_part(frame: pd.DataFrame, spec: Spec, axes: _Axes, figures: PanelFigures) -> Any:
-    panel = _part_panel(frame, spec, axes)
-    if panel is None:
-        return None
-    mu = fit_panel(panel, replace(spec, diagnostics=Diagnostics()), figures).mu
-    return mu.min(axis=(0, 1)), mu.max(axis=(0, 1))
+    plain = replace(spec, diagnostics=Diagnostics())
+
+    def ranges() -> Iterator[Any]:
+        for panel in _blocks(frame, spec, axes):
+            mu = fit_panel(panel, plain, figures).mu
+            yield mu.min(axis=(0, 1)), mu.max(axis=(0, 1))
+
+    return _merged(ranges(), lambda a, b: (np.minimum(a[0], b[0]), np.maximum(a[1], b[1])))
 
 
 @dataclass(frozen=True, eq=False)
@@ -383,30 +429,50 @@ class Facts:
         )
 
 
-def _fit_part(
+def _table_part(
     frame: pd.DataFrame,
     spec: Spec,
     axes: _Axes,
     figures: PanelFigures,
-    meta: dict[str, pd.DataFrame],
-) -> dict[str, Any]:
-    """Every table of one partition, and its :class:`Facts` (None when it is empty)."""
-    panel = _part_panel(frame, spec, axes)
-    if panel is None:
-        return {**meta, "facts": None}
-    res = fit_panel(panel, spec, figures)
-    out: dict[str, Any] = {name: getattr(res, name) for name in meta}
-    out["facts"] = Facts.of(res)
-    return out
+    meta: pd.DataFrame,
+    name: str,
+) -> pd.DataFrame:
+    """One table of one partition (the partition's entities, block by block)."""
+    pieces = [
+        getattr(fit_panel(panel, spec, figures), name) for panel in _blocks(frame, spec, axes)
+    ]
+    return pd.concat(pieces, ignore_index=True) if pieces else meta
 
 
-def _write_part(part: dict[str, Any], folder: str, index: int, names: Sequence[str]) -> Any:
-    """Write one partition's tables as ``folder/<table>/part.<index>.parquet``."""
-    for name in names:
-        target = Path(folder) / name
-        target.mkdir(parents=True, exist_ok=True)
-        part[name].to_parquet(target / f"part.{index:05d}.parquet", index=False)
-    return part["facts"]
+def _facts_part(frame: pd.DataFrame, spec: Spec, axes: _Axes, figures: PanelFigures) -> Any:
+    """The :class:`Facts` of one partition (None when it is empty)."""
+    blocks = (Facts.of(fit_panel(panel, spec, figures)) for panel in _blocks(frame, spec, axes))
+    return _merged(blocks, Facts.merge)
+
+
+def _write_part(
+    frame: pd.DataFrame,
+    spec: Spec,
+    axes: _Axes,
+    figures: PanelFigures,
+    names: Sequence[str],
+    folder: str,
+    index: int,
+) -> Any:
+    """Write one partition's tables, block by block, as
+    ``folder/<table>/part.<index>.<block>.parquet``; return its :class:`Facts`."""
+    facts = None
+    for block, panel in enumerate(_blocks(frame, spec, axes)):
+        res = fit_panel(panel, spec, figures)
+        for name in names:
+            target = Path(folder) / name
+            target.mkdir(parents=True, exist_ok=True)
+            getattr(res, name).to_parquet(
+                target / f"part.{index:05d}.{block:04d}.parquet", index=False
+            )
+        found = Facts.of(res)
+        facts = found if facts is None else facts.merge(found)
+    return facts
 
 
 #: Notes shown; the others are counted.
@@ -467,7 +533,8 @@ class DaskResult:
     def __init__(
         self,
         spec: Spec,
-        parts: list[Any],
+        frames: list[Any],
+        figures: PanelFigures,
         meta: dict[str, pd.DataFrame],
         sample: Result,
         axes: _Axes,
@@ -475,13 +542,16 @@ class DaskResult:
         client: Any,
         close: Callable[[], None],
     ) -> None:
-        self.spec = spec
+        self.spec = sample.spec
         self.sample = sample
         self.periods = axes.periods
         self.source = axes.source
         self.table_names = tuple(meta)
         self.client = client
-        self._parts = parts
+        self._fit_spec = spec  # as given: each partition drops constants as the panel does
+        self._frames = frames
+        self._figures = figures
+        self._axes = axes
         self._meta = meta
         self._bounds = bounds
         self._facts: Facts | None = None
@@ -508,7 +578,8 @@ class DaskResult:
             import dask
             from dask import delayed
 
-            found = dask.compute(*[delayed(operator.getitem)(p, "facts") for p in self._parts])
+            args = (self._fit_spec, self._axes, self._figures)
+            found = dask.compute(*[delayed(_facts_part)(f, *args) for f in self._frames])
             self._facts = _merge_facts(found)
         return self._facts
 
@@ -542,10 +613,10 @@ class DaskResult:
             if name == "bounds" and self._bounds is not None:
                 self._tables[name] = dd.from_pandas(self._bounds, npartitions=1)
             else:
-                pieces = [delayed(operator.getitem)(p, name) for p in self._parts]
-                self._tables[name] = dd.from_delayed(
-                    pieces, meta=self._meta[name], verify_meta=False
-                )
+                meta = self._meta[name]
+                args = (self._fit_spec, self._axes, self._figures, meta, name)
+                pieces = [delayed(_table_part)(f, *args) for f in self._frames]
+                self._tables[name] = dd.from_delayed(pieces, meta=meta, verify_meta=False)
         return self._tables[name]
 
     def __getattr__(self, name: str) -> Any:
@@ -569,7 +640,8 @@ class DaskResult:
         folder.mkdir(parents=True, exist_ok=True)
         staging = folder / f".cosyn-partial-{uuid.uuid4().hex}"
         names = [n for n in self.table_names if not (n == "bounds" and self._bounds is not None)]
-        tasks = [delayed(_write_part)(p, str(staging), i, names) for i, p in enumerate(self._parts)]
+        args = (self._fit_spec, self._axes, self._figures, names, str(staging))
+        tasks = [delayed(_write_part)(f, *args, i) for i, f in enumerate(self._frames)]
         try:
             futures = self.client.compute(tasks)
             total, facts = len(futures), []
@@ -757,6 +829,7 @@ def fit_dask(
     sample_entities: int = SAMPLE_ENTITIES,
     eager: bool = True,
     sheet: str | int | None = None,
+    block_cells: int = BLOCK_CELLS,
 ) -> DaskResult:
     """:func:`cosyn.fit` on a Dask cluster, partition by partition of whole entities.
 
@@ -784,6 +857,9 @@ def fit_dask(
         gathered by :meth:`DaskResult.to_parquet` in its pass, or on first use.
     sheet : str or int, optional
         Worksheet to read when ``data`` is an XLSX file.
+    block_cells : int
+        Cells (entity-periods × indicators) a worker fits at a time when it writes the
+        tables or reduces a partition (:data:`BLOCK_CELLS`); at least one entity.
 
     Returns
     -------
@@ -798,14 +874,13 @@ def fit_dask(
     require_dask()
     spec = as_spec(spec)
     _refuse(spec)
-    from dask import delayed
 
     client, close = connect(scheduler, workers, memory_limit)
     try:
         raw, source = _as_dask_frame(data, spec, sheet)
         ddf = _check_columns(raw, spec, source)
         ddf = _whole_entities(ddf, spec, partition_entities, client)
-        axes = _axes(ddf, spec, source)
+        axes = _axes(ddf, spec, source, block_cells)
         frames = ddf.to_delayed()
         figures = _figures(frames, spec, axes)
         sample_panel = _part_panel(_sample_frame(ddf, frames, spec, sample_entities), spec, axes)
@@ -814,8 +889,7 @@ def fit_dask(
         sample = fit_panel(sample_panel, spec, figures)
         meta = {name: getattr(sample, name).iloc[:0] for name in _tables(spec)}
         bounds = sample.bounds if spec.method.bounds == "panel" else None
-        parts = [delayed(_fit_part)(f, spec, axes, figures, meta) for f in frames]
-        result = DaskResult(sample.spec, parts, meta, sample, axes, bounds, client, close)
+        result = DaskResult(spec, frames, figures, meta, sample, axes, bounds, client, close)
         if eager:
             _ = result.facts
     except BaseException:
