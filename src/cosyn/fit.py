@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +42,9 @@ from cosyn.methods.pooled import ColumnMoments, EntropySums
 from cosyn.panel import Panel, build_panel
 from cosyn.result import Result, WeightScores
 from cosyn.spec import Method, Spec, Subsystem
+
+if TYPE_CHECKING:
+    from cosyn.engines.dask import DaskResult
 
 __all__ = [
     "PanelFigures",
@@ -84,6 +87,30 @@ def as_spec(spec: Spec | Mapping[str, Any] | str | Path) -> Spec:
 ENGINES = ("numpy", "dask")
 
 
+@overload
+def fit(
+    data: Any,
+    spec: Spec | Mapping[str, Any] | str | Path,
+    *,
+    sheet: str | int | None = None,
+    engine: Literal["numpy"] = "numpy",
+) -> Result: ...
+
+
+@overload
+def fit(
+    data: Any,
+    spec: Spec | Mapping[str, Any] | str | Path,
+    *,
+    sheet: str | int | None = None,
+    engine: Literal["dask"],
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    partition_entities: int | None = None,
+) -> DaskResult: ...
+
+
 def fit(
     data: Any,
     spec: Spec | Mapping[str, Any] | str | Path,
@@ -94,7 +121,7 @@ def fit(
     workers: int | None = None,
     memory_limit: str | None = None,
     partition_entities: int | None = None,
-) -> Any:
+) -> Result | DaskResult:
     """Fit the composite system synergy model to panel data.
 
     Parameters
