@@ -19,7 +19,8 @@ partition (:class:`cosyn.fit.PanelFigures`):
 
 Then one pass fits every partition. The tables are lazy Dask DataFrames (computed again
 when read); :meth:`DaskResult.to_parquet` writes each as a Parquet dataset (one file per
-partition) and gathers the summary's figures in the same pass. The robustness Monte
+block of entities of each partition, :data:`BLOCK_CELLS`) and gathers the summary's
+figures in the same pass. The robustness Monte
 Carlo and the ``[analysis]`` table need the whole panel at once and are refused here,
 with a message.
 """
@@ -68,6 +69,10 @@ DASK_EXTRA_MESSAGE = (
 ROWS_PER_PARTITION = 250_000
 #: Entities fitted eagerly for the summary and the reports (besides ``[report] entities``).
 SAMPLE_ENTITIES = 50
+#: Cells (entity-periods × indicators) a worker fits at a time when it writes or reduces
+#: a partition: the fit of a block and its tables take about fifteen times its cube
+#: (≈ 16 MB here), so a worker's memory is bounded by the block, not by the partition.
+BLOCK_CELLS = 2_000_000
 #: The tables every fit has, in the order they are written.
 CORE_TABLES = ("synergy", "subsystem_order", "weights", "order_degree", "bounds")
 
@@ -180,7 +185,7 @@ class _Axes:
     periods: pd.Index
     time: Array
     source: str
-    block_cells: int = 2_000_000
+    block_cells: int = BLOCK_CELLS
 
 
 def _as_dask_frame(data: Any, spec: Spec, sheet: str | int | None = None) -> tuple[Any, str]:
@@ -316,12 +321,6 @@ def _part_panel(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Panel | None:
 
 
 # -- what every partition computes -----------------------------------------------------
-
-
-#: Cells (entity-periods × indicators) a worker fits at a time when it writes or reduces
-#: a partition: the fit of a block and its tables take about fifteen times its cube
-#: (≈ 16 MB here), so a worker's memory is bounded by the block, not by the partition.
-BLOCK_CELLS = 2_000_000
 
 
 def _blocks(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Iterator[Panel]:
