@@ -500,6 +500,7 @@ def demo(ctx: Context, out: Path, lang: str, entities: str | None) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
+    metavar="N",
     help="With --engine dask: worker processes of the local cluster (default: 2, or 1 on one CPU).",
 )
 @click.option(
