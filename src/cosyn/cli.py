@@ -292,26 +292,6 @@ class DaskOptions:
     memory_limit: str | None = None
 
 
-@contextmanager
-def _quiet_workers(ctx: Context) -> Iterator[None]:
-    """Local workers started meanwhile keep a failed task to themselves.
-
-    A worker logs every task that raised, with its traceback, on the terminal; the error
-    reaches the command anyway and is printed as one line. The worker processes read
-    Dask's logging levels from the environment when they start, so the variable is set
-    only while the cluster starts (not with --debug, nor over the user's own).
-    """
-    key = "DASK_LOGGING"
-    if ctx.debug or key in os.environ:
-        yield
-        return
-    os.environ[key] = repr({"distributed.worker": "critical"})
-    try:
-        yield
-    finally:
-        os.environ.pop(key, None)
-
-
 def _fit_dask_and_report(
     ctx: Context,
     spec: Any,
@@ -338,7 +318,7 @@ def _fit_dask_and_report(
     tables = out / TABLES_FOLDER
     tables_created = not tables.exists()
     try:
-        with ctx.progress(say["starting"].format(name=data.name)), _quiet_workers(ctx):
+        with ctx.progress(say["starting"].format(name=data.name)):
             res = fit_dask(
                 data,
                 spec,
