@@ -110,8 +110,10 @@ def assert_same_fit(data: Any, spec: dict[str, Any], dask_data: Any = None, **kw
     # notes are made per partition: the same things are named, maybe in other sentences,
     # and the entities a note names are not cut to the first five
     entities = set(ENTITIES)
-    assert quoted(res.notes) - entities == quoted(ref.notes) - entities
-    assert quoted(ref.notes) & entities <= quoted(res.notes)
+    every = res.facts.notes  # as the partitions made them (res.notes merges them to read)
+    assert quoted(every) - entities == quoted(ref.notes) - entities
+    assert quoted(ref.notes) & entities <= quoted(every)
+    assert len(res.notes) <= len(set(every))
     return res
 
 
@@ -330,6 +332,34 @@ def test_summary_counts_every_entity(client: Any) -> None:
     assert ref.summary().splitlines()[-1] in text  # the same notes
     assert "2 of" in text.split("imputation")[1].splitlines()[0]  # cells filled, whole panel
     assert "个体" in res.summary("zh")
+
+
+def test_notes_of_the_partitions_are_merged_to_read() -> None:
+    from cosyn.engines.dask import MAX_NOTES, merge_notes
+
+    shift = "forecast series failed GM(1,1)'s level-ratio test"
+    filled = "1 missing cell filled by a regression on time: entity '{}', period {}. Flagged"
+    panel_wide = "no indicator of subsystem 'A' carries CRITIC information: its weights are equal"
+    notes = [
+        f"24 {shift}",
+        f"15 {shift}",
+        f"15 {shift}",  # two partitions with the same count: both are counted
+        filled.format("北京", 2014),
+        filled.format("上海", 2015),
+        filled.format("广东", 2016),
+        panel_wide,
+        panel_wide,  # every partition says it: once
+    ]
+    assert merge_notes(notes) == (
+        f"54 {shift}",
+        filled.format("北京", 2014) + " (and 2 more notes like it, from other partitions "
+        "of entities)",
+        panel_wide,
+    )
+    many = [f"indicator 'x{i}' is constant" + " in a way" * i for i in range(MAX_NOTES + 5)]
+    merged = merge_notes(many)
+    assert len(merged) == MAX_NOTES + 1
+    assert merged[-1] == "… and 5 more notes from other partitions of entities"
 
 
 def test_lazy_tables_are_dask_dataframes(client: Any) -> None:

@@ -477,21 +477,38 @@ def _write_part(
 #: Notes shown; the others are counted.
 MAX_NOTES = 20
 _COUNTED = re.compile(r"(\d+)(\D.*)", re.DOTALL)
+_NAMES_AND_NUMBERS = re.compile(r"'[^']*'|\d+(?:\.\d+)?")
 
 
 def merge_notes(notes: Sequence[str]) -> tuple[str, ...]:
-    """The notes of every partition, each once: notes that differ only in the count
-    they start with ("24 forecast series failed …", "15 forecast series failed …") are
-    one note with the counts added; past :data:`MAX_NOTES` the rest are counted."""
-    counts: dict[str, int | None] = {}
+    """The notes of every partition, merged for reading.
+
+    - The same note from several partitions (a panel-wide note) is shown once.
+    - Notes that differ only in the count they start with ("24 forecast series failed
+      …", "15 forecast series failed …") are one note with the counts added.
+    - Notes that say the same of other entities (the same words once the quoted names
+      and the numbers are left out: "1 missing cell filled …: entity '北京' …") are
+      shown by the first, which says how many more there are.
+    - Past :data:`MAX_NOTES`, the rest are counted.
+    """
+    groups: dict[str, list[str]] = {}
     for note in notes:
-        found = _COUNTED.fullmatch(note)
-        if found is None:
-            counts.setdefault(note, None)
-        else:
-            key = "\0" + found.group(2)
-            counts[key] = (counts.get(key) or 0) + int(found.group(1))
-    merged = [f"{n}{key[1:]}" if n is not None else key for key, n in counts.items()]
+        groups.setdefault(_NAMES_AND_NUMBERS.sub("#", note), []).append(note)
+    merged = []
+    for group in groups.values():
+        counted = [_COUNTED.fullmatch(n) for n in group]
+        if all(counted) and len({c.group(2) for c in counted if c}) == 1:
+            total = sum(int(c.group(1)) for c in counted if c)
+            merged.append(f"{total}{counted[0].group(2) if counted[0] else ''}")
+            continue
+        distinct = list(dict.fromkeys(group))
+        more = len(distinct) - 1
+        merged.append(
+            distinct[0]
+            if more == 0
+            else f"{distinct[0]} (and {more} more note{'s' if more > 1 else ''} like it, "
+            "from other partitions of entities)"
+        )
     if len(merged) > MAX_NOTES:
         rest = len(merged) - MAX_NOTES
         merged = [*merged[:MAX_NOTES], f"… and {rest} more notes from other partitions of entities"]
