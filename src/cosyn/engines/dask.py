@@ -156,14 +156,22 @@ def connect(
 
     n = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
     with _quiet():
-        cluster = LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=memory_limit if memory_limit is not None else "auto",
-            dashboard_address=":0",
-            silence_logs=logging.CRITICAL,  # a failed task reaches the client as its error
-        )
+        try:
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=memory_limit if memory_limit is not None else "auto",
+                dashboard_address=":0",
+                silence_logs=logging.CRITICAL,  # a failed task reaches the caller as its error
+            )
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            raise DataError(
+                f"could not start a local Dask cluster of {n} worker(s) ({exc}). In a "
+                "Python script, call cosyn.fit(..., engine='dask') under "
+                '`if __name__ == "__main__":` — each worker process imports the script — '
+                "or connect to a running scheduler (scheduler='tcp://…')"
+            ) from None
         client = Client(cluster)
 
     def close() -> None:
