@@ -548,6 +548,34 @@ def test_min_rank_hand_values():
     np.testing.assert_array_equal(_min_rank(values), [[3, 1, 3, 5, 1], [1, 2, 3, 4, 5]])
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 64, 65, 300])
+def test_min_rank_is_one_plus_the_number_of_higher_values(n):
+    # ranks by sorted integer keys: exact ties, values one ulp apart (equal in every bit
+    # the key keeps), −0.0 beside +0.0, negative and tiny and huge values, infinities
+    rng = np.random.default_rng(n)
+    rows = [
+        rng.normal(size=n),
+        rng.integers(-2, 3, size=n) * 0.1,
+        rng.normal(size=n) * 1e-300,
+        rng.normal(size=n) * 1e300,
+    ]
+    near = rng.normal(size=n)
+    near[1::2] = np.nextafter(near[::2][: n // 2], np.inf)
+    rows.append(near)
+    zeros = rng.normal(size=n)
+    zeros[::3] = -0.0
+    zeros[1::3] = 0.0
+    rows.append(zeros)
+    extreme = rng.normal(size=n)
+    extreme[::4] = np.inf
+    extreme[2::4] = -np.inf
+    rows.append(extreme)
+    values = np.stack(rows)
+    expected = 1 + (values[:, None, :] > values[:, :, None]).sum(axis=2)
+    np.testing.assert_array_equal(_min_rank(values), expected)
+    np.testing.assert_array_equal(_min_rank(values.reshape(7, 1, n)), expected[:, None, :])
+
+
 def test_identical_entities_tie_with_the_smallest_rank():
     x, w = random_panel(E=4)
     x[1] = x[0]  # entity 1 is a copy of entity 0
