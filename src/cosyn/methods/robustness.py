@@ -11,6 +11,7 @@ stage and its rank.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import os
 import tempfile
@@ -456,6 +457,7 @@ def robustness_draws(
         draws=D,
         aggregation="weighted_geometric" if geo_weights is not None else aggregation,
         chunk_bytes=chunk_bytes,
+        threads=_workers(workers, D),
     )
     # the interval (lower, upper] of each point stage: a draw keeps the stage iff inside
     edges = np.concatenate(([-np.inf], np.asarray(stage_edges, dtype=float), [np.inf]))
@@ -638,8 +640,10 @@ class _Draws:
         draws: int,
         aggregation: Aggregation,
         chunk_bytes: int,
+        threads: int,
     ) -> None:
         self.x = x
+        self.threads = threads  # draws drawn side by side
         self.positive = positive
         self.phi = phi  # (E or 1, I): the point weights, returned when none are drawn
         self.support_mask = support_mask  # (E, I) or None: each entity's own indicators
@@ -839,29 +843,43 @@ class _Draws:
         alpha = self._alpha_rows(e0, e1)
         support = self.support[e0:e1]
         g = self.workspace.get("g", (self.D, n, self.ref_shape[1]))
+        sums = self.workspace.get("sums", (self.D, n, len(self.columns)))
         if not self.dense or self.log_streams:
             g.fill(0.0)
-        for d, rng in enumerate(self.streams):  # RNG only: one vectorised call per draw
-            if d in self.log_streams:
-                continue
-            if self.dense:
-                rng.standard_gamma(alpha, out=g[d].reshape(-1))
-            else:
-                g[d][support] = rng.standard_gamma(alpha)
-        sums = self._subsystem_sums(g, self.workspace.get("sums", (self.D, n, len(self.columns))))
-        small = np.asarray((sums < _SMALLEST_SUM).any(axis=(1, 2)))
+
+        def draw(span: tuple[int, int]) -> bool:
+            """Draws d0..d1−1 (each its own stream): whether none underflows."""
+            d0, d1 = span
+            for d in range(d0, d1):  # RNG only: one vectorised call per draw
+                if d in self.log_streams:
+                    continue
+                rng = self.streams[d]
+                if self.dense:
+                    rng.standard_gamma(alpha, out=g[d].reshape(-1))
+                else:
+                    g[d][support] = rng.standard_gamma(alpha)
+            self._subsystem_sums(g[d0:d1], sums[d0:d1])
+            for d in self.log_streams:  # drawn in log space below
+                if d0 <= d < d1:
+                    sums[d] = 1.0
+            if (sums[d0:d1] < _SMALLEST_SUM).any():
+                return False
+            for j, cols in enumerate(self.columns):  # φ_i = g_i / Σ_{i'∈j} g_i'
+                g[d0:d1, :, cols] /= sums[d0:d1, :, j : j + 1]
+            return True
+
+        # the draws in as many runs as threads: each draw's numbers whatever the threads
+        edges = [self.D * m // self.threads for m in range(self.threads + 1)]
+        spans = list(itertools.pairwise(edges))
+        drawn = _map(draw, spans, self.threads)
         for d, (gammas, uniforms) in self.log_streams.items():
             log_g = np.full((n, self.ref_shape[1]), -np.inf)
             log_g[support] = np.log(gammas.standard_gamma(alpha + 1.0)) + (
                 np.log1p(-uniforms.random(alpha.size)) / alpha
             )
             g[d] = self._normalised_log(log_g)
-            sums[d] = 1.0
-            small[d] = False
-        if small.any():
+        if not all(drawn):
             raise _Underflow
-        for j, cols in enumerate(self.columns):  # φ_i = g_i / Σ_{i'∈j} g_i'
-            g[..., cols] /= sums[..., j : j + 1]
         return g
 
     # -- μ ------------------------------------------------------------------------------
