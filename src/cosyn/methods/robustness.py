@@ -333,13 +333,20 @@ def robustness_draws(
     the entity's minimum (subtracted first, for accuracy) and
     ``c_j = Σ_{i∈j} [φ_i s_i/span_i]·(r_i − m_i)``: one matrix product per entity and
     subsystem of (periods × indicators) @ (indicators × draws) (BLAS), which leaves the
-    draws of each (entity, period) side by side for the percentiles. The geometric
-    aggregations have no such shortcut: ``u`` is materialised for blocks of draws within
-    the chunk and passed to :func:`subsystem_order` — several times slower. The random
-    numbers are drawn with one vectorised call per draw and chunk (each draw has its own
-    stream); all other work is vectorised over the draws and the entities of a chunk.
-    ``workers`` chunks run at a time on threads (NumPy releases the GIL); their random
-    numbers are drawn in chunk order.
+    draws of each (entity, period) side by side for the percentiles. Each product is cut
+    into blocks of draws of at most 2^18 multiply-adds, below which OpenBLAS runs it on
+    the calling thread (starting its threads for each small product took several times
+    the work itself). The geometric aggregations have no such shortcut: ``u`` is
+    materialised for blocks of draws within the chunk and passed to
+    :func:`subsystem_order` — several times slower. The random numbers are drawn with one
+    vectorised call per draw and chunk (each draw has its own stream); all other work is
+    vectorised over the draws and the entities of a chunk. ``workers`` chunks run at a
+    time on threads (NumPy releases the GIL); their random numbers are drawn in chunk
+    order, each chunk's draws split into ``workers`` runs drawn side by side (a draw's
+    numbers come from its own stream, whichever thread draws them). Ranks are found by
+    sorting integer keys that carry each entity's position beside the high bits of its
+    U (an argsort only for a row with ties); the percentiles of the ranks by numpy's radix
+    sort.
     """
     # -- inputs -----------------------------------------------------------------------
     xx = np.asarray(x, dtype=float)
