@@ -1309,27 +1309,55 @@ def _min_rank_exact(values: Array) -> IntArray:
 
 
 def _quantiles(rows: NDArray[Any]) -> Array:
-    """``np.quantile(rows, QUANTILES, axis=1, method="linear")``, sorting ``rows`` in place.
+    """``np.quantile(rows, QUANTILES, axis=1, method="linear")``, reordering ``rows`` in place.
 
-    ``rows`` (columns, draws) holds the draws of each column side by side. A full sort
-    along the draws is faster here than numpy's multi-point partition for three
-    quantiles (floats: numpy's vectorised quicksort; ranks of 16 bits: its radix sort,
-    ``kind="stable"``, several times faster there than its quicksort); the
-    interpolation is numpy's ``_lerp``, so the result is the same number.
+    ``rows`` (columns, draws) holds the draws of each column side by side. Floats: only
+    the order statistics the interpolation reads are found, by partitions
+    (:func:`_order_statistics`, about a fifth faster than numpy's vectorised sort here);
+    integers of 16 bits (the ranks): by numpy's radix sort (``kind="stable"``), faster
+    still. The interpolation is numpy's ``_lerp``, so the result is the same number.
     Returns (3, columns).
     """
     n = rows.shape[-1]
-    radix = rows.dtype.kind in "iu" and rows.dtype.itemsize <= 2
-    rows.sort(axis=-1, kind="stable" if radix else "quicksort")
     out = np.empty((len(QUANTILES), rows.shape[0]))
     h = (n - 1) * np.asarray(QUANTILES)  # numpy's virtual index for "linear" (H&F type 7)
     below = np.clip(np.floor(h), 0, n - 1).astype(np.intp)
     above = np.clip(below + 1, 0, n - 1)
     gamma = h - below
+    if rows.dtype.kind in "iu" and rows.dtype.itemsize <= 2:
+        rows.sort(axis=-1, kind="stable")
+        stats = {int(p): rows[:, p] for p in (*below, *above)}
+    else:
+        stats = {}
+        _order_statistics(rows, 0, n, sorted({int(p) for p in (*below, *above)}), stats)
     for n_q in range(len(QUANTILES)):
-        lo = rows[:, below[n_q]].astype(float)
-        hi = rows[:, above[n_q]].astype(float)
+        lo = stats[int(below[n_q])].astype(float)
+        hi = stats[int(above[n_q])].astype(float)
         diff = hi - lo
         g = gamma[n_q]
         out[n_q] = hi - diff * (1 - g) if g >= 0.5 else lo + diff * g
     return out
+
+
+def _order_statistics(
+    rows: NDArray[Any], lo: int, hi: int, wanted: list[int], found: dict[int, NDArray[Any]]
+) -> None:
+    """Put in ``found[p]`` the value at position ``p`` of each row sorted, for ``p`` in
+    ``wanted`` (ascending, within ``lo..hi−1``), reordering ``rows[:, lo:hi]`` in place.
+
+    ``rows[:, lo:hi]`` must hold the values at positions ``lo..hi−1`` of the sorted rows,
+    in any order. One partition at the middle wanted position ``m`` leaves the smaller
+    values before it; the value at ``m − 1``, when wanted too, is the largest of those
+    (no partition); each side is then done the same way, on its part of the rows only.
+    """
+    if not wanted:
+        return
+    m = wanted[len(wanted) // 2]
+    rows[:, lo:hi].partition(m - lo, axis=-1)
+    found[m] = rows[:, m]
+    left = [p for p in wanted if p < m]
+    if left and left[-1] == m - 1:
+        found[m - 1] = rows[:, lo:m].max(axis=-1)
+        left.pop()
+    _order_statistics(rows, lo, m, left, found)
+    _order_statistics(rows, m + 1, hi, [p for p in wanted if p > m], found)
