@@ -230,16 +230,32 @@ def test_bands_are_numpy_quantiles_of_the_draws_exactly():
 # ---------------------------------------------------------------------------------------
 
 
-def test_random_stream_is_the_documented_one():
+# subsystems of 3 and 2 indicators; of 2 and 2 (equal runs, weights normalised in one
+# view); interleaved
+SUBSYSTEMS = {
+    "3+2": (slice(None), MEMBERSHIP),
+    "2+2": (slice(0, 4), np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=bool)),
+    "interleaved": ([0, 3, 1, 4, 2], MEMBERSHIP[[0, 3, 1, 4, 2]]),
+}
+
+
+@pytest.mark.parametrize("subsystems", list(SUBSYSTEMS))
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_random_stream_is_the_documented_one(subsystems, workers):
     # draw d: default_rng(SeedSequence(seed).spawn(D)[d]); the margin first, then one gamma
     # variate per positive weight in C order of the weight array; normalised per subsystem.
+    # The draws run on `workers` threads, each a run of draws: the same numbers.
     x, w = random_panel()
-    seed, D, kappa, (lo, hi) = 11, 4, 30.0, (0.05, 0.2)
+    columns, membership = SUBSYSTEMS[subsystems]
+    x, w, positive = x[..., columns], w[:, columns], POSITIVE[columns]
+    w = w / (w @ membership)[:, membership.argmax(axis=1)]
+    seed, D, kappa, (lo, hi) = 11, 5, 30.0, (0.05, 0.2)
     res = robustness_draws(
         x,
-        POSITIVE,
+        positive,
         w,
-        MEMBERSHIP,
+        membership,
+        workers=workers,
         bounds_axis=1,
         draws=D,
         seed=seed,
@@ -252,7 +268,7 @@ def test_random_stream_is_the_documented_one():
         assert res.margins[d] == rng.uniform(lo, hi)
         g = np.zeros_like(w)
         g[w > 0] = rng.standard_gamma(kappa * w[w > 0])
-        expected = g / (g @ MEMBERSHIP)[:, MEMBERSHIP.argmax(axis=1)]
+        expected = g / (g @ membership)[:, membership.argmax(axis=1)]
         np.testing.assert_array_equal(res.weight_draws[d], expected)
 
 

@@ -656,6 +656,12 @@ class _Draws:
         self.support_mask = support_mask  # (E, I) or None: each entity's own indicators
         self.membership = membership
         self.columns = [_positions(col) for col in membership.T]
+        # subsystem j is indicators j·m .. (j + 1)·m − 1, every one of the same length m
+        m = membership.shape[0] // membership.shape[1]
+        self.runs = all(
+            isinstance(cols, slice) and (cols.start, cols.stop) == (j * m, (j + 1) * m)
+            for j, cols in enumerate(self.columns)
+        )
         self.subsystem_of = membership.argmax(axis=1)
         self.aggregation = aggregation
         self.chunk_bytes = chunk_bytes
@@ -865,12 +871,20 @@ class _Draws:
                     rng.standard_gamma(alpha, out=g[d].reshape(-1))
                 else:
                     g[d][support] = rng.standard_gamma(alpha)
-            self._subsystem_sums(g[d0:d1], sums[d0:d1])
+            # subsystems in runs of equal length, in order: one view (draws, n, k, I/k)
+            runs = g[d0:d1].reshape(d1 - d0, n, len(self.columns), -1) if self.runs else None
+            if runs is not None:
+                np.add.reduce(runs, axis=-1, out=sums[d0:d1])
+            else:
+                self._subsystem_sums(g[d0:d1], sums[d0:d1])
             for d in self.log_streams:  # drawn in log space below
                 if d0 <= d < d1:
                     sums[d] = 1.0
             if (sums[d0:d1] < _SMALLEST_SUM).any():
                 return False
+            if runs is not None:  # the same divisions, in longer loops
+                np.divide(runs, sums[d0:d1, :, :, None], out=runs)
+                return True
             for j, cols in enumerate(self.columns):  # φ_i = g_i / Σ_{i'∈j} g_i'
                 g[d0:d1, :, cols] /= sums[d0:d1, :, j : j + 1]
             return True
