@@ -290,7 +290,8 @@ def robustness_draws(
       :func:`synergy_path`), so it equals the point fit's U.
     - **Percentiles.** Over the draw axis, Hyndman & Fan type 7 ("linear", numpy's
       default): equal to ``np.quantile(draws, QUANTILES, axis=0, method="linear")`` of
-      the draws (draw axis first), computed by a sort along the draw axis.
+      the draws (draw axis first), computed from the order statistics along the draw
+      axis (found by partitions; the ranks' by a radix sort).
     - **Ranks.** Within each compared period and draw, over the entities: rank 1 is the
       highest U; ties share the smallest rank ("min", competition ranking 1, 2, 2, 4).
       Ranks lie in 1..E. Their percentiles interpolate linearly (may be fractional);
