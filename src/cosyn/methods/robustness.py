@@ -1004,30 +1004,28 @@ def _synergy_by_draw(mu: Array, base: str | int, out: Array, ws: _Workspace) -> 
         before, after = mu[:, :, start : start + 1], mu[:, :, start + 1 :]
     change = ws.get("change", out.shape)
     moved = ws.get("moved", out.shape, bool)
-    rose = ws.get("rose", out.shape, bool)
-    rising = ws.get("rising", out.shape, bool)
+    fell = ws.get("fell", out.shape, bool)  # some subsystem did not rise: θ = −1
+    fall = ws.get("fall", out.shape, bool)
     for j in range(k):  # k subsystems: a handful
-        np.subtract(after[:, j], before[:, j], out=change)
+        factor = out if j == 0 else change
+        np.subtract(after[:, j], before[:, j], out=factor)
         # moved and rose (|Δ| > R and μ(t1) > μ(t0)) is Δ > R: a difference of two
-        # floats is positive exactly when the first is larger
-        np.greater(change, SYNERGY_ROUNDOFF, out=rising if j == 0 else rose)
+        # floats is positive exactly when the first is larger; so it did not is Δ ≤ R
+        np.less_equal(factor, SYNERGY_ROUNDOFF, out=fell if j == 0 else fall)
         if j > 0:
-            rising &= rose
-        np.abs(change, out=change)
-        np.greater(change, SYNERGY_ROUNDOFF, out=moved)
+            fell |= fall
+        np.abs(factor, out=factor)
+        np.greater(factor, SYNERGY_ROUNDOFF, out=moved)
         # the root of each factor, not of the product: Π|Δ| underflows for small moves
         if k == 2:
-            np.sqrt(change, out=change)
+            np.sqrt(factor, out=factor)
         else:
-            np.power(change, 1.0 / k, out=change)
-        change *= moved  # where(moved, root, 0): the roots are finite and ≥ 0
-        if j == 0:
-            out[...] = change
-        else:
+            np.power(factor, 1.0 / k, out=factor)
+        factor *= moved  # where(moved, root, 0): the roots are finite and ≥ 0
+        if j > 0:
             out *= change
-    np.logical_not(rising, out=moved)
-    np.negative(out, out=out, where=moved)
-    out += 0.0  # −0.0 becomes +0.0
+    # θ = −1: 0 − U, which leaves +0.0 (never −0.0) where U = 0
+    np.subtract(0.0, out, out=out, where=fell)
 
 
 class _Workspace(threading.local):
