@@ -230,16 +230,32 @@ def test_bands_are_numpy_quantiles_of_the_draws_exactly():
 # ---------------------------------------------------------------------------------------
 
 
-def test_random_stream_is_the_documented_one():
+# subsystems of 3 and 2 indicators; of 2 and 2 (equal runs, weights normalised in one
+# view); interleaved
+SUBSYSTEMS = {
+    "3+2": (slice(None), MEMBERSHIP),
+    "2+2": (slice(0, 4), np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=bool)),
+    "interleaved": ([0, 3, 1, 4, 2], MEMBERSHIP[[0, 3, 1, 4, 2]]),
+}
+
+
+@pytest.mark.parametrize("subsystems", list(SUBSYSTEMS))
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_random_stream_is_the_documented_one(subsystems, workers):
     # draw d: default_rng(SeedSequence(seed).spawn(D)[d]); the margin first, then one gamma
     # variate per positive weight in C order of the weight array; normalised per subsystem.
+    # The draws run on `workers` threads, each a run of draws: the same numbers.
     x, w = random_panel()
-    seed, D, kappa, (lo, hi) = 11, 4, 30.0, (0.05, 0.2)
+    columns, membership = SUBSYSTEMS[subsystems]
+    x, w, positive = x[..., columns], w[:, columns], POSITIVE[columns]
+    w = w / (w @ membership)[:, membership.argmax(axis=1)]
+    seed, D, kappa, (lo, hi) = 11, 5, 30.0, (0.05, 0.2)
     res = robustness_draws(
         x,
-        POSITIVE,
+        positive,
         w,
-        MEMBERSHIP,
+        membership,
+        workers=workers,
         bounds_axis=1,
         draws=D,
         seed=seed,
@@ -252,7 +268,7 @@ def test_random_stream_is_the_documented_one():
         assert res.margins[d] == rng.uniform(lo, hi)
         g = np.zeros_like(w)
         g[w > 0] = rng.standard_gamma(kappa * w[w > 0])
-        expected = g / (g @ MEMBERSHIP)[:, MEMBERSHIP.argmax(axis=1)]
+        expected = g / (g @ membership)[:, membership.argmax(axis=1)]
         np.testing.assert_array_equal(res.weight_draws[d], expected)
 
 
@@ -546,6 +562,34 @@ def test_min_rank_hand_values():
     # U = .3, .5, .3, .1, .5 → .5 and .5 share rank 1, then .3 and .3 share rank 3, .1 is 5
     values = np.array([[0.3, 0.5, 0.3, 0.1, 0.5], [0.4, 0.3, 0.2, 0.1, 0.0]])
     np.testing.assert_array_equal(_min_rank(values), [[3, 1, 3, 5, 1], [1, 2, 3, 4, 5]])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 64, 65, 300])
+def test_min_rank_is_one_plus_the_number_of_higher_values(n):
+    # ranks by sorted integer keys: exact ties, values one ulp apart (equal in every bit
+    # the key keeps), −0.0 beside +0.0, negative and tiny and huge values, infinities
+    rng = np.random.default_rng(n)
+    rows = [
+        rng.normal(size=n),
+        rng.integers(-2, 3, size=n) * 0.1,
+        rng.normal(size=n) * 1e-300,
+        rng.normal(size=n) * 1e300,
+    ]
+    near = rng.normal(size=n)
+    near[1::2] = np.nextafter(near[::2][: n // 2], np.inf)
+    rows.append(near)
+    zeros = rng.normal(size=n)
+    zeros[::3] = -0.0
+    zeros[1::3] = 0.0
+    rows.append(zeros)
+    extreme = rng.normal(size=n)
+    extreme[::4] = np.inf
+    extreme[2::4] = -np.inf
+    rows.append(extreme)
+    values = np.stack(rows)
+    expected = 1 + (values[:, None, :] > values[:, :, None]).sum(axis=2)
+    np.testing.assert_array_equal(_min_rank(values), expected)
+    np.testing.assert_array_equal(_min_rank(values.reshape(7, 1, n)), expected[:, None, :])
 
 
 def test_identical_entities_tie_with_the_smallest_rank():
