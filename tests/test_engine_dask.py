@@ -425,3 +425,21 @@ def test_engine_options_need_the_dask_engine() -> None:
         cosyn.fit(make_panel(), base_spec(), engine="spark")
     with pytest.raises(SpecError, match="workers apply to engine='dask' only"):
         cosyn.fit(make_panel(), base_spec(), workers=2)
+
+
+def test_a_memory_limit_too_small_for_a_worker_is_refused() -> None:
+    with pytest.raises(SpecError, match="too small"):
+        cosyn.fit(make_panel(), base_spec(), engine="dask", workers=1, memory_limit="300MB")
+
+
+def test_a_worker_out_of_memory_is_one_data_error() -> None:
+    from distributed import KilledWorker
+
+    from cosyn.engines.dask import _worker_errors
+
+    class Cluster:
+        def scheduler_info(self) -> dict:
+            return {"workers": {"a": {"memory_limit": 700 * 2**20}}}
+
+    with pytest.raises(DataError, match="limit of 700 MiB"), _worker_errors(Cluster()):
+        raise KilledWorker("task", "worker", 3)

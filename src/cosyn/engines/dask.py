@@ -71,8 +71,14 @@ ROWS_PER_PARTITION = 250_000
 SAMPLE_ENTITIES = 50
 #: Cells (entity-periods × indicators) a worker fits at a time when it writes or reduces
 #: a partition: the fit of a block and its tables take about fifteen times its cube
-#: (≈ 16 MB here), so a worker's memory is bounded by the block, not by the partition.
-BLOCK_CELLS = 2_000_000
+#: (≈ 4 MB here), so a worker's memory is bounded by the block, not by the partition.
+BLOCK_CELLS = 500_000
+#: The smallest memory limit of a local worker: Python, pandas, pyarrow and Dask take
+#: about 250 MB of it before any data.
+MIN_WORKER_MEMORY = 512 * 2**20
+#: Parquet bytes a partition reads, as a share of a worker's memory limit (a partition's
+#: working set is 15–20× its Parquet bytes), between 4 and 64 MiB.
+READ_SHARE = 1 / 40
 #: The tables every fit has, in the order they are written.
 CORE_TABLES = ("synergy", "subsystem_order", "weights", "order_degree", "bounds")
 
@@ -147,15 +153,26 @@ def connect(
 
     if memory_limit is not None:
         try:
-            parse_bytes(memory_limit)
+            limit = parse_bytes(memory_limit)
         except (ValueError, TypeError):
             raise SpecError(
                 f"memory limit {memory_limit!r} is not a size; write it like 2GB or 512MiB"
             ) from None
+        if limit < MIN_WORKER_MEMORY:
+            raise SpecError(
+                f"memory limit {memory_limit!r} per worker is too small: a worker holds about "
+                "250 MB of Python, pandas, pyarrow and Dask before any data — give 1GB or "
+                "more (at least 512MiB)"
+            )
     import os
 
     n = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
-    with _quiet():
+    import dask
+
+    # A worker Dask pauses at 80% of its limit while it holds no data it could spill
+    # would wait for ever; without pausing, an over-full worker is restarted and the fit
+    # stops with a message (:func:`_worker_errors`).
+    with _quiet(), dask.config.set({"distributed.worker.memory.pause": False}):
         try:
             cluster = LocalCluster(
                 n_workers=n,
@@ -196,8 +213,11 @@ class _Axes:
     block_cells: int = BLOCK_CELLS
 
 
-def _as_dask_frame(data: Any, spec: Spec, sheet: str | int | None = None) -> tuple[Any, str]:
-    """A Dask DataFrame of the data, and its name for messages."""
+def _as_dask_frame(
+    data: Any, spec: Spec, sheet: str | int | None = None, memory: int | None = None
+) -> tuple[Any, str]:
+    """A Dask DataFrame of the data, and its name for messages. A Parquet file or folder
+    is read in partitions of about :data:`READ_SHARE` of a worker's ``memory`` limit."""
     import dask.dataframe as dd
 
     if isinstance(data, dd.DataFrame):
@@ -208,7 +228,8 @@ def _as_dask_frame(data: Any, spec: Spec, sheet: str | int | None = None) -> tup
             raise DataError(f"data file {str(data)!r} does not exist")
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
             try:
-                return dd.read_parquet(str(path)), f"data file {str(data)!r}"
+                size = int(min(64 * 2**20, max(4 * 2**20, (memory or 2**40) * READ_SHARE)))
+                return dd.read_parquet(str(path), blocksize=size), f"data file {str(data)!r}"
             except Exception as exc:  # pyarrow's errors name no cosyn key
                 raise DataError(f"cannot read {str(data)!r} as Parquet ({exc})") from None
         from cosyn.io.read import read_table
@@ -245,6 +266,32 @@ def _from_pandas(frame: pd.DataFrame) -> Any:
 
 def _named_index(frame: pd.DataFrame) -> bool:
     return any(n is not None for n in frame.index.names)
+
+
+def _worker_memory(client: Any) -> int | None:
+    """The smallest memory limit of the cluster's workers (None when unlimited)."""
+    limits = [w.get("memory_limit") for w in client.scheduler_info().get("workers", {}).values()]
+    found = [int(m) for m in limits if m]
+    return min(found) if found else None
+
+
+@contextlib.contextmanager
+def _worker_errors(client: Any) -> Iterator[None]:
+    """A worker the cluster had to restart while it fitted (out of memory) is one
+    DataError that says what to do."""
+    from distributed import KilledWorker
+
+    try:
+        yield
+    except KilledWorker:
+        limit = _worker_memory(client)
+        shown = "no limit" if limit is None else f"a limit of {limit / 2**20:,.0f} MiB"
+        raise DataError(
+            f"a Dask worker ({shown}) ran out of memory and was restarted while it fitted a "
+            "partition of entities, and again on each retry — give the workers more memory "
+            "(--memory-limit 2GB), or write the data as more, smaller Parquet files or row "
+            "groups of whole entities"
+        ) from None
 
 
 def _check_columns(ddf: Any, spec: Spec, source: str) -> Any:
@@ -353,6 +400,15 @@ def _blocks(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Iterator[Panel]:
             yield panel
 
 
+def _release_arrow_memory() -> None:
+    """Give back what pyarrow's memory pool keeps after a partition (it grows a worker's
+    memory partition after partition otherwise)."""
+    with contextlib.suppress(ImportError):
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+
+
 def _merged(values: Iterator[Any], merge: Callable[[Any, Any], Any]) -> Any:
     """``merge`` folded over ``values`` (None when there are none)."""
     out = None
@@ -448,6 +504,7 @@ def _table_part(
     pieces = [
         getattr(fit_panel(panel, spec, figures), name) for panel in _blocks(frame, spec, axes)
     ]
+    _release_arrow_memory()
     return pd.concat(pieces, ignore_index=True) if pieces else meta
 
 
@@ -479,6 +536,7 @@ def _write_part(
             )
         found = Facts.of(res)
         facts = found if facts is None else facts.merge(found)
+    _release_arrow_memory()
     return facts
 
 
@@ -603,7 +661,8 @@ class DaskResult:
             from dask import delayed
 
             args = (self._fit_spec, self._axes, self._figures)
-            found = dask.compute(*[delayed(_facts_part)(f, *args) for f in self._frames])
+            with _worker_errors(self.client):
+                found = dask.compute(*[delayed(_facts_part)(f, *args) for f in self._frames])
             self._facts = _merge_facts(found)
         return self._facts
 
@@ -671,10 +730,11 @@ class DaskResult:
             total, facts = len(futures), []
             if progress is not None:
                 progress(0, total)
-            for done, future in enumerate(as_completed(futures), start=1):
-                facts.append(future.result())
-                if progress is not None:
-                    progress(done, total)
+            with _worker_errors(self.client):
+                for done, future in enumerate(as_completed(futures), start=1):
+                    facts.append(future.result())
+                    if progress is not None:
+                        progress(done, total)
             self._facts = _merge_facts(facts)
             if self._bounds is not None:
                 (staging / "bounds").mkdir(parents=True, exist_ok=True)
@@ -901,24 +961,51 @@ def fit_dask(
 
     client, close = connect(scheduler, workers, memory_limit)
     try:
-        raw, source = _as_dask_frame(data, spec, sheet)
-        ddf = _check_columns(raw, spec, source)
-        ddf = _whole_entities(ddf, spec, partition_entities, client)
-        axes = _axes(ddf, spec, source, block_cells)
-        frames = ddf.to_delayed()
-        figures = _figures(frames, spec, axes)
-        sample_panel = _part_panel(_sample_frame(ddf, frames, spec, sample_entities), spec, axes)
-        if sample_panel is None:
-            raise DataError(f"{source} has no rows")
-        sample = fit_panel(sample_panel, spec, figures)
-        meta = {name: getattr(sample, name).iloc[:0] for name in _tables(spec)}
-        bounds = sample.bounds if spec.method.bounds == "panel" else None
-        result = DaskResult(spec, frames, figures, meta, sample, axes, bounds, client, close)
-        if eager:
-            _ = result.facts
+        with _worker_errors(client):
+            result = _fit(
+                data,
+                spec,
+                client,
+                close,
+                sheet,
+                partition_entities,
+                block_cells,
+                sample_entities,
+                eager,
+            )
     except BaseException:
         close()
         raise
+    return result
+
+
+def _fit(
+    data: Any,
+    spec: Spec,
+    client: Any,
+    close: Callable[[], None],
+    sheet: str | int | None,
+    partition_entities: int | None,
+    block_cells: int,
+    sample_entities: int,
+    eager: bool,
+) -> DaskResult:
+    """The steps of :func:`fit_dask` on a connected client."""
+    raw, source = _as_dask_frame(data, spec, sheet, _worker_memory(client))
+    ddf = _check_columns(raw, spec, source)
+    ddf = _whole_entities(ddf, spec, partition_entities, client)
+    axes = _axes(ddf, spec, source, block_cells)
+    frames = ddf.to_delayed()
+    figures = _figures(frames, spec, axes)
+    sample_panel = _part_panel(_sample_frame(ddf, frames, spec, sample_entities), spec, axes)
+    if sample_panel is None:
+        raise DataError(f"{source} has no rows")
+    sample = fit_panel(sample_panel, spec, figures)
+    meta = {name: getattr(sample, name).iloc[:0] for name in _tables(spec)}
+    bounds = sample.bounds if spec.method.bounds == "panel" else None
+    result = DaskResult(spec, frames, figures, meta, sample, axes, bounds, client, close)
+    if eager:
+        _ = result.facts
     return result
 
 
