@@ -37,6 +37,7 @@ from cosyn.methods import (
 )
 from cosyn.methods.efficacy import widen
 from cosyn.methods.impute import outside_observed
+from cosyn.methods.weights import _LOG_CELLS, _divergence, _sums
 from cosyn.panel import Panel, build_panel
 from cosyn.result import Result, WeightScores
 from cosyn.spec import Method, Spec, Subsystem
@@ -299,38 +300,55 @@ class _Ahead:
 
     def run(self, x: Array) -> tuple[Array, Array, Array, Array]:
         """Observed min and max, and the widened lower and upper bounds, (E, 1, I) each;
-        u and d as far as ``done``."""
-        E, _, n_ind = x.shape
+        u and d as far as ``done``.
+
+        Each piece goes through the operations of :func:`widen`, :func:`efficacy`
+        (``clip = False``, ``data_max`` the observed maximum) and
+        :func:`entropy_divergence`, written into arrays made once per thread.
+        """
+        E, T, n_ind = x.shape
         lo, hi = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
         lower, upper = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
         u = np.empty_like(x)
         d = np.empty((E, n_ind)) if self.entropy else None
+        pos = self.positive
+        negative = None if pos.all() else ~pos
+        margin = self.margin
+        if not np.isfinite(margin) or margin < 0:
+            raise ValueError(f"margin must be finite and >= 0, got {margin!r}")
         step = max(1, AHEAD_CELLS // max(1, x[0].size))
         failed: list[bool] = []
 
         def block(s: slice) -> None:
             ok = True
+            n = min(step, s.stop - s.start)
+            work, span = np.empty((n, 1, n_ind)), np.empty((n, 1, n_ind))
+            logs = np.empty((min(n, max(1, _LOG_CELLS // max(1, x[0].size))), T, n_ind))
+            sums = np.empty((n, n_ind)), np.empty((n, n_ind))
             with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
                 for a in range(s.start, s.stop, step):
                     c = slice(a, min(a + step, s.stop))
-                    np.min(x[c], axis=1, keepdims=True, out=lo[c])
-                    np.max(x[c], axis=1, keepdims=True, out=hi[c])
-                    lower[c], upper[c] = widen(lo[c], hi[c], self.margin)
-                    span = upper[c] - lower[c]
-                    ok = ok and bool(np.all(span > 0) and np.all(np.isfinite(span)))
+                    xs, lo_c, hi_c, lower_c, upper_c = x[c], lo[c], hi[c], lower[c], upper[c]
+                    k = len(xs)
+                    w, sp = work[:k], span[:k]
+                    np.min(xs, axis=1, keepdims=True, out=lo_c)
+                    np.max(xs, axis=1, keepdims=True, out=hi_c)
+                    # widen(): lo − a·|lo| and hi + a·|hi|
+                    np.subtract(lo_c, np.multiply(margin, np.abs(lo_c, out=w), out=w), out=lower_c)
+                    np.add(hi_c, np.multiply(margin, np.abs(hi_c, out=w), out=w), out=upper_c)
+                    np.subtract(upper_c, lower_c, out=sp)
+                    # every span > 0 (a NaN fails) and finite
+                    ok = ok and bool(sp.min() > 0 and sp.max() < np.inf)
                     if not ok:
                         continue  # the bounds still; u and d step by step after the checks
-                    efficacy(
-                        x[c],
-                        self.positive,
-                        lower=lower[c],
-                        upper=upper[c],
-                        clip=False,
-                        out=u[c],
-                        data_max=hi[c],
-                    )
+                    # efficacy(): (x − lower)/span, or (x − upper)/(−span)
+                    uc = np.subtract(xs, np.where(pos, lower_c, upper_c), out=u[c])
+                    uc /= np.where(pos, sp, -sp)
+                    if negative is not None and np.any(negative & (hi_c >= upper_c)):
+                        uc += 0.0  # x = upper on a negative indicator: +0.0, not −0.0
                     if d is not None:
-                        d[c] = entropy_divergence(u[c], validate=False)
+                        total, xlogx = _sums(uc, sums[0][:k], sums[1][:k], logs)
+                        d[c] = _divergence(total, xlogx, T)
             failed.append(not ok)
 
         _per_entity_block(block, E)
