@@ -865,3 +865,36 @@ def test_one_pass_over_the_data_gives_the_numbers_of_step_by_step(monkeypatch, m
         a, b = getattr(one_pass, name), getattr(steps, name)
         assert a.tobytes() == b.tobytes(), name  # the same bits, signs of zero included
     assert one_pass.notes == steps.notes
+
+
+def test_order_degrees_computed_in_the_pass_are_taken_only_for_the_same_inputs():
+    import importlib
+
+    fit_module = importlib.import_module("cosyn.fit")
+    rng = np.random.default_rng(5)
+    u = rng.uniform(0, 1, (4, 5, 3))
+    weights = np.array([[0.25, 0.75, 1.0]] * 4)
+    membership = np.array([[True, False], [True, False], [False, True]])
+    mu = rng.uniform(0, 1, (4, 5, 2))
+    remember = fit_module._remember_order
+    taken = fit_module._remembered_order
+
+    remember(u, weights, membership, "weighted_sum", mu)
+    assert taken(u.copy(), weights, membership, "weighted_sum", None) is None  # another u
+    remember(u, weights, membership, "weighted_sum", mu)
+    assert taken(u, weights, membership, "weighted_sum", None) is mu
+    assert taken(u, weights, membership, "weighted_sum", None) is None  # taken once
+    other = weights.copy()
+    other[2, 0] = np.nextafter(0.25, 1.0)
+    for args in (
+        (other, membership, "weighted_sum", None),
+        (weights, membership, "geometric", None),
+        (weights, membership[:, ::-1], "weighted_sum", None),
+        (weights, membership, "weighted_sum", np.ones((4, 3), dtype=bool)),
+    ):
+        remember(u, weights, membership, "weighted_sum", mu)
+        assert taken(u, *args) is None
+    remember(u, weights, membership, "weighted_sum", mu)
+    key = id(u)
+    del u
+    assert key not in fit_module._AHEAD_ORDER  # forgotten with its u

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import os
 import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -268,10 +269,18 @@ class _Ahead:
     dropped, or data are missing, fit computes u and d again step by step.
     """
 
-    def __init__(self, positive: NDArray[np.bool_], margin: float, entropy: bool) -> None:
+    def __init__(
+        self,
+        positive: NDArray[np.bool_],
+        margin: float,
+        entropy: bool,
+        order: tuple[NDArray[np.bool_], str, list[slice]] | None = None,
+    ) -> None:
         self.positive = positive
         self.margin = margin
         self.entropy = entropy
+        #: membership, aggregation and subsystem columns, for μ from entropy weights
+        self.order = order
         self.done = False
         self.u: Array | None = None
         self.divergence: Array | None = None
@@ -291,7 +300,12 @@ class _Ahead:
             and m.entropy_input == "order"
             and m.weights_scope == "entity"
         )
-        return cls(positive, m.margin, entropy)
+        order = None
+        if entropy and m.weights == "entropy":
+            sizes = np.cumsum([0, *(len(sub.indicators) for sub in spec.subsystems)])
+            cols = [slice(int(a), int(b)) for a, b in itertools.pairwise(sizes)]
+            order = (_membership(spec), m.aggregation, cols)
+        return cls(positive, m.margin, entropy, order)
 
     def discard(self) -> None:
         """Forget u and d (the data were completed after the pass)."""
@@ -311,6 +325,9 @@ class _Ahead:
         lower, upper = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
         u = np.empty_like(x)
         d = np.empty((E, n_ind)) if self.entropy else None
+        order = self.order
+        weights = np.empty((E, n_ind)) if order is not None else None
+        mu = np.empty((E, T, order[0].shape[1])) if order is not None else None
         pos = self.positive
         negative = None if pos.all() else ~pos
         margin = self.margin
@@ -349,13 +366,57 @@ class _Ahead:
                     if d is not None:
                         total, xlogx = _sums(uc, sums[0][:k], sums[1][:k], logs)
                         d[c] = _divergence(total, xlogx, T)
+                    if order is not None and weights is not None and mu is not None:
+                        membership, aggregation, columns = order
+                        for cols in columns:  # entropy weights as _weights makes them
+                            weights[c, cols] = normalize_weights(d[c, cols])  # type: ignore[index]
+                        mu[c] = subsystem_order(uc, weights[c], membership, aggregation)  # type: ignore[arg-type]
             failed.append(not ok)
 
         _per_entity_block(block, E)
         self.done = not any(failed)
         if self.done:
             self.u, self.divergence = u, d
+            if order is not None and weights is not None and mu is not None:
+                _remember_order(u, weights, order[0], order[1], mu)
         return lo, hi, lower, upper
+
+
+#: μ that :meth:`_Ahead.run` computed while each piece of u was in cache, by the id of
+#: that u: a weak reference to u, the weights, membership and aggregation it was
+#: computed with, and μ. :func:`_order_and_synergy` takes it when it is given the same
+#: u, active everywhere, and the same weights bit for bit; else it computes μ itself.
+_AHEAD_ORDER: dict[int, tuple[Any, Array, NDArray[np.bool_], str, Array]] = {}
+
+
+def _remember_order(
+    u: Array, weights: Array, membership: NDArray[np.bool_], aggregation: str, mu: Array
+) -> None:
+    key = id(u)
+    ref = weakref.ref(u, lambda _: _AHEAD_ORDER.pop(key, None))
+    _AHEAD_ORDER[key] = (ref, weights, membership, aggregation, mu)
+
+
+def _remembered_order(
+    u: Array,
+    weights: Array,
+    membership: NDArray[np.bool_],
+    aggregation: str,
+    active: NDArray[np.bool_] | None,
+) -> Array | None:
+    """μ remembered for ``u`` by :meth:`_Ahead.run`, if computed from the same inputs."""
+    found = _AHEAD_ORDER.pop(id(u), None)
+    if found is None or active is not None:
+        return None
+    ref, used, used_membership, used_aggregation, mu = found
+    same = (
+        ref() is u
+        and used_aggregation == aggregation
+        and np.array_equal(used_membership, membership)
+        and used.shape == weights.shape
+        and bool(np.all(used.view(np.uint64) == np.asarray(weights, float).view(np.uint64)))
+    )
+    return mu if same else None
 
 
 def _observed_range(x: Array, method: Method) -> tuple[Array, Array]:
@@ -874,17 +935,18 @@ def _order_and_synergy(
     """Subsystem order degrees μ (METHOD.md §3) and the synergy path U (§4), per block of
     entities; with the base and compared period of each column of U."""
     E, T = u.shape[:2]
-    mu = np.empty((E, T, membership.shape[1]))
-    paths: dict[int, tuple[Array, NDArray[np.intp], NDArray[np.intp]]] = {}
+    done = _remembered_order(u, weights, membership, method.aggregation, active)
+    mu = done if done is not None else np.empty((E, T, membership.shape[1]))
+    _, t0, t1 = synergy_path(np.zeros((1, *mu.shape[1:])), base)  # the periods compared
+    synergy = np.empty((E, len(t1)))
 
     def step(s: slice) -> None:
-        act = None if active is None else active[s]
-        mu[s] = subsystem_order(u[s], weights[s], membership, method.aggregation, act)  # type: ignore[arg-type]
-        paths[s.start] = synergy_path(mu[s], base)
+        if done is None:
+            act = None if active is None else active[s]
+            mu[s] = subsystem_order(u[s], weights[s], membership, method.aggregation, act)  # type: ignore[arg-type]
+        synergy[s] = synergy_path(mu[s], base)[0]
 
     _per_entity_block(step, E)
-    _, t0, t1 = paths[0]
-    synergy = np.concatenate([paths[start][0] for start in sorted(paths)])
     return mu, synergy, t0, t1
 
 

@@ -648,18 +648,21 @@ def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     entities, e_codes, periods, t_codes, time = _axis_keys(frame, spec, origin)
     E, T = len(entities), len(periods)
     keys = e_codes * T + t_codes
-    _check_duplicates(
-        keys,
-        E * T,
-        origin,
-        lambda k: _describe_cell(spec, entities, periods, k, T),
-        "entity and period"
-        if spec.entity
-        else "period (if the data holds several entities, name their column with spec key "
-        "'entity')",
-    )
+    # rows entity by entity, period by period, each cell once: nothing to check or place
+    in_order = len(keys) == E * T and np.array_equal(keys, np.arange(E * T))
+    if not in_order:
+        _check_duplicates(
+            keys,
+            E * T,
+            origin,
+            lambda k: _describe_cell(spec, entities, periods, k, T),
+            "entity and period"
+            if spec.entity
+            else "period (if the data holds several entities, name their column with spec "
+            "key 'entity')",
+        )
     block = _numeric_block(frame, columns, origin, copied)
-    if len(keys) == E * T and np.array_equal(keys, np.arange(E * T)):
+    if in_order:
         cube = block.reshape(E, T, len(columns))
     else:
         cube = np.full((E, T, len(columns)), np.nan)

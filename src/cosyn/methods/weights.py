@@ -76,6 +76,8 @@ def normalize_weights(d: ArrayLike, active: ArrayLike | None = None) -> NDArray[
     if active is None:
         total = arr.sum(axis=-1, keepdims=True)
         m = arr.shape[-1]
+        if np.all(total > 0):  # the usual case: no row to fill in
+            return np.divide(arr, total)
         safe = np.where(total > 0, total, 1.0)
         return np.where(total > 0, arr / safe, np.where(np.isnan(total), np.nan, 1.0 / m))
     act = np.broadcast_to(
