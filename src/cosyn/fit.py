@@ -274,12 +274,13 @@ class _Ahead:
         positive: NDArray[np.bool_],
         margin: float,
         entropy: bool,
-        order: tuple[NDArray[np.bool_], str, list[slice]] | None = None,
+        order: tuple[NDArray[np.bool_], str, list[slice], str | None] | None = None,
     ) -> None:
         self.positive = positive
         self.margin = margin
         self.entropy = entropy
-        #: membership, aggregation and subsystem columns, for μ from entropy weights
+        #: membership, aggregation, subsystem columns and base ("first", "adjacent" or
+        #: None: a period, known with the panel), for μ and U from entropy weights
         self.order = order
         self.done = False
         self.u: Array | None = None
@@ -304,7 +305,8 @@ class _Ahead:
         if entropy and m.weights == "entropy":
             sizes = np.cumsum([0, *(len(sub.indicators) for sub in spec.subsystems)])
             cols = [slice(int(a), int(b)) for a, b in itertools.pairwise(sizes)]
-            order = (_membership(spec), m.aggregation, cols)
+            base = str(m.base) if m.base in ("first", "adjacent") else None
+            order = (_membership(spec), m.aggregation, cols, base)
         return cls(positive, m.margin, entropy, order)
 
     def discard(self) -> None:
@@ -328,6 +330,9 @@ class _Ahead:
         order = self.order
         weights = np.empty((E, n_ind)) if order is not None else None
         mu = np.empty((E, T, order[0].shape[1])) if order is not None else None
+        path = None
+        if order is not None and order[3] is not None:
+            path = np.empty((E, len(synergy_path(np.zeros((1, T, 1)), order[3])[2])))
         pos = self.positive
         negative = None if pos.all() else ~pos
         margin = self.margin
@@ -367,10 +372,12 @@ class _Ahead:
                         total, xlogx = _sums(uc, sums[0][:k], sums[1][:k], logs)
                         d[c] = _divergence(total, xlogx, T)
                     if order is not None and weights is not None and mu is not None:
-                        membership, aggregation, columns = order
+                        membership, aggregation, columns, base = order
                         for cols in columns:  # entropy weights as _weights makes them
                             weights[c, cols] = normalize_weights(d[c, cols])  # type: ignore[index]
                         mu[c] = subsystem_order(uc, weights[c], membership, aggregation)  # type: ignore[arg-type]
+                        if path is not None and base is not None:
+                            path[c] = synergy_path(mu[c], base)[0]
             failed.append(not ok)
 
         _per_entity_block(block, E)
@@ -378,23 +385,30 @@ class _Ahead:
         if self.done:
             self.u, self.divergence = u, d
             if order is not None and weights is not None and mu is not None:
-                _remember_order(u, weights, order[0], order[1], mu)
+                _remember_order(u, weights, order[0], order[1], mu, order[3], path)
         return lo, hi, lower, upper
 
 
-#: μ that :meth:`_Ahead.run` computed while each piece of u was in cache, by the id of
-#: that u: a weak reference to u, the weights, membership and aggregation it was
-#: computed with, and μ. :func:`_order_and_synergy` takes it when it is given the same
-#: u, active everywhere, and the same weights bit for bit; else it computes μ itself.
-_AHEAD_ORDER: dict[int, tuple[Any, Array, NDArray[np.bool_], str, Array]] = {}
+#: μ (and U) that :meth:`_Ahead.run` computed while each piece of u was in cache, by the
+#: id of that u: a weak reference to u, the weights, membership and aggregation μ was
+#: computed with, μ, and the base and path of U (or None). :func:`_order_and_synergy`
+#: takes them when it is given the same u, active everywhere, and the same weights bit
+#: for bit; else it computes μ (and U) itself.
+_AHEAD_ORDER: dict[int, tuple[Any, Array, NDArray[np.bool_], str, Array, Any, Any]] = {}
 
 
 def _remember_order(
-    u: Array, weights: Array, membership: NDArray[np.bool_], aggregation: str, mu: Array
+    u: Array,
+    weights: Array,
+    membership: NDArray[np.bool_],
+    aggregation: str,
+    mu: Array,
+    base: str | None = None,
+    path: Array | None = None,
 ) -> None:
     key = id(u)
     ref = weakref.ref(u, lambda _: _AHEAD_ORDER.pop(key, None))
-    _AHEAD_ORDER[key] = (ref, weights, membership, aggregation, mu)
+    _AHEAD_ORDER[key] = (ref, weights, membership, aggregation, mu, base, path)
 
 
 def _remembered_order(
@@ -403,12 +417,13 @@ def _remembered_order(
     membership: NDArray[np.bool_],
     aggregation: str,
     active: NDArray[np.bool_] | None,
-) -> Array | None:
-    """μ remembered for ``u`` by :meth:`_Ahead.run`, if computed from the same inputs."""
+) -> tuple[Array, str | None, Array | None] | None:
+    """μ, and the base and path of U (or None), remembered for ``u`` by
+    :meth:`_Ahead.run`, if computed from the same inputs."""
     found = _AHEAD_ORDER.pop(id(u), None)
     if found is None or active is not None:
         return None
-    ref, used, used_membership, used_aggregation, mu = found
+    ref, used, used_membership, used_aggregation, mu, base, path = found
     same = (
         ref() is u
         and used_aggregation == aggregation
@@ -416,7 +431,7 @@ def _remembered_order(
         and used.shape == weights.shape
         and bool(np.all(used.view(np.uint64) == np.asarray(weights, float).view(np.uint64)))
     )
-    return mu if same else None
+    return (mu, base, path) if same else None
 
 
 def _observed_range(x: Array, method: Method) -> tuple[Array, Array]:
@@ -936,8 +951,10 @@ def _order_and_synergy(
     entities; with the base and compared period of each column of U."""
     E, T = u.shape[:2]
     done = _remembered_order(u, weights, membership, method.aggregation, active)
-    mu = done if done is not None else np.empty((E, T, membership.shape[1]))
+    mu = done[0] if done is not None else np.empty((E, T, membership.shape[1]))
     _, t0, t1 = synergy_path(np.zeros((1, *mu.shape[1:])), base)  # the periods compared
+    if done is not None and done[1] == base and done[2] is not None:
+        return mu, done[2], t0, t1
     synergy = np.empty((E, len(t1)))
 
     def step(s: slice) -> None:
