@@ -577,8 +577,10 @@ def _numeric_block(
     return block
 
 
-#: Cells copied at a time by :func:`_c_ordered` (1.25 MiB: a piece is summed in cache).
-_COPY_CELLS = 163_840
+#: Cells copied at a time by :func:`_c_ordered` (640 KiB: a piece is summed in cache).
+_COPY_CELLS = 81_920
+#: Most columns of a piece :func:`_c_ordered` copies together (fewer streams to read).
+_COPY_COLUMNS = 20
 #: Fewest rows per thread when :func:`_c_ordered` splits a copy between the cores.
 _MIN_THREAD_ROWS = 65_536
 
@@ -587,24 +589,28 @@ def _c_ordered(src: NDArray[np.float64]) -> tuple[NDArray[np.float64], bool]:
     """A C-ordered copy of a (rows, columns) block, and whether every cell is finite.
 
     A pandas frame holds its float columns as one (columns, rows) array, so the copy is
-    a transposition: it is made a few thousand rows at a time (in threads on a large
-    frame; NumPy releases the GIL while it copies), and each piece is summed while it is
-    in cache. A finite sum means no NaN and no infinity; any other sum (a NaN, an
-    infinity, or finite values whose sum overflows) is told apart by the caller.
+    a transposition: it is made a few thousand rows at a time, a few columns at a time
+    (in threads on a large frame; NumPy releases the GIL while it copies), and each
+    piece is summed while it is in cache. A finite sum means no NaN and no infinity;
+    any other sum (a NaN, an infinity, or finite values whose sum overflows) is told
+    apart by the caller.
     """
     n, m = src.shape
     out = np.empty((n, m))
     if out.size == 0:
         return out, True
     step = max(1, _COPY_CELLS // m)
+    width = -(-m // -(-m // _COPY_COLUMNS))  # groups of at most _COPY_COLUMNS, even
     finite: list[bool] = []
 
     def part(rows: slice) -> None:
         ok = True
         with np.errstate(over="ignore", invalid="ignore"):  # 1e308 + 1e308 is no error
             for a in range(rows.start, rows.stop, step):
-                piece = out[a : min(a + step, rows.stop)]
-                np.copyto(piece, src[a : min(a + step, rows.stop)])
+                b = min(a + step, rows.stop)
+                piece = out[a:b]
+                for c in range(0, m, width):
+                    np.copyto(piece[:, c : c + width], src[a:b, c : c + width])
                 ok = ok and bool(np.isfinite(piece.sum()))
         finite.append(ok)
 
