@@ -266,7 +266,11 @@ class _Ahead:
     in cache, by the same kernels and so to the same bits as step by step. ``done`` says
     whether every piece could be (complete data whose spans are finite and positive);
     the checks of :func:`fit` still run on the bounds, and if a series is constant or
-    dropped, or data are missing, fit computes u and d again step by step.
+    dropped, or data are missing, fit computes u and d again step by step. With plain
+    entropy weights (``weights = "entropy"``), each piece's weights and subsystem order
+    degrees μ (§3) follow in the same pass, and the synergy path U (§4) from the first or
+    adjacent period; :func:`_order_and_synergy` takes them when fit's weights are the
+    same bit for bit.
     """
 
     def __init__(
@@ -316,11 +320,13 @@ class _Ahead:
 
     def run(self, x: Array) -> tuple[Array, Array, Array, Array]:
         """Observed min and max, and the widened lower and upper bounds, (E, 1, I) each;
-        u and d as far as ``done``.
+        u and d as far as ``done``, and μ and U remembered for :func:`_order_and_synergy`.
 
         Each piece goes through the operations of :func:`widen`, :func:`efficacy`
         (``clip = False``, ``data_max`` the observed maximum) and
-        :func:`entropy_divergence`, written into arrays made once per thread.
+        :func:`entropy_divergence`, written into arrays made once per thread; with plain
+        entropy weights, the weights and μ (:func:`subsystem_order`) of the piece follow
+        while its u is in cache, and the synergy path of each block after its pieces.
         """
         E, T, n_ind = x.shape
         lo, hi = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
@@ -330,9 +336,10 @@ class _Ahead:
         order = self.order
         weights = np.empty((E, n_ind)) if order is not None else None
         mu = np.empty((E, T, order[0].shape[1])) if order is not None else None
-        path = None
-        if order is not None and order[3] is not None:
-            path = np.empty((E, len(synergy_path(np.zeros((1, T, 1)), order[3])[2])))
+        base = order[3] if order is not None else None
+        path = (
+            None if base is None else np.empty((E, len(synergy_path(np.zeros((1, T, 1)), base)[2])))
+        )
         pos = self.positive
         negative = None if pos.all() else ~pos
         margin = self.margin
@@ -371,13 +378,18 @@ class _Ahead:
                     if d is not None:
                         total, xlogx = _sums(uc, sums[0][:k], sums[1][:k], logs)
                         d[c] = _divergence(total, xlogx, T)
-                    if order is not None and weights is not None and mu is not None:
-                        membership, aggregation, columns, base = order
+                    if (
+                        order is not None
+                        and d is not None
+                        and weights is not None
+                        and mu is not None
+                    ):
+                        membership, aggregation, columns, _ = order
                         for cols in columns:  # entropy weights as _weights makes them
-                            weights[c, cols] = normalize_weights(d[c, cols])  # type: ignore[index]
+                            weights[c, cols] = normalize_weights(d[c, cols])
                         mu[c] = subsystem_order(uc, weights[c], membership, aggregation)  # type: ignore[arg-type]
-                        if path is not None and base is not None:
-                            path[c] = synergy_path(mu[c], base)[0]
+                if ok and path is not None and mu is not None and base is not None:
+                    path[s] = synergy_path(mu[s], base)[0]  # U of the block, from its μ
             failed.append(not ok)
 
         _per_entity_block(block, E)
