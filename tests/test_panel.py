@@ -506,3 +506,17 @@ def test_entity_labels_factorised_by_runs_as_pandas_does(monkeypatch, labels, dt
     assert type(uniques) is type(want_uniques)
     assert uniques.dtype == want_uniques.dtype
     assert list(uniques) == list(want_uniques)
+
+
+def test_the_transposed_copy_in_groups_of_columns_is_the_block(monkeypatch):
+    import importlib
+
+    panel_module = importlib.import_module("cosyn.panel")
+    monkeypatch.setattr(panel_module, "_COPY_CELLS", 10)  # pieces of 2 rows of 5 columns
+    monkeypatch.setattr(panel_module, "_COPY_COLUMNS", 2)  # groups of 2, 2 and 1 column
+    src = np.asfortranarray(np.random.default_rng(4).uniform(-5, 5, (9, 5)))
+    out, finite = panel_module._c_ordered(src)
+    np.testing.assert_array_equal(out, src)
+    assert out.flags.c_contiguous and finite
+    src[7, 4] = np.nan
+    assert not panel_module._c_ordered(src)[1]
