@@ -865,3 +865,25 @@ def test_one_pass_over_the_data_gives_the_numbers_of_step_by_step(monkeypatch, m
         a, b = getattr(one_pass, name), getattr(steps, name)
         assert a.tobytes() == b.tobytes(), name  # the same bits, signs of zero included
     assert one_pass.notes == steps.notes
+
+
+def test_order_degrees_computed_in_the_pass_are_taken_only_for_the_same_inputs():
+    import importlib
+
+    fit_module = importlib.import_module("cosyn.fit")
+    rng = np.random.default_rng(5)
+    weights = np.array([[0.25, 0.75, 1.0]] * 4)
+    membership = np.array([[True, False], [True, False], [False, True]])
+    mu = rng.uniform(0, 1, (4, 5, 2))
+    done = fit_module._AheadOrder(weights, membership, "weighted_sum", mu)
+    assert done.matches(weights.copy(), membership, "weighted_sum", None)
+    other = weights.copy()
+    other[2, 0] = np.nextafter(0.25, 1.0)  # one ulp off: computed afresh
+    for args in (
+        (other, membership, "weighted_sum", None),
+        (weights, membership, "geometric", None),
+        (weights, membership[:, ::-1], "weighted_sum", None),
+        (weights, membership, "weighted_sum", np.ones((4, 3), dtype=bool)),
+        (weights[:2], membership, "weighted_sum", None),
+    ):
+        assert not done.matches(*args)

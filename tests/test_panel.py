@@ -474,3 +474,49 @@ def test_the_cube_copied_in_pieces_and_threads_is_the_frame(monkeypatch):
     frame.loc[17, "a2"] = 1e308
     frame.loc[18, "a2"] = 1e308  # finite cells whose sum overflows
     assert np.isnan(build_panel(frame, spec).values[0, 2, 2])
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["r1", "r1", "r0", "r0", "r2", "r1", "r1", "r3"],  # a label that comes back
+        ["b", "b", "b", "a", "a", "a", "c", "c"],
+        [7, 7, 3, 3, 3, 9, 7, 7],
+        ["x", "y", "x", "y", "x", "y", "x", "y"],  # no runs: factorised as it is
+    ],
+)
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "string[python]", "int64", None])
+def test_entity_labels_factorised_by_runs_as_pandas_does(monkeypatch, labels, dtype):
+    import importlib
+
+    panel_module = importlib.import_module("cosyn.panel")
+    monkeypatch.setattr(panel_module, "_RUN_PROBE", 4)
+    if dtype == "int64" and isinstance(labels[0], str):
+        labels = [ord(v[-1]) for v in labels]
+    if dtype in ("str", "string[pyarrow]", "string[python]") and not isinstance(labels[0], str):
+        labels = [f"e{v}" for v in labels]
+    try:
+        col = pd.Series(labels, dtype=dtype)
+    except (TypeError, ImportError):
+        pytest.skip(f"dtype {dtype} not available")
+    codes, uniques = panel_module._factorize_runs(col)
+    want_codes, want_uniques = pd.factorize(col, sort=False)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert codes.dtype == np.intp
+    assert type(uniques) is type(want_uniques)
+    assert uniques.dtype == want_uniques.dtype
+    assert list(uniques) == list(want_uniques)
+
+
+def test_the_transposed_copy_in_groups_of_columns_is_the_block(monkeypatch):
+    import importlib
+
+    panel_module = importlib.import_module("cosyn.panel")
+    monkeypatch.setattr(panel_module, "_COPY_CELLS", 10)  # pieces of 2 rows of 5 columns
+    monkeypatch.setattr(panel_module, "_COPY_COLUMNS", 2)  # groups of 2, 2 and 1 column
+    src = np.asfortranarray(np.random.default_rng(4).uniform(-5, 5, (9, 5)))
+    out, finite = panel_module._c_ordered(src)
+    np.testing.assert_array_equal(out, src)
+    assert out.flags.c_contiguous and finite
+    src[7, 4] = np.nan
+    assert not panel_module._c_ordered(src)[1]

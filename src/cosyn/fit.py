@@ -39,6 +39,7 @@ from cosyn.methods import (
 from cosyn.methods.efficacy import widen
 from cosyn.methods.impute import outside_observed
 from cosyn.methods.pooled import ColumnMoments, EntropySums
+from cosyn.methods.weights import _LOG_CELLS, _divergence, _sums
 from cosyn.panel import Panel, build_panel
 from cosyn.result import Result, WeightScores
 from cosyn.spec import Method, Spec, Subsystem
@@ -242,6 +243,7 @@ class Prepared:
     notes: list[str]
     low: Array | None  # the panel minimum and maximum of the kept indicators, if given
     high: Array | None
+    ahead: _AheadOrder | None = None  # μ (and U) computed in the pass over the data
 
 
 def prepare(panel: Panel, spec: Spec, figures: PanelFigures | None = None) -> Prepared:
@@ -260,8 +262,9 @@ def prepare(panel: Panel, spec: Spec, figures: PanelFigures | None = None) -> Pr
         positive = positive[keep]
     _check_active(active, spec, panel)
     _warn_outside_explicit(x, lower, upper, spec, panel, notes)
+    order = None
     if ahead is not None and ahead.u is not None and keep.all() and active is None:
-        u, divergence = ahead.u, ahead.divergence
+        u, divergence, order = ahead.u, ahead.divergence, ahead.order_done
     else:
         u = _order_degrees(x, positive, lower, upper, top, spec, active)
         divergence = None
@@ -280,6 +283,7 @@ def prepare(panel: Panel, spec: Spec, figures: PanelFigures | None = None) -> Pr
         notes,
         low,
         high,
+        order,
     )
 
 
@@ -296,7 +300,9 @@ def fit_panel(panel: Panel, spec: Spec, figures: PanelFigures | None = None) -> 
         p.x, p.u, p.positive, spec, panel, notes, p.active, p.divergence, pooled, p.low, p.high
     )
     membership = _membership(spec)
-    mu, synergy, t0, t1 = _order_and_synergy(p.u, weights, membership, method, p.active, base)
+    mu, synergy, t0, t1 = _order_and_synergy(
+        p.u, weights, membership, method, p.active, base, p.ahead
+    )
     _check_synergy(synergy, t1, panel)
     arrays = FitArrays(p.x, p.positive, membership, p.u, weights, mu, synergy, base, p.active)
     mu_range = None
@@ -492,13 +498,27 @@ class _Ahead:
     in cache, by the same kernels and so to the same bits as step by step. ``done`` says
     whether every piece could be (complete data whose spans are finite and positive);
     the checks of :func:`fit` still run on the bounds, and if a series is constant or
-    dropped, or data are missing, fit computes u and d again step by step.
+    dropped, or data are missing, fit computes u and d again step by step. With plain
+    entropy weights (``weights = "entropy"``), each piece's weights and subsystem order
+    degrees μ (§3) follow in the same pass, and the synergy path U (§4) from the first or
+    adjacent period; :func:`_order_and_synergy` takes them when fit's weights are the
+    same bit for bit.
     """
 
-    def __init__(self, positive: NDArray[np.bool_], margin: float, entropy: bool) -> None:
+    def __init__(
+        self,
+        positive: NDArray[np.bool_],
+        margin: float,
+        entropy: bool,
+        order: tuple[NDArray[np.bool_], str, list[slice], str | None] | None = None,
+    ) -> None:
         self.positive = positive
         self.margin = margin
         self.entropy = entropy
+        #: membership, aggregation, subsystem columns and base ("first", "adjacent" or
+        #: None: a period, known with the panel), for μ and U from entropy weights
+        self.order = order
+        self.order_done: _AheadOrder | None = None
         self.done = False
         self.u: Array | None = None
         self.divergence: Array | None = None
@@ -518,7 +538,13 @@ class _Ahead:
             and m.entropy_input == "order"
             and m.weights_scope == "entity"
         )
-        return cls(positive, m.margin, entropy)
+        order = None
+        if entropy and m.weights == "entropy":
+            sizes = np.cumsum([0, *(len(sub.indicators) for sub in spec.subsystems)])
+            cols = [slice(int(a), int(b)) for a, b in itertools.pairwise(sizes)]
+            base = str(m.base) if m.base in ("first", "adjacent") else None
+            order = (_membership(spec), m.aggregation, cols, base)
+        return cls(positive, m.margin, entropy, order)
 
     def discard(self) -> None:
         """Forget u and d (the data were completed after the pass)."""
@@ -527,45 +553,117 @@ class _Ahead:
 
     def run(self, x: Array) -> tuple[Array, Array, Array, Array]:
         """Observed min and max, and the widened lower and upper bounds, (E, 1, I) each;
-        u and d as far as ``done``."""
-        E, _, n_ind = x.shape
+        u and d as far as ``done``, and μ and U remembered for :func:`_order_and_synergy`.
+
+        Each piece goes through the operations of :func:`widen`, :func:`efficacy`
+        (``clip = False``, ``data_max`` the observed maximum) and
+        :func:`entropy_divergence`, written into arrays made once per thread; with plain
+        entropy weights, the weights and μ (:func:`subsystem_order`) of the piece follow
+        while its u is in cache, and the synergy path of each block after its pieces.
+        """
+        E, T, n_ind = x.shape
         lo, hi = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
         lower, upper = np.empty((E, 1, n_ind)), np.empty((E, 1, n_ind))
         u = np.empty_like(x)
         d = np.empty((E, n_ind)) if self.entropy else None
+        order = self.order
+        weights = np.empty((E, n_ind)) if order is not None else None
+        mu = np.empty((E, T, order[0].shape[1])) if order is not None else None
+        base = order[3] if order is not None else None
+        path = (
+            None if base is None else np.empty((E, len(synergy_path(np.zeros((1, T, 1)), base)[2])))
+        )
+        pos = self.positive
+        negative = None if pos.all() else ~pos
+        margin = self.margin
+        if not np.isfinite(margin) or margin < 0:
+            raise ValueError(f"margin must be finite and >= 0, got {margin!r}")
         step = max(1, AHEAD_CELLS // max(1, x[0].size))
         failed: list[bool] = []
 
         def block(s: slice) -> None:
             ok = True
+            n = min(step, s.stop - s.start)
+            work, span = np.empty((n, 1, n_ind)), np.empty((n, 1, n_ind))
+            logs = np.empty((min(n, max(1, _LOG_CELLS // max(1, x[0].size))), T, n_ind))
+            sums = np.empty((n, n_ind)), np.empty((n, n_ind))
             with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
                 for a in range(s.start, s.stop, step):
                     c = slice(a, min(a + step, s.stop))
-                    np.min(x[c], axis=1, keepdims=True, out=lo[c])
-                    np.max(x[c], axis=1, keepdims=True, out=hi[c])
-                    lower[c], upper[c] = widen(lo[c], hi[c], self.margin)
-                    span = upper[c] - lower[c]
-                    ok = ok and bool(np.all(span > 0) and np.all(np.isfinite(span)))
+                    xs, lo_c, hi_c, lower_c, upper_c = x[c], lo[c], hi[c], lower[c], upper[c]
+                    k = len(xs)
+                    w, sp = work[:k], span[:k]
+                    np.min(xs, axis=1, keepdims=True, out=lo_c)
+                    np.max(xs, axis=1, keepdims=True, out=hi_c)
+                    # widen(): lo − a·|lo| and hi + a·|hi|
+                    np.subtract(lo_c, np.multiply(margin, np.abs(lo_c, out=w), out=w), out=lower_c)
+                    np.add(hi_c, np.multiply(margin, np.abs(hi_c, out=w), out=w), out=upper_c)
+                    np.subtract(upper_c, lower_c, out=sp)
+                    # every span > 0 (a NaN fails) and finite
+                    ok = ok and bool(sp.min() > 0 and sp.max() < np.inf)
                     if not ok:
                         continue  # the bounds still; u and d step by step after the checks
-                    efficacy(
-                        x[c],
-                        self.positive,
-                        lower=lower[c],
-                        upper=upper[c],
-                        clip=False,
-                        out=u[c],
-                        data_max=hi[c],
-                    )
+                    # efficacy(): (x − lower)/span, or (x − upper)/(−span)
+                    uc = np.subtract(xs, np.where(pos, lower_c, upper_c), out=u[c])
+                    uc /= np.where(pos, sp, -sp)
+                    if negative is not None and np.any(negative & (hi_c >= upper_c)):
+                        uc += 0.0  # x = upper on a negative indicator: +0.0, not −0.0
                     if d is not None:
-                        d[c] = entropy_divergence(u[c], validate=False)
+                        total, xlogx = _sums(uc, sums[0][:k], sums[1][:k], logs)
+                        d[c] = _divergence(total, xlogx, T)
+                    if (
+                        order is not None
+                        and d is not None
+                        and weights is not None
+                        and mu is not None
+                    ):
+                        membership, aggregation, columns, _ = order
+                        for cols in columns:  # entropy weights as _weights makes them
+                            weights[c, cols] = normalize_weights(d[c, cols])
+                        mu[c] = subsystem_order(uc, weights[c], membership, aggregation)  # type: ignore[arg-type]
+                if ok and path is not None and mu is not None and base is not None:
+                    path[s] = synergy_path(mu[s], base)[0]  # U of the block, from its μ
             failed.append(not ok)
 
         _per_entity_block(block, E)
         self.done = not any(failed)
         if self.done:
             self.u, self.divergence = u, d
+            if order is not None and weights is not None and mu is not None:
+                self.order_done = _AheadOrder(weights, order[0], order[1], mu, order[3], path)
         return lo, hi, lower, upper
+
+
+@dataclass(frozen=True, eq=False)
+class _AheadOrder:
+    """μ (and U) that :meth:`_Ahead.run` computed while each piece of u was in cache,
+    with the weights, membership and aggregation μ was computed from, and the base and
+    path of U (or None). :func:`_order_and_synergy` takes them when it is given the same
+    inputs, bit for bit; else it computes μ (and U) itself."""
+
+    weights: Array
+    membership: NDArray[np.bool_]
+    aggregation: str
+    mu: Array
+    base: str | None = None
+    path: Array | None = None
+
+    def matches(
+        self,
+        weights: Array,
+        membership: NDArray[np.bool_],
+        aggregation: str,
+        active: NDArray[np.bool_] | None,
+    ) -> bool:
+        """Whether μ was computed from these inputs (every indicator in use)."""
+        w = np.asarray(weights, dtype=float)
+        return (
+            active is None
+            and self.aggregation == aggregation
+            and np.array_equal(self.membership, membership)
+            and self.weights.shape == w.shape
+            and bool(np.all(self.weights.view(np.uint64) == w.view(np.uint64)))
+        )
 
 
 def _observed_range(x: Array, method: Method) -> tuple[Array, Array]:
@@ -1084,21 +1182,31 @@ def _order_and_synergy(
     method: Method,
     active: NDArray[np.bool_] | None,
     base: str | int,
+    ahead: _AheadOrder | None = None,
 ) -> tuple[Array, Array, NDArray[np.intp], NDArray[np.intp]]:
     """Subsystem order degrees μ (METHOD.md §3) and the synergy path U (§4), per block of
-    entities; with the base and compared period of each column of U."""
+    entities; with the base and compared period of each column of U. ``ahead`` holds μ
+    (and U) computed in the pass over the data (:class:`_AheadOrder`), taken when it was
+    computed from these inputs."""
     E, T = u.shape[:2]
-    mu = np.empty((E, T, membership.shape[1]))
-    paths: dict[int, tuple[Array, NDArray[np.intp], NDArray[np.intp]]] = {}
+    done = (
+        ahead
+        if ahead is not None and ahead.matches(weights, membership, method.aggregation, active)
+        else None
+    )
+    mu = done.mu if done is not None else np.empty((E, T, membership.shape[1]))
+    _, t0, t1 = synergy_path(np.zeros((1, *mu.shape[1:])), base)  # the periods compared
+    if done is not None and done.base == base and done.path is not None:
+        return mu, done.path, t0, t1
+    synergy = np.empty((E, len(t1)))
 
     def step(s: slice) -> None:
-        act = None if active is None else active[s]
-        mu[s] = subsystem_order(u[s], weights[s], membership, method.aggregation, act)  # type: ignore[arg-type]
-        paths[s.start] = synergy_path(mu[s], base)
+        if done is None:
+            act = None if active is None else active[s]
+            mu[s] = subsystem_order(u[s], weights[s], membership, method.aggregation, act)  # type: ignore[arg-type]
+        synergy[s] = synergy_path(mu[s], base)[0]
 
     _per_entity_block(step, E)
-    _, t0, t1 = paths[0]
-    synergy = np.concatenate([paths[start][0] for start in sorted(paths)])
     return mu, synergy, t0, t1
 
 

@@ -319,7 +319,7 @@ def _axis_keys(
                 f"entity column {spec.entity!r} of {origin.source} is empty in "
                 f"{origin.rows(bad)}; every row needs an entity{_NA_NOTE}"
             )
-        codes, uniques = pd.factorize(col, sort=False)
+        codes, uniques = _factorize_runs(col)
         e_codes = np.asarray(codes, dtype=np.intp)
         entities = pd.Index(uniques, name=spec.entity)
         if not (
@@ -328,6 +328,38 @@ def _axis_keys(
         ):
             _check_label_clash(entities, e_codes, spec.entity, origin)
     return entities, e_codes, periods, t_codes, time
+
+
+def _factorize_runs(col: pd.Series) -> tuple[NDArray[np.intp], Any]:
+    """``pd.factorize(col, sort=False)``, by runs of equal labels for Arrow-backed text
+    and integers.
+
+    Rows usually come entity by entity: only the first label of each run is hashed, and
+    each run takes its first label's code (the same codes and uniques, first appearance
+    first). Other dtypes, and columns whose first rows change label more often than
+    every other row, are factorised as they are. ``col`` holds no missing label.
+    """
+    dtype = col.dtype
+    arrow = isinstance(dtype, pd.StringDtype) and str(dtype.storage).startswith("pyarrow")
+    integer = isinstance(dtype, np.dtype) and dtype.kind in "iu"
+    if len(col) < _RUN_PROBE or not (arrow or integer):
+        return pd.factorize(col, sort=False)
+
+    def changes(values: Any) -> NDArray[np.bool_]:
+        return np.asarray(values[1:] != values[:-1], dtype=bool)
+
+    values = col.to_numpy() if integer else col.array
+    if 2 * int(changes(values[:_RUN_PROBE]).sum()) > _RUN_PROBE:
+        return pd.factorize(col, sort=False)
+    starts = np.flatnonzero(changes(values)) + 1
+    starts = np.concatenate(([0], starts))
+    head_codes, uniques = pd.factorize(col.iloc[starts], sort=False)
+    lengths = np.diff(starts, append=len(col))
+    return np.repeat(np.asarray(head_codes, dtype=np.intp), lengths), uniques
+
+
+#: Rows whose labels :func:`_factorize_runs` looks at before deciding to use runs.
+_RUN_PROBE = 4096
 
 
 def _kind(label: Any) -> str:
@@ -461,9 +493,20 @@ def _check_duplicates(
 
 def _is_number_column(col: pd.Series) -> bool:
     """A column of numbers as stored (not text, not truth values)."""
-    return bool(
-        pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
-    )
+    return _is_number_dtype(col.dtype)
+
+
+def _is_number_dtype(dtype: Any) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+
+
+def _number_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[bool]:
+    """:func:`_is_number_column` of each of ``columns``, from the frame's dtypes (no
+    column is taken out of the frame as a Series)."""
+    if not frame.columns.is_unique:
+        return [_is_number_column(frame[c]) for c in columns]
+    dtypes = frame.dtypes
+    return [_is_number_dtype(dtypes[c]) for c in columns]
 
 
 def _numeric_block(
@@ -479,10 +522,10 @@ def _numeric_block(
     """
     problems: list[str] = []
     converted: dict[str, Any] = {}
-    for c in columns:
-        col = frame[c]
-        if _is_number_column(col):
+    for c, number in zip(columns, _number_columns(frame, columns), strict=True):
+        if number:
             continue
+        col = frame[c]
         as_text = col.astype("string").str.strip()
         blank = as_text.isna() | (as_text == "")
         numbers = pd.to_numeric(as_text.where(~blank), errors="coerce")
@@ -534,8 +577,10 @@ def _numeric_block(
     return block
 
 
-#: Cells copied at a time by :func:`_c_ordered` (1.25 MiB: a piece is summed in cache).
-_COPY_CELLS = 163_840
+#: Cells copied at a time by :func:`_c_ordered` (640 KiB: a piece is summed in cache).
+_COPY_CELLS = 81_920
+#: Most columns of a piece :func:`_c_ordered` copies together (fewer streams to read).
+_COPY_COLUMNS = 20
 #: Fewest rows per thread when :func:`_c_ordered` splits a copy between the cores.
 _MIN_THREAD_ROWS = 65_536
 
@@ -544,24 +589,28 @@ def _c_ordered(src: NDArray[np.float64]) -> tuple[NDArray[np.float64], bool]:
     """A C-ordered copy of a (rows, columns) block, and whether every cell is finite.
 
     A pandas frame holds its float columns as one (columns, rows) array, so the copy is
-    a transposition: it is made a few thousand rows at a time (in threads on a large
-    frame; NumPy releases the GIL while it copies), and each piece is summed while it is
-    in cache. A finite sum means no NaN and no infinity; any other sum (a NaN, an
-    infinity, or finite values whose sum overflows) is told apart by the caller.
+    a transposition: it is made a few thousand rows at a time, a few columns at a time
+    (in threads on a large frame; NumPy releases the GIL while it copies), and each
+    piece is summed while it is in cache. A finite sum means no NaN and no infinity;
+    any other sum (a NaN, an infinity, or finite values whose sum overflows) is told
+    apart by the caller.
     """
     n, m = src.shape
     out = np.empty((n, m))
     if out.size == 0:
         return out, True
     step = max(1, _COPY_CELLS // m)
+    width = -(-m // -(-m // _COPY_COLUMNS))  # groups of at most _COPY_COLUMNS, even
     finite: list[bool] = []
 
     def part(rows: slice) -> None:
         ok = True
         with np.errstate(over="ignore", invalid="ignore"):  # 1e308 + 1e308 is no error
             for a in range(rows.start, rows.stop, step):
-                piece = out[a : min(a + step, rows.stop)]
-                np.copyto(piece, src[a : min(a + step, rows.stop)])
+                b = min(a + step, rows.stop)
+                piece = out[a:b]
+                for c in range(0, m, width):
+                    np.copyto(piece[:, c : c + width], src[a:b, c : c + width])
                 ok = ok and bool(np.isfinite(piece.sum()))
         finite.append(ok)
 
@@ -583,7 +632,7 @@ def _copy_ahead(
     """Start :func:`_c_ordered` on a large frame's indicator columns in a thread, so that
     the copy runs while the entity and period labels are read; None when a column needs
     reading as text, or the frame is small."""
-    if len(frame) < _MIN_THREAD_ROWS or not all(_is_number_column(frame[c]) for c in columns):
+    if len(frame) < _MIN_THREAD_ROWS or not all(_number_columns(frame, columns)):
         return None
     values = frame[list(columns)].to_numpy(dtype=float, na_value=np.nan)
     pool = ThreadPoolExecutor(1)
@@ -605,18 +654,21 @@ def _from_wide(frame: pd.DataFrame, spec: Spec, origin: _Origin) -> Panel:
     entities, e_codes, periods, t_codes, time = _axis_keys(frame, spec, origin)
     E, T = len(entities), len(periods)
     keys = e_codes * T + t_codes
-    _check_duplicates(
-        keys,
-        E * T,
-        origin,
-        lambda k: _describe_cell(spec, entities, periods, k, T),
-        "entity and period"
-        if spec.entity
-        else "period (if the data holds several entities, name their column with spec key "
-        "'entity')",
-    )
+    # rows entity by entity, period by period, each cell once: nothing to check or place
+    in_order = len(keys) == E * T and np.array_equal(keys, np.arange(E * T))
+    if not in_order:
+        _check_duplicates(
+            keys,
+            E * T,
+            origin,
+            lambda k: _describe_cell(spec, entities, periods, k, T),
+            "entity and period"
+            if spec.entity
+            else "period (if the data holds several entities, name their column with spec "
+            "key 'entity')",
+        )
     block = _numeric_block(frame, columns, origin, copied)
-    if len(keys) == E * T and np.array_equal(keys, np.arange(E * T)):
+    if in_order:
         cube = block.reshape(E, T, len(columns))
     else:
         cube = np.full((E, T, len(columns)), np.nan)

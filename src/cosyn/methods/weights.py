@@ -76,6 +76,8 @@ def normalize_weights(d: ArrayLike, active: ArrayLike | None = None) -> NDArray[
     if active is None:
         total = arr.sum(axis=-1, keepdims=True)
         m = arr.shape[-1]
+        if np.all(total > 0):  # the usual case: no row to fill in
+            return np.divide(arr, total)
         safe = np.where(total > 0, total, 1.0)
         return np.where(total > 0, arr / safe, np.where(np.isnan(total), np.nan, 1.0 / m))
     act = np.broadcast_to(
@@ -124,6 +126,15 @@ def entropy_divergence(X: ArrayLike, *, validate: bool = True) -> NDArray[np.flo
         raise ValueError("entropy weights need non-negative values")
     with np.errstate(over="ignore", invalid="ignore"):  # overflow gives NaN below
         total, xlogx = _sums(arr)
+    return _divergence(total, xlogx, n)
+
+
+def _divergence(
+    total: NDArray[np.float64], xlogx: NDArray[np.float64], n: int
+) -> NDArray[np.float64]:
+    """``d = 1 − E`` from the sums ``Σ_t x`` and ``Σ_t x ln x`` of ``n`` observations
+    (:func:`entropy_divergence`; :func:`_sums` computes the sums)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow gives NaN below
         safe = np.where(total > 0, total, 1.0)
         e = -(xlogx / safe - np.log(safe)) / np.log(n)
     d = 1.0 - e
@@ -138,29 +149,47 @@ def entropy_divergence(X: ArrayLike, *, validate: bool = True) -> NDArray[np.flo
 _LOG_CELLS = 65_536
 
 
-def _sums(arr: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _sums(
+    arr: NDArray[np.float64],
+    total: NDArray[np.float64] | None = None,
+    out: NDArray[np.float64] | None = None,
+    logs: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``Σ_t x`` and ``Σ_t x ln x`` over axis -2, with ``0·ln 0 = 0``.
 
     One logarithm per cell; for a C-ordered stack of matrices, a few matrices of the
     leading axis at a time into one small buffer while they are in cache (each matrix is
     summed as on its own, so the sums do not depend on the stack); the few
     columns that hold a 0 (their sum comes out NaN from ``0·(−inf)``) are summed again
-    with the 0 cells left out.
+    with the 0 cells left out. For a stack, ``total`` and ``out`` may be given to write
+    the sums into, and ``logs`` as the buffer (matrices as ``arr``'s, any number).
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if arr.ndim < 3 or arr.shape[0] < 2 or not arr.flags.c_contiguous:
-            total = arr.sum(axis=-2)
-            out = np.einsum("...ti,...ti->...i", arr, np.log(arr))
+            total = np.sum(arr, axis=-2, out=total)
+            out = np.einsum("...ti,...ti->...i", arr, np.log(arr), out=out)
         else:
             n = arr.shape[0]
-            step = max(1, _LOG_CELLS // max(1, arr[0].size))
-            total = np.empty(arr.shape[:-2] + arr.shape[-1:])
-            out = np.empty_like(total)
-            logs = np.empty((min(step, n), *arr.shape[1:]))
+            if total is None:
+                total = np.empty(arr.shape[:-2] + arr.shape[-1:])
+            if out is None:
+                out = np.empty_like(total)
+            if logs is None:
+                step = max(1, _LOG_CELLS // max(1, arr[0].size))
+                logs = np.empty((min(step, n), *arr.shape[1:]))
+            step = len(logs)
+            # Σ_t by einsum: the additions of np.sum over the periods, in the same order
+            # (row after row into each column's total; from +0.0, so a total of zeros
+            # is +0.0 where np.sum may give −0.0, which no caller tells apart), in half
+            # the time
+            wide = arr.shape[-1] > 1
             for a in range(0, n, step):
                 part = arr[a : a + step]
                 buf = logs[: len(part)]
-                np.sum(part, axis=-2, out=total[a : a + step])
+                if wide:
+                    np.einsum("...ti->...i", part, out=total[a : a + step])
+                else:
+                    np.sum(part, axis=-2, out=total[a : a + step])
                 np.log(part, out=buf)
                 np.einsum("...ti,...ti->...i", part, buf, out=out[a : a + step])
     redo = np.isnan(out)
