@@ -61,10 +61,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "title": "Sample of entities",
         "headline": "Sample: {what} {shown} of the {total} entities fitted on the Dask engine. "
         "The full tables of every entity are Parquet datasets (one folder per table, one "
-        "file per partition of entities).",
+        "file per block of entities).",
         "headline_all": "Sample: {what} all {total} entities fitted on the Dask engine (the "
         "sample is the whole panel); the tables are also Parquet datasets (one folder per "
-        "table, one file per partition of entities).",
+        "table, one file per block of entities).",
         "what_workbook": "the sheets of this workbook hold",
         "what_report": "the tables, figures and stage cards of this report show",
         "workbook": "workbook",
@@ -88,9 +88,9 @@ _WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "title": "个体样本",
         "headline": "样本：{what}只包含用 Dask 引擎拟合的 {total} 个个体中的 {shown} 个。"
-        "全部个体的完整结果表为 Parquet 数据集（每张表一个文件夹，每个个体分区一个文件）。",
+        "全部个体的完整结果表为 Parquet 数据集（每张表一个文件夹，每批个体一个文件）。",
         "headline_all": "样本：{what}包含用 Dask 引擎拟合的全部 {total} 个个体（样本即全部"
-        "个体）；结果表也以 Parquet 数据集保存（每张表一个文件夹，每个个体分区一个文件）。",
+        "个体）；结果表也以 Parquet 数据集保存（每张表一个文件夹，每批个体一个文件）。",
         "what_workbook": "本工作簿的各工作表",
         "what_report": "本报告中的表、图和阶段卡片",
         "workbook": "工作簿",
