@@ -157,12 +157,6 @@ SLOW_OPTIONS: dict[str, dict[str, Any]] = {
     "entity critic on minmax": {"weights": "critic", "critic_input": "minmax"},
     "entity cv": {"weights": "cv"},
     "equal": {"weights": "equal", "bounds": "panel"},
-    "combined": {
-        "weights": "combined",
-        "objective": "critic",
-        "weights_scope": "panel",
-        "combine_lambda": 0.3,
-    },
     "geometric, adjacent base": {"aggregation": "geometric", "base": "adjacent"},
     "base period, margin 0": {"base": 2013, "margin": 0.0},
 }
@@ -171,6 +165,28 @@ SLOW_OPTIONS: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("options", list(OPTIONS.values()), ids=list(OPTIONS))
 def test_every_table_equals_the_numpy_engine(client: Any, options: dict[str, Any]) -> None:
     assert_same_fit(make_panel(), base_spec(**options), partition_entities=3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "options",
+    [
+        {
+            "weights": "combined",
+            "objective": "critic",
+            "weights_scope": "panel",
+            "combine_lambda": 0.3,
+        },
+        {"weights": "combined", "objective": "entropy", "combine": "multiplicative"},
+        {"weights": "given", "bounds": "panel"},
+    ],
+    ids=["combined critic over the panel", "combined multiplicative entropy", "given"],
+)
+def test_subjective_weights_equal_the_numpy_engine(client: Any, options: dict) -> None:
+    spec = base_spec(**options)
+    for n, sub in enumerate(spec["subsystems"].values()):
+        sub["weights"] = {c: 1.0 + k + n for k, c in enumerate(sub["indicators"])}
+    assert_same_fit(make_panel(), spec, partition_entities=3)
 
 
 @pytest.mark.slow
