@@ -367,11 +367,7 @@ def observed_figures(panel: Panel, spec: Spec) -> tuple[Array, Array, NDArray[np
         if not np.isfinite(x).all():
             raise _imputation_overflow(x, panel, spec)
     lower, upper = widen(x.min(axis=1), x.max(axis=1), spec.method.margin)
-    for i, ind in enumerate(spec.indicators):
-        if ind.lower is not None:
-            lower[..., i] = ind.lower
-        if ind.upper is not None:
-            upper[..., i] = ind.upper
+    _set_explicit_bounds(lower, upper, spec)
     with np.errstate(over="ignore", invalid="ignore"):
         undefined = np.asarray((upper - lower <= 0).all(axis=0))
     return x.min(axis=(0, 1)), x.max(axis=(0, 1)), undefined
@@ -458,13 +454,18 @@ def _complete_and_bound(
         lo, hi = figures.low[None, None, :].copy(), figures.high[None, None, :].copy()
     if ahead is None or not ahead.done:
         lower, upper = widen(lo, hi, spec.method.margin)
+    _set_explicit_bounds(lower, upper, spec)
+    _check_bounds(x, lo, hi, lower, upper, spec, panel)
+    return x, imputed, lower, upper, hi, hi == lo
+
+
+def _set_explicit_bounds(lower: Array, upper: Array, spec: Spec) -> None:
+    """Put the spec's explicit bounds in place of the widened ones (METHOD.md §1)."""
     for i, ind in enumerate(spec.indicators):
         if ind.lower is not None:
             lower[..., i] = ind.lower
         if ind.upper is not None:
             upper[..., i] = ind.upper
-    _check_bounds(x, lo, hi, lower, upper, spec, panel)
-    return x, imputed, lower, upper, hi, hi == lo
 
 
 def _imputation_overflow(x: Array, panel: Panel, spec: Spec) -> DataError:
