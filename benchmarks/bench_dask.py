@@ -17,8 +17,8 @@
    against the limit. The run must complete with the same workers it started with (no
    worker killed and restarted by its nanny).
 3. Where the time goes: the task stream of the write pass, as seconds in reading the
-   Parquet partitions and in fitting and writing them (Dask fuses ``_fit_part`` into
-   ``_write_part``), against workers × wall time (the rest is scheduler and transfer
+   Parquet partitions and in fitting and writing them (one ``write_part`` task per
+   partition), against workers × wall time (the rest is scheduler and transfer
    overhead and idle workers); and, before the runs, each step of one partition timed in
    this process (read, fit, building each table, writing it).
 4. Checks the numbers: ``--check-entities`` entities (taken from the first, middle and
@@ -240,10 +240,8 @@ def task_times(stream: list[dict[str, Any]]) -> dict[str, float]:
     for task in stream:
         key = task["key"]
         name = str(key[0] if isinstance(key, tuple) else key).lower()
-        if "_write_part" in name:  # the fit is fused into it
+        if "write_part" in name:  # each partition is fitted and written in one task
             kind = "fit+write"
-        elif "_fit_part" in name:
-            kind = "fit"
         elif "parquet" in name:
             kind = "read"
         else:
@@ -309,13 +307,14 @@ def run_once(
 def partition_breakdown(folder: Path, spec: dict[str, Any], repeat: int = 3) -> dict[str, float]:
     """Seconds of each step of one partition (the first file) in this process, the
     best of ``repeat``: what a worker does per partition, step by step."""
-    from cosyn.engines import dask as engine
-    from cosyn.fit import as_spec, fit_panel
+    from cosyn.engines.dask import CORE_TABLES
+    from cosyn.engines.partitions import Axes, part_panel
+    from cosyn.fit import PanelFigures, as_spec, fit_panel
 
     full = as_spec(spec)
     path = sorted(folder.glob("*.parquet"))[0]
     periods = pq.read_table(path, columns=["period"]).column(0).unique().to_pandas()
-    axes = engine._Axes(pd.Index(np.sort(periods)), np.arange(len(periods), dtype=float), "x")
+    axes = Axes(pd.Index(np.sort(periods)), np.arange(len(periods), dtype=float), "x")
     best: dict[str, float] = defaultdict(lambda: float("inf"))
     with tempfile.TemporaryDirectory(dir=folder.parent) as out:
         for _ in range(repeat):
@@ -324,9 +323,9 @@ def partition_breakdown(folder: Path, spec: dict[str, Any], repeat: int = 3) -> 
             frame = pd.read_parquet(path)
             times["read"] = time.perf_counter() - t
             t = time.perf_counter()
-            res = fit_panel(engine._part_panel(frame, full, axes), full, engine.PanelFigures())
+            res = fit_panel(part_panel(frame, full, axes), full, PanelFigures())
             times["fit"] = time.perf_counter() - t
-            for name in engine.CORE_TABLES:
+            for name in CORE_TABLES:
                 t = time.perf_counter()
                 table = getattr(res, name)
                 times[f"build {name}"] = time.perf_counter() - t

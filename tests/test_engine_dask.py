@@ -351,7 +351,7 @@ def test_summary_counts_every_entity(client: Any) -> None:
 
 
 def test_notes_of_the_partitions_are_merged_to_read() -> None:
-    from cosyn.engines.dask import MAX_NOTES, merge_notes
+    from cosyn.engines.partitions import MAX_NOTES, merge_notes
 
     shift = "forecast series failed GM(1,1)'s level-ratio test"
     filled = "1 missing cell filled by a regression on time: entity '{}', period {}. Flagged"
@@ -451,11 +451,11 @@ def test_a_memory_limit_too_small_for_a_worker_is_refused() -> None:
 def test_a_worker_out_of_memory_is_one_data_error() -> None:
     from distributed import KilledWorker
 
-    from cosyn.engines.dask import _worker_errors
+    from cosyn.engines.cluster import worker_errors
 
     class Cluster:
         def scheduler_info(self) -> dict:
             return {"workers": {"a": {"memory_limit": 700 * 2**20}}}
 
-    with pytest.raises(DataError, match="limit of 700 MiB"), _worker_errors(Cluster()):
+    with pytest.raises(DataError, match="limit of 700 MiB"), worker_errors(Cluster()):
         raise KilledWorker("task", "worker", 3)

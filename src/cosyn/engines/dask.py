@@ -27,16 +27,13 @@ with a message.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import logging
 import math
-import re
 import shutil
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,38 +41,41 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from cosyn.engines.cluster import (
+    DASK_EXTRA_MESSAGE,
+    connect,
+    require_dask,
+    worker_errors,
+    worker_memory,
+)
+from cosyn.engines.partitions import (
+    BLOCK_CELLS,
+    Axes,
+    Facts,
+    facts_part,
+    merge_facts,
+    merge_notes,
+    mu_part,
+    observed_part,
+    part_panel,
+    pooled_part,
+    table_part,
+    write_part,
+)
 from cosyn.errors import DataError, SpecError
-from cosyn.fit import (
-    PanelFigures,
-    as_spec,
-    fit_panel,
-    observed_figures,
-    prepare,
-    weight_statistics,
-)
+from cosyn.fit import PanelFigures, as_spec, fit_panel
 from cosyn.io.guess import with_long_names
-from cosyn.panel import Panel, _build, _indicator_keys, _Origin, _period_codes, _PositionOrigin
+from cosyn.panel import _indicator_keys, _Origin, _period_codes
 from cosyn.result import Result
-from cosyn.spec import Diagnostics, Spec
+from cosyn.spec import Spec
 
-__all__ = ["DASK_EXTRA_MESSAGE", "DaskResult", "fit_dask"]
+__all__ = ["DASK_EXTRA_MESSAGE", "DaskResult", "fit_dask", "merge_notes", "require_dask"]
 
-DASK_EXTRA_MESSAGE = (
-    "engine='dask' needs Dask and its distributed scheduler, which are not installed: "
-    "pip install 'cosyn[dask]'"
-)
 
 #: Rows of a pandas frame (or CSV/XLSX file) per partition when the Dask engine splits it.
 ROWS_PER_PARTITION = 250_000
 #: Entities fitted eagerly for the summary and the reports (besides ``[report] entities``).
 SAMPLE_ENTITIES = 50
-#: Cells (entity-periods × indicators) a worker fits at a time when it writes or reduces
-#: a partition: the fit of a block and its tables take about fifteen times its cube
-#: (≈ 4 MB here), so a worker's memory is bounded by the block, not by the partition.
-BLOCK_CELLS = 500_000
-#: The smallest memory limit of a local worker: Python, pandas, pyarrow and Dask take
-#: about 250 MB of it before any data.
-MIN_WORKER_MEMORY = 512 * 2**20
 #: Parquet bytes a partition reads, as a share of a worker's memory limit (a partition's
 #: working set is 15–20× its Parquet bytes), between 4 and 64 MiB.
 READ_SHARE = 1 / 40
@@ -84,133 +84,11 @@ CORE_TABLES = ("synergy", "subsystem_order", "weights", "order_degree", "bounds"
 
 Array = NDArray[np.float64]
 
-# The scheduler logs each shuffle it starts and ends at WARNING level: not for users.
-logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
-
-
-def require_dask() -> None:
-    """Raise one SpecError naming the extra when Dask is not installed."""
-    try:
-        import dask.dataframe  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
-        raise SpecError(DASK_EXTRA_MESSAGE) from None
-
 
 # -- the cluster ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Keep the cluster's start-up chatter off the user's terminal."""
-    names = ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.worker")
-    old = {n: logging.getLogger(n).level for n in names}
-    for n in names:
-        logging.getLogger(n).setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for n, level in old.items():
-            logging.getLogger(n).setLevel(level)
-
-
-def connect(
-    scheduler: str | None = None, workers: int | None = None, memory_limit: str | None = None
-) -> tuple[Any, Callable[[], None]]:
-    """The client to run on, and what closes what was started for it.
-
-    A scheduler address connects to it; otherwise a client already connected in this
-    process is used as is (unless ``workers`` or ``memory_limit`` ask for a cluster of
-    their own); otherwise a :class:`distributed.LocalCluster` is started on this machine
-    (one thread per worker, ``workers`` processes, default 2 or the number of CPUs if
-    fewer) and closed with the result.
-    """
-    require_dask()
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        if workers is not None or memory_limit is not None:
-            raise SpecError(
-                "--scheduler connects to a running cluster, whose workers and memory are "
-                "its own; leave out --workers and --memory-limit, or leave out --scheduler"
-            )
-        try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise DataError(
-                f"cannot reach the Dask scheduler at {scheduler!r} ({exc}) — check the "
-                "address (e.g. tcp://10.0.0.5:8786) and that the scheduler is running"
-            ) from None
-        return client, client.close
-    if workers is None and memory_limit is None:
-        from distributed import get_client
-
-        with contextlib.suppress(ValueError):
-            return get_client(), lambda: None
-    if workers is not None and workers < 1:
-        raise SpecError(f"workers must be at least 1, got {workers}")
-    from dask.utils import parse_bytes
-
-    if memory_limit is not None:
-        try:
-            limit = parse_bytes(memory_limit)
-        except (ValueError, TypeError):
-            raise SpecError(
-                f"memory limit {memory_limit!r} is not a size; write it like 2GB or 512MiB"
-            ) from None
-        if limit < MIN_WORKER_MEMORY:
-            raise SpecError(
-                f"memory limit {memory_limit!r} per worker is too small: a worker holds about "
-                "250 MB of Python, pandas, pyarrow and Dask before any data — give 1GB or "
-                "more (at least 512MiB)"
-            )
-    import os
-
-    n = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
-    import dask
-
-    # A worker Dask pauses at 80% of its limit while it holds no data it could spill
-    # would wait for ever; without pausing, an over-full worker is restarted and the fit
-    # stops with a message (:func:`_worker_errors`).
-    with _quiet(), dask.config.set({"distributed.worker.memory.pause": False}):
-        try:
-            cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                memory_limit=memory_limit if memory_limit is not None else "auto",
-                dashboard_address=":0",
-                silence_logs=logging.CRITICAL,  # a failed task reaches the caller as its error
-            )
-        except (RuntimeError, OSError, TimeoutError) as exc:
-            raise DataError(
-                f"could not start a local Dask cluster of {n} worker(s) ({exc}). In a "
-                "Python script, call cosyn.fit(..., engine='dask') under "
-                '`if __name__ == "__main__":` — each worker process imports the script — '
-                "or connect to a running scheduler (scheduler='tcp://…')"
-            ) from None
-        client = Client(cluster)
-
-    def close() -> None:
-        with _quiet():
-            client.close()
-            cluster.close()
-
-    return client, close
-
-
 # -- the data as a Dask DataFrame of whole entities --------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class _Axes:
-    """What every partition shares: the periods of the panel, the data's name, and the
-    cells a worker fits at a time."""
-
-    periods: pd.Index
-    time: Array
-    source: str
-    block_cells: int = BLOCK_CELLS
 
 
 def _as_dask_frame(
@@ -268,32 +146,6 @@ def _named_index(frame: pd.DataFrame) -> bool:
     return any(n is not None for n in frame.index.names)
 
 
-def _worker_memory(client: Any) -> int | None:
-    """The smallest memory limit of the cluster's workers (None when unlimited)."""
-    limits = [w.get("memory_limit") for w in client.scheduler_info().get("workers", {}).values()]
-    found = [int(m) for m in limits if m]
-    return min(found) if found else None
-
-
-@contextlib.contextmanager
-def _worker_errors(client: Any) -> Iterator[None]:
-    """A worker the cluster had to restart while it fitted (out of memory) is one
-    DataError that says what to do."""
-    from distributed import KilledWorker
-
-    try:
-        yield
-    except KilledWorker:
-        limit = _worker_memory(client)
-        shown = "no limit" if limit is None else f"a limit of {limit / 2**20:,.0f} MiB"
-        raise DataError(
-            f"a Dask worker ({shown}) ran out of memory and was restarted while it fitted a "
-            "partition of entities, and again on each retry — give the workers more memory "
-            "(--memory-limit 2GB), or write the data as more, smaller Parquet files or row "
-            "groups of whole entities"
-        ) from None
-
-
 def _check_columns(ddf: Any, spec: Spec, source: str) -> Any:
     """The frame with long-layout names read as cosyn's; a DataError naming each spec
     key whose column is missing."""
@@ -348,7 +200,7 @@ def _whole_entities(ddf: Any, spec: Spec, partition_entities: int | None, client
     return shuffled.persist() if size <= PERSIST_SHARE * memory else shuffled
 
 
-def _axes(ddf: Any, spec: Spec, source: str, block_cells: int) -> _Axes:
+def _axes(ddf: Any, spec: Spec, source: str, block_cells: int) -> Axes:
     """The sorted periods of the whole panel, with their numeric positions."""
     values = ddf[spec.period].drop_duplicates().compute().reset_index(drop=True)
     periods, _, time = _period_codes(values, spec.period, _Origin(source, None))
@@ -357,235 +209,10 @@ def _axes(ddf: Any, spec: Spec, source: str, block_cells: int) -> _Axes:
             f"{source} has a single period ({periods[0]!r}); synergy compares periods, so "
             "at least 2 are needed"
         )
-    return _Axes(periods, time, source, block_cells)
-
-
-def _part_panel(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Panel | None:
-    """One partition as a Panel laid on every period of the panel (None when empty)."""
-    if len(frame) == 0:
-        return None
-    frame = with_long_names(frame.reset_index(drop=True))
-    source = f"{axes.source} (rows counted from 0 within a partition of entities)"
-    panel = _build(frame, spec, _PositionOrigin(source))
-    if panel.periods.equals(axes.periods):
-        return replace(panel, source=axes.source, time=axes.time)
-    where = axes.periods.get_indexer(panel.periods)
-    values = np.full((panel.values.shape[0], len(axes.periods), panel.values.shape[2]), np.nan)
-    values[:, where] = panel.values
-    return replace(panel, values=values, periods=axes.periods, time=axes.time, source=axes.source)
+    return Axes(periods, time, source, block_cells)
 
 
 # -- what every partition computes -----------------------------------------------------
-
-
-def _blocks(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Iterator[Panel]:
-    """The entities of a partition as Panels of at most :data:`BLOCK_CELLS` cells (at
-    least one entity each), in the order the entities first appear."""
-    if len(frame) == 0:
-        return
-    per_entity = len(axes.periods) * len(spec.columns)
-    per_block = max(1, axes.block_cells // max(1, per_entity))
-    if spec.entity is None:
-        codes = np.zeros(len(frame), dtype=np.intp)
-    else:
-        codes, _ = pd.factorize(frame[spec.entity])
-    if codes.max(initial=0) < per_block:
-        panel = _part_panel(frame, spec, axes)
-        if panel is not None:
-            yield panel
-        return
-    for _, rows in frame.groupby(codes // per_block, sort=True):
-        panel = _part_panel(rows, spec, axes)
-        if panel is not None:
-            yield panel
-
-
-def _release_arrow_memory() -> None:
-    """Give back what pyarrow's memory pool keeps after a partition (it grows a worker's
-    memory partition after partition otherwise)."""
-    with contextlib.suppress(ImportError):
-        import pyarrow
-
-        pyarrow.default_memory_pool().release_unused()
-
-
-def _merged(values: Iterator[Any], merge: Callable[[Any, Any], Any]) -> Any:
-    """``merge`` folded over ``values`` (None when there are none)."""
-    out = None
-    for v in values:
-        out = v if out is None else merge(out, v)
-    return out
-
-
-def _merge_observed(a: Any, b: Any) -> Any:
-    return np.minimum(a[0], b[0]), np.maximum(a[1], b[1]), a[2] & b[2]
-
-
-def _observed_part(frame: pd.DataFrame, spec: Spec, axes: _Axes) -> Any:
-    blocks = (observed_figures(panel, spec) for panel in _blocks(frame, spec, axes))
-    return _merged(blocks, _merge_observed)
-
-
-def _pooled_part(frame: pd.DataFrame, spec: Spec, axes: _Axes, figures: PanelFigures) -> Any:
-    blocks = (
-        weight_statistics(prepare(panel, spec, figures)) for panel in _blocks(frame, spec, axes)
-    )
-    return _merged((b for b in blocks if b is not None), lambda a, b: a.merge(b))
-
-
-def _mu_part(frame: pd.DataFrame, spec: Spec, axes: _Axes, figures: PanelFigures) -> Any:
-    plain = replace(spec, diagnostics=Diagnostics())
-
-    def ranges() -> Iterator[Any]:
-        for panel in _blocks(frame, spec, axes):
-            mu = fit_panel(panel, plain, figures).mu
-            yield mu.min(axis=(0, 1)), mu.max(axis=(0, 1))
-
-    return _merged(ranges(), lambda a, b: (np.minimum(a[0], b[0]), np.maximum(a[1], b[1])))
-
-
-@dataclass(frozen=True, eq=False)
-class Facts:
-    """The summary's figures of a set of entities, merged over the partitions."""
-
-    entities: int
-    stage_counts: NDArray[np.int64]  # at the last compared period
-    level_counts: NDArray[np.int64]
-    weight_sum: Array  # (I,) over entities
-    weight_min: Array
-    weight_max: Array
-    mu_max: Array  # (k,)
-    imputed: int  # cells filled in
-    cells: int
-    notes: tuple[str, ...] = field(default=())
-
-    @classmethod
-    def of(cls, res: Result) -> Facts:
-        stages = res.stage_codes[:, -1]
-        levels = res.level_codes[:, -1]
-        w = res.weight_values
-        return cls(
-            len(res.entities),
-            np.bincount(stages[stages >= 0], minlength=len(res.spec.stages.names)),
-            np.bincount(levels[levels >= 0], minlength=len(res.spec.levels.names)),
-            w.sum(axis=0),
-            w.min(axis=0),
-            w.max(axis=0),
-            res.mu.max(axis=(0, 1)),
-            int(res.imputed.sum()),
-            int(res.imputed.size),
-            res.notes,
-        )
-
-    def merge(self, other: Facts) -> Facts:
-        return Facts(
-            self.entities + other.entities,
-            self.stage_counts + other.stage_counts,
-            self.level_counts + other.level_counts,
-            self.weight_sum + other.weight_sum,
-            np.minimum(self.weight_min, other.weight_min),
-            np.maximum(self.weight_max, other.weight_max),
-            np.maximum(self.mu_max, other.mu_max),
-            self.imputed + other.imputed,
-            self.cells + other.cells,
-            (*self.notes, *other.notes),  # merged for reading by merge_notes
-        )
-
-
-def _table_part(
-    frame: pd.DataFrame,
-    spec: Spec,
-    axes: _Axes,
-    figures: PanelFigures,
-    meta: pd.DataFrame,
-    name: str,
-) -> pd.DataFrame:
-    """One table of one partition (the partition's entities, block by block)."""
-    pieces = [
-        getattr(fit_panel(panel, spec, figures), name) for panel in _blocks(frame, spec, axes)
-    ]
-    _release_arrow_memory()
-    return pd.concat(pieces, ignore_index=True) if pieces else meta
-
-
-def _facts_part(frame: pd.DataFrame, spec: Spec, axes: _Axes, figures: PanelFigures) -> Any:
-    """The :class:`Facts` of one partition (None when it is empty)."""
-    blocks = (Facts.of(fit_panel(panel, spec, figures)) for panel in _blocks(frame, spec, axes))
-    return _merged(blocks, Facts.merge)
-
-
-def _write_part(
-    frame: pd.DataFrame,
-    spec: Spec,
-    axes: _Axes,
-    figures: PanelFigures,
-    names: Sequence[str],
-    folder: str,
-    index: int,
-) -> Any:
-    """Write one partition's tables, block by block, as
-    ``folder/<table>/part.<index>.<block>.parquet``; return its :class:`Facts`."""
-    facts = None
-    for block, panel in enumerate(_blocks(frame, spec, axes)):
-        res = fit_panel(panel, spec, figures)
-        for name in names:
-            target = Path(folder) / name
-            target.mkdir(parents=True, exist_ok=True)
-            getattr(res, name).to_parquet(
-                target / f"part.{index:05d}.{block:04d}.parquet", index=False
-            )
-        found = Facts.of(res)
-        facts = found if facts is None else facts.merge(found)
-    _release_arrow_memory()
-    return facts
-
-
-#: Notes shown; the others are counted.
-MAX_NOTES = 20
-_COUNTED = re.compile(r"(\d+)(\D.*)", re.DOTALL)
-_NAMES_AND_NUMBERS = re.compile(r"'[^']*'|\d+(?:\.\d+)?")
-
-
-def merge_notes(notes: Sequence[str]) -> tuple[str, ...]:
-    """The notes of every partition, merged for reading.
-
-    - The same note from several partitions (a panel-wide note) is shown once.
-    - Notes that differ only in the count they start with ("24 forecast series failed
-      …", "15 forecast series failed …") are one note with the counts added.
-    - Notes that say the same of other entities (the same words once the quoted names
-      and the numbers are left out: "1 missing cell filled …: entity '北京' …") are
-      shown by the first, which says how many more there are.
-    - Past :data:`MAX_NOTES`, the rest are counted.
-    """
-    groups: dict[str, list[str]] = {}
-    for note in notes:
-        groups.setdefault(_NAMES_AND_NUMBERS.sub("#", note), []).append(note)
-    merged = []
-    for group in groups.values():
-        counted = [_COUNTED.fullmatch(n) for n in group]
-        if all(counted) and len({c.group(2) for c in counted if c}) == 1:
-            total = sum(int(c.group(1)) for c in counted if c)
-            merged.append(f"{total}{counted[0].group(2) if counted[0] else ''}")
-            continue
-        distinct = list(dict.fromkeys(group))
-        more = len(distinct) - 1
-        merged.append(
-            distinct[0]
-            if more == 0
-            else f"{distinct[0]} (and {more} more note{'s' if more > 1 else ''} like it, "
-            "from other partitions of entities)"
-        )
-    if len(merged) > MAX_NOTES:
-        rest = len(merged) - MAX_NOTES
-        merged = [*merged[:MAX_NOTES], f"… and {rest} more notes from other partitions of entities"]
-    return tuple(merged)
-
-
-def _merge_facts(parts: Sequence[Facts | None]) -> Facts:
-    found = [p for p in parts if p is not None]
-    if not found:
-        raise DataError("the data has no rows")
-    return functools.reduce(Facts.merge, found)
 
 
 # -- the result --------------------------------------------------------------------------
@@ -619,7 +246,7 @@ class DaskResult:
         figures: PanelFigures,
         meta: dict[str, pd.DataFrame],
         sample: Result,
-        axes: _Axes,
+        axes: Axes,
         bounds: pd.DataFrame | None,
         client: Any,
         close: Callable[[], None],
@@ -661,9 +288,9 @@ class DaskResult:
             from dask import delayed
 
             args = (self._fit_spec, self._axes, self._figures)
-            with _worker_errors(self.client):
-                found = dask.compute(*[delayed(_facts_part)(f, *args) for f in self._frames])
-            self._facts = _merge_facts(found)
+            with worker_errors(self.client):
+                found = dask.compute(*[delayed(facts_part)(f, *args) for f in self._frames])
+            self._facts = merge_facts(found)
         return self._facts
 
     @property
@@ -698,7 +325,7 @@ class DaskResult:
             else:
                 meta = self._meta[name]
                 args = (self._fit_spec, self._axes, self._figures, meta, name)
-                pieces = [delayed(_table_part)(f, *args) for f in self._frames]
+                pieces = [delayed(table_part)(f, *args) for f in self._frames]
                 self._tables[name] = dd.from_delayed(pieces, meta=meta, verify_meta=False)
         return self._tables[name]
 
@@ -724,18 +351,18 @@ class DaskResult:
         staging = folder / f".cosyn-partial-{uuid.uuid4().hex}"
         names = [n for n in self.table_names if not (n == "bounds" and self._bounds is not None)]
         args = (self._fit_spec, self._axes, self._figures, names, str(staging))
-        tasks = [delayed(_write_part)(f, *args, i) for i, f in enumerate(self._frames)]
+        tasks = [delayed(write_part)(f, *args, i) for i, f in enumerate(self._frames)]
         try:
             futures = self.client.compute(tasks)
             total, facts = len(futures), []
             if progress is not None:
                 progress(0, total)
-            with _worker_errors(self.client):
+            with worker_errors(self.client):
                 for done, future in enumerate(as_completed(futures), start=1):
                     facts.append(future.result())
                     if progress is not None:
                         progress(done, total)
-            self._facts = _merge_facts(facts)
+            self._facts = merge_facts(facts)
             if self._bounds is not None:
                 (staging / "bounds").mkdir(parents=True, exist_ok=True)
                 self._bounds.to_parquet(staging / "bounds" / "part.00000.parquet", index=False)
@@ -832,7 +459,7 @@ def _raw_weight_input(spec: Spec) -> bool:
     )
 
 
-def _figures(parts: list[Any], spec: Spec, axes: _Axes) -> PanelFigures:
+def _figures(parts: list[Any], spec: Spec, axes: Axes) -> PanelFigures:
     """The whole panel's figures every partition needs (reductions, in order)."""
     import dask
     from dask import delayed
@@ -841,7 +468,7 @@ def _figures(parts: list[Any], spec: Spec, axes: _Axes) -> PanelFigures:
     figures = PanelFigures()
     if m.bounds == "panel" or _raw_weight_input(spec) or m.on_constant == "drop":
         found = [
-            o for o in dask.compute(*[delayed(_observed_part)(p, spec, axes) for p in parts]) if o
+            o for o in dask.compute(*[delayed(observed_part)(p, spec, axes) for p in parts]) if o
         ]
         if not found:
             raise DataError(f"{axes.source} has no rows")
@@ -851,15 +478,13 @@ def _figures(parts: list[Any], spec: Spec, axes: _Axes) -> PanelFigures:
             everywhere=np.all([o[2] for o in found], axis=0) if m.bounds == "entity" else None,
         )
     if m.weights_scope == "panel":
-        stats = dask.compute(*[delayed(_pooled_part)(p, spec, axes, figures) for p in parts])
+        stats = dask.compute(*[delayed(pooled_part)(p, spec, axes, figures) for p in parts])
         stats = [s for s in stats if s is not None]
         if stats:
             figures = replace(figures, pooled=functools.reduce(lambda a, b: a.merge(b), stats))
     if d.coupling and d.coupling_input == "rescale":
         ranges = [
-            r
-            for r in dask.compute(*[delayed(_mu_part)(p, spec, axes, figures) for p in parts])
-            if r
+            r for r in dask.compute(*[delayed(mu_part)(p, spec, axes, figures) for p in parts]) if r
         ]
         figures = replace(
             figures,
@@ -961,7 +586,7 @@ def fit_dask(
 
     client, close = connect(scheduler, workers, memory_limit)
     try:
-        with _worker_errors(client):
+        with worker_errors(client):
             result = _fit(
                 data,
                 spec,
@@ -991,13 +616,13 @@ def _fit(
     eager: bool,
 ) -> DaskResult:
     """The steps of :func:`fit_dask` on a connected client."""
-    raw, source = _as_dask_frame(data, spec, sheet, _worker_memory(client))
+    raw, source = _as_dask_frame(data, spec, sheet, worker_memory(client))
     ddf = _check_columns(raw, spec, source)
     ddf = _whole_entities(ddf, spec, partition_entities, client)
     axes = _axes(ddf, spec, source, block_cells)
     frames = ddf.to_delayed()
     figures = _figures(frames, spec, axes)
-    sample_panel = _part_panel(_sample_frame(ddf, frames, spec, sample_entities), spec, axes)
+    sample_panel = part_panel(_sample_frame(ddf, frames, spec, sample_entities), spec, axes)
     if sample_panel is None:
         raise DataError(f"{source} has no rows")
     sample = fit_panel(sample_panel, spec, figures)
