@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cosyn.methods.weights import ENTROPY_ROUNDOFF, _sums
+from cosyn.methods.weights import _divergence, _sums
 
 __all__ = ["ColumnMoments", "EntropySums"]
 
@@ -58,14 +58,7 @@ class EntropySums:
         overflowed."""
         if self.n < 2:
             raise ValueError(f"entropy weights need at least 2 observations, got {self.n}")
-        total, xlogx = self.total, self.xlogx
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            safe = np.where(total > 0, total, 1.0)
-            e = -(xlogx / safe - np.log(safe)) / np.log(self.n)
-        d = 1.0 - e
-        out = np.where((total > 0) & (d > ENTROPY_ROUNDOFF), d, 0.0)
-        overflow = ~(np.isfinite(total) & np.isfinite(xlogx))
-        return np.asarray(np.where(overflow, np.nan, out), dtype=float)
+        return _divergence(self.total, self.xlogx, self.n)
 
 
 @dataclass(frozen=True)
