@@ -112,7 +112,11 @@ def per_draw_loop(
     """The first ``draws`` of ``total`` draws, one at a time; returns U (draws, E, P)."""
     children = np.random.SeedSequence(seed).spawn(total)[:draws]
     support = weights > 0
-    alpha = CONCENTRATION * weights[support]
+    # each entity's weights from its own stream, one draw at a time (as the kernel's)
+    streams = [
+        np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**32, e)))
+        for e in range(weights.shape[0])
+    ]
     sub = membership.argmax(axis=1)
     u_point = efficacy(x, positive, 0.1, axis=1)
     U_point, _, _ = synergy_path(subsystem_order(u_point, weights, membership))
@@ -122,7 +126,8 @@ def per_draw_loop(
         rng = np.random.default_rng(child)
         a = rng.uniform(*MARGIN_RANGE)
         g = np.zeros_like(weights)
-        g[support] = rng.standard_gamma(alpha)
+        for e, stream in enumerate(streams):
+            g[e, support[e]] = stream.standard_gamma(CONCENTRATION * weights[e, support[e]])
         w = g / (g @ membership)[:, sub]
         u = efficacy(x, positive, a, axis=1)  # §1, bounds per entity
         mu = subsystem_order(u, w, membership)  # §3
@@ -264,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     t_loop = time.perf_counter() - wall0
     t_loop_full = t_loop * D / n_loop
 
-    # the loop's draws are the kernel's first draws (the random streams are per draw)
+    # the loop's draws are the kernel's first draws (margins per draw, weights per entity)
     check = robustness_draws(
         x, positive, weights, membership, draws=n_loop, return_draws=True, **kernel_kwargs(args)
     )

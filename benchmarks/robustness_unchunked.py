@@ -1,7 +1,11 @@
 """The robustness kernel as it was before its draws ran in chunks of entities (commit
-85b1dc3 of ``src/cosyn/methods/robustness.py``), kept unchanged as the baseline of
+85b1dc3 of ``src/cosyn/methods/robustness.py``), kept as the baseline of
 ``bench_robustness.py``: every draw's μ, U and rank of every entity is held in memory, the
-percentiles taken at the end.
+percentiles taken at the end. One change since: weights per entity are drawn from each
+entity's own stream, as the kernel now draws them (``SeedSequence(seed, spawn_key=(2**32,
+e))``, one call per entity and block of draws, the blocks in draw order), so that the two
+give the same numbers; their log-space redraws at tiny concentrations are not reproduced
+here (the benchmark's κ = 50 has none).
 
 Robustness of the synergy degree to the margin and the weights (METHOD.md §7).
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -390,7 +395,7 @@ def robustness_draws(
     U_point, t0, t1 = synergy_path(mu_point, base)
     P = t1.size
     stage_point = classify(U_point, stage_edges)
-    rank_point = _min_rank(U_point.T).T  # ranks over entities, per compared period
+    rank_point = min_rank(U_point.T).T  # ranks over entities, per compared period
 
     # -- what every draw shares ---------------------------------------------------------
     draw_weights = aggregation != "geometric" and math.isfinite(concentration)
@@ -453,7 +458,7 @@ def robustness_draws(
         store_U[d0:d1] = U
         same_stage = ((U > stage_lower) & (U <= stage_upper)).sum(axis=0)
         ranks = store_rank[d0:d1]  # (dc, P, E)
-        ranks[...] = _min_rank(np.ascontiguousarray(U.transpose(0, 2, 1)))
+        ranks[...] = min_rank(np.ascontiguousarray(U.transpose(0, 2, 1)))
         same_rank = (ranks == rank_point_t).sum(axis=0).T
         return same_stage, same_rank
 
@@ -539,6 +544,15 @@ class _Draws:
         self.alpha = None if concentration is None else concentration * reference[self.support]
         self.margin_range = margin_range
         self.children = children
+        # weights per entity: each entity's stream, drawn block of draws by block in order
+        self.per_entity = self.alpha is not None and self.ref_shape[0] > 1 and support_mask is None
+        self.starts = np.concatenate(([0], np.cumsum(self.support.sum(axis=1))))
+        self.entity_streams = [
+            np.random.default_rng(np.random.SeedSequence(children[0].entropy, spawn_key=(2**32, e)))
+            for e in range(self.ref_shape[0] if self.per_entity else 0)
+        ]
+        self.next_draw = 0
+        self.turn = threading.Condition()
         self.base = base
         self.aggregation = aggregation
         # Bounds at margin a: lower = L0 − a·Ls, upper = U0 + a·Us (METHOD.md §1); an
@@ -595,7 +609,7 @@ class _Draws:
         for n, d in enumerate(range(d0, d1)):  # RNG only: one vectorised call per draw
             rng = np.random.default_rng(self.children[d])
             a[n] = rng.uniform(*self.margin_range)
-            if g is not None:
+            if g is not None and not self.per_entity:
                 assert self.alpha is not None
                 if self.dense:
                     g[n].reshape(-1)[:] = rng.standard_gamma(self.alpha)
@@ -603,6 +617,15 @@ class _Draws:
                     g[n][self.support] = rng.standard_gamma(self.alpha)
         if g is None:
             return a, np.broadcast_to(self.phi, (d1 - d0, *self.phi.shape))
+        if self.per_entity:
+            assert self.alpha is not None
+            with self.turn:  # the blocks of draws in order: each entity's stream goes on
+                self.turn.wait_for(lambda: self.next_draw == d0)
+                for e, rng in enumerate(self.entity_streams):
+                    alpha = self.alpha[self.starts[e] : self.starts[e + 1]]
+                    g[:, e, self.support[e]] = rng.standard_gamma(alpha, (d1 - d0, alpha.size))
+                self.next_draw = d1
+                self.turn.notify_all()
         if self.support_mask is not None:
             g = g * self.support_mask  # (dc, E, I): the shared draw, each entity's part
         sums = g @ self.memf  # (dc, E or 1, k)
@@ -776,7 +799,7 @@ def _map(func: Callable[[_In], _Out], jobs: Sequence[_In], workers: int) -> list
 # -- ranks and percentiles -----------------------------------------------------------------
 
 
-def _min_rank(values: Array) -> IntArray:
+def min_rank(values: Array) -> IntArray:
     """Rank along the last axis, 1 = largest; ties share the smallest rank ("min")."""
     n = values.shape[-1]
     neg = -values.reshape(-1, n)

@@ -50,6 +50,7 @@ label = "生态环境"
 indicators = { y1 = "+", y2 = "-" }
 [diagnostics]
 coupling = "classic"
+robustness = { draws = 40, seed = 2 }
 """
 TOL = 1e-12
 #: Entities the reports of the default suite's runs show.
@@ -136,7 +137,7 @@ def test_run_writes_the_numpy_engines_tables_as_parquet_datasets(english):
     with pytest.warns(CosynWarning, match="1 missing cell filled"):
         res = cosyn.fit(data, model, engine="numpy")
     names = ["synergy", "subsystem_order", "weights", "order_degree", "bounds", "coupling"]
-    for name in names:
+    for name in [*names, "robustness"]:  # the ranks of the Monte Carlo over all 30 cities
         folder = out / TABLES_FOLDER / name
         assert folder.is_dir() and list(folder.glob("part.*.parquet")), name
         assert_same(getattr(res, name), pd.read_parquet(folder), name)
@@ -149,6 +150,7 @@ def test_run_prints_the_summary_and_writes_the_reports_of_the_sample(english):
     assert "Parquet datasets" in result.stderr
     assert (out / "report.html").is_file() and (out / "results.xlsx").is_file()
     assert (out / "figures" / "synergy_path.svg").is_file()
+    assert (out / "figures" / "robustness.svg").is_file()
     assert not list(out.glob("*.csv"))  # no CSV of a sample posing as the full table
     tables = (out / TABLES_FOLDER).resolve()
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -240,10 +242,10 @@ def test_other_bad_uses_of_the_dask_engine(small, tmp_path):
     assert result.exit_code == 1 and "'lots' is not a size" in one_line(result.stderr)
     result = invoke(*base, "--sheet", "Sheet1")
     assert result.exit_code == 2 and "--sheet applies to the NumPy engine" in result.output
-    robust = write_model(tmp_path, "robustness = { draws = 10 }\n")
-    result = invoke("run", robust, "--data", data, "--engine", "dask", "--out", out)
+    analysis = write_model(tmp_path, '[analysis]\nseries = ["synergy"]\n')
+    result = invoke("run", analysis, "--data", data, "--engine", "dask", "--out", out)
     assert result.exit_code == 1
-    assert "[diagnostics.robustness]" in one_line(result.stderr)
+    assert "[analysis]" in one_line(result.stderr)
     result = invoke("run", model, "--data", tmp_path, "--out", out)  # a folder, NumPy engine
     assert result.exit_code == 2 and "needs --engine dask" in result.output
     assert not out.exists()

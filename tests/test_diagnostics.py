@@ -406,6 +406,35 @@ def test_robustness_scope_entity_or_panel():
     np.testing.assert_array_equal(*bands["panel"])
 
 
+def test_robustness_draws_of_an_entity_are_keyed_by_its_label():
+    # each entity's weights come from a stream keyed by its label: fitting some of the
+    # entities, in another order, gives them the same bands (bounds and weights per
+    # entity); the key is the first 16 bytes of BLAKE2b of the label, as 4 words
+    import hashlib
+
+    from cosyn.diagnostics import entity_keys
+
+    digest = hashlib.blake2b("北京".encode(), digest_size=16).digest()
+    expected = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+    np.testing.assert_array_equal(entity_keys(["北京", 7])[0], expected)
+    assert entity_keys([7])[0].tolist() == entity_keys(["7"])[0].tolist()
+    rng = np.random.default_rng(5)
+    frames = []
+    for n, name in enumerate(["北京", "上海", "广州", "深圳"]):
+        frame = HAND.copy()
+        frame[["a1", "a2", "b1"]] *= rng.uniform(0.8, 1.2, size=(5, 3)) * (1 + n)
+        frames.append(frame.assign(e=name))
+    data = pd.concat(frames, ignore_index=True)
+    spec = hand_spec(robustness={"draws": 60, "seed": 4})
+    spec["entity"] = "e"
+    whole = cosyn.fit(data, spec).robustness.set_index(["entity", "period"])
+    some = data[data.e.isin(["深圳", "上海"])].iloc[::-1]
+    part = cosyn.fit(some, spec).robustness.set_index(["entity", "period"])
+    columns = ["synergy", "median", "p5", "p95", "stage_agreement"]
+    pd.testing.assert_frame_equal(part[columns], whole.loc[part.index, columns])
+    assert part["rank"].max() == 2 and whole["rank"].max() == 4  # ranks: among those fitted
+
+
 def test_gm11_overflow_is_skipped_with_a_note_never_inf():
     # the spec bounds the horizon (diagnostics.forecast ≤ 100), so a horizon long enough to
     # overflow e^(−a·k) is reached here through the pipeline's own function: the series

@@ -246,6 +246,84 @@ def test_a_constant_everywhere_is_dropped_from_every_partition(client: Any) -> N
     assert "c2" not in set(res.weights.compute().indicator)
 
 
+# -- robustness ---------------------------------------------------------------------------
+
+ROBUSTNESS = {"draws": 60, "seed": 3, "concentration": 40}
+
+
+def assert_same_robustness(frame: pd.DataFrame, spec: dict[str, Any], tmp: Path, **kw: Any) -> Any:
+    """The robustness table of the lazy frame, of the written dataset and of the sample
+    equal the NumPy engine's (ranks over every entity included)."""
+    spec = with_diagnostics(spec, robustness=ROBUSTNESS)
+    res = assert_same_fit(frame, spec, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cosyn.CosynWarning)
+        ref = cosyn.fit(frame, spec).robustness
+    written = res.to_parquet(tmp / "tables")
+    assert_same_table(ref, pd.read_parquet(written["robustness"]), "robustness dataset")
+    sample = res.sample.robustness
+    shown = ref[ref.entity.isin(set(sample.entity))]
+    assert len(shown) == len(sample) > 0
+    assert_same_table(shown, sample, "robustness of the sample")
+    return res
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"bounds": "panel", "weights_scope": "panel"}],
+    ids=["defaults", "panel bounds, panel weights"],
+)
+def test_robustness_equals_the_numpy_engine(client: Any, tmp_path: Path, options: dict) -> None:
+    res = assert_same_robustness(make_panel(), base_spec(**options), tmp_path, partition_entities=3)
+    assert "robustness" in res.table_names
+    table = res.robustness.compute()
+    assert table["rank"].between(1, len(ENTITIES)).all()  # ranked over every entity
+    assert table["rank"].max() > 3  # not within a partition of 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"bounds": "panel", "weights_scope": "panel", "on_constant": "drop"},
+        {"weights": "critic", "aggregation": "weighted_geometric", "base": "adjacent"},
+        {"weights": "combined", "weights_scope": "panel", "on_constant": "drop"},
+        {"aggregation": "geometric", "bounds": "panel"},
+    ],
+    ids=["panel, dropped", "critic, weighted geometric", "combined, dropped", "geometric"],
+)
+def test_robustness_options_equal_the_numpy_engine(
+    client: Any, tmp_path: Path, options: dict
+) -> None:
+    frame = make_panel()
+    spec = base_spec(**options)
+    if options.get("on_constant") == "drop":  # b3 left out for three entities
+        frame.loc[frame.region.isin(ENTITIES[3:6]), "b3"] = 0.0
+    if options.get("weights") == "combined":
+        for name, inds in SUBSYSTEMS.items():
+            spec["subsystems"][name]["weights"] = {c: n + 1.0 for n, c in enumerate(inds)}
+    assert_same_robustness(frame, spec, tmp_path, partition_entities=4)
+
+
+def test_robustness_in_small_blocks_of_entities_and_draws(
+    client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # blocks of one entity, and the ranks found over pieces of one draw: the same numbers
+    from cosyn.engines import ranked
+
+    monkeypatch.setattr(ranked, "RANK_BYTES", 8 * 66 * 7)  # (D + 6)·P·8 bytes: one entity
+    res = assert_same_robustness(make_panel(), base_spec(), tmp_path, partition_entities=5)
+    assert len(res._ranked_blocks().tables) == len(ENTITIES)
+
+
+def test_robustness_blocks_take_a_share_of_the_worker_memory() -> None:
+    from cosyn.engines.ranked import RANK_BYTES, budget
+
+    assert budget(None) == RANK_BYTES
+    assert budget(2**30) == 2**30 // 48  # a 48th of a 1 GiB worker
+    assert budget(100 * 2**30) == RANK_BYTES and budget(2**20) == 4 * 2**20
+
+
 # -- inputs -------------------------------------------------------------------------------
 
 
@@ -416,7 +494,6 @@ def test_missing_column_names_the_spec_key(client: Any) -> None:
 @pytest.mark.parametrize(
     ("extra", "words"),
     [
-        ({"diagnostics": {"robustness": True}}, "robustness"),
         ({"analysis": {"series": ["synergy"]}}, r"\[analysis\]"),
     ],
 )

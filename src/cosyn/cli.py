@@ -328,7 +328,7 @@ def _fit_dask_and_report(
                 eager=False,
             )
         with res:
-            _check_entities(res.sample, entities is not None)
+            _check_entities(res.point_sample, entities is not None)
             with ctx.partitions(say["partitions"]) as progress:
                 datasets = res.to_parquet(tables, progress=progress)
             summary = res.summary(lang)

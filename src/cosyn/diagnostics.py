@@ -16,6 +16,7 @@ key, the entity and the series, and what to do; every fallback is a note.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -33,7 +34,7 @@ from cosyn.methods.grey import (
     grey_relational_grades,
 )
 from cosyn.methods.obstacle import obstacle_terms
-from cosyn.methods.robustness import RobustnessResult, robustness_draws
+from cosyn.methods.robustness import CHUNK_BYTES, RobustnessResult, robustness_draws
 from cosyn.spec import Diagnostics, Spec
 
 __all__ = ["DiagnosticArrays", "FitArrays", "Forecast", "run_diagnostics"]
@@ -354,19 +355,47 @@ class FitArrays:
     #: (E, I): the indicators in use for each entity (False where ``on_constant = "drop"``
     #: left an indicator out for that entity); None when every indicator is in use.
     active: NDArray[np.bool_] | None = None
+    #: (I,): with ``weights_scope = "panel"`` and ``active``, the panel's weight vector
+    #: before any indicator is left out for an entity.
+    panel_weights: Array | None = None
 
 
 # -- robustness (METHOD.md §7–§8) ---------------------------------------------------------
 
 
+#: Memory budget of the robustness draws of a part of a panel (a Dask task), in bytes.
+PART_CHUNK_BYTES = 16 * 2**20
+
+
+def entity_keys(labels: Any) -> NDArray[np.uint32]:
+    """The key of each entity's random streams in the robustness Monte Carlo: the first
+    16 bytes of the BLAKE2b digest of its label as text (UTF-8), as four 32-bit words.
+
+    The same label gives the same key in any panel, on any machine and either engine, so
+    an entity's draws do not depend on the other entities or their order (METHOD.md §7).
+    """
+    digests = b"".join(
+        hashlib.blake2b(str(label).encode("utf-8"), digest_size=16).digest() for label in labels
+    )
+    return np.frombuffer(digests, dtype="<u4").reshape(-1, 4).astype(np.uint32)
+
+
 def _check_robustness_bounds(
-    fit: FitArrays, spec: Spec, entities: Any, low: float, high: float
+    fit: FitArrays,
+    spec: Spec,
+    entities: Any,
+    low: float,
+    high: float,
+    data_range: tuple[Array, Array] | None,
 ) -> None:
     """A DataError naming the first indicator whose order degree the margin range leaves
     undefined: an explicit bound beyond the data's widened other bound at margin ``low``."""
     axes = 1 if spec.method.bounds == "entity" else (0, 1)
-    lo0 = fit.x.min(axis=axes)  # (E or 1... ) over the bounds scope
-    hi0 = fit.x.max(axis=axes)
+    if data_range is not None and axes == (0, 1):
+        lo0, hi0 = data_range
+    else:
+        lo0 = fit.x.min(axis=axes)  # (E or 1... ) over the bounds scope
+        hi0 = fit.x.max(axis=axes)
     if lo0.ndim == 1:
         lo0, hi0 = lo0[None, :], hi0[None, :]
     found = []
@@ -391,13 +420,20 @@ def _check_robustness_bounds(
         )
 
 
-def _robustness(fit: FitArrays, spec: Spec, entities: Any) -> RobustnessResult:
-    """Monte Carlo over weights and margin around the point fit (METHOD.md §7–§8)."""
+def _robustness(
+    fit: FitArrays, spec: Spec, entities: Any, data_range: tuple[Array, Array] | None, whole: bool
+) -> RobustnessResult:
+    """Monte Carlo over weights and margin around the point fit (METHOD.md §7–§8); each
+    entity's weights drawn from a stream keyed by its label (:func:`entity_keys`). On a
+    part of the panel (``whole`` False) the entities are not ranked: the Dask engine
+    ranks them over the whole panel from U of every draw."""
     rb = spec.diagnostics.robustness
     assert rb is not None
     m = spec.method
     low, high = rb.margin
-    _check_robustness_bounds(fit, spec, entities, low, high)
+    if m.bounds != "panel":
+        data_range = None
+    _check_robustness_bounds(fit, spec, entities, low, high, data_range)
     lower = np.array([np.nan if i.lower is None else i.lower for i in spec.indicators])
     upper = np.array([np.nan if i.upper is None else i.upper for i in spec.indicators])
     with _as_data_error("robustness", "the Monte Carlo over weights and margin"):
@@ -419,6 +455,13 @@ def _robustness(fit: FitArrays, spec: Spec, entities: Any) -> RobustnessResult:
             upper=upper,
             active=fit.active,
             weights_scope=m.weights_scope,  # type: ignore[arg-type]
+            entity_keys=entity_keys(entities),
+            panel_weights=fit.panel_weights,
+            data_range=data_range,
+            ranks=whole,
+            # a part of the panel is one task of a Dask worker, on its one thread
+            workers=None if whole else 1,
+            chunk_bytes=CHUNK_BYTES if whole else PART_CHUNK_BYTES,
         )
 
 
@@ -428,11 +471,15 @@ def run_diagnostics(
     entities: Any,
     notes: list[str],
     mu_range: tuple[Array, Array] | None = None,
+    data_range: tuple[Array, Array] | None = None,
+    whole: bool = True,
 ) -> DiagnosticArrays | None:
     """Compute every diagnostic the spec asks for (None when it asks for none).
 
-    ``mu_range`` gives the whole panel's minimum and maximum of each subsystem order
-    degree when ``fit`` holds a part of the panel (the coupling's panel-wide figures).
+    When ``fit`` holds a part of the panel (``whole`` False), ``mu_range`` gives the
+    whole panel's minimum and maximum of each subsystem order degree (the coupling's
+    panel-wide figures) and ``data_range`` each indicator's (the robustness bounds with
+    ``bounds = "panel"``); the robustness Monte Carlo then leaves the ranks out.
 
     Raises
     ------
@@ -462,7 +509,7 @@ def run_diagnostics(
         with _as_data_error("forecast", "the GM(1,1) forecast"):
             forecast = _forecast(mu, synergy, d.forecast, spec, entities, notes)
     if d.robustness is not None:
-        robustness = _robustness(fit, spec, entities)
+        robustness = _robustness(fit, spec, entities, data_range, whole)
     return DiagnosticArrays(
         gra, cross, coupling, obstacles, forecast, robustness, development, fi, scores
     )

@@ -296,7 +296,7 @@ def fit_panel(panel: Panel, spec: Spec, figures: PanelFigures | None = None) -> 
     p = prepare(panel, spec, figures)
     spec, notes = p.spec, p.notes
     pooled = None if figures is None else figures.pooled
-    weights, cr, scores = _weights(
+    weights, cr, scores, panel_weights = _weights(
         p.x, p.u, p.positive, spec, panel, notes, p.active, p.divergence, pooled, p.low, p.high
     )
     membership = _membership(spec)
@@ -304,11 +304,16 @@ def fit_panel(panel: Panel, spec: Spec, figures: PanelFigures | None = None) -> 
         p.u, weights, membership, method, p.active, base, p.ahead
     )
     _check_synergy(synergy, t1, panel)
-    arrays = FitArrays(p.x, p.positive, membership, p.u, weights, mu, synergy, base, p.active)
+    arrays = FitArrays(
+        p.x, p.positive, membership, p.u, weights, mu, synergy, base, p.active, panel_weights
+    )
     mu_range = None
     if figures is not None and figures.mu_low is not None and figures.mu_high is not None:
         mu_range = (figures.mu_low, figures.mu_high)
-    diagnostics = run_diagnostics(spec, arrays, panel.entities, notes, mu_range)
+    data_range = None if p.low is None or p.high is None else (p.low, p.high)
+    diagnostics = run_diagnostics(
+        spec, arrays, panel.entities, notes, mu_range, data_range, whole=figures is None
+    )
     return Result(
         spec=spec,
         panel=panel,
@@ -1231,9 +1236,11 @@ def _weights(
     pooled: EntropySums | ColumnMoments | None = None,
     low: Array | None = None,
     high: Array | None = None,
-) -> tuple[Array, dict[str, float], WeightScores]:
+) -> tuple[Array, dict[str, float], WeightScores, Array | None]:
     """Weights (E, I), normalised within each subsystem (METHOD.md §2), the AHP
-    consistency ratios and the scores the weights were computed from.
+    consistency ratios, the scores the weights were computed from, and — with
+    ``weights_scope = "panel"`` and some indicator left out for some entity — the panel's
+    weight vector (I,) before any is left out (the robustness draws are made around it).
 
     Subjective weights (given, AHP) are normalised again here, after any drop. An
     indicator left out for an entity (``active`` False) gets weight 0 there and the
@@ -1284,19 +1291,21 @@ def _weights(
             }.get(objective, ())
         }
     objective_w = np.full((E, n_ind), np.nan) if scheme == "combined" else None
+    unmasked = np.empty(n_ind) if scope == "panel" and active is not None else None
     subjective_w = np.full((E, n_ind), np.nan) if scheme in ("given", "ahp", "combined") else None
     start = 0
     for s in spec.subsystems:
         cols = slice(start, start + len(s.indicators))
         start = cols.stop
         act = None if active is None else active[:, cols]
-        subjective = None
+        subjective = whole = None
         if scheme in ("given", "ahp", "combined"):
             if s.weights is not None and scheme != "ahp":
                 subjective = normalize_weights(np.asarray(s.weights, dtype=float))
             else:
                 assert s.ahp is not None  # guaranteed by Spec validation
                 subjective, crs[s.name] = ahp_weights(np.asarray(s.ahp))
+            whole = subjective
             if act is not None:
                 subjective = normalize_weights(subjective, act)
             assert subjective_w is not None
@@ -1321,6 +1330,13 @@ def _weights(
                     {name: v[:, cols] for name, v in values.items()},
                     _pooled_columns(pooled, cols, low, high),
                 )
+            if unmasked is not None:  # one row with the panel scope
+                row = np.asarray(w).reshape(-1, len(s.indicators))[0]
+                whole = (
+                    row
+                    if whole is None
+                    else combine_weights(whole, row, method.combine_lambda, method.combine)
+                )
             if act is not None:
                 w = normalize_weights(np.broadcast_to(w, (E, len(s.indicators))), act)
             if objective_w is not None:
@@ -1330,11 +1346,13 @@ def _weights(
                 if act is not None:  # a multiplicative row of zeros: equal over the active
                     w = normalize_weights(w, act)
         weights[:, cols] = np.broadcast_to(w, (E, len(s.indicators)))
+        if unmasked is not None and whole is not None:
+            unmasked[cols] = whole
     if not np.isfinite(weights).all():
         raise _weights_overflow(weights, x, spec, panel)
     method_name = None if scheme in ("given", "ahp") or objective == "equal" else objective
     scores = WeightScores(method_name, values, objective_w, subjective_w)
-    return weights, crs, scores
+    return weights, crs, scores, unmasked
 
 
 def _weights_overflow(weights: Array, x: Array, spec: Spec, panel: Panel) -> DataError:

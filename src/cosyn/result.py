@@ -507,6 +507,7 @@ class Result:
         rb = self._diagnostic("robustness", "robustness = true")
         E, P = rb.synergy.shape
         e, p = self._grid(E, P)
+        unranked = np.full(E * P, np.nan)  # a part of a panel, ranked over the whole elsewhere
         return pd.DataFrame(
             {
                 "entity": self.entities.take(e),
@@ -517,9 +518,9 @@ class Result:
                 "p5": rb.synergy_p5.ravel(),
                 "p95": rb.synergy_p95.ravel(),
                 "stage_agreement": rb.stage_agreement.ravel(),
-                "rank": rb.rank.ravel(),
-                "rank_p5": rb.rank_p5.ravel(),
-                "rank_p95": rb.rank_p95.ravel(),
+                "rank": unranked if rb.rank is None else rb.rank.ravel(),
+                "rank_p5": unranked if rb.rank_p5 is None else rb.rank_p5.ravel(),
+                "rank_p95": unranked if rb.rank_p95 is None else rb.rank_p95.ravel(),
             }
         )
 

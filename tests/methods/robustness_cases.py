@@ -1,8 +1,10 @@
 """Cases of the robustness Monte Carlo, and their stored outputs (``robustness_reference.npz``).
 
-The stored outputs were computed by the robustness kernel of commit 85b1dc3 (every draw
-of every entity held in memory at once, the percentiles taken at the end). Running this
-file again writes them again with the kernel of the working tree::
+The stored outputs of the cases whose draws share weights over the panel (or draw none)
+are those of the robustness kernel of commit 85b1dc3 (every draw of every entity held in
+memory at once, the percentiles taken at the end); those with weights drawn per entity
+were written again when each entity came to draw from its own stream (METHOD.md §7).
+Running this file again writes them all with the kernel of the working tree::
 
     python tests/methods/robustness_cases.py
 

@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 from cosyn.methods.aggregation import subsystem_order
 from cosyn.methods.efficacy import efficacy
 from cosyn.methods.levels import STAGE_EDGES, classify
-from cosyn.methods.robustness import QUANTILES, RobustnessResult, _min_rank, robustness_draws
+from cosyn.methods.robustness import (
+    QUANTILES,
+    RobustnessResult,
+    min_rank,
+    rank_figures,
+    robustness_draws,
+)
 from cosyn.methods.synergy import synergy_path
 
 # indicators 0, 1, 2 → subsystem 0; indicators 3, 4 → subsystem 1
@@ -239,37 +245,162 @@ SUBSYSTEMS = {
 }
 
 
+def entity_stream(seed: int, purpose: int, *key: int) -> np.random.Generator:
+    """The documented stream of one entity: spawn key (2**32 + purpose, *key)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**32 + purpose, *key)))
+
+
 @pytest.mark.parametrize("subsystems", list(SUBSYSTEMS))
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_random_stream_is_the_documented_one(subsystems, workers):
-    # draw d: default_rng(SeedSequence(seed).spawn(D)[d]); the margin first, then one gamma
-    # variate per positive weight in C order of the weight array; normalised per subsystem.
-    # The draws run on `workers` threads, each a run of draws: the same numbers.
+@pytest.mark.parametrize("keyed", [False, True])
+def test_random_stream_is_the_documented_one(subsystems, workers, keyed):
+    # draw d: default_rng(SeedSequence(seed).spawn(D)[d]) gives the margin; entity e's
+    # weights: default_rng(SeedSequence(seed, spawn_key=(2**32, *key_e))), one call
+    # standard_gamma(κφ, size=(D, n)) over its n positive weights; normalised per
+    # subsystem. The chunks run on `workers` threads: the same numbers.
     x, w = random_panel()
     columns, membership = SUBSYSTEMS[subsystems]
     x, w, positive = x[..., columns], w[:, columns], POSITIVE[columns]
     w = w / (w @ membership)[:, membership.argmax(axis=1)]
     seed, D, kappa, (lo, hi) = 11, 5, 30.0, (0.05, 0.2)
+    E = x.shape[0]
+    keys = np.arange(E)[:, None] * 7 + np.array([[3, 1]]) if keyed else None
     res = robustness_draws(
         x,
         positive,
         w,
         membership,
         workers=workers,
+        chunk_entities=2,
         bounds_axis=1,
         draws=D,
         seed=seed,
         concentration=kappa,
         margin_range=(lo, hi),
+        entity_keys=keys,
         return_draws=True,
     )
     for d, child in enumerate(np.random.SeedSequence(seed).spawn(D)):
-        rng = np.random.default_rng(child)
-        assert res.margins[d] == rng.uniform(lo, hi)
-        g = np.zeros_like(w)
-        g[w > 0] = rng.standard_gamma(kappa * w[w > 0])
+        assert res.margins[d] == np.random.default_rng(child).uniform(lo, hi)
+    for e in range(E):
+        key = tuple(int(v) for v in keys[e]) if keyed else (e,)
+        g = np.zeros((D, w.shape[1]))
+        g[:, w[e] > 0] = entity_stream(seed, 0, *key).standard_gamma(
+            kappa * w[e, w[e] > 0], size=(D, int((w[e] > 0).sum()))
+        )
         expected = g / (g @ membership)[:, membership.argmax(axis=1)]
-        np.testing.assert_array_equal(res.weight_draws[d], expected)
+        np.testing.assert_array_equal(res.weight_draws[:, e], expected)
+
+
+def test_an_entity_draws_the_same_whatever_the_other_entities():
+    # keyed by entity: a panel of some of the entities, in another order, gives each of
+    # them the same weight draws and (bounds per entity) the same bands, bit for bit
+    x, w = random_panel(seed=3, E=9)
+    keys = np.arange(100, 109)
+    kw = {"bounds_axis": 1, "draws": 20, "seed": 5, "return_draws": True}
+    whole = robustness_draws(x, POSITIVE, w, MEMBERSHIP, entity_keys=keys, **kw)
+    some = [7, 2, 4]
+    part = robustness_draws(
+        x[some], POSITIVE, w[some], MEMBERSHIP, entity_keys=keys[some], chunk_entities=1, **kw
+    )
+    np.testing.assert_array_equal(part.weight_draws, whole.weight_draws[:, some])
+    for field in ("synergy_p5", "synergy_median", "synergy_p95", "stage_agreement", "mu_p95"):
+        np.testing.assert_array_equal(getattr(part, field), getattr(whole, field)[some])
+
+
+@pytest.mark.parametrize("scope", ["entity", "panel"])
+@pytest.mark.parametrize("axis", [1, (0, 1)])
+def test_parts_ranked_together_are_the_whole_panel(scope, axis):
+    # the Dask engine's way: each part with ranks=False (and the panel's range for panel
+    # bounds) gives the whole's per-entity bands; min_rank over U of every draw of every
+    # part, and rank_figures per part, give the whole's ranks — the same numbers
+    x, w = random_panel(seed=4, E=10)
+    if scope == "panel":  # cosyn.fit's panel weights: one vector, every row the same
+        w = np.broadcast_to(w[:1], w.shape)
+    keys = np.arange(10)
+    kw = {"bounds_axis": axis, "draws": 40, "seed": 6, "weights_scope": scope}
+    whole = robustness_draws(x, POSITIVE, w, MEMBERSHIP, entity_keys=keys, **kw)
+    data_range = (x.min(axis=(0, 1)), x.max(axis=(0, 1))) if axis != 1 else None
+    pieces = [
+        robustness_draws(
+            x[s], POSITIVE, w[s], MEMBERSHIP, entity_keys=keys[s], data_range=data_range,
+            ranks=False, **kw,
+        )
+        for s in (slice(0, 3), slice(3, 4), slice(4, 10))
+    ]  # fmt: skip
+    for field in ("synergy", "synergy_p5", "synergy_median", "synergy_p95", "stage_agreement"):
+        np.testing.assert_array_equal(
+            np.concatenate([getattr(p, field) for p in pieces]), getattr(whole, field)
+        )
+    assert all(p.rank is None and p.rank_p5 is None and p.rank_agreement is None for p in pieces)
+    # U of every draw and of the point, (D + 1, P, E), ranked over the entities
+    by_draw = np.concatenate(
+        [np.concatenate([p.synergy_draws, p.synergy[None]]).transpose(0, 2, 1) for p in pieces],
+        axis=2,
+    )
+    ranked = min_rank(by_draw)
+    np.testing.assert_array_equal(ranked[-1].T, whole.rank)
+    bands, agreement = rank_figures(ranked[:-1], ranked[-1])
+    np.testing.assert_array_equal(bands, [whole.rank_p5, whole.rank_median, whole.rank_p95])
+    np.testing.assert_array_equal(agreement, whole.rank_agreement)
+
+
+def test_panel_weights_make_the_shared_draws_the_same_in_any_part():
+    # weights per row differ where an indicator is left out (weights_scope = "panel"):
+    # with the panel's vector given, each part draws around it as the whole panel does
+    x, w = random_panel(seed=9, E=6)
+    vector = w[0]
+    active = np.ones(w.shape, dtype=bool)
+    active[0, 0] = active[3, 4] = False
+    rows = np.where(active, vector, 0.0)
+    rows /= (rows @ MEMBERSHIP)[:, MEMBERSHIP.argmax(axis=1)]
+    kw = {"bounds_axis": 1, "draws": 30, "seed": 2, "weights_scope": "panel"}
+    whole = robustness_draws(
+        x, POSITIVE, rows, MEMBERSHIP, active=active, panel_weights=vector, **kw
+    )
+    for part in (slice(0, 2), slice(2, 6)):
+        got = robustness_draws(
+            x[part], POSITIVE, rows[part], MEMBERSHIP, active=active[part],
+            panel_weights=vector, ranks=False, **kw,
+        )  # fmt: skip
+        np.testing.assert_array_equal(got.synergy_p95, whole.synergy_p95[part])
+    # without it, the first row that uses an indicator gives its weight: the part from
+    # entity 0 on (indicator 0 left out there) draws around another vector
+    first = robustness_draws(x[0:2], POSITIVE, rows[0:2], MEMBERSHIP, active=active[0:2], **kw)
+    assert not np.array_equal(first.synergy_p95, whole.synergy_p95[0:2])
+    with pytest.raises(ValueError, match="positive for every weight in use"):
+        robustness_draws(x, POSITIVE, rows, MEMBERSHIP, panel_weights=np.r_[0.0, vector[1:]], **kw)
+
+
+def test_rank_figures_by_hand():
+    # 4 draws of the ranks of 2 entities in 1 period; point ranks 1 and 2
+    ranks = np.array([[[1, 2]], [[2, 1]], [[1, 2]], [[1, 2]]])
+    bands, agreement = rank_figures(ranks, np.array([[1, 2]]))
+    # entity 0: ranks 1, 2, 1, 1 → sorted 1, 1, 1, 2: p5 = 1, median = 1, p95 = 1 + 0.85·1
+    np.testing.assert_allclose(bands[:, 0, 0], [1.0, 1.0, 1.85])
+    np.testing.assert_allclose(bands[:, 1, 0], [1.15, 2.0, 2.0])
+    np.testing.assert_array_equal(agreement, [[0.75], [0.75]])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"entity_keys": [0, 1, 1, 2, 3, 4]}, "two entities have the same key"),
+        ({"entity_keys": [0, 1, 2, 3, 4, -5]}, "non-negative integers"),
+        ({"entity_keys": [0.5] * 6}, "non-negative integers"),
+        ({"entity_keys": [0, 1, 2]}, "entity_keys must have shape"),
+        ({"data_range": (np.zeros(5), np.ones(5))}, "only with bounds_axis"),
+        (
+            {"bounds_axis": (0, 1), "data_range": (np.ones(5), np.zeros(5))},
+            "each minimum <= its maximum",
+        ),
+    ],
+)
+def test_bad_keys_and_ranges_are_errors(kwargs, message):
+    x, w = random_panel()
+    kw = {"bounds_axis": 1, "draws": 3, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        robustness_draws(x, POSITIVE, w, MEMBERSHIP, **kw)
 
 
 def fields(res: RobustnessResult) -> dict[str, np.ndarray]:
@@ -561,7 +692,7 @@ def test_stage_agreement_counts_the_stage_intervals_closed_on_the_right():
 def test_min_rank_hand_values():
     # U = .3, .5, .3, .1, .5 → .5 and .5 share rank 1, then .3 and .3 share rank 3, .1 is 5
     values = np.array([[0.3, 0.5, 0.3, 0.1, 0.5], [0.4, 0.3, 0.2, 0.1, 0.0]])
-    np.testing.assert_array_equal(_min_rank(values), [[3, 1, 3, 5, 1], [1, 2, 3, 4, 5]])
+    np.testing.assert_array_equal(min_rank(values), [[3, 1, 3, 5, 1], [1, 2, 3, 4, 5]])
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 64, 65, 300])
@@ -588,8 +719,8 @@ def test_min_rank_is_one_plus_the_number_of_higher_values(n):
     rows.append(extreme)
     values = np.stack(rows)
     expected = 1 + (values[:, None, :] > values[:, :, None]).sum(axis=2)
-    np.testing.assert_array_equal(_min_rank(values), expected)
-    np.testing.assert_array_equal(_min_rank(values.reshape(7, 1, n)), expected[:, None, :])
+    np.testing.assert_array_equal(min_rank(values), expected)
+    np.testing.assert_array_equal(min_rank(values.reshape(7, 1, n)), expected[:, None, :])
 
 
 def test_identical_entities_tie_with_the_smallest_rank():
@@ -933,21 +1064,35 @@ def test_any_chunks_give_the_numbers_of_one_chunk(
         np.testing.assert_array_equal(getattr(many, name), value, err_msg=name)
 
 
-def test_an_underflow_found_in_a_later_chunk_starts_the_draws_again(monkeypatch):
-    # κ small enough for gamma variates to underflow, but the up-front search for such
-    # draws switched off: the first chunk that meets one stops the run, the draws are
-    # searched and the run starts again — the stored output, whatever the chunks
-    from cosyn.methods import robustness
-
-    monkeypatch.setattr(robustness, "_may_underflow", lambda *args: False)
-    name = "tiny_concentration-weights_entity"
-    args, kw = robustness_cases.kernel_cases()[name]()
-    for chunk in (1, 3, None):
-        res = robustness_draws(*args, **kw, chunk_entities=chunk)
-        for field in robustness_cases.FIELDS:
-            np.testing.assert_allclose(
-                getattr(res, field), STORED[f"kernel/{name}/{field}"], rtol=0, atol=1e-12
-            )
+def test_tiny_concentration_per_entity_is_drawn_again_from_the_entity_log_streams():
+    # κφ tiny, weights per entity: a draw whose subsystem sum underflows is drawn again
+    # from the entity's two log-space streams (spawn keys 2**32 + 1 and 2**32 + 2), one
+    # row per such draw in draw order; the others are its weight stream, unchanged
+    x = np.array([[[1.0, 2.0, 1.0], [2.0, 3.0, 2.0], [3.0, 5.0, 4.0]]] * 2)
+    x[1] += 1.0
+    mem = np.array([[1, 0], [1, 0], [0, 1]], dtype=bool)
+    w = np.array([[0.5, 0.5, 1.0], [0.3, 0.7, 1.0]])
+    D, kappa = 200, 1e-3
+    res = robustness_draws(
+        x, True, w, mem, bounds_axis=1, draws=D, concentration=kappa, seed=3,
+        weights_scope="entity", chunk_entities=1, return_draws=True,
+    )  # fmt: skip
+    for e in range(2):
+        alpha = kappa * w[e]
+        g = entity_stream(3, 0, e).standard_gamma(alpha, size=(D, 3))
+        again = (g @ mem < 1e-300).any(axis=1)
+        assert 50 < again.sum() < D  # about 3 draws in 4 underflow, not all
+        kept = g[~again] / (g[~again] @ mem)[:, mem.argmax(axis=1)]
+        np.testing.assert_array_equal(res.weight_draws[~again, e], kept)
+        size = (int(again.sum()), 3)
+        log_g = np.log(entity_stream(3, 1, e).standard_gamma(alpha + 1.0, size)) + (
+            np.log1p(-entity_stream(3, 2, e).random(size)) / alpha
+        )
+        top = np.stack([log_g[:, :2].max(axis=1), log_g[:, 2]], axis=1)[:, mem.argmax(axis=1)]
+        redo = np.exp(log_g - top)
+        redo /= (redo @ mem)[:, mem.argmax(axis=1)]
+        np.testing.assert_allclose(res.weight_draws[again, e], redo, rtol=1e-15, atol=0)
+    assert np.isfinite(res.synergy_draws).all()
 
 
 def test_bad_chunk_entities_is_an_error():

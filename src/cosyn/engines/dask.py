@@ -20,9 +20,13 @@ partition (:class:`cosyn.fit.PanelFigures`):
 Then one pass fits every partition. The tables are lazy Dask DataFrames (computed again
 when read); :meth:`DaskResult.to_parquet` writes each as a Parquet dataset (one file per
 block of entities of each partition, :data:`BLOCK_CELLS`) and gathers the summary's
-figures in the same pass. The robustness Monte
-Carlo and the ``[analysis]`` table need the whole panel at once and are refused here,
-with a message.
+figures in the same pass.
+
+The robustness Monte Carlo runs by blocks of entities too, each entity's weights drawn
+from a stream keyed by its label (so its draws are the NumPy engine's whatever the
+partitions); only its ranks compare the entities within a draw, and are found over the
+whole panel by blocks of draws (:mod:`cosyn.engines.ranked`). ``[analysis]`` reads the
+whole panel at once and is refused here, with a message.
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ from cosyn.engines.partitions import (
     pooled_part,
     table_part,
     write_part,
+    write_table,
 )
+from cosyn.engines.ranked import RankedBlocks, budget, ranked_blocks
 from cosyn.errors import DataError, SpecError
 from cosyn.fit import PanelFigures, as_spec, fit_panel
 from cosyn.io.guess import with_long_names
@@ -228,7 +234,11 @@ class DaskResult:
     sample : Result
         A NumPy-engine result of the first entities (and of those ``[report] entities``
         names), with the whole panel's figures: its numbers are the whole fit's for
-        those entities. The reports draw from it.
+        those entities. The reports draw from it. With ``[diagnostics.robustness]`` its
+        ranks are over the whole panel: the Monte Carlo runs over every entity on first
+        access, unless :meth:`to_parquet` ran it.
+    point_sample : Result
+        The same, before the robustness ranks are put in (None there).
     periods : pandas.Index
     n_entities : int
         Entities in the panel (known once :attr:`facts` is).
@@ -252,12 +262,17 @@ class DaskResult:
         close: Callable[[], None],
     ) -> None:
         self.spec = sample.spec
-        self.sample = sample
+        self.point_sample = sample
+        self._sample: Result | None = None if spec.diagnostics.robustness else sample
         self.periods = axes.periods
         self.source = axes.source
         self.table_names = tuple(meta)
         self.client = client
-        self._fit_spec = spec  # as given: each partition drops constants as the panel does
+        # as given (each partition drops constants as the panel does), without the Monte
+        # Carlo: its table is made by blocks of its own (:mod:`cosyn.engines.ranked`)
+        self._fit_spec = replace(spec, diagnostics=replace(spec.diagnostics, robustness=None))
+        self._full_spec = spec
+        self._ranked: RankedBlocks | None = None
         self._frames = frames
         self._figures = figures
         self._axes = axes
@@ -322,6 +337,9 @@ class DaskResult:
 
             if name == "bounds" and self._bounds is not None:
                 self._tables[name] = dd.from_pandas(self._bounds, npartitions=1)
+            elif name == "robustness":
+                pieces = self._ranked_blocks().tables or [delayed(self._meta[name])]
+                self._tables[name] = dd.from_delayed(pieces, meta=self._meta[name])
             else:
                 meta = self._meta[name]
                 args = (self._fit_spec, self._axes, self._figures, meta, name)
@@ -349,20 +367,33 @@ class DaskResult:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         staging = folder / f".cosyn-partial-{uuid.uuid4().hex}"
-        names = [n for n in self.table_names if not (n == "bounds" and self._bounds is not None)]
+        names = [
+            n
+            for n in self.table_names
+            if not (n == "bounds" and self._bounds is not None) and n != "robustness"
+        ]
         args = (self._fit_spec, self._axes, self._figures, names, str(staging))
         tasks = [delayed(write_part)(f, *args, i) for i, f in enumerate(self._frames)]
+        n_parts = len(tasks)
+        if "robustness" in self.table_names:  # its blocks, then the sample's ranks
+            ranked = self._ranked_blocks()
+            rb_folder = str(staging / "robustness")
+            tasks += [delayed(write_table)(t, rb_folder, i) for i, t in enumerate(ranked.tables)]
+            tasks += ranked.picked
         try:
             futures = self.client.compute(tasks)
-            total, facts = len(futures), []
+            position = {f.key: i for i, f in enumerate(futures)}
+            total, found = len(futures), [None] * len(futures)
             if progress is not None:
                 progress(0, total)
             with worker_errors(self.client):
                 for done, future in enumerate(as_completed(futures), start=1):
-                    facts.append(future.result())
+                    found[position[future.key]] = future.result()
                     if progress is not None:
                         progress(done, total)
-            self._facts = merge_facts(facts)
+            self._facts = merge_facts(found[:n_parts])
+            if "robustness" in self.table_names:
+                self._sample = self._with_ranks(found[n_parts + len(ranked.tables) :])
             if self._bounds is not None:
                 (staging / "bounds").mkdir(parents=True, exist_ok=True)
                 self._bounds.to_parquet(staging / "bounds" / "part.00000.parquet", index=False)
@@ -383,6 +414,55 @@ class DaskResult:
             return written
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    # -- the robustness Monte Carlo ----------------------------------------------------
+    def _ranked_blocks(self) -> RankedBlocks:
+        """The robustness table's blocks (counted and built once)."""
+        if self._ranked is None:
+            sample = self.point_sample
+            wanted = frozenset(str(e) for e in sample.entities)
+            with worker_errors(self.client):
+                self._ranked = ranked_blocks(
+                    self._frames,
+                    self._full_spec,
+                    self._axes,
+                    self._figures,
+                    (sample.t0, sample.t1),
+                    self._meta["robustness"],
+                    wanted,
+                    budget(worker_memory(self.client)),
+                )
+        return self._ranked
+
+    @property
+    def sample(self) -> Result:
+        """The sample of entities the reports draw from (see the class docstring)."""
+        if self._sample is None:
+            import dask
+
+            with worker_errors(self.client):
+                picked = dask.compute(*self._ranked_blocks().picked)
+            self._sample = self._with_ranks(list(picked))
+        return self._sample
+
+    def _with_ranks(self, picked: list[Any]) -> Result:
+        """The sample with the ranks over the whole panel in its robustness result."""
+        res = self.point_sample
+        assert res.diagnostics is not None and res.diagnostics.robustness is not None
+        figures = {}
+        for labels, values in picked:
+            for n, label in enumerate(labels):
+                figures[label] = values[:, :, n]
+        stacked = np.stack([figures[str(e)] for e in res.entities], axis=-1)  # (5, P, E)
+        rb = replace(
+            res.diagnostics.robustness,
+            rank=np.ascontiguousarray(stacked[0].T).astype(np.int32),
+            rank_p5=np.ascontiguousarray(stacked[1].T),
+            rank_median=np.ascontiguousarray(stacked[2].T),
+            rank_p95=np.ascontiguousarray(stacked[3].T),
+            rank_agreement=np.ascontiguousarray(stacked[4].T),
+        )
+        return replace(res, diagnostics=replace(res.diagnostics, robustness=rb))
 
     # -- reading -------------------------------------------------------------------------
     def summary(self, lang: str = "en") -> str:
@@ -427,17 +507,12 @@ def _tables(spec: Spec) -> list[str]:
         names.append("obstacles")
     if d.forecast:
         names.append("forecast")
+    if d.robustness is not None:
+        names.append("robustness")
     return names
 
 
 def _refuse(spec: Spec) -> None:
-    if spec.diagnostics.robustness is not None:
-        raise SpecError(
-            "[diagnostics.robustness] ranks every entity among all entities in every draw, "
-            "which needs the whole panel at once: it runs on engine='numpy' only. Remove it "
-            "for the Dask engine, or run it with the NumPy engine on the entities that fit "
-            "in memory"
-        )
     if spec.analysis is not None:
         raise SpecError(
             "[analysis] (regional differences, distributions, Moran's I, Markov chains) "
@@ -577,8 +652,8 @@ def fit_dask(
     Notes
     -----
     Every table equals the NumPy engine's to round-off (pooled sums are added in another
-    order): tested to 1e-12 for every option of METHOD.md. ``[diagnostics.robustness]``
-    and ``[analysis]`` need the whole panel at once and are refused with a message.
+    order): tested to 1e-12 for every option of METHOD.md. ``[analysis]`` needs the
+    whole panel at once and is refused with a message.
     """
     require_dask()
     spec = as_spec(spec)
@@ -627,6 +702,8 @@ def _fit(
         raise DataError(f"{source} has no rows")
     sample = fit_panel(sample_panel, spec, figures)
     meta = {name: getattr(sample, name).iloc[:0] for name in _tables(spec)}
+    if "robustness" in meta:  # the sample's are not ranked yet
+        meta["robustness"] = meta["robustness"].astype({"rank": np.int32})
     bounds = sample.bounds if spec.method.bounds == "panel" else None
     result = DaskResult(spec, frames, figures, meta, sample, axes, bounds, client, close)
     if eager:

@@ -26,10 +26,13 @@ from cosyn.result import Result
 from cosyn.spec import Diagnostics, Spec
 
 __all__ = [
+    "BAND_ROWS",
     "BLOCK_CELLS",
     "MAX_NOTES",
     "Axes",
     "Facts",
+    "block_labels",
+    "entity_count_part",
     "facts_part",
     "merge_facts",
     "merge_notes",
@@ -37,8 +40,10 @@ __all__ = [
     "observed_part",
     "part_panel",
     "pooled_part",
+    "robustness_part",
     "table_part",
     "write_part",
+    "write_table",
 ]
 
 Array = NDArray[np.float64]
@@ -142,6 +147,60 @@ def mu_part(frame: pd.DataFrame, spec: Spec, axes: Axes, figures: PanelFigures) 
     return _merged(ranges(), lambda a, b: (np.minimum(a[0], b[0]), np.maximum(a[1], b[1])))
 
 
+def entity_count_part(frame: pd.DataFrame, spec: Spec) -> int:
+    """Entities in one partition."""
+    if len(frame) == 0:
+        return 0
+    return 1 if spec.entity is None else int(frame[spec.entity].nunique(dropna=False))
+
+
+#: What a block's robustness array holds after U of every draw and the point U: the
+#: point U again and its bands (they pass the ranking unchanged).
+BAND_ROWS = ("synergy", "median", "p5", "p95", "stage_agreement")
+
+
+def _block_rows(frame: pd.DataFrame, spec: Spec, start: int, stop: int) -> pd.DataFrame:
+    """The rows of entities ``start..stop−1`` of a partition (in the order they first
+    appear)."""
+    if spec.entity is None:
+        return frame
+    codes, _ = pd.factorize(frame[spec.entity])
+    return frame[(codes >= start) & (codes < stop)]
+
+
+def block_labels(frame: pd.DataFrame, spec: Spec, axes: Axes, start: int, stop: int) -> pd.Index:
+    """The labels of entities ``start..stop−1`` of a partition, in the order of their
+    Panel (that of :func:`robustness_part`'s arrays)."""
+    panel = part_panel(_block_rows(frame, spec, start, stop), spec, axes)
+    assert panel is not None
+    return panel.entities
+
+
+def robustness_part(
+    frame: pd.DataFrame, spec: Spec, axes: Axes, figures: PanelFigures, start: int, stop: int
+) -> Array:
+    """The robustness Monte Carlo of entities ``start..stop−1`` of a partition, without
+    the ranks: shape ``(D + 1 + 5, P, n)``, U of every draw, the point U, then the rows of
+    :data:`BAND_ROWS`. One array, so that nothing of the block waits for the ranks."""
+    panel = part_panel(_block_rows(frame, spec, start, stop), spec, axes)
+    assert panel is not None
+    only = replace(spec, diagnostics=Diagnostics(robustness=spec.diagnostics.robustness))
+    res = fit_panel(panel, only, figures)
+    assert res.diagnostics is not None and res.diagnostics.robustness is not None
+    rb = res.diagnostics.robustness
+    assert rb.synergy_draws is not None
+    bands = (rb.synergy, rb.synergy_median, rb.synergy_p5, rb.synergy_p95, rb.stage_agreement)
+    out = np.concatenate(
+        [
+            rb.synergy_draws.transpose(0, 2, 1),
+            rb.synergy.T[None],
+            np.stack(bands).transpose(0, 2, 1),
+        ]
+    )
+    _release_arrow_memory()
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Facts:
     """The summary's figures of a set of entities, merged over the partitions."""
@@ -236,6 +295,12 @@ def write_part(
         facts = found if facts is None else facts.merge(found)
     _release_arrow_memory()
     return facts
+
+
+def write_table(table: pd.DataFrame, folder: str, index: int) -> None:
+    """Write one block of a table as ``folder/part.<index>.parquet``."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    table.to_parquet(Path(folder) / f"part.{index:06d}.parquet", index=False)
 
 
 #: Notes shown; the others are counted.

@@ -10,8 +10,6 @@ stage and its rank.
 
 from __future__ import annotations
 
-import copy
-import itertools
 import math
 import os
 import tempfile
@@ -29,7 +27,15 @@ from cosyn.methods.efficacy import efficacy
 from cosyn.methods.levels import STAGE_EDGES, classify
 from cosyn.methods.synergy import SYNERGY_ROUNDOFF, synergy_path
 
-__all__ = ["CHUNK_BYTES", "QUANTILES", "RobustnessResult", "robustness_draws"]
+__all__ = [
+    "CHUNK_BYTES",
+    "ENTITY_STREAMS",
+    "QUANTILES",
+    "RobustnessResult",
+    "min_rank",
+    "rank_figures",
+    "robustness_draws",
+]
 
 Aggregation = Literal["weighted_sum", "geometric", "weighted_geometric"]
 Array = NDArray[np.float64]
@@ -41,6 +47,10 @@ _Out = TypeVar("_Out")
 QUANTILES: tuple[float, float, float] = (0.05, 0.5, 0.95)
 #: Default memory budget of one chunk of entities, in bytes (128 MiB).
 CHUNK_BYTES = 2**27
+#: First word of the spawn key of an entity's random streams: its weights, and the two of
+#: its log-space redraws (see :func:`robustness_draws`, Notes). The streams of the draws
+#: (margins, panel weight vectors) have spawn keys of one word, the draw's index.
+ENTITY_STREAMS = {"weights": 2**32, "log_gamma": 2**32 + 1, "log_uniform": 2**32 + 2}
 
 
 @dataclass(frozen=True, repr=False)
@@ -65,12 +75,13 @@ class RobustnessResult:
         Stage index of the point U (``classify(synergy, stage_edges)``).
     stage_agreement : ndarray, shape (E, P)
         Share of draws, in [0, 1], whose stage equals the point stage.
-    rank : ndarray of int, shape (E, P)
+    rank : ndarray of int, shape (E, P), or None
         Rank of the point U among the entities in each compared period (1 = highest;
-        ties share the smallest rank).
-    rank_p5, rank_median, rank_p95 : ndarray, shape (E, P)
+        ties share the smallest rank). None with ``ranks=False`` (the entities are a part
+        of the panel, ranked elsewhere: :func:`min_rank` and :func:`rank_figures`).
+    rank_p5, rank_median, rank_p95 : ndarray, shape (E, P), or None
         Percentiles of the rank over the draws (linear interpolation: may be fractional).
-    rank_agreement : ndarray, shape (E, P)
+    rank_agreement : ndarray, shape (E, P), or None
         Share of draws whose rank equals the point rank.
     mu : ndarray, shape (E, T, k)
         Point subsystem order degrees μ.
@@ -80,7 +91,8 @@ class RobustnessResult:
         The weights of each draw (``return_draws=True``; second axis 1 when the weights are
         one vector for the panel; None for ``"geometric"``, whose μ ignores the weights).
     synergy_draws : ndarray, shape (D, E, P), or None
-        U of every draw (``return_draws=True``).
+        U of every draw (``return_draws=True``, or ``ranks=False``: what the ranks of a
+        panel in parts are found from).
     rank_draws : ndarray of int, shape (D, E, P), or None
         Rank of every draw (``return_draws=True``; a transposed view).
     mu_draws : ndarray, shape (D, E, T, k), or None
@@ -96,11 +108,11 @@ class RobustnessResult:
     synergy_p95: Array
     stage: NDArray[np.intp]
     stage_agreement: Array
-    rank: IntArray
-    rank_p5: Array
-    rank_median: Array
-    rank_p95: Array
-    rank_agreement: Array
+    rank: IntArray | None
+    rank_p5: Array | None
+    rank_median: Array | None
+    rank_p95: Array | None
+    rank_agreement: Array | None
     mu: Array
     mu_p5: Array
     mu_median: Array
@@ -143,6 +155,10 @@ def robustness_draws(
     upper: ArrayLike | None = None,
     active: ArrayLike | None = None,
     weights_scope: Literal["entity", "panel"] | None = None,
+    entity_keys: ArrayLike | None = None,
+    panel_weights: ArrayLike | None = None,
+    data_range: tuple[ArrayLike, ArrayLike] | None = None,
+    ranks: bool = True,
     return_draws: bool = False,
     chunk_bytes: int = CHUNK_BYTES,
     chunk_entities: int | None = None,
@@ -210,6 +226,26 @@ def robustness_draws(
         shared by every entity (an entity without some indicator takes the shared draw
         without it, renormalised). Default: ``"panel"`` for weights of shape ``(1, I)``
         or ``(I,)``, ``"entity"`` for ``(E, I)``.
+    entity_keys : array_like of int, shape (E,) or (E, w), optional
+        A key of each entity (non-negative integers, one row per entity, no two rows
+        equal) that seeds its own random stream of weights (see Notes), so that an
+        entity's draws depend on the seed and its key only — not on the other entities,
+        their order, or how the panel is split. Default: the entity's position
+        ``0..E−1``. ``cosyn.fit`` keys each entity by its label.
+    panel_weights : array_like, shape (I,), optional
+        With ``weights_scope = "panel"``: the panel's weight vector the draws are made
+        around (normalised within each subsystem), when the rows of ``weights`` differ
+        because some indicators are left out for some entities. Default: each
+        indicator's weight in the first row that uses it. Every weight in use in a row
+        must be positive here.
+    data_range : (array_like, array_like), optional
+        The minimum and maximum of each indicator, shape (I,), over the whole panel, with
+        ``bounds_axis = (0, 1)`` when ``x`` holds a part of the panel (they give the
+        bounds of every draw); by default those of ``x``.
+    ranks : bool
+        Rank the entities (default). False when ``x`` holds a part of the panel: the
+        rank fields are None and ``synergy_draws`` holds U of every draw, from which the
+        ranks over the whole panel are found (:func:`min_rank`, :func:`rank_figures`).
     return_draws : bool
         Also return the weights, U, ranks and μ of every draw (memory: see Notes).
     chunk_bytes : int
@@ -239,18 +275,21 @@ def robustness_draws(
     Conventions (each pinned by a test):
 
     - **Random streams.** Draw ``d`` has its own generator,
-      ``np.random.default_rng(np.random.SeedSequence(seed).spawn(draws)[d])``, and takes
-      from it, in this order: the margin ``a_d = rng.uniform(a_lo, a_hi)``; then (unless
-      ``aggregation = "geometric"`` or ``κ = inf``) one ``rng.standard_gamma(κ·φ_i)`` per
-      *positive* point weight, in C order over the ``(E, I)`` weight array (entity by
-      entity, indicators in order; the ``(1, I)`` panel vector with
-      ``weights_scope = "panel"``). So the draws depend only on ``seed`` and the inputs,
-      never on the chunks or ``workers``, and the first ``n`` draws of a run are the
-      ``n`` draws of a run with ``draws = n``. The output is bitwise identical for the
-      same seed and inputs, whatever ``chunk_bytes``, ``chunk_entities`` and ``workers``
-      (every sum runs over one entity's own values in a fixed order); another number of
-      draws can change the last bit of a weighted-sum μ or U (the rounding of the matrix
-      products), never a draw.
+      ``np.random.default_rng(np.random.SeedSequence(seed).spawn(draws)[d])``, which
+      gives its margin ``a_d = rng.uniform(a_lo, a_hi)`` and then, with
+      ``weights_scope = "panel"``, one ``rng.standard_gamma(κ·φ_i)`` per positive weight
+      of the panel vector. Weights per entity come from the entity's own generator,
+      ``np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**32, *key)))``
+      with ``key`` its row of ``entity_keys`` (:data:`ENTITY_STREAMS`): one call
+      ``rng.standard_gamma(κ·φ, size=(draws, n))`` over its ``n`` positive point weights
+      (draw by draw, indicators in order). None are drawn for ``"geometric"`` or
+      ``κ = inf``. So an entity's draws depend only on ``seed``, its key and its own
+      inputs — never on the other entities, the chunks or ``workers`` — and the first
+      ``n`` draws of a run are the ``n`` draws of a run with ``draws = n``. The output is
+      bitwise identical for the same seed and inputs, whatever ``chunk_bytes``,
+      ``chunk_entities`` and ``workers`` (every sum runs over one entity's own values in
+      a fixed order); another number of draws can change the last bit of a weighted-sum
+      μ or U (the rounding of the matrix products), never a draw.
     - **Margin.** One ``a_d`` per draw, shared by every entity and indicator: the margin
       is one global choice of the analyst (METHOD.md §1).
     - **Weights.** Dirichlet by normalised gamma variates: ``g_i ~ Gamma(κφ_i, 1)``,
@@ -264,18 +303,14 @@ def robustness_draws(
       renormalised is the Dirichlet of those coordinates).
     - **Tiny concentrations.** When ``κ·φ`` is so small that the gamma variates of a
       subsystem underflow (their sum below 1e-300, possible when ``κ·max φ`` is around
-      0.05 or less), that draw's weights are drawn again in log space from the same
-      stream after its first variates: ``ln g_i = ln Gamma(κφ_i + 1) + ln(V_i)/(κφ_i)``,
-      ``V_i ~ Uniform(0, 1]`` (the same Gamma(κφ_i) law), normalised by a log-sum-exp.
-      No weight is ever NaN; as ``κ → 0`` each draw puts weight ≈ 1 on one indicator,
-      indicator ``i`` with probability ``φ_i`` — the limit of the Dirichlet. Whether a
-      draw underflows depends on every entity, and the chunks see them one after the
-      other: when κ is small enough for an underflow to be likely (a subsystem's
-      variates sum to a ``Gamma(κ·Σφ)`` variate, below 1e-300 with probability at most
-      ``1e-300^(κΣφ) / Γ(κΣφ + 1)``), every draw's variates are run through once before
-      the chunks to find those draws; when one turns up anyway, the chunks start again
-      after that search. Either way the numbers are those of drawing the whole draw at
-      once.
+      0.05 or less), that draw's weights are drawn again in log space:
+      ``ln g_i = ln Gamma(κφ_i + 1) + ln(V_i)/(κφ_i)``, ``V_i ~ Uniform(0, 1]`` (the same
+      Gamma(κφ_i) law), normalised by a log-sum-exp. The variates come from two more
+      streams of the same kind (spawn keys ``(2**32 + 1, *key)`` for the gamma variates
+      and ``(2**32 + 2, *key)`` for the uniforms per entity; for the panel vector, from
+      the draw's stream after its first variates), one row of ``n`` for each such draw in
+      draw order. No weight is ever NaN; as ``κ → 0`` each draw puts weight ≈ 1 on one
+      indicator, indicator ``i`` with probability ``φ_i`` — the limit of the Dirichlet.
     - **Explicit bounds** (``lower``/``upper``) are the same in every draw; only the
       widened ones move with ``a_d``. Values outside explicit bounds get ``u`` clipped to
       [0, 1] (as the point fit): the data are clipped to the explicit bounds first, which
@@ -302,10 +337,9 @@ def robustness_draws(
       stage between the point and a draw that reproduces it.
 
     Speed and memory. The draws run in chunks of whole entities: a chunk draws the
-    weights of its entities for every draw (each draw's stream continues where the
-    previous chunk left it, so the numbers are the same as in one piece), computes μ and
-    U of every draw, and reduces them at once to the percentiles of μ and U and the stage
-    agreement; then its draws are dropped. What is not per entity is done before the
+    weights of its entities for every draw (each entity from its own stream), computes μ
+    and U of every draw, and reduces them at once to the percentiles of μ and U and the
+    stage agreement; then its draws are dropped. What is not per entity is done before the
     first chunk: the bounds of ``bounds = "panel"`` (min and max over the panel), the
     margins of every draw, and with ``weights_scope = "panel"`` the shared weight vector
     of every draw (``D × I`` numbers). Ranks compare the entities within a draw, so they
@@ -319,8 +353,8 @@ def robustness_draws(
 
     Chunk size, from the memory budget ``chunk_bytes``: half of it holds the weights of
     the chunk's entities over all ``D`` draws, ``8·D·(I + k)`` bytes an entity, so a
-    chunk has ``max(1, chunk_bytes // 2 // (8·D·(I + k)))`` entities (the fewer the
-    chunks, the fewer calls to the random generators); the other half computes and
+    chunk has ``max(1, chunk_bytes // 2 // (8·D·(I + k)))`` entities, and there are at
+    least ``workers`` chunks when there are that many entities; the other half computes and
     reduces them in parts of ``max(1, chunk_bytes // 2 // (8·D·(3·I + k·T + 3·P)))``
     entities (coefficients, μ, U and the temporaries of one entity over all draws). A
     block of draws for the ranks holds ``max(1, chunk_bytes // (48·E·P))`` draws. Peak
@@ -340,11 +374,9 @@ def robustness_draws(
     the work itself). The geometric aggregations have no such shortcut: ``u`` is
     materialised for blocks of draws within the chunk and passed to
     :func:`subsystem_order` — several times slower. The random numbers are drawn with one
-    vectorised call per draw and chunk (each draw has its own stream); all other work is
-    vectorised over the draws and the entities of a chunk. ``workers`` chunks run at a
-    time on threads (NumPy releases the GIL); their random numbers are drawn in chunk
-    order, each chunk's draws split into ``workers`` runs drawn side by side (a draw's
-    numbers come from its own stream, whichever thread draws them). Ranks are found by
+    vectorised call per entity (all its draws; a new generator per entity costs about
+    10 µs); all other work is vectorised over the draws and the entities of a chunk.
+    ``workers`` chunks run at a time on threads (NumPy releases the GIL). Ranks are found by
     sorting integer keys that carry each entity's position beside the high bits of its
     U (an argsort only for a row with ties); the percentiles of the ranks by numpy's radix
     sort.
@@ -414,9 +446,18 @@ def robustness_draws(
     if aggregation == "geometric" and act is not None:
         geo_weights = _normalised(act.astype(float), memf)
 
+    keys = _entity_keys(entity_keys, E)
+
     # -- the point estimate, by the kernels of the point fit ----------------------------
-    lo0 = xx.min(axis=axes, keepdims=True)[:, 0, :]  # (Eb, I), Eb = E or 1
-    hi0 = xx.max(axis=axes, keepdims=True)[:, 0, :]
+    if data_range is not None:
+        if axes != (0, 1):
+            raise ValueError("data_range gives the panel's range: only with bounds_axis (0, 1)")
+        lo0, hi0 = (_explicit(v, n_ind, "data_range")[None, :] for v in data_range)
+        if not (np.isfinite(lo0).all() and np.isfinite(hi0).all() and (lo0 <= hi0).all()):
+            raise ValueError("data_range must be finite, with each minimum <= its maximum")
+    else:
+        lo0 = xx.min(axis=axes, keepdims=True)[:, 0, :]  # (Eb, I), Eb = E or 1
+        hi0 = xx.max(axis=axes, keepdims=True)[:, 0, :]
     explicit = bool(np.isfinite(fixed_lo).any() or np.isfinite(fixed_hi).any())
     p_lo = np.where(np.isfinite(fixed_lo), fixed_lo, lo0 - point_margin * np.abs(lo0))
     p_hi = np.where(np.isfinite(fixed_hi), fixed_hi, hi0 + point_margin * np.abs(hi0))
@@ -433,7 +474,7 @@ def robustness_draws(
     U_point, t0, t1 = synergy_path(mu_point, base)
     P = t1.size
     stage_point = classify(U_point, stage_edges)
-    rank_point = _min_rank(U_point.T).T  # ranks over entities, per compared period
+    rank_point = min_rank(U_point.T).T if ranks else None  # over entities, per period
 
     # -- what every draw shares, drawn or reduced before the chunks ----------------------
     draw_weights = aggregation != "geometric" and math.isfinite(concentration)
@@ -444,6 +485,14 @@ def robustness_draws(
         support_mask = None
     else:
         reference_phi = _panel_vector(phi)
+        if panel_weights is not None:
+            reference_phi = _normalised(
+                _explicit(panel_weights, n_ind, "panel_weights")[None, :], memf
+            )
+            if not (reference_phi >= 0).all() or ((phi > 0) & ~(reference_phi > 0)).any():
+                raise ValueError(
+                    "panel_weights must be >= 0 and positive for every weight in use in a row"
+                )
         same = bool((phi == phi[:1]).all())
         phi_draw = phi[:1] if same else phi
         support_mask = None if same else phi > 0  # (E, I): each entity's own indicators
@@ -453,6 +502,7 @@ def robustness_draws(
         phi=phi_draw,
         reference=reference_phi,
         support_mask=support_mask,
+        panel_vector=scope == "panel" and geo_weights is None,
         membership=mem,
         lo=lo0,
         hi=hi0,
@@ -462,10 +512,10 @@ def robustness_draws(
         concentration=concentration if draw_weights else None,
         margin_range=(a_lo, a_hi),
         seed=seed,
+        keys=keys,
         draws=D,
         aggregation="weighted_geometric" if geo_weights is not None else aggregation,
         chunk_bytes=chunk_bytes,
-        threads=_workers(workers, D),
     )
     # the interval (lower, upper] of each point stage: a draw keeps the stage iff inside
     edges = np.concatenate(([-np.inf], np.asarray(stage_edges, dtype=float), [np.inf]))
@@ -478,6 +528,7 @@ def robustness_draws(
     if chunk_entities is None:
         draws_per_entity, reduce_per_entity = _bytes_per_entity(D, T, n_ind, k, P)
         size = max(1, min(E, chunk_bytes // 2 // draws_per_entity))
+        size = min(size, -(-E // _workers(workers, E)))  # a chunk for each worker at least
         part = max(1, min(size, chunk_bytes // 2 // reduce_per_entity))
     elif int(chunk_entities) != chunk_entities or chunk_entities < 1:
         raise ValueError(f"chunk_entities must be a positive integer, got {chunk_entities!r}")
@@ -493,7 +544,7 @@ def robustness_draws(
     stage_count = np.empty((E, P), dtype=np.int64)
     keep_weights = return_draws and aggregation != "geometric"
     weight_store = np.empty((D, *phi_draw.shape)) if keep_weights else None
-    synergy_store = np.empty((D, E, P)) if return_draws else None
+    synergy_store = np.empty((D, E, P)) if return_draws or not ranks else None
     mu_store = np.empty((D, E, k, T)) if return_draws else None
 
     # Ranks need every entity of a draw: U goes to a store, chunk by chunk, laid out so
@@ -501,10 +552,11 @@ def robustness_draws(
     # values from offset e0·D·P.
     rank_dtype = np.uint16 if E <= np.iinfo(np.uint16).max else np.int32
     in_memory = D * E * P * (8 + np.dtype(rank_dtype).itemsize) <= chunk_bytes
-    u_store = _Store(D * E * P, np.float64, in_memory)
-    rank_store = _Store(D * E * P, rank_dtype, in_memory)
+    u_store = _Store(D * E * P if ranks else 0, np.float64, in_memory)
+    rank_store = _Store(D * E * P if ranks else 0, rank_dtype, in_memory)
 
-    def reduce_chunk(chunk: tuple[int, int], w: Array) -> None:
+    def reduce_chunk(chunk: tuple[int, int]) -> None:
+        w = shared.weights(chunk)
         for s0 in range(chunk[0], chunk[1], part):  # parts of the chunk, a few entities each
             s1 = min(chunk[1], s0 + part)
             reduce_part(s0, s1, w if w.shape[1] == 1 else w[:, s0 - chunk[0] : s1 - chunk[0]])
@@ -526,60 +578,55 @@ def robustness_draws(
         np.less_equal(U, stage_upper[e0:e1, :, None], out=above)
         inside &= above
         stage_count[e0:e1] = np.count_nonzero(inside, axis=-1)
-        by_draw = ws.get("by_draw", (D, P, n))
-        np.copyto(by_draw, U.transpose(2, 1, 0))
-        u_store.write(e0 * D * P, by_draw)
-        if synergy_store is not None and mu_store is not None:
+        if ranks:
+            by_draw = ws.get("by_draw", (D, P, n))
+            np.copyto(by_draw, U.transpose(2, 1, 0))
+            u_store.write(e0 * D * P, by_draw)
+        if synergy_store is not None:
             synergy_store[:, e0:e1] = U.transpose(2, 0, 1)
+        if mu_store is not None:
             mu_store[:, e0:e1] = mu.transpose(3, 0, 1, 2)
         U_bands[:, e0:e1] = _quantiles(U.reshape(-1, D)).reshape(-1, n, P)
         mu_bands[:, e0:e1] = _quantiles(mu.reshape(-1, D)).reshape(-1, n, k, T).swapaxes(2, 3)
 
+    rank_bands = rank_agreement = rank_store_full = None
     try:
-        if shared.near_zero:  # tiny concentrations: the log-space draws found first
-            shared.find_log_space(chunks)
-        try:
-            _in_chunk_order(shared.weights, reduce_chunk, chunks, n_workers)
-        except _Underflow:  # tiny concentrations: find every log-space draw, then again
-            shared.find_log_space(chunks)
-            _in_chunk_order(shared.weights, reduce_chunk, chunks, n_workers)
+        _map(reduce_chunk, chunks, n_workers)
+        if rank_point is not None:
+            # -- ranks: blocks of draws over every entity ----------------------------------
+            rank_point_t = np.ascontiguousarray(rank_point.T)  # (P, E)
+            rank_store_full = np.empty((D, P, E), dtype=np.int32) if return_draws else None
+            block = max(1, min(D, chunk_bytes // (48 * E * P)))
 
-        # -- ranks: blocks of draws over every entity --------------------------------------
-        rank_point_t = np.ascontiguousarray(rank_point.T)  # (P, E)
-        rank_store_full = np.empty((D, P, E), dtype=np.int32) if return_draws else None
-        block = max(1, min(D, chunk_bytes // (48 * E * P)))
+            def rank_block(d0: int) -> None:
+                d1 = min(D, d0 + block)
+                values = np.empty((d1 - d0, P, E))
+                for e0, e1 in parts:  # one contiguous read per part
+                    piece = np.empty((d1 - d0, P, e1 - e0))
+                    u_store.read(e0 * D * P + d0 * P * (e1 - e0), piece)
+                    values[:, :, e0:e1] = piece
+                ranked = min_rank(values)  # (db, P, E)
+                del values
+                if rank_store_full is not None:
+                    rank_store_full[d0:d1] = ranked
+                for e0, e1 in parts:
+                    piece = np.ascontiguousarray(ranked[:, :, e0:e1], dtype=rank_dtype)
+                    rank_store.write(e0 * D * P + d0 * P * (e1 - e0), piece)
 
-        def rank_block(d0: int) -> NDArray[np.int64]:
-            d1 = min(D, d0 + block)
-            values = np.empty((d1 - d0, P, E))
-            for e0, e1 in parts:  # one contiguous read per part
-                piece = np.empty((d1 - d0, P, e1 - e0))
-                u_store.read(e0 * D * P + d0 * P * (e1 - e0), piece)
-                values[:, :, e0:e1] = piece
-            ranks = _min_rank(values)  # (db, P, E)
-            del values
-            if rank_store_full is not None:
-                rank_store_full[d0:d1] = ranks
-            for e0, e1 in parts:
-                piece = np.ascontiguousarray(ranks[:, :, e0:e1], dtype=rank_dtype)
-                rank_store.write(e0 * D * P + d0 * P * (e1 - e0), piece)
-            return np.asarray((ranks == rank_point_t).sum(axis=0))  # (P, E)
+            _map(rank_block, list(range(0, D, block)), _workers(workers, D))
 
-        rank_count = np.zeros((P, E), dtype=np.int64)
-        for same_rank in _map(rank_block, list(range(0, D, block)), _workers(workers, D)):
-            rank_count += same_rank
+            # -- percentiles of the ranks: chunks of entities again ------------------------
+            bands = np.empty((len(QUANTILES), E, P))
+            agreement = np.empty((E, P))
 
-        # -- percentiles of the ranks: chunks of entities again ----------------------------
-        rank_bands = np.empty((len(QUANTILES), E, P))
+            def rank_chunk(chunk: tuple[int, int]) -> None:
+                e0, e1 = chunk
+                ranked = np.empty((D, P, e1 - e0), dtype=rank_dtype)
+                rank_store.read(e0 * D * P, ranked)
+                bands[:, e0:e1], agreement[e0:e1] = rank_figures(ranked, rank_point_t[:, e0:e1])
 
-        def rank_chunk(chunk: tuple[int, int]) -> None:
-            e0, e1 = chunk
-            ranks = np.empty((D, P, e1 - e0), dtype=rank_dtype)
-            rank_store.read(e0 * D * P, ranks)
-            by_entity = np.ascontiguousarray(ranks.transpose(2, 1, 0))  # (n, P, D)
-            rank_bands[:, e0:e1] = _quantiles(by_entity.reshape(-1, D)).reshape(-1, e1 - e0, P)
-
-        _map(rank_chunk, parts, n_workers)
+            _map(rank_chunk, parts, n_workers)
+            rank_bands, rank_agreement = bands, agreement
     finally:
         u_store.close()
         rank_store.close()
@@ -595,10 +642,10 @@ def robustness_draws(
         stage=stage_point,
         stage_agreement=stage_count / D,
         rank=rank_point,
-        rank_p5=rank_bands[0],
-        rank_median=rank_bands[1],
-        rank_p95=rank_bands[2],
-        rank_agreement=np.ascontiguousarray(rank_count.T) / D,
+        rank_p5=None if rank_bands is None else rank_bands[0],
+        rank_median=None if rank_bands is None else rank_bands[1],
+        rank_p95=None if rank_bands is None else rank_bands[2],
+        rank_agreement=rank_agreement,
         mu=mu_point,
         mu_p5=mu_bands[0],
         mu_median=mu_bands[1],
@@ -610,11 +657,36 @@ def robustness_draws(
     )
 
 
+def rank_figures(
+    ranks: NDArray[np.integer[Any]], point: NDArray[np.integer[Any]]
+) -> tuple[Array, Array]:
+    """Percentile bands of the ranks over the draws, and the share of draws with the
+    point rank, for some entities.
+
+    Parameters
+    ----------
+    ranks : ndarray of int, shape (D, P, n)
+        Rank of each of ``n`` entities among all entities (:func:`min_rank`), in each of
+        ``D`` draws and ``P`` compared periods.
+    point : ndarray of int, shape (P, n)
+        Rank of the point estimate of each entity.
+
+    Returns
+    -------
+    bands : ndarray, shape (3, n, P)
+        The :data:`QUANTILES` of the ranks over the draws (Hyndman & Fan type 7, as
+        ``np.quantile(ranks, QUANTILES, axis=0)``).
+    agreement : ndarray, shape (n, P)
+        Share of draws whose rank equals the point rank.
+    """
+    D, P, n = ranks.shape
+    same = np.count_nonzero(ranks == point, axis=0)  # (P, n)
+    by_entity = np.ascontiguousarray(ranks.transpose(2, 1, 0))  # (n, P, D)
+    bands = _quantiles(by_entity.reshape(-1, D)).reshape(-1, n, P)
+    return bands, np.ascontiguousarray(same.T) / D
+
+
 # -- the draws -----------------------------------------------------------------------------
-
-
-class _Underflow(Exception):
-    """A draw whose gamma variates underflow turned up in a chunk after the first."""
 
 
 class _Draws:
@@ -623,9 +695,9 @@ class _Draws:
     Everything here that is not per entity — the margins, the bounds of
     ``bounds = "panel"``, the shared weight vectors of ``weights_scope = "panel"`` — is
     drawn or computed once, in ``__init__``. Per-entity weights are drawn by
-    :meth:`weights`, which must be called for the chunks in order (each draw's stream
-    goes on where the previous chunk left it); :meth:`fill_mu` is read-only, so chunks
-    run in threads.
+    :meth:`weights`, each entity from its own stream; :meth:`weights` and
+    :meth:`fill_mu` read only what ``__init__`` set, so chunks run in threads, in any
+    order.
     """
 
     def __init__(
@@ -636,6 +708,7 @@ class _Draws:
         phi: Array,
         reference: Array,
         support_mask: NDArray[np.bool_] | None,
+        panel_vector: bool,
         membership: NDArray[np.bool_],
         lo: Array,
         hi: Array,
@@ -645,13 +718,14 @@ class _Draws:
         concentration: float | None,
         margin_range: tuple[float, float],
         seed: int,
+        keys: list[tuple[int, ...]],
         draws: int,
         aggregation: Aggregation,
         chunk_bytes: int,
-        threads: int,
     ) -> None:
         self.x = x
-        self.threads = threads  # draws drawn side by side
+        self.seed = seed
+        self.keys = keys  # each entity's key: the spawn key of its streams
         self.positive = positive
         self.phi = phi  # (E or 1, I): the point weights, returned when none are drawn
         self.support_mask = support_mask  # (E, I) or None: each entity's own indicators
@@ -680,13 +754,11 @@ class _Draws:
         # Each draw's stream: the margin first (one per draw, for every entity).
         self.streams = [np.random.default_rng(child) for child in self.children]
         self.margins = np.array([rng.uniform(*margin_range) for rng in self.streams])
-        # Draws whose gamma variates underflow: d → their log-space streams (see
-        # :meth:`find_log_space`), or for panel weights their log-space weight vector.
-        self.log_streams: dict[int, tuple[np.random.Generator, np.random.Generator]] = {}
+        # Draws whose gamma variates underflow, for panel weights: their log-space vector.
         self.shared: Array | None = None  # (D, 1, I) panel weights, normalised
         self.shared_gammas: Array | None = None  # (D, 1, I) raw, with a support mask
         self.shared_log: dict[int, Array] = {}
-        if self.alpha is not None and self.ref_shape[0] == 1:
+        if self.alpha is not None and panel_vector:  # one vector per draw, for every entity
             self._draw_panel_vectors()
         # Bounds at margin a: lower = L0 − a·Ls, upper = U0 + a·Us (METHOD.md §1); an
         # explicit bound has Ls = 0 or Us = 0 and stays where it is.
@@ -729,11 +801,6 @@ class _Draws:
         self.signed_slope = self.sign * slope
         # r − m(a) = (r − m(0)) + a·(Ls for a positive indicator, −Us for a negative)
         self.offset_slope = off_slope  # (Eb, I)
-        self.near_zero = (
-            self.alpha is not None
-            and self.ref_shape[0] > 1
-            and _may_underflow(self.alpha, self.support, self.columns, draws)
-        )
 
     # -- weights --------------------------------------------------------------------------
 
@@ -795,48 +862,13 @@ class _Draws:
         total = self._subsystem_sums(g)
         return np.asarray(g / np.where(total > 0, total, 1.0)[..., self.subsystem_of])
 
-    def find_log_space(self, chunks: Sequence[tuple[int, int]]) -> None:
-        """Find the draws whose gamma variates underflow for some entity, and set up their
-        log-space streams (per-entity weights).
-
-        Each draw's stream is run through once, chunk by chunk; a draw that underflows
-        keeps that stream, now just after its gamma variates, for the ``Gamma(α + 1)``
-        variates, and a copy run past those for the uniforms — the order in which the
-        whole-draw log-space redraw takes them.
-        """
-        assert self.alpha is not None
-        # the main streams start again after their margins
-        self.streams = [np.random.default_rng(child) for child in self.children]
-        for rng in self.streams:
-            rng.uniform(*self.margin_range)
-        found: list[tuple[int, np.random.Generator]] = []
-        for d, child in enumerate(self.children):  # RNG only: one call per draw and chunk
-            rng = np.random.default_rng(child)
-            rng.uniform(*self.margin_range)
-            small = False
-            for e0, e1 in chunks:
-                g = np.zeros((e1 - e0, self.ref_shape[1]))
-                g[self.support[e0:e1]] = rng.standard_gamma(self._alpha_rows(e0, e1))
-                small = small or bool((self._subsystem_sums(g) < _SMALLEST_SUM).any())
-            if small:
-                found.append((d, rng))
-        self.log_streams = {}
-        for d, gammas in found:
-            uniforms = copy.deepcopy(gammas)
-            for e0, e1 in chunks:
-                uniforms.standard_gamma(self._alpha_rows(e0, e1) + 1.0)
-            self.log_streams[d] = (gammas, uniforms)
-
-    def _alpha_rows(self, e0: int, e1: int) -> Array:
-        assert self.alpha is not None
-        return self.alpha[self.start[e0] : self.start[e1]]
+    def _stream(self, e: int, purpose: str) -> np.random.Generator:
+        """Entity ``e``'s generator for ``purpose`` (:data:`ENTITY_STREAMS`)."""
+        key = (ENTITY_STREAMS[purpose], *self.keys[e])
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
 
     def weights(self, chunk: tuple[int, int]) -> Array:
-        """Weights (D, n or 1, I) of every draw for the entities ``e0..e1−1``.
-
-        Per-entity weights take the next variates of each draw's stream: call this for
-        the chunks in order.
-        """
+        """Weights (D, n or 1, I) of every draw for the entities ``e0..e1−1``."""
         e0, e1 = chunk
         if self.alpha is None:
             rows = _rows(self.phi, e0, e1)
@@ -853,56 +885,42 @@ class _Draws:
                 sums[d] = 1.0
             g /= sums[..., self.subsystem_of]
             return g
-        n = e1 - e0
-        alpha = self._alpha_rows(e0, e1)
-        support = self.support[e0:e1]
-        g = self.workspace.get("g", (self.D, n, self.ref_shape[1]))
-        sums = self.workspace.get("sums", (self.D, n, len(self.columns)))
-        if not self.dense or self.log_streams:
+        n, n_ind, k = e1 - e0, self.ref_shape[1], len(self.columns)
+        g = self.workspace.get("g", (n, self.D, n_ind))  # each entity's draws together
+        if not self.dense:
             g.fill(0.0)
-
-        def draw(span: tuple[int, int]) -> bool:
-            """Draws d0..d1−1 (each its own stream): whether none underflows."""
-            d0, d1 = span
-            for d in range(d0, d1):  # RNG only: one vectorised call per draw
-                if d in self.log_streams:
-                    continue
-                rng = self.streams[d]
-                if self.dense:
-                    rng.standard_gamma(alpha, out=g[d].reshape(-1))
-                else:
-                    g[d][support] = rng.standard_gamma(alpha)
-            # subsystems in runs of equal length, in order: one view (draws, n, k, I/k)
-            runs = g[d0:d1].reshape(d1 - d0, n, len(self.columns), -1) if self.runs else None
-            if runs is not None:
-                np.add.reduce(runs, axis=-1, out=sums[d0:d1])
+        for e in range(e0, e1):  # RNG only: one vectorised call per entity, all its draws
+            alpha = self.alpha[self.start[e] : self.start[e + 1]]
+            rng = self._stream(e, "weights")
+            if self.dense:
+                rng.standard_gamma(alpha, size=(self.D, n_ind), out=g[e - e0])
             else:
-                self._subsystem_sums(g[d0:d1], sums[d0:d1])
-            for d in self.log_streams:  # drawn in log space below
-                if d0 <= d < d1:
-                    sums[d] = 1.0
-            if (sums[d0:d1] < _SMALLEST_SUM).any():
-                return False
-            if runs is not None:  # the same divisions, in longer loops
-                np.divide(runs, sums[d0:d1, :, :, None], out=runs)
-                return True
+                g[e - e0][:, self.support[e]] = rng.standard_gamma(alpha, (self.D, alpha.size))
+        sums = self.workspace.get("sums", (n, self.D, k))
+        # subsystems in runs of equal length, in order: one view (n, draws, k, I/k)
+        runs = g.reshape(n, self.D, k, -1) if self.runs else None
+        if runs is not None:
+            np.add.reduce(runs, axis=-1, out=sums)
+        else:
+            self._subsystem_sums(g, sums)
+        small: NDArray[np.bool_] = np.any(sums < _SMALLEST_SUM, axis=-1)  # (n, D)
+        for row in np.flatnonzero(small.any(axis=-1)):  # entities with a log-space draw
+            e = e0 + int(row)
+            alpha = self.alpha[self.start[e] : self.start[e + 1]]
+            again = np.flatnonzero(small[row])
+            size = (again.size, alpha.size)
+            log_g = np.full((again.size, n_ind), -np.inf)
+            log_g[:, self.support[e]] = np.log(
+                self._stream(e, "log_gamma").standard_gamma(alpha + 1.0, size)
+            ) + (np.log1p(-self._stream(e, "log_uniform").random(size)) / alpha)
+            g[row, again] = self._normalised_log(log_g)
+            sums[row, again] = 1.0
+        if runs is not None:  # the same divisions, in longer loops
+            np.divide(runs, sums[..., None], out=runs)
+        else:
             for j, cols in enumerate(self.columns):  # φ_i = g_i / Σ_{i'∈j} g_i'
-                g[d0:d1, :, cols] /= sums[d0:d1, :, j : j + 1]
-            return True
-
-        # the draws in as many runs as threads: each draw's numbers whatever the threads
-        edges = [self.D * m // self.threads for m in range(self.threads + 1)]
-        spans = list(itertools.pairwise(edges))
-        drawn = _map(draw, spans, self.threads)
-        for d, (gammas, uniforms) in self.log_streams.items():
-            log_g = np.full((n, self.ref_shape[1]), -np.inf)
-            log_g[support] = np.log(gammas.standard_gamma(alpha + 1.0)) + (
-                np.log1p(-uniforms.random(alpha.size)) / alpha
-            )
-            g[d] = self._normalised_log(log_g)
-        if not all(drawn):
-            raise _Underflow
-        return g
+                g[..., cols] /= sums[..., j : j + 1]
+        return g.transpose(1, 0, 2)
 
     # -- μ ------------------------------------------------------------------------------
 
@@ -1045,23 +1063,6 @@ class _Workspace(threading.local):
         return array[:size].reshape(shape)
 
 
-def _may_underflow(
-    alpha: Array, support: NDArray[np.bool_], columns: Sequence[Any], draws: int
-) -> bool:
-    """Whether the gamma variates of some subsystem could sum below :data:`_SMALLEST_SUM`.
-
-    A subsystem's variates sum to a ``Gamma(A)`` variate, ``A = Σ α`` over its positive
-    weights, which falls below ``ε`` with probability at most ``ε^A / Γ(A + 1)``; this is
-    True when that, times the number of (draw, entity, subsystem) sums, exceeds 1e-9.
-    """
-    shapes = np.zeros(support.shape)
-    shapes[support] = alpha
-    total = np.stack([shapes[:, cols].sum(axis=-1) for cols in columns], axis=-1)
-    a = float(total[total > 0].min())
-    log_p = a * math.log(_SMALLEST_SUM) - math.lgamma(a + 1.0)
-    return log_p + math.log(draws * total.size) > math.log(1e-9)
-
-
 #: Multiply-adds of one matrix product below which OpenBLAS uses one thread (its
 #: threshold is 65,536 × GEMM_MULTITHREAD_THRESHOLD = 4): a product of one entity is small,
 #: and starting threads for each costs far more than it saves.
@@ -1074,38 +1075,6 @@ _SMALLEST_SUM = 1e-300
 def _rows(values: NDArray[Any], e0: int, e1: int) -> NDArray[Any]:
     """Rows ``e0..e1−1`` of a per-entity array, or its one row when it is the panel's."""
     return values if values.shape[0] == 1 else values[e0:e1]
-
-
-def _in_chunk_order(
-    draw: Callable[[tuple[int, int]], Array],
-    reduce: Callable[[tuple[int, int], Array], None],
-    chunks: Sequence[tuple[int, int]],
-    workers: int,
-) -> None:
-    """``reduce(chunk, draw(chunk))`` for every chunk, on ``workers`` threads.
-
-    ``draw`` runs for the chunks one at a time and in order (it moves each draw's random
-    stream on); ``reduce`` runs for several chunks at once.
-    """
-    turns = [threading.Event() for _ in range(len(chunks) + 1)]
-    turns[0].set()
-    failed = threading.Event()
-
-    def job(n: int) -> None:
-        turns[n].wait()
-        try:
-            if failed.is_set():
-                return
-            w = draw(chunks[n])
-        except BaseException:
-            failed.set()
-            raise
-        finally:
-            turns[n + 1].set()
-        if not failed.is_set():
-            reduce(chunks[n], w)
-
-    _map(job, list(range(len(chunks))), workers)
 
 
 class _Store:
@@ -1163,6 +1132,22 @@ class _Store:
         if self.file is not None:
             self.file.close()
         self.array = None
+
+
+def _entity_keys(keys: ArrayLike | None, E: int) -> list[tuple[int, ...]]:
+    """Each entity's key as a tuple of non-negative ints (its position by default)."""
+    if keys is None:
+        return [(e,) for e in range(E)]
+    k = np.asarray(keys)
+    if k.ndim == 1:
+        k = k[:, None]
+    if k.ndim != 2 or k.shape[0] != E or k.shape[1] < 1:
+        raise ValueError(f"entity_keys must have shape ({E},) or ({E}, w), got {np.shape(keys)}")
+    if k.dtype.kind not in "iu" or (k < 0).any():
+        raise ValueError("entity_keys must be non-negative integers")
+    if len(np.unique(k, axis=0)) != E:
+        raise ValueError("entity_keys: two entities have the same key (the same draws)")
+    return [tuple(int(v) for v in row) for row in k]
 
 
 def _normalised(phi: Array, memf: Array) -> Array:
@@ -1248,7 +1233,7 @@ def _map(func: Callable[[_In], _Out], jobs: Sequence[_In], workers: int) -> list
 # -- ranks and percentiles -----------------------------------------------------------------
 
 
-def _min_rank(values: Array) -> IntArray:
+def min_rank(values: Array) -> IntArray:
     """Rank along the last axis, 1 = largest; ties share the smallest rank ("min").
 
     By a sort of integer keys that carry each value's position: the bits of a float
@@ -1298,7 +1283,7 @@ def _min_rank(values: Array) -> IntArray:
 
 
 def _min_rank_exact(values: Array) -> IntArray:
-    """:func:`_min_rank` by an argsort of the values, ties and all.
+    """:func:`min_rank` by an argsort of the values, ties and all.
 
     From the ascending order: the value at position ``p`` of a row of ``n`` has
     ``n − 1 − q`` values above it, ``q`` the last position of its run of equal values.
