@@ -551,9 +551,10 @@ def robustness_draws(
     # that a chunk's block of draws is contiguous: chunk (e0, e1) holds (D, P, e1 − e0)
     # values from offset e0·D·P.
     rank_dtype = np.uint16 if E <= np.iinfo(np.uint16).max else np.int32
-    in_memory = D * E * P * (8 + np.dtype(rank_dtype).itemsize) <= chunk_bytes
-    u_store = _Store(D * E * P if ranks else 0, np.float64, in_memory)
-    rank_store = _Store(D * E * P if ranks else 0, rank_dtype, in_memory)
+    stored = D * E * P if ranks else 0  # without ranks, U of every draw is returned
+    in_memory = stored * (8 + np.dtype(rank_dtype).itemsize) <= chunk_bytes
+    u_store = _Store(stored, np.float64, in_memory)
+    rank_store = _Store(stored, rank_dtype, in_memory)
 
     def reduce_chunk(chunk: tuple[int, int]) -> None:
         w = shared.weights(chunk)
